@@ -1,0 +1,56 @@
+# The commands people run. `make run` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: install run test lint format migrate seed bench clean check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+	  echo "Tandem needs Python 3.12 or newer (Django 6); '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+	  echo "Install Python 3.13 (see .python-version) or run: make PYTHON=/path/to/python3.13 ..."; \
+	  exit 1; }
+
+$(VENV)/.installed: pyproject.toml | check-python
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+	  echo "$(VENV) was made with $$($(PY) --version); remove it and run make again."; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# The local demo relaxes the MFA requirement for therapists and staff; production keeps it.
+run: seed
+	@echo ""
+	@echo "Tandem is starting on http://127.0.0.1:$(PORT)/  (sign in at /accounts/login/)"
+	@echo "Demo mode: TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} (production requires MFA for therapists and staff)"
+	@echo "Web server, Celery worker and Celery beat run together; Ctrl-C stops all three."
+	TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} honcho -f platform/Procfile -d . start -p $(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: install
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,50 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Role, User
+from tests.factories import TherapistFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_twice_changes_nothing():
+    call_command("seed_demo")
+    first = sorted(User.objects.values_list("email", "role", "password", "timezone"))
+    call_command("seed_demo")
+    second = sorted(User.objects.values_list("email", "role", "password", "timezone"))
+    assert first == second
+    roles = [role for _, role, _, _ in first]
+    assert roles.count(Role.THERAPIST) == 1
+    assert roles.count(Role.CLIENT) == 3
+
+
+def test_createtherapist_creates_a_therapist_with_an_argon2_hash():
+    call_command("createtherapist", "New.Person@Example.org", "--password", "a-long-passphrase-77")
+    user = User.objects.get(email="new.person@example.org")
+    assert user.role == Role.THERAPIST
+    assert user.password.startswith("argon2$argon2id$")
+    assert user.check_password("a-long-passphrase-77")
+
+
+def test_createtherapist_refuses_an_address_in_use():
+    TherapistFactory(email="taken@example.org")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("createtherapist", "TAKEN@example.org", "--password", "a-long-passphrase-77")
+
+
+def test_createtherapist_refuses_a_weak_password_and_saves_nothing():
+    with pytest.raises(CommandError, match=r"too short|too common"):
+        call_command("createtherapist", "weak@example.org", "--password", "abc")
+    assert not User.objects.filter(email="weak@example.org").exists()
+
+
+def test_createtherapist_refuses_an_unknown_timezone():
+    with pytest.raises(CommandError, match="IANA"):
+        call_command(
+            "createtherapist",
+            "tz@example.org",
+            "--password",
+            "a-long-passphrase-77",
+            "--timezone",
+            "Mars/Olympus",
+        )
