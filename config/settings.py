@@ -202,6 +202,7 @@ else:
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
@@ -287,6 +288,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# Behind nginx, allauth's per-IP limits must use the forwarded client address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TANDEM_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tandem"
 # Therapists and staff must have TOTP before any client data is shown to them. The demo

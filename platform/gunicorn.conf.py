@@ -1,0 +1,35 @@
+"""Gunicorn settings, loaded by path: `gunicorn -c platform/gunicorn.conf.py ...`."""
+
+import multiprocessing
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+
+# Sync workers: the views are short and CPU-bound on the ORM. Bounded so a big host
+# does not open more database connections than PostgreSQL allows.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 9))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 30
+
+# Recycle workers now and then so a slow leak cannot grow without bound; the jitter
+# stops them all restarting at once.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Docker's overlay filesystem can block the worker heartbeat file; memory cannot.
+# Gunicorn creates its own unique files there.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+
+# Only nginx reaches this port (it is not published), so trust its forwarded headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+# The runtime control socket (gunicornc) is not used; its default home folder is not
+# writable in the image.
+control_socket_disable = True
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# No query strings in the access log: tokens and search text must not end up in logs.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s"'
