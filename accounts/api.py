@@ -1,8 +1,21 @@
-from rest_framework import serializers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import User
+from . import services
+from .models import CareRelationship, CareStatus, User
+from .policy import care_relationships_visible_to, clients_visible_to
+
+
+def as_drf_error(exc: DjangoValidationError) -> ValidationError:
+    """A model or service ValidationError as a 400 with field messages."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(exc.message_dict)
+    return ValidationError({"non_field_errors": exc.messages})
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -14,10 +27,107 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PersonSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "timezone"]
+        read_only_fields = fields
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    email = serializers.EmailField(source="invited_email", max_length=254)
+
+    class Meta:
+        model = CareRelationship
+        fields = ["id", "email", "status", "invited_at", "invitation_expires_at"]
+        read_only_fields = ["id", "status", "invited_at", "invitation_expires_at"]
+
+
+class RelationshipSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    therapist = PersonSerializer(read_only=True)
+    client = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CareRelationship
+        fields = ["id", "status", "therapist", "client", "activated_at", "ended_at"]
+        read_only_fields = fields
+
+
 class MeView(APIView):
     """Who is signed in, with their role."""
 
-    serializer_class = MeSerializer
-
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class ClientViewSet(viewsets.ReadOnlyModelViewSet):
+    """A therapist's active clients."""
+
+    serializer_class = ClientSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        return clients_visible_to(self.request.user).order_by("name", "email")
+
+
+class InvitationViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A therapist's pending invitations: create one, list them, withdraw one."""
+
+    serializer_class = InvitationSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        return care_relationships_visible_to(self.request.user).filter(status=CareStatus.INVITED)
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.invitation_create(
+                therapist=self.request.user, email=serializer.validated_data["invited_email"]
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+    def perform_destroy(self, instance):
+        services.invitation_revoke(actor=self.request.user, relationship=instance)
+
+
+class RelationshipViewSet(viewsets.ReadOnlyModelViewSet):
+    """Care relationships seen from either side; either side may end one."""
+
+    serializer_class = RelationshipSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        return care_relationships_visible_to(self.request.user).select_related(
+            "therapist", "client"
+        )
+
+    @extend_schema(request=None, responses=RelationshipSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, public_id=None):
+        relationship = self.get_object()
+        try:
+            services.relationship_end(actor=request.user, relationship=relationship)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(RelationshipSerializer(relationship).data, status=status.HTTP_200_OK)

@@ -89,3 +89,113 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+class CareStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+class CareRelationshipQuerySet(models.QuerySet):
+    def active(self) -> "CareRelationshipQuerySet":
+        return self.filter(status=CareStatus.ACTIVE)
+
+    def visible_to(self, user) -> "CareRelationshipQuerySet":
+        from .policy import care_relationships_visible_to
+
+        return care_relationships_visible_to(user, self)
+
+
+class CareRelationship(models.Model):
+    """A therapist's care of a client. While `invited`, it is the invitation itself."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    therapist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="caseload")
+    client = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="care_relationships", null=True, blank=True
+    )
+    status = models.CharField(max_length=16, choices=CareStatus.choices, default=CareStatus.INVITED)
+    invited_email = models.EmailField()
+    invited_at = models.DateTimeField(default=dj_timezone.now)
+    invitation_expires_at = models.DateTimeField()
+    invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CareRelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-invited_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "therapist",
+                Lower("invited_email"),
+                condition=models.Q(status="invited"),
+                name="accounts_care_one_pending_invitation",
+            ),
+            models.UniqueConstraint(
+                fields=["therapist", "client"],
+                condition=models.Q(status__in=["invited", "active"]),
+                name="accounts_care_one_open_relationship",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="active") | models.Q(client__isnull=False),
+                name="accounts_care_active_has_client",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["invited", "active", "ended"]),
+                name="accounts_care_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} → {self.client or self.invited_email} ({self.status})"
+
+    @property
+    def invitation_expired(self) -> bool:
+        return dj_timezone.now() >= self.invitation_expires_at
+
+
+class AuditAction(models.TextChoices):
+    LOGIN_SUCCEEDED = "login_succeeded", "Signed in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGOUT = "logout", "Signed out"
+    RECORDS_VIEWED = "records_viewed", "Viewed client records"
+    INVITATION_SENT = "invitation_sent", "Invitation sent"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+    RELATIONSHIP_ACTIVATED = "relationship_activated", "Care relationship started"
+    RELATIONSHIP_ENDED = "relationship_ended", "Care relationship ended"
+    EXPORT = "export", "Data exported"
+    ERASURE = "erasure", "Account erased"
+
+
+class AuditEvent(models.Model):
+    """Append-only: who did what to whose records. Holds no clinical content."""
+
+    created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    subject = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["subject", "action", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")

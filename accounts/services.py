@@ -1,16 +1,52 @@
-"""Writes about people: accounts, care relationships, invitations."""
+"""Writes about people: accounts, care relationships, invitations, the audit log."""
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
-from .models import Role, User
+from .errors import InvitationError
+from .models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
+
+logger = logging.getLogger(__name__)
+
+INVITATION_SALT = "tandem.accounts.invitation"
+
+
+def audit(
+    *,
+    action: str,
+    actor: User | None = None,
+    subject: User | None = None,
+    detail: dict | None = None,
+    ip_address: str | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append one audit event. `detail` holds ids and counts, never clinical content."""
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        actor_label=actor_label or (actor.email if actor else ""),
+        subject=subject,
+        detail=detail or {},
+        ip_address=ip_address,
+    )
+
+
+def _normalize(email: str) -> str:
+    return User.objects.normalize_email(email.strip()).lower()
 
 
 @transaction.atomic
 def therapist_create(*, email: str, password: str, name: str = "", timezone: str = "UTC") -> User:
     """Create a therapist; a taken address or a weak password is a ValidationError."""
-    email = User.objects.normalize_email(email).lower()
+    email = _normalize(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account with this e-mail address already exists."})
     user = User(email=email, name=name, timezone=timezone, role=Role.THERAPIST)
@@ -19,3 +55,204 @@ def therapist_create(*, email: str, password: str, name: str = "", timezone: str
     user.full_clean()
     user.save()
     return user
+
+
+# --- Invitations ------------------------------------------------------------------
+
+
+def invitation_token(relationship: CareRelationship) -> str:
+    return signing.dumps(str(relationship.public_id), salt=INVITATION_SALT, compress=True)
+
+
+def invitation_url(relationship: CareRelationship) -> str:
+    path = reverse("invitation_accept", kwargs={"token": invitation_token(relationship)})
+    return f"{settings.SITE_URL}{path}"
+
+
+def invitation_from_token(token: str) -> CareRelationship:
+    """The pending invitation behind a link, or InvitationError saying why it cannot be used."""
+    max_age = timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    try:
+        public_id = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise InvitationError("expired") from exc
+    except signing.BadSignature as exc:
+        raise InvitationError("invalid") from exc
+    relationship = (
+        CareRelationship.objects.select_related("therapist", "client")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if relationship is None:
+        raise InvitationError("invalid")
+    if relationship.status != CareStatus.INVITED:
+        raise InvitationError("used" if relationship.activated_at else "revoked")
+    if relationship.invitation_expired:
+        raise InvitationError("expired")
+    return relationship
+
+
+@transaction.atomic
+def invitation_create(*, therapist: User, email: str) -> CareRelationship:
+    """Invite a client by e-mail; the e-mail is sent by a task after commit."""
+    email = _normalize(email)
+    if email == therapist.email:
+        raise ValidationError({"email": "You cannot invite yourself."})
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None and existing.role != Role.CLIENT:
+        raise ValidationError({"email": "This address belongs to a staff or therapist account."})
+    if (
+        existing is not None
+        and therapist.caseload.filter(client=existing, status=CareStatus.ACTIVE).exists()
+    ):
+        raise ValidationError({"email": "This person is already your client."})
+    pending = (
+        therapist.caseload.select_for_update()
+        .filter(status=CareStatus.INVITED, invited_email__iexact=email)
+        .first()
+    )
+    if pending is not None:
+        if not pending.invitation_expired:
+            raise ValidationError(
+                {"email": "An invitation to this address is already pending. Resend it instead."}
+            )
+        _end(pending)
+    now = timezone.now()
+    relationship = CareRelationship(
+        therapist=therapist,
+        client=None,
+        invited_email=email,
+        invited_at=now,
+        invitation_expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+    )
+    relationship.full_clean()
+    relationship.save()
+    audit(
+        action=AuditAction.INVITATION_SENT,
+        actor=therapist,
+        subject=existing,
+        detail={"relationship": str(relationship.public_id)},
+    )
+    _enqueue_invitation_email(relationship)
+    return relationship
+
+
+def _enqueue_invitation_email(relationship: CareRelationship) -> None:
+    from .tasks import send_invitation_email
+
+    def enqueue() -> None:
+        # The invitation is saved whether or not the broker answers; it can be resent.
+        try:
+            send_invitation_email.delay(relationship.pk)
+        except Exception:
+            logger.exception("could not enqueue invitation e-mail %s", relationship.pk)
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def invitation_resend(*, relationship: CareRelationship) -> CareRelationship:
+    """Send a pending invitation again, with a fresh expiry."""
+    if relationship.status != CareStatus.INVITED:
+        raise ValidationError("Only a pending invitation can be resent.")
+    relationship.invitation_expires_at = timezone.now() + timedelta(
+        days=settings.INVITATION_MAX_AGE_DAYS
+    )
+    relationship.invitation_sent_at = None
+    relationship.save(update_fields=["invitation_expires_at", "invitation_sent_at"])
+    _enqueue_invitation_email(relationship)
+    return relationship
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, relationship: CareRelationship) -> CareRelationship:
+    if relationship.status != CareStatus.INVITED:
+        raise ValidationError("Only a pending invitation can be revoked.")
+    _end(relationship)
+    audit(
+        action=AuditAction.INVITATION_REVOKED,
+        actor=actor,
+        detail={"relationship": str(relationship.public_id)},
+    )
+    return relationship
+
+
+@transaction.atomic
+def invitation_accept_as_new_client(
+    *, relationship: CareRelationship, name: str, password: str, timezone_name: str
+) -> User:
+    """Create the invitee's client account and start the care relationship."""
+    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
+    if relationship.status != CareStatus.INVITED or relationship.invitation_expired:
+        raise InvitationError("used")
+    email = relationship.invited_email
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError("An account with this address exists: sign in to accept.")
+    user = User(email=email, name=name.strip(), timezone=timezone_name, role=Role.CLIENT)
+    user.full_clean(exclude=["password"])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    _activate(relationship, user)
+    return user
+
+
+@transaction.atomic
+def invitation_accept_as_existing_client(
+    *, relationship: CareRelationship, client: User
+) -> CareRelationship:
+    """Link a signed-in client to the therapist who invited their address."""
+    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
+    if relationship.status != CareStatus.INVITED or relationship.invitation_expired:
+        raise InvitationError("used")
+    if client.role != Role.CLIENT or client.email.lower() != relationship.invited_email.lower():
+        raise InvitationError("wrong_account")
+    _activate(relationship, client)
+    return relationship
+
+
+def _activate(relationship: CareRelationship, client: User) -> None:
+    relationship.client = client
+    relationship.status = CareStatus.ACTIVE
+    relationship.activated_at = timezone.now()
+    relationship.full_clean()
+    relationship.save(update_fields=["client", "status", "activated_at"])
+    audit(
+        action=AuditAction.RELATIONSHIP_ACTIVATED,
+        actor=client,
+        subject=client,
+        detail={"relationship": str(relationship.public_id)},
+    )
+
+
+def _end(relationship: CareRelationship) -> None:
+    relationship.status = CareStatus.ENDED
+    relationship.ended_at = timezone.now()
+    relationship.save(update_fields=["status", "ended_at"])
+
+
+@transaction.atomic
+def relationship_end(*, actor: User, relationship: CareRelationship) -> CareRelationship:
+    """End a care relationship; the therapist loses access at their next request."""
+    if relationship.status != CareStatus.ACTIVE:
+        raise ValidationError("This care relationship is not active.")
+    _end(relationship)
+    audit(
+        action=AuditAction.RELATIONSHIP_ENDED,
+        actor=actor,
+        subject=relationship.client,
+        detail={"relationship": str(relationship.public_id)},
+    )
+    return relationship
+
+
+def account_exists(email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def records_viewed(*, viewer: User, client: User, what: str) -> None:
+    """Log a read of a client's records by someone other than the client."""
+    if viewer.pk != client.pk:
+        audit(
+            action=AuditAction.RECORDS_VIEWED, actor=viewer, subject=client, detail={"what": what}
+        )

@@ -1,0 +1,68 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from rest_framework.views import APIView
+
+from .policy import Access, mfa_satisfied, role_allows, route_access
+
+SESSION_STARTED_KEY = "tandem_session_started"
+
+
+class SessionLifetimeMiddleware:
+    """End a signed-in session a fixed time after sign-in, however active it has been."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            if started and time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, "Your session ended. Please sign in again.")
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and hasattr(request, "session")
+            and SESSION_STARTED_KEY not in request.session
+        ):
+            request.session[SESSION_STARTED_KEY] = int(time.time())
+        return response
+
+
+class RouteAccessMiddleware:
+    """Enforce `accounts.policy.ROUTES` for pages; API views enforce it through DRF."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view_class = getattr(view_func, "cls", None)
+        if view_class is not None and issubclass(view_class, APIView):
+            return None
+        access = route_access(request.resolver_match.view_name)
+        if access is None:
+            # A route without a policy is never served (and fails the route-registry test).
+            raise Http404
+        if access == Access.PUBLIC:
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not role_allows(request.user, access):
+            raise PermissionDenied
+        if access in (Access.THERAPIST, Access.STAFF) and not mfa_satisfied(request.user):
+            messages.warning(request, "Set up two-factor sign-in to continue.")
+            return redirect("mfa_activate_totp")
+        return None

@@ -1,0 +1,153 @@
+"""Who may see what — the one place that decides it.
+
+Routes: every URL name has an entry in `ROUTES` (or a prefix in `ROUTE_PREFIXES`); the
+middleware (pages) and `accounts.permissions.RouteAccess` (API) enforce it. Records: the
+`*_visible_to(user)` querysets and the `get_*_for_user()` helpers; strangers get 404.
+"""
+
+from enum import StrEnum
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import CareRelationship, CareStatus, Role, User
+
+
+class Access(StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any signed-in person
+    CLIENT = "client"
+    THERAPIST = "therapist"
+    STAFF = "staff"
+
+
+ROUTES: dict[str, Access] = {
+    "home": Access.SIGNED_IN,
+    "healthz": Access.PUBLIC,
+    "invitation_accept": Access.PUBLIC,
+    "client_home": Access.CLIENT,
+    "client_relationship_end": Access.CLIENT,
+    "therapist_home": Access.THERAPIST,
+    "therapist_invite": Access.THERAPIST,
+    "therapist_invitation_resend": Access.THERAPIST,
+    "therapist_invitation_revoke": Access.THERAPIST,
+    "therapist_client_detail": Access.THERAPIST,
+    "therapist_relationship_end": Access.THERAPIST,
+    "api-schema": Access.PUBLIC,
+    "api-docs": Access.PUBLIC,
+    "api-me": Access.SIGNED_IN,
+    "api-client-list": Access.THERAPIST,
+    "api-client-detail": Access.THERAPIST,
+    "api-invitation-list": Access.THERAPIST,
+    "api-invitation-detail": Access.THERAPIST,
+    "api-relationship-list": Access.SIGNED_IN,
+    "api-relationship-detail": Access.SIGNED_IN,
+    "api-relationship-end": Access.SIGNED_IN,
+}
+
+# Whole families of routes that guard themselves: allauth's sign-in pages are public or
+# check sign-in on their own; the admin site requires staff (and signs in through allauth).
+ROUTE_PREFIXES: dict[str, Access] = {
+    "account_": Access.PUBLIC,
+    "mfa_": Access.SIGNED_IN,
+    "admin:login": Access.PUBLIC,
+    "admin:": Access.STAFF,
+}
+
+
+def route_access(view_name: str | None) -> Access | None:
+    """The access rule of a named route, or None when the route has no policy."""
+    if not view_name:
+        return None
+    if view_name in ROUTES:
+        return ROUTES[view_name]
+    for prefix, access in ROUTE_PREFIXES.items():
+        if view_name.startswith(prefix):
+            return access
+    return None
+
+
+def role_allows(user, access: Access) -> bool:
+    """Does the route's rule admit this (possibly anonymous) user by role?"""
+    if access == Access.PUBLIC:
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    match access:
+        case Access.SIGNED_IN:
+            return True
+        case Access.CLIENT:
+            return user.role == Role.CLIENT
+        case Access.THERAPIST:
+            return user.role == Role.THERAPIST
+        case Access.STAFF:
+            return user.is_staff
+    return False
+
+
+def mfa_required(user) -> bool:
+    """Therapists and staff must have TOTP before they see anything about a client."""
+    return bool(
+        settings.TANDEM_REQUIRE_MFA
+        and user.is_authenticated
+        and (user.role in (Role.THERAPIST, Role.STAFF) or user.is_staff)
+    )
+
+
+def mfa_satisfied(user) -> bool:
+    if not mfa_required(user):
+        return True
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def clients_visible_to(user, queryset: QuerySet[User] | None = None) -> QuerySet[User]:
+    """Clients whose records the user may see: themselves, or a therapist's active clients."""
+    queryset = User.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.role == Role.CLIENT:
+        return queryset.filter(pk=user.pk)
+    if user.role == Role.THERAPIST and mfa_satisfied(user):
+        return queryset.filter(
+            role=Role.CLIENT,
+            care_relationships__therapist=user,
+            care_relationships__status=CareStatus.ACTIVE,
+        ).distinct()
+    return queryset.none()
+
+
+def care_relationships_visible_to(
+    user, queryset: QuerySet[CareRelationship] | None = None
+) -> QuerySet[CareRelationship]:
+    """A therapist sees their caseload (with MFA); a client sees their own relationships."""
+    queryset = CareRelationship.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.role == Role.CLIENT:
+        return queryset.filter(client=user)
+    if user.role == Role.THERAPIST and mfa_satisfied(user):
+        return queryset.filter(therapist=user)
+    return queryset.none()
+
+
+def get_client_for_user(user, public_id) -> User:
+    return get_object_or_404(clients_visible_to(user), public_id=public_id)
+
+
+def get_relationship_for_user(user, public_id, **filters) -> CareRelationship:
+    return get_object_or_404(
+        care_relationships_visible_to(user).select_related("therapist", "client"),
+        public_id=public_id,
+        **filters,
+    )
+
+
+def get_active_relationship_for_client(user, client_public_id) -> CareRelationship:
+    """The user's active care relationship with this client, or 404."""
+    return get_object_or_404(
+        care_relationships_visible_to(user).active().select_related("therapist", "client"),
+        client__public_id=client_public_id,
+    )

@@ -1,0 +1,34 @@
+"""Audit sign-ins. Django's auth signals are the one place that sees every sign-in path."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from .models import AuditAction, User
+from .services import audit
+
+
+def _ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+@receiver(user_logged_in)
+def audit_login(sender, request, user, **kwargs):
+    audit(action=AuditAction.LOGIN_SUCCEEDED, actor=user, ip_address=_ip(request))
+
+
+@receiver(user_logged_out)
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit(action=AuditAction.LOGOUT, actor=user, ip_address=_ip(request))
+
+
+@receiver(user_login_failed)
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    attempted = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    actor = User.objects.filter(email__iexact=attempted).first() if attempted else None
+    audit(
+        action=AuditAction.LOGIN_FAILED,
+        actor=actor,
+        actor_label=attempted,
+        ip_address=_ip(request),
+    )
