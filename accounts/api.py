@@ -79,6 +79,7 @@ class ClientViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ClientSerializer
     lookup_field = "public_id"
+    lookup_value_converter = "uuid"
 
     def get_queryset(self):
         return clients_visible_to(self.request.user).order_by("name", "email")
@@ -95,6 +96,7 @@ class InvitationViewSet(
 
     serializer_class = InvitationSerializer
     lookup_field = "public_id"
+    lookup_value_converter = "uuid"
 
     def get_queryset(self):
         return care_relationships_visible_to(self.request.user).filter(status=CareStatus.INVITED)
@@ -116,6 +118,7 @@ class RelationshipViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RelationshipSerializer
     lookup_field = "public_id"
+    lookup_value_converter = "uuid"
 
     def get_queryset(self):
         return care_relationships_visible_to(self.request.user).select_related(

@@ -1,6 +1,8 @@
 import os
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,80 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def activate_totp(user, secret: str = TOTP_SECRET) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+@dataclass
+class Personas:
+    client_a: object
+    client_b: object
+    therapist_a: object  # client A's therapist
+    therapist_b: object  # another therapist (client B's)
+    staff: object
+    relationship_a: object
+    relationship_b: object
+
+    def all(self) -> dict[str, object | None]:
+        return {
+            "anonymous": None,
+            "client_a": self.client_a,
+            "client_b": self.client_b,
+            "therapist_a": self.therapist_a,
+            "therapist_b": self.therapist_b,
+            "staff": self.staff,
+        }
+
+
+def make_active_relationship(therapist, client):
+    from django.utils import timezone
+
+    from accounts.models import CareRelationship, CareStatus
+
+    now = timezone.now()
+    return CareRelationship.objects.create(
+        therapist=therapist,
+        client=client,
+        status=CareStatus.ACTIVE,
+        invited_email=client.email,
+        invitation_expires_at=now,
+        activated_at=now,
+    )
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    """Client A and their therapist, client B and theirs, and an operator; all with TOTP
+    where the role needs it."""
+    from tests.factories import ClientFactory, StaffFactory, TherapistFactory
+
+    client_a = ClientFactory(email="client.a@example.org", name="Ada Alpha")
+    client_b = ClientFactory(email="client.b@example.org", name="Bea Beta")
+    therapist_a = TherapistFactory(email="therapist.a@example.org", name="Dr. Ann Able")
+    therapist_b = TherapistFactory(email="therapist.b@example.org", name="Dr. Ben Baker")
+    staff = StaffFactory(email="staff@example.org", name="Sol Staff")
+    for user in (therapist_a, therapist_b, staff):
+        activate_totp(user)
+    return Personas(
+        client_a=client_a,
+        client_b=client_b,
+        therapist_a=therapist_a,
+        therapist_b=therapist_b,
+        staff=staff,
+        relationship_a=make_active_relationship(therapist_a, client_a),
+        relationship_b=make_active_relationship(therapist_b, client_b),
+    )
