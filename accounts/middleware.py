@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 from rest_framework.views import APIView
 
 from .policy import Access, mfa_satisfied, role_allows, route_access
@@ -36,6 +37,20 @@ class SessionLifetimeMiddleware:
             and SESSION_STARTED_KEY not in request.session
         ):
             request.session[SESSION_STARTED_KEY] = int(time.time())
+        return response
+
+
+class NoStoreMiddleware:
+    """Pages and API answers for a signed-in person are never kept by browsers or proxies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
         return response
 
 

@@ -50,6 +50,9 @@ ROUTES: dict[str, Access] = {
 # check sign-in on their own; the admin site requires staff (and signs in through allauth).
 ROUTE_PREFIXES: dict[str, Access] = {
     "account_": Access.PUBLIC,
+    # Between password and code the person is not signed in yet; allauth guards the stage.
+    "mfa_authenticate": Access.PUBLIC,
+    "mfa_trust": Access.PUBLIC,
     "mfa_": Access.SIGNED_IN,
     "admin:login": Access.PUBLIC,
     "admin:": Access.STAFF,
