@@ -1,4 +1,7 @@
+from functools import cache
+
 import factory
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import Role, User
 
@@ -8,18 +11,13 @@ PASSWORD = "correct-horse-battery-42"
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     name = factory.Faker("name")
     role = Role.CLIENT
     timezone = "Europe/London"
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    # Hashing with Argon2 is slow on purpose: hash the shared test password once per run.
+    password = factory.LazyFunction(lambda: password_hash())
 
 
 class ClientFactory(UserFactory):
@@ -34,3 +32,8 @@ class StaffFactory(UserFactory):
     role = Role.STAFF
     is_staff = True
     is_superuser = True
+
+
+@cache
+def password_hash() -> str:
+    return make_password(PASSWORD)
