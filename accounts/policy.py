@@ -8,7 +8,7 @@ middleware (pages) and `accounts.permissions.RouteAccess` (API) enforce it. Reco
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import CareRelationship, CareStatus, Role, User
@@ -154,3 +154,39 @@ def get_active_relationship_for_client(user, client_public_id) -> CareRelationsh
         care_relationships_visible_to(user).active().select_related("therapist", "client"),
         client__public_id=client_public_id,
     )
+
+
+# --- Records of the apps above: they pass their querysets in, so this module imports none.
+
+
+def client_records_visible_to(
+    user, queryset: QuerySet, *, client_field: str = "client", relationship_field: str | None = None
+) -> QuerySet:
+    """A client's own records; for a therapist (with MFA), those of their active clients.
+
+    With `relationship_field`, a therapist sees only records made within their own active
+    relationship (a client's other therapist does not see them).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.role == Role.CLIENT:
+        return queryset.filter(**{client_field: user})
+    if user.role == Role.THERAPIST and mfa_satisfied(user):
+        if relationship_field:
+            return queryset.filter(
+                **{
+                    f"{relationship_field}__therapist": user,
+                    f"{relationship_field}__status": CareStatus.ACTIVE,
+                }
+            )
+        return queryset.filter(**{f"{client_field}__in": clients_visible_to(user)})
+    return queryset.none()
+
+
+def templates_visible_to(user, queryset: QuerySet) -> QuerySet:
+    """Homework templates: the shared library and the therapist's own."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.role == Role.THERAPIST:
+        return queryset.filter(Q(owner__isnull=True, is_active=True) | Q(owner=user))
+    return queryset.none()

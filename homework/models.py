@@ -1,0 +1,282 @@
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import policy
+from accounts.models import CareRelationship, User
+
+from .schedules import Frequency, Schedule
+
+
+class Kind(models.TextChoices):
+    JOURNAL = "journal", "Journaling"
+    LIFESTYLE = "lifestyle", "Healthy lifestyle"
+    SOCIAL = "social", "Social connection"
+    CHECKLIST = "checklist", "Checklist"
+
+
+class FrequencyChoices(models.TextChoices):
+    ONCE = Frequency.ONCE.value, "Once, by a due date"
+    DAILY = Frequency.DAILY.value, "Every day"
+    WEEKDAYS = Frequency.WEEKDAYS.value, "On chosen weekdays"
+    WEEKLY = Frequency.WEEKLY.value, "A number of times a week"
+
+
+class TargetUnit(models.TextChoices):
+    NONE = "", "—"
+    MINUTES = "minutes", "minutes"
+    HOURS = "hours", "hours"
+    CONTACTS = "contacts", "contacts"
+    ENTRIES = "entries", "entries"
+    TIMES = "times", "times"
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ENDED = "ended", "Ended"
+
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class ScheduleFields(models.Model):
+    """What is practised and how often; shared by templates and assignments."""
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=120)
+    instructions = models.TextField(
+        blank=True, help_text="Plain language; a safe subset of Markdown is allowed."
+    )
+    target_value = models.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    target_unit = models.CharField(max_length=16, choices=TargetUnit.choices, blank=True)
+    frequency = models.CharField(
+        max_length=16, choices=FrequencyChoices.choices, default=FrequencyChoices.DAILY
+    )
+    weekdays = models.JSONField(default=list, blank=True, help_text="0 = Monday … 6 = Sunday")
+    times_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def target_text(self) -> str:
+        if self.target_value is None:
+            return ""
+        value = f"{self.target_value:g}" if self.target_value % 1 else f"{int(self.target_value)}"
+        return f"≥ {value} {self.target_unit}".strip()
+
+    @property
+    def schedule_text(self) -> str:
+        match self.frequency:
+            case Frequency.ONCE:
+                return "Once"
+            case Frequency.DAILY:
+                return "Every day"
+            case Frequency.WEEKDAYS:
+                return ", ".join(WEEKDAY_NAMES[d][:3] for d in sorted(self.weekdays or []))
+            case Frequency.WEEKLY:
+                return f"{self.times_per_week} times a week"
+        return ""
+
+
+class HomeworkTemplateQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "HomeworkTemplateQuerySet":
+        return policy.templates_visible_to(user, self)
+
+
+class HomeworkTemplate(ScheduleFields):
+    """A starting point for an assignment: shared (no owner) or a therapist's own."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(max_length=64, blank=True)
+    owner = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="homework_templates"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = HomeworkTemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(owner__isnull=True) & ~Q(slug=""),
+                name="homework_template_shared_slug_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(times_per_week__isnull=True)
+                | Q(times_per_week__gte=1, times_per_week__lte=7),
+                name="homework_template_times_per_week_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AssignmentQuerySet":
+        return policy.client_records_visible_to(user, self, relationship_field="relationship")
+
+    def current(self) -> "AssignmentQuerySet":
+        return self.exclude(status=AssignmentStatus.ENDED)
+
+
+class Assignment(ScheduleFields):
+    """Homework a therapist set for one active care relationship."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    relationship = models.ForeignKey(
+        CareRelationship, on_delete=models.CASCADE, related_name="assignments"
+    )
+    # Denormalised from the relationship, so that a client's homework is one indexed read.
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
+    therapist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(
+        HomeworkTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    reminder_time = models.TimeField(null=True, blank=True, help_text="In the client's local time.")
+    status = models.CharField(
+        max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "title", "id"]
+        indexes = [models.Index(fields=["client", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="homework_assignment_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(frequency="weekly") | Q(times_per_week__gte=1, times_per_week__lte=7),
+                name="homework_assignment_weekly_has_n",
+            ),
+            models.CheckConstraint(
+                condition=~Q(frequency="once") | Q(due_date__isnull=False),
+                name="homework_assignment_once_has_due_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "paused", "ended"]),
+                name="homework_assignment_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def schedule(self) -> Schedule:
+        """The schedule, with pauses; uses prefetched `pauses` when present."""
+        return Schedule(
+            frequency=Frequency(self.frequency),
+            start_date=self.start_date,
+            end_date=self.end_date,
+            due_date=self.due_date,
+            weekdays=tuple(sorted(self.weekdays or ())),
+            times_per_week=self.times_per_week,
+            pauses=tuple((p.start_date, p.end_date) for p in self.pauses.all())
+            if self.pk
+            else (),
+        )
+
+
+class AssignmentPause(models.Model):
+    """A span of local dates with nothing due; `end_date` is empty while still paused."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="pauses")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(end_date__isnull=True),
+                name="homework_pause_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"paused {self.start_date} to {self.end_date or 'now'}"
+
+
+class CompletionSource(models.TextChoices):
+    CHECK_OFF = "check_off", "Checked off"
+    LOG = "log", "Logged an entry"
+
+
+class CompletionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CompletionQuerySet":
+        return policy.client_records_visible_to(
+            user, self, relationship_field="assignment__relationship"
+        )
+
+
+class Completion(models.Model):
+    """One occurrence done. Records that fulfil it point here; homework never imports them."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="completions")
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # The local date of the occurrence it fulfils (for N-times-a-week: the day it was done).
+    due_date = models.DateField()
+    # The Monday of the ISO week of `due_date`, so adherence is one GROUP BY.
+    week = models.DateField()
+    source = models.CharField(
+        max_length=16, choices=CompletionSource.choices, default=CompletionSource.CHECK_OFF
+    )
+    note = models.CharField(max_length=500, blank=True)
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    objects = CompletionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["client", "due_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "due_date"], name="homework_completion_one_per_occurrence"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} on {self.due_date}"
+
+
+class CalendarFeed(models.Model):
+    """A client's private, revocable iCalendar feed of their homework."""
+
+    client = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    key = models.UUIDField(default=uuid.uuid4, unique=True)
+    show_titles = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"calendar of {self.client}"
