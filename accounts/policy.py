@@ -44,6 +44,32 @@ ROUTES: dict[str, Access] = {
     "api-relationship-list": Access.SIGNED_IN,
     "api-relationship-detail": Access.SIGNED_IN,
     "api-relationship-end": Access.SIGNED_IN,
+    # Homework
+    "therapist_assign": Access.THERAPIST,
+    "therapist_assign_form": Access.THERAPIST,
+    "therapist_assignment_edit": Access.THERAPIST,
+    "therapist_assignment_pause": Access.THERAPIST,
+    "therapist_assignment_resume": Access.THERAPIST,
+    "therapist_assignment_end": Access.THERAPIST,
+    "therapist_templates": Access.THERAPIST,
+    "therapist_template_new": Access.THERAPIST,
+    "therapist_template_edit": Access.THERAPIST,
+    "therapist_template_delete": Access.THERAPIST,
+    "client_week": Access.CLIENT,
+    "client_complete": Access.CLIENT,
+    "client_undo": Access.CLIENT,
+    "client_calendar": Access.CLIENT,
+    "calendar_feed": Access.PUBLIC,  # the signed, revocable key in the URL is the credential
+    "api-template-list": Access.THERAPIST,
+    "api-template-detail": Access.THERAPIST,
+    "api-assignment-list": Access.SIGNED_IN,
+    "api-assignment-detail": Access.SIGNED_IN,
+    "api-assignment-pause": Access.THERAPIST,
+    "api-assignment-resume": Access.THERAPIST,
+    "api-assignment-end": Access.THERAPIST,
+    "api-completion-list": Access.SIGNED_IN,
+    "api-completion-detail": Access.SIGNED_IN,
+    "api-adherence": Access.SIGNED_IN,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

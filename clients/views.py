@@ -1,20 +1,71 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.models import CareStatus
 from accounts.policy import care_relationships_visible_to, get_relationship_for_user
+from homework import selectors
+from homework import services as homework_services
+from homework.forms import CompletionForm
+from homework.models import Assignment, Completion
 
 
 def home(request):
-    """The client's home: their therapists today; homework arrives here next."""
+    """Today: what is due, what is done, what is overdue; and the therapists."""
     relationships = (
         care_relationships_visible_to(request.user)
         .filter(status=CareStatus.ACTIVE)
         .select_related("therapist")
     )
-    return render(request, "clients/home.html", {"relationships": relationships})
+    today = selectors.client_today(client=request.user)
+    return render(request, "clients/home.html", {"relationships": relationships, "today": today})
+
+
+def week(request):
+    days, today = selectors.client_week(client=request.user)
+    return render(request, "clients/week.html", {"days": days, "today": today})
+
+
+def _back(request):
+    return redirect("client_week" if request.POST.get("next") == "week" else "client_home")
+
+
+@require_POST
+def complete(request, public_id):
+    """Check off one occurrence, with an optional note: one tap on a phone."""
+    assignment = get_object_or_404(
+        selectors.assignments_with_pauses(Assignment.objects.visible_to(request.user)),
+        public_id=public_id,
+    )
+    form = CompletionForm(request.POST)
+    if form.is_valid():
+        try:
+            homework_services.completion_create(
+                client=request.user,
+                assignment=assignment,
+                due_date=form.cleaned_data["due_date"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Done: {assignment.title}. Well done.")
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return _back(request)
+
+
+@require_POST
+def undo(request, public_id):
+    completion = get_object_or_404(
+        Completion.objects.visible_to(request.user).select_related("assignment"),
+        public_id=public_id,
+    )
+    homework_services.completion_undo(client=request.user, completion=completion)
+    messages.success(request, f"Undone: {completion.assignment.title}.")
+    return _back(request)
 
 
 @require_POST

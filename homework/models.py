@@ -200,9 +200,7 @@ class Assignment(ScheduleFields):
             due_date=self.due_date,
             weekdays=tuple(sorted(self.weekdays or ())),
             times_per_week=self.times_per_week,
-            pauses=tuple((p.start_date, p.end_date) for p in self.pauses.all())
-            if self.pk
-            else (),
+            pauses=tuple((p.start_date, p.end_date) for p in self.pauses.all()) if self.pk else (),
         )
 
 

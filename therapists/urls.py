@@ -22,3 +22,34 @@ urlpatterns = [
         name="therapist_relationship_end",
     ),
 ]
+
+urlpatterns += [
+    path("clients/<uuid:public_id>/assign/", views.assign, name="therapist_assign"),
+    path("clients/<uuid:public_id>/assign/new/", views.assign_form, name="therapist_assign_form"),
+    path(
+        "assignments/<uuid:public_id>/edit/",
+        views.assignment_edit,
+        name="therapist_assignment_edit",
+    ),
+    path(
+        "assignments/<uuid:public_id>/pause/",
+        views.assignment_pause,
+        name="therapist_assignment_pause",
+    ),
+    path(
+        "assignments/<uuid:public_id>/resume/",
+        views.assignment_resume,
+        name="therapist_assignment_resume",
+    ),
+    path(
+        "assignments/<uuid:public_id>/end/", views.assignment_end, name="therapist_assignment_end"
+    ),
+    path("templates/", views.templates, name="therapist_templates"),
+    path("templates/new/", views.template_new, name="therapist_template_new"),
+    path("templates/<uuid:public_id>/edit/", views.template_edit, name="therapist_template_edit"),
+    path(
+        "templates/<uuid:public_id>/delete/",
+        views.template_delete,
+        name="therapist_template_delete",
+    ),
+]

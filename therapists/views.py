@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
@@ -11,6 +12,17 @@ from accounts.policy import (
     get_active_relationship_for_client,
     get_relationship_for_user,
 )
+from homework import selectors
+from homework import services as homework_services
+from homework.forms import (
+    ASSIGNMENT_FIELDS,
+    TEMPLATE_FIELDS,
+    AssignmentForm,
+    TemplateForm,
+    add_service_errors,
+)
+from homework.models import Assignment, HomeworkTemplate
+from homework.selectors import assignments_with_pauses
 
 
 def home(request, form=None):
@@ -62,11 +74,12 @@ def invitation_revoke(request, public_id):
 
 def client_detail(request, public_id):
     relationship = get_active_relationship_for_client(request.user, public_id)
-    services.records_viewed(viewer=request.user, client=relationship.client, what="overview")
+    services.records_viewed(viewer=request.user, client=relationship.client, what="homework")
+    overview = selectors.client_homework_overview(viewer=request.user, client=relationship.client)
     return render(
         request,
         "therapists/client_detail.html",
-        {"client": relationship.client, "relationship": relationship},
+        {"client": relationship.client, "relationship": relationship, **overview},
     )
 
 
@@ -76,3 +89,169 @@ def relationship_end(request, public_id):
     services.relationship_end(actor=request.user, relationship=relationship)
     messages.success(request, f"You no longer follow {relationship.client}.")
     return redirect("therapist_home")
+
+
+# --- Homework ----------------------------------------------------------------------
+
+
+def _assignment_for(request, public_id) -> Assignment:
+    return get_object_or_404(
+        assignments_with_pauses(Assignment.objects.visible_to(request.user)).select_related(
+            "client"
+        ),
+        public_id=public_id,
+    )
+
+
+def assign(request, public_id):
+    """Step 2 of assigning: pick a template (or start from scratch)."""
+    relationship = get_active_relationship_for_client(request.user, public_id)
+    return render(
+        request,
+        "therapists/assign.html",
+        {"client": relationship.client, "templates": selectors.templates_for(request.user)},
+    )
+
+
+def assign_form(request, public_id):
+    """Step 3: the assignment form, filled in from the template; saving assigns it."""
+    relationship = get_active_relationship_for_client(request.user, public_id)
+    client = relationship.client
+    template = None
+    template_id = request.GET.get("template") or request.POST.get("template")
+    if template_id:
+        try:
+            template = selectors.templates_for(request.user).get(public_id=template_id)
+        except (HomeworkTemplate.DoesNotExist, ValidationError, ValueError):
+            raise Http404 from None
+    form = AssignmentForm(
+        request.POST or None, initial=homework_services.assignment_defaults(template, client)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            homework_services.assignment_create(
+                therapist=request.user,
+                relationship=relationship,
+                template=template,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Assigned “{form.cleaned_data['title']}” to {client}.")
+            return redirect("therapist_client_detail", public_id=client.public_id)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "therapists/assignment_form.html",
+        {"client": client, "template": template, "form": form},
+        status=status,
+    )
+
+
+def assignment_edit(request, public_id):
+    assignment = _assignment_for(request, public_id)
+    initial = {name: getattr(assignment, name) for name in ASSIGNMENT_FIELDS}
+    form = AssignmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            homework_services.assignment_update(assignment=assignment, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Changes saved. Past completions are unchanged.")
+            return redirect("therapist_client_detail", public_id=assignment.client.public_id)
+    return render(
+        request,
+        "therapists/assignment_form.html",
+        {"client": assignment.client, "assignment": assignment, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _lifecycle(action, done_message):
+    @require_POST
+    def view(request, public_id):
+        assignment = _assignment_for(request, public_id)
+        try:
+            action(assignment=assignment)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, done_message.format(title=assignment.title))
+        return redirect("therapist_client_detail", public_id=assignment.client.public_id)
+
+    return view
+
+
+assignment_pause = _lifecycle(homework_services.assignment_pause, "Paused “{title}”.")
+assignment_resume = _lifecycle(homework_services.assignment_resume, "Resumed “{title}”.")
+assignment_end = _lifecycle(homework_services.assignment_end, "Ended “{title}”.")
+
+
+def templates(request):
+    return render(
+        request, "therapists/templates.html", {"templates": selectors.templates_for(request.user)}
+    )
+
+
+def _own_template(request, public_id) -> HomeworkTemplate:
+    return get_object_or_404(
+        HomeworkTemplate.objects.visible_to(request.user).filter(owner=request.user),
+        public_id=public_id,
+    )
+
+
+def template_new(request):
+    """Save a template of one's own, optionally starting from a shared one."""
+    initial = {}
+    source_id = request.GET.get("from")
+    if source_id:
+        try:
+            source = selectors.templates_for(request.user).get(public_id=source_id)
+        except (HomeworkTemplate.DoesNotExist, ValidationError, ValueError):
+            raise Http404 from None
+        initial = {name: getattr(source, name) for name in TEMPLATE_FIELDS}
+    form = TemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            homework_services.template_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Template saved. Only you can see it.")
+            return redirect("therapist_templates")
+    return render(
+        request,
+        "therapists/template_form.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def template_edit(request, public_id):
+    template = _own_template(request, public_id)
+    initial = {name: getattr(template, name) for name in TEMPLATE_FIELDS}
+    form = TemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            homework_services.template_update(template=template, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Template saved.")
+            return redirect("therapist_templates")
+    return render(
+        request,
+        "therapists/template_form.html",
+        {"form": form, "template": template},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def template_delete(request, public_id):
+    template = _own_template(request, public_id)
+    template.delete()
+    messages.success(request, f"Deleted “{template.title}”. Assignments made from it remain.")
+    return redirect("therapist_templates")

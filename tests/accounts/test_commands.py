@@ -1,18 +1,32 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Role, User
+from accounts.models import CareRelationship, Role, User
+from homework.models import Assignment, Completion
 from tests.factories import TherapistFactory
 
 pytestmark = pytest.mark.django_db
 
 
+def _demo_state():
+    return (
+        sorted(User.objects.values_list("email", "role", "password", "timezone")),
+        sorted(CareRelationship.objects.values_list("client__email", "status")),
+        sorted(Assignment.objects.values_list("client__email", "title", "frequency")),
+        sorted(Completion.objects.values_list("assignment__title", "due_date")),
+    )
+
+
 def test_seed_demo_twice_changes_nothing():
     call_command("seed_demo")
-    first = sorted(User.objects.values_list("email", "role", "password", "timezone"))
+    first = _demo_state()
     call_command("seed_demo")
-    second = sorted(User.objects.values_list("email", "role", "password", "timezone"))
-    assert first == second
+    assert _demo_state() == first
+    first = first[0]
+    relationships, assignments, completions = _demo_state()[1:]
+    assert [status for _, status in relationships] == ["active"] * 3
+    assert len({frequency for _, _, frequency in assignments}) >= 3
+    assert len(completions) > 20
     roles = [role for _, role, _, _ in first]
     assert roles.count(Role.THERAPIST) == 1
     assert roles.count(Role.CLIENT) == 3

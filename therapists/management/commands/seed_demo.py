@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_demo
+from accounts.models import CareRelationship
+from homework.demo import seed_homework
 
 
 class Command(BaseCommand):
@@ -10,6 +12,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             people = seed_demo()
+            therapist, clients = people[0], people[1:]
+            relationships = list(
+                CareRelationship.objects.filter(therapist=therapist, client__in=clients)
+                .select_related("client", "therapist")
+                .order_by("client__email")
+            )
+            seed_homework(relationships)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in people:
             self.stdout.write(f"  {user.role:<9} {user.email}")

@@ -1,0 +1,97 @@
+from django import forms
+
+from .models import WEEKDAY_NAMES, Assignment, HomeworkTemplate
+
+WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)]
+
+
+class ScheduleFormMixin(forms.Form):
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="On these days",
+        help_text="For “On chosen weekdays”.",
+    )
+    times_per_week = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=7,
+        label="Times a week",
+        help_text="For “A number of times a week”: 1 to 7.",
+    )
+
+
+ASSIGNMENT_FIELDS = [
+    "kind",
+    "title",
+    "instructions",
+    "target_value",
+    "target_unit",
+    "frequency",
+    "weekdays",
+    "times_per_week",
+    "start_date",
+    "end_date",
+    "due_date",
+    "reminder_time",
+]
+TEMPLATE_FIELDS = ASSIGNMENT_FIELDS[:8]
+WIDGETS = {
+    "frequency": forms.RadioSelect,
+    "start_date": forms.DateInput(attrs={"type": "date"}),
+    "end_date": forms.DateInput(attrs={"type": "date"}),
+    "due_date": forms.DateInput(attrs={"type": "date"}),
+    "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    "instructions": forms.Textarea(attrs={"rows": 5}),
+}
+LABELS = {
+    "target_value": "Target (optional)",
+    "target_unit": "Unit",
+    "due_date": "Due date (for “Once”)",
+    "end_date": "End date (optional)",
+    "reminder_time": "Reminder time (optional, in the client's local time)",
+}
+
+
+class _ModelFieldsForm(ScheduleFormMixin, forms.Form):
+    """The model's fields, validated by the form and then by the service (not by a ModelForm,
+    whose constraint messages would name constraints rather than fields)."""
+
+    model = None
+    field_names: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        generated = forms.fields_for_model(
+            self.model, fields=self.field_names, widgets=WIDGETS, labels=LABELS
+        )
+        mixin = {name: self.fields[name] for name in ("weekdays", "times_per_week")}
+        self.fields = {name: mixin.get(name) or generated[name] for name in self.field_names}
+
+
+class AssignmentForm(_ModelFieldsForm):
+    model = Assignment
+    field_names = ASSIGNMENT_FIELDS
+
+
+class TemplateForm(_ModelFieldsForm):
+    model = HomeworkTemplate
+    field_names = TEMPLATE_FIELDS
+
+
+class CompletionForm(forms.Form):
+    due_date = forms.DateField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        required=False, max_length=500, label="Note (optional)", widget=forms.TextInput
+    )
+
+
+def add_service_errors(form: forms.Form, exc) -> None:
+    """Put a service's ValidationError next to the fields it names."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
