@@ -183,7 +183,7 @@ class TestComplete:
             )
         weekly = selectors.client_today(client=personas.client_a).weekly
         assert [(w.done, w.target) for w in weekly] == [(3, 2)]
-        per_assignment, per_week = selectors.adherence(
+        _, per_week = selectors.adherence(
             [assignment], [date(2026, 11, 23)], today=date(2026, 11, 26)
         )
         # Done is capped at the target: three of two is two of two.
