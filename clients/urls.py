@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import calendar_views, views
 
 urlpatterns = [
     path("", views.home, name="client_home"),
     path("week/", views.week, name="client_week"),
+    path("calendar/", calendar_views.calendar_settings, name="client_calendar"),
     path("homework/<uuid:public_id>/done/", views.complete, name="client_complete"),
     path("completions/<uuid:public_id>/undo/", views.undo, name="client_undo"),
     path(

@@ -261,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CareStatusEnum": "accounts.models.CareStatus",
+        "AssignmentStatusEnum": "homework.models.AssignmentStatus",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------

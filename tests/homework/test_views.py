@@ -249,7 +249,7 @@ def _populate(personas, n: int) -> None:
         )
         for i in range(n)
     )
-    assignments = list(Assignment.objects.order_by("id"))
+    assignments = list(Assignment.objects.filter(client=personas.client_a).order_by("id"))
     completions = []
     for i in range(n):
         day = start + timedelta(days=i % 28)

@@ -1,0 +1,494 @@
+"""The homework API: templates, assignments and their life cycle, completions, adherence.
+
+Thin on purpose: serializers check the shape of the input, `services` decide and write,
+`selectors` read, and `accounts.policy` decides who sees what (strangers get 404).
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services as account_services
+from accounts.api import as_drf_error
+from accounts.models import Role, User
+from accounts.policy import (
+    Access,
+    get_active_relationship_for_client,
+    get_client_for_user,
+    mfa_satisfied,
+    role_allows,
+)
+
+from . import selectors, services
+from .markdown import render
+from .models import Assignment, AssignmentStatus, Completion, HomeworkTemplate
+from .schedules import iso_week_label, local_today
+
+# --- Access --------------------------------------------------------------------------
+
+
+class ActionAccess(BasePermission):
+    """Some operations of a route open to everyone signed in belong to one role
+    (`view.action_access`); another role gets 403 before any object is looked up."""
+
+    message = "Your role cannot do this."
+
+    def has_permission(self, request, view) -> bool:
+        access = getattr(view, "action_access", {}).get(getattr(view, "action", None))
+        if access is None:
+            return True
+        if not role_allows(request.user, access):
+            return False
+        if access in (Access.THERAPIST, Access.STAFF) and not mfa_satisfied(request.user):
+            raise PermissionDenied("Set up two-factor sign-in before using this resource.")
+        return True
+
+
+class OwnTemplateForWrites(BasePermission):
+    """A shared template is visible to every therapist but only staff edit it (admin)."""
+
+    message = "Shared templates are edited by staff in the admin."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in SAFE_METHODS or obj.owner_id == request.user.pk
+
+
+class WithActionAccess:
+    """Adds `ActionAccess` to the project's default permissions (sign-in, route policy)."""
+
+    action_access: dict[str, Access] = {}
+
+    def get_permissions(self):
+        return [*super().get_permissions(), ActionAccess()]
+
+
+def audit_reads(viewer: User, clients) -> None:
+    """A read of client records by someone else (a therapist) goes to the audit log."""
+    for client in {client.pk: client for client in clients}.values():
+        account_services.records_viewed(viewer=viewer, client=client, what="homework")
+
+
+# --- Serializers ---------------------------------------------------------------------
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    """The fields templates and assignments share; subclasses name the model."""
+
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        max_length=7,
+        required=False,
+        help_text="0 = Monday … 6 = Sunday; for the 'weekdays' frequency.",
+    )
+    target_value = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        min_value=0,
+        allow_null=True,
+        required=False,
+        coerce_to_string=False,
+    )
+    instructions_html = serializers.SerializerMethodField()
+    target_text = serializers.CharField(read_only=True)
+    schedule_text = serializers.CharField(read_only=True)
+
+    def get_instructions_html(self, obj) -> str:
+        return str(render(obj.instructions))
+
+
+class HomeworkTemplateSerializer(ScheduleSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    shared = serializers.BooleanField(source="is_shared", read_only=True)
+
+    class Meta:
+        model = HomeworkTemplate
+        fields = [
+            "id",
+            "shared",
+            *services.SCHEDULE_FIELDS,
+            "instructions_html",
+            "target_text",
+            "schedule_text",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class AssignmentSerializer(ScheduleSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    client = serializers.UUIDField(source="client.public_id", read_only=True)
+    reminder_time = serializers.TimeField(
+        format="%H:%M",
+        input_formats=["%H:%M", "%H:%M:%S"],
+        allow_null=True,
+        required=False,
+        help_text="HH:MM in the client's local time.",
+    )
+    rrule = serializers.SerializerMethodField(help_text="The RFC 5545 RRULE of the due dates.")
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "client",
+            *services.ASSIGNMENT_FIELDS,
+            "instructions_html",
+            "target_text",
+            "schedule_text",
+            "rrule",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "created_at", "updated_at"]
+
+    def get_rrule(self, obj) -> str:
+        return obj.schedule().to_rfc5545()
+
+
+class AssignmentCreateSerializer(AssignmentSerializer):
+    """A new assignment; what is left out comes from the template, if one is named."""
+
+    client = serializers.UUIDField(help_text="The client's id; one of your active clients.")
+    template = serializers.UUIDField(required=False, allow_null=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["client", "template", *services.ASSIGNMENT_FIELDS]
+        extra_kwargs = {name: {"required": False} for name in ("kind", "title", "start_date")}
+
+
+class CompletionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    assignment = serializers.UUIDField(source="assignment.public_id", read_only=True)
+
+    class Meta:
+        model = Completion
+        fields = ["id", "assignment", "due_date", "note", "source", "completed_at"]
+        read_only_fields = fields
+
+
+class CompletionCreateSerializer(serializers.Serializer):
+    assignment = serializers.UUIDField()
+    due_date = serializers.DateField(
+        required=False, allow_null=True, help_text="The day it was due; default: today."
+    )
+    note = serializers.CharField(max_length=500, allow_blank=True, default="")
+
+
+class AssignmentQuerySerializer(serializers.Serializer):
+    client = serializers.UUIDField(required=False, help_text="Only this client's homework.")
+    status = serializers.ChoiceField(choices=AssignmentStatus.choices, required=False)
+
+
+class CompletionQuerySerializer(serializers.Serializer):
+    assignment = serializers.UUIDField(required=False)
+    to = serializers.DateField(required=False, help_text="Due on or before this day.")
+
+    def get_fields(self):
+        # `from` is a Python keyword, so it cannot be declared as a class attribute.
+        return {
+            **super().get_fields(),
+            "from": serializers.DateField(required=False, help_text="Due on or after this day."),
+        }
+
+    def validate(self, attrs):
+        if "from" in attrs and "to" in attrs and attrs["to"] < attrs["from"]:
+            raise ValidationError({"to": ["Must not be before 'from'."]})
+        return attrs
+
+
+class AdherenceQuerySerializer(serializers.Serializer):
+    client = serializers.UUIDField(
+        required=False, help_text="Required for a therapist; a client sees their own."
+    )
+    weeks = serializers.IntegerField(
+        min_value=1, max_value=26, default=5, help_text="This week and the ones before it."
+    )
+
+
+class AdherenceAssignmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    done = serializers.IntegerField()
+    due = serializers.IntegerField()
+
+
+class AdherenceWeekSerializer(serializers.Serializer):
+    week = serializers.CharField(help_text="ISO week, e.g. 2026-W48.")
+    monday = serializers.DateField()
+    done = serializers.IntegerField()
+    due = serializers.IntegerField()
+    percent = serializers.IntegerField(allow_null=True)
+    assignments = AdherenceAssignmentSerializer(many=True, help_text="Those due that week.")
+
+
+class AdherenceSerializer(serializers.Serializer):
+    client = serializers.UUIDField()
+    weeks = AdherenceWeekSerializer(many=True, help_text="Oldest first, this week last.")
+
+
+def query_params(serializer_class, request) -> dict:
+    """The validated query string; a bad value is a 400 naming the parameter."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+# --- Views ---------------------------------------------------------------------------
+
+
+class HomeworkTemplateViewSet(viewsets.ModelViewSet):
+    """The shared template library and the therapist's own templates; only their own can be
+    changed or deleted (assignments made from one keep their copy)."""
+
+    serializer_class = HomeworkTemplateSerializer
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+
+    def get_permissions(self):
+        return [*super().get_permissions(), OwnTemplateForWrites()]
+
+    def get_queryset(self):
+        return selectors.templates_for(self.request.user)
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.template_create(
+                owner=self.request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = services.template_update(
+                template=serializer.instance, **serializer.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+
+class AssignmentViewSet(
+    WithActionAccess,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Homework: a client sees their own, a therapist those set within their active care
+    relationships. Only the therapist sets, edits, pauses, resumes and ends it."""
+
+    serializer_class = AssignmentSerializer
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+    action_access = {
+        "create": Access.THERAPIST,
+        "update": Access.THERAPIST,
+        "partial_update": Access.THERAPIST,
+    }
+
+    def get_queryset(self):
+        return selectors.assignments_with_pauses(
+            Assignment.objects.visible_to(self.request.user).select_related("client")
+        )
+
+    @extend_schema(parameters=[AssignmentQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = query_params(AssignmentQuerySerializer, request)
+        queryset = self.get_queryset()
+        if "client" in query:
+            queryset = queryset.filter(client__public_id=query["client"])
+        if "status" in query:
+            queryset = queryset.filter(status=query["status"])
+        page = self.paginate_queryset(queryset)
+        audit_reads(request.user, [assignment.client for assignment in page])
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        assignment = self.get_object()
+        audit_reads(request.user, [assignment.client])
+        return Response(self.get_serializer(assignment).data)
+
+    @extend_schema(request=AssignmentCreateSerializer, responses={201: AssignmentSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = AssignmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        # Ids in the body go through the policy: a client outside the caseload is a 404.
+        relationship = get_active_relationship_for_client(request.user, fields.pop("client"))
+        template = None
+        if template_id := fields.pop("template", None):
+            template = (
+                HomeworkTemplate.objects.visible_to(request.user)
+                .filter(public_id=template_id)
+                .first()
+            )
+            if template is None:
+                raise ValidationError({"template": ["There is no such template."]})
+        try:
+            assignment = services.assignment_create(
+                therapist=request.user, relationship=relationship, template=template, **fields
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(self._fresh(assignment), status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        try:
+            assignment = services.assignment_update(
+                assignment=serializer.instance, **serializer.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        serializer.instance = self.get_queryset().get(pk=assignment.pk)
+
+    def _fresh(self, assignment: Assignment) -> dict:
+        """The assignment as the API shows it, read again after a change."""
+        return AssignmentSerializer(self.get_queryset().get(pk=assignment.pk)).data
+
+    def _lifecycle(self, change) -> Response:
+        assignment = self.get_object()
+        try:
+            change(assignment=assignment)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(self._fresh(assignment))
+
+    @extend_schema(request=None, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, public_id=None):
+        """Pause it from today: nothing is due and nothing can be completed until resumed."""
+        return self._lifecycle(services.assignment_pause)
+
+    @extend_schema(request=None, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, public_id=None):
+        return self._lifecycle(services.assignment_resume)
+
+    @extend_schema(request=None, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, public_id=None):
+        """End it: nothing is due after today; past completions and adherence remain."""
+        return self._lifecycle(services.assignment_end)
+
+
+class CompletionViewSet(
+    WithActionAccess,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Occurrences of homework done. The client marks them (and may undo one); their
+    therapist sees them."""
+
+    serializer_class = CompletionSerializer
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+    action_access = {"create": Access.CLIENT, "destroy": Access.CLIENT}
+
+    def get_queryset(self):
+        return Completion.objects.visible_to(self.request.user).select_related(
+            "assignment", "client"
+        )
+
+    @extend_schema(parameters=[CompletionQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = query_params(CompletionQuerySerializer, request)
+        queryset = self.get_queryset()
+        if "assignment" in query:
+            queryset = queryset.filter(assignment__public_id=query["assignment"])
+        if "from" in query:
+            queryset = queryset.filter(due_date__gte=query["from"])
+        if "to" in query:
+            queryset = queryset.filter(due_date__lte=query["to"])
+        page = self.paginate_queryset(queryset)
+        audit_reads(request.user, [completion.client for completion in page])
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        completion = self.get_object()
+        audit_reads(request.user, [completion.client])
+        return Response(self.get_serializer(completion).data)
+
+    @extend_schema(request=CompletionCreateSerializer, responses={201: CompletionSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = CompletionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assignment = get_object_or_404(
+            selectors.assignments_with_pauses(Assignment.objects.visible_to(request.user)),
+            public_id=data["assignment"],
+        )
+        try:
+            completion = services.completion_create(
+                client=request.user,
+                assignment=assignment,
+                due_date=data.get("due_date"),
+                note=data["note"],
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(CompletionSerializer(completion).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        try:
+            services.completion_undo(client=self.request.user, completion=instance)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+
+class AdherenceView(APIView):
+    """Done and due per ISO week, for all the client's homework and per assignment."""
+
+    @extend_schema(parameters=[AdherenceQuerySerializer], responses=AdherenceSerializer)
+    def get(self, request):
+        query = query_params(AdherenceQuerySerializer, request)
+        if "client" in query:
+            client = get_client_for_user(request.user, query["client"])
+        elif request.user.role == Role.CLIENT:
+            client = request.user
+        else:
+            raise ValidationError({"client": ["Say whose adherence to show."]})
+        audit_reads(request.user, [client])
+        today = local_today(client.timezone)
+        weeks = selectors.weeks_ending(today, query["weeks"])
+        assignments = list(
+            selectors.assignments_with_pauses(
+                Assignment.objects.visible_to(request.user).filter(client=client)
+            ).order_by("title", "id")
+        )
+        per_assignment, per_week = selectors.adherence(assignments, weeks, today=today)
+        result = {
+            "client": client.public_id,
+            "weeks": [
+                {
+                    "week": iso_week_label(monday),
+                    "monday": monday,
+                    "done": per_week[monday].done,
+                    "due": per_week[monday].due,
+                    "percent": per_week[monday].percent,
+                    "assignments": [
+                        {
+                            "id": assignment.public_id,
+                            "title": assignment.title,
+                            "done": per_assignment[(assignment.pk, monday)].done,
+                            "due": per_assignment[(assignment.pk, monday)].due,
+                        }
+                        for assignment in assignments
+                        if per_assignment[(assignment.pk, monday)].due
+                    ],
+                }
+                for monday in weeks
+            ],
+        }
+        return Response(AdherenceSerializer(result).data)

@@ -1,0 +1,189 @@
+"""A client's homework as a private iCalendar feed (RFC 5545), behind a signed, revocable URL.
+
+Written by hand: the feed is a handful of all-day recurring events, and the few rules that
+matter (CRLF, folding at 75 octets, text escaping) are easier to test than a dependency.
+
+What a feed may show: when homework is due, and — only if the client chose it — titles and
+instructions. Never names, notes or scores: the URL is a bearer credential that ends up in
+calendar apps and the people and services they sync with.
+"""
+
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from accounts.models import User
+
+from .models import Assignment, AssignmentStatus, CalendarFeed
+from .schedules import Frequency
+
+CALENDAR_SALT = "tandem.homework.calendar"
+PRODID = "-//Tandem//Homework//EN"
+CALENDAR_NAME = "Tandem homework"
+GENERIC_SUMMARY = "Homework — Tandem"
+GENERIC_DESCRIPTION = "Open Tandem to see today's homework."
+# Paused dates are listed one by one, so the list needs an end: a year past today (or past
+# the first occurrence, if later) keeps any pause a subscriber will look at.
+EXDATE_HORIZON = timedelta(days=366)
+LINE_OCTETS = 75
+
+# Control characters are not allowed in TEXT values (RFC 5545 §3.3.11), except HTAB.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+# --- Tokens ----------------------------------------------------------------------------
+
+
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=CALENDAR_SALT)
+
+
+def feed_token(feed: CalendarFeed) -> str:
+    """The signed key. No timestamp (unlike `signing.dumps`): the link stays the same each
+    time the page shows it, and calendar apps poll it for years. Revoking changes the key."""
+    return _signer().sign_object(str(feed.key))
+
+
+def feed_from_token(token: str) -> CalendarFeed | None:
+    """The feed this token opens; None when it is forged, mangled or revoked."""
+    try:
+        key = uuid.UUID(_signer().unsign_object(token))
+    except (signing.BadSignature, ValueError, TypeError, AttributeError):
+        return None
+    return (
+        CalendarFeed.objects.select_related("client")
+        .filter(key=key, client__is_active=True)
+        .first()
+    )
+
+
+def feed_for_client(client: User) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(client=client).first()
+
+
+def feed_url(feed: CalendarFeed) -> str:
+    return settings.SITE_URL + reverse("calendar_feed", kwargs={"token": feed_token(feed)})
+
+
+# --- Rendering -------------------------------------------------------------------------
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines escaped."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return _CONTROL.sub("", value)
+
+
+def fold(line: str) -> str:
+    """Split a content line into lines of at most 75 octets (RFC 5545 §3.1), never inside
+    a UTF-8 sequence; continuation lines start with a space, which counts."""
+    lines: list[str] = []
+    current, size = "", 0
+    for char in line:
+        octets = len(char.encode())
+        if size + octets > LINE_OCTETS:
+            lines.append(current)
+            current, size = " ", 1
+        current += char
+        size += octets
+    lines.append(current)
+    return "\r\n".join(lines)
+
+
+def _date(day: date) -> str:
+    return f"{day:%Y%m%d}"
+
+
+def _event(assignment: Assignment, *, show_titles: bool, stamp: str, today: date) -> list[str]:
+    """The VEVENT lines of one assignment; [] when nothing will ever be due."""
+    schedule = assignment.schedule()
+    first = schedule.first_occurrence()
+    if first is None:
+        return []
+    once = assignment.frequency == Frequency.ONCE
+    exdates = schedule.exdates(first, max(first, today) + EXDATE_HORIZON)
+    if once and exdates:
+        return []  # its only day falls in a pause: nothing is due
+    if show_titles:
+        summary = f"{assignment.title} — Tandem"
+        description = assignment.instructions.strip() or GENERIC_DESCRIPTION
+    else:
+        summary, description = GENERIC_SUMMARY, GENERIC_DESCRIPTION
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{assignment.public_id}@tandem",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{_date(first)}",
+        f"DTEND;VALUE=DATE:{_date(first + timedelta(days=1))}",
+    ]
+    if not once:
+        lines.append(schedule.to_rfc5545())
+        if exdates:
+            lines.append("EXDATE;VALUE=DATE:" + ",".join(_date(day) for day in exdates))
+    lines += [
+        f"SUMMARY:{escape_text(summary)}",
+        f"DESCRIPTION:{escape_text(description)}",
+        f"URL:{settings.SITE_URL}/client/",
+        "TRANSP:TRANSPARENT",  # homework does not make the client look busy
+        "END:VEVENT",
+    ]
+    return lines
+
+
+def render_calendar(*, assignments: Iterable[Assignment], show_titles: bool, now: datetime) -> str:
+    """A VCALENDAR with one all-day recurring VEVENT per current assignment.
+
+    `assignments` should come with their pauses prefetched (`assignments_with_pauses`);
+    ended ones are skipped. `now` (aware) is the DTSTAMP and anchors the EXDATE horizon.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("`now` must be an aware datetime.")
+    now = now.astimezone(UTC)
+    stamp = f"{now:%Y%m%dT%H%M%SZ}"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(CALENDAR_NAME)}",
+    ]
+    for assignment in assignments:
+        if assignment.status == AssignmentStatus.ENDED:
+            continue
+        lines += _event(assignment, show_titles=show_titles, stamp=stamp, today=now.date())
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+# --- Writes ------------------------------------------------------------------------------
+# Kept here until they move to homework/services.py.
+
+
+def feed_enable(*, client: User) -> CalendarFeed:
+    """The client's feed, created if it does not exist yet (titles hidden by default)."""
+    feed, _created = CalendarFeed.objects.get_or_create(client=client)
+    return feed
+
+
+def feed_set_titles(*, feed: CalendarFeed, show_titles: bool) -> CalendarFeed:
+    feed.show_titles = show_titles
+    feed.save(update_fields=["show_titles"])
+    return feed
+
+
+def feed_revoke(*, feed: CalendarFeed) -> CalendarFeed:
+    """A new key: every URL made from the old one stops working at once."""
+    feed.key = uuid.uuid4()
+    feed.save(update_fields=["key"])
+    return feed
+
+
+def feed_disable(*, feed: CalendarFeed) -> None:
+    feed.delete()
