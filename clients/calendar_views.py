@@ -67,7 +67,9 @@ def calendar_feed(request, token: str):
         raise Http404
     # The one read by key rather than by `visible_to(user)`: there is no signed-in user.
     assignments = assignments_with_pauses(
-        Assignment.objects.filter(client=feed.client).exclude(status=AssignmentStatus.ENDED)
+        Assignment.objects.in_care()
+        .filter(client=feed.client)
+        .exclude(status=AssignmentStatus.ENDED)
     )
     body = ical.render_calendar(
         assignments=assignments, show_titles=feed.show_titles, now=timezone.now()

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
-from accounts.models import CareRelationship, User
+from accounts.models import CareRelationship, CareStatus, User
 
 from .schedules import Frequency, Schedule
 
@@ -138,6 +138,10 @@ class AssignmentQuerySet(models.QuerySet):
 
     def current(self) -> "AssignmentQuerySet":
         return self.exclude(status=AssignmentStatus.ENDED)
+
+    def in_care(self) -> "AssignmentQuerySet":
+        """Homework of a care relationship that is still active: once it ends, nothing is due."""
+        return self.filter(relationship__status=CareStatus.ACTIVE)
 
 
 class Assignment(ScheduleFields):

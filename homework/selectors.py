@@ -52,7 +52,7 @@ def client_today(*, client: User, today: date | None = None) -> Today:
     first = min(today - timedelta(days=OVERDUE_DAYS), monday)
     assignments = list(
         assignments_with_pauses(
-            Assignment.objects.filter(client=client, status=AssignmentStatus.ACTIVE)
+            Assignment.objects.in_care().filter(client=client, status=AssignmentStatus.ACTIVE)
         )
     )
     done = _completions_by_assignment(client, first, today)
@@ -108,7 +108,7 @@ def client_week(*, client: User, today: date | None = None) -> tuple[list[WeekDa
     days = [monday + timedelta(days=i) for i in range(7)]
     assignments = list(
         assignments_with_pauses(
-            Assignment.objects.filter(client=client, status=AssignmentStatus.ACTIVE)
+            Assignment.objects.in_care().filter(client=client, status=AssignmentStatus.ACTIVE)
         )
     )
     done = _completions_by_assignment(client, monday, days[-1])

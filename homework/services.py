@@ -215,6 +215,10 @@ def completion_create(
         raise ValidationError(
             {"assignment": f"This homework is {assignment.get_status_display().lower()}."}
         )
+    if not CareRelationship.objects.filter(
+        pk=assignment.relationship_id, status=CareStatus.ACTIVE
+    ).exists():
+        raise ValidationError({"assignment": "This homework ended with the care relationship."})
     today = local_today(client.timezone)
     day = due_date or today
     if day > today:

@@ -242,3 +242,12 @@ class TestAdherence:
 def test_reminder_time_is_kept_in_local_time(personas):
     assignment = assign(personas, reminder_time=time(20, 30))
     assert Assignment.objects.get(pk=assignment.pk).reminder_time == time(20, 30)
+
+
+def test_nothing_is_due_once_the_care_relationship_ends(personas):
+    assignment = assign(personas)
+    assert selectors.client_today(client=personas.client_a).due
+    account_services.relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+    assert selectors.client_today(client=personas.client_a).due == []
+    with pytest.raises(ValidationError, match="ended with the care relationship"):
+        services.completion_create(client=personas.client_a, assignment=assignment)
