@@ -8,6 +8,7 @@ Nobody but client A, A's therapist (and staff in the admin) ever sees client A's
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +19,16 @@ from accounts import services
 from accounts.checks import iter_routes
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import clients_visible_to
+from homework import ical
+from homework import services as homework_services
+from homework.models import (
+    Assignment,
+    AssignmentStatus,
+    CalendarFeed,
+    Completion,
+    HomeworkTemplate,
+)
+from homework.schedules import iso_week_monday, local_today
 from tests.conftest import Personas, make_active_relationship
 from tests.factories import ClientFactory, TherapistFactory
 
@@ -26,7 +37,9 @@ pytestmark = pytest.mark.django_db
 PERSONAS = ("anonymous", "client_a", "client_b", "therapist_a", "therapist_b", "staff")
 # Everyone who must never see client A's details outside the admin.
 STRANGERS_TO_A = ("anonymous", "client_b", "therapist_b", "staff")
-CLIENT_A_DETAILS = ("client.a@example.org", "Ada Alpha")
+# Client A's note on their completion (see `world`) is as private as their name.
+CLIENT_A_NOTE = "Slept badly after the call"
+CLIENT_A_DETAILS = ("client.a@example.org", "Ada Alpha", CLIENT_A_NOTE)
 NEW_INVITEE = "new.person@example.org"
 
 # Route families that guard themselves and are walked separately below.
@@ -35,9 +48,11 @@ SELF_GUARDED_PREFIXES = ("admin:", "account_", "mfa_")
 
 @dataclass(frozen=True)
 class Redirect:
-    """A 302 to the named route (any query string, such as `?next=`, is allowed)."""
+    """A 302 to the named route (any query string, such as `?next=`, is allowed); `kwargs`
+    gives the route's URL parameters from the world."""
 
     to: str
+    kwargs: "Callable[[World], dict] | None" = None
 
     def __repr__(self) -> str:
         return f"302→{self.to}"
@@ -50,10 +65,17 @@ LOGIN = Redirect("account_login")
 
 @dataclass
 class World:
-    """The personas plus a pending invitation from A's therapist (to client B's address)."""
+    """The personas plus a pending invitation from A's therapist (to client B's address);
+    client A's homework from their therapist (one active with a completion yesterday, one
+    paused) and a template of A's therapist's own."""
 
     personas: Personas
     invitation: CareRelationship
+    today: date  # client A's
+    assignment: Assignment
+    paused: Assignment
+    completion: Completion
+    template: HomeworkTemplate
 
     def user(self, persona: str) -> User | None:
         return self.personas.all()[persona]
@@ -63,7 +85,14 @@ class World:
         relationships = CareRelationship.objects.order_by("pk").values_list(
             "public_id", "status", "client_id", "invitation_expires_at", "ended_at"
         )
-        return [*relationships, ("users", User.objects.count())]
+        return [
+            *relationships,
+            ("users", User.objects.count()),
+            *Assignment.objects.order_by("pk").values_list("public_id", "status", "title"),
+            *Completion.objects.order_by("pk").values_list("public_id", "due_date"),
+            *HomeworkTemplate.objects.order_by("pk").values_list("public_id", "title"),
+            *CalendarFeed.objects.order_by("pk").values_list("client_id", "key", "show_titles"),
+        ]
 
 
 def row(
@@ -97,6 +126,9 @@ class Route:
     methods: dict[str, Call]
     kwargs: Callable[[World], dict] = field(default=lambda world: {})
     api: bool = False
+    # The URL itself is the credential (it ends up in calendar apps): whoever asks, the
+    # answer names nobody.
+    names_nobody: bool = False
 
 
 def client_a_id(world: World) -> dict:
@@ -117,6 +149,80 @@ def invitation_token(world: World) -> dict:
 
 def new_invitee(world: World) -> dict:
     return {"email": NEW_INVITEE}
+
+
+def assignment_id(world: World) -> dict:
+    return {"public_id": world.assignment.public_id}
+
+
+def paused_id(world: World) -> dict:
+    return {"public_id": world.paused.public_id}
+
+
+def completion_id(world: World) -> dict:
+    return {"public_id": world.completion.public_id}
+
+
+def template_id(world: World) -> dict:
+    return {"public_id": world.template.public_id}
+
+
+def feed_token_of_a(world: World) -> dict:
+    return {"token": ical.feed_token(ical.feed_enable(client=world.personas.client_a))}
+
+
+def of_client_a(world: World) -> dict:
+    return {"client": str(world.personas.client_a.public_id)}
+
+
+def renamed(world: World) -> dict:
+    return {"title": "Renamed"}
+
+
+def new_template(world: World) -> dict:
+    return {"kind": "social", "title": "New template"}
+
+
+def new_template_form(world: World) -> dict:
+    return {**new_template(world), "frequency": "daily"}
+
+
+def new_assignment(world: World) -> dict:
+    return {**of_client_a(world), "kind": "social", "title": "New homework"}
+
+
+def new_assignment_form(world: World) -> dict:
+    return {
+        "kind": "journal",
+        "title": "New homework",
+        "frequency": "daily",
+        "start_date": world.today.isoformat(),
+    }
+
+
+def assignment_renamed_form(world: World) -> dict:
+    return {
+        "kind": world.assignment.kind,
+        "title": "Renamed",
+        "frequency": world.assignment.frequency,
+        "start_date": world.assignment.start_date.isoformat(),
+    }
+
+
+def template_renamed_form(world: World) -> dict:
+    return {"kind": world.template.kind, "title": "Renamed", "frequency": "daily"}
+
+
+def done_today(world: World) -> dict:
+    return {"due_date": world.today.isoformat()}
+
+
+def completion_of_assignment(world: World) -> dict:
+    return {"assignment": str(world.assignment.public_id)}
+
+
+def enable_feed(world: World) -> dict:
+    return {"action": "enable"}
 
 
 def status_of(relationship: CareRelationship) -> str:
@@ -149,9 +255,72 @@ def new_invitee_invited(world: World) -> bool:
     ).exists()
 
 
+def new_template_saved(world: World) -> bool:
+    return HomeworkTemplate.objects.filter(title="New template").exists()
+
+
+def template_renamed(world: World) -> bool:
+    world.template.refresh_from_db()
+    return world.template.title == "Renamed"
+
+
+def template_deleted(world: World) -> bool:
+    return not HomeworkTemplate.objects.filter(pk=world.template.pk).exists()
+
+
+def new_assignment_for_a(world: World) -> bool:
+    return Assignment.objects.filter(
+        title="New homework",
+        client=world.personas.client_a,
+        relationship=world.personas.relationship_a,
+    ).exists()
+
+
+def status_now(assignment: Assignment) -> str:
+    assignment.refresh_from_db()
+    return assignment.status
+
+
+def assignment_renamed(world: World) -> bool:
+    world.assignment.refresh_from_db()
+    return world.assignment.title == "Renamed"
+
+
+def assignment_paused(world: World) -> bool:
+    return status_now(world.assignment) == AssignmentStatus.PAUSED
+
+
+def paused_resumed(world: World) -> bool:
+    return status_now(world.paused) == AssignmentStatus.ACTIVE
+
+
+def assignment_ended(world: World) -> bool:
+    return status_now(world.assignment) == AssignmentStatus.ENDED
+
+
+def done_by_a_today(world: World) -> bool:
+    return Completion.objects.filter(
+        assignment=world.assignment, client=world.personas.client_a, due_date=world.today
+    ).exists()
+
+
+def completion_undone(world: World) -> bool:
+    return not Completion.objects.filter(pk=world.completion.pk).exists()
+
+
+def feed_of(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        return CalendarFeed.objects.filter(client=world.user(persona)).exists()
+
+    return check
+
+
 TO_CLIENT = Redirect("client_home")
 TO_THERAPIST = Redirect("therapist_home")
 TO_ADMIN = Redirect("admin:index")
+TO_CLIENT_A = Redirect("therapist_client_detail", kwargs=client_a_id)
+TO_TEMPLATES = Redirect("therapist_templates")
+TO_CALENDAR = Redirect("client_calendar")
 
 # One entry per route outside the admin and allauth. Columns of `row`:
 #   anonymous, client_a, client_b, therapist_a (A's), therapist_b (B's), staff
@@ -222,6 +391,125 @@ CASES: dict[str, Route] = {
         },
         kwargs=relationship_a_id,
     ),
+    # Homework, therapist side: A's homework is found through A's active relationship with
+    # therapist A only; templates of one's own are nobody else's.
+    "therapist_assign": Route(
+        {"GET": Call(row(LOGIN, 403, 403, 200, 404, 403))}, kwargs=client_a_id
+    ),
+    "therapist_assign_form": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 404, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_CLIENT_A, 404, 403),
+                data=new_assignment_form,
+                writes={"therapist_a": new_assignment_for_a},
+            ),
+        },
+        kwargs=client_a_id,
+    ),
+    "therapist_assignment_edit": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 404, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_CLIENT_A, 404, 403),
+                data=assignment_renamed_form,
+                writes={"therapist_a": assignment_renamed},
+            ),
+        },
+        kwargs=assignment_id,
+    ),
+    "therapist_assignment_pause": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_CLIENT_A, 404, 403),
+                writes={"therapist_a": assignment_paused},
+            )
+        },
+        kwargs=assignment_id,
+    ),
+    "therapist_assignment_resume": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_CLIENT_A, 404, 403),
+                writes={"therapist_a": paused_resumed},
+            )
+        },
+        kwargs=paused_id,
+    ),
+    "therapist_assignment_end": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_CLIENT_A, 404, 403),
+                writes={"therapist_a": assignment_ended},
+            )
+        },
+        kwargs=assignment_id,
+    ),
+    "therapist_templates": Route({"GET": Call(row(LOGIN, 403, 403, 200, 200, 403))}),
+    "therapist_template_new": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 200, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_TEMPLATES, TO_TEMPLATES, 403),
+                data=new_template_form,
+                writes={"therapist_a": new_template_saved, "therapist_b": new_template_saved},
+            ),
+        }
+    ),
+    "therapist_template_edit": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 404, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_TEMPLATES, 404, 403),
+                data=template_renamed_form,
+                writes={"therapist_a": template_renamed},
+            ),
+        },
+        kwargs=template_id,
+    ),
+    "therapist_template_delete": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_TEMPLATES, 404, 403),
+                writes={"therapist_a": template_deleted},
+            )
+        },
+        kwargs=template_id,
+    ),
+    # Homework, client side: each client sees their own week and their own calendar link
+    # (those pages have no id); A's homework and completions are A's alone.
+    "client_week": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
+    "client_complete": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_CLIENT, 404, 403, 403, 403),
+                data=done_today,
+                writes={"client_a": done_by_a_today},
+            )
+        },
+        kwargs=assignment_id,
+    ),
+    "client_undo": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_CLIENT, 404, 403, 403, 403),
+                writes={"client_a": completion_undone},
+            )
+        },
+        kwargs=completion_id,
+    ),
+    "client_calendar": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_CALENDAR, TO_CALENDAR, 403, 403, 403),
+                data=enable_feed,
+                writes={"client_a": feed_of("client_a"), "client_b": feed_of("client_b")},
+            ),
+        }
+    ),
+    # The signed key in the URL is the credential, whoever holds it (signed in or not).
+    "calendar_feed": Route({"GET": Call(everyone(200))}, kwargs=feed_token_of_a, names_nobody=True),
     # API: DRF answers 403 to anonymous requests (SessionAuthentication comes first and
     # sends no WWW-Authenticate challenge, so there is no 401). ------------------------
     "api-schema": Route({"GET": Call(everyone(200))}, api=True),
@@ -266,6 +554,103 @@ CASES: dict[str, Route] = {
         kwargs=relationship_a_id,
         api=True,
     ),
+    # Homework API: templates are the therapists' (own ones theirs alone); assignments and
+    # completions are seen by their client and their therapist; `ActionAccess` gives each
+    # write to one role (403 for the other roles, before any object is looked up).
+    "api-template-list": Route(
+        {
+            "GET": Call(row(403, 403, 403, 200, 200, 403)),
+            "POST": Call(
+                row(403, 403, 403, 201, 201, 403),
+                data=new_template,
+                writes={"therapist_a": new_template_saved, "therapist_b": new_template_saved},
+            ),
+        },
+        api=True,
+    ),
+    "api-template-detail": Route(
+        {
+            "GET": Call(row(403, 403, 403, 200, 404, 403)),
+            "PATCH": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=renamed,
+                writes={"therapist_a": template_renamed},
+            ),
+            "DELETE": Call(
+                row(403, 403, 403, 204, 404, 403), writes={"therapist_a": template_deleted}
+            ),
+        },
+        kwargs=template_id,
+        api=True,
+    ),
+    "api-assignment-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "POST": Call(
+                row(403, 403, 403, 201, 404, 403),
+                data=new_assignment,
+                writes={"therapist_a": new_assignment_for_a},
+            ),
+        },
+        api=True,
+    ),
+    "api-assignment-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404)),
+            "PATCH": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=renamed,
+                writes={"therapist_a": assignment_renamed},
+            ),
+            # Homework is ended, never deleted: its completions and adherence remain.
+            "DELETE": Call(row(403, 405, 405, 405, 405, 405)),
+        },
+        kwargs=assignment_id,
+        api=True,
+    ),
+    "api-assignment-pause": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403), writes={"therapist_a": assignment_paused}
+            )
+        },
+        kwargs=assignment_id,
+        api=True,
+    ),
+    "api-assignment-resume": Route(
+        {"POST": Call(row(403, 403, 403, 200, 404, 403), writes={"therapist_a": paused_resumed})},
+        kwargs=paused_id,
+        api=True,
+    ),
+    "api-assignment-end": Route(
+        {"POST": Call(row(403, 403, 403, 200, 404, 403), writes={"therapist_a": assignment_ended})},
+        kwargs=assignment_id,
+        api=True,
+    ),
+    "api-completion-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "POST": Call(
+                row(403, 201, 404, 403, 403, 403),
+                data=completion_of_assignment,
+                writes={"client_a": done_by_a_today},
+            ),
+        },
+        api=True,
+    ),
+    "api-completion-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404)),
+            "DELETE": Call(
+                row(403, 204, 404, 403, 403, 403), writes={"client_a": completion_undone}
+            ),
+        },
+        kwargs=completion_id,
+        api=True,
+    ),
+    "api-adherence": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404), data=of_client_a)}, api=True
+    ),
 }
 
 ALL_ROUTES = list(iter_routes())
@@ -302,7 +687,39 @@ def world(personas) -> World:
     invitation = services.invitation_create(
         therapist=personas.therapist_a, email=personas.client_b.email
     )
-    return World(personas=personas, invitation=invitation)
+    today = local_today(personas.client_a.timezone)
+    homework = {
+        "therapist": personas.therapist_a,
+        "relationship": personas.relationship_a,
+        "frequency": "daily",
+        "start_date": today - timedelta(days=3),
+    }
+    assignment = homework_services.assignment_create(
+        **homework, kind="journal", title="Mood journal"
+    )
+    paused = homework_services.assignment_create(**homework, kind="social", title="Call a friend")
+    homework_services.assignment_pause(assignment=paused)
+    paused.refresh_from_db()
+    yesterday = today - timedelta(days=1)
+    completion = Completion.objects.create(
+        assignment=assignment,
+        client=personas.client_a,
+        due_date=yesterday,
+        week=iso_week_monday(yesterday),
+        note=CLIENT_A_NOTE,
+    )
+    template = homework_services.template_create(
+        owner=personas.therapist_a, kind="social", title="Call Sam"
+    )
+    return World(
+        personas=personas,
+        invitation=invitation,
+        today=today,
+        assignment=assignment,
+        paused=paused,
+        completion=completion,
+        template=template,
+    )
 
 
 def sign_in(client, user: User | None) -> None:
@@ -314,27 +731,38 @@ def sign_in(client, user: User | None) -> None:
 def request(client, method: str, url: str, data: dict | None, *, api: bool):
     send = getattr(client, method.lower())
     if method == "GET":
-        return send(url)
+        return send(url, data)  # as the query string
     if api:
         return send(url, data or {}, content_type="application/json")
     return send(url, data or {})
 
 
-def assert_outcome(response, expected: Outcome) -> None:
+def assert_outcome(response, expected: Outcome, world: World | None = None) -> None:
     if isinstance(expected, Redirect):
         assert response.status_code == 302, response.content[:500]
-        assert urlsplit(response["Location"]).path == reverse(expected.to)
+        kwargs = expected.kwargs(world) if expected.kwargs else None
+        assert urlsplit(response["Location"]).path == reverse(expected.to, kwargs=kwargs)
     else:
         assert response.status_code == expected, response.content[:500]
 
 
-def assert_no_trace_of_client_a(response) -> None:
+def assert_no_trace_of(response, details, whose: str = "client A") -> None:
     body = response.content.decode(errors="replace")
-    for detail in CLIENT_A_DETAILS:
-        assert detail not in body, f"client A's {detail!r} leaked"
+    for detail in details:
+        assert detail not in body, f"{whose}'s {detail!r} leaked"
     for header, value in response.items():
-        for detail in CLIENT_A_DETAILS:
-            assert detail not in value, f"client A's {detail!r} leaked in {header}"
+        for detail in details:
+            assert detail not in value, f"{whose}'s {detail!r} leaked in {header}"
+
+
+def assert_no_trace_of_client_a(response) -> None:
+    assert_no_trace_of(response, CLIENT_A_DETAILS)
+
+
+def assert_names_nobody(response, personas: Personas) -> None:
+    people = [user for user in personas.all().values() if user is not None]
+    details = [*CLIENT_A_DETAILS, *(user.name for user in people), *(u.email for u in people)]
+    assert_no_trace_of(response, details, whose="a person")
 
 
 def matrix() -> list:
@@ -357,11 +785,15 @@ def test_it_answers_each_persona_as_the_policy_says(client, world, view_name, me
 
     response = request(client, method, url, call.data and call.data(world), api=route.api)
 
-    assert_outcome(response, expected)
+    assert_outcome(response, expected, world)
     if persona in STRANGERS_TO_A:
         assert_no_trace_of_client_a(response)
+    if route.names_nobody:
+        assert_names_nobody(response, world.personas)
     if persona in call.writes:
         assert call.writes[persona](world), "the request succeeded but nothing changed"
+        # Else the snapshot would not notice this change made by someone it is refused to.
+        assert world.snapshot() != before, "snapshot() does not see this change"
     else:
         assert world.snapshot() == before, f"{persona}'s {method} changed something"
 
@@ -409,6 +841,20 @@ def test_the_admin_is_for_staff_only(client, world, view_name, persona):
 
 
 # Who sees client A ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("show_titles", [False, True])
+def test_the_calendar_feed_names_nobody(client, world, show_titles):
+    """The feed URL is a bearer credential: even with titles shown it names no person."""
+    feed = ical.feed_set_titles(
+        feed=ical.feed_enable(client=world.personas.client_a), show_titles=show_titles
+    )
+    response = client.get(reverse("calendar_feed", kwargs={"token": ical.feed_token(feed)}))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count("BEGIN:VEVENT") == 2  # the active and the paused homework
+    assert ("Mood journal" in body) is show_titles
+    assert_names_nobody(response, world.personas)
 
 
 def test_it_shows_client_a_to_their_therapist_only(client, personas):
