@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import HomeworkTemplate
+from .services import SCHEDULE_FIELDS
 
 
 @admin.register(HomeworkTemplate)
@@ -10,18 +11,7 @@ class HomeworkTemplateAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "frequency", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["title"]
-    fields = [
-        "slug",
-        "kind",
-        "title",
-        "instructions",
-        "target_value",
-        "target_unit",
-        "frequency",
-        "weekdays",
-        "times_per_week",
-        "is_active",
-    ]
+    fields = ["slug", *SCHEDULE_FIELDS, "is_active"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(owner__isnull=True)

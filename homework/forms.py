@@ -1,6 +1,7 @@
 from django import forms
 
 from .models import WEEKDAY_NAMES, Assignment, HomeworkTemplate
+from .services import ASSIGNMENT_FIELDS, SCHEDULE_FIELDS
 
 WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)]
 
@@ -23,21 +24,7 @@ class ScheduleFormMixin(forms.Form):
     )
 
 
-ASSIGNMENT_FIELDS = [
-    "kind",
-    "title",
-    "instructions",
-    "target_value",
-    "target_unit",
-    "frequency",
-    "weekdays",
-    "times_per_week",
-    "start_date",
-    "end_date",
-    "due_date",
-    "reminder_time",
-]
-TEMPLATE_FIELDS = ASSIGNMENT_FIELDS[:8]
+TEMPLATE_FIELDS = list(SCHEDULE_FIELDS)
 WIDGETS = {
     "frequency": forms.RadioSelect,
     "start_date": forms.DateInput(attrs={"type": "date"}),
@@ -73,7 +60,7 @@ class _ModelFieldsForm(ScheduleFormMixin, forms.Form):
 
 class AssignmentForm(_ModelFieldsForm):
     model = Assignment
-    field_names = ASSIGNMENT_FIELDS
+    field_names = list(ASSIGNMENT_FIELDS)
 
 
 class TemplateForm(_ModelFieldsForm):
