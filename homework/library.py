@@ -126,3 +126,10 @@ LIBRARY = [
         "target_unit": "minutes",
     },
 ]
+
+
+def install(template_model) -> None:
+    """Create or refresh the shared templates (the migration passes its historical model)."""
+    for entry in LIBRARY:
+        fields = {k: v for k, v in entry.items() if k != "slug"}
+        template_model.objects.update_or_create(slug=entry["slug"], owner=None, defaults=fields)

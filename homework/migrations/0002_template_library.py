@@ -2,12 +2,9 @@ from django.db import migrations
 
 
 def load_library(apps, schema_editor):
-    from homework.library import LIBRARY
+    from homework.library import install
 
-    Template = apps.get_model("homework", "HomeworkTemplate")
-    for entry in LIBRARY:
-        fields = {k: v for k, v in entry.items() if k != "slug"}
-        Template.objects.update_or_create(slug=entry["slug"], owner=None, defaults=fields)
+    install(apps.get_model("homework", "HomeworkTemplate"))
 
 
 def unload_library(apps, schema_editor):

@@ -1,19 +1,46 @@
-"""Real parts for end-to-end tests: a Redis broker and Celery worker and beat processes."""
+"""Real parts for end-to-end tests: a Redis broker, Celery worker and beat processes, an
+SMTP server and Chromium driven by Playwright."""
 
+import email
+import email.policy
+import logging
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import redis
+from aiosmtpd.controller import Controller
 
 from tests.conftest import ROOT
+from tests.e2e.browser import Watched
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# Playwright's sync API runs an asyncio loop in the test thread, so Django would refuse the
+# ORM calls the test itself makes (SynchronousOnlyOperation). The test thread never shares
+# a connection with async code; children started by these fixtures drop DJANGO_* variables.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture(scope="session")
@@ -106,3 +133,161 @@ def start_celery(tmp_path) -> Iterator:
     yield start
     for proc in started:
         proc.stop()
+
+
+# --- Mail: a real SMTP server -------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class SMTPServer:
+    """Messages received by a real SMTP server, as the worker delivered them."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    _received: threading.Condition = field(default_factory=threading.Condition)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's handler hook
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
+        with self._received:
+            self.messages.append(message)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self._received.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
+        """Wait until `count` messages have arrived; more than that is not waited for."""
+        with self._received:
+            if not self._received.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise AssertionError(
+                    f"{count} message(s) expected within {timeout}s, {len(self.messages)} arrived"
+                )
+            return list(self.messages)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer(host="127.0.0.1", port=free_port())
+    # aiosmtpd logs every SMTP command at INFO; a failing test's report needs none of it.
+    log = logging.getLogger("mail.log")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()
+    yield server
+    controller.stop()
+    log.setLevel(level)
+
+
+# --- The worker that sends mail ------------------------------------------------------
+
+
+@pytest.fixture
+def celery_queue(redis_url) -> Iterator[str]:
+    """A queue of this test's own on Redis, used by this process's producer (the test and the
+    live server) and by the worker the test starts.
+
+    Without REDIS_URL the settings choose the filesystem broker under var/, which no worker
+    of these tests reads. A queue per test keeps tasks from an earlier test, and the workers
+    of other runs sharing the Redis database, away from this test's rows.
+    """
+    from config.celery_app import app
+
+    queue = f"tandem-e2e-{uuid.uuid4().hex[:12]}"
+    keys = ("broker_url", "broker_transport_options", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
+
+    def reset() -> None:
+        # Queues, routes and the connection pool are computed once from the settings. (The
+        # pools themselves are kombu's, shared per broker URL: dropped here, never closed.)
+        app._pool = None
+        app.__dict__.pop("amqp", None)
+
+    # Shared tasks (`send_invitation_email.delay`) publish through the current app; another
+    # test may have made its own producer app current. The live server thread uses the default.
+    app.set_current()
+    app.set_default()
+    reset()
+    app.conf.update(
+        broker_url=redis_url,
+        broker_transport_options={"socket_connect_timeout": 3, "socket_timeout": 5},
+        task_default_queue=queue,
+    )
+    yield queue
+    reset()
+    app.conf.update(saved)
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"*{queue}*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def site_url() -> str:
+    """The address the worker puts in links; browser tests override it with the live server."""
+    return "http://tandem.example"
+
+
+@pytest.fixture
+def mail_worker(celery_env, smtp_server, site_url, celery_queue, start_celery) -> Iterator[Process]:
+    """A real worker on Redis, consuming this test's queue, that sends mail to `smtp_server`."""
+    env = {**celery_env, "EMAIL_URL": smtp_server.url, "TANDEM_SITE_URL": site_url}
+    worker = start_celery(
+        "worker", env, "--pool=solo", "--without-gossip", "--without-mingle", f"-Q{celery_queue}"
+    )
+    worker.wait_for("ready.", timeout=60)
+    yield worker
+    # Shown by pytest only when the test failed.
+    print(f"--- worker log ({worker.log}) ---\n{worker.output()[-6000:]}")
+
+
+# --- Chromium ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator:
+    """Debian's Chromium, headless; a missing browser fails the test, it never skips."""
+    executable = os.environ.get("TANDEM_CHROMIUM", DEFAULT_CHROMIUM)
+    if not (os.path.isfile(executable) and os.access(executable, os.X_OK)):
+        pytest.fail(
+            f"Chromium is required for the browser tests and was not found at {executable}: "
+            "install it (apt-get install chromium) or set TANDEM_CHROMIUM to its path."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_contexts(chromium, live_server):
+    """Fresh contexts (no shared cookies); none of them may see a 500 or a script error."""
+    opened: list[Watched] = []
+
+    def open_context(**options) -> Watched:
+        watched = Watched(chromium.new_context(base_url=live_server.url, **options))
+        opened.append(watched)
+        return watched
+
+    yield open_context
+    problems = [problem for watched in opened for problem in watched.problems]
+    for watched in opened:
+        watched.context.close()
+    assert not problems, problems

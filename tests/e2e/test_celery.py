@@ -25,7 +25,7 @@ def test_a_worker_runs_a_heartbeat_sent_through_redis(redis_url, celery_env, sta
         "worker", celery_env, "--pool=solo", "--without-gossip", "--without-mingle"
     )
     worker.wait_for("ready.", timeout=60)
-    producer = Celery(broker=redis_url)
+    producer = Celery(broker=redis_url, set_as_current=False)
     producer.send_task("config.heartbeat")
     output = worker.wait_for("heartbeat: worker alive", timeout=30)
     assert "config.heartbeat" in output and "succeeded" in worker.wait_for("succeeded")
