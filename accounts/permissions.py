@@ -5,7 +5,12 @@ from .policy import Access, mfa_satisfied, role_allows, route_access
 
 
 class RouteAccess(BasePermission):
-    """The API side of the route table in `accounts.policy`."""
+    """The API side of the route table in `accounts.policy`.
+
+    A view may narrow a route further per action (`action_access = {"create": Access.CLIENT}`):
+    a route open to everyone signed in can have operations for one role only. The wrong role
+    gets 403 before any object is looked up.
+    """
 
     message = "You do not have access to this resource."
 
@@ -14,8 +19,12 @@ class RouteAccess(BasePermission):
         access = route_access(match.view_name if match else None)
         if access is None:
             return False
-        if not role_allows(request.user, access):
-            return False
-        if access in (Access.THERAPIST, Access.STAFF) and not mfa_satisfied(request.user):
-            raise PermissionDenied("Set up two-factor sign-in before using this resource.")
+        action_rule = getattr(view, "action_access", {}).get(getattr(view, "action", None))
+        for rule in (access, action_rule):
+            if rule is None:
+                continue
+            if not role_allows(request.user, rule):
+                return False
+            if rule in (Access.THERAPIST, Access.STAFF) and not mfa_satisfied(request.user):
+                raise PermissionDenied("Set up two-factor sign-in before using this resource.")
         return True

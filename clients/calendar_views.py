@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from homework import ical
+from homework import services as homework_services
 from homework.models import Assignment, AssignmentStatus
 from homework.selectors import assignments_with_pauses
 
@@ -25,11 +26,11 @@ def calendar_settings(request):
             return redirect("client_calendar")
         match action:
             case "enable":
-                ical.feed_enable(client=request.user)
+                homework_services.feed_enable(client=request.user)
                 messages.success(request, "Your calendar link is ready.")
             case "titles":
                 show = request.POST.get("show_titles") == "on"
-                ical.feed_set_titles(feed=feed, show_titles=show)
+                homework_services.feed_set_titles(feed=feed, show_titles=show)
                 messages.success(
                     request,
                     "Your calendar shows homework titles."
@@ -37,13 +38,13 @@ def calendar_settings(request):
                     else "Your calendar shows “Homework — Tandem” instead of titles.",
                 )
             case "revoke":
-                ical.feed_revoke(feed=feed)
+                homework_services.feed_revoke(feed=feed)
                 messages.success(
                     request, "You have a new calendar link. The old one no longer works."
                 )
             case "disable":
                 if feed is not None:
-                    ical.feed_disable(feed=feed)
+                    homework_services.feed_disable(feed=feed)
                 messages.success(request, "Your calendar link is off. The old one no longer works.")
         return redirect("client_calendar")
     url = ical.feed_url(feed) if feed is not None else ""

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,8 +21,6 @@ from accounts.policy import (
     Access,
     get_active_relationship_for_client,
     get_client_for_user,
-    mfa_satisfied,
-    role_allows,
 )
 
 from . import selectors, services
@@ -33,23 +31,6 @@ from .schedules import iso_week_label, local_today
 # --- Access --------------------------------------------------------------------------
 
 
-class ActionAccess(BasePermission):
-    """Some operations of a route open to everyone signed in belong to one role
-    (`view.action_access`); another role gets 403 before any object is looked up."""
-
-    message = "Your role cannot do this."
-
-    def has_permission(self, request, view) -> bool:
-        access = getattr(view, "action_access", {}).get(getattr(view, "action", None))
-        if access is None:
-            return True
-        if not role_allows(request.user, access):
-            return False
-        if access in (Access.THERAPIST, Access.STAFF) and not mfa_satisfied(request.user):
-            raise PermissionDenied("Set up two-factor sign-in before using this resource.")
-        return True
-
-
 class OwnTemplateForWrites(BasePermission):
     """A shared template is visible to every therapist but only staff edit it (admin)."""
 
@@ -57,15 +38,6 @@ class OwnTemplateForWrites(BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return request.method in SAFE_METHODS or obj.owner_id == request.user.pk
-
-
-class WithActionAccess:
-    """Adds `ActionAccess` to the project's default permissions (sign-in, route policy)."""
-
-    action_access: dict[str, Access] = {}
-
-    def get_permissions(self):
-        return [*super().get_permissions(), ActionAccess()]
 
 
 def audit_reads(viewer: User, clients) -> None:
@@ -276,7 +248,6 @@ class HomeworkTemplateViewSet(viewsets.ModelViewSet):
 
 
 class AssignmentViewSet(
-    WithActionAccess,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -381,7 +352,6 @@ class AssignmentViewSet(
 
 
 class CompletionViewSet(
-    WithActionAccess,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,

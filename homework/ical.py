@@ -160,30 +160,3 @@ def render_calendar(*, assignments: Iterable[Assignment], show_titles: bool, now
         lines += _event(assignment, show_titles=show_titles, stamp=stamp, today=now.date())
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
-
-
-# --- Writes ------------------------------------------------------------------------------
-# Kept here until they move to homework/services.py.
-
-
-def feed_enable(*, client: User) -> CalendarFeed:
-    """The client's feed, created if it does not exist yet (titles hidden by default)."""
-    feed, _created = CalendarFeed.objects.get_or_create(client=client)
-    return feed
-
-
-def feed_set_titles(*, feed: CalendarFeed, show_titles: bool) -> CalendarFeed:
-    feed.show_titles = show_titles
-    feed.save(update_fields=["show_titles"])
-    return feed
-
-
-def feed_revoke(*, feed: CalendarFeed) -> CalendarFeed:
-    """A new key: every URL made from the old one stops working at once."""
-    feed.key = uuid.uuid4()
-    feed.save(update_fields=["key"])
-    return feed
-
-
-def feed_disable(*, feed: CalendarFeed) -> None:
-    feed.delete()

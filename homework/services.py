@@ -1,5 +1,6 @@
 """Writes about homework: templates, assignments and their life cycle, completions."""
 
+import uuid
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from .models import (
     Assignment,
     AssignmentPause,
     AssignmentStatus,
+    CalendarFeed,
     Completion,
     CompletionSource,
     HomeworkTemplate,
@@ -256,3 +258,29 @@ def completion_undo(*, client: User, completion: Completion) -> None:
     if completion.client_id != client.pk:
         raise ValidationError("This is not yours.")
     completion.delete()
+
+
+# --- Calendar feed ----------------------------------------------------------------
+
+
+def feed_enable(*, client: User) -> CalendarFeed:
+    """The client's feed, created if it does not exist yet (titles hidden by default)."""
+    feed, _created = CalendarFeed.objects.get_or_create(client=client)
+    return feed
+
+
+def feed_set_titles(*, feed: CalendarFeed, show_titles: bool) -> CalendarFeed:
+    feed.show_titles = show_titles
+    feed.save(update_fields=["show_titles"])
+    return feed
+
+
+def feed_revoke(*, feed: CalendarFeed) -> CalendarFeed:
+    """A new key: every URL made from the old one stops working at once."""
+    feed.key = uuid.uuid4()
+    feed.save(update_fields=["key"])
+    return feed
+
+
+def feed_disable(*, feed: CalendarFeed) -> None:
+    feed.delete()

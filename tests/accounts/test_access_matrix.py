@@ -168,7 +168,7 @@ def template_id(world: World) -> dict:
 
 
 def feed_token_of_a(world: World) -> dict:
-    return {"token": ical.feed_token(ical.feed_enable(client=world.personas.client_a))}
+    return {"token": ical.feed_token(homework_services.feed_enable(client=world.personas.client_a))}
 
 
 def of_client_a(world: World) -> dict:
@@ -846,8 +846,8 @@ def test_the_admin_is_for_staff_only(client, world, view_name, persona):
 @pytest.mark.parametrize("show_titles", [False, True])
 def test_the_calendar_feed_names_nobody(client, world, show_titles):
     """The feed URL is a bearer credential: even with titles shown it names no person."""
-    feed = ical.feed_set_titles(
-        feed=ical.feed_enable(client=world.personas.client_a), show_titles=show_titles
+    feed = homework_services.feed_set_titles(
+        feed=homework_services.feed_enable(client=world.personas.client_a), show_titles=show_titles
     )
     response = client.get(reverse("calendar_feed", kwargs={"token": ical.feed_token(feed)}))
     assert response.status_code == 200

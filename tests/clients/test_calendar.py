@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from homework import ical, services
+from homework import services as homework_services
 from homework.models import CalendarFeed, Kind
 from homework.schedules import local_today
 
@@ -193,7 +194,7 @@ def test_it_refuses_the_wrong_role(client, personas, persona):
 
 
 def test_another_client_sees_and_changes_only_their_own_feed(client, personas):
-    feed_a = ical.feed_enable(client=personas.client_a)
+    feed_a = homework_services.feed_enable(client=personas.client_a)
     key_a = feed_a.key
     client.force_login(personas.client_b)
     response = client.get(settings_url())
@@ -220,8 +221,8 @@ def test_a_tampered_token_is_not_found(client_a, homework):
 
 def test_a_feed_opens_only_with_its_own_token(client, personas, homework):
     """Being signed in gives no way into someone else's feed: only the token does."""
-    feed_b = ical.feed_enable(client=personas.client_b)
-    feed_a = ical.feed_enable(client=personas.client_a)
+    feed_b = homework_services.feed_enable(client=personas.client_b)
+    feed_a = homework_services.feed_enable(client=personas.client_a)
     client.force_login(personas.client_b)
     own = client.get(reverse("calendar_feed", kwargs={"token": ical.feed_token(feed_b)}))
     assert own.status_code == 200

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import signing
 
 from homework import ical, services
+from homework import services as homework_services
 from homework.models import Assignment, AssignmentStatus, CalendarFeed, Kind
 from homework.schedules import local_today
 from homework.selectors import assignments_with_pauses
@@ -370,7 +371,7 @@ def test_fold_never_splits_a_multibyte_character():
 
 @pytest.fixture
 def feed(personas) -> CalendarFeed:
-    return ical.feed_enable(client=personas.client_a)
+    return homework_services.feed_enable(client=personas.client_a)
 
 
 def test_a_token_opens_its_feed(feed):
@@ -406,14 +407,14 @@ def test_the_token_is_the_same_every_time(feed):
 
 def test_revoking_stops_the_old_token_at_once(feed):
     old = ical.feed_token(feed)
-    ical.feed_revoke(feed=feed)
+    homework_services.feed_revoke(feed=feed)
     assert ical.feed_from_token(old) is None
     assert ical.feed_from_token(ical.feed_token(feed)) == feed
 
 
 def test_disabling_stops_the_token(feed):
     token = ical.feed_token(feed)
-    ical.feed_disable(feed=feed)
+    homework_services.feed_disable(feed=feed)
     assert ical.feed_from_token(token) is None
 
 
@@ -424,13 +425,13 @@ def test_a_deactivated_client_has_no_feed(feed, personas):
 
 
 def test_enabling_twice_keeps_one_feed_with_titles_hidden(feed, personas):
-    again = ical.feed_enable(client=personas.client_a)
+    again = homework_services.feed_enable(client=personas.client_a)
     assert again.pk == feed.pk
     assert again.key == feed.key
     assert again.show_titles is False
 
 
 def test_titles_can_be_switched(feed):
-    ical.feed_set_titles(feed=feed, show_titles=True)
+    homework_services.feed_set_titles(feed=feed, show_titles=True)
     feed.refresh_from_db()
     assert feed.show_titles is True
