@@ -1,7 +1,10 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from clients import calendar_views
@@ -11,6 +14,12 @@ from .health import healthz
 # Staff sign in to the admin through allauth, with its rate limits and MFA.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Tandem administration"
+
+# The split view serves its start-up script as a file (no inline script); Swagger UI does set
+# inline styles, so this page alone allows them.
+api_docs = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -22,6 +31,6 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("therapist/", include("therapists.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("config.api_urls")),
 ]
