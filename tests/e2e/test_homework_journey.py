@@ -79,3 +79,12 @@ def test_assign_from_a_template_check_off_on_a_phone_and_see_adherence(
         desk.locator(f'tr[data-assignment="{assignment.public_id}"] td[data-week="5"]')
     ).to_have_text("1/1")
     expect(desk.locator("tr[data-total] td").nth(4)).to_contain_text("(100%)")
+
+    # Ending takes a second, deliberate click; then nothing more is due for the client.
+    desk.get_by_text("End…", exact=True).click()
+    desk.get_by_role("button", name="Yes, end “Evening mood check”").click()
+    expect(desk.get_by_role("status")).to_contain_text("Ended “Evening mood check”")
+    assignment.refresh_from_db()
+    assert assignment.status == "ended"
+    phone.reload()
+    expect(phone.locator(f'[data-due="{assignment.public_id}"]')).to_have_count(0)
