@@ -182,9 +182,7 @@ def invitation_accept_as_new_client(
     *, relationship: CareRelationship, name: str, password: str, timezone_name: str
 ) -> User:
     """Create the invitee's client account and start the care relationship."""
-    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
-    if relationship.status != CareStatus.INVITED or relationship.invitation_expired:
-        raise InvitationError("used")
+    relationship = _lock_pending(relationship)
     email = relationship.invited_email
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError("An account with this address exists: sign in to accept.")
@@ -202,12 +200,18 @@ def invitation_accept_as_existing_client(
     *, relationship: CareRelationship, client: User
 ) -> CareRelationship:
     """Link a signed-in client to the therapist who invited their address."""
-    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
-    if relationship.status != CareStatus.INVITED or relationship.invitation_expired:
-        raise InvitationError("used")
+    relationship = _lock_pending(relationship)
     if client.role != Role.CLIENT or client.email.lower() != relationship.invited_email.lower():
         raise InvitationError("wrong_account")
     _activate(relationship, client)
+    return relationship
+
+
+def _lock_pending(relationship: CareRelationship) -> CareRelationship:
+    """Lock the invitation row so that one link is accepted once, even by two requests."""
+    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
+    if relationship.status != CareStatus.INVITED or relationship.invitation_expired:
+        raise InvitationError("used")
     return relationship
 
 

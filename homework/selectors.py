@@ -45,23 +45,33 @@ class Today:
     weekly: list[WeeklyProgress]
 
 
-def client_today(*, client: User, today: date | None = None) -> Today:
-    """Due today, done today, overdue in the last 7 days, and N-a-week progress. 3 queries."""
-    today = today or local_today(client.timezone)
-    monday = iso_week_monday(today)
-    first = min(today - timedelta(days=OVERDUE_DAYS), monday)
+def _active_homework(
+    client: User, first: date, last: date
+) -> tuple[list[Assignment], dict[int, dict[date, Completion]]]:
+    """The client's active homework and its completions between two local dates. 3 queries."""
     assignments = list(
         assignments_with_pauses(
             Assignment.objects.in_care().filter(client=client, status=AssignmentStatus.ACTIVE)
         )
     )
-    done = _completions_by_assignment(client, first, today)
+    by_assignment: dict[int, dict[date, Completion]] = defaultdict(dict)
+    for completion in Completion.objects.filter(
+        client=client, due_date__range=(first, last)
+    ).order_by("due_date"):
+        by_assignment[completion.assignment_id][completion.due_date] = completion
+    return assignments, by_assignment
+
+
+def _today_from(
+    assignments: list[Assignment], done: dict[int, dict[date, Completion]], today: date
+) -> Today:
+    monday = iso_week_monday(today)
     result = Today(today=today, due=[], done=[], overdue=[], weekly=[])
     for assignment in assignments:
         schedule = assignment.schedule()
         completions = done.get(assignment.pk, {})
         if assignment.frequency == Frequency.WEEKLY:
-            this_week = [c for d, c in completions.items() if d >= monday]
+            this_week = [c for d, c in completions.items() if monday <= d <= today]
             target = schedule.weekly_target(monday)
             if target or this_week:
                 result.weekly.append(
@@ -84,15 +94,11 @@ def client_today(*, client: User, today: date | None = None) -> Today:
     return result
 
 
-def _completions_by_assignment(
-    client: User, first: date, last: date
-) -> dict[int, dict[date, Completion]]:
-    by_assignment: dict[int, dict[date, Completion]] = defaultdict(dict)
-    for completion in Completion.objects.filter(
-        client=client, due_date__range=(first, last)
-    ).order_by("due_date"):
-        by_assignment[completion.assignment_id][completion.due_date] = completion
-    return by_assignment
+def client_today(*, client: User, today: date | None = None) -> Today:
+    """Due today, done today, overdue in the last 7 days, and N-a-week progress. 3 queries."""
+    today = today or local_today(client.timezone)
+    first = min(today - timedelta(days=OVERDUE_DAYS), iso_week_monday(today))
+    return _today_from(*_active_homework(client, first, today), today)
 
 
 @dataclass
@@ -102,16 +108,12 @@ class WeekDay:
 
 
 def client_week(*, client: User, today: date | None = None) -> tuple[list[WeekDay], Today]:
-    """This ISO week, day by day, with the N-a-week progress."""
+    """This ISO week, day by day, with the N-a-week progress. 3 queries."""
     today = today or local_today(client.timezone)
     monday = iso_week_monday(today)
     days = [monday + timedelta(days=i) for i in range(7)]
-    assignments = list(
-        assignments_with_pauses(
-            Assignment.objects.in_care().filter(client=client, status=AssignmentStatus.ACTIVE)
-        )
-    )
-    done = _completions_by_assignment(client, monday, days[-1])
+    first = min(today - timedelta(days=OVERDUE_DAYS), monday)
+    assignments, done = _active_homework(client, first, days[-1])
     week = [WeekDay(day, []) for day in days]
     for assignment in assignments:
         if assignment.frequency == Frequency.WEEKLY:
@@ -120,7 +122,7 @@ def client_week(*, client: User, today: date | None = None) -> tuple[list[WeekDa
             week[(due - monday).days].occurrences.append(
                 Occurrence(assignment, due, done.get(assignment.pk, {}).get(due))
             )
-    return week, client_today(client=client, today=today)
+    return week, _today_from(assignments, done, today)
 
 
 # --- Adherence ---------------------------------------------------------------------
