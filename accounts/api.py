@@ -130,7 +130,7 @@ class RelationshipViewSet(viewsets.ReadOnlyModelViewSet):
     def end(self, request, public_id=None):
         relationship = self.get_object()
         try:
-            services.relationship_end(actor=request.user, relationship=relationship)
+            relationship = services.relationship_end(actor=request.user, relationship=relationship)
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
         return Response(RelationshipSerializer(relationship).data, status=status.HTTP_200_OK)

@@ -235,9 +235,25 @@ def _end(relationship: CareRelationship) -> None:
     relationship.save(update_fields=["status", "ended_at"])
 
 
+def lock_active_relationship(relationship_id: int) -> CareRelationship:
+    """Lock an active care relationship row until the surrounding transaction ends.
+
+    Every write that is only allowed while the relationship is active takes this lock, and
+    `relationship_end` takes it too: on PostgreSQL the end then waits for writes in flight
+    (or they wait for it and see it ended), so nothing is written after `ended_at`.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_active_relationship() must run inside a transaction")
+    relationship = CareRelationship.objects.select_for_update().filter(pk=relationship_id).first()
+    if relationship is None or relationship.status != CareStatus.ACTIVE:
+        raise ValidationError("This care relationship is not active.")
+    return relationship
+
+
 @transaction.atomic
 def relationship_end(*, actor: User, relationship: CareRelationship) -> CareRelationship:
     """End a care relationship; the therapist loses access at their next request."""
+    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
     if relationship.status != CareStatus.ACTIVE:
         raise ValidationError("This care relationship is not active.")
     _end(relationship)
