@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install run test lint format migrate seed bench clean check-python
+.PHONY: install run test test-packages lint format migrate seed bench clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -38,8 +38,13 @@ run: seed
 	@echo "Web server, Celery worker and Celery beat run together; Ctrl-C stops all three."
 	TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} honcho -f platform/Procfile -d . start -p $(PORT)
 
-test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+# The suite needs Chromium, Redis and docker-compose: installed from Debian when missing
+# (as root or with passwordless sudo), and a private Redis on a free port for the run.
+test-packages:
+	@bash platform/test-services.sh install
+
+test: test-packages install
+	bash platform/test-services.sh run $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
