@@ -1,0 +1,140 @@
+"""Bad JSON bodies on the API's write endpoints are a 400 (or 413) with a message, never a 500,
+and nothing is saved."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import CareRelationship
+from config.parsers import JSONParser
+from homework import services
+from homework.models import Completion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_client(personas) -> Client:
+    browser = Client(raise_request_exception=False)
+    browser.force_login(personas.client_a)
+    return browser
+
+
+@pytest.fixture
+def as_therapist(personas) -> Client:
+    browser = Client(raise_request_exception=False)
+    browser.force_login(personas.therapist_a)
+    return browser
+
+
+def post_raw(browser: Client, url: str, body: bytes, content_type="application/json"):
+    return browser.generic("POST", url, body, content_type=content_type)
+
+
+def detail(response) -> str:
+    return response.json()["detail"]
+
+
+def test_deeply_nested_json_is_a_400_on_completions(as_client):
+    response = post_raw(as_client, "/api/v1/completions/", b"[" * 200_000)
+    assert response.status_code == 400, response.content[:300]
+    assert "nested" in detail(response)
+    assert not Completion.objects.exists()
+
+
+def test_deeply_nested_json_is_a_400_on_invitations(as_therapist):
+    before = CareRelationship.objects.count()
+    response = post_raw(as_therapist, "/api/v1/invitations/", b'{"a":' * 100_000 + b"1")
+    assert response.status_code == 400, response.content[:300]
+    assert "nested" in detail(response)
+    assert CareRelationship.objects.count() == before
+
+
+def test_well_formed_but_too_deep_json_is_a_400(as_therapist):
+    depth = JSONParser.max_depth + 1
+    body = b'{"email": "x@example.org", "extra": ' + b"[" * depth + b"]" * depth + b"}"
+    response = post_raw(as_therapist, "/api/v1/invitations/", body)
+    assert response.status_code == 400
+    assert f"more than {JSONParser.max_depth} levels" in detail(response)
+
+
+def test_ordinary_nesting_is_accepted(as_therapist):
+    body = b'{"email": "new.client@example.org", "extra": [[{"a": [1]}]]}'
+    response = post_raw(as_therapist, "/api/v1/invitations/", body)
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[]", b"[1, 2]", b'"text"', b"42", b"null", b"true"],
+    ids=["empty-list", "list", "string", "number", "null", "boolean"],
+)
+def test_a_body_that_is_not_a_json_object_is_a_400(as_therapist, body):
+    response = post_raw(as_therapist, "/api/v1/invitations/", body)
+    assert response.status_code == 400, response.content
+    assert detail(response) == "The request body must be a JSON object."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"email": "\xff\xfe@example.org"}',
+        b'{"email": "caf\xc3"}',
+    ],
+    ids=["invalid-bytes", "truncated-sequence"],
+)
+def test_invalid_utf8_is_a_400(as_therapist, body):
+    response = post_raw(as_therapist, "/api/v1/invitations/", body)
+    assert response.status_code == 400, response.content
+    assert "UTF-8" in detail(response)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"email": "a\\u0000b@example.org"}',
+        b'{"em\\u0000ail": "a@example.org"}',
+        b'{"email": "a\x00b@example.org"}',
+        b'\x00{"email": "a@example.org"}',
+    ],
+    ids=["escaped-in-value", "escaped-in-key", "raw-in-string", "raw-outside"],
+)
+def test_nul_characters_are_a_400(as_therapist, body):
+    before = CareRelationship.objects.count()
+    response = post_raw(as_therapist, "/api/v1/invitations/", body)
+    assert response.status_code == 400, response.content
+    assert CareRelationship.objects.count() == before
+
+
+def test_a_nul_character_in_a_completion_note_is_a_400(as_client, personas):
+    from datetime import date
+
+    assignment = services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        kind="journal",
+        title="Mood journal",
+        frequency="daily",
+        start_date=date(2020, 1, 1),
+    )
+    body = f'{{"assignment": "{assignment.public_id}", "note": "fine\\u0000"}}'.encode()
+    response = post_raw(as_client, "/api/v1/completions/", body)
+    assert response.status_code == 400, response.content
+    assert "NUL" in detail(response)
+    assert not Completion.objects.exists()
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"a": NaN}', b'{"a": 1e999999}', b"\xef\xbb\xbf{}"])
+def test_malformed_json_is_a_400(as_therapist, body):
+    response = post_raw(as_therapist, "/api/v1/invitations/", body)
+    assert response.status_code == 400, response.content
+    assert detail(response).startswith("JSON parse error")
+
+
+def test_a_body_over_the_upload_limit_is_refused_without_a_500(as_therapist, settings):
+    # Django refuses it before any parser runs (nginx answers 413 in production).
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    before = CareRelationship.objects.count()
+    body = b'{"email": "a@example.org", "pad": "' + b"x" * 2000 + b'"}'
+    response = post_raw(as_therapist, "/api/v1/invitations/", body)
+    assert response.status_code == 400
+    assert CareRelationship.objects.count() == before
