@@ -5,6 +5,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 TRUE_STRINGS = ("true", "on", "yes", "y", "1")
 FALSE_STRINGS = ("false", "off", "no", "n", "0")
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'120/min' -> (120, 60): a number of requests per period in seconds, as DRF writes it."""
+    count, _, period = rate.partition("/")
+    if not count.isdigit() or int(count) < 1 or period[:1] not in RATE_PERIODS:
+        raise ValueError(f"{rate!r} is not a rate such as 120/min or 1200/hour")
+    return int(count), RATE_PERIODS[period[0]]
 
 
 class StrictEnv(environ.Env):
@@ -50,3 +59,12 @@ class StrictEnv(environ.Env):
 
     def cache_url(self, var=environ.Env.DEFAULT_CACHE_ENV, **kwargs):
         return self._url(super().cache_url, var, **kwargs)
+
+    def rate(self, var, default):
+        """A request rate such as `120/min`, checked at start-up."""
+        value = self.str(var, default=default)
+        try:
+            parse_rate(value)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"Environment variable {var} is malformed: {exc}") from exc
+        return value

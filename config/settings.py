@@ -262,7 +262,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"user": "600/min", "anon": "60/min"},
+    # Per signed-in user (any device or token) or, anonymous, per client address. A phone or
+    # an integration stays far below these; a script looping on the API does not.
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.APIRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user_burst": env.rate("TANDEM_API_RATE_USER_BURST", default="120/min"),
+        "user_sustained": env.rate("TANDEM_API_RATE_USER_SUSTAINED", default="1200/hour"),
+        "anon_burst": env.rate("TANDEM_API_RATE_ANON_BURST", default="30/min"),
+        "anon_sustained": env.rate("TANDEM_API_RATE_ANON_SUSTAINED", default="300/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",
@@ -328,3 +336,5 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
     )
 }
+# The API's throttles count anonymous callers by the client address nginx forwards.
+REST_FRAMEWORK["NUM_PROXIES"] = ALLAUTH_TRUSTED_PROXY_COUNT

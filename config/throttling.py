@@ -1,0 +1,53 @@
+"""API rate limits: a burst limit and a sustained limit per caller, which a person using the
+app or an integration never reaches and a script does (429 with `Retry-After`)."""
+
+import time
+
+from django.core.cache import cache
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from config.env import parse_rate
+
+
+class APIRateThrottle(BaseThrottle):
+    """The scopes in `DEFAULT_THROTTLE_RATES` for a signed-in user (counted per user, whichever
+    device or token) or for an anonymous caller (counted per client address).
+
+    Each limit of N requests per period P is a generic cell rate algorithm: up to N at once,
+    then one every P/N seconds. All limits of a caller live in one cache entry (the time each
+    allowance is used up), so a request costs one cache read and one write. The default
+    cache is the database, shared by every gunicorn worker.
+    """
+
+    user_scopes = ("user_burst", "user_sustained")
+    anon_scopes = ("anon_burst", "anon_sustained")
+
+    def __init__(self) -> None:
+        self.retry_after: float | None = None
+
+    def allow_request(self, request, view) -> bool:
+        if request.user and request.user.is_authenticated:
+            scopes, ident = self.user_scopes, f"user-{request.user.pk}"
+        else:
+            scopes, ident = self.anon_scopes, f"addr-{self.get_ident(request)}"
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        limits = {scope: parse_rate(rates[scope]) for scope in scopes}
+        key = f"throttle-api-{ident}"
+        now = time.time()
+        used_up_at = cache.get(key) or {}
+        after: dict[str, float] = {}
+        wait = 0.0
+        for scope, (count, period) in limits.items():
+            at = max(used_up_at.get(scope, now), now) + period / count
+            wait = max(wait, at - now - period)
+            after[scope] = at
+        if wait > 0:
+            # A refused request uses up nothing: the caller may come back after `wait`.
+            self.retry_after = wait
+            return False
+        cache.set(key, after, timeout=max(period for _, period in limits.values()))
+        return True
+
+    def wait(self) -> float | None:
+        return self.retry_after

@@ -1,0 +1,155 @@
+"""API rate limits: a script gets 429 with Retry-After; a person using the app never does."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from tests.conftest import run_manage
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def rates(settings):
+    """Small limits, so a test reaches them in a few requests."""
+
+    def set_rates(**rates: str) -> None:
+        defaults = {
+            "user_burst": "5/min",
+            "user_sustained": "1000/hour",
+            "anon_burst": "3/min",
+            "anon_sustained": "1000/hour",
+        }
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**defaults, **rates},
+        }
+
+    return set_rates
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def signed_in(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def test_a_burst_over_the_limit_gets_429_with_retry_after(rates, clock, personas):
+    rates(user_burst="5/min")
+    browser = signed_in(personas.client_a)
+    for _ in range(5):
+        assert browser.get("/api/v1/me/").status_code == 200
+    response = browser.get("/api/v1/me/")
+    assert response.status_code == 429
+    # One request's allowance comes back every 60/5 = 12 seconds.
+    assert response.headers["Retry-After"] == "12"
+    assert "throttled" in response.json()["detail"].lower()
+
+    clock.shift(timedelta(seconds=11))
+    assert browser.get("/api/v1/me/").status_code == 429
+    clock.shift(timedelta(seconds=1))
+    assert browser.get("/api/v1/me/").status_code == 200
+    assert browser.get("/api/v1/me/").status_code == 429
+
+
+def test_writes_are_throttled_too_and_a_refused_request_changes_nothing(rates, clock, personas):
+    from accounts.models import CareRelationship
+
+    rates(user_burst="2/min")
+    browser = signed_in(personas.therapist_a)
+    for n in range(3):
+        response = browser.post(
+            "/api/v1/invitations/",
+            {"email": f"new{n}@example.org"},
+            content_type="application/json",
+        )
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+    assert not CareRelationship.objects.filter(invited_email="new2@example.org").exists()
+
+
+def test_the_sustained_limit_stops_a_script_that_keeps_under_the_burst_limit(
+    rates, clock, personas
+):
+    rates(user_burst="60/min", user_sustained="100/hour")
+    browser = signed_in(personas.client_a)
+    statuses = []
+    for _ in range(150):  # one request a second: within the burst limit, not the hourly one
+        statuses.append(browser.get("/api/v1/me/").status_code)
+        clock.shift(timedelta(seconds=1))
+    refused = statuses.index(429)
+    assert 100 <= refused < 150
+    assert set(statuses[:refused]) == {200}
+
+
+def test_each_user_has_their_own_allowance(rates, clock, personas):
+    rates(user_burst="2/min")
+    a, b = signed_in(personas.client_a), signed_in(personas.client_b)
+    assert [a.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
+    assert b.get("/api/v1/me/").status_code == 200
+
+
+def test_a_users_tokens_and_sessions_share_one_allowance(rates, clock, personas):
+    rates(user_burst="3/min")
+    token = Token.objects.create(user=personas.client_a)
+    integration = Client(headers={"Authorization": f"Token {token.key}"})
+    phone = signed_in(personas.client_a)
+    assert integration.get("/api/v1/me/").status_code == 200
+    assert phone.get("/api/v1/me/").status_code == 200
+    assert integration.get("/api/v1/me/").status_code == 200
+    assert phone.get("/api/v1/me/").status_code == 429
+
+
+def test_anonymous_callers_are_counted_by_address(rates, clock, db):
+    rates(anon_burst="3/min")
+    here = Client(REMOTE_ADDR="198.51.100.7")
+    there = Client(REMOTE_ADDR="203.0.113.9")
+    assert [here.get("/api/schema/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert there.get("/api/schema/").status_code == 200
+
+
+def test_a_forged_forwarded_address_does_not_reset_the_count(rates, clock, db):
+    rates(anon_burst="2/min")
+    statuses = [
+        Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        .get("/api/schema/")
+        .status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
+def test_a_phone_session_with_the_default_limits_is_never_throttled(clock, personas):
+    """A busy session: 100 requests in the first minute, then one every 5 seconds for an
+    hour; far more than the app makes, and still within the default limits."""
+    browser = signed_in(personas.client_a)
+    for _ in range(100):
+        assert browser.get("/api/v1/me/").status_code == 200
+    for _ in range(720):
+        clock.shift(timedelta(seconds=5))
+        assert browser.get("/api/v1/me/").status_code == 200
+
+
+def test_a_script_with_the_default_limits_is_throttled(clock, personas):
+    browser = signed_in(personas.client_a)
+    statuses = [browser.get("/api/v1/me/").status_code for _ in range(121)]
+    assert statuses[:120] == [200] * 120
+    assert statuses[120] == 429
+
+
+@pytest.mark.parametrize("value", ["lots", "120/fortnight", "0/min", "-5/min"])
+def test_a_malformed_rate_stops_start_up_and_names_itself(value):
+    result = run_manage("check", env={"TANDEM_API_RATE_USER_BURST": value})
+    assert result.returncode != 0
+    assert "Environment variable TANDEM_API_RATE_USER_BURST is malformed" in result.stderr
