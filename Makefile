@@ -55,7 +55,7 @@ format: install
 	$(PY) -m ruff check --fix .
 
 bench: install
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
