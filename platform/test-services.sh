@@ -53,7 +53,7 @@ install_packages() {
   say "installing ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
     || die "apt-get update failed"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     "${missing[@]}" >/dev/null || die "could not install ${missing[*]}"
   for package in "${missing[@]}"; do
     present "$package" || die "$package was installed but its program is still missing"
