@@ -101,11 +101,6 @@ class CareRelationshipQuerySet(models.QuerySet):
     def active(self) -> "CareRelationshipQuerySet":
         return self.filter(status=CareStatus.ACTIVE)
 
-    def visible_to(self, user) -> "CareRelationshipQuerySet":
-        from .policy import care_relationships_visible_to
-
-        return care_relationships_visible_to(user, self)
-
 
 class CareRelationship(models.Model):
     """A therapist's care of a client. While `invited`, it is the invitation itself."""

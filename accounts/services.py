@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from .errors import InvitationError
 from .models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
@@ -17,6 +19,9 @@ from .models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role,
 logger = logging.getLogger(__name__)
 
 INVITATION_SALT = "tandem.accounts.invitation"
+# What publishing a task raises when the broker is away (Redis refused or timed out, the
+# filesystem transport's folder missing): the invitation stays saved, the sweep sends it.
+BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
 
 
 def audit(
@@ -144,7 +149,7 @@ def _enqueue_invitation_email(relationship: CareRelationship) -> None:
         # The invitation is saved whether or not the broker answers; it can be resent.
         try:
             send_invitation_email.delay(relationship.pk)
-        except Exception:
+        except BROKER_ERRORS:
             logger.exception("could not enqueue invitation e-mail %s", relationship.pk)
 
     transaction.on_commit(enqueue)
