@@ -27,6 +27,16 @@ def test_check_deploy_fails_without_https():
     assert "SECURE_SSL_REDIRECT" in result.stderr + result.stdout
 
 
+def test_check_deploy_fails_when_mfa_is_off_in_production():
+    env = {**PRODUCTION, "TANDEM_REQUIRE_MFA": "false"}
+    result = run_manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "tandem.E003" in result.stderr
+    assert "TANDEM_REQUIRE_MFA" in result.stderr
+    # Outside a deploy check (the demo's `make run`), the same settings start.
+    assert run_manage("check", env=env).returncode == 0
+
+
 def test_it_refuses_the_development_secret_key_in_production():
     env = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"}
     result = run_manage("check", env=env)
