@@ -1,9 +1,9 @@
-import zoneinfo
-
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
-TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
+from .models import iana_timezones
+
+TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(iana_timezones())]
 
 
 class InvitationForm(forms.Form):

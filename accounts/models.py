@@ -1,5 +1,6 @@
 import uuid
 import zoneinfo
+from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -7,9 +8,18 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
+# Entries of the tz database that name no place: "localtime" is the server's own zone and
+# "Factory" a placeholder ("-00"); "posixrules" appears on some systems.
+NOT_IANA_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@cache
+def iana_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - NOT_IANA_ZONES)
+
 
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in iana_timezones():
         raise ValidationError("“%(value)s” is not an IANA time zone.", params={"value": value})
 
 
@@ -88,7 +98,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
+        # A name saved before validation was strict (say "localtime") reads as UTC.
+        return zoneinfo.ZoneInfo(self.timezone if self.timezone in iana_timezones() else "UTC")
 
 
 class CareStatus(models.TextChoices):
