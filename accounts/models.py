@@ -126,6 +126,8 @@ class CareRelationship(models.Model):
     invited_at = models.DateTimeField(default=dj_timezone.now)
     invitation_expires_at = models.DateTimeField()
     invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the e-mail task was handed to the broker; null while it never was (broker down).
+    invitation_queued_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

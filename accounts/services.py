@@ -22,6 +22,7 @@ INVITATION_SALT = "tandem.accounts.invitation"
 # What publishing a task raises when the broker is away (Redis refused or timed out, the
 # filesystem transport's folder missing): the invitation stays saved, the sweep sends it.
 BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
+INVITATION_SWEEP_AFTER = timedelta(minutes=1)
 
 
 def audit(
@@ -143,16 +144,60 @@ def invitation_create(*, therapist: User, email: str) -> CareRelationship:
 
 
 def _enqueue_invitation_email(relationship: CareRelationship) -> None:
+    # The invitation is saved whether or not the broker answers; the sweep sends it later.
+    transaction.on_commit(lambda: invitation_enqueue(relationship_id=relationship.pk))
+
+
+def invitation_enqueue(*, relationship_id: int) -> bool:
+    """Hand one invitation e-mail to the broker; False (and logged) when it is away."""
     from .tasks import send_invitation_email
 
-    def enqueue() -> None:
-        # The invitation is saved whether or not the broker answers; it can be resent.
-        try:
-            send_invitation_email.delay(relationship.pk)
-        except BROKER_ERRORS:
-            logger.exception("could not enqueue invitation e-mail %s", relationship.pk)
+    try:
+        send_invitation_email.delay(relationship_id)
+    except BROKER_ERRORS:
+        logger.exception("could not enqueue invitation e-mail %s", relationship_id)
+        return False
+    CareRelationship.objects.filter(pk=relationship_id).update(invitation_queued_at=timezone.now())
+    return True
 
-    transaction.on_commit(enqueue)
+
+def invitations_sweep(*, limit: int = 500) -> int:
+    """Enqueue, once each, the pending invitations that never reached the broker.
+
+    Run on every beat tick. An invitation qualifies a minute after it was saved or resent;
+    the sweep claims `invitation_queued_at` (null -> now) before publishing, so two ticks
+    or two sweeps never enqueue it twice, and the task's own claim never sends it twice.
+    """
+    from .tasks import send_invitation_email
+
+    now = timezone.now()
+    ids = list(
+        CareRelationship.objects.filter(
+            status=CareStatus.INVITED,
+            invitation_sent_at__isnull=True,
+            invitation_queued_at__isnull=True,
+            invited_at__lte=now - INVITATION_SWEEP_AFTER,
+            invitation_expires_at__gt=now,
+        )
+        .order_by("invited_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    enqueued = 0
+    for pk in ids:
+        claim = CareRelationship.objects.filter(
+            pk=pk, invitation_queued_at__isnull=True, invitation_sent_at__isnull=True
+        )
+        if not claim.update(invitation_queued_at=now):
+            continue
+        try:
+            send_invitation_email.delay(pk)
+        except BROKER_ERRORS:
+            # Still away: release the claim; the next tick tries again.
+            CareRelationship.objects.filter(pk=pk).update(invitation_queued_at=None)
+            logger.exception("could not enqueue invitation e-mail %s", pk)
+            break
+        enqueued += 1
+    return enqueued
 
 
 @transaction.atomic
@@ -164,7 +209,10 @@ def invitation_resend(*, relationship: CareRelationship) -> CareRelationship:
         days=settings.INVITATION_MAX_AGE_DAYS
     )
     relationship.invitation_sent_at = None
-    relationship.save(update_fields=["invitation_expires_at", "invitation_sent_at"])
+    relationship.invitation_queued_at = None
+    relationship.save(
+        update_fields=["invitation_expires_at", "invitation_sent_at", "invitation_queued_at"]
+    )
     _enqueue_invitation_email(relationship)
     return relationship
 

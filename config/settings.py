@@ -241,6 +241,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "config.heartbeat",
         "schedule": timedelta(seconds=env.int("TANDEM_HEARTBEAT_SECONDS", default=60)),
     },
+    # Invitations saved while the broker was down; a tick missed while no worker ran is
+    # dropped (expires), as the next one does the same work.
+    "invitation-sweep": {
+        "task": "accounts.tasks.sweep_unsent_invitations",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
 }
 
 # --- REST API -----------------------------------------------------------------------
