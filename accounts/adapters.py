@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from .addresses import normalize_email
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """Nobody signs up alone: clients join by invitation, therapists are created by staff."""
@@ -10,3 +12,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request) -> str:
         return reverse("home")
+
+    def clean_email(self, email: str) -> str:
+        return normalize_email(email)

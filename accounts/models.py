@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
+from .addresses import normalize_email
+
 # Entries of the tz database that name no place: "localtime" is the server's own zone and
 # "Factory" a placeholder ("-00"); "posixrules" appears on some systems.
 NOT_IANA_ZONES = frozenset({"localtime", "Factory", "posixrules"})
@@ -32,10 +34,15 @@ class Role(models.TextChoices):
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """`accounts.addresses.normalize_email`; a ValidationError for a bad address."""
+        return normalize_email(email or "")
+
     def _create_user(self, email: str, password: str | None, **fields) -> "User":
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -86,7 +93,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        try:
+            self.email = normalize_email(self.email)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc.messages}) from exc
 
     @property
     def is_client(self) -> bool:

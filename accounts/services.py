@@ -13,6 +13,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
+from .addresses import normalize_email, same_address
 from .errors import InvitationError
 from .models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
 
@@ -46,7 +47,10 @@ def audit(
 
 
 def _normalize(email: str) -> str:
-    return User.objects.normalize_email(email.strip()).lower()
+    try:
+        return normalize_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
 
 
 @transaction.atomic
@@ -254,7 +258,7 @@ def invitation_accept_as_existing_client(
 ) -> CareRelationship:
     """Link a signed-in client to the therapist who invited their address."""
     relationship = _lock_pending(relationship)
-    if client.role != Role.CLIENT or client.email.lower() != relationship.invited_email.lower():
+    if client.role != Role.CLIENT or not same_address(client.email, relationship.invited_email):
         raise InvitationError("wrong_account")
     _activate(relationship, client)
     return relationship
@@ -320,7 +324,14 @@ def relationship_end(*, actor: User, relationship: CareRelationship) -> CareRela
 
 
 def account_exists(email: str) -> bool:
-    return User.objects.filter(email__iexact=email).exists()
+    return User.objects.filter(email__iexact=_lenient_normalize(email)).exists()
+
+
+def _lenient_normalize(email: str) -> str:
+    try:
+        return normalize_email(email)
+    except ValidationError:
+        return email
 
 
 def records_viewed(*, viewer: User, client: User, what: str) -> None:
