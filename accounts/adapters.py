@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
 from .addresses import normalize_email
+from .network import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +16,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_email(self, email: str) -> str:
         return normalize_email(email)
+
+    def get_client_ip(self, request) -> str:
+        """The rate limits key on the same address the audit log records."""
+        return client_ip(request) or super().get_client_ip(request)

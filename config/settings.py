@@ -1,9 +1,12 @@
 """Tandem settings: read from the environment only (see platform/env.example)."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import StrictEnv
 
@@ -318,8 +321,15 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
-# Behind nginx, allauth's per-IP limits must use the forwarded client address.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TANDEM_TRUSTED_PROXY_COUNT", default=0)
+# Addresses (or networks) of the reverse proxies in front of the app: X-Forwarded-For is
+# believed only from them (accounts.network), for the audit log and the sign-in limits.
+TANDEM_TRUSTED_PROXIES = env.list("TANDEM_TRUSTED_PROXIES", default=[])
+try:
+    [ipaddress.ip_network(entry, strict=False) for entry in TANDEM_TRUSTED_PROXIES]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"Environment variable TANDEM_TRUSTED_PROXIES is malformed: {exc}"
+    ) from exc
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tandem"
 # Therapists and staff must have TOTP before any client data is shown to them. The demo
