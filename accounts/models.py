@@ -178,6 +178,7 @@ class CareRelationship(models.Model):
 class AuditAction(models.TextChoices):
     LOGIN_SUCCEEDED = "login_succeeded", "Signed in"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGIN_BLOCKED = "login_blocked", "Sign-in refused after too many failures"
     LOGOUT = "logout", "Signed out"
     RECORDS_VIEWED = "records_viewed", "Viewed client records"
     INVITATION_SENT = "invitation_sent", "Invitation sent"

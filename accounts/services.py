@@ -46,6 +46,18 @@ def audit(
     )
 
 
+def sign_in_refused(*, attempted: str, ip_address: str | None, blocked: bool = False) -> None:
+    """Audit a failed sign-in, or one refused unchecked because of too many failures."""
+    attempted = attempted[:254]
+    actor = User.objects.filter(email__iexact=_lenient_normalize(attempted)).first()
+    audit(
+        action=AuditAction.LOGIN_BLOCKED if blocked else AuditAction.LOGIN_FAILED,
+        actor=actor,
+        actor_label=attempted,
+        ip_address=ip_address,
+    )
+
+
 def _normalize(email: str) -> str:
     try:
         return normalize_email(email)

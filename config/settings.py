@@ -314,9 +314,12 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Tandem: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 ACCOUNT_RATE_LIMITS = {
-    # allauth's own limits: per IP and per account; a locked account waits 15 minutes.
+    # Failures count per client address, and per client address and account (the `key`,
+    # see accounts.adapters), never per account alone: a stranger cannot lock anyone out.
+    # The per-account steps back off: 5 failures wait out 5 minutes, 10 an hour, 20 a day.
+    # A password reset clears them.
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/15m/key",
+    "login_failed": "10/m/ip,60/h/ip,5/5m/key,10/h/key,20/d/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",

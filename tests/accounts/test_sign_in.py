@@ -62,7 +62,7 @@ def test_the_demo_setting_relaxes_mfa(client, settings):
     assert "Visible Person" in client.get(reverse("therapist_home")).content.decode()
 
 
-def test_ten_wrong_passwords_lock_the_account_for_a_while(client):
+def test_ten_wrong_passwords_make_this_address_wait_for_a_while(client):
     user = ClientFactory()
     for _ in range(10):
         response = sign_in(client, user.email, "wrong-password")
