@@ -37,3 +37,6 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # No query strings in the access log: tokens and search text must not end up in logs.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s"'
+# Nor tokens in paths (invitation, calendar feed, password reset links): this logger class
+# redacts them in the access and error logs, with the filter Django's logging uses.
+logger_class = "config.redaction.GunicornLogger"
