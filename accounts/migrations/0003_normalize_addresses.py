@@ -23,16 +23,23 @@ def forwards(apps, schema_editor):
     CareRelationship = apps.get_model("accounts", "CareRelationship")
     for user in User.objects.only("pk", "email").iterator():
         new = _normalized(user.email)
-        if new and new != user.email and not User.objects.filter(email__iexact=new).exists():
-            User.objects.filter(pk=user.pk).update(email=new)
+        if not new or new == user.email:
+            continue
+        if User.objects.filter(email__iexact=new).exclude(pk=user.pk).exists():
+            continue  # another account has this spelling: keep the old one
+        _update(User.objects.filter(pk=user.pk), email=new)
     for relationship in CareRelationship.objects.only("pk", "invited_email").iterator():
         new = _normalized(relationship.invited_email)
         if new and new != relationship.invited_email:
-            try:
-                with transaction.atomic():
-                    CareRelationship.objects.filter(pk=relationship.pk).update(invited_email=new)
-            except IntegrityError:  # a clash of pending invitations keeps the old value
-                pass
+            _update(CareRelationship.objects.filter(pk=relationship.pk), invited_email=new)
+
+
+def _update(queryset, **values):
+    try:
+        with transaction.atomic():
+            queryset.update(**values)
+    except IntegrityError:  # a unique constraint says it would clash: keep the old value
+        pass
 
 
 class Migration(migrations.Migration):
