@@ -31,12 +31,14 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 # The local demo relaxes the MFA requirement for therapists and staff; production keeps it.
+# Links in e-mails and the calendar feed use the address served here (web, worker and beat
+# all get it: honcho gives each process its own PORT, so the Procfile cannot derive it).
 run: seed
 	@echo ""
 	@echo "Tandem is starting on http://127.0.0.1:$(PORT)/  (sign in at /accounts/login/)"
 	@echo "Demo mode: TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} (production requires MFA for therapists and staff)"
 	@echo "Web server, Celery worker and Celery beat run together; Ctrl-C stops all three."
-	TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} honcho -f platform/Procfile -d . start -p $(PORT)
+	TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://127.0.0.1:$(PORT)} honcho -f platform/Procfile -d . start -p $(PORT)
 
 # The suite needs Chromium, Redis and docker-compose: installed from Debian when missing
 # (as root or with passwordless sudo), and a private Redis on a free port for the run.

@@ -1,7 +1,7 @@
 """Start-up checks: refuse to run in production with development settings."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 
 
 @register()
@@ -16,6 +16,20 @@ def check_production_secrets(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_mfa_required_in_production(app_configs, **kwargs):
+    """Only the local demo may let therapists and staff in without TOTP."""
+    if settings.DEBUG or settings.TANDEM_REQUIRE_MFA:
+        return []
+    return [
+        Error(
+            "TANDEM_REQUIRE_MFA is false while DJANGO_DEBUG is false.",
+            hint="Production requires TOTP for therapists and staff: set TANDEM_REQUIRE_MFA=true.",
+            id="tandem.E003",
+        )
+    ]
 
 
 def iter_routes(resolver=None, prefix: str = "", namespace: str = ""):

@@ -1,9 +1,35 @@
-import zoneinfo
-
+from allauth.account.forms import LoginForm, ResetPasswordForm
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.core.exceptions import ValidationError
 
-TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
+from .addresses import normalize_email
+from .models import iana_timezones
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form, with the address normalised like everywhere else."""
+
+    def clean_login(self) -> str:
+        login = super().clean_login()
+        try:
+            return normalize_email(login)
+        except ValidationError:
+            return login  # fails as a wrong password would, revealing nothing
+
+
+class PasswordResetForm(ResetPasswordForm):
+    """allauth's reset form: finds and mails the normalised address."""
+
+    def clean_email(self) -> str:
+        try:
+            self.cleaned_data["email"] = normalize_email(self.cleaned_data["email"])
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+        return super().clean_email()
+
+
+TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(iana_timezones())]
 
 
 class InvitationForm(forms.Form):

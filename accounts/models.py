@@ -1,5 +1,6 @@
 import uuid
 import zoneinfo
+from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -7,9 +8,20 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
+from .addresses import normalize_email
+
+# Entries of the tz database that name no place: "localtime" is the server's own zone and
+# "Factory" a placeholder ("-00"); "posixrules" appears on some systems.
+NOT_IANA_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@cache
+def iana_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - NOT_IANA_ZONES)
+
 
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in iana_timezones():
         raise ValidationError("“%(value)s” is not an IANA time zone.", params={"value": value})
 
 
@@ -22,10 +34,15 @@ class Role(models.TextChoices):
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """`accounts.addresses.normalize_email`; a ValidationError for a bad address."""
+        return normalize_email(email or "")
+
     def _create_user(self, email: str, password: str | None, **fields) -> "User":
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -76,7 +93,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        try:
+            self.email = normalize_email(self.email)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc.messages}) from exc
 
     @property
     def is_client(self) -> bool:
@@ -88,7 +108,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
+        # A name saved before validation was strict (say "localtime") reads as UTC.
+        return zoneinfo.ZoneInfo(self.timezone if self.timezone in iana_timezones() else "UTC")
 
 
 class CareStatus(models.TextChoices):
@@ -100,11 +121,6 @@ class CareStatus(models.TextChoices):
 class CareRelationshipQuerySet(models.QuerySet):
     def active(self) -> "CareRelationshipQuerySet":
         return self.filter(status=CareStatus.ACTIVE)
-
-    def visible_to(self, user) -> "CareRelationshipQuerySet":
-        from .policy import care_relationships_visible_to
-
-        return care_relationships_visible_to(user, self)
 
 
 class CareRelationship(models.Model):
@@ -120,6 +136,8 @@ class CareRelationship(models.Model):
     invited_at = models.DateTimeField(default=dj_timezone.now)
     invitation_expires_at = models.DateTimeField()
     invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the e-mail task was handed to the broker; null while it never was (broker down).
+    invitation_queued_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -160,6 +178,7 @@ class CareRelationship(models.Model):
 class AuditAction(models.TextChoices):
     LOGIN_SUCCEEDED = "login_succeeded", "Signed in"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGIN_BLOCKED = "login_blocked", "Sign-in refused after too many failures"
     LOGOUT = "logout", "Signed out"
     RECORDS_VIEWED = "records_viewed", "Viewed client records"
     INVITATION_SENT = "invitation_sent", "Invitation sent"

@@ -125,11 +125,17 @@ def mfa_required(user) -> bool:
 
 
 def mfa_satisfied(user) -> bool:
+    """Has the user the TOTP their role needs? Asked once per request (memoised on the
+    request's user object, which lives as long as the request)."""
     if not mfa_required(user):
         return True
-    from allauth.mfa.models import Authenticator
+    cached = getattr(user, "_tandem_has_totp", None)
+    if cached is None:
+        from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        user._tandem_has_totp = cached
+    return cached
 
 
 def clients_visible_to(user, queryset: QuerySet[User] | None = None) -> QuerySet[User]:

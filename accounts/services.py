@@ -10,13 +10,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
+from .addresses import normalize_email, same_address
 from .errors import InvitationError
 from .models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
 
 logger = logging.getLogger(__name__)
 
 INVITATION_SALT = "tandem.accounts.invitation"
+# What publishing a task raises when the broker is away (Redis refused or timed out, the
+# filesystem transport's folder missing): the invitation stays saved, the sweep sends it.
+BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
+INVITATION_SWEEP_AFTER = timedelta(minutes=1)
 
 
 def audit(
@@ -39,8 +46,23 @@ def audit(
     )
 
 
+def sign_in_refused(*, attempted: str, ip_address: str | None, blocked: bool = False) -> None:
+    """Audit a failed sign-in, or one refused unchecked because of too many failures."""
+    attempted = attempted[:254]
+    actor = User.objects.filter(email__iexact=_lenient_normalize(attempted)).first()
+    audit(
+        action=AuditAction.LOGIN_BLOCKED if blocked else AuditAction.LOGIN_FAILED,
+        actor=actor,
+        actor_label=attempted,
+        ip_address=ip_address,
+    )
+
+
 def _normalize(email: str) -> str:
-    return User.objects.normalize_email(email.strip()).lower()
+    try:
+        return normalize_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
 
 
 @transaction.atomic
@@ -138,16 +160,60 @@ def invitation_create(*, therapist: User, email: str) -> CareRelationship:
 
 
 def _enqueue_invitation_email(relationship: CareRelationship) -> None:
+    # The invitation is saved whether or not the broker answers; the sweep sends it later.
+    transaction.on_commit(lambda: invitation_enqueue(relationship_id=relationship.pk))
+
+
+def invitation_enqueue(*, relationship_id: int) -> bool:
+    """Hand one invitation e-mail to the broker; False (and logged) when it is away."""
     from .tasks import send_invitation_email
 
-    def enqueue() -> None:
-        # The invitation is saved whether or not the broker answers; it can be resent.
-        try:
-            send_invitation_email.delay(relationship.pk)
-        except Exception:
-            logger.exception("could not enqueue invitation e-mail %s", relationship.pk)
+    try:
+        send_invitation_email.delay(relationship_id)
+    except BROKER_ERRORS:
+        logger.exception("could not enqueue invitation e-mail %s", relationship_id)
+        return False
+    CareRelationship.objects.filter(pk=relationship_id).update(invitation_queued_at=timezone.now())
+    return True
 
-    transaction.on_commit(enqueue)
+
+def invitations_sweep(*, limit: int = 500) -> int:
+    """Enqueue, once each, the pending invitations that never reached the broker.
+
+    Run on every beat tick. An invitation qualifies a minute after it was saved or resent;
+    the sweep claims `invitation_queued_at` (null -> now) before publishing, so two ticks
+    or two sweeps never enqueue it twice, and the task's own claim never sends it twice.
+    """
+    from .tasks import send_invitation_email
+
+    now = timezone.now()
+    ids = list(
+        CareRelationship.objects.filter(
+            status=CareStatus.INVITED,
+            invitation_sent_at__isnull=True,
+            invitation_queued_at__isnull=True,
+            invited_at__lte=now - INVITATION_SWEEP_AFTER,
+            invitation_expires_at__gt=now,
+        )
+        .order_by("invited_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    enqueued = 0
+    for pk in ids:
+        claim = CareRelationship.objects.filter(
+            pk=pk, invitation_queued_at__isnull=True, invitation_sent_at__isnull=True
+        )
+        if not claim.update(invitation_queued_at=now):
+            continue
+        try:
+            send_invitation_email.delay(pk)
+        except BROKER_ERRORS:
+            # Still away: release the claim; the next tick tries again.
+            CareRelationship.objects.filter(pk=pk).update(invitation_queued_at=None)
+            logger.exception("could not enqueue invitation e-mail %s", pk)
+            break
+        enqueued += 1
+    return enqueued
 
 
 @transaction.atomic
@@ -159,7 +225,10 @@ def invitation_resend(*, relationship: CareRelationship) -> CareRelationship:
         days=settings.INVITATION_MAX_AGE_DAYS
     )
     relationship.invitation_sent_at = None
-    relationship.save(update_fields=["invitation_expires_at", "invitation_sent_at"])
+    relationship.invitation_queued_at = None
+    relationship.save(
+        update_fields=["invitation_expires_at", "invitation_sent_at", "invitation_queued_at"]
+    )
     _enqueue_invitation_email(relationship)
     return relationship
 
@@ -201,7 +270,7 @@ def invitation_accept_as_existing_client(
 ) -> CareRelationship:
     """Link a signed-in client to the therapist who invited their address."""
     relationship = _lock_pending(relationship)
-    if client.role != Role.CLIENT or client.email.lower() != relationship.invited_email.lower():
+    if client.role != Role.CLIENT or not same_address(client.email, relationship.invited_email):
         raise InvitationError("wrong_account")
     _activate(relationship, client)
     return relationship
@@ -267,7 +336,14 @@ def relationship_end(*, actor: User, relationship: CareRelationship) -> CareRela
 
 
 def account_exists(email: str) -> bool:
-    return User.objects.filter(email__iexact=email).exists()
+    return User.objects.filter(email__iexact=_lenient_normalize(email)).exists()
+
+
+def _lenient_normalize(email: str) -> str:
+    try:
+        return normalize_email(email)
+    except ValidationError:
+        return email
 
 
 def records_viewed(*, viewer: User, client: User, what: str) -> None:

@@ -3,12 +3,13 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from .models import AuditAction, User
-from .services import audit
+from .models import AuditAction
+from .network import client_ip
+from .services import audit, sign_in_refused
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_ip(request) if request is not None else None
 
 
 @receiver(user_logged_in)
@@ -24,11 +25,5 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    attempted = str(credentials.get("email") or credentials.get("username") or "")[:254]
-    actor = User.objects.filter(email__iexact=attempted).first() if attempted else None
-    audit(
-        action=AuditAction.LOGIN_FAILED,
-        actor=actor,
-        actor_label=attempted,
-        ip_address=_ip(request),
-    )
+    attempted = str(credentials.get("email") or credentials.get("username") or "")
+    sign_in_refused(attempted=attempted, ip_address=_ip(request))

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from .mail import send_templated_email
 from .models import CareRelationship, CareStatus
-from .services import invitation_url
+from .services import invitation_url, invitations_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +40,9 @@ def send_invitation_email(self, relationship_id: int) -> str:
         CareRelationship.objects.filter(pk=relationship_id).update(invitation_sent_at=None)
         raise
     return "sent"
+
+
+@shared_task(acks_late=True)
+def sweep_unsent_invitations() -> int:
+    """On every beat tick: enqueue invitations saved while the broker was down."""
+    return invitations_sweep()

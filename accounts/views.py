@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
+from .addresses import same_address
 from .errors import InvitationError
 from .forms import AcceptInvitationForm
 from .models import Role
@@ -56,7 +57,7 @@ def invitation_accept(request, token: str):
                 return _invitation_problem(request, exc.reason)
             messages.success(request, f"{relationship.therapist} is now your therapist.")
             return redirect("client_home")
-        if request.user.email.lower() != relationship.invited_email.lower():
+        if not same_address(request.user.email, relationship.invited_email):
             return _invitation_problem(request, "wrong_account")
         return render(request, "accounts/invitation_confirm.html", context)
     if services.account_exists(relationship.invited_email):

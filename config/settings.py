@@ -1,9 +1,12 @@
 """Tandem settings: read from the environment only (see platform/env.example)."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import StrictEnv
 
@@ -241,6 +244,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "config.heartbeat",
         "schedule": timedelta(seconds=env.int("TANDEM_HEARTBEAT_SECONDS", default=60)),
     },
+    # Invitations saved while the broker was down; a tick missed while no worker ran is
+    # dropped (expires), as the next one does the same work.
+    "invitation-sweep": {
+        "task": "accounts.tasks.sweep_unsent_invitations",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
 }
 
 # --- REST API -----------------------------------------------------------------------
@@ -288,19 +298,49 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ------------------------------------------------------------------------
+# Every handler redacts path tokens (invitation, calendar feed, password reset links):
+# config.redaction. Django's own default handlers are replaced, as they would not.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_tokens": {"()": "config.redaction.RedactTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["redact_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # --- Accounts (django-allauth) --------------------------------------------------------
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Addresses are normalised one way everywhere (accounts.addresses), sign-in and reset too.
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.SignInForm",
+    "reset_password": "accounts.forms.PasswordResetForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
@@ -313,15 +353,25 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Tandem: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 ACCOUNT_RATE_LIMITS = {
-    # allauth's own limits: per IP and per account; a locked account waits 15 minutes.
+    # Failures count per client address, and per client address and account (the `key`,
+    # see accounts.adapters), never per account alone: a stranger cannot lock anyone out.
+    # The per-account steps back off: 5 failures wait out 5 minutes, 10 an hour, 20 a day.
+    # A password reset clears them.
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/15m/key",
+    "login_failed": "10/m/ip,60/h/ip,5/5m/key,10/h/key,20/d/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
-# Behind nginx, allauth's per-IP limits must use the forwarded client address.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TANDEM_TRUSTED_PROXY_COUNT", default=0)
+# Addresses (or networks) of the reverse proxies in front of the app: X-Forwarded-For is
+# believed only from them (accounts.network), for the audit log and the sign-in limits.
+TANDEM_TRUSTED_PROXIES = env.list("TANDEM_TRUSTED_PROXIES", default=[])
+try:
+    [ipaddress.ip_network(entry, strict=False) for entry in TANDEM_TRUSTED_PROXIES]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"Environment variable TANDEM_TRUSTED_PROXIES is malformed: {exc}"
+    ) from exc
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tandem"
 # Therapists and staff must have TOTP before any client data is shown to them. The demo
@@ -336,5 +386,3 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
     )
 }
-# The API's throttles count anonymous callers by the client address nginx forwards.
-REST_FRAMEWORK["NUM_PROXIES"] = ALLAUTH_TRUSTED_PROXY_COUNT

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
+from accounts.network import client_ip
 from config.env import parse_rate
 
 
@@ -30,7 +31,8 @@ class APIRateThrottle(BaseThrottle):
         if request.user and request.user.is_authenticated:
             scopes, ident = self.user_scopes, f"user-{request.user.pk}"
         else:
-            scopes, ident = self.anon_scopes, f"addr-{self.get_ident(request)}"
+            # The same client address as the audit log and the sign-in limits.
+            scopes, ident = self.anon_scopes, f"addr-{client_ip(request) or 'unknown'}"
         rates = api_settings.DEFAULT_THROTTLE_RATES
         limits = {scope: parse_rate(rates[scope]) for scope in scopes}
         key = f"throttle-api-{ident}"

@@ -14,9 +14,10 @@ def broker_down(monkeypatch):
     """Point the producer at a port where nothing listens."""
     monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(app.conf, "broker_transport_options", {"socket_connect_timeout": 1})
-    app.pool.force_close_all()
+    # A new pool for the new URL (a closed pool would fail with its own RuntimeError).
+    app._pool = None
     yield
-    app.pool.force_close_all()
+    app._pool = None
 
 
 def test_an_invitation_is_saved_when_the_broker_is_down(
@@ -29,7 +30,24 @@ def test_an_invitation_is_saved_when_the_broker_is_down(
         )
     assert time.monotonic() - started < 15
     assert "could not enqueue invitation e-mail" in caplog.text
+    assert "OperationalError" in caplog.text  # the broker's own error, nothing else
     relationship.refresh_from_db()
     assert relationship.status == CareStatus.INVITED
     assert relationship.invitation_sent_at is None  # the therapist can resend it
     assert CareRelationship.objects.filter(invited_email="later@example.org").count() == 1
+
+
+def test_a_programming_error_while_enqueuing_is_not_swallowed(
+    personas, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accounts import tasks
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug, not a broker outage")
+
+    monkeypatch.setattr(tasks.send_invitation_email, "delay", broken)
+    with (
+        pytest.raises(TypeError, match="a bug"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.invitation_create(therapist=personas.therapist_a, email="bug@example.org")

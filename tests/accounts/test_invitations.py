@@ -1,13 +1,15 @@
+import smtplib
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
+from accounts import services, tasks
 from accounts.errors import InvitationError
 from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
 from tests.factories import PASSWORD, ClientFactory, StaffFactory, TherapistFactory
@@ -46,10 +48,36 @@ class TestCreate:
             action=AuditAction.INVITATION_SENT, actor=therapist
         ).exists()
 
-    def test_it_sends_the_email_after_commit(self, therapist, django_capture_on_commit_callbacks):
+    def test_it_enqueues_the_invitation_email_after_commit(
+        self, therapist, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        enqueued = []
+        monkeypatch.setattr(tasks.send_invitation_email, "delay", enqueued.append)
         with django_capture_on_commit_callbacks() as callbacks:
-            invite(therapist)
-        assert len(callbacks) == 1
+            relationship = invite(therapist)
+        assert enqueued == []  # nothing before the commit
+        [callback] = callbacks
+        callback()
+        assert enqueued == [relationship.pk]  # the invitation e-mail task, by id
+
+    def test_a_failed_send_releases_the_claim_and_the_next_try_sends(
+        self, therapist, mailoutbox, monkeypatch
+    ):
+        relationship = invite(therapist)
+        with monkeypatch.context() as patch:
+
+            def smtp_down(message, *args, **kwargs):
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+            patch.setattr(EmailMultiAlternatives, "send", smtp_down)
+            with pytest.raises(smtplib.SMTPServerDisconnected):
+                tasks.send_invitation_email(relationship.pk)
+        relationship.refresh_from_db()
+        assert relationship.invitation_sent_at is None  # released
+        assert tasks.send_invitation_email(relationship.pk) == "sent"
+        assert tasks.send_invitation_email(relationship.pk) == "skipped"
+        assert [m.to for m in mailoutbox] == [["new.client@example.org"]]
+        assert issubclass(smtplib.SMTPServerDisconnected, tasks.send_invitation_email.autoretry_for)
 
     @pytest.mark.parametrize(
         ("make_email", "message"),

@@ -62,7 +62,7 @@ def test_the_demo_setting_relaxes_mfa(client, settings):
     assert "Visible Person" in client.get(reverse("therapist_home")).content.decode()
 
 
-def test_ten_wrong_passwords_lock_the_account_for_a_while(client):
+def test_ten_wrong_passwords_make_this_address_wait_for_a_while(client):
     user = ClientFactory()
     for _ in range(10):
         response = sign_in(client, user.email, "wrong-password")
@@ -114,9 +114,18 @@ def test_the_session_has_an_absolute_lifetime(client, settings):
     assert response.url.startswith(LOGIN)
 
 
-def test_the_idle_timeout_is_set(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_a_session_ends_after_30_idle_minutes_and_each_request_renews_it(client):
+    user = ClientFactory()
+    start = time.time()
+    with time_machine.travel(start, tick=False) as clock:
+        sign_in(client, user.email)
+        for minutes in (29, 58, 87):  # 29 minutes apart: each request keeps it alive
+            clock.move_to(start + minutes * 60)
+            assert client.get(reverse("client_home")).status_code == 200
+        clock.move_to(start + (87 + 31) * 60)  # then 31 minutes without a request
+        response = client.get(reverse("client_home"))
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN)
 
 
 def test_changing_the_password_ends_other_sessions(client, django_user_model):
@@ -140,9 +149,15 @@ def test_changing_the_password_ends_other_sessions(client, django_user_model):
     assert other.get(reverse("client_home")).status_code == 302
 
 
-def test_nobody_can_sign_up_alone(client):
-    response = client.get("/accounts/signup/")
+def test_nobody_can_sign_up_alone(client, django_user_model):
+    assert "closed" in client.get("/accounts/signup/").content.decode().lower()
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "self.made@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assert "closed" in response.content.decode().lower()
+    assert not django_user_model.objects.filter(email="self.made@example.org").exists()
+    assert "_auth_user_id" not in client.session
 
 
 def test_clinical_pages_are_not_cached(client, personas):

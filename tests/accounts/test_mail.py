@@ -1,0 +1,22 @@
+import pytest
+
+from accounts import services
+from accounts.tasks import send_invitation_email
+from tests.factories import TherapistFactory
+
+pytestmark = pytest.mark.django_db
+
+NAME = 'Smith & Jones <"Practice">'
+
+
+def test_plain_text_parts_are_not_html_escaped_and_the_html_part_is(mailoutbox):
+    therapist = TherapistFactory(name=NAME)
+    relationship = services.invitation_create(therapist=therapist, email="new@example.org")
+    assert send_invitation_email(relationship.pk) == "sent"
+    [message] = mailoutbox
+    assert message.subject == f"{NAME} invited you to Tandem"
+    assert f"{NAME} invited you" in message.body
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    assert "Smith &amp; Jones &lt;&quot;Practice&quot;&gt; invited you" in html
+    assert NAME not in html

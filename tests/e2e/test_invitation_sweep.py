@@ -1,0 +1,115 @@
+"""An invitation saved while Redis was down is mailed once when Redis and a worker return."""
+
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from django.db.models import F
+from django.urls import reverse
+
+from accounts import tasks
+from accounts.models import CareRelationship
+from tests.conftest import activate_totp
+from tests.e2e.conftest import Process, free_port
+from tests.factories import TherapistFactory
+
+pytestmark = pytest.mark.e2e
+
+INVITEE = "later.client@example.org"
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, on a free port, that the test may stop."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: Process | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        self.runs += 1
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        args += ["--save", "", "--appendonly", "no", "--dir", str(self.folder)]
+        self.process = Process(args, dict(os.environ), self.folder / f"redis-{self.runs}.log")
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(self.process.output()) from None
+                time.sleep(0.1)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> PrivateRedis:
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(private_redis) -> str:
+    """The broker of this module's tests is the private Redis, not the shared one."""
+    return private_redis.url
+
+
+def test_an_invitation_saved_while_redis_was_down_is_mailed_once_when_it_returns(
+    private_redis, celery_queue, celery_env, smtp_server, start_celery, client
+):
+    therapist = TherapistFactory(name="Dr. Sam Sweep")
+    activate_totp(therapist)
+    client.force_login(therapist)
+
+    # Redis goes away; the therapist invites a client and the request still succeeds.
+    private_redis.stop()
+    started = time.monotonic()
+    response = client.post(reverse("therapist_invite"), {"email": INVITEE}, follow=True)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 15
+    page = response.content.decode()
+    assert f"Invitation sent to {INVITEE}." in page
+    assert "not sent yet" in page
+    relationship = CareRelationship.objects.get(invited_email=INVITEE)
+    assert relationship.invitation_queued_at is None
+    assert relationship.invitation_sent_at is None
+
+    # Two minutes later Redis is back and a real worker runs; nothing has been mailed.
+    CareRelationship.objects.filter(pk=relationship.pk).update(
+        invited_at=F("invited_at") - timedelta(minutes=2)
+    )
+    private_redis.start()
+    env = {**celery_env, "EMAIL_URL": smtp_server.url, "TANDEM_SITE_URL": "http://tandem.example"}
+    worker = start_celery(
+        "worker", env, "--pool=solo", "--without-gossip", "--without-mingle", f"-Q{celery_queue}"
+    )
+    worker.wait_for("ready.", timeout=60)
+    assert smtp_server.messages == []
+
+    # The sweep runs on two beat ticks (or in two beats at once): one e-mail goes out.
+    assert tasks.sweep_unsent_invitations() == 1
+    assert tasks.sweep_unsent_invitations() == 0
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == INVITEE
+    assert "Dr. Sam Sweep" in message["Subject"]
+    worker.wait_for("'sent'", timeout=30)
+    time.sleep(2)  # room for a second message, which must not come
+    assert len(smtp_server.messages) == 1
+    assert worker.output().count("accounts.tasks.send_invitation_email[") == 2  # received, done
+    relationship.refresh_from_db()
+    assert relationship.invitation_sent_at is not None
+    assert "not sent yet" not in client.get(reverse("therapist_home")).content.decode()
