@@ -4,6 +4,8 @@ Thin on purpose: serializers check the shape of the input, `services` decide and
 `selectors` read, and `accounts.policy` decides who sees what (strangers get 404).
 """
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -26,7 +28,9 @@ from accounts.policy import (
 from . import selectors, services
 from .markdown import render
 from .models import Assignment, AssignmentStatus, Completion, HomeworkTemplate
-from .schedules import iso_week_label, local_today
+from .schedules import iso_week_label
+
+logger = logging.getLogger(__name__)
 
 # --- Access --------------------------------------------------------------------------
 
@@ -102,7 +106,9 @@ class AssignmentSerializer(ScheduleSerializer):
         required=False,
         help_text="HH:MM in the client's local time.",
     )
-    rrule = serializers.SerializerMethodField(help_text="The RFC 5545 RRULE of the due dates.")
+    rrule = serializers.SerializerMethodField(
+        help_text="The RFC 5545 RRULE of the due dates; null if it cannot be computed."
+    )
 
     class Meta:
         model = Assignment
@@ -120,8 +126,13 @@ class AssignmentSerializer(ScheduleSerializer):
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
 
-    def get_rrule(self, obj) -> str:
-        return obj.schedule().to_rfc5545()
+    def get_rrule(self, obj) -> str | None:
+        try:
+            return obj.schedule().to_rfc5545()
+        except ValueError:
+            # One bad row never fails the list: it shows without a rule, and the log says so.
+            logger.exception("assignment %s has an invalid schedule", obj.pk)
+            return None
 
 
 class AssignmentCreateSerializer(AssignmentSerializer):
@@ -430,35 +441,34 @@ class AdherenceView(APIView):
         else:
             raise ValidationError({"client": ["Say whose adherence to show."]})
         audit_reads(request.user, [client])
-        today = local_today(client.timezone)
-        weeks = selectors.weeks_ending(today, query["weeks"])
-        assignments = list(
-            selectors.assignments_with_pauses(
-                Assignment.objects.visible_to(request.user).filter(client=client)
-            ).order_by("title", "id")
+        report = selectors.client_adherence(
+            viewer=request.user, client=client, weeks=query["weeks"]
         )
-        per_assignment, per_week = selectors.adherence(assignments, weeks, today=today)
-        result = {
-            "client": client.public_id,
-            "weeks": [
-                {
-                    "week": iso_week_label(monday),
-                    "monday": monday,
-                    "done": per_week[monday].done,
-                    "due": per_week[monday].due,
-                    "percent": per_week[monday].percent,
-                    "assignments": [
-                        {
-                            "id": assignment.public_id,
-                            "title": assignment.title,
-                            "done": per_assignment[(assignment.pk, monday)].done,
-                            "due": per_assignment[(assignment.pk, monday)].due,
-                        }
-                        for assignment in assignments
-                        if per_assignment[(assignment.pk, monday)].due
-                    ],
-                }
-                for monday in weeks
-            ],
-        }
-        return Response(AdherenceSerializer(result).data)
+        return Response(AdherenceSerializer(adherence_data(report)).data)
+
+
+def adherence_data(report: selectors.AdherenceReport) -> dict:
+    """The report in the API's shape: per week, with the assignments due that week."""
+    return {
+        "client": report.client.public_id,
+        "weeks": [
+            {
+                "week": iso_week_label(monday),
+                "monday": monday,
+                "done": total.done,
+                "due": total.due,
+                "percent": total.percent,
+                "assignments": [
+                    {
+                        "id": row.assignment.public_id,
+                        "title": row.assignment.title,
+                        "done": row.weeks[i].done,
+                        "due": row.weeks[i].due,
+                    }
+                    for row in report.rows
+                    if row.weeks[i].due
+                ],
+            }
+            for i, (monday, total) in enumerate(zip(report.weeks, report.totals, strict=True))
+        ],
+    }

@@ -18,7 +18,7 @@ from .models import (
     CompletionSource,
     HomeworkTemplate,
 )
-from .schedules import Frequency, iso_week_monday, local_today
+from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday, local_today
 
 SCHEDULE_FIELDS = (
     "kind",
@@ -31,7 +31,6 @@ SCHEDULE_FIELDS = (
     "times_per_week",
 )
 ASSIGNMENT_FIELDS = (*SCHEDULE_FIELDS, "start_date", "end_date", "due_date", "reminder_time")
-OVERDUE_DAYS = 7
 
 
 def _normalise(obj) -> None:
@@ -191,7 +190,12 @@ def assignment_end(*, assignment: Assignment) -> Assignment:
     today = local_today(assignment.client.timezone)
     assignment.pauses.filter(end_date__isnull=True).update(end_date=today)
     if assignment.end_date is None or assignment.end_date > today:
-        assignment.end_date = max(today, assignment.start_date)
+        last = max(today, assignment.start_date)
+        if assignment.frequency == Frequency.ONCE and assignment.due_date > last:
+            # A one-off keeps its due date inside start..end, so the row stays valid; the
+            # ended status and `ended_at` are what say nothing is due any more.
+            last = assignment.due_date
+        assignment.end_date = last
     assignment.status = AssignmentStatus.ENDED
     assignment.ended_at = timezone.now()
     assignment.save(update_fields=["status", "ended_at", "end_date", "updated_at"])

@@ -75,11 +75,11 @@ def invitation_revoke(request, public_id):
 def client_detail(request, public_id):
     relationship = get_active_relationship_for_client(request.user, public_id)
     services.records_viewed(viewer=request.user, client=relationship.client, what="homework")
-    overview = selectors.client_homework_overview(viewer=request.user, client=relationship.client)
+    report = selectors.client_adherence(viewer=request.user, client=relationship.client)
     return render(
         request,
         "therapists/client_detail.html",
-        {"client": relationship.client, "relationship": relationship, **overview},
+        {"client": relationship.client, "relationship": relationship, "report": report},
     )
 
 

@@ -371,6 +371,34 @@ class TestAssignments:
         homework_a.refresh_from_db()
         assert (homework_a.title, homework_a.status) == ("Mood journal", AssignmentStatus.ACTIVE)
 
+    def test_ending_a_one_off_before_its_due_date_keeps_list_and_adherence(self, client, personas):
+        one_off = assign(
+            personas.therapist_a, personas.relationship_a, frequency="once", due_date=TODAY
+        )
+        services.assignment_update(assignment=one_off, due_date=date(2026, 12, 2))
+        client.force_login(personas.therapist_a)
+        assert post(client, f"/api/v1/assignments/{one_off.public_id}/end/").status_code == 200
+        mine = f"client={personas.client_a.public_id}"
+        for persona in (personas.therapist_a, personas.client_a):
+            client.force_login(persona)
+            listed = results(client.get(f"/api/v1/assignments/?{mine}"))
+            assert [item["status"] for item in listed] == ["ended"]
+            adherence = client.get(f"/api/v1/adherence/?{mine}")
+            assert adherence.status_code == 200
+            assert adherence.json()["weeks"][-1]["due"] == 0
+
+    def test_one_bad_row_does_not_fail_the_list(self, client, personas, homework_a, caplog):
+        broken = assign(personas.therapist_a, personas.relationship_a, title="Broken")
+        Assignment.objects.filter(pk=broken.pk).update(frequency="weekdays", weekdays=[])
+        client.force_login(personas.client_a)
+        listed = results(client.get("/api/v1/assignments/"))
+        assert {item["title"]: item["rrule"] for item in listed} == {
+            "Broken": None,
+            "Mood journal": "RRULE:FREQ=DAILY",
+        }
+        assert client.get("/api/v1/adherence/").status_code == 200
+        assert "left out" in caplog.text
+
     def test_an_assignment_is_ended_not_deleted(self, client, personas, homework_a):
         client.force_login(personas.therapist_a)
         assert client.delete(f"/api/v1/assignments/{homework_a.public_id}/").status_code == 405

@@ -116,6 +116,30 @@ class TestAssigning:
         )
         assert "Only an active assignment can be paused" in response.content.decode()
 
+    def test_ending_a_one_off_before_its_due_date_keeps_the_client_page(self, client, personas):
+        assignment = assign(personas, frequency="once", due_date=date(2026, 12, 3))
+        client.force_login(personas.therapist_a)
+        client.post(reverse("therapist_assignment_end", args=[assignment.public_id]))
+        page = client.get(reverse("therapist_client_detail", args=[personas.client_a.public_id]))
+        assert page.status_code == 200
+        assert "Mood journal" in page.content.decode()
+
+    def test_one_bad_row_does_not_take_the_pages_down(self, client, personas, caplog):
+        assign(personas, title="Still here")
+        broken = assign(personas, title="Broken", frequency="weekdays", weekdays=[0])
+        # A row saved before the rules were in the model (the admin bypassed them).
+        Assignment.objects.filter(pk=broken.pk).update(weekdays=[])
+        client.force_login(personas.therapist_a)
+        detail = client.get(reverse("therapist_client_detail", args=[personas.client_a.public_id]))
+        assert detail.status_code == 200
+        assert "Still here" in detail.content.decode()
+        client.force_login(personas.client_a)
+        for name in ("client_home", "client_week"):
+            page = client.get(reverse(name))
+            assert page.status_code == 200
+            assert "Still here" in page.content.decode()
+        assert f"assignment {broken.pk} left out" in caplog.text
+
     def test_another_therapist_cannot_touch_the_assignment(self, client, personas):
         assignment = assign(personas)
         client.force_login(personas.therapist_b)
