@@ -63,8 +63,12 @@ def undo(request, public_id):
         Completion.objects.visible_to(request.user).select_related("assignment"),
         public_id=public_id,
     )
-    homework_services.completion_undo(client=request.user, completion=completion)
-    messages.success(request, f"Undone: {completion.assignment.title}.")
+    try:
+        homework_services.completion_undo(client=request.user, completion=completion)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Undone: {completion.assignment.title}.")
     return _back(request)
 
 

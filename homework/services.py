@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import CareRelationship, CareStatus, User
+from accounts.models import CareRelationship, User
+from accounts.services import lock_active_relationship
 
 from .models import (
     Assignment,
@@ -68,6 +69,27 @@ def _full_clean_assignment(assignment: Assignment) -> None:
     assignment.full_clean(exclude=["relationship", "client", "therapist", "template"])
 
 
+def _lock_for_write(assignment: Assignment) -> Assignment:
+    """Lock the assignment's care relationship, then the assignment, and read it again.
+
+    Writes that are only allowed while the relationship is active take the relationship's
+    lock first (as `relationship_end` does), so an end waits for them or they see it ended.
+    Always relationship before assignment, so two writes never wait for each other.
+    """
+    try:
+        lock_active_relationship(assignment.relationship_id)
+    except ValidationError:
+        raise ValidationError(
+            {"assignment": "This homework ended with the care relationship."}
+        ) from None
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .prefetch_related("pauses")
+        .get(pk=assignment.pk)
+    )
+
+
 # --- Templates ---------------------------------------------------------------------
 
 
@@ -121,9 +143,13 @@ def assignment_create(
     **fields,
 ) -> Assignment:
     """Assign homework within an active care relationship of this therapist."""
-    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
-    if relationship.therapist_id != therapist.pk or relationship.status != CareStatus.ACTIVE:
-        raise ValidationError("This person is not an active client of yours.")
+    not_yours = ValidationError("This person is not an active client of yours.")
+    if relationship.therapist_id != therapist.pk:
+        raise not_yours
+    try:
+        relationship = lock_active_relationship(relationship.pk)
+    except ValidationError:
+        raise not_yours from None
     values = {**assignment_defaults(template, relationship.client), **fields}
     assignment = Assignment(
         relationship=relationship,
@@ -140,7 +166,7 @@ def assignment_create(
 @transaction.atomic
 def assignment_update(*, assignment: Assignment, **fields) -> Assignment:
     """Edit the assignment; completions already made stay as they were."""
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = _lock_for_write(assignment)
     if assignment.status == AssignmentStatus.ENDED:
         raise ValidationError("An ended assignment cannot be edited.")
     for name in ASSIGNMENT_FIELDS:
@@ -153,7 +179,7 @@ def assignment_update(*, assignment: Assignment, **fields) -> Assignment:
 
 @transaction.atomic
 def assignment_pause(*, assignment: Assignment) -> Assignment:
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = _lock_for_write(assignment)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ValidationError("Only an active assignment can be paused.")
     today = local_today(assignment.client.timezone)
@@ -165,7 +191,7 @@ def assignment_pause(*, assignment: Assignment) -> Assignment:
 
 @transaction.atomic
 def assignment_resume(*, assignment: Assignment) -> Assignment:
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = _lock_for_write(assignment)
     if assignment.status != AssignmentStatus.PAUSED:
         raise ValidationError("Only a paused assignment can be resumed.")
     today = local_today(assignment.client.timezone)
@@ -217,14 +243,12 @@ def completion_create(
     """Mark one occurrence done. Only the client does this, for their own active homework."""
     if assignment.client_id != client.pk:
         raise ValidationError("This homework is not yours.")
+    # Read again under the lock: what counts is the state once no end or pause is in flight.
+    assignment = _lock_for_write(assignment)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ValidationError(
             {"assignment": f"This homework is {assignment.get_status_display().lower()}."}
         )
-    if not CareRelationship.objects.filter(
-        pk=assignment.relationship_id, status=CareStatus.ACTIVE
-    ).exists():
-        raise ValidationError({"assignment": "This homework ended with the care relationship."})
     today = local_today(client.timezone)
     day = due_date or today
     if day > today:
@@ -247,6 +271,8 @@ def completion_create(
         week=iso_week_monday(day),
         note=note.strip(),
         source=source,
+        # Stamped under the lock, so it can never fall after the relationship's `ended_at`.
+        completed_at=timezone.now(),
     )
     completion.full_clean(exclude=["assignment", "client"], validate_unique=False)
     try:
@@ -259,8 +285,11 @@ def completion_create(
 
 @transaction.atomic
 def completion_undo(*, client: User, completion: Completion) -> None:
+    """Remove a check-off. Only while the care relationship is active: once it ends, the
+    homework log stays as the therapist last saw it (erasing the account removes it)."""
     if completion.client_id != client.pk:
         raise ValidationError("This is not yours.")
+    _lock_for_write(completion.assignment)
     completion.delete()
 
 
