@@ -34,38 +34,8 @@ SCHEDULE_FIELDS = (
 ASSIGNMENT_FIELDS = (*SCHEDULE_FIELDS, "start_date", "end_date", "due_date", "reminder_time")
 
 
-def _normalise(obj) -> None:
-    """Drop the fields that belong to another frequency, so that they never mislead."""
-    if obj.frequency != Frequency.WEEKDAYS:
-        obj.weekdays = []
-    else:
-        obj.weekdays = sorted(set(obj.weekdays or []))
-    if obj.frequency != Frequency.WEEKLY:
-        obj.times_per_week = None
-    if hasattr(obj, "due_date") and obj.frequency != Frequency.ONCE:
-        obj.due_date = None
-    if not obj.target_value:
-        obj.target_value, obj.target_unit = None, ""
-
-
-def _validate_weekdays(obj) -> None:
-    days = obj.weekdays
-    if not isinstance(days, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
-        raise ValidationError({"weekdays": "Choose days as numbers from 0 (Monday) to 6 (Sunday)."})
-    if obj.frequency == Frequency.WEEKDAYS and not days:
-        raise ValidationError({"weekdays": "Choose at least one day."})
-    if obj.frequency == Frequency.WEEKLY and not obj.times_per_week:
-        raise ValidationError({"times_per_week": "Say how many times a week (1 to 7)."})
-
-
 def _full_clean_assignment(assignment: Assignment) -> None:
-    _normalise(assignment)
-    _validate_weekdays(assignment)
-    if assignment.start_date is not None:
-        # The schedule's own messages name the field; check them before the constraints.
-        errors = assignment.schedule().validate()
-        if errors:
-            raise ValidationError(errors)
+    # The rules live in the model (`clean()` and constraints), where the admin meets them too.
     assignment.full_clean(exclude=["relationship", "client", "therapist", "template"])
 
 
@@ -99,8 +69,6 @@ def template_create(*, owner: User, **fields) -> HomeworkTemplate:
     template = HomeworkTemplate(
         owner=owner, **{k: fields[k] for k in SCHEDULE_FIELDS if k in fields}
     )
-    _normalise(template)
-    _validate_weekdays(template)
     template.full_clean(exclude=["owner"])
     template.save()
     return template
@@ -113,8 +81,6 @@ def template_update(*, template: HomeworkTemplate, **fields) -> HomeworkTemplate
     for name in SCHEDULE_FIELDS:
         if name in fields:
             setattr(template, name, fields[name])
-    _normalise(template)
-    _validate_weekdays(template)
     template.full_clean(exclude=["owner"])
     template.save()
     return template

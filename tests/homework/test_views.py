@@ -76,6 +76,10 @@ class TestAssigning:
             ({"frequency": "weekly", "times_per_week": "9"}, "times_per_week"),
             ({"frequency": "weekdays"}, "weekdays"),
             ({"reminder_time": "soon"}, "reminder_time"),
+            ({"start_date": "9999-12-31"}, "start_date"),
+            ({"end_date": "9999-12-31"}, "end_date"),
+            ({"frequency": "once", "due_date": "9999-12-31"}, "due_date"),
+            ({"start_date": "1900-01-01"}, "start_date"),
         ],
     )
     def test_bad_input_shows_errors_by_the_field(self, client, personas, changes, field):
