@@ -106,6 +106,12 @@ class AssignmentSerializer(ScheduleSerializer):
         required=False,
         help_text="HH:MM in the client's local time.",
     )
+    status = serializers.ChoiceField(
+        choices=AssignmentStatus.choices,
+        source="effective_status",
+        read_only=True,
+        help_text="Ended once the care relationship has ended.",
+    )
     rrule = serializers.SerializerMethodField(
         help_text="The RFC 5545 RRULE of the due dates; null if it cannot be computed."
     )
@@ -124,7 +130,7 @@ class AssignmentSerializer(ScheduleSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["status", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
 
     def get_rrule(self, obj) -> str | None:
         try:
@@ -279,7 +285,9 @@ class AssignmentViewSet(
 
     def get_queryset(self):
         return selectors.assignments_with_pauses(
-            Assignment.objects.visible_to(self.request.user).select_related("client")
+            Assignment.objects.visible_to(self.request.user)
+            .with_effective_status()
+            .select_related("client")
         )
 
     @extend_schema(parameters=[AssignmentQuerySerializer])
@@ -289,7 +297,7 @@ class AssignmentViewSet(
         if "client" in query:
             queryset = queryset.filter(client__public_id=query["client"])
         if "status" in query:
-            queryset = queryset.filter(status=query["status"])
+            queryset = queryset.filter(effective_status=query["status"])
         page = self.paginate_queryset(queryset)
         audit_reads(request.user, [assignment.client for assignment in page])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

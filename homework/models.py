@@ -210,6 +210,17 @@ class AssignmentQuerySet(models.QuerySet):
     def current(self) -> "AssignmentQuerySet":
         return self.exclude(status=AssignmentStatus.ENDED)
 
+    def with_effective_status(self) -> "AssignmentQuerySet":
+        """`effective_status`: ended once the care relationship has ended, whatever the
+        assignment's own status says (ending a relationship does not touch homework rows)."""
+        return self.annotate(
+            effective_status=models.Case(
+                models.When(~Q(relationship__status=CareStatus.ACTIVE), then=models.Value("ended")),
+                default=models.F("status"),
+                output_field=models.CharField(),
+            )
+        )
+
     def in_care(self) -> "AssignmentQuerySet":
         """Homework of a care relationship that is still active: once it ends, nothing is due."""
         return self.filter(relationship__status=CareStatus.ACTIVE)

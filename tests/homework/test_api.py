@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent
 from homework import services
 from homework.models import Assignment, AssignmentStatus, Completion, HomeworkTemplate
@@ -295,6 +296,19 @@ class TestAssignments:
         ]
         assert titles(client.get("/api/v1/assignments/?status=paused")) == ["Paused one"]
         assert titles(client.get("/api/v1/assignments/?status=ended")) == ["Ended one"]
+
+    def test_a_client_sees_homework_as_ended_once_the_relationship_ends(
+        self, client, personas, homework_a
+    ):
+        account_services.relationship_end(
+            actor=personas.client_a, relationship=personas.relationship_a
+        )
+        client.force_login(personas.client_a)
+        assert [item["status"] for item in results(client.get("/api/v1/assignments/"))] == ["ended"]
+        assert results(client.get("/api/v1/assignments/?status=active")) == []
+        assert titles(client.get("/api/v1/assignments/?status=ended")) == ["Mood journal"]
+        one = client.get(f"/api/v1/assignments/{homework_a.public_id}/")
+        assert one.json()["status"] == "ended"
 
     def test_a_therapist_sees_only_homework_set_within_their_own_relationships(
         self, client, personas, homework_a, homework_b
