@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.form_errors import add_service_errors, form_error_text
 from accounts.models import CareStatus
 from accounts.policy import care_relationships_visible_to, get_relationship_for_user
 from homework import selectors
@@ -49,11 +50,11 @@ def complete(request, public_id):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Done: {assignment.title}. Well done.")
+            add_service_errors(form, exc)
+    if form.errors:
+        messages.error(request, form_error_text(form))
     else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+        messages.success(request, f"Done: {assignment.title}. Well done.")
     return _back(request)
 
 

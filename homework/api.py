@@ -6,7 +6,6 @@ Thin on purpose: serializers check the shape of the input, `services` decide and
 
 import logging
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
-from accounts.api import as_drf_error
 from accounts.models import Role, User
 from accounts.policy import (
     Access,
@@ -248,20 +246,14 @@ class HomeworkTemplateViewSet(viewsets.ModelViewSet):
         return selectors.templates_for(self.request.user)
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.template_create(
-                owner=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        serializer.instance = services.template_create(
+            owner=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        try:
-            serializer.instance = services.template_update(
-                template=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        serializer.instance = services.template_update(
+            template=serializer.instance, **serializer.validated_data
+        )
 
 
 class AssignmentViewSet(
@@ -323,21 +315,15 @@ class AssignmentViewSet(
             )
             if template is None:
                 raise ValidationError({"template": ["There is no such template."]})
-        try:
-            assignment = services.assignment_create(
-                therapist=request.user, relationship=relationship, template=template, **fields
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        assignment = services.assignment_create(
+            therapist=request.user, relationship=relationship, template=template, **fields
+        )
         return Response(self._fresh(assignment), status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
-        try:
-            assignment = services.assignment_update(
-                assignment=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        assignment = services.assignment_update(
+            assignment=serializer.instance, **serializer.validated_data
+        )
         serializer.instance = self.get_queryset().get(pk=assignment.pk)
 
     def _fresh(self, assignment: Assignment) -> dict:
@@ -346,10 +332,7 @@ class AssignmentViewSet(
 
     def _lifecycle(self, change) -> Response:
         assignment = self.get_object()
-        try:
-            change(assignment=assignment)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        change(assignment=assignment)
         return Response(self._fresh(assignment))
 
     @extend_schema(request=None, responses=AssignmentSerializer)
@@ -418,22 +401,16 @@ class CompletionViewSet(
             selectors.assignments_with_pauses(Assignment.objects.visible_to(request.user)),
             public_id=data["assignment"],
         )
-        try:
-            completion = services.completion_create(
-                client=request.user,
-                assignment=assignment,
-                due_date=data.get("due_date"),
-                note=data["note"],
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        completion = services.completion_create(
+            client=request.user,
+            assignment=assignment,
+            due_date=data.get("due_date"),
+            note=data["note"],
+        )
         return Response(CompletionSerializer(completion).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        try:
-            services.completion_undo(client=self.request.user, completion=instance)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        services.completion_undo(client=self.request.user, completion=instance)
 
 
 class AdherenceView(APIView):

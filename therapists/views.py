@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.form_errors import add_service_errors
 from accounts.forms import InvitationForm
 from accounts.models import CareStatus
 from accounts.policy import (
@@ -19,7 +20,6 @@ from homework.forms import (
     TEMPLATE_FIELDS,
     AssignmentForm,
     TemplateForm,
-    add_service_errors,
 )
 from homework.models import Assignment, HomeworkTemplate
 from homework.selectors import assignments_with_pauses
@@ -46,8 +46,7 @@ def invite(request):
         try:
             services.invitation_create(therapist=request.user, email=form.cleaned_data["email"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("therapist_home")
