@@ -10,7 +10,7 @@ from accounts.policy import care_relationships_visible_to, get_relationship_for_
 from homework import selectors
 from homework import services as homework_services
 from homework.forms import CompletionForm
-from homework.models import Assignment, Completion
+from homework.models import Completion
 
 
 def home(request):
@@ -36,10 +36,7 @@ def _back(request):
 @require_POST
 def complete(request, public_id):
     """Check off one occurrence, with an optional note: one tap on a phone."""
-    assignment = get_object_or_404(
-        selectors.assignments_with_pauses(Assignment.objects.visible_to(request.user)),
-        public_id=public_id,
-    )
+    assignment = selectors.get_assignment_for_user(request.user, public_id)
     form = CompletionForm(request.POST)
     if form.is_valid():
         try:

@@ -6,12 +6,12 @@ Thin on purpose: serializers check the shape of the input, `services` decide and
 
 import logging
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,15 +31,6 @@ from .schedules import iso_week_label
 logger = logging.getLogger(__name__)
 
 # --- Access --------------------------------------------------------------------------
-
-
-class OwnTemplateForWrites(BasePermission):
-    """A shared template is visible to every therapist but only staff edit it (admin)."""
-
-    message = "Shared templates are edited by staff in the admin."
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in SAFE_METHODS or obj.owner_id == request.user.pk
 
 
 def audit_reads(viewer: User, clients) -> None:
@@ -239,11 +230,17 @@ class HomeworkTemplateViewSet(viewsets.ModelViewSet):
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
 
-    def get_permissions(self):
-        return [*super().get_permissions(), OwnTemplateForWrites()]
-
     def get_queryset(self):
         return selectors.templates_for(self.request.user)
+
+    def get_object(self):
+        public_id = self.kwargs[self.lookup_field]
+        if self.request.method in SAFE_METHODS:
+            template = selectors.get_template_for_user(self.request.user, public_id)
+        else:
+            template = selectors.get_own_template_for_user(self.request.user, public_id)
+        self.check_object_permissions(self.request, template)
+        return template
 
     def perform_create(self, serializer):
         serializer.instance = services.template_create(
@@ -308,13 +305,11 @@ class AssignmentViewSet(
         relationship = get_active_relationship_for_client(request.user, fields.pop("client"))
         template = None
         if template_id := fields.pop("template", None):
-            template = (
-                HomeworkTemplate.objects.visible_to(request.user)
-                .filter(public_id=template_id)
-                .first()
-            )
-            if template is None:
-                raise ValidationError({"template": ["There is no such template."]})
+            try:
+                template = selectors.get_template_for_user(request.user, template_id)
+            except Http404:
+                # An id in the body is a bad request, not a missing page.
+                raise ValidationError({"template": ["There is no such template."]}) from None
         assignment = services.assignment_create(
             therapist=request.user, relationship=relationship, template=template, **fields
         )
@@ -397,10 +392,7 @@ class CompletionViewSet(
         serializer = CompletionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        assignment = get_object_or_404(
-            selectors.assignments_with_pauses(Assignment.objects.visible_to(request.user)),
-            public_id=data["assignment"],
-        )
+        assignment = selectors.get_assignment_for_user(request.user, data["assignment"])
         completion = services.completion_create(
             client=request.user,
             assignment=assignment,

@@ -1,11 +1,14 @@
 """Reads about homework: what is due, what is done, adherence per ISO week."""
 
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 
@@ -257,3 +260,32 @@ def client_adherence(
 
 def templates_for(user: User) -> QuerySet[HomeworkTemplate]:
     return HomeworkTemplate.objects.visible_to(user).select_related("owner")
+
+
+# --- One object for one user: strangers (and malformed ids) get 404 -----------------
+
+
+def _get_or_404(queryset: QuerySet, public_id):
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def get_assignment_for_user(user: User, public_id) -> Assignment:
+    """Homework the user may see (theirs, or set in their active care), with its pauses."""
+    return _get_or_404(
+        assignments_with_pauses(Assignment.objects.visible_to(user)).select_related("client"),
+        public_id,
+    )
+
+
+def get_template_for_user(user: User, public_id) -> HomeworkTemplate:
+    """A template the user may read: the shared library or their own."""
+    return _get_or_404(templates_for(user), public_id)
+
+
+def get_own_template_for_user(user: User, public_id) -> HomeworkTemplate:
+    """A template the user may change: only their own (shared ones are kept by staff)."""
+    return _get_or_404(templates_for(user).filter(owner=user), public_id)
