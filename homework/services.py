@@ -1,7 +1,9 @@
 """Writes about homework: templates, assignments and their life cycle, completions."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from decimal import Decimal
+from enum import Enum
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -63,11 +65,43 @@ def _lock_for_write(assignment: Assignment) -> Assignment:
 # --- Templates ---------------------------------------------------------------------
 
 
+class Unset(Enum):
+    """A field left out: keep the current value (or the template's, or the default)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
+def _given(values: dict) -> dict:
+    return {name: value for name, value in values.items() if value is not UNSET}
+
+
 @transaction.atomic
-def template_create(*, owner: User, **fields) -> HomeworkTemplate:
+def template_create(
+    *,
+    owner: User,
+    kind: str,
+    title: str,
+    instructions: str = "",
+    target_value: Decimal | None = None,
+    target_unit: str = "",
+    frequency: str = Frequency.DAILY,
+    weekdays: list[int] | None = None,
+    times_per_week: int | None = None,
+) -> HomeworkTemplate:
     """A therapist's own template, private to them."""
     template = HomeworkTemplate(
-        owner=owner, **{k: fields[k] for k in SCHEDULE_FIELDS if k in fields}
+        owner=owner,
+        kind=kind,
+        title=title,
+        instructions=instructions,
+        target_value=target_value,
+        target_unit=target_unit,
+        frequency=frequency,
+        weekdays=weekdays if weekdays is not None else [],
+        times_per_week=times_per_week,
     )
     template.full_clean(exclude=["owner"])
     template.save()
@@ -75,12 +109,35 @@ def template_create(*, owner: User, **fields) -> HomeworkTemplate:
 
 
 @transaction.atomic
-def template_update(*, template: HomeworkTemplate, **fields) -> HomeworkTemplate:
+def template_update(
+    *,
+    template: HomeworkTemplate,
+    kind: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    instructions: str | Unset = UNSET,
+    target_value: Decimal | Unset | None = UNSET,
+    target_unit: str | Unset = UNSET,
+    frequency: str | Unset = UNSET,
+    weekdays: list[int] | Unset = UNSET,
+    times_per_week: int | Unset | None = UNSET,
+) -> HomeworkTemplate:
+    """Change the fields given; the others stay as they are."""
     if template.owner_id is None:
         raise ValidationError("Shared templates are edited by staff in the admin.")
-    for name in SCHEDULE_FIELDS:
-        if name in fields:
-            setattr(template, name, fields[name])
+    changes = _given(
+        {
+            "kind": kind,
+            "title": title,
+            "instructions": instructions,
+            "target_value": target_value,
+            "target_unit": target_unit,
+            "frequency": frequency,
+            "weekdays": weekdays,
+            "times_per_week": times_per_week,
+        }
+    )
+    for name, value in changes.items():
+        setattr(template, name, value)
     template.full_clean(exclude=["owner"])
     template.save()
     return template
@@ -106,9 +163,21 @@ def assignment_create(
     therapist: User,
     relationship: CareRelationship,
     template: HomeworkTemplate | None = None,
-    **fields,
+    kind: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    instructions: str | Unset = UNSET,
+    target_value: Decimal | Unset | None = UNSET,
+    target_unit: str | Unset = UNSET,
+    frequency: str | Unset = UNSET,
+    weekdays: list[int] | Unset = UNSET,
+    times_per_week: int | Unset | None = UNSET,
+    start_date: date | Unset = UNSET,
+    end_date: date | Unset | None = UNSET,
+    due_date: date | Unset | None = UNSET,
+    reminder_time: time | Unset | None = UNSET,
 ) -> Assignment:
-    """Assign homework within an active care relationship of this therapist."""
+    """Assign homework within an active care relationship of this therapist. Fields left
+    out come from the template, if any (see `assignment_defaults`)."""
     not_yours = ValidationError("This person is not an active client of yours.")
     if relationship.therapist_id != therapist.pk:
         raise not_yours
@@ -116,13 +185,28 @@ def assignment_create(
         relationship = lock_active_relationship(relationship.pk)
     except ValidationError:
         raise not_yours from None
-    values = {**assignment_defaults(template, relationship.client), **fields}
+    values = assignment_defaults(template, relationship.client) | _given(
+        {
+            "kind": kind,
+            "title": title,
+            "instructions": instructions,
+            "target_value": target_value,
+            "target_unit": target_unit,
+            "frequency": frequency,
+            "weekdays": weekdays,
+            "times_per_week": times_per_week,
+            "start_date": start_date,
+            "end_date": end_date,
+            "due_date": due_date,
+            "reminder_time": reminder_time,
+        }
+    )
     assignment = Assignment(
         relationship=relationship,
         client=relationship.client,
         therapist=therapist,
         template=template,
-        **{k: values[k] for k in ASSIGNMENT_FIELDS if k in values},
+        **values,
     )
     _full_clean_assignment(assignment)
     assignment.save()
@@ -130,14 +214,44 @@ def assignment_create(
 
 
 @transaction.atomic
-def assignment_update(*, assignment: Assignment, **fields) -> Assignment:
-    """Edit the assignment; completions already made stay as they were."""
+def assignment_update(
+    *,
+    assignment: Assignment,
+    kind: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    instructions: str | Unset = UNSET,
+    target_value: Decimal | Unset | None = UNSET,
+    target_unit: str | Unset = UNSET,
+    frequency: str | Unset = UNSET,
+    weekdays: list[int] | Unset = UNSET,
+    times_per_week: int | Unset | None = UNSET,
+    start_date: date | Unset = UNSET,
+    end_date: date | Unset | None = UNSET,
+    due_date: date | Unset | None = UNSET,
+    reminder_time: time | Unset | None = UNSET,
+) -> Assignment:
+    """Edit the fields given; completions already made stay as they were."""
     assignment = _lock_for_write(assignment)
     if assignment.status == AssignmentStatus.ENDED:
         raise ValidationError("An ended assignment cannot be edited.")
-    for name in ASSIGNMENT_FIELDS:
-        if name in fields:
-            setattr(assignment, name, fields[name])
+    changes = _given(
+        {
+            "kind": kind,
+            "title": title,
+            "instructions": instructions,
+            "target_value": target_value,
+            "target_unit": target_unit,
+            "frequency": frequency,
+            "weekdays": weekdays,
+            "times_per_week": times_per_week,
+            "start_date": start_date,
+            "end_date": end_date,
+            "due_date": due_date,
+            "reminder_time": reminder_time,
+        }
+    )
+    for name, value in changes.items():
+        setattr(assignment, name, value)
     _full_clean_assignment(assignment)
     assignment.save()
     return assignment

@@ -263,3 +263,32 @@ def test_nothing_is_due_once_the_care_relationship_ends(personas):
     assert selectors.client_today(client=personas.client_a).due == []
     with pytest.raises(ValidationError, match="ended with the care relationship"):
         services.completion_create(client=personas.client_a, assignment=assignment)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p: services.template_create(owner=p.therapist_a, kind="x", title="x", colour=1),
+        lambda p: services.template_update(template=None, colour=1),
+        lambda p: assign(p, colour="blue"),
+        lambda p: services.assignment_update(assignment=None, relationship=p.relationship_b),
+    ],
+)
+def test_an_unknown_field_is_an_error_not_dropped(personas, call):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        call(personas)
+    assert not Assignment.objects.exists()
+
+
+def test_an_update_changes_only_the_fields_given(personas):
+    assignment = assign(personas, reminder_time=time(8, 0), end_date=date(2026, 12, 31))
+    services.assignment_update(assignment=assignment, title="Evening journal")
+    assignment.refresh_from_db()
+    assert (assignment.title, assignment.reminder_time, assignment.end_date) == (
+        "Evening journal",
+        time(8, 0),
+        date(2026, 12, 31),
+    )
+    services.assignment_update(assignment=assignment, end_date=None)
+    assignment.refresh_from_db()
+    assert assignment.end_date is None
