@@ -78,7 +78,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     client = factory.SelfAttribute("relationship.client")
     therapist = factory.SelfAttribute("relationship.therapist")
     kind = Kind.JOURNAL
-    title = factory.Sequence(lambda n: f"Homework {n}")
+    title = "Mood journal"
     frequency = Frequency.DAILY
     start_date = factory.LazyFunction(lambda: timezone.now().date())
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from homework import ical, services
 from homework import services as homework_services
-from homework.models import Assignment, CalendarFeed, Kind
+from homework.models import Assignment, CalendarFeed
 from homework.schedules import local_today
+from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +24,7 @@ def homework(personas):
     today = local_today(personas.client_a.timezone)
 
     def assign(**fields):
-        return services.assignment_create(
-            therapist=personas.therapist_a,
-            relationship=personas.relationship_a,
-            kind=Kind.JOURNAL,
-            start_date=today,
-            **fields,
-        )
+        return AssignmentFactory(relationship=personas.relationship_a, start_date=today, **fields)
 
     daily = assign(title="Gratitude journal", frequency="daily", instructions="Three things.")
     weekly = assign(title="Call a friend", frequency="weekly", times_per_week=2)
