@@ -4,29 +4,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def normalise(apps, schema_editor):
-    """Rows saved through the admin skipped the services' clean-up; empty the fields of
-    other frequencies so that the new constraints hold."""
-    for model in ("HomeworkTemplate", "Assignment"):
-        rows = apps.get_model("homework", model).objects
-        rows.exclude(frequency="weekly").update(times_per_week=None)
-        # An "N times a week" without N was only possible in the admin: once a week.
-        rows.filter(frequency="weekly", times_per_week__isnull=True).update(times_per_week=1)
-    apps.get_model("homework", "Assignment").objects.exclude(frequency="once").update(
-        due_date=None
-    )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('homework', '0003_repair_ended_one_offs'),
+        ('homework', '0003_repair_schedules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.RunPython(normalise, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='assignment',
             name='homework_assignment_weekly_has_n',

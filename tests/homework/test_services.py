@@ -292,3 +292,29 @@ def test_an_update_changes_only_the_fields_given(personas):
     services.assignment_update(assignment=assignment, end_date=None)
     assignment.refresh_from_db()
     assert assignment.end_date is None
+
+
+def test_a_check_off_cannot_be_undone_once_the_care_relationship_ends(personas):
+    # The homework log of an ended relationship stays as the therapist last saw it.
+    assignment = assign(personas)
+    completion = services.completion_create(client=personas.client_a, assignment=assignment)
+    account_services.relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+    with pytest.raises(ValidationError, match="ended with the care relationship"):
+        services.completion_undo(client=personas.client_a, completion=completion)
+    assert Completion.objects.filter(pk=completion.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda a: services.assignment_update(assignment=a, title="Later"),
+        lambda a: services.assignment_pause(assignment=a),
+    ],
+)
+def test_homework_cannot_change_once_the_care_relationship_ends(personas, change):
+    assignment = assign(personas)
+    account_services.relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+    with pytest.raises(ValidationError, match="ended with the care relationship"):
+        change(assignment)
+    assignment.refresh_from_db()
+    assert (assignment.title, assignment.status) == ("Mood journal", "active")
