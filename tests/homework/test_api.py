@@ -694,6 +694,17 @@ class TestCompletions:
         body = {"assignment": str(homework_a.public_id)}
         assert post(client, "/api/v1/completions/", body).status_code == 201
 
+    def test_undo_after_the_relationship_ends_is_a_400(self, client, personas, homework_a):
+        completion = CompletionFactory(assignment=homework_a, due_date=TODAY)
+        account_services.relationship_end(
+            actor=personas.client_a, relationship=personas.relationship_a
+        )
+        client.force_login(personas.client_a)
+        response = client.delete(f"/api/v1/completions/{completion.public_id}/")
+        assert response.status_code == 400
+        assert "ended with the care relationship" in response.json()["assignment"][0]
+        assert Completion.objects.filter(pk=completion.pk).exists()
+
     def test_a_therapist_cannot_undo_a_completion(self, client, personas, homework_a):
         completion = CompletionFactory(assignment=homework_a, due_date=TODAY)
         client.force_login(personas.therapist_a)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import services as account_services
 from homework import services
 from homework.models import Assignment, Completion, HomeworkTemplate
 from tests.factories import AssignmentFactory, CompletionFactory
@@ -207,6 +208,18 @@ class TestToday:
         client.force_login(personas.client_a)
         client.post(reverse("client_undo", args=[completion.public_id]))
         assert not Completion.objects.exists()
+
+    def test_undo_after_the_relationship_ends_says_why(self, client, personas):
+        daily = AssignmentFactory(relationship=personas.relationship_a)
+        completion = services.completion_create(client=personas.client_a, assignment=daily)
+        account_services.relationship_end(
+            actor=personas.client_a, relationship=personas.relationship_a
+        )
+        client.force_login(personas.client_a)
+        response = client.post(reverse("client_undo", args=[completion.public_id]), follow=True)
+        assert response.status_code == 200
+        assert "ended with the care relationship" in response.content.decode()
+        assert Completion.objects.filter(pk=completion.pk).exists()
 
     def test_a_client_cannot_complete_or_undo_another_clients_homework(self, client, personas):
         daily = AssignmentFactory(relationship=personas.relationship_a)
