@@ -252,6 +252,9 @@ class HomeworkTemplateViewSet(viewsets.ModelViewSet):
             template=serializer.instance, **serializer.validated_data
         )
 
+    def perform_destroy(self, instance):
+        services.template_delete(template=instance)
+
 
 class AssignmentViewSet(
     mixins.ListModelMixin,

@@ -143,6 +143,14 @@ def template_update(
     return template
 
 
+@transaction.atomic
+def template_delete(*, template: HomeworkTemplate) -> None:
+    """Delete one's own template; assignments made from it keep their copy of the fields."""
+    if template.owner_id is None:
+        raise ValidationError("Shared templates are edited by staff in the admin.")
+    template.delete()
+
+
 # --- Assignments -------------------------------------------------------------------
 
 

@@ -226,6 +226,6 @@ def template_edit(request, public_id):
 @require_POST
 def template_delete(request, public_id):
     template = selectors.get_own_template_for_user(request.user, public_id)
-    template.delete()
+    homework_services.template_delete(template=template)
     messages.success(request, f"Deleted “{template.title}”. Assignments made from it remain.")
     return redirect("therapist_templates")

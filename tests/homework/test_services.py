@@ -318,3 +318,15 @@ def test_homework_cannot_change_once_the_care_relationship_ends(personas, change
         change(assignment)
     assignment.refresh_from_db()
     assert (assignment.title, assignment.status) == ("Mood journal", "active")
+
+
+def test_a_template_is_deleted_by_its_owner_only_and_assignments_keep_their_copy(personas):
+    template = services.template_create(owner=personas.therapist_a, kind="social", title="Call")
+    assignment = assign(personas, template=template, title="Call")
+    services.template_delete(template=template)
+    assignment.refresh_from_db()
+    assert (assignment.template, assignment.title) == (None, "Call")
+    shared = HomeworkTemplate.objects.get(slug="gratitude")
+    with pytest.raises(ValidationError, match="Shared templates"):
+        services.template_delete(template=shared)
+    assert HomeworkTemplate.objects.filter(pk=shared.pk).exists()
