@@ -36,6 +36,19 @@ SCHEDULE_FIELDS = (
 ASSIGNMENT_FIELDS = (*SCHEDULE_FIELDS, "start_date", "end_date", "due_date", "reminder_time")
 
 
+class Unset(Enum):
+    """A field left out: keep the current value (or the template's, or the default)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
+def _given(values: dict) -> dict:
+    return {name: value for name, value in values.items() if value is not UNSET}
+
+
 def _full_clean_assignment(assignment: Assignment) -> None:
     # The rules live in the model (`clean()` and constraints), where the admin meets them too.
     assignment.full_clean(exclude=["relationship", "client", "therapist", "template"])
@@ -63,19 +76,6 @@ def _lock_for_write(assignment: Assignment) -> Assignment:
 
 
 # --- Templates ---------------------------------------------------------------------
-
-
-class Unset(Enum):
-    """A field left out: keep the current value (or the template's, or the default)."""
-
-    UNSET = "unset"
-
-
-UNSET = Unset.UNSET
-
-
-def _given(values: dict) -> dict:
-    return {name: value for name, value in values.items() if value is not UNSET}
 
 
 @transaction.atomic
