@@ -1,21 +1,12 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
 from .models import CareRelationship, CareStatus, User
 from .policy import care_relationships_visible_to, clients_visible_to
-
-
-def as_drf_error(exc: DjangoValidationError) -> ValidationError:
-    """A model or service ValidationError as a 400 with field messages."""
-    if hasattr(exc, "error_dict"):
-        return ValidationError(exc.message_dict)
-    return ValidationError({"non_field_errors": exc.messages})
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -102,12 +93,9 @@ class InvitationViewSet(
         return care_relationships_visible_to(self.request.user).filter(status=CareStatus.INVITED)
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.invitation_create(
-                therapist=self.request.user, email=serializer.validated_data["invited_email"]
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        serializer.instance = services.invitation_create(
+            therapist=self.request.user, email=serializer.validated_data["invited_email"]
+        )
 
     def perform_destroy(self, instance):
         services.invitation_revoke(actor=self.request.user, relationship=instance)
@@ -129,8 +117,5 @@ class RelationshipViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def end(self, request, public_id=None):
         relationship = self.get_object()
-        try:
-            relationship = services.relationship_end(actor=request.user, relationship=relationship)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        relationship = services.relationship_end(actor=request.user, relationship=relationship)
         return Response(RelationshipSerializer(relationship).data, status=status.HTTP_200_OK)

@@ -4,12 +4,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.form_errors import add_service_errors, form_error_text
 from accounts.models import CareStatus
 from accounts.policy import care_relationships_visible_to, get_relationship_for_user
 from homework import selectors
 from homework import services as homework_services
 from homework.forms import CompletionForm
-from homework.models import Assignment, Completion
+from homework.models import Completion
 
 
 def home(request):
@@ -35,10 +36,7 @@ def _back(request):
 @require_POST
 def complete(request, public_id):
     """Check off one occurrence, with an optional note: one tap on a phone."""
-    assignment = get_object_or_404(
-        selectors.assignments_with_pauses(Assignment.objects.visible_to(request.user)),
-        public_id=public_id,
-    )
+    assignment = selectors.get_assignment_for_user(request.user, public_id)
     form = CompletionForm(request.POST)
     if form.is_valid():
         try:
@@ -49,11 +47,11 @@ def complete(request, public_id):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Done: {assignment.title}. Well done.")
+            add_service_errors(form, exc)
+    if form.errors:
+        messages.error(request, form_error_text(form))
     else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+        messages.success(request, f"Done: {assignment.title}. Well done.")
     return _back(request)
 
 
@@ -63,8 +61,12 @@ def undo(request, public_id):
         Completion.objects.visible_to(request.user).select_related("assignment"),
         public_id=public_id,
     )
-    homework_services.completion_undo(client=request.user, completion=completion)
-    messages.success(request, f"Undone: {completion.assignment.title}.")
+    try:
+        homework_services.completion_undo(client=request.user, completion=completion)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Undone: {completion.assignment.title}.")
     return _back(request)
 
 

@@ -4,18 +4,18 @@ Thin on purpose: serializers check the shape of the input, `services` decide and
 `selectors` read, and `accounts.policy` decides who sees what (strangers get 404).
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
+import logging
+
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
-from accounts.api import as_drf_error
 from accounts.models import Role, User
 from accounts.policy import (
     Access,
@@ -26,18 +26,11 @@ from accounts.policy import (
 from . import selectors, services
 from .markdown import render
 from .models import Assignment, AssignmentStatus, Completion, HomeworkTemplate
-from .schedules import iso_week_label, local_today
+from .schedules import iso_week_label
+
+logger = logging.getLogger(__name__)
 
 # --- Access --------------------------------------------------------------------------
-
-
-class OwnTemplateForWrites(BasePermission):
-    """A shared template is visible to every therapist but only staff edit it (admin)."""
-
-    message = "Shared templates are edited by staff in the admin."
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in SAFE_METHODS or obj.owner_id == request.user.pk
 
 
 def audit_reads(viewer: User, clients) -> None:
@@ -102,7 +95,15 @@ class AssignmentSerializer(ScheduleSerializer):
         required=False,
         help_text="HH:MM in the client's local time.",
     )
-    rrule = serializers.SerializerMethodField(help_text="The RFC 5545 RRULE of the due dates.")
+    status = serializers.ChoiceField(
+        choices=AssignmentStatus.choices,
+        source="effective_status",
+        read_only=True,
+        help_text="Ended once the care relationship has ended.",
+    )
+    rrule = serializers.SerializerMethodField(
+        help_text="The RFC 5545 RRULE of the due dates; null if it cannot be computed."
+    )
 
     class Meta:
         model = Assignment
@@ -118,10 +119,15 @@ class AssignmentSerializer(ScheduleSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["status", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
 
-    def get_rrule(self, obj) -> str:
-        return obj.schedule().to_rfc5545()
+    def get_rrule(self, obj) -> str | None:
+        try:
+            return obj.schedule().to_rfc5545()
+        except ValueError:
+            # One bad row never fails the list: it shows without a rule, and the log says so.
+            logger.exception("assignment %s has an invalid schedule", obj.pk)
+            return None
 
 
 class AssignmentCreateSerializer(AssignmentSerializer):
@@ -224,27 +230,30 @@ class HomeworkTemplateViewSet(viewsets.ModelViewSet):
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
 
-    def get_permissions(self):
-        return [*super().get_permissions(), OwnTemplateForWrites()]
-
     def get_queryset(self):
         return selectors.templates_for(self.request.user)
 
+    def get_object(self):
+        public_id = self.kwargs[self.lookup_field]
+        if self.request.method in SAFE_METHODS:
+            template = selectors.get_template_for_user(self.request.user, public_id)
+        else:
+            template = selectors.get_own_template_for_user(self.request.user, public_id)
+        self.check_object_permissions(self.request, template)
+        return template
+
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.template_create(
-                owner=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        serializer.instance = services.template_create(
+            owner=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        try:
-            serializer.instance = services.template_update(
-                template=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        serializer.instance = services.template_update(
+            template=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.template_delete(template=instance)
 
 
 class AssignmentViewSet(
@@ -268,7 +277,9 @@ class AssignmentViewSet(
 
     def get_queryset(self):
         return selectors.assignments_with_pauses(
-            Assignment.objects.visible_to(self.request.user).select_related("client")
+            Assignment.objects.visible_to(self.request.user)
+            .with_effective_status()
+            .select_related("client")
         )
 
     @extend_schema(parameters=[AssignmentQuerySerializer])
@@ -278,7 +289,7 @@ class AssignmentViewSet(
         if "client" in query:
             queryset = queryset.filter(client__public_id=query["client"])
         if "status" in query:
-            queryset = queryset.filter(status=query["status"])
+            queryset = queryset.filter(effective_status=query["status"])
         page = self.paginate_queryset(queryset)
         audit_reads(request.user, [assignment.client for assignment in page])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -297,28 +308,20 @@ class AssignmentViewSet(
         relationship = get_active_relationship_for_client(request.user, fields.pop("client"))
         template = None
         if template_id := fields.pop("template", None):
-            template = (
-                HomeworkTemplate.objects.visible_to(request.user)
-                .filter(public_id=template_id)
-                .first()
-            )
-            if template is None:
-                raise ValidationError({"template": ["There is no such template."]})
-        try:
-            assignment = services.assignment_create(
-                therapist=request.user, relationship=relationship, template=template, **fields
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            try:
+                template = selectors.get_template_for_user(request.user, template_id)
+            except Http404:
+                # An id in the body is a bad request, not a missing page.
+                raise ValidationError({"template": ["There is no such template."]}) from None
+        assignment = services.assignment_create(
+            therapist=request.user, relationship=relationship, template=template, **fields
+        )
         return Response(self._fresh(assignment), status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
-        try:
-            assignment = services.assignment_update(
-                assignment=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        assignment = services.assignment_update(
+            assignment=serializer.instance, **serializer.validated_data
+        )
         serializer.instance = self.get_queryset().get(pk=assignment.pk)
 
     def _fresh(self, assignment: Assignment) -> dict:
@@ -327,10 +330,7 @@ class AssignmentViewSet(
 
     def _lifecycle(self, change) -> Response:
         assignment = self.get_object()
-        try:
-            change(assignment=assignment)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        change(assignment=assignment)
         return Response(self._fresh(assignment))
 
     @extend_schema(request=None, responses=AssignmentSerializer)
@@ -395,26 +395,17 @@ class CompletionViewSet(
         serializer = CompletionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        assignment = get_object_or_404(
-            selectors.assignments_with_pauses(Assignment.objects.visible_to(request.user)),
-            public_id=data["assignment"],
+        assignment = selectors.get_assignment_for_user(request.user, data["assignment"])
+        completion = services.completion_create(
+            client=request.user,
+            assignment=assignment,
+            due_date=data.get("due_date"),
+            note=data["note"],
         )
-        try:
-            completion = services.completion_create(
-                client=request.user,
-                assignment=assignment,
-                due_date=data.get("due_date"),
-                note=data["note"],
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
         return Response(CompletionSerializer(completion).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        try:
-            services.completion_undo(client=self.request.user, completion=instance)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        services.completion_undo(client=self.request.user, completion=instance)
 
 
 class AdherenceView(APIView):
@@ -430,35 +421,34 @@ class AdherenceView(APIView):
         else:
             raise ValidationError({"client": ["Say whose adherence to show."]})
         audit_reads(request.user, [client])
-        today = local_today(client.timezone)
-        weeks = selectors.weeks_ending(today, query["weeks"])
-        assignments = list(
-            selectors.assignments_with_pauses(
-                Assignment.objects.visible_to(request.user).filter(client=client)
-            ).order_by("title", "id")
+        report = selectors.client_adherence(
+            viewer=request.user, client=client, weeks=query["weeks"]
         )
-        per_assignment, per_week = selectors.adherence(assignments, weeks, today=today)
-        result = {
-            "client": client.public_id,
-            "weeks": [
-                {
-                    "week": iso_week_label(monday),
-                    "monday": monday,
-                    "done": per_week[monday].done,
-                    "due": per_week[monday].due,
-                    "percent": per_week[monday].percent,
-                    "assignments": [
-                        {
-                            "id": assignment.public_id,
-                            "title": assignment.title,
-                            "done": per_assignment[(assignment.pk, monday)].done,
-                            "due": per_assignment[(assignment.pk, monday)].due,
-                        }
-                        for assignment in assignments
-                        if per_assignment[(assignment.pk, monday)].due
-                    ],
-                }
-                for monday in weeks
-            ],
-        }
-        return Response(AdherenceSerializer(result).data)
+        return Response(AdherenceSerializer(adherence_data(report)).data)
+
+
+def adherence_data(report: selectors.AdherenceReport) -> dict:
+    """The report in the API's shape: per week, with the assignments due that week."""
+    return {
+        "client": report.client.public_id,
+        "weeks": [
+            {
+                "week": iso_week_label(monday),
+                "monday": monday,
+                "done": total.done,
+                "due": total.due,
+                "percent": total.percent,
+                "assignments": [
+                    {
+                        "id": row.assignment.public_id,
+                        "title": row.assignment.title,
+                        "done": row.weeks[i].done,
+                        "due": row.weeks[i].due,
+                    }
+                    for row in report.rows
+                    if row.weeks[i].due
+                ],
+            }
+            for i, (monday, total) in enumerate(zip(report.weeks, report.totals, strict=True))
+        ],
+    }

@@ -73,12 +73,3 @@ class CompletionForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=500, label="Note (optional)", widget=forms.TextInput
     )
-
-
-def add_service_errors(form: forms.Form, exc) -> None:
-    """Put a service's ValidationError next to the fields it names."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

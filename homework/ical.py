@@ -8,6 +8,7 @@ instructions. Never names, notes or scores: the URL is a bearer credential that 
 calendar apps and the people and services they sync with.
 """
 
+import logging
 import re
 import uuid
 from collections.abc import Iterable
@@ -21,6 +22,8 @@ from accounts.models import User
 
 from .models import Assignment, AssignmentStatus, CalendarFeed
 from .schedules import Frequency
+
+logger = logging.getLogger(__name__)
 
 CALENDAR_SALT = "tandem.homework.calendar"
 PRODID = "-//Tandem//Homework//EN"
@@ -157,6 +160,11 @@ def render_calendar(*, assignments: Iterable[Assignment], show_titles: bool, now
     for assignment in assignments:
         if assignment.status == AssignmentStatus.ENDED:
             continue
-        lines += _event(assignment, show_titles=show_titles, stamp=stamp, today=now.date())
+        try:
+            lines += _event(assignment, show_titles=show_titles, stamp=stamp, today=now.date())
+        except (ValueError, OverflowError):
+            # A row with an invalid schedule or dates near the calendar's end (year 9999)
+            # is left out, so that one bad row never breaks the whole feed.
+            logger.exception("assignment %s left out of the calendar feed", assignment.pk)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

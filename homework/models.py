@@ -1,5 +1,7 @@
 import uuid
+from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -42,6 +44,26 @@ class AssignmentStatus(models.TextChoices):
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
+# Start, due and end dates lie within this many days of today: far enough for any plan,
+# near enough that no computation runs into year 9999 (or scans centuries of days).
+DATE_WINDOW = timedelta(days=5 * 366)
+
+
+def date_window(today: date | None = None) -> tuple[date, date]:
+    """The first and last date an assignment may name."""
+    today = today or timezone.now().date()
+    return today - DATE_WINDOW, today + DATE_WINDOW
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _valid_weekdays(days) -> bool:
+    return isinstance(days, list) and all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
+    )
+
 
 class ScheduleFields(models.Model):
     """What is practised and how often; shared by templates and assignments."""
@@ -70,6 +92,31 @@ class ScheduleFields(models.Model):
     class Meta:
         abstract = True
 
+    def clean(self) -> None:
+        """Drop what belongs to another frequency, then check what the frequency needs."""
+        super().clean()
+        self.normalise()
+        errors = {}
+        if not _valid_weekdays(self.weekdays):
+            errors["weekdays"] = "Choose days as numbers from 0 (Monday) to 6 (Sunday)."
+        elif self.frequency == Frequency.WEEKDAYS and not self.weekdays:
+            errors["weekdays"] = "Choose at least one day."
+        if self.frequency == Frequency.WEEKLY and not self.times_per_week:
+            errors["times_per_week"] = "Say how many times a week (1 to 7)."
+        if errors:
+            raise ValidationError(errors)
+
+    def normalise(self) -> None:
+        """Empty the fields of other frequencies, so that they never mislead."""
+        if self.frequency != Frequency.WEEKDAYS:
+            self.weekdays = []
+        elif _valid_weekdays(self.weekdays):
+            self.weekdays = sorted(set(self.weekdays))
+        if self.frequency != Frequency.WEEKLY:
+            self.times_per_week = None
+        if not self.target_value:
+            self.target_value, self.target_unit = None, ""
+
     @property
     def target_text(self) -> str:
         if self.target_value is None:
@@ -89,6 +136,26 @@ class ScheduleFields(models.Model):
             case Frequency.WEEKLY:
                 return f"{self.times_per_week} times a week"
         return ""
+
+
+def schedule_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """What the frequency needs, for templates and assignments alike (see `clean()`)."""
+    return [
+        models.CheckConstraint(condition=Q(kind__in=Kind.values), name=f"{prefix}_kind_valid"),
+        models.CheckConstraint(
+            condition=Q(frequency__in=FrequencyChoices.values), name=f"{prefix}_frequency_valid"
+        ),
+        models.CheckConstraint(
+            # isnull=False too: a NULL comparison is UNKNOWN, which a CHECK lets through.
+            condition=~Q(frequency="weekly")
+            | Q(times_per_week__isnull=False, times_per_week__gte=1, times_per_week__lte=7),
+            name=f"{prefix}_weekly_has_n",
+        ),
+        models.CheckConstraint(
+            condition=Q(frequency="weekly") | Q(times_per_week__isnull=True),
+            name=f"{prefix}_n_only_for_weekly",
+        ),
+    ]
 
 
 class HomeworkTemplateQuerySet(models.QuerySet):
@@ -122,6 +189,7 @@ class HomeworkTemplate(ScheduleFields):
                 | Q(times_per_week__gte=1, times_per_week__lte=7),
                 name="homework_template_times_per_week_range",
             ),
+            *schedule_constraints("homework_template"),
         ]
 
     def __str__(self) -> str:
@@ -132,12 +200,26 @@ class HomeworkTemplate(ScheduleFields):
         return self.owner_id is None
 
 
+DATE_FIELDS = ("start_date", "end_date", "due_date")
+
+
 class AssignmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AssignmentQuerySet":
         return policy.client_records_visible_to(user, self, relationship_field="relationship")
 
     def current(self) -> "AssignmentQuerySet":
         return self.exclude(status=AssignmentStatus.ENDED)
+
+    def with_effective_status(self) -> "AssignmentQuerySet":
+        """`effective_status`: ended once the care relationship has ended, whatever the
+        assignment's own status says (ending a relationship does not touch homework rows)."""
+        return self.annotate(
+            effective_status=models.Case(
+                models.When(~Q(relationship__status=CareStatus.ACTIVE), then=models.Value("ended")),
+                default=models.F("status"),
+                output_field=models.CharField(),
+            )
+        )
 
     def in_care(self) -> "AssignmentQuerySet":
         """Homework of a care relationship that is still active: once it ends, nothing is due."""
@@ -178,13 +260,20 @@ class Assignment(ScheduleFields):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="homework_assignment_end_after_start",
             ),
-            models.CheckConstraint(
-                condition=~Q(frequency="weekly") | Q(times_per_week__gte=1, times_per_week__lte=7),
-                name="homework_assignment_weekly_has_n",
-            ),
+            *schedule_constraints("homework_assignment"),
             models.CheckConstraint(
                 condition=~Q(frequency="once") | Q(due_date__isnull=False),
                 name="homework_assignment_once_has_due_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(frequency="once")
+                | Q(due_date__gte=models.F("start_date"))
+                & (Q(end_date__isnull=True) | Q(due_date__lte=models.F("end_date"))),
+                name="homework_assignment_once_due_within_dates",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency="once") | Q(due_date__isnull=True),
+                name="homework_assignment_due_date_only_for_once",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["active", "paused", "ended"]),
@@ -194,6 +283,37 @@ class Assignment(ScheduleFields):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        # The dates as saved: only a date that changes must lie in today's window.
+        instance._saved_dates = {name: getattr(instance, name, None) for name in DATE_FIELDS}
+        return instance
+
+    def normalise(self) -> None:
+        super().normalise()
+        if self.frequency != Frequency.ONCE:
+            self.due_date = None
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        first, last = date_window()
+        saved = getattr(self, "_saved_dates", {})
+        for name in DATE_FIELDS:
+            value = getattr(self, name)
+            changed = name not in saved or saved[name] != value
+            if changed and isinstance(value, date) and not first <= value <= last:
+                errors[name] = f"Choose a date between {_day(first)} and {_day(last)}."
+        computable = self.frequency in Frequency and all(
+            isinstance(getattr(self, name), date | None) for name in DATE_FIELDS
+        )
+        if not errors and self.start_date is not None and computable:
+            # The schedule's own messages name the field.
+            errors = self.schedule().validate()
+        if errors:
+            raise ValidationError(errors)
 
     def schedule(self) -> Schedule:
         """The schedule, with pauses; uses prefetched `pauses` when present."""
@@ -222,6 +342,10 @@ class AssignmentPause(models.Model):
                 fields=["assignment"],
                 condition=Q(end_date__isnull=True),
                 name="homework_pause_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="homework_pause_ends_after_start",
             ),
         ]
 

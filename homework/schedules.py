@@ -23,6 +23,9 @@ RFC5545_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 ONE_DAY = timedelta(days=1)
 
+# How far back a missed occurrence counts as overdue, and can still be checked off.
+OVERDUE_DAYS = 7
+
 
 class Frequency(StrEnum):
     ONCE = "once"

@@ -1,17 +1,26 @@
 """Reads about homework: what is due, what is done, adherence per ISO week."""
 
+import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 
 from .models import Assignment, AssignmentPause, AssignmentStatus, Completion, HomeworkTemplate
-from .schedules import Frequency, iso_week_monday, local_today
+from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday, local_today
 
-OVERDUE_DAYS = 7
+logger = logging.getLogger(__name__)
+
+
+def _log_bad_row(assignment: Assignment) -> None:
+    # One bad row never takes a page down: it is left out, and the log says which.
+    logger.exception("assignment %s left out: its schedule cannot be computed", assignment.pk)
 
 
 def assignments_with_pauses(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
@@ -62,34 +71,50 @@ def _active_homework(
     return assignments, by_assignment
 
 
+def _add_to_today(
+    result: Today,
+    assignment: Assignment,
+    completions: dict[date, Completion],
+    today: date,
+    monday: date,
+) -> None:
+    schedule = assignment.schedule()
+    if assignment.frequency == Frequency.WEEKLY:
+        this_week = [c for d, c in completions.items() if monday <= d <= today]
+        target = schedule.weekly_target(monday)
+        if target or this_week:
+            result.weekly.append(
+                WeeklyProgress(
+                    assignment,
+                    done=len(this_week),
+                    target=target,
+                    completions=this_week,
+                    done_today=completions.get(today),
+                )
+            )
+        return
+    # Computed before anything is added, so a schedule that fails adds nothing.
+    occurrences = [
+        Occurrence(assignment, day, completions.get(day))
+        for day in schedule.due_dates(today - timedelta(days=OVERDUE_DAYS), today)
+    ]
+    for occurrence in occurrences:
+        if occurrence.due_date == today:
+            (result.done if occurrence.completion else result.due).append(occurrence)
+        elif occurrence.completion is None:
+            result.overdue.append(occurrence)
+
+
 def _today_from(
     assignments: list[Assignment], done: dict[int, dict[date, Completion]], today: date
 ) -> Today:
     monday = iso_week_monday(today)
     result = Today(today=today, due=[], done=[], overdue=[], weekly=[])
     for assignment in assignments:
-        schedule = assignment.schedule()
-        completions = done.get(assignment.pk, {})
-        if assignment.frequency == Frequency.WEEKLY:
-            this_week = [c for d, c in completions.items() if monday <= d <= today]
-            target = schedule.weekly_target(monday)
-            if target or this_week:
-                result.weekly.append(
-                    WeeklyProgress(
-                        assignment,
-                        done=len(this_week),
-                        target=target,
-                        completions=this_week,
-                        done_today=completions.get(today),
-                    )
-                )
-            continue
-        for day in schedule.due_dates(today - timedelta(days=OVERDUE_DAYS), today):
-            occurrence = Occurrence(assignment, day, completions.get(day))
-            if day == today:
-                (result.done if occurrence.completion else result.due).append(occurrence)
-            elif occurrence.completion is None:
-                result.overdue.append(occurrence)
+        try:
+            _add_to_today(result, assignment, done.get(assignment.pk, {}), today, monday)
+        except (ValueError, OverflowError):
+            _log_bad_row(assignment)
     result.overdue.sort(key=lambda o: (o.due_date, o.assignment.title))
     return result
 
@@ -118,7 +143,12 @@ def client_week(*, client: User, today: date | None = None) -> tuple[list[WeekDa
     for assignment in assignments:
         if assignment.frequency == Frequency.WEEKLY:
             continue
-        for due in assignment.schedule().due_dates(monday, days[-1]):
+        try:
+            dues = assignment.schedule().due_dates(monday, days[-1])
+        except (ValueError, OverflowError):
+            _log_bad_row(assignment)
+            continue
+        for due in dues:
             week[(due - monday).days].occurrences.append(
                 Occurrence(assignment, due, done.get(assignment.pk, {}).get(due))
             )
@@ -128,14 +158,37 @@ def client_week(*, client: User, today: date | None = None) -> tuple[list[WeekDa
 # --- Adherence ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Adherence:
+    """Done of due in one ISO week."""
+
     done: int
     due: int
 
     @property
     def percent(self) -> int | None:
         return round(100 * self.done / self.due) if self.due else None
+
+    def __add__(self, other: "Adherence") -> "Adherence":
+        return Adherence(self.done + other.done, self.due + other.due)
+
+
+@dataclass(frozen=True)
+class AssignmentAdherence:
+    assignment: Assignment
+    weeks: tuple[Adherence, ...]  # in the order of `AdherenceReport.weeks`
+
+
+@dataclass(frozen=True)
+class AdherenceReport:
+    """A client's adherence, oldest week first and this week last; what the portal shows
+    and the API serialises."""
+
+    client: User
+    today: date
+    weeks: tuple[date, ...]  # Mondays
+    rows: tuple[AssignmentAdherence, ...]
+    totals: tuple[Adherence, ...]
 
 
 def weeks_ending(today: date, count: int) -> list[date]:
@@ -144,14 +197,33 @@ def weeks_ending(today: date, count: int) -> list[date]:
     return [monday - timedelta(weeks=i) for i in reversed(range(count))]
 
 
-def adherence(
-    assignments: list[Assignment], weeks: list[date], *, today: date | None = None
-) -> tuple[dict[tuple[int, date], Adherence], dict[date, Adherence]]:
-    """Done / due per (assignment, week) and per week for all of them together.
+def _weeks_due(
+    assignment: Assignment, weeks: list[date], counts: dict, today: date | None
+) -> tuple[Adherence, ...]:
+    schedule = assignment.schedule()
+    last_day = assignment.ended_at.date() if assignment.ended_at else None
+    cells = []
+    for week in weeks:
+        sunday = week + timedelta(days=6)
+        if assignment.frequency == Frequency.WEEKLY:
+            due = schedule.weekly_target(week)
+        else:
+            until = min(d for d in (sunday, today, last_day) if d is not None)
+            due = len(schedule.due_dates(week, until)) if until >= week else 0
+        done = min(counts.get((assignment.pk, week), 0), due) if due else 0
+        cells.append(Adherence(done, due))
+    return tuple(cells)
+
+
+def adherence_report(
+    client: User, assignments: list[Assignment], weeks: list[date], *, today: date | None = None
+) -> AdherenceReport:
+    """Done / due per assignment and week, and per week for all of them together.
 
     Done is one GROUP BY in the database; due comes from the schedules (no rows exist for
     what is due). For the current week only days up to `today` count as due, except for
-    N-a-week homework, whose weekly target counts in full.
+    N-a-week homework, whose weekly target counts in full. A row whose schedule cannot be
+    computed is logged and left out.
     """
     counts = {
         (row["assignment"], row["week"]): row["n"]
@@ -159,41 +231,61 @@ def adherence(
         .values("assignment", "week")
         .annotate(n=Count("id"))
     }
-    per_assignment: dict[tuple[int, date], Adherence] = {}
-    per_week = {week: Adherence(0, 0) for week in weeks}
+    rows = []
     for assignment in assignments:
-        schedule = assignment.schedule()
-        last_day = assignment.ended_at.date() if assignment.ended_at else None
-        for week in weeks:
-            sunday = week + timedelta(days=6)
-            if assignment.frequency == Frequency.WEEKLY:
-                due = schedule.weekly_target(week)
-            else:
-                until = min(d for d in (sunday, today, last_day) if d is not None)
-                due = len(schedule.due_dates(week, until)) if until >= week else 0
-            done = min(counts.get((assignment.pk, week), 0), due) if due else 0
-            per_assignment[(assignment.pk, week)] = Adherence(done, due)
-            per_week[week].done += done
-            per_week[week].due += due
-    return per_assignment, per_week
+        try:
+            cells = _weeks_due(assignment, weeks, counts, today)
+        except (ValueError, OverflowError):
+            _log_bad_row(assignment)
+            continue
+        rows.append(AssignmentAdherence(assignment, cells))
+    totals = tuple(sum((row.weeks[i] for row in rows), Adherence(0, 0)) for i in range(len(weeks)))
+    return AdherenceReport(
+        client=client, today=today, weeks=tuple(weeks), rows=tuple(rows), totals=totals
+    )
 
 
-def client_homework_overview(*, viewer: User, client: User, today: date | None = None):
-    """A client's homework as the viewer may see it, with this week and the last four."""
+def client_adherence(
+    *, viewer: User, client: User, weeks: int = 5, today: date | None = None
+) -> AdherenceReport:
+    """A client's homework as the viewer may see it, this week and the ones before. 3 queries."""
     today = today or local_today(client.timezone)
-    weeks = weeks_ending(today, 5)
     assignments = list(
         assignments_with_pauses(
             Assignment.objects.visible_to(viewer).filter(client=client).select_related("template")
-        ).order_by("status", "title")
+        ).order_by("status", "title", "id")
     )
-    per_assignment, per_week = adherence(assignments, weeks, today=today)
-    rows = [
-        (assignment, [per_assignment[(assignment.pk, week)] for week in weeks])
-        for assignment in assignments
-    ]
-    return {"weeks": weeks, "rows": rows, "totals": [per_week[w] for w in weeks], "today": today}
+    return adherence_report(client, assignments, weeks_ending(today, weeks), today=today)
 
 
 def templates_for(user: User) -> QuerySet[HomeworkTemplate]:
     return HomeworkTemplate.objects.visible_to(user).select_related("owner")
+
+
+# --- One object for one user: strangers (and malformed ids) get 404 -----------------
+
+
+def _get_or_404(queryset: QuerySet, public_id):
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def get_assignment_for_user(user: User, public_id) -> Assignment:
+    """Homework the user may see (theirs, or set in their active care), with its pauses."""
+    return _get_or_404(
+        assignments_with_pauses(Assignment.objects.visible_to(user)).select_related("client"),
+        public_id,
+    )
+
+
+def get_template_for_user(user: User, public_id) -> HomeworkTemplate:
+    """A template the user may read: the shared library or their own."""
+    return _get_or_404(templates_for(user), public_id)
+
+
+def get_own_template_for_user(user: User, public_id) -> HomeworkTemplate:
+    """A template the user may change: only their own (shared ones are kept by staff)."""
+    return _get_or_404(templates_for(user).filter(owner=user), public_id)

@@ -1,13 +1,16 @@
 """Writes about homework: templates, assignments and their life cycle, completions."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from decimal import Decimal
+from enum import Enum
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import CareRelationship, CareStatus, User
+from accounts.models import CareRelationship, User
+from accounts.services import lock_active_relationship
 
 from .models import (
     Assignment,
@@ -18,7 +21,7 @@ from .models import (
     CompletionSource,
     HomeworkTemplate,
 )
-from .schedules import Frequency, iso_week_monday, local_today
+from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday, local_today
 
 SCHEDULE_FIELDS = (
     "kind",
@@ -31,72 +34,121 @@ SCHEDULE_FIELDS = (
     "times_per_week",
 )
 ASSIGNMENT_FIELDS = (*SCHEDULE_FIELDS, "start_date", "end_date", "due_date", "reminder_time")
-OVERDUE_DAYS = 7
 
 
-def _normalise(obj) -> None:
-    """Drop the fields that belong to another frequency, so that they never mislead."""
-    if obj.frequency != Frequency.WEEKDAYS:
-        obj.weekdays = []
-    else:
-        obj.weekdays = sorted(set(obj.weekdays or []))
-    if obj.frequency != Frequency.WEEKLY:
-        obj.times_per_week = None
-    if hasattr(obj, "due_date") and obj.frequency != Frequency.ONCE:
-        obj.due_date = None
-    if not obj.target_value:
-        obj.target_value, obj.target_unit = None, ""
+class Unset(Enum):
+    """A field left out: keep the current value (or the template's, or the default)."""
+
+    UNSET = "unset"
 
 
-def _validate_weekdays(obj) -> None:
-    days = obj.weekdays
-    if not isinstance(days, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
-        raise ValidationError({"weekdays": "Choose days as numbers from 0 (Monday) to 6 (Sunday)."})
-    if obj.frequency == Frequency.WEEKDAYS and not days:
-        raise ValidationError({"weekdays": "Choose at least one day."})
-    if obj.frequency == Frequency.WEEKLY and not obj.times_per_week:
-        raise ValidationError({"times_per_week": "Say how many times a week (1 to 7)."})
+UNSET = Unset.UNSET
+
+
+def _given(values: dict) -> dict:
+    return {name: value for name, value in values.items() if value is not UNSET}
 
 
 def _full_clean_assignment(assignment: Assignment) -> None:
-    _normalise(assignment)
-    _validate_weekdays(assignment)
-    if assignment.start_date is not None:
-        # The schedule's own messages name the field; check them before the constraints.
-        errors = assignment.schedule().validate()
-        if errors:
-            raise ValidationError(errors)
+    # The rules live in the model (`clean()` and constraints), where the admin meets them too.
     assignment.full_clean(exclude=["relationship", "client", "therapist", "template"])
+
+
+def _lock_for_write(assignment: Assignment) -> Assignment:
+    """Lock the assignment's care relationship, then the assignment, and read it again.
+
+    Writes that are only allowed while the relationship is active take the relationship's
+    lock first (as `relationship_end` does), so an end waits for them or they see it ended.
+    Always relationship before assignment, so two writes never wait for each other.
+    """
+    try:
+        lock_active_relationship(assignment.relationship_id)
+    except ValidationError:
+        raise ValidationError(
+            {"assignment": "This homework ended with the care relationship."}
+        ) from None
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .prefetch_related("pauses")
+        .get(pk=assignment.pk)
+    )
 
 
 # --- Templates ---------------------------------------------------------------------
 
 
 @transaction.atomic
-def template_create(*, owner: User, **fields) -> HomeworkTemplate:
+def template_create(
+    *,
+    owner: User,
+    kind: str,
+    title: str,
+    instructions: str = "",
+    target_value: Decimal | None = None,
+    target_unit: str = "",
+    frequency: str = Frequency.DAILY,
+    weekdays: list[int] | None = None,
+    times_per_week: int | None = None,
+) -> HomeworkTemplate:
     """A therapist's own template, private to them."""
     template = HomeworkTemplate(
-        owner=owner, **{k: fields[k] for k in SCHEDULE_FIELDS if k in fields}
+        owner=owner,
+        kind=kind,
+        title=title,
+        instructions=instructions,
+        target_value=target_value,
+        target_unit=target_unit,
+        frequency=frequency,
+        weekdays=weekdays if weekdays is not None else [],
+        times_per_week=times_per_week,
     )
-    _normalise(template)
-    _validate_weekdays(template)
     template.full_clean(exclude=["owner"])
     template.save()
     return template
 
 
 @transaction.atomic
-def template_update(*, template: HomeworkTemplate, **fields) -> HomeworkTemplate:
+def template_update(
+    *,
+    template: HomeworkTemplate,
+    kind: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    instructions: str | Unset = UNSET,
+    target_value: Decimal | Unset | None = UNSET,
+    target_unit: str | Unset = UNSET,
+    frequency: str | Unset = UNSET,
+    weekdays: list[int] | Unset = UNSET,
+    times_per_week: int | Unset | None = UNSET,
+) -> HomeworkTemplate:
+    """Change the fields given; the others stay as they are."""
     if template.owner_id is None:
         raise ValidationError("Shared templates are edited by staff in the admin.")
-    for name in SCHEDULE_FIELDS:
-        if name in fields:
-            setattr(template, name, fields[name])
-    _normalise(template)
-    _validate_weekdays(template)
+    changes = _given(
+        {
+            "kind": kind,
+            "title": title,
+            "instructions": instructions,
+            "target_value": target_value,
+            "target_unit": target_unit,
+            "frequency": frequency,
+            "weekdays": weekdays,
+            "times_per_week": times_per_week,
+        }
+    )
+    for name, value in changes.items():
+        setattr(template, name, value)
     template.full_clean(exclude=["owner"])
     template.save()
     return template
+
+
+@transaction.atomic
+def template_delete(*, template: HomeworkTemplate) -> None:
+    """Delete one's own template; assignments made from it keep their copy of the fields."""
+    if template.owner_id is None:
+        raise ValidationError("Shared templates are edited by staff in the admin.")
+    template.delete()
 
 
 # --- Assignments -------------------------------------------------------------------
@@ -119,19 +171,50 @@ def assignment_create(
     therapist: User,
     relationship: CareRelationship,
     template: HomeworkTemplate | None = None,
-    **fields,
+    kind: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    instructions: str | Unset = UNSET,
+    target_value: Decimal | Unset | None = UNSET,
+    target_unit: str | Unset = UNSET,
+    frequency: str | Unset = UNSET,
+    weekdays: list[int] | Unset = UNSET,
+    times_per_week: int | Unset | None = UNSET,
+    start_date: date | Unset = UNSET,
+    end_date: date | Unset | None = UNSET,
+    due_date: date | Unset | None = UNSET,
+    reminder_time: time | Unset | None = UNSET,
 ) -> Assignment:
-    """Assign homework within an active care relationship of this therapist."""
-    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
-    if relationship.therapist_id != therapist.pk or relationship.status != CareStatus.ACTIVE:
-        raise ValidationError("This person is not an active client of yours.")
-    values = {**assignment_defaults(template, relationship.client), **fields}
+    """Assign homework within an active care relationship of this therapist. Fields left
+    out come from the template, if any (see `assignment_defaults`)."""
+    not_yours = ValidationError("This person is not an active client of yours.")
+    if relationship.therapist_id != therapist.pk:
+        raise not_yours
+    try:
+        relationship = lock_active_relationship(relationship.pk)
+    except ValidationError:
+        raise not_yours from None
+    values = assignment_defaults(template, relationship.client) | _given(
+        {
+            "kind": kind,
+            "title": title,
+            "instructions": instructions,
+            "target_value": target_value,
+            "target_unit": target_unit,
+            "frequency": frequency,
+            "weekdays": weekdays,
+            "times_per_week": times_per_week,
+            "start_date": start_date,
+            "end_date": end_date,
+            "due_date": due_date,
+            "reminder_time": reminder_time,
+        }
+    )
     assignment = Assignment(
         relationship=relationship,
         client=relationship.client,
         therapist=therapist,
         template=template,
-        **{k: values[k] for k in ASSIGNMENT_FIELDS if k in values},
+        **values,
     )
     _full_clean_assignment(assignment)
     assignment.save()
@@ -139,14 +222,44 @@ def assignment_create(
 
 
 @transaction.atomic
-def assignment_update(*, assignment: Assignment, **fields) -> Assignment:
-    """Edit the assignment; completions already made stay as they were."""
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+def assignment_update(
+    *,
+    assignment: Assignment,
+    kind: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    instructions: str | Unset = UNSET,
+    target_value: Decimal | Unset | None = UNSET,
+    target_unit: str | Unset = UNSET,
+    frequency: str | Unset = UNSET,
+    weekdays: list[int] | Unset = UNSET,
+    times_per_week: int | Unset | None = UNSET,
+    start_date: date | Unset = UNSET,
+    end_date: date | Unset | None = UNSET,
+    due_date: date | Unset | None = UNSET,
+    reminder_time: time | Unset | None = UNSET,
+) -> Assignment:
+    """Edit the fields given; completions already made stay as they were."""
+    assignment = _lock_for_write(assignment)
     if assignment.status == AssignmentStatus.ENDED:
         raise ValidationError("An ended assignment cannot be edited.")
-    for name in ASSIGNMENT_FIELDS:
-        if name in fields:
-            setattr(assignment, name, fields[name])
+    changes = _given(
+        {
+            "kind": kind,
+            "title": title,
+            "instructions": instructions,
+            "target_value": target_value,
+            "target_unit": target_unit,
+            "frequency": frequency,
+            "weekdays": weekdays,
+            "times_per_week": times_per_week,
+            "start_date": start_date,
+            "end_date": end_date,
+            "due_date": due_date,
+            "reminder_time": reminder_time,
+        }
+    )
+    for name, value in changes.items():
+        setattr(assignment, name, value)
     _full_clean_assignment(assignment)
     assignment.save()
     return assignment
@@ -154,7 +267,7 @@ def assignment_update(*, assignment: Assignment, **fields) -> Assignment:
 
 @transaction.atomic
 def assignment_pause(*, assignment: Assignment) -> Assignment:
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = _lock_for_write(assignment)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ValidationError("Only an active assignment can be paused.")
     today = local_today(assignment.client.timezone)
@@ -166,7 +279,7 @@ def assignment_pause(*, assignment: Assignment) -> Assignment:
 
 @transaction.atomic
 def assignment_resume(*, assignment: Assignment) -> Assignment:
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = _lock_for_write(assignment)
     if assignment.status != AssignmentStatus.PAUSED:
         raise ValidationError("Only a paused assignment can be resumed.")
     today = local_today(assignment.client.timezone)
@@ -191,7 +304,12 @@ def assignment_end(*, assignment: Assignment) -> Assignment:
     today = local_today(assignment.client.timezone)
     assignment.pauses.filter(end_date__isnull=True).update(end_date=today)
     if assignment.end_date is None or assignment.end_date > today:
-        assignment.end_date = max(today, assignment.start_date)
+        last = max(today, assignment.start_date)
+        if assignment.frequency == Frequency.ONCE and assignment.due_date > last:
+            # A one-off keeps its due date inside start..end, so the row stays valid; the
+            # ended status and `ended_at` are what say nothing is due any more.
+            last = assignment.due_date
+        assignment.end_date = last
     assignment.status = AssignmentStatus.ENDED
     assignment.ended_at = timezone.now()
     assignment.save(update_fields=["status", "ended_at", "end_date", "updated_at"])
@@ -213,14 +331,12 @@ def completion_create(
     """Mark one occurrence done. Only the client does this, for their own active homework."""
     if assignment.client_id != client.pk:
         raise ValidationError("This homework is not yours.")
+    # Read again under the lock: what counts is the state once no end or pause is in flight.
+    assignment = _lock_for_write(assignment)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ValidationError(
             {"assignment": f"This homework is {assignment.get_status_display().lower()}."}
         )
-    if not CareRelationship.objects.filter(
-        pk=assignment.relationship_id, status=CareStatus.ACTIVE
-    ).exists():
-        raise ValidationError({"assignment": "This homework ended with the care relationship."})
     today = local_today(client.timezone)
     day = due_date or today
     if day > today:
@@ -243,6 +359,8 @@ def completion_create(
         week=iso_week_monday(day),
         note=note.strip(),
         source=source,
+        # Stamped under the lock, so it can never fall after the relationship's `ended_at`.
+        completed_at=timezone.now(),
     )
     completion.full_clean(exclude=["assignment", "client"], validate_unique=False)
     try:
@@ -255,8 +373,11 @@ def completion_create(
 
 @transaction.atomic
 def completion_undo(*, client: User, completion: Completion) -> None:
+    """Remove a check-off. Only while the care relationship is active: once it ends, the
+    homework log stays as the therapist last saw it (erasing the account removes it)."""
     if completion.client_id != client.pk:
         raise ValidationError("This is not yours.")
+    _lock_for_write(completion.assignment)
     completion.delete()
 
 

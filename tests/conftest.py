@@ -72,19 +72,10 @@ class Personas:
 
 
 def make_active_relationship(therapist, client):
-    from django.utils import timezone
+    """An active care relationship; kept for the many tests that name it this way."""
+    from tests.factories import RelationshipFactory
 
-    from accounts.models import CareRelationship, CareStatus
-
-    now = timezone.now()
-    return CareRelationship.objects.create(
-        therapist=therapist,
-        client=client,
-        status=CareStatus.ACTIVE,
-        invited_email=client.email,
-        invitation_expires_at=now,
-        activated_at=now,
-    )
+    return RelationshipFactory(therapist=therapist, client=client)
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@ from functools import cache
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import CareRelationship, CareStatus, Role, User
+from homework.models import Assignment, Completion, HomeworkTemplate, Kind
+from homework.schedules import Frequency, iso_week_monday
 
 PASSWORD = "correct-horse-battery-42"
 
@@ -37,3 +40,56 @@ class StaffFactory(UserFactory):
 @cache
 def password_hash() -> str:
     return make_password(PASSWORD)
+
+
+class RelationshipFactory(factory.django.DjangoModelFactory):
+    """An active care relationship; `status=CareStatus.INVITED` etc. for the others."""
+
+    class Meta:
+        model = CareRelationship
+
+    therapist = factory.SubFactory(TherapistFactory)
+    client = factory.SubFactory(ClientFactory)
+    status = CareStatus.ACTIVE
+    invited_email = factory.LazyAttribute(lambda o: o.client.email if o.client else "x@example.org")
+    invitation_expires_at = factory.LazyFunction(timezone.now)
+    activated_at = factory.LazyFunction(timezone.now)
+
+
+class TemplateFactory(factory.django.DjangoModelFactory):
+    """A therapist's own template."""
+
+    class Meta:
+        model = HomeworkTemplate
+
+    owner = factory.SubFactory(TherapistFactory)
+    kind = Kind.JOURNAL
+    title = factory.Sequence(lambda n: f"Template {n}")
+    frequency = Frequency.DAILY
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """Daily homework since today (UTC) within an active relationship."""
+
+    class Meta:
+        model = Assignment
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    client = factory.SelfAttribute("relationship.client")
+    therapist = factory.SelfAttribute("relationship.therapist")
+    kind = Kind.JOURNAL
+    title = "Mood journal"
+    frequency = Frequency.DAILY
+    start_date = factory.LazyFunction(lambda: timezone.now().date())
+
+
+class CompletionFactory(factory.django.DjangoModelFactory):
+    """One occurrence done, on the assignment's start date unless `due_date` is given."""
+
+    class Meta:
+        model = Completion
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    client = factory.SelfAttribute("assignment.client")
+    due_date = factory.SelfAttribute("assignment.start_date")
+    week = factory.LazyAttribute(lambda o: iso_week_monday(o.due_date))

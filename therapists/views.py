@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.form_errors import add_service_errors
 from accounts.forms import InvitationForm
 from accounts.models import CareStatus
 from accounts.policy import (
@@ -19,10 +19,7 @@ from homework.forms import (
     TEMPLATE_FIELDS,
     AssignmentForm,
     TemplateForm,
-    add_service_errors,
 )
-from homework.models import Assignment, HomeworkTemplate
-from homework.selectors import assignments_with_pauses
 
 
 def home(request, form=None):
@@ -46,8 +43,7 @@ def invite(request):
         try:
             services.invitation_create(therapist=request.user, email=form.cleaned_data["email"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("therapist_home")
@@ -75,11 +71,11 @@ def invitation_revoke(request, public_id):
 def client_detail(request, public_id):
     relationship = get_active_relationship_for_client(request.user, public_id)
     services.records_viewed(viewer=request.user, client=relationship.client, what="homework")
-    overview = selectors.client_homework_overview(viewer=request.user, client=relationship.client)
+    report = selectors.client_adherence(viewer=request.user, client=relationship.client)
     return render(
         request,
         "therapists/client_detail.html",
-        {"client": relationship.client, "relationship": relationship, **overview},
+        {"client": relationship.client, "relationship": relationship, "report": report},
     )
 
 
@@ -92,15 +88,6 @@ def relationship_end(request, public_id):
 
 
 # --- Homework ----------------------------------------------------------------------
-
-
-def _assignment_for(request, public_id) -> Assignment:
-    return get_object_or_404(
-        assignments_with_pauses(Assignment.objects.visible_to(request.user)).select_related(
-            "client"
-        ),
-        public_id=public_id,
-    )
 
 
 def assign(request, public_id):
@@ -120,10 +107,7 @@ def assign_form(request, public_id):
     template = None
     template_id = request.GET.get("template") or request.POST.get("template")
     if template_id:
-        try:
-            template = selectors.templates_for(request.user).get(public_id=template_id)
-        except (HomeworkTemplate.DoesNotExist, ValidationError, ValueError):
-            raise Http404 from None
+        template = selectors.get_template_for_user(request.user, template_id)
     form = AssignmentForm(
         request.POST or None, initial=homework_services.assignment_defaults(template, client)
     )
@@ -150,7 +134,7 @@ def assign_form(request, public_id):
 
 
 def assignment_edit(request, public_id):
-    assignment = _assignment_for(request, public_id)
+    assignment = selectors.get_assignment_for_user(request.user, public_id)
     initial = {name: getattr(assignment, name) for name in ASSIGNMENT_FIELDS}
     form = AssignmentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -172,7 +156,7 @@ def assignment_edit(request, public_id):
 def _lifecycle(action, done_message):
     @require_POST
     def view(request, public_id):
-        assignment = _assignment_for(request, public_id)
+        assignment = selectors.get_assignment_for_user(request.user, public_id)
         try:
             action(assignment=assignment)
         except ValidationError as exc:
@@ -195,22 +179,12 @@ def templates(request):
     )
 
 
-def _own_template(request, public_id) -> HomeworkTemplate:
-    return get_object_or_404(
-        HomeworkTemplate.objects.visible_to(request.user).filter(owner=request.user),
-        public_id=public_id,
-    )
-
-
 def template_new(request):
     """Save a template of one's own, optionally starting from a shared one."""
     initial = {}
     source_id = request.GET.get("from")
     if source_id:
-        try:
-            source = selectors.templates_for(request.user).get(public_id=source_id)
-        except (HomeworkTemplate.DoesNotExist, ValidationError, ValueError):
-            raise Http404 from None
+        source = selectors.get_template_for_user(request.user, source_id)
         initial = {name: getattr(source, name) for name in TEMPLATE_FIELDS}
     form = TemplateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -230,7 +204,7 @@ def template_new(request):
 
 
 def template_edit(request, public_id):
-    template = _own_template(request, public_id)
+    template = selectors.get_own_template_for_user(request.user, public_id)
     initial = {name: getattr(template, name) for name in TEMPLATE_FIELDS}
     form = TemplateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -251,7 +225,7 @@ def template_edit(request, public_id):
 
 @require_POST
 def template_delete(request, public_id):
-    template = _own_template(request, public_id)
-    template.delete()
+    template = selectors.get_own_template_for_user(request.user, public_id)
+    homework_services.template_delete(template=template)
     messages.success(request, f"Deleted “{template.title}”. Assignments made from it remain.")
     return redirect("therapist_templates")

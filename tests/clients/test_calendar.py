@@ -1,5 +1,6 @@
 """The client's calendar settings page and the feed it hands out."""
 
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,8 +11,9 @@ from django.urls import reverse
 
 from homework import ical, services
 from homework import services as homework_services
-from homework.models import CalendarFeed, Kind
+from homework.models import Assignment, CalendarFeed
 from homework.schedules import local_today
+from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +24,7 @@ def homework(personas):
     today = local_today(personas.client_a.timezone)
 
     def assign(**fields):
-        return services.assignment_create(
-            therapist=personas.therapist_a,
-            relationship=personas.relationship_a,
-            kind=Kind.JOURNAL,
-            start_date=today,
-            **fields,
-        )
+        return AssignmentFactory(relationship=personas.relationship_a, start_date=today, **fields)
 
     daily = assign(title="Gratitude journal", frequency="daily", instructions="Three things.")
     weekly = assign(title="Call a friend", frequency="weekly", times_per_week=2)
@@ -118,6 +114,18 @@ def test_the_feed_is_a_calendar_without_names_notes_or_titles(client_a, personas
     ):
         assert secret not in text
     assert "SUMMARY:Homework — Tandem" in text
+
+
+def test_a_row_with_dates_out_of_bounds_does_not_break_the_feed(client_a, homework, caplog):
+    daily, weekly, _ended = homework
+    # Saved before dates had bounds.
+    Assignment.objects.filter(pk=weekly.pk).update(start_date=date(9999, 12, 31))
+    response = fetch(enable(client_a))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f"UID:{daily.public_id}@tandem" in text
+    assert f"UID:{weekly.public_id}@tandem" not in text
+    assert "left out of the calendar feed" in caplog.text
 
 
 def test_titles_show_once_chosen_and_hide_again(client_a, personas, homework):

@@ -15,6 +15,7 @@ from homework import services as homework_services
 from homework.models import Assignment, AssignmentStatus, CalendarFeed, Kind
 from homework.schedules import local_today
 from homework.selectors import assignments_with_pauses
+from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,9 +100,7 @@ def occurrences(event: dict[str, str], first: date, last: date) -> list[date]:
 def assign(personas):
     def assign(**fields) -> Assignment:
         fields = {"kind": Kind.LIFESTYLE, "title": "Walk", "start_date": MONDAY, **fields}
-        return services.assignment_create(
-            therapist=personas.therapist_a, relationship=personas.relationship_a, **fields
-        )
+        return AssignmentFactory(relationship=personas.relationship_a, **fields)
 
     return assign
 

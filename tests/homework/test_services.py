@@ -130,6 +130,16 @@ class TestLifeCycle:
             services.assignment_update(assignment=assignment, title="again")
         assert Completion.objects.count() == 1
 
+    def test_ending_a_one_off_before_its_due_date_leaves_a_valid_assignment(self, personas):
+        assignment = assign(personas, frequency="once", due_date=date(2026, 12, 3))
+        services.assignment_end(assignment=assignment)
+        assignment = Assignment.objects.get(pk=assignment.pk)
+        assert assignment.schedule().validate() == {}
+        assignment.full_clean()
+        assert assignment.status == "ended"
+        report = selectors.client_adherence(viewer=personas.therapist_a, client=personas.client_a)
+        assert [row.weeks[-1].due for row in report.rows] == [0]
+
 
 class TestComplete:
     def test_a_check_off_records_the_occurrence_and_its_week(self, personas):
@@ -183,11 +193,11 @@ class TestComplete:
             )
         weekly = selectors.client_today(client=personas.client_a).weekly
         assert [(w.done, w.target) for w in weekly] == [(3, 2)]
-        _, per_week = selectors.adherence(
-            [assignment], [date(2026, 11, 23)], today=date(2026, 11, 26)
+        report = selectors.adherence_report(
+            personas.client_a, [assignment], [date(2026, 11, 23)], today=date(2026, 11, 26)
         )
         # Done is capped at the target: three of two is two of two.
-        assert (per_week[date(2026, 11, 23)].done, per_week[date(2026, 11, 23)].due) == (2, 2)
+        assert report.totals == (selectors.Adherence(done=2, due=2),)
 
 
 class TestAdherence:
@@ -215,20 +225,20 @@ class TestAdherence:
         )
         services.completion_create(client=personas.client_a, assignment=daily)
         weeks = [date(2026, 11, 16), date(2026, 11, 23)]
-        per_assignment, per_week = selectors.adherence(
-            list(Assignment.objects.order_by("id")), weeks, today=date(2026, 11, 26)
+        report = selectors.adherence_report(
+            personas.client_a,
+            list(Assignment.objects.order_by("id")),
+            weeks,
+            today=date(2026, 11, 26),
         )
-        assert (
-            per_assignment[(daily.pk, weeks[0])].done,
-            per_assignment[(daily.pk, weeks[0])].due,
-        ) == (3, 7)
-        assert (
-            per_assignment[(weekdays.pk, weeks[0])].done,
-            per_assignment[(weekdays.pk, weeks[0])].due,
-        ) == (1, 3)
+        A = selectors.Adherence
+        assert [(row.assignment, row.weeks[0]) for row in report.rows] == [
+            (daily, A(done=3, due=7)),
+            (weekdays, A(done=1, due=3)),
+        ]
         # This week, Monday to Thursday: 4 daily due, Mon and Wed for the walk.
-        assert (per_week[weeks[1]].done, per_week[weeks[1]].due) == (1, 6)
-        assert per_week[weeks[0]].percent == 40
+        assert report.totals[1] == A(done=1, due=6)
+        assert report.totals[0].percent == 40
 
     def test_adherence_is_one_query_for_done_counts(self, personas, django_assert_num_queries):
         assignments = [assign(personas, title=f"A{i}") for i in range(5)]
@@ -236,7 +246,9 @@ class TestAdherence:
             a.schedule()  # pauses are loaded (prefetched in real use)
         loaded = list(selectors.assignments_with_pauses(Assignment.objects.all()))
         with django_assert_num_queries(1):
-            selectors.adherence(loaded, selectors.weeks_ending(date(2026, 11, 26), 5))
+            selectors.adherence_report(
+                personas.client_a, loaded, selectors.weeks_ending(date(2026, 11, 26), 5)
+            )
 
 
 def test_reminder_time_is_kept_in_local_time(personas):
@@ -251,3 +263,70 @@ def test_nothing_is_due_once_the_care_relationship_ends(personas):
     assert selectors.client_today(client=personas.client_a).due == []
     with pytest.raises(ValidationError, match="ended with the care relationship"):
         services.completion_create(client=personas.client_a, assignment=assignment)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p: services.template_create(owner=p.therapist_a, kind="x", title="x", colour=1),
+        lambda p: services.template_update(template=None, colour=1),
+        lambda p: assign(p, colour="blue"),
+        lambda p: services.assignment_update(assignment=None, relationship=p.relationship_b),
+    ],
+)
+def test_an_unknown_field_is_an_error_not_dropped(personas, call):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        call(personas)
+    assert not Assignment.objects.exists()
+
+
+def test_an_update_changes_only_the_fields_given(personas):
+    assignment = assign(personas, reminder_time=time(8, 0), end_date=date(2026, 12, 31))
+    services.assignment_update(assignment=assignment, title="Evening journal")
+    assignment.refresh_from_db()
+    assert (assignment.title, assignment.reminder_time, assignment.end_date) == (
+        "Evening journal",
+        time(8, 0),
+        date(2026, 12, 31),
+    )
+    services.assignment_update(assignment=assignment, end_date=None)
+    assignment.refresh_from_db()
+    assert assignment.end_date is None
+
+
+def test_a_check_off_cannot_be_undone_once_the_care_relationship_ends(personas):
+    # The homework log of an ended relationship stays as the therapist last saw it.
+    assignment = assign(personas)
+    completion = services.completion_create(client=personas.client_a, assignment=assignment)
+    account_services.relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+    with pytest.raises(ValidationError, match="ended with the care relationship"):
+        services.completion_undo(client=personas.client_a, completion=completion)
+    assert Completion.objects.filter(pk=completion.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda a: services.assignment_update(assignment=a, title="Later"),
+        lambda a: services.assignment_pause(assignment=a),
+    ],
+)
+def test_homework_cannot_change_once_the_care_relationship_ends(personas, change):
+    assignment = assign(personas)
+    account_services.relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+    with pytest.raises(ValidationError, match="ended with the care relationship"):
+        change(assignment)
+    assignment.refresh_from_db()
+    assert (assignment.title, assignment.status) == ("Mood journal", "active")
+
+
+def test_a_template_is_deleted_by_its_owner_only_and_assignments_keep_their_copy(personas):
+    template = services.template_create(owner=personas.therapist_a, kind="social", title="Call")
+    assignment = assign(personas, template=template, title="Call")
+    services.template_delete(template=template)
+    assignment.refresh_from_db()
+    assert (assignment.template, assignment.title) == (None, "Call")
+    shared = HomeworkTemplate.objects.get(slug="gratitude")
+    with pytest.raises(ValidationError, match="Shared templates"):
+        services.template_delete(template=shared)
+    assert HomeworkTemplate.objects.filter(pk=shared.pk).exists()

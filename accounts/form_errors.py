@@ -1,0 +1,20 @@
+"""How the portals show a service's ValidationError: next to the fields it names."""
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put the error's messages on the form's fields; messages for fields the form does not
+    have (or for none) go to the form as a whole."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages in exc.message_dict.items():
+        known = field in form.fields and field != NON_FIELD_ERRORS
+        form.add_error(field if known else None, messages)
+
+
+def form_error_text(form: forms.Form) -> str:
+    """All of a form's messages as one line, for a flash message."""
+    return " ".join(message for messages in form.errors.values() for message in messages)
