@@ -4,11 +4,14 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_service_errors(
+    form: forms.Form, exc: ValidationError, *, default_field: str | None = None
+) -> None:
     """Put the error's messages on the form's fields; messages for fields the form does not
-    have (or for none) go to the form as a whole."""
+    have go to the form as a whole, and messages for no field to `default_field` (the form
+    as a whole unless given)."""
     if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
+        form.add_error(default_field, exc.messages)
         return
     for field, messages in exc.message_dict.items():
         known = field in form.fields and field != NON_FIELD_ERRORS

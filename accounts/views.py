@@ -8,6 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from . import services
 from .addresses import same_address
 from .errors import InvitationError
+from .form_errors import add_service_errors
 from .forms import AcceptInvitationForm
 from .models import Role
 
@@ -74,11 +75,8 @@ def invitation_accept(request, token: str):
         except InvitationError as exc:
             return _invitation_problem(request, exc.reason)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:  # the password validators speak in a plain list
-                form.add_error("password1", exc)
+            # the password validators speak in a plain list
+            add_service_errors(form, exc, default_field="password1")
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome to Tandem.")

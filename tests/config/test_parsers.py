@@ -106,7 +106,7 @@ def test_nul_characters_are_a_400(as_therapist, body):
 
 
 def test_a_nul_character_in_a_completion_note_is_a_400(as_client, personas):
-    from datetime import date
+    from datetime import date, timedelta
 
     assignment = services.assignment_create(
         therapist=personas.therapist_a,
@@ -114,7 +114,7 @@ def test_a_nul_character_in_a_completion_note_is_a_400(as_client, personas):
         kind="journal",
         title="Mood journal",
         frequency="daily",
-        start_date=date(2020, 1, 1),
+        start_date=date.today() - timedelta(days=30),
     )
     body = f'{{"assignment": "{assignment.public_id}", "note": "fine\\u0000"}}'.encode()
     response = post_raw(as_client, "/api/v1/completions/", body)

@@ -309,7 +309,7 @@ def _count_queries(client, url) -> int:
 # done counts.
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("client_home", 9), ("client_week", 8), ("therapist_client_detail", 13)],
+    [("client_home", 9), ("client_week", 8), ("therapist_client_detail", 11)],
 )
 def test_pages_run_a_fixed_number_of_queries_for_5_and_500_assignments(personas, page, queries):
     from django.test import Client
