@@ -30,7 +30,7 @@ class ExportSpec:
     erase: bool = True  # deleted by erasure (else handled there by hand, e.g. pseudonymised)
 
     def queryset(self, client: User) -> QuerySet:
-        return self.model.objects.filter(**{self.path: client})
+        return self.model.objects.filter(**{self.path: client.pk})
 
     def rows(self, client: User) -> list[dict]:
         return list(self.queryset(client).order_by("pk").values(*self.fields))
