@@ -69,8 +69,8 @@ def therapist_timeline(
     limit: int = TIMELINE_LIMIT,
 ) -> Timeline:
     """Shared records and completions of one client, newest first, with a count per kind
-    for this ISO week. Everything goes through `visible_to(viewer)`: 8 queries at most,
-    however many records there are."""
+    for this ISO week. Everything goes through `visible_to(viewer)`: per kind one count and
+    one read (plus the policy's MFA look-ups), however many records there are."""
     zone = client.zone
     today = today or local_today(client.timezone)
     monday = iso_week_monday(today)
