@@ -2,6 +2,7 @@
 reads what their active clients share, and every read by a therapist is one audit row."""
 
 import io
+import json
 import threading
 import zipfile
 from datetime import timedelta
@@ -511,3 +512,43 @@ def test_a_therapist_of_two_clients_sees_each_only_by_name(client, personas):
     response = client.get(JOURNAL, {"client": str(personas.client_a.public_id)})
     assert response.json()["count"] == 0
     assert "Other's words" not in response.content.decode()
+
+
+def test_the_schema_documents_the_records_endpoints_without_warnings():
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", stdout=out
+    )
+    paths = json.loads(out.getvalue())["paths"]
+    assert {
+        "/api/v1/journal/",
+        "/api/v1/journal/{public_id}/",
+        "/api/v1/lifestyle/",
+        "/api/v1/social/",
+        "/api/v1/people/",
+        "/api/v1/sharing/{public_id}/",
+        "/api/v1/feedback/",
+        "/api/v1/timeline/",
+        "/api/v1/export/",
+        "/api/v1/erasure/",
+    } <= paths.keys()
+    assert {p["name"] for p in paths["/api/v1/journal/"]["get"]["parameters"]} >= {
+        "client",
+        "from",
+        "to",
+        "shared",
+    }
+
+
+def test_the_therapist_sees_client_left_once_the_client_erased_their_account(client, personas):
+    from tests.factories import PASSWORD
+
+    services.account_erase(client=personas.client_a, password=PASSWORD)
+    client.force_login(personas.therapist_a)
+    url = f"/api/v1/relationships/{personas.relationship_a.public_id}/"
+    body = client.get(url).json()
+    assert body["client"] is None
+    assert body["client_left"] is True
+    assert body["status"] == "ended"
