@@ -13,6 +13,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting goes through the client's own request or erasure, which undo completions.
+        return False
+
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnlyAdmin):

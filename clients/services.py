@@ -170,7 +170,13 @@ def journal_create(*, client: User, assignment: Assignment | None = None, **fiel
     entry.save()
     if assignment is not None:
         entry.completion = _journal_completion(client, assignment, entry.day)
-        entry.save(update_fields=["completion"])
+        try:
+            with transaction.atomic():
+                entry.save(update_fields=["completion"])
+        except IntegrityError as exc:  # another entry took the same check-off meanwhile
+            raise ValidationError(
+                {"assignment": "Another entry already completed this day."}
+            ) from exc
     return entry
 
 

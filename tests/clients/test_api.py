@@ -552,3 +552,47 @@ def test_the_therapist_sees_client_left_once_the_client_erased_their_account(cli
     assert body["client"] is None
     assert body["client_left"] is True
     assert body["status"] == "ended"
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "field"),
+    [
+        ("/api/v1/timeline/", {"kind": "dreams"}, "kind"),
+        ("/api/v1/timeline/", {"from": "2026-13-01"}, "from"),
+        ("/api/v1/timeline/", {"from": "2026-11-20", "to": "2026-11-01"}, "to"),
+        ("/api/v1/timeline/", {}, "client"),
+        ("/api/v1/journal/", {"from": "yesterday"}, "from"),
+        ("/api/v1/journal/", {"shared": "perhaps"}, "shared"),
+    ],
+)
+def test_bad_queries_are_a_400(client, personas, url, query, field):
+    client.force_login(personas.therapist_a)
+    if field != "client":
+        query = {"client": str(personas.client_a.public_id), **query}
+    response = client.get(url, query)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.parametrize("text", ["", "a\u0000b", "x" * 2001])
+def test_bad_feedback_is_a_400_and_saves_nothing(client, personas, shared_entry, text):
+    client.force_login(personas.therapist_a)
+    response = client.post(
+        "/api/v1/feedback/",
+        {"record": str(shared_entry.public_id), "text": text},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "text" in response.json()
+    assert not Feedback.objects.exists()
+
+
+def test_a_social_activity_can_drop_its_person(client, personas):
+    person = PersonFactory(client=personas.client_a)
+    activity = services.social_create(client=personas.client_a, person=person, mode="call")
+    client.force_login(personas.client_a)
+    response = client.patch(
+        f"/api/v1/social/{activity.public_id}/", {"person": None}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["person"] is None
