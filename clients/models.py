@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
-from accounts.models import CareRelationship, User
+from accounts.models import CareRelationship, Role, User
 from homework.models import Completion
 
 TEXT_MAX = 20_000
@@ -316,9 +316,9 @@ class FeedbackQuerySet(models.QuerySet):
         active relationship on records still shared."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.role == "client":
+        if user.role == Role.CLIENT:
             return self.filter(client=user)
-        if user.role == "therapist" and policy.mfa_satisfied(user):
+        if user.role == Role.THERAPIST and policy.mfa_satisfied(user):
             return policy.client_records_visible_to(
                 user, self, relationship_field="relationship"
             ).filter(

@@ -149,3 +149,17 @@ def test_trigger_suggestions_are_most_used_first(personas):
     for triggers in (["crowds"], ["work", "crowds"], ["Crowds", "noise"]):
         services.journal_create(client=personas.client_a, text="x", triggers=triggers)
     assert selectors.trigger_suggestions(client=personas.client_a)[0].lower() == "crowds"
+
+
+def test_a_therapist_without_totp_sees_no_records_when_it_is_required(settings, personas):
+    from allauth.mfa.models import Authenticator
+
+    from clients.models import Feedback
+
+    entry = services.journal_create(client=personas.client_a, text="x", shared=True)
+    services.feedback_create(author=personas.therapist_a, record=entry, text="Noted")
+    settings.TANDEM_REQUIRE_MFA = True
+    assert JournalEntry.objects.visible_to(personas.therapist_a).exists()
+    Authenticator.objects.filter(user=personas.therapist_a).delete()
+    for model in (JournalEntry, LifestyleLog, SocialActivity, Feedback):
+        assert not model.objects.visible_to(personas.therapist_a).exists()
