@@ -110,3 +110,14 @@ def test_the_other_client_keeps_everything(personas, client_a_with_everything):
     services.account_erase(client=client_a_with_everything, password=PASSWORD)
     assert JournalEntry.objects.filter(client=personas.client_b).count() == 1
     assert CareRelationship.objects.get(pk=personas.relationship_b.pk).status == "active"
+
+
+def test_an_invitation_queued_for_the_erased_address_is_never_sent(
+    personas, client_a_with_everything, mailoutbox
+):
+    from accounts.tasks import send_invitation_email
+
+    pending = CareRelationship.objects.get(therapist=personas.therapist_b, status="invited")
+    services.account_erase(client=client_a_with_everything, password=PASSWORD)
+    assert send_invitation_email.run(pending.pk) == "skipped"
+    assert mailoutbox == []
