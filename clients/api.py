@@ -158,7 +158,8 @@ class SharingSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     therapist = serializers.CharField(source="therapist.name", read_only=True)
     share_by_default = serializers.BooleanField(
-        help_text="New records are shared with this therapist unless you say otherwise."
+        help_text="New records start shared when every active therapist has this on; a "
+        "shared record is seen by all your active therapists."
     )
 
     class Meta:

@@ -59,13 +59,13 @@ PERSON_FIELDS = ("name", "kind", "support")
 
 
 def default_shared(client: User) -> bool:
-    """New records are private unless the client chose to share by default with a therapist
-    they are in active care with."""
-    return SharingPreference.objects.filter(
-        relationship__client=client,
-        relationship__status=CareStatus.ACTIVE,
-        share_by_default=True,
-    ).exists()
+    """New records are private unless the client chose to share by default with every
+    therapist they are in active care with: a shared record is seen by all of them, so one
+    relationship left private keeps new records private."""
+    active = CareRelationship.objects.filter(client=client, status=CareStatus.ACTIVE)
+    return (
+        active.exists() and not active.exclude(sharing_preference__share_by_default=True).exists()
+    )
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from clients import services
 from clients.models import Feedback, JournalEntry, LifestyleLog, SharingPreference
 from homework.models import Completion, CompletionSource
 from tests.clients.conftest import NOW, TODAY, assign_from_library
+from tests.conftest import make_active_relationship
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,17 @@ class TestJournal:
             client=personas.client_a, relationship=personas.relationship_a, share_by_default=True
         )
         assert services.journal_create(client=personas.client_a, text="x").shared is True
+
+    def test_with_two_therapists_records_are_shared_by_default_only_if_both_say_so(self, personas):
+        second = make_active_relationship(personas.therapist_b, personas.client_a)
+        services.sharing_default_set(
+            client=personas.client_a, relationship=personas.relationship_a, share_by_default=True
+        )
+        assert services.journal_create(client=personas.client_a, text="x").shared is False
+        services.sharing_default_set(
+            client=personas.client_a, relationship=second, share_by_default=True
+        )
+        assert services.journal_create(client=personas.client_a, text="y").shared is True
 
     def test_an_ended_relationship_no_longer_shares_by_default(self, personas):
         SharingPreference.objects.create(
