@@ -38,6 +38,7 @@ RECORD_MAX_AGE_DAYS = 60
 RECALLED_AFTER = timedelta(days=1)
 CLOCK_SKEW = timedelta(minutes=5)
 ERASED_LABEL = "erased client"
+THREAD_MAX = 20  # feedback is a short exchange, not a chat
 
 JOURNAL_FIELDS = ("occurred_at", "text", "mood", "emotions", "triggers", "needed", "shared")
 LIFESTYLE_FIELDS = (
@@ -411,6 +412,8 @@ def feedback_create(*, author: User, record, text: str) -> Feedback:
     else:
         raise ValidationError("This record is not yours.")
     relationship = lock_active_relationship(relationship.pk)
+    if Feedback.objects.filter(**{field: record}).count() >= THREAD_MAX:
+        raise ValidationError({"text": "This thread is full: talk it over in your next session."})
     # Read again under the lock: an entry un-shared a moment ago takes no more feedback.
     if not type(record).objects.filter(pk=record.pk, shared=True).exists():
         raise ValidationError("This record is not shared.")

@@ -186,6 +186,16 @@ class TestFeedback:
         assert feedback.relationship == reply.relationship == personas.relationship_a
         assert AuditEvent.objects.filter(action=AuditAction.FEEDBACK).count() == 2
 
+    def test_a_thread_stays_short(self, personas):
+        entry = services.journal_create(client=personas.client_a, text="x", shared=True)
+        for number in range(services.THREAD_MAX):
+            author = personas.therapist_a if number % 2 == 0 else personas.client_a
+            services.feedback_create(author=author, record=entry, text=f"{number}")
+        with pytest.raises(ValidationError) as error:
+            services.feedback_create(author=personas.therapist_a, record=entry, text="more")
+        assert "text" in error.value.message_dict
+        assert Feedback.objects.count() == services.THREAD_MAX
+
     def test_a_private_record_takes_no_feedback(self, personas):
         entry = services.journal_create(client=personas.client_a, text="x")
         with pytest.raises(ValidationError):
