@@ -50,10 +50,13 @@ class RelationshipSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     therapist = PersonSerializer(read_only=True)
     client = PersonSerializer(read_only=True, allow_null=True)
+    client_left = serializers.BooleanField(
+        read_only=True, help_text="The client erased their account; the row names nobody."
+    )
 
     class Meta:
         model = CareRelationship
-        fields = ["id", "status", "therapist", "client", "activated_at", "ended_at"]
+        fields = ["id", "status", "therapist", "client", "client_left", "activated_at", "ended_at"]
         read_only_fields = fields
 
 

@@ -168,7 +168,15 @@ class CareRelationship(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.therapist} → {self.client or self.invited_email} ({self.status})"
+        other = "client left" if self.client_left else self.client or self.invited_email
+        return f"{self.therapist} → {other} ({self.status})"
+
+    @property
+    def client_left(self) -> bool:
+        """The client erased their account: the row stays, ended, naming nobody."""
+        return (
+            self.status == CareStatus.ENDED and self.client_id is None and bool(self.activated_at)
+        )
 
     @property
     def invitation_expired(self) -> bool:
@@ -185,6 +193,7 @@ class AuditAction(models.TextChoices):
     INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
     RELATIONSHIP_ACTIVATED = "relationship_activated", "Care relationship started"
     RELATIONSHIP_ENDED = "relationship_ended", "Care relationship ended"
+    FEEDBACK = "feedback", "Feedback on a record"
     EXPORT = "export", "Data exported"
     ERASURE = "erasure", "Account erased"
 

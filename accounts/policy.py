@@ -70,6 +70,22 @@ ROUTES: dict[str, Access] = {
     "api-completion-list": Access.SIGNED_IN,
     "api-completion-detail": Access.SIGNED_IN,
     "api-adherence": Access.SIGNED_IN,
+    # Client records: the client writes, their therapist reads what is shared.
+    "api-journal-list": Access.SIGNED_IN,
+    "api-journal-detail": Access.SIGNED_IN,
+    "api-lifestyle-list": Access.SIGNED_IN,
+    "api-lifestyle-detail": Access.SIGNED_IN,
+    "api-social-list": Access.SIGNED_IN,
+    "api-social-detail": Access.SIGNED_IN,
+    "api-person-list": Access.CLIENT,
+    "api-person-detail": Access.CLIENT,
+    "api-sharing-list": Access.CLIENT,
+    "api-sharing-detail": Access.CLIENT,
+    "api-feedback": Access.SIGNED_IN,
+    "api-timeline": Access.THERAPIST,
+    "api-trigger-suggestions": Access.CLIENT,
+    "api-export": Access.CLIENT,
+    "api-erasure": Access.CLIENT,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or
@@ -222,3 +238,13 @@ def templates_visible_to(user, queryset: QuerySet) -> QuerySet:
     if user.role == Role.THERAPIST:
         return queryset.filter(Q(owner__isnull=True, is_active=True) | Q(owner=user))
     return queryset.none()
+
+
+def shared_records_visible_to(
+    user, queryset: QuerySet, *, client_field: str = "client"
+) -> QuerySet:
+    """A client's own records, shared or not; for a therapist (with MFA), only the records
+    their active clients chose to share. Staff see none through the portals or the API."""
+    if user.is_authenticated and user.role == Role.THERAPIST:
+        queryset = queryset.filter(shared=True)
+    return client_records_visible_to(user, queryset, client_field=client_field)

@@ -2,17 +2,22 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from clients import api_urls as clients_api_urls
 from homework import api_urls as homework_api_urls
 
 router = SimpleRouter(use_regex_path=False)
 router.register("clients", accounts_api.ClientViewSet, basename="api-client")
 router.register("invitations", accounts_api.InvitationViewSet, basename="api-invitation")
 router.register("relationships", accounts_api.RelationshipViewSet, basename="api-relationship")
-for prefix, viewset, basename in homework_api_urls.router_registrations:
+for prefix, viewset, basename in [
+    *homework_api_urls.router_registrations,
+    *clients_api_urls.router_registrations,
+]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("", include("homework.api_urls")),
+    path("", include("clients.api_urls")),
     *router.urls,
 ]

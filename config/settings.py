@@ -295,6 +295,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CareStatusEnum": "accounts.models.CareStatus",
         "AssignmentStatusEnum": "homework.models.AssignmentStatus",
+        "HomeworkKindEnum": "homework.models.Kind",
+        "RelationshipKindEnum": "clients.models.RelationshipKind",
+        "TimelineKindEnum": "clients.selectors.TimelineKind",
     },
 }
 

@@ -1,3 +1,4 @@
+from datetime import date, timedelta
 from functools import cache
 
 import factory
@@ -93,3 +94,46 @@ class CompletionFactory(factory.django.DjangoModelFactory):
     client = factory.SelfAttribute("assignment.client")
     due_date = factory.SelfAttribute("assignment.start_date")
     week = factory.LazyAttribute(lambda o: iso_week_monday(o.due_date))
+
+
+# --- Client records -------------------------------------------------------------------
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clients.Person"
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Friend {n}")
+    kind = "friend"
+
+
+class JournalEntryFactory(factory.django.DjangoModelFactory):
+    """A row as stored (no service rules: use `clients.services` to test those)."""
+
+    class Meta:
+        model = "clients.JournalEntry"
+
+    client = factory.SubFactory(ClientFactory)
+    text = "A quiet day."
+    mood = 6
+    emotions = factory.LazyFunction(lambda: ["calm"])
+
+
+class LifestyleLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clients.LifestyleLog"
+
+    client = factory.SubFactory(ClientFactory)
+    day = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    sleep_hours = 7
+
+
+class SocialActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clients.SocialActivity"
+
+    client = factory.SubFactory(ClientFactory)
+    day = date(2026, 11, 20)
+    mode = "call"
+    minutes = 20

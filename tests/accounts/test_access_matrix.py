@@ -19,6 +19,15 @@ from accounts import services
 from accounts.checks import iter_routes
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import clients_visible_to
+from clients import services as record_services
+from clients.models import (
+    Feedback,
+    JournalEntry,
+    LifestyleLog,
+    Person,
+    SharingPreference,
+    SocialActivity,
+)
 from homework import ical
 from homework import services as homework_services
 from homework.models import (
@@ -30,7 +39,7 @@ from homework.models import (
 )
 from homework.schedules import iso_week_monday, local_today
 from tests.conftest import Personas, make_active_relationship
-from tests.factories import ClientFactory, TherapistFactory
+from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +48,16 @@ PERSONAS = ("anonymous", "client_a", "client_b", "therapist_a", "therapist_b", "
 STRANGERS_TO_A = ("anonymous", "client_b", "therapist_b", "staff")
 # Client A's note on their completion (see `world`) is as private as their name.
 CLIENT_A_NOTE = "Slept badly after the call"
-CLIENT_A_DETAILS = ("client.a@example.org", "Ada Alpha", CLIENT_A_NOTE)
+# Client A's shared journal entry and someone on their list (see `world`).
+CLIENT_A_JOURNAL = "The tide turned this afternoon"
+CLIENT_A_PERSON = "Aunt Marguerite"
+CLIENT_A_DETAILS = (
+    "client.a@example.org",
+    "Ada Alpha",
+    CLIENT_A_NOTE,
+    CLIENT_A_JOURNAL,
+    CLIENT_A_PERSON,
+)
 NEW_INVITEE = "new.person@example.org"
 
 # Route families that guard themselves and are walked separately below.
@@ -76,6 +94,10 @@ class World:
     paused: Assignment
     completion: Completion
     template: HomeworkTemplate
+    journal: JournalEntry  # shared, with the therapist's feedback
+    lifestyle: LifestyleLog  # yesterday's, shared
+    social: SocialActivity  # shared, with someone on A's list
+    person: Person
 
     def user(self, persona: str) -> User | None:
         return self.personas.all()[persona]
@@ -92,6 +114,14 @@ class World:
             *Completion.objects.order_by("pk").values_list("public_id", "due_date"),
             *HomeworkTemplate.objects.order_by("pk").values_list("public_id", "title"),
             *CalendarFeed.objects.order_by("pk").values_list("client_id", "key", "show_titles"),
+            *JournalEntry.objects.order_by("pk").values_list("public_id", "text", "shared"),
+            *LifestyleLog.objects.order_by("pk").values_list("public_id", "day", "shared"),
+            *SocialActivity.objects.order_by("pk").values_list("public_id", "mode", "shared"),
+            *Person.objects.order_by("pk").values_list("public_id", "name"),
+            *Feedback.objects.order_by("pk").values_list("public_id", "text"),
+            *SharingPreference.objects.order_by("pk").values_list(
+                "relationship_id", "share_by_default"
+            ),
         ]
 
 
@@ -173,6 +203,62 @@ def feed_token_of_a(world: World) -> dict:
 
 def of_client_a(world: World) -> dict:
     return {"client": str(world.personas.client_a.public_id)}
+
+
+def journal_id(world: World) -> dict:
+    return {"public_id": world.journal.public_id}
+
+
+def lifestyle_id(world: World) -> dict:
+    return {"public_id": world.lifestyle.public_id}
+
+
+def social_id(world: World) -> dict:
+    return {"public_id": world.social.public_id}
+
+
+def person_id(world: World) -> dict:
+    return {"public_id": world.person.public_id}
+
+
+def on_journal_of_a(world: World) -> dict:
+    return {"record": str(world.journal.public_id)}
+
+
+def new_feedback(world: World) -> dict:
+    return {**on_journal_of_a(world), "text": "New feedback"}
+
+
+def new_journal(world: World) -> dict:
+    return {"text": "New entry"}
+
+
+def new_lifestyle(world: World) -> dict:
+    return {"sleep_hours": 7}
+
+
+def new_social(world: World) -> dict:
+    return {"mode": "call", "minutes": 10}
+
+
+def new_person(world: World) -> dict:
+    return {"name": "New person", "kind": "friend"}
+
+
+def unshared(world: World) -> dict:
+    return {"shared": False}
+
+
+def share_by_default(world: World) -> dict:
+    return {"share_by_default": True}
+
+
+def own_password(world: World) -> dict:
+    return {"password": PASSWORD}
+
+
+def renamed_person(world: World) -> dict:
+    return {"name": "Renamed"}
 
 
 def renamed(world: World) -> dict:
@@ -311,6 +397,71 @@ def completion_undone(world: World) -> bool:
 def feed_of(persona: str) -> Callable[[World], bool]:
     def check(world: World) -> bool:
         return CalendarFeed.objects.filter(client=world.user(persona)).exists()
+
+    return check
+
+
+def new_record_of(model, **fields) -> Callable[[str], Callable[[World], bool]]:
+    def by(persona: str) -> Callable[[World], bool]:
+        def check(world: World) -> bool:
+            return model.objects.filter(client=world.user(persona), **fields).exists()
+
+        return check
+
+    return by
+
+
+new_journal_by = new_record_of(JournalEntry, text="New entry")
+new_social_by = new_record_of(SocialActivity, minutes=10)
+new_person_by = new_record_of(Person, name="New person")
+
+
+def new_lifestyle_today_by(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        user = world.user(persona)
+        return LifestyleLog.objects.filter(client=user, day=local_today(user.timezone)).exists()
+
+    return check
+
+
+def unshared_now(record_of: Callable[[World], object]) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        record = record_of(world)
+        record.refresh_from_db()
+        return not record.shared
+
+    return check
+
+
+def deleted(record_of: Callable[[World], object]) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        record = record_of(world)
+        return not type(record).objects.filter(pk=record.pk).exists()
+
+    return check
+
+
+def person_renamed(world: World) -> bool:
+    world.person.refresh_from_db()
+    return world.person.name == "Renamed"
+
+
+def feedback_by(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        return Feedback.objects.filter(author=world.user(persona), text="New feedback").exists()
+
+    return check
+
+
+def shares_by_default(world: World) -> bool:
+    return SharingPreference.objects.filter(
+        relationship=world.personas.relationship_a, share_by_default=True
+    ).exists()
+
+
+def erased(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        return not User.objects.filter(pk=world.user(persona).pk).exists()
 
     return check
 
@@ -651,6 +802,124 @@ CASES: dict[str, Route] = {
     "api-adherence": Route(
         {"GET": Call(row(403, 200, 404, 200, 404, 404), data=of_client_a)}, api=True
     ),
+    # Records API: the client writes their own; a therapist reads the shared records of an
+    # active client, named in the query (a client's own list ignores the name). -------
+    **{
+        f"api-{kind}-list": Route(
+            {
+                "GET": Call(row(403, 200, 200, 200, 404, 404), data=of_client_a),
+                "POST": Call(
+                    row(403, 201, 201, 403, 403, 403),
+                    data=data,
+                    writes={"client_a": made_by("client_a"), "client_b": made_by("client_b")},
+                ),
+            },
+            api=True,
+        )
+        for kind, data, made_by in (
+            ("journal", new_journal, new_journal_by),
+            ("lifestyle", new_lifestyle, new_lifestyle_today_by),
+            ("social", new_social, new_social_by),
+        )
+    },
+    **{
+        f"api-{kind}-detail": Route(
+            {
+                "GET": Call(row(403, 200, 404, 200, 404, 404)),
+                "PATCH": Call(
+                    row(403, 200, 404, 403, 403, 403),
+                    data=unshared,
+                    writes={"client_a": unshared_now(record_of)},
+                ),
+                "DELETE": Call(
+                    row(403, 204, 404, 403, 403, 403), writes={"client_a": deleted(record_of)}
+                ),
+                "PUT": Call(row(403, 405, 405, 405, 405, 405), data=unshared),
+            },
+            kwargs=record_id,
+            api=True,
+        )
+        for kind, record_id, record_of in (
+            ("journal", journal_id, lambda world: world.journal),
+            ("lifestyle", lifestyle_id, lambda world: world.lifestyle),
+            ("social", social_id, lambda world: world.social),
+        )
+    },
+    # A client's list of people is theirs alone: their therapist does not see it.
+    "api-person-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(403, 201, 201, 403, 403, 403),
+                data=new_person,
+                writes={
+                    "client_a": new_person_by("client_a"),
+                    "client_b": new_person_by("client_b"),
+                },
+            ),
+        },
+        api=True,
+    ),
+    "api-person-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 403, 403, 403)),
+            "PATCH": Call(
+                row(403, 200, 404, 403, 403, 403),
+                data=renamed_person,
+                writes={"client_a": person_renamed},
+            ),
+            "DELETE": Call(
+                row(403, 204, 404, 403, 403, 403),
+                writes={"client_a": deleted(lambda world: world.person)},
+            ),
+        },
+        kwargs=person_id,
+        api=True,
+    ),
+    "api-sharing-list": Route({"GET": Call(row(403, 200, 200, 403, 403, 403))}, api=True),
+    "api-sharing-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 403, 403, 403)),
+            "PATCH": Call(
+                row(403, 200, 404, 403, 403, 403),
+                data=share_by_default,
+                writes={"client_a": shares_by_default},
+            ),
+        },
+        kwargs=relationship_a_id,
+        api=True,
+    ),
+    # The thread on A's shared entry: A's therapist writes, A replies.
+    "api-feedback": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404), data=on_journal_of_a),
+            "POST": Call(
+                row(403, 201, 404, 201, 404, 404),
+                data=new_feedback,
+                writes={
+                    "client_a": feedback_by("client_a"),
+                    "therapist_a": feedback_by("therapist_a"),
+                },
+            ),
+        },
+        api=True,
+    ),
+    "api-timeline": Route(
+        {"GET": Call(row(403, 403, 403, 200, 404, 403), data=of_client_a)}, api=True
+    ),
+    "api-trigger-suggestions": Route({"GET": Call(row(403, 200, 200, 403, 403, 403))}, api=True),
+    "api-export": Route({"GET": Call(row(403, 200, 200, 403, 403, 403))}, api=True),
+    # Each client erases their own account (the password is checked again).
+    "api-erasure": Route(
+        {
+            "POST": Call(
+                row(403, 204, 204, 403, 403, 403),
+                data=own_password,
+                writes={"client_a": erased("client_a"), "client_b": erased("client_b")},
+            )
+        },
+        api=True,
+    ),
 }
 
 ALL_ROUTES = list(iter_routes())
@@ -711,6 +980,16 @@ def world(personas) -> World:
     template = homework_services.template_create(
         owner=personas.therapist_a, kind="social", title="Call Sam"
     )
+    client_a = personas.client_a
+    journal = record_services.journal_create(client=client_a, text=CLIENT_A_JOURNAL, shared=True)
+    record_services.feedback_create(author=personas.therapist_a, record=journal, text="Noted")
+    lifestyle = record_services.lifestyle_create(
+        client=client_a, day=yesterday, sleep_hours=8, shared=True
+    )
+    person = record_services.person_create(client=client_a, name=CLIENT_A_PERSON, kind="family")
+    social = record_services.social_create(
+        client=client_a, person=person, mode="in_person", minutes=60, shared=True
+    )
     return World(
         personas=personas,
         invitation=invitation,
@@ -719,6 +998,10 @@ def world(personas) -> World:
         paused=paused,
         completion=completion,
         template=template,
+        journal=journal,
+        lifestyle=lifestyle,
+        social=social,
+        person=person,
     )
 
 

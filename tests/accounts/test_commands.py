@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import CareRelationship, Role, User
+from clients.models import Feedback, JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Assignment, Completion
 from tests.factories import TherapistFactory
 
@@ -13,7 +14,11 @@ def _demo_state():
         sorted(User.objects.values_list("email", "role", "password", "timezone")),
         sorted(CareRelationship.objects.values_list("client__email", "status")),
         sorted(Assignment.objects.values_list("client__email", "title", "frequency")),
-        sorted(Completion.objects.values_list("assignment__title", "due_date")),
+        sorted(Completion.objects.values_list("assignment__title", "due_date", "source")),
+        sorted(JournalEntry.objects.values_list("client__email", "occurred_at", "shared")),
+        sorted(LifestyleLog.objects.values_list("client__email", "day")),
+        sorted(SocialActivity.objects.values_list("client__email", "day", "person__name")),
+        Feedback.objects.count(),
     )
 
 
@@ -23,7 +28,13 @@ def test_seed_demo_twice_changes_nothing():
     call_command("seed_demo")
     assert _demo_state() == first
     first = first[0]
-    relationships, assignments, completions = _demo_state()[1:]
+    relationships, assignments, completions, journal, lifestyle, social, feedback = _demo_state()[
+        1:
+    ]
+    assert len(journal) > 30 and len(lifestyle) > 30 and len(social) > 10
+    assert {shared for _, _, shared in journal} == {True, False}
+    assert feedback >= 3
+    assert "log" in {source for _, _, source in completions}
     assert [status for _, status in relationships] == ["active"] * 3
     assert len({frequency for _, _, frequency in assignments}) >= 3
     assert len(completions) > 20

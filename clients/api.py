@@ -1,0 +1,601 @@
+"""The records API: journal, lifestyle, social activity, people, sharing defaults, feedback,
+the therapist's timeline, export and erasure.
+
+The client writes their own records; a therapist reads those their active clients share
+(always naming the client, so that each request is one audit row) and leaves feedback.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services as account_services
+from accounts.models import AuditAction, CareRelationship, CareStatus, Role, User
+from accounts.policy import Access, care_relationships_visible_to, get_client_for_user
+from homework.api import CompletionSerializer, query_params
+from homework.markdown import render
+from homework.models import Assignment
+
+from . import selectors, services
+from .export import export_zip
+from .models import (
+    FEEDBACK_FIELD,
+    TAG_MAX,
+    TAGS_MAX,
+    Feedback,
+    JournalEntry,
+    LifestyleLog,
+    Person,
+    SocialActivity,
+    validate_text,
+)
+
+# --- Serializers ---------------------------------------------------------------------
+
+
+def tag_list(help_text: str):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=TAG_MAX, validators=[validate_text]),
+        max_length=TAGS_MAX,
+        required=False,
+        help_text=help_text,
+    )
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    client = serializers.UUIDField(source="client.public_id", read_only=True)
+
+    RECORD_FIELDS = ["id", "client", "shared", "first_viewed_at", "created_at", "updated_at"]
+    RECORD_READ_ONLY = ["first_viewed_at", "created_at", "updated_at"]
+
+
+class JournalEntrySerializer(RecordSerializer):
+    emotions = tag_list(
+        "Standard ones (calm, joy, sadness, anxiety, anger, shame, loneliness, "
+        "hope) or the client's own words."
+    )
+    triggers = tag_list("Free tags; see /api/v1/trigger-suggestions/.")
+    text_html = serializers.SerializerMethodField()
+    completion = serializers.UUIDField(source="completion.public_id", read_only=True, default=None)
+    assignment = serializers.UUIDField(
+        write_only=True,
+        required=False,
+        help_text="A journaling assignment of yours that this entry completes (on create).",
+    )
+
+    class Meta:
+        model = JournalEntry
+        fields = [
+            *RecordSerializer.RECORD_FIELDS,
+            "occurred_at",
+            "recalled",
+            "text",
+            "text_html",
+            "mood",
+            "emotions",
+            "triggers",
+            "needed",
+            "assignment",
+            "completion",
+        ]
+        read_only_fields = [*RecordSerializer.RECORD_READ_ONLY, "recalled"]
+        extra_kwargs = {"occurred_at": {"required": False}, "shared": {"required": False}}
+
+    def get_text_html(self, obj) -> str:
+        return str(render(obj.text))
+
+
+class LifestyleLogSerializer(RecordSerializer):
+    class Meta:
+        model = LifestyleLog
+        fields = [
+            *RecordSerializer.RECORD_FIELDS,
+            "day",
+            "sleep_hours",
+            "sleep_quality",
+            "exercise_minutes",
+            "exercise_kind",
+            "meals",
+            "outdoor_minutes",
+            "alcohol_units",
+            "note",
+        ]
+        read_only_fields = RecordSerializer.RECORD_READ_ONLY
+        extra_kwargs = {
+            "day": {"required": False, "help_text": "The client's local day; default today."},
+            "shared": {"required": False},
+            "sleep_hours": {"coerce_to_string": False},
+            "alcohol_units": {"coerce_to_string": False},
+        }
+
+
+class SocialActivitySerializer(RecordSerializer):
+    person = serializers.UUIDField(
+        source="person.public_id",
+        required=False,
+        allow_null=True,
+        help_text="Someone from your own list (/api/v1/people/).",
+    )
+    person_name = serializers.CharField(source="person.name", read_only=True, default=None)
+
+    class Meta:
+        model = SocialActivity
+        fields = [
+            *RecordSerializer.RECORD_FIELDS,
+            "day",
+            "person",
+            "person_name",
+            "mode",
+            "minutes",
+            "feeling",
+            "support",
+            "note",
+        ]
+        read_only_fields = RecordSerializer.RECORD_READ_ONLY
+        extra_kwargs = {"day": {"required": False}, "shared": {"required": False}}
+
+
+class ClientPersonSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "kind", "support", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class SharingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    therapist = serializers.CharField(source="therapist.name", read_only=True)
+    share_by_default = serializers.BooleanField(
+        help_text="New records start shared when every active therapist has this on; a "
+        "shared record is seen by all your active therapists."
+    )
+
+    class Meta:
+        model = CareRelationship
+        fields = ["id", "therapist", "status", "share_by_default"]
+        read_only_fields = ["status"]
+
+    def to_representation(self, instance):
+        preference = getattr(instance, "sharing_preference", None)
+        instance.share_by_default = bool(preference and preference.share_by_default)
+        return super().to_representation(instance)
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    author = serializers.CharField(source="author.name", read_only=True)
+    from_therapist = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Feedback
+        fields = ["id", "author", "from_therapist", "text", "created_at"]
+        read_only_fields = fields
+
+    def get_from_therapist(self, obj) -> bool:
+        return obj.author_id != obj.client_id
+
+
+class FeedbackQuerySerializer(serializers.Serializer):
+    record = serializers.UUIDField(help_text="A journal entry, lifestyle log or social activity.")
+
+
+class FeedbackCreateSerializer(FeedbackQuerySerializer):
+    text = serializers.CharField(max_length=2000, validators=[validate_text])
+
+
+class RecordQuerySerializer(serializers.Serializer):
+    client = serializers.UUIDField(
+        required=False, help_text="Required for a therapist: whose shared records to list."
+    )
+    shared = serializers.BooleanField(required=False, allow_null=True, default=None)
+    to = serializers.DateField(required=False, help_text="On or before this local day.")
+
+    def get_fields(self):
+        return {
+            **super().get_fields(),
+            "from": serializers.DateField(required=False, help_text="On or after this local day."),
+        }
+
+    def validate(self, attrs):
+        if "from" in attrs and "to" in attrs and attrs["to"] < attrs["from"]:
+            raise ValidationError({"to": ["Must not be before 'from'."]})
+        return attrs
+
+
+class TimelineQuerySerializer(RecordQuerySerializer):
+    client = serializers.UUIDField(help_text="One of your active clients.")
+    kind = serializers.MultipleChoiceField(
+        choices=selectors.TimelineKind.choices, required=False, help_text="Default: all kinds."
+    )
+
+
+class TimelineItemSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=selectors.TimelineKind.choices)
+    day = serializers.DateField()
+    at = serializers.DateTimeField()
+    record = serializers.SerializerMethodField()
+
+    def get_record(self, item) -> dict:
+        serializer = {
+            "journal": JournalEntrySerializer,
+            "lifestyle": LifestyleLogSerializer,
+            "social": SocialActivitySerializer,
+            "completion": CompletionSerializer,
+        }[item.kind]
+        return serializer(item.record).data
+
+
+class TimelineSerializer(serializers.Serializer):
+    client = serializers.UUIDField()
+    week_counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Per kind, this ISO week."
+    )
+    items = TimelineItemSerializer(many=True)
+
+
+class ErasureSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"})
+
+
+class TriggerSuggestionsSerializer(serializers.Serializer):
+    triggers = serializers.ListField(child=serializers.CharField())
+
+
+# --- Records -------------------------------------------------------------------------
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """Shared behaviour: the client writes, a therapist reads one client's shared records;
+    each read by a therapist is one audit row and marks first views."""
+
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    action_access = {
+        "create": Access.CLIENT,
+        "partial_update": Access.CLIENT,
+        "destroy": Access.CLIENT,
+    }
+    model: type = JournalEntry
+    what: str = ""
+    date_field = "day"
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user).select_related("client")
+
+    def _filtered(self, queryset, query: dict):
+        user = self.request.user
+        client = user
+        if user.role != Role.CLIENT:
+            if "client" not in query:
+                raise ValidationError({"client": ["Say whose records to list."]})
+            client = get_client_for_user(user, query["client"])
+        queryset = queryset.filter(client=client)
+        if query.get("shared") is not None:
+            queryset = queryset.filter(shared=query["shared"])
+        for name, lookup in (("from", "gte"), ("to", "lte")):
+            if name in query:
+                queryset = self._date_filter(queryset, lookup, query[name], client)
+        return queryset, client
+
+    def _date_filter(self, queryset, lookup: str, day, client: User):
+        return queryset.filter(**{f"{self.date_field}__{lookup}": day})
+
+    @extend_schema(parameters=[RecordQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        queryset, client = self._filtered(
+            self.get_queryset(), query_params(RecordQuerySerializer, request)
+        )
+        page = self.paginate_queryset(queryset)
+        account_services.records_viewed(viewer=request.user, client=client, what=self.what)
+        services.mark_viewed(viewer=request.user, records=page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        account_services.records_viewed(viewer=request.user, client=record.client, what=self.what)
+        services.mark_viewed(viewer=request.user, records=[record])
+        return Response(self.get_serializer(record).data)
+
+    def _call(self, service, **kwargs):
+        return service(**kwargs)
+
+    def _fresh(self, record, code=status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data, code)
+
+    def destroy(self, request, *args, **kwargs):
+        self._call(services.record_delete, record=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JournalEntryViewSet(RecordViewSet):
+    """Journal entries: mood 0 to 10, emotions, triggers, text (safe Markdown subset)."""
+
+    serializer_class = JournalEntrySerializer
+    model = JournalEntry
+    what = "journal"
+    date_field = "occurred_at"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("completion")
+
+    def _date_filter(self, queryset, lookup, day, client):
+        if lookup == "gte":
+            return queryset.filter(occurred_at__gte=datetime.combine(day, time.min, client.zone))
+        end = datetime.combine(day + timedelta(days=1), time.min, client.zone)
+        return queryset.filter(occurred_at__lt=end)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        assignment = None
+        if assignment_id := fields.pop("assignment", None):
+            assignment = (
+                Assignment.objects.visible_to(request.user)
+                .prefetch_related("pauses")
+                .filter(public_id=assignment_id)
+                .first()
+            )
+            if assignment is None:
+                raise ValidationError({"assignment": ["There is no such assignment."]})
+        entry = self._call(
+            services.journal_create, client=request.user, assignment=assignment, **fields
+        )
+        return self._fresh(entry, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        entry = self.get_object()
+        serializer = self.get_serializer(entry, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        if "assignment" in fields:
+            raise ValidationError({"assignment": ["An entry is linked to homework when made."]})
+        entry = self._call(services.journal_update, entry=entry, **fields)
+        return self._fresh(entry)
+
+
+class LifestyleLogViewSet(RecordViewSet):
+    """One lifestyle log per local day; saving it completes lifestyle homework it meets."""
+
+    serializer_class = LifestyleLogSerializer
+    model = LifestyleLog
+    what = "lifestyle"
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        log = self._call(
+            services.lifestyle_create, client=request.user, **serializer.validated_data
+        )
+        return self._fresh(log, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        log = self.get_object()
+        serializer = self.get_serializer(log, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        if "day" in fields and fields["day"] != log.day:
+            raise ValidationError({"day": ["The day of a log cannot change."]})
+        log = self._call(services.lifestyle_update, log=log, **fields)
+        return self._fresh(log)
+
+
+class SocialActivityViewSet(RecordViewSet):
+    """Time with people: with whom (from the client's list), how, how long, how it felt."""
+
+    serializer_class = SocialActivitySerializer
+    model = SocialActivity
+    what = "social"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("person")
+
+    def _fields(self, validated: dict) -> dict:
+        fields = dict(validated)
+        if "person" in fields:
+            person_id = (fields.pop("person") or {}).get("public_id")
+            person = None
+            if person_id is not None:
+                # Through the policy: another client's person is "no such person".
+                person = (
+                    Person.objects.visible_to(self.request.user).filter(public_id=person_id).first()
+                )
+                if person is None:
+                    raise ValidationError({"person": ["There is no such person in your list."]})
+            fields["person"] = person
+        return fields
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        activity = self._call(
+            services.social_create,
+            client=request.user,
+            **self._fields(serializer.validated_data),
+        )
+        return self._fresh(activity, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        activity = self.get_object()
+        serializer = self.get_serializer(activity, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        activity = self._call(
+            services.social_update, activity=activity, **self._fields(serializer.validated_data)
+        )
+        return self._fresh(activity)
+
+
+class PersonViewSet(viewsets.ModelViewSet):
+    """The client's own list of people; nobody else sees it."""
+
+    serializer_class = ClientPersonSerializer
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return Person.objects.visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.person_create(
+            client=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.person_update(
+            person=serializer.instance, **serializer.validated_data
+        )
+
+
+class SharingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Per care relationship: are new records shared with this therapist by default?"""
+
+    serializer_class = SharingSerializer
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            care_relationships_visible_to(self.request.user)
+            .filter(status=CareStatus.ACTIVE)
+            .select_related("therapist", "sharing_preference")
+        )
+
+    def perform_update(self, serializer):
+        services.sharing_default_set(
+            client=self.request.user,
+            relationship=serializer.instance,
+            share_by_default=serializer.validated_data["share_by_default"],
+        )
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+
+# --- Feedback, timeline, suggestions ------------------------------------------------
+
+
+def record_for_user(user, public_id):
+    """A record of any kind, as the user may see it, or 404."""
+    for model in (JournalEntry, LifestyleLog, SocialActivity):
+        record = (
+            model.objects.visible_to(user)
+            .select_related("client")
+            .filter(public_id=public_id)
+            .first()
+        )
+        if record is not None:
+            return record
+    return get_object_or_404(JournalEntry.objects.none(), public_id=public_id)
+
+
+class FeedbackView(APIView):
+    """The thread on one shared record: the therapist leaves feedback, the client replies."""
+
+    @extend_schema(parameters=[FeedbackQuerySerializer], responses=FeedbackSerializer(many=True))
+    def get(self, request):
+        record = record_for_user(
+            request.user, query_params(FeedbackQuerySerializer, request)["record"]
+        )
+        account_services.records_viewed(viewer=request.user, client=record.client, what="feedback")
+        thread = (
+            Feedback.objects.visible_to(request.user)
+            .filter(**{FEEDBACK_FIELD[type(record)]: record})
+            .select_related("author")
+        )
+        return Response(FeedbackSerializer(thread, many=True).data)
+
+    @extend_schema(request=FeedbackCreateSerializer, responses={201: FeedbackSerializer})
+    def post(self, request):
+        serializer = FeedbackCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = record_for_user(request.user, serializer.validated_data["record"])
+        feedback = services.feedback_create(
+            author=request.user, record=record, text=serializer.validated_data["text"]
+        )
+        return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class TimelineView(APIView):
+    """One client's shared records and completed homework, newest first."""
+
+    @extend_schema(parameters=[TimelineQuerySerializer], responses=TimelineSerializer)
+    def get(self, request):
+        query = query_params(TimelineQuerySerializer, request)
+        client = get_client_for_user(request.user, query["client"])
+        account_services.records_viewed(viewer=request.user, client=client, what="timeline")
+        timeline = selectors.therapist_timeline(
+            viewer=request.user,
+            client=client,
+            kinds=tuple(query.get("kind") or selectors.TIMELINE_KINDS),
+            start=query.get("from"),
+            end=query.get("to"),
+        )
+        services.mark_viewed(
+            viewer=request.user,
+            records=[item.record for item in timeline.items if item.kind != "completion"],
+        )
+        return Response(
+            TimelineSerializer(
+                {
+                    "client": client.public_id,
+                    "week_counts": timeline.week_counts,
+                    "items": timeline.items,
+                }
+            ).data
+        )
+
+
+class TriggerSuggestionsView(APIView):
+    """The client's own earlier triggers, most used first."""
+
+    @extend_schema(responses=TriggerSuggestionsSerializer)
+    def get(self, request):
+        return Response({"triggers": selectors.trigger_suggestions(client=request.user)})
+
+
+# --- Export and erasure -------------------------------------------------------------
+
+
+class ExportView(APIView):
+    """Everything Tandem holds about you: a zip with one JSON file and a CSV per kind."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request):
+        body = export_zip(request.user)
+        account_services.audit(action=AuditAction.EXPORT, actor=request.user, subject=request.user)
+        response = HttpResponse(body, content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="tandem-export.zip"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ErasureView(APIView):
+    """Erase your account and everything in it, after your password is checked again."""
+
+    @extend_schema(
+        request=ErasureSerializer,
+        responses={204: OpenApiResponse(description="Erased; you are signed out.")},
+    )
+    def post(self, request):
+        serializer = ErasureSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.account_erase(client=request.user, password=serializer.validated_data["password"])
+        # The account is gone: end the session without the sign-out audit (it has no actor).
+        request._request.session.flush()
+        return Response(status=status.HTTP_204_NO_CONTENT)

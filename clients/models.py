@@ -1,0 +1,391 @@
+"""The client's own records: journal entries, lifestyle logs, social activity, the people
+in their life, and the feedback thread on what they share. Each record is private unless
+the client shares it; `visible_to(user)` is the only way to read them."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import policy
+from accounts.models import CareRelationship, Role, User
+from homework.models import Completion
+
+TEXT_MAX = 20_000
+SHORT_TEXT_MAX = 2_000
+TAG_MAX = 40
+TAGS_MAX = 20
+
+
+def validate_text(value: str) -> None:
+    """No NUL bytes and no lone surrogates: neither can be stored or exported safely."""
+    if not isinstance(value, str):
+        return
+    if "\x00" in value:
+        raise ValidationError("Text must not contain NUL characters.")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValidationError("Text must be valid Unicode.")
+
+
+def validate_tags(value) -> None:
+    """A short list of short words (emotions, triggers)."""
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise ValidationError("Give a list of words.")
+    if len(value) > TAGS_MAX:
+        raise ValidationError(f"At most {TAGS_MAX} words.")
+    for tag in value:
+        validate_text(tag)
+        if not tag.strip() or len(tag) > TAG_MAX:
+            raise ValidationError(f"Each word must be 1 to {TAG_MAX} characters.")
+
+
+class Emotion(models.TextChoices):
+    CALM = "calm", "Calm"
+    JOY = "joy", "Joy"
+    SADNESS = "sadness", "Sadness"
+    ANXIETY = "anxiety", "Anxiety"
+    ANGER = "anger", "Anger"
+    SHAME = "shame", "Shame"
+    LONELINESS = "loneliness", "Loneliness"
+    HOPE = "hope", "Hope"
+
+
+class RelationshipKind(models.TextChoices):
+    PARTNER = "partner", "Partner"
+    FAMILY = "family", "Family"
+    FRIEND = "friend", "Friend"
+    COLLEAGUE = "colleague", "Colleague"
+    GROUP = "group", "Group or community"
+    PROFESSIONAL = "professional", "Professional"
+
+
+class SupportDirection(models.TextChoices):
+    THEY_SUPPORT_ME = "they_support_me", "They support me"
+    MUTUAL = "mutual", "We support each other"
+    I_SUPPORT_THEM = "i_support_them", "I support them"
+
+
+class Mode(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    CALL = "call", "Call"
+    VIDEO = "video", "Video"
+    MESSAGE = "message", "Message"
+
+
+class Support(models.TextChoices):
+    GIVEN = "given", "I gave support"
+    RECEIVED = "received", "I received support"
+    BOTH = "both", "Both"
+    NEITHER = "neither", "Neither"
+
+
+class Meals(models.TextChoices):
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+
+
+# --- Sharing ---------------------------------------------------------------------------
+
+
+class SharingPreference(models.Model):
+    """The client's default for new records, per care relationship: private unless set."""
+
+    relationship = models.OneToOneField(
+        CareRelationship, on_delete=models.CASCADE, related_name="sharing_preference"
+    )
+    share_by_default = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"sharing for {self.relationship_id}: {self.share_by_default}"
+
+
+# --- People --------------------------------------------------------------------------
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "PersonQuerySet":
+        """The client's list is theirs alone: nobody else sees it, not even the therapist."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(client=user)
+
+
+class Person(models.Model):
+    """Someone in the client's life, by first name or nickname."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="people")
+    name = models.CharField(max_length=80, validators=[validate_text])
+    kind = models.CharField(max_length=16, choices=RelationshipKind.choices)
+    support = models.CharField(
+        max_length=16, choices=SupportDirection.choices, default=SupportDirection.MUTUAL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=RelationshipKind.values), name="clients_person_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Records -------------------------------------------------------------------------
+
+
+class RecordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "RecordQuerySet":
+        return policy.shared_records_visible_to(user, self)
+
+
+class Record(models.Model):
+    """What every record has: an owner, a public id, and whether it is shared."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    shared = models.BooleanField(default=False)
+    # When a therapist first opened it after it was shared (the client sees this).
+    first_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class JournalEntry(Record):
+    occurred_at = models.DateTimeField(default=timezone.now)
+    # Logged more than a day after the event: memory colours it, the therapist should know.
+    recalled = models.BooleanField(default=False)
+    text = models.TextField(
+        max_length=TEXT_MAX, blank=True, validators=[validate_text, MaxLengthValidator(TEXT_MAX)]
+    )
+    mood = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    emotions = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    triggers = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    needed = models.TextField(
+        "what I needed",
+        max_length=SHORT_TEXT_MAX,
+        blank=True,
+        validators=[validate_text, MaxLengthValidator(SHORT_TEXT_MAX)],
+    )
+    # The journaling homework this entry fulfilled; homework never imports clients.
+    completion = models.OneToOneField(
+        Completion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="journal_entry",
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "journal entries"
+        indexes = [models.Index(fields=["client", "occurred_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mood__isnull=True) | Q(mood__gte=0, mood__lte=10),
+                name="clients_journal_mood_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"journal entry {self.public_id}"
+
+    @property
+    def day(self):
+        return timezone.localtime(self.occurred_at, self.client.zone).date()
+
+
+class LifestyleLog(Record):
+    """One per client per local day, edited through the day."""
+
+    day = models.DateField()
+    sleep_hours = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(24)],
+    )
+    sleep_quality = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    exercise_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(1440)]
+    )
+    exercise_kind = models.CharField(max_length=80, blank=True, validators=[validate_text])
+    meals = models.CharField(max_length=8, choices=Meals.choices, blank=True)
+    outdoor_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(1440)]
+    )
+    alcohol_units = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    note = models.TextField(
+        max_length=SHORT_TEXT_MAX,
+        blank=True,
+        validators=[validate_text, MaxLengthValidator(SHORT_TEXT_MAX)],
+    )
+    # The completions this log made, so that editing it undoes only those.
+    completions = models.ManyToManyField(Completion, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "day"], name="clients_lifestyle_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(sleep_hours__isnull=True) | Q(sleep_hours__gte=0, sleep_hours__lte=24),
+                name="clients_lifestyle_sleep_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(sleep_quality__isnull=True)
+                | Q(sleep_quality__gte=1, sleep_quality__lte=5),
+                name="clients_lifestyle_sleep_quality_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(alcohol_units__isnull=True) | Q(alcohol_units__gte=0),
+                name="clients_lifestyle_alcohol_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lifestyle log {self.day}"
+
+
+class SocialActivity(Record):
+    day = models.DateField()
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(1440)]
+    )
+    feeling = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    support = models.CharField(max_length=16, choices=Support.choices, default=Support.NEITHER)
+    note = models.TextField(
+        max_length=SHORT_TEXT_MAX,
+        blank=True,
+        validators=[validate_text, MaxLengthValidator(SHORT_TEXT_MAX)],
+    )
+    completions = models.ManyToManyField(Completion, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        verbose_name_plural = "social activities"
+        indexes = [models.Index(fields=["client", "day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(feeling__isnull=True) | Q(feeling__gte=1, feeling__lte=5),
+                name="clients_social_feeling_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"social activity {self.day}"
+
+
+# --- Feedback ------------------------------------------------------------------------
+
+
+class FeedbackQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "FeedbackQuerySet":
+        """The client sees the threads on their records; a therapist, those of their own
+        active relationship on records still shared."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == Role.CLIENT:
+            return self.filter(client=user)
+        if user.role == Role.THERAPIST and policy.mfa_satisfied(user):
+            return policy.client_records_visible_to(
+                user, self, relationship_field="relationship"
+            ).filter(
+                Q(journal_entry__shared=True)
+                | Q(lifestyle_log__shared=True)
+                | Q(social_activity__shared=True)
+            )
+        return self.none()
+
+
+class Feedback(models.Model):
+    """A message in the thread on one shared record, between the client and a therapist."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    relationship = models.ForeignKey(
+        CareRelationship, on_delete=models.CASCADE, related_name="feedback"
+    )
+    # Whose record it is (denormalised, so erasure and export find it in one read).
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    journal_entry = models.ForeignKey(
+        JournalEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="feedback"
+    )
+    lifestyle_log = models.ForeignKey(
+        LifestyleLog, on_delete=models.CASCADE, null=True, blank=True, related_name="feedback"
+    )
+    social_activity = models.ForeignKey(
+        SocialActivity, on_delete=models.CASCADE, null=True, blank=True, related_name="feedback"
+    )
+    text = models.TextField(
+        max_length=SHORT_TEXT_MAX, validators=[validate_text, MaxLengthValidator(SHORT_TEXT_MAX)]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(journal_entry__isnull=False, lifestyle_log__isnull=True)
+                    & Q(social_activity__isnull=True)
+                )
+                | (
+                    Q(journal_entry__isnull=True, lifestyle_log__isnull=False)
+                    & Q(social_activity__isnull=True)
+                )
+                | (
+                    Q(journal_entry__isnull=True, lifestyle_log__isnull=True)
+                    & Q(social_activity__isnull=False)
+                ),
+                name="clients_feedback_one_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback {self.public_id}"
+
+    @property
+    def record(self):
+        return self.journal_entry or self.lifestyle_log or self.social_activity
+
+
+RECORD_MODELS = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}
+FEEDBACK_FIELD = {
+    JournalEntry: "journal_entry",
+    LifestyleLog: "lifestyle_log",
+    SocialActivity: "social_activity",
+}

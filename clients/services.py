@@ -1,0 +1,493 @@
+"""Writes about the client's records: create, edit, share, delete; the homework they
+complete; feedback threads; first views; and erasure of the whole account."""
+
+import logging
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
+from accounts.services import audit, lock_active_relationship
+from homework import services as homework_services
+from homework.models import Assignment, AssignmentStatus, Completion, CompletionSource, Kind
+from homework.schedules import local_today
+
+from .models import (
+    FEEDBACK_FIELD,
+    Emotion,
+    Feedback,
+    JournalEntry,
+    LifestyleLog,
+    Meals,
+    Mode,
+    Person,
+    RelationshipKind,
+    SharingPreference,
+    SocialActivity,
+    Support,
+)
+
+logger = logging.getLogger(__name__)
+
+RECORD_MAX_AGE_DAYS = 60
+RECALLED_AFTER = timedelta(days=1)
+CLOCK_SKEW = timedelta(minutes=5)
+ERASED_LABEL = "erased client"
+THREAD_MAX = 20  # feedback is a short exchange, not a chat
+
+JOURNAL_FIELDS = ("occurred_at", "text", "mood", "emotions", "triggers", "needed", "shared")
+LIFESTYLE_FIELDS = (
+    "sleep_hours",
+    "sleep_quality",
+    "exercise_minutes",
+    "exercise_kind",
+    "meals",
+    "outdoor_minutes",
+    "alcohol_units",
+    "note",
+    "shared",
+)
+SOCIAL_FIELDS = ("day", "person", "mode", "minutes", "feeling", "support", "note", "shared")
+PERSON_FIELDS = ("name", "kind", "support")
+
+
+# --- Sharing -------------------------------------------------------------------------
+
+
+def default_shared(client: User) -> bool:
+    """New records are private unless the client chose to share by default with every
+    therapist they are in active care with: a shared record is seen by all of them, so one
+    relationship left private keeps new records private."""
+    active = CareRelationship.objects.filter(client=client, status=CareStatus.ACTIVE)
+    return (
+        active.exists() and not active.exclude(sharing_preference__share_by_default=True).exists()
+    )
+
+
+@transaction.atomic
+def sharing_default_set(
+    *, client: User, relationship: CareRelationship, share_by_default: bool
+) -> SharingPreference:
+    if relationship.client_id != client.pk:
+        raise ValidationError("This care relationship is not yours.")
+    preference, _created = SharingPreference.objects.update_or_create(
+        relationship=relationship, defaults={"share_by_default": share_by_default}
+    )
+    return preference
+
+
+# --- Shared checks -------------------------------------------------------------------
+
+
+def _check_day(client: User, day: date, field: str = "day") -> None:
+    today = local_today(client.timezone)
+    if day > today:
+        raise ValidationError({field: "This day is in the future."})
+    if day < today - timedelta(days=RECORD_MAX_AGE_DAYS):
+        raise ValidationError({field: f"Records go back at most {RECORD_MAX_AGE_DAYS} days."})
+
+
+def _tags(values, *, standard: tuple[str, ...] = ()) -> list[str]:
+    """Trimmed, de-duplicated (ignoring case); standard words in their standard spelling."""
+    seen: dict[str, str] = {}
+    for value in values or []:
+        if not isinstance(value, str):
+            raise ValidationError("Give a list of words.")
+        word = " ".join(value.split())
+        if word.lower() in standard:
+            word = word.lower()
+        seen.setdefault(word.lower(), word)
+    return list(seen.values())
+
+
+def _save(record, *, exclude: list[str]) -> None:
+    """Validate and save; a constraint another request won meanwhile is a 400, not a 500."""
+    record.full_clean(exclude=exclude)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as exc:
+        raise ValidationError({"day": "There is already a log for this day: edit it."}) from exc
+
+
+def _active_homework(client: User, kind: str):
+    return (
+        Assignment.objects.in_care()
+        .filter(client=client, status=AssignmentStatus.ACTIVE, kind=kind)
+        .select_related("template")
+        .prefetch_related("pauses")
+    )
+
+
+def _complete(client: User, assignment: Assignment, day: date) -> Completion | None:
+    """A completion made by a log, or None when the homework was not due that day or was
+    already done (the record is saved either way)."""
+    if Completion.objects.filter(assignment=assignment, due_date=day).exists():
+        return None
+    try:
+        return homework_services.completion_create(
+            client=client, assignment=assignment, due_date=day, source=CompletionSource.LOG
+        )
+    except ValidationError:
+        return None
+
+
+# --- Journal -------------------------------------------------------------------------
+
+
+def _clean_journal(entry: JournalEntry) -> None:
+    now = timezone.now()
+    if entry.occurred_at is None:
+        entry.occurred_at = now
+    if entry.occurred_at > now + CLOCK_SKEW:
+        raise ValidationError({"occurred_at": "This moment is in the future."})
+    if entry.occurred_at < now - timedelta(days=RECORD_MAX_AGE_DAYS):
+        raise ValidationError(
+            {"occurred_at": f"Entries go back at most {RECORD_MAX_AGE_DAYS} days."}
+        )
+    entry.recalled = (entry.created_at or now) - entry.occurred_at > RECALLED_AFTER
+    entry.text = (entry.text or "").strip()
+    entry.needed = (entry.needed or "").strip()
+    entry.emotions = _tags(entry.emotions, standard=tuple(Emotion.values))
+    entry.triggers = _tags(entry.triggers)
+    entry.full_clean(exclude=["client", "completion"])
+
+
+@transaction.atomic
+def journal_create(*, client: User, assignment: Assignment | None = None, **fields) -> JournalEntry:
+    """A journal entry; with a journaling assignment it completes that day's occurrence."""
+    entry = JournalEntry(client=client, **{k: fields[k] for k in JOURNAL_FIELDS if k in fields})
+    if "shared" not in fields:
+        # Homework answers are private until the client says otherwise.
+        entry.shared = False if assignment else default_shared(client)
+    _clean_journal(entry)
+    if not (entry.text or entry.mood is not None or entry.emotions):
+        raise ValidationError({"text": "Write something, or give a mood or an emotion."})
+    entry.save()
+    if assignment is not None:
+        entry.completion = _journal_completion(client, assignment, entry.day)
+        try:
+            with transaction.atomic():
+                entry.save(update_fields=["completion"])
+        except IntegrityError as exc:  # another entry took the same check-off meanwhile
+            raise ValidationError(
+                {"assignment": "Another entry already completed this day."}
+            ) from exc
+    return entry
+
+
+def _journal_completion(client: User, assignment: Assignment, day: date) -> Completion:
+    if assignment.client_id != client.pk or assignment.kind != Kind.JOURNAL:
+        raise ValidationError({"assignment": "Choose one of your journaling assignments."})
+    existing = Completion.objects.filter(assignment=assignment, due_date=day).first()
+    if existing is not None:
+        # Checked off already: the entry becomes what fulfilled it, unless another did.
+        if JournalEntry.objects.filter(completion=existing).exists():
+            raise ValidationError({"assignment": "Another entry already completed this day."})
+        return existing
+    try:
+        return homework_services.completion_create(
+            client=client, assignment=assignment, due_date=day, source=CompletionSource.LOG
+        )
+    except ValidationError as exc:
+        messages = exc.messages
+        raise ValidationError({"assignment": messages}) from exc
+
+
+@transaction.atomic
+def journal_update(*, entry: JournalEntry, **fields) -> JournalEntry:
+    entry = JournalEntry.objects.select_for_update().select_related("client").get(pk=entry.pk)
+    for name in JOURNAL_FIELDS:
+        if name in fields:
+            setattr(entry, name, fields[name])
+    _clean_journal(entry)
+    entry.save()
+    return entry
+
+
+# --- Lifestyle -----------------------------------------------------------------------
+
+# Which measure a lifestyle assignment asks for: by the library template it came from,
+# else by its unit.
+LIFESTYLE_METRIC_BY_TEMPLATE = {
+    "sleep-routine": "sleep_hours",
+    "exercise-minutes": "exercise_minutes",
+    "regular-meals": "meals",
+    "time-outdoors": "outdoor_minutes",
+}
+LIFESTYLE_METRIC_BY_UNIT = {"hours": "sleep_hours", "minutes": "exercise_minutes"}
+MEALS_AS_TIMES = {Meals.YES: 3, Meals.PARTLY: 1, Meals.NO: 0}
+
+
+def lifestyle_target_met(log: LifestyleLog, assignment: Assignment) -> bool:
+    template = assignment.template
+    slug = template.slug if template is not None and template.owner_id is None else ""
+    metric = LIFESTYLE_METRIC_BY_TEMPLATE.get(slug) or LIFESTYLE_METRIC_BY_UNIT.get(
+        assignment.target_unit
+    )
+    if metric is None:
+        return False
+    value = MEALS_AS_TIMES.get(log.meals) if metric == "meals" else getattr(log, metric)
+    if value is None:
+        return False
+    if assignment.target_value is None:
+        return value > 0
+    return Decimal(value) >= assignment.target_value
+
+
+def _sync_completions(record, assignments, met) -> None:
+    """Complete the homework the record now meets; undo only the completions it made
+    whose target it no longer meets."""
+    tracked = {c.assignment_id: c for c in record.completions.all()}
+    for assignment in assignments:
+        done = tracked.get(assignment.pk)
+        if met(record, assignment):
+            if done is None and (completion := _complete(record.client, assignment, record.day)):
+                record.completions.add(completion)
+        elif done is not None:
+            done.delete()
+
+
+@transaction.atomic
+def lifestyle_create(*, client: User, day: date | None = None, **fields) -> LifestyleLog:
+    day = day or local_today(client.timezone)
+    _check_day(client, day)
+    if LifestyleLog.objects.filter(client=client, day=day).exists():
+        raise ValidationError({"day": "There is already a log for this day: edit it."})
+    log = LifestyleLog(
+        client=client, day=day, **{k: fields[k] for k in LIFESTYLE_FIELDS if k in fields}
+    )
+    if "shared" not in fields:
+        log.shared = default_shared(client)
+    _save(log, exclude=["client"])
+    _sync_completions(log, _active_homework(client, Kind.LIFESTYLE), lifestyle_target_met)
+    return log
+
+
+@transaction.atomic
+def lifestyle_update(*, log: LifestyleLog, **fields) -> LifestyleLog:
+    log = LifestyleLog.objects.select_for_update().select_related("client").get(pk=log.pk)
+    for name in LIFESTYLE_FIELDS:
+        if name in fields:
+            setattr(log, name, fields[name])
+    _save(log, exclude=["client"])
+    _sync_completions(log, _active_homework(log.client, Kind.LIFESTYLE), lifestyle_target_met)
+    return log
+
+
+# --- Social --------------------------------------------------------------------------
+
+
+def social_target_met(activity: SocialActivity, assignment: Assignment) -> bool:
+    template = assignment.template
+    slug = template.slug if template is not None and template.owner_id is None else ""
+    match slug:
+        case "shared-activity":
+            return activity.mode == Mode.IN_PERSON
+        case "help-someone":
+            return activity.support in (Support.GIVEN, Support.BOTH)
+        case "join-group":
+            return activity.person is not None and activity.person.kind == RelationshipKind.GROUP
+    return True
+
+
+def _clean_social(activity: SocialActivity) -> None:
+    if activity.day is None:
+        activity.day = local_today(activity.client.timezone)
+    _check_day(activity.client, activity.day)
+    if activity.person is not None and activity.person.client_id != activity.client_id:
+        raise ValidationError({"person": "Choose someone from your own list."})
+    activity.full_clean(exclude=["client", "person"])
+
+
+@transaction.atomic
+def social_create(*, client: User, **fields) -> SocialActivity:
+    activity = SocialActivity(client=client, **{k: fields[k] for k in SOCIAL_FIELDS if k in fields})
+    if "shared" not in fields:
+        activity.shared = default_shared(client)
+    _clean_social(activity)
+    activity.save()
+    _sync_completions(activity, _active_homework(client, Kind.SOCIAL), social_target_met)
+    return activity
+
+
+@transaction.atomic
+def social_update(*, activity: SocialActivity, **fields) -> SocialActivity:
+    activity = (
+        SocialActivity.objects.select_for_update().select_related("client").get(pk=activity.pk)
+    )
+    old_day = activity.day
+    for name in SOCIAL_FIELDS:
+        if name in fields:
+            setattr(activity, name, fields[name])
+    _clean_social(activity)
+    activity.save()
+    if activity.day != old_day:
+        # Moved to another day: what it completed on the old day is no longer its doing.
+        for completion in activity.completions.all():
+            completion.delete()
+    _sync_completions(activity, _active_homework(activity.client, Kind.SOCIAL), social_target_met)
+    return activity
+
+
+# --- Any record ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_delete(*, record) -> None:
+    """Delete a record and the completions it made (a check-off it took over stays)."""
+    if isinstance(record, JournalEntry):
+        if record.completion_id and record.completion.source == CompletionSource.LOG:
+            record.completion.delete()
+    else:
+        for completion in record.completions.all():
+            completion.delete()
+    record.delete()
+
+
+def mark_viewed(*, viewer: User, records) -> None:
+    """Note when a therapist first opened each shared record. One UPDATE per kind."""
+    if viewer.role != Role.THERAPIST:
+        return
+    by_model: dict[type, list[int]] = {}
+    for record in records:
+        if record.first_viewed_at is None:
+            by_model.setdefault(type(record), []).append(record.pk)
+    now = timezone.now()
+    for model, pks in by_model.items():
+        model.objects.filter(pk__in=pks, first_viewed_at__isnull=True).update(first_viewed_at=now)
+
+
+# --- People --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_create(*, client: User, **fields) -> Person:
+    person = Person(client=client, **{k: fields[k] for k in PERSON_FIELDS if k in fields})
+    person.name = (person.name or "").strip()
+    person.full_clean(exclude=["client"])
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, **fields) -> Person:
+    for name in PERSON_FIELDS:
+        if name in fields:
+            setattr(person, name, fields[name])
+    person.name = (person.name or "").strip()
+    person.full_clean(exclude=["client"])
+    person.save()
+    return person
+
+
+# --- Feedback ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_create(*, author: User, record, text: str) -> Feedback:
+    """A therapist's feedback on a shared record, or the client's reply in that thread."""
+    field = FEEDBACK_FIELD[type(record)]
+    if author.role == Role.THERAPIST:
+        relationship = CareRelationship.objects.filter(
+            therapist=author, client_id=record.client_id, status=CareStatus.ACTIVE
+        ).first()
+        if relationship is None:
+            raise ValidationError("This person is not an active client of yours.")
+    elif author.pk == record.client_id:
+        last = (
+            Feedback.objects.filter(**{field: record})
+            .exclude(author=author)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if last is None:
+            raise ValidationError("You can reply once your therapist has left feedback.")
+        relationship = last.relationship
+    else:
+        raise ValidationError("This record is not yours.")
+    relationship = lock_active_relationship(relationship.pk)
+    if Feedback.objects.filter(**{field: record}).count() >= THREAD_MAX:
+        raise ValidationError({"text": "This thread is full: talk it over in your next session."})
+    # Read again under the lock: an entry un-shared a moment ago takes no more feedback.
+    if not type(record).objects.filter(pk=record.pk, shared=True).exists():
+        raise ValidationError("This record is not shared.")
+    feedback = Feedback(
+        relationship=relationship,
+        client_id=record.client_id,
+        author=author,
+        text=(text or "").strip(),
+        **{field: record},
+    )
+    feedback.full_clean(exclude=["relationship", "client", "author", *FEEDBACK_FIELD.values()])
+    feedback.save()
+    audit(
+        action=AuditAction.FEEDBACK,
+        actor=author,
+        subject=relationship.client,
+        detail={"record": str(record.public_id), "feedback": str(feedback.public_id)},
+    )
+    return feedback
+
+
+# --- Erasure -------------------------------------------------------------------------
+
+
+def _cancel_pending_deliveries(client: User) -> None:
+    """Everything queued for the client stops here. Today that is their calendar feed and
+    pending invitations to their address; the delivery ledger joins this function."""
+    from homework.models import CalendarFeed
+
+    CalendarFeed.objects.filter(client=client).delete()
+    CareRelationship.objects.filter(
+        status=CareStatus.INVITED, invited_email__iexact=client.email
+    ).update(status=CareStatus.ENDED, ended_at=timezone.now())
+
+
+@transaction.atomic
+def account_erase(*, client: User, password: str) -> None:
+    """Erase a client's account after the password is checked again.
+
+    Their records, people, homework, feedback and feed are deleted; their care
+    relationships stay as ended rows without a client (the therapist sees "client left");
+    audit rows stay, with nothing left that points at the person.
+    """
+    if client.role != Role.CLIENT:
+        raise ValidationError("Only a client account can be erased here.")
+    if not password or not client.check_password(password):
+        raise ValidationError({"password": "This is not your password."})
+    client = User.objects.select_for_update().get(pk=client.pk)
+    email = client.email
+    now = timezone.now()
+    _cancel_pending_deliveries(client)
+
+    from .export import REGISTRY
+
+    relationships = list(CareRelationship.objects.select_for_update().filter(client=client))
+    # Clinical content first (feedback, records, homework), then the account itself.
+    for spec in reversed(REGISTRY):
+        if spec.erase:
+            spec.queryset(client).delete()
+    SharingPreference.objects.filter(relationship__in=relationships).delete()
+    CareRelationship.objects.filter(pk__in=[r.pk for r in relationships]).update(
+        client=None,
+        status=CareStatus.ENDED,
+        invited_email="",
+        ended_at=Coalesce("ended_at", Value(now)),
+    )
+    CareRelationship.objects.filter(invited_email__iexact=email).update(invited_email="")
+    # Audit rows are kept but name nobody: no foreign key and no address left.
+    AuditEvent.objects.filter(actor=client).update(actor=None, actor_label=ERASED_LABEL)
+    AuditEvent.objects.filter(subject=client).update(subject=None)
+    AuditEvent.objects.filter(actor_label__iexact=email).update(actor_label=ERASED_LABEL)
+    client.delete()
+    audit(
+        action=AuditAction.ERASURE,
+        actor_label=ERASED_LABEL,
+        detail={"relationships": [str(r.public_id) for r in relationships]},
+    )

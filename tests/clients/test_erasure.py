@@ -1,0 +1,123 @@
+"""Erasure: after it, no row anywhere points at the person or names them."""
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, User
+from accounts.services import audit, invitation_create, records_viewed
+from clients import services
+from clients.models import Feedback, JournalEntry, SharingPreference
+from homework import services as homework_services
+from homework.models import Assignment, CalendarFeed, Completion
+from tests.clients.conftest import assign_from_library
+from tests.factories import PASSWORD, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_a_with_everything(personas):
+    client_a = personas.client_a
+    homework = assign_from_library(personas, "daily-mood-journal")
+    assign_from_library(personas, "exercise-minutes")
+    person = PersonFactory(client=client_a)
+    entry = services.journal_create(client=client_a, text="x", shared=True, assignment=homework)
+    services.lifestyle_create(client=client_a, exercise_minutes=40, shared=True)
+    services.social_create(client=client_a, person=person, mode="call")
+    services.feedback_create(author=personas.therapist_a, record=entry, text="Noted")
+    services.feedback_create(author=client_a, record=entry, text="Thanks")
+    services.sharing_default_set(
+        client=client_a, relationship=personas.relationship_a, share_by_default=True
+    )
+    homework_services.feed_enable(client=client_a)
+    records_viewed(viewer=personas.therapist_a, client=client_a, what="journal")
+    audit(action=AuditAction.LOGIN_FAILED, actor_label=client_a.email)
+    # Another therapist's pending invitation to A's address.
+    invitation_create(therapist=personas.therapist_b, email=client_a.email)
+    return client_a
+
+
+def rows_pointing_at(user_pk: int, email: str) -> list[str]:
+    """Every row of every model with a foreign key to this user or a text field holding
+    their address."""
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model is User:
+                if model._default_manager.filter(**{field.attname: user_pk}).exists():
+                    found.append(f"{model._meta.label}.{field.name}")
+            elif isinstance(field, models.CharField | models.TextField):
+                if model._default_manager.filter(**{f"{field.name}__icontains": email}).exists():
+                    found.append(f"{model._meta.label}.{field.name} (address)")
+            elif isinstance(field, models.JSONField) and model is AuditEvent:
+                for detail in model._default_manager.values_list(field.name, flat=True):
+                    assert email not in str(detail)
+    return found
+
+
+def test_after_erasure_no_row_anywhere_points_at_the_person(personas, client_a_with_everything):
+    client_a = client_a_with_everything
+    pk, email = client_a.pk, client_a.email
+    assert len(rows_pointing_at(pk, email)) > 10  # the check sees what is there
+
+    services.account_erase(client=client_a, password=PASSWORD)
+
+    assert rows_pointing_at(pk, email) == []
+    assert not JournalEntry.objects.exists()
+    assert not Feedback.objects.exists()
+    assert not SharingPreference.objects.exists()
+    assert not Assignment.objects.filter(relationship=personas.relationship_a).exists()
+    assert not Completion.objects.exists()
+    assert not CalendarFeed.objects.exists()
+
+
+def test_the_therapist_keeps_an_ended_relationship_that_names_nobody(
+    personas, client_a_with_everything
+):
+    services.account_erase(client=client_a_with_everything, password=PASSWORD)
+    relationship = CareRelationship.objects.get(pk=personas.relationship_a.pk)
+    assert relationship.status == CareStatus.ENDED
+    assert relationship.client is None
+    assert relationship.invited_email == ""
+    assert relationship.client_left
+    assert "client left" in str(relationship)
+    pending = CareRelationship.objects.get(therapist=personas.therapist_b, client=None)
+    assert pending.status == CareStatus.ENDED
+
+
+def test_audit_rows_stay_pseudonymised(personas, client_a_with_everything):
+    before = AuditEvent.objects.count()
+    services.account_erase(client=client_a_with_everything, password=PASSWORD)
+    assert AuditEvent.objects.count() == before + 1
+    erasure = AuditEvent.objects.get(action=AuditAction.ERASURE)
+    assert erasure.actor is None and erasure.subject is None
+    viewed = AuditEvent.objects.get(action=AuditAction.RECORDS_VIEWED)
+    assert viewed.actor == personas.therapist_a  # the therapist's own trail stays theirs
+    assert viewed.subject is None
+
+
+def test_a_wrong_password_erases_nothing(personas, client_a_with_everything):
+    with pytest.raises(ValidationError):
+        services.account_erase(client=client_a_with_everything, password="wrong")
+    assert User.objects.filter(pk=client_a_with_everything.pk).exists()
+    assert JournalEntry.objects.exists()
+
+
+def test_the_other_client_keeps_everything(personas, client_a_with_everything):
+    services.journal_create(client=personas.client_b, text="B's")
+    services.account_erase(client=client_a_with_everything, password=PASSWORD)
+    assert JournalEntry.objects.filter(client=personas.client_b).count() == 1
+    assert CareRelationship.objects.get(pk=personas.relationship_b.pk).status == "active"
+
+
+def test_an_invitation_queued_for_the_erased_address_is_never_sent(
+    personas, client_a_with_everything, mailoutbox
+):
+    from accounts.tasks import send_invitation_email
+
+    pending = CareRelationship.objects.get(therapist=personas.therapist_b, status="invited")
+    services.account_erase(client=client_a_with_everything, password=PASSWORD)
+    assert send_invitation_email.run(pending.pk) == "skipped"
+    assert mailoutbox == []

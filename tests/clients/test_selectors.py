@@ -1,0 +1,166 @@
+"""The therapist's timeline and the trigger suggestions."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import AuditAction, AuditEvent
+from clients import selectors, services
+from clients.models import JournalEntry, LifestyleLog, SocialActivity
+from homework.models import Completion
+from homework.schedules import iso_week_monday
+from tests.clients.conftest import NOW, TODAY, assign_from_library
+from tests.factories import JournalEntryFactory, LifestyleLogFactory, SocialActivityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(personas, n: int) -> None:
+    """n shared records of each kind (and n private journal entries), over n days."""
+    for model in (JournalEntry, LifestyleLog, SocialActivity, Completion):
+        model.objects.all().delete()
+    client_a = personas.client_a
+    days = [TODAY - timedelta(days=i % 60) for i in range(n)]
+    JournalEntry.objects.bulk_create(
+        JournalEntryFactory.build(
+            client=client_a, shared=True, occurred_at=NOW - timedelta(hours=i)
+        )
+        for i in range(n)
+    )
+    JournalEntryFactory.create_batch(3, client=client_a, shared=False)
+    LifestyleLog.objects.bulk_create(
+        LifestyleLogFactory.build(client=client_a, shared=True, day=TODAY - timedelta(days=i))
+        for i in range(n)
+    )
+    SocialActivity.objects.bulk_create(
+        SocialActivityFactory.build(client=client_a, shared=True, day=day) for day in days
+    )
+
+
+def count_queries(personas) -> tuple[int, selectors.Timeline]:
+    # A fresh user object, as in a new request: the MFA answer is memoised per request.
+    viewer = type(personas.therapist_a).objects.get(pk=personas.therapist_a.pk)
+    with CaptureQueriesContext(connection) as queries:
+        timeline = selectors.therapist_timeline(viewer=viewer, client=personas.client_a)
+        [item.record for item in timeline.items]
+    return len(queries), timeline
+
+
+def test_the_timeline_takes_the_same_queries_for_10_and_1000_records(personas):
+    fill(personas, 10)
+    small, timeline = count_queries(personas)
+    assert len(timeline.items) == 30
+    fill(personas, 1000)
+    large, timeline = count_queries(personas)
+    assert small == large == 9  # the MFA check, then per kind one count and one page
+    assert len(timeline.items) == selectors.TIMELINE_LIMIT
+
+
+def test_the_timeline_is_newest_first_and_holds_only_shared_records(personas):
+    homework = assign_from_library(personas, "daily-mood-journal")
+    services.journal_create(client=personas.client_a, text="private")
+    old = services.journal_create(
+        client=personas.client_a, text="old", shared=True, occurred_at=NOW - timedelta(days=10)
+    )
+    services.lifestyle_create(client=personas.client_a, day=TODAY - timedelta(days=2), shared=True)
+    Completion.objects.create(
+        assignment=homework,
+        client=personas.client_a,
+        due_date=TODAY,
+        week=iso_week_monday(TODAY),
+    )
+    timeline = selectors.therapist_timeline(viewer=personas.therapist_a, client=personas.client_a)
+    assert [(item.kind, item.day) for item in timeline.items] == [
+        ("completion", TODAY),
+        ("lifestyle", TODAY - timedelta(days=2)),
+        ("journal", old.occurred_at.date()),
+    ]
+    assert timeline.week_counts == {"journal": 0, "lifestyle": 1, "social": 0, "completion": 1}
+
+
+def test_the_timeline_filters_by_kind_and_dates(personas):
+    for days_ago in (1, 5, 20):
+        services.journal_create(
+            client=personas.client_a,
+            text=f"{days_ago}",
+            shared=True,
+            occurred_at=NOW - timedelta(days=days_ago),
+        )
+        services.lifestyle_create(
+            client=personas.client_a, day=TODAY - timedelta(days=days_ago), shared=True
+        )
+    timeline = selectors.therapist_timeline(
+        viewer=personas.therapist_a,
+        client=personas.client_a,
+        kinds=("journal",),
+        start=TODAY - timedelta(days=10),
+        end=TODAY - timedelta(days=2),
+    )
+    assert [item.record.text for item in timeline.items] == ["5"]
+
+
+@pytest.mark.parametrize("persona", ["therapist_b", "client_b", "staff"])
+def test_the_timeline_shows_nothing_to_anyone_else(personas, persona):
+    services.journal_create(client=personas.client_a, text="x", shared=True)
+    timeline = selectors.therapist_timeline(
+        viewer=getattr(personas, persona), client=personas.client_a
+    )
+    assert timeline.items == []
+    assert set(timeline.week_counts.values()) == {0}
+
+
+@pytest.mark.parametrize("kind", ["journal", "lifestyle", "social"])
+def test_each_read_by_the_therapist_is_one_audit_row_and_none_for_the_client(
+    client, personas, kind
+):
+    record = {
+        "journal": lambda: services.journal_create(client=personas.client_a, text="x", shared=True),
+        "lifestyle": lambda: services.lifestyle_create(
+            client=personas.client_a, sleep_hours=7, shared=True
+        ),
+        "social": lambda: services.social_create(
+            client=personas.client_a, mode="call", shared=True
+        ),
+    }[kind]()
+    urls = [
+        (f"/api/v1/{kind}/", {"client": str(personas.client_a.public_id)}),
+        (f"/api/v1/{kind}/{record.public_id}/", {}),
+        ("/api/v1/feedback/", {"record": str(record.public_id)}),
+        ("/api/v1/timeline/", {"client": str(personas.client_a.public_id)}),
+    ]
+
+    def audit_rows() -> int:
+        return AuditEvent.objects.filter(action=AuditAction.RECORDS_VIEWED).count()
+
+    client.force_login(personas.client_a)
+    for url, query in urls[:3]:
+        assert client.get(url, query).status_code == 200
+    assert audit_rows() == 0
+
+    client.force_login(personas.therapist_a)
+    for number, (url, query) in enumerate(urls, start=1):
+        assert client.get(url, query).status_code == 200
+        assert audit_rows() == number
+
+
+def test_trigger_suggestions_are_most_used_first(personas):
+    for triggers in (["crowds"], ["work", "crowds"], ["Crowds", "noise"]):
+        services.journal_create(client=personas.client_a, text="x", triggers=triggers)
+    assert selectors.trigger_suggestions(client=personas.client_a)[0].lower() == "crowds"
+
+
+def test_a_therapist_without_totp_sees_no_records_when_it_is_required(settings, personas):
+    from allauth.mfa.models import Authenticator
+
+    from clients.models import Feedback
+
+    entry = services.journal_create(client=personas.client_a, text="x", shared=True)
+    services.feedback_create(author=personas.therapist_a, record=entry, text="Noted")
+    settings.TANDEM_REQUIRE_MFA = True
+    assert JournalEntry.objects.visible_to(personas.therapist_a).exists()
+    Authenticator.objects.filter(user=personas.therapist_a).delete()
+    therapist = type(personas.therapist_a).objects.get(pk=personas.therapist_a.pk)  # next request
+    for model in (JournalEntry, LifestyleLog, SocialActivity, Feedback):
+        assert not model.objects.visible_to(therapist).exists()
