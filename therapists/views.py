@@ -24,16 +24,21 @@ from homework.forms import (
 from homework.models import Assignment, HomeworkTemplate
 from homework.selectors import assignments_with_pauses
 
+from . import caseload
+
 
 def home(request, form=None):
-    """The caseload: active clients, pending invitations and the invite form."""
-    relationships = care_relationships_visible_to(request.user).select_related("client")
+    """The caseload at a glance, pending invitations and the invite form."""
+    sort = request.GET.get("sort") if request.GET.get("sort") in caseload.SORTS else "attention"
+    invited = care_relationships_visible_to(request.user).filter(status=CareStatus.INVITED)
     return render(
         request,
         "therapists/home.html",
         {
-            "active": [r for r in relationships if r.status == CareStatus.ACTIVE],
-            "invited": [r for r in relationships if r.status == CareStatus.INVITED],
+            "rows": caseload.caseload_rows(therapist=request.user, sort=sort),
+            "sort": sort,
+            "sorts": caseload.SORTS,
+            "invited": list(invited),
             "form": form or InvitationForm(),
         },
     )
@@ -76,10 +81,11 @@ def client_detail(request, public_id):
     relationship = get_active_relationship_for_client(request.user, public_id)
     services.records_viewed(viewer=request.user, client=relationship.client, what="homework")
     overview = selectors.client_homework_overview(viewer=request.user, client=relationship.client)
+    recent = caseload.recent_completions(viewer=request.user, client=relationship.client)
     return render(
         request,
         "therapists/client_detail.html",
-        {"client": relationship.client, "relationship": relationship, **overview},
+        {"client": relationship.client, "relationship": relationship, "recent": recent, **overview},
     )
 
 

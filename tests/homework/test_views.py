@@ -213,7 +213,7 @@ class TestToday:
         )
         client.force_login(personas.client_a)
         page = client.get(reverse("client_week")).content.decode()
-        assert page.count("○ Walk") == 2  # Monday and Wednesday
+        assert page.count("data-occurrence=") == 2  # Monday and Wednesday
         assert "Thursday 26 Nov · today" in page
 
     def test_instructions_are_rendered_safely(self, client, personas):

@@ -1,0 +1,40 @@
+"""Small template helpers for the design system: the current place in the navigation."""
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def current(context, target: str, *section: str):
+    """`aria-current="page"` on the link to this page, `"true"` on its section's link."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    name = match.url_name if match else None
+    if name == target:
+        return format_html(' aria-current="{}"', "page")
+    if name and any(name == s or (s.endswith("*") and name.startswith(s[:-1])) for s in section):
+        return format_html(' aria-current="{}"', "true")
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def in_section(context, *section: str) -> bool:
+    match = getattr(context.get("request"), "resolver_match", None)
+    name = match.url_name if match else None
+    return bool(name) and any(
+        name == s or (s.endswith("*") and name.startswith(s[:-1])) for s in section
+    )
+
+
+@register.filter
+def tenth(percent) -> int:
+    """A percentage rounded to tens, for the progress bar's width class (no inline style)."""
+    if percent is None:
+        return 0
+    return max(0, min(100, round(float(percent) / 10) * 10))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "")
