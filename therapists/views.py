@@ -25,6 +25,7 @@ from homework.models import Assignment, HomeworkTemplate
 from homework.selectors import assignments_with_pauses
 
 from . import caseload
+from .assigning import schedule_summary
 
 
 def home(request, form=None):
@@ -150,7 +151,7 @@ def assign_form(request, public_id):
     return render(
         request,
         "therapists/assignment_form.html",
-        {"client": client, "template": template, "form": form},
+        {"client": client, "template": template, "form": form, "summary": schedule_summary(form)},
         status=status,
     )
 
@@ -170,7 +171,12 @@ def assignment_edit(request, public_id):
     return render(
         request,
         "therapists/assignment_form.html",
-        {"client": assignment.client, "assignment": assignment, "form": form},
+        {
+            "client": assignment.client,
+            "assignment": assignment,
+            "form": form,
+            "summary": schedule_summary(form),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
