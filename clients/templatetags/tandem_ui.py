@@ -38,3 +38,20 @@ def tenth(percent) -> int:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, "")
+
+
+@register.filter(is_safe=True)
+def sentence(text):
+    """Title Case from allauth ("Sign In", "Two-Factor Authentication") in sentence case."""
+    words = str(text).strip().split(" ")
+    out = []
+    for i, word in enumerate(words):
+        if i and word[:1].isupper() and not word.isupper() and word not in KEEP_CAPITALS:
+            word = "-".join(part[:1].lower() + part[1:] for part in word.split("-"))
+        elif not i:
+            word = "-".join([word.split("-")[0], *(p.lower() for p in word.split("-")[1:])])
+        out.append(word)
+    return " ".join(out)
+
+
+KEEP_CAPITALS = {"Tandem", "I"}

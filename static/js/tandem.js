@@ -158,17 +158,17 @@
   document.querySelectorAll("form[data-schedule-form]").forEach(initScheduleForm);
 
   /* --- Joining: propose the browser's time zone, and a filter for the long list ----- */
-  document.querySelectorAll("select[data-timezone]").forEach(function (select) {
+  document.querySelectorAll("form[data-join] select[name=timezone]").forEach(function (select) {
     var zone = "";
     try {
       zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
     } catch (e) {
       zone = "";
     }
-    var proposed = select.getAttribute("data-timezone-proposable") === "true";
+    var proposed = select.form.getAttribute("data-propose-timezone") === "true";
     if (proposed && zone && select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]')) {
       select.value = zone;
-      var note = document.getElementById(select.id + "_detected");
+      var note = document.getElementById("timezone-detected");
       if (note) {
         note.textContent = "We chose " + zone.replace(/_/g, " ") + " from this device. Change it if it is wrong.";
       }
