@@ -1,7 +1,11 @@
 """Small template helpers for the design system: the current place in the navigation."""
 
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -55,3 +59,13 @@ def sentence(text):
 
 
 KEEP_CAPITALS = {"Tandem", "I"}
+
+
+@register.filter
+def ago(moment) -> str:
+    """ "3 days ago", or "just now" within the minute."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment).split(',')[0]} ago"
