@@ -131,6 +131,15 @@ def assert_clean(report: Report, role: str) -> None:
     assert not report.problems, "\n".join(report.problems)
 
 
+def check_dark(browser_contexts, state, report: Report, urls: list[str]) -> None:
+    """The main screens again in dark mode (prefers-color-scheme), for colour contrast."""
+    for viewport, size in VIEWPORTS.items():
+        page = browser_contexts(viewport=size, storage_state=state, color_scheme="dark").new_page()
+        for url in urls:
+            page.goto(url)
+            check(page, report, f"{url} (dark)", viewport)
+
+
 # --- Data ------------------------------------------------------------------------------
 
 
@@ -262,6 +271,7 @@ def test_client_pages_are_accessible(world, browser_contexts):
         check(page, report, "403", viewport, place=False)
         page.goto("/client/nothing-here/")
         check(page, report, "404", viewport, place=False)
+    check_dark(browser_contexts, state, report, ["/client/", "/client/week/", "/client/account/"])
     assert_clean(report, "client")
 
 
@@ -316,6 +326,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
         check(page, report, "403", viewport, place=False)
         page.goto(f"/therapist/clients/{world['quiet'].public_id}0/")
         check(page, report, "404", viewport, place=False)
+    check_dark(browser_contexts, state, report, ["/therapist/", detail, f"{detail}assign/new/"])
     assert_clean(report, "therapist")
 
 
