@@ -67,6 +67,7 @@ TARGETS_JS = """
 
 @dataclass
 class Report:
+    role: str
     checked: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -135,9 +136,10 @@ def check_dark(browser_contexts, state, report: Report, urls: list[str]) -> None
     """The main screens again in dark mode (prefers-color-scheme), for colour contrast."""
     for viewport, size in VIEWPORTS.items():
         page = browser_contexts(viewport=size, storage_state=state, color_scheme="dark").new_page()
-        for url in urls:
+        for number, url in enumerate(urls):
             page.goto(url)
-            check(page, report, f"{url} (dark)", viewport)
+            shot = f"dark-{report.role}" if number == 0 else None
+            check(page, report, f"{url} (dark)", viewport, screenshot=shot)
 
 
 # --- Data ------------------------------------------------------------------------------
@@ -208,7 +210,7 @@ def world(transactional_db):
 
 
 def test_client_pages_are_accessible(world, browser_contexts):
-    report = Report()
+    report = Report("client")
     context = browser_contexts(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto("/accounts/login/")
@@ -276,7 +278,7 @@ def test_client_pages_are_accessible(world, browser_contexts):
 
 
 def test_therapist_pages_are_accessible(world, browser_contexts):
-    report = Report()
+    report = Report("therapist")
     context = browser_contexts(viewport=VIEWPORTS["desk"])
     page = context.new_page()
     sign_in_with_totp(page, world["therapist"].email, PASSWORD)
@@ -335,7 +337,7 @@ def test_sign_in_and_error_pages_are_accessible(world, browser_contexts, live_se
     from allauth.account.utils import user_pk_to_url_str
     from django.template.loader import render_to_string
 
-    report = Report()
+    report = Report("anonymous")
     client = world["client"]
     reset_key = f"{user_pk_to_url_str(client)}-{default_token_generator.make_token(client)}"
     invited = CareRelationship.objects.get(invited_email="new.person@example.org")
