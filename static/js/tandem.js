@@ -175,7 +175,8 @@
     }
     var label = document.createElement("label");
     label.setAttribute("for", select.id + "_filter");
-    label.textContent = "Find your time zone";
+    label.className = "filter-label";
+    label.textContent = "Search the list";
     var filter = document.createElement("input");
     filter.type = "search";
     filter.id = select.id + "_filter";

@@ -354,17 +354,17 @@ def test_sign_in_and_error_pages_are_accessible(world, browser_contexts, live_se
 
     for viewport, size in VIEWPORTS.items():
         page = browser_contexts(viewport=size).new_page()
-        for name, url, place in [
-            ("Sign in", "/accounts/login/", True),
-            ("Password reset", "/accounts/password/reset/", True),
-            ("Sign-up closed", "/accounts/signup/", False),
-            ("Join", join, False),
-            ("Invitation link not valid (400)", tampered, False),
-            ("Invitation withdrawn (410)", withdrawn_link, False),
-            ("404", "/nothing-here/", False),
+        for name, url, place, shot in [
+            ("Sign in", "/accounts/login/", True, "sign-in"),
+            ("Password reset", "/accounts/password/reset/", True, None),
+            ("Sign-up closed", "/accounts/signup/", False, None),
+            ("Join", join, False, "join"),
+            ("Invitation link not valid (400)", tampered, False, None),
+            ("Invitation withdrawn (410)", withdrawn_link, False, "invitation-410"),
+            ("404", "/nothing-here/", False, "404"),
         ]:
             page.goto(url)
-            check(page, report, name, viewport, place=place)
+            check(page, report, name, viewport, place=place, screenshot=shot)
         page.goto(f"/accounts/password/reset/key/{reset_key}/")
         check(page, report, "New password from the e-mailed link", viewport)
         # Forms with errors.
