@@ -56,6 +56,7 @@ ROUTES: dict[str, Access] = {
     "therapist_template_edit": Access.THERAPIST,
     "therapist_template_delete": Access.THERAPIST,
     "client_week": Access.CLIENT,
+    "client_account": Access.CLIENT,
     "client_complete": Access.CLIENT,
     "client_undo": Access.CLIENT,
     "client_calendar": Access.CLIENT,

@@ -12,20 +12,37 @@ from homework import services as homework_services
 from homework.forms import CompletionForm
 from homework.models import Completion
 
+from .today import today_page, week_page
 
-def home(request):
-    """Today: what is due, what is done, what is overdue; and the therapists."""
-    relationships = (
+
+def _relationships(request):
+    return (
         care_relationships_visible_to(request.user)
         .filter(status=CareStatus.ACTIVE)
         .select_related("therapist")
     )
-    today = selectors.client_today(client=request.user)
-    return render(request, "clients/home.html", {"relationships": relationships, "today": today})
+
+
+def home(request):
+    """Today: what is open, what is done, and past days not logged yet."""
+    relationships = list(_relationships(request))
+    page = today_page(client=request.user, readers={r.pk: str(r.therapist) for r in relationships})
+    names = " and ".join(str(r.therapist) for r in relationships)
+    return render(
+        request,
+        "clients/home.html",
+        {"relationships": relationships, "page": page, "therapist_names": names},
+    )
+
+
+def account(request):
+    """The client's account: their therapists (and ending sharing), calendar, sign-in."""
+    return render(request, "clients/account.html", {"relationships": _relationships(request)})
 
 
 def week(request):
-    days, today = selectors.client_week(client=request.user)
+    readers = {r.pk: str(r.therapist) for r in _relationships(request)}
+    days, today = week_page(client=request.user, readers=readers)
     return render(request, "clients/week.html", {"days": days, "today": today})
 
 
@@ -75,4 +92,4 @@ def relationship_end(request, public_id):
     relationship = get_relationship_for_user(request.user, public_id, status=CareStatus.ACTIVE)
     services.relationship_end(actor=request.user, relationship=relationship)
     messages.success(request, f"{relationship.therapist} no longer sees your records.")
-    return redirect("client_home")
+    return redirect("client_account")

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from .models import WEEKDAY_NAMES, Assignment, HomeworkTemplate
@@ -24,6 +26,15 @@ class ScheduleFormMixin(forms.Form):
     )
 
 
+class TargetField(forms.DecimalField):
+    """A target as people write it: "30", not "30.0"."""
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        return value
+
+
 TEMPLATE_FIELDS = list(SCHEDULE_FIELDS)
 WIDGETS = {
     "frequency": forms.RadioSelect,
@@ -32,6 +43,7 @@ WIDGETS = {
     "due_date": forms.DateInput(attrs={"type": "date"}),
     "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     "instructions": forms.Textarea(attrs={"rows": 5}),
+    "target_value": forms.NumberInput(attrs={"step": "any", "min": "0", "inputmode": "decimal"}),
 }
 LABELS = {
     "target_value": "Target (optional)",
@@ -52,7 +64,11 @@ class _ModelFieldsForm(ScheduleFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         generated = forms.fields_for_model(
-            self.model, fields=self.field_names, widgets=WIDGETS, labels=LABELS
+            self.model,
+            fields=self.field_names,
+            widgets=WIDGETS,
+            labels=LABELS,
+            field_classes={"target_value": TargetField},
         )
         mixin = {name: self.fields[name] for name in ("weekdays", "times_per_week")}
         self.fields = {name: mixin.get(name) or generated[name] for name in self.field_names}

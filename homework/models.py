@@ -134,7 +134,8 @@ class ScheduleFields(models.Model):
             case Frequency.WEEKDAYS:
                 return ", ".join(WEEKDAY_NAMES[d][:3] for d in sorted(self.weekdays or []))
             case Frequency.WEEKLY:
-                return f"{self.times_per_week} times a week"
+                n = self.times_per_week
+                return f"{n} time{'' if n == 1 else 's'} a week"
         return ""
 
 

@@ -289,3 +289,20 @@ def get_template_for_user(user: User, public_id) -> HomeworkTemplate:
 def get_own_template_for_user(user: User, public_id) -> HomeworkTemplate:
     """A template the user may change: only their own (shared ones are kept by staff)."""
     return _get_or_404(templates_for(user).filter(owner=user), public_id)
+
+
+# --- For the client's Today page ------------------------------------------------------
+
+# Completions of once-by-a-date homework done early carry its (future) due date.
+ONCE_LOOKAHEAD_DAYS = 400
+
+
+def client_today_page(
+    *, client: User, today: date | None = None
+) -> tuple[Today, list[Assignment], dict[int, dict[date, Completion]]]:
+    """`client_today`, plus the active homework and its completions (including once-by-a-date
+    homework done ahead of its due date), for the page that groups them. 3 queries."""
+    today = today or local_today(client.timezone)
+    first = min(today - timedelta(days=OVERDUE_DAYS), iso_week_monday(today))
+    assignments, done = _active_homework(client, first, today + timedelta(days=ONCE_LOOKAHEAD_DAYS))
+    return _today_from(assignments, done, today), assignments, done

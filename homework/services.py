@@ -339,7 +339,13 @@ def completion_create(
         )
     today = local_today(client.timezone)
     day = due_date or today
-    if day > today:
+    # Once-by-a-date homework may be done early, from its start date: it counts for its due date.
+    early = (
+        assignment.frequency == Frequency.ONCE
+        and day == assignment.due_date
+        and assignment.start_date <= today < day
+    )
+    if day > today and not early:
         raise ValidationError({"due_date": "You cannot complete homework in advance."})
     if day < today - timedelta(days=OVERDUE_DAYS):
         raise ValidationError({"due_date": "That day is too long ago to log now."})

@@ -21,16 +21,22 @@ from homework.forms import (
     TemplateForm,
 )
 
+from . import caseload
+from .assigning import schedule_summary
+
 
 def home(request, form=None):
-    """The caseload: active clients, pending invitations and the invite form."""
-    relationships = care_relationships_visible_to(request.user).select_related("client")
+    """The caseload at a glance, pending invitations and the invite form."""
+    sort = request.GET.get("sort") if request.GET.get("sort") in caseload.SORTS else "attention"
+    invited = care_relationships_visible_to(request.user).filter(status=CareStatus.INVITED)
     return render(
         request,
         "therapists/home.html",
         {
-            "active": [r for r in relationships if r.status == CareStatus.ACTIVE],
-            "invited": [r for r in relationships if r.status == CareStatus.INVITED],
+            "rows": caseload.caseload_rows(therapist=request.user, sort=sort),
+            "sort": sort,
+            "sorts": caseload.SORTS,
+            "invited": list(invited),
             "form": form or InvitationForm(),
         },
     )
@@ -72,10 +78,16 @@ def client_detail(request, public_id):
     relationship = get_active_relationship_for_client(request.user, public_id)
     services.records_viewed(viewer=request.user, client=relationship.client, what="homework")
     report = selectors.client_adherence(viewer=request.user, client=relationship.client)
+    recent = caseload.recent_completions(viewer=request.user, client=relationship.client)
     return render(
         request,
         "therapists/client_detail.html",
-        {"client": relationship.client, "relationship": relationship, "report": report},
+        {
+            "client": relationship.client,
+            "relationship": relationship,
+            "report": report,
+            "recent": recent,
+        },
     )
 
 
@@ -128,7 +140,7 @@ def assign_form(request, public_id):
     return render(
         request,
         "therapists/assignment_form.html",
-        {"client": client, "template": template, "form": form},
+        {"client": client, "template": template, "form": form, "summary": schedule_summary(form)},
         status=status,
     )
 
@@ -148,7 +160,12 @@ def assignment_edit(request, public_id):
     return render(
         request,
         "therapists/assignment_form.html",
-        {"client": assignment.client, "assignment": assignment, "form": form},
+        {
+            "client": assignment.client,
+            "assignment": assignment,
+            "form": form,
+            "summary": schedule_summary(form),
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -472,6 +472,7 @@ TO_ADMIN = Redirect("admin:index")
 TO_CLIENT_A = Redirect("therapist_client_detail", kwargs=client_a_id)
 TO_TEMPLATES = Redirect("therapist_templates")
 TO_CALENDAR = Redirect("client_calendar")
+TO_ACCOUNT = Redirect("client_account")
 
 # One entry per route outside the admin and allauth. Columns of `row`:
 #   anonymous, client_a, client_b, therapist_a (A's), therapist_b (B's), staff
@@ -496,7 +497,7 @@ CASES: dict[str, Route] = {
     "client_relationship_end": Route(
         {
             "POST": Call(
-                row(LOGIN, TO_CLIENT, 404, 403, 403, 403),
+                row(LOGIN, TO_ACCOUNT, 404, 403, 403, 403),
                 writes={"client_a": relationship_a_ended},
             )
         },
@@ -630,6 +631,7 @@ CASES: dict[str, Route] = {
     # Homework, client side: each client sees their own week and their own calendar link
     # (those pages have no id); A's homework and completions are A's alone.
     "client_week": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
+    "client_account": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
     "client_complete": Route(
         {
             "POST": Call(

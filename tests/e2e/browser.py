@@ -44,10 +44,10 @@ def sign_in_with_totp(page: Page, email: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
     page.fill("input[name=code]", fresh_totp_code())
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def assert_fits_the_screen(page: Page) -> None:

@@ -58,7 +58,7 @@ def test_assign_from_a_template_check_off_on_a_phone_and_see_adherence(
     phone.goto("/accounts/login/")
     phone.fill("input[name=login]", CLIENT_EMAIL)
     phone.fill("input[name=password]", PASSWORD)
-    phone.get_by_role("button", name="Sign In", exact=True).click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     expect(phone).to_have_url(re.compile(r"/client/$"))
     card = phone.locator(f'[data-due="{assignment.public_id}"]')
     expect(card).to_contain_text("Evening mood check")

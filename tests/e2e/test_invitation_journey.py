@@ -65,7 +65,9 @@ def test_a_therapist_invites_a_client_who_joins_from_the_emailed_link(
     ]
     assert link.startswith(f"{live_server.url}/invitations/")
 
-    phone = browser_contexts(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    phone = browser_contexts(
+        viewport=PHONE, is_mobile=True, has_touch=True, timezone_id="Europe/Berlin"
+    ).new_page()
     response = phone.goto(link)
     assert response.status == 200
     expect(phone.get_by_role("heading", name=f"Join {THERAPIST_NAME} on Tandem")).to_be_visible()
@@ -74,14 +76,20 @@ def test_a_therapist_invites_a_client_who_joins_from_the_emailed_link(
     phone.fill("input[name=name]", CLIENT_NAME)
     phone.fill("input[name=password1]", CLIENT_PASSWORD)
     phone.fill("input[name=password2]", CLIENT_PASSWORD)
-    phone.select_option("select[name=timezone]", "Europe/Berlin")
+    # The phone's own time zone is proposed; the list can be searched.
+    expect(phone.locator("select[name=timezone]")).to_have_value("Europe/Berlin")
+    expect(phone.get_by_text("We chose Europe/Berlin from this device")).to_be_visible()
+    phone.get_by_label("Search the list").fill("berl")
+    expect(phone.locator("select[name=timezone]")).to_have_value("Europe/Berlin")
     phone.get_by_role("button", name="Create my account").click()
 
     # Signed in, in the client portal, linked with the therapist.
     expect(phone).to_have_url(f"{live_server.url}/client/")
     expect(phone.get_by_role("status")).to_contain_text("Welcome to Tandem.")
-    expect(phone.locator(f'[data-therapist="{THERAPIST_EMAIL}"]')).to_contain_text(THERAPIST_NAME)
+    expect(phone.locator('[data-empty="no-homework"]')).to_contain_text(THERAPIST_NAME)
     assert_fits_the_screen(phone)
+    phone.goto("/client/account/")
+    expect(phone.locator(f'[data-therapist="{THERAPIST_EMAIL}"]')).to_contain_text(THERAPIST_NAME)
     client = User.objects.get(email=CLIENT_EMAIL)
     assert client.name == CLIENT_NAME
     assert client.timezone == "Europe/Berlin"
@@ -94,7 +102,7 @@ def test_a_therapist_invites_a_client_who_joins_from_the_emailed_link(
     desk.reload()
     row = desk.locator(f'tr[data-client="{CLIENT_EMAIL}"]')
     expect(row).to_contain_text(CLIENT_NAME)
-    expect(row.locator(".badge")).to_have_text("Active")
+    expect(row.locator(".badge")).to_have_text("No homework yet")
     expect(desk.locator(f'li[data-invitation="{CLIENT_EMAIL}"]')).to_have_count(0)
 
     # The link works once: opened again, signed in or not, it says so without an error.

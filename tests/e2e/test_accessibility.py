@@ -1,0 +1,403 @@
+"""Every page of both portals, the sign-in, password and two-factor pages and the error pages,
+checked in Chromium at a phone's and a desk's size, signed in as each role: axe-core finds no
+violations, targets are at least 24x24 CSS px, nothing scrolls sideways on a phone, each page
+states its language, has one h1 and marks where you are in the navigation.
+
+axe-core is vendored under tests/e2e/vendor (see its README there). Screenshots of the main
+screens are saved under var/artifacts/screenshots/ (git-ignored) for people to look at.
+
+The API docs page (/api/docs/) is left out: it is Swagger UI's own markup for developers,
+outside the product's design, and is checked for the CSP by test_api_docs.py.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from accounts import services as account_services
+from accounts.models import CareRelationship
+from homework import library
+from homework import services as homework_services
+from homework.models import HomeworkTemplate
+from homework.schedules import local_today
+from tests.conftest import ROOT, activate_totp, make_active_relationship
+from tests.e2e.browser import sign_in_with_totp
+from tests.factories import PASSWORD, ClientFactory, TherapistFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 800}}
+SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
+FIGURES = ROOT / "var" / "artifacts" / "accessibility.json"
+MIN_TARGET = 24
+
+# Interactive things that must be at least 24x24 CSS px. Links inside a sentence are exempt
+# (WCAG 2.5.8 "inline" exception), so links count only where they stand alone.
+TARGETS_JS = """
+() => {
+  const small = [];
+  const selector = 'button, input:not([type=hidden]), select, textarea, summary, a';
+  for (const el of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;  // not rendered (closed menu, etc.)
+    if (el.closest('.visually-hidden') || el.matches('.skip-link')) continue;
+    if (el.tagName === 'A' && style.display === 'inline') {
+      const parent = el.parentElement;
+      const text = parent ? parent.textContent.replace(el.textContent, '').trim() : '';
+      if (text.length > 0) continue;  // a link in running text
+    }
+    if (box.width < MIN - 0.5 || box.height < MIN - 0.5) {
+      const label = (el.textContent || el.name || '').trim().slice(0, 40);
+      small.push(`${el.tagName.toLowerCase()} "${label}" ${box.width}x${box.height}`);
+    }
+  }
+  return small;
+}
+""".replace("MIN", str(MIN_TARGET))
+
+
+@dataclass
+class Report:
+    role: str
+    checked: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def save(self, role: str) -> None:
+        FIGURES.parent.mkdir(parents=True, exist_ok=True)
+        figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+        figures[role] = self.checked
+        FIGURES.write_text(json.dumps(figures, indent=1))
+
+
+def check(
+    page: Page,
+    report: Report,
+    name: str,
+    viewport: str,
+    *,
+    place: bool = True,
+    screenshot: str | None = None,
+) -> None:
+    """Run every check on the page as it is now; problems are collected, not raised."""
+    page.wait_for_load_state("load")
+    where = f"{name} @ {viewport} ({page.url})"
+    page.evaluate(AXE)  # evaluated by the browser's devtools, outside the page's CSP
+    result = page.evaluate(
+        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"
+    )
+    for violation in result:
+        report.problems.append(
+            f"{where}: axe {violation['id']} — {violation['help']} {violation['nodes']}"
+        )
+    facts = page.evaluate(
+        """() => ({
+          lang: document.documentElement.lang,
+          h1: document.querySelectorAll('h1').length,
+          current: document.querySelectorAll('nav [aria-current]').length,
+          width: document.documentElement.scrollWidth,
+        })"""
+    )
+    if not facts["lang"]:
+        report.problems.append(f"{where}: no lang on <html>")
+    if facts["h1"] != 1:
+        report.problems.append(f"{where}: {facts['h1']} h1 elements")
+    if place and not facts["current"]:
+        report.problems.append(f"{where}: no navigation item marked aria-current")
+    if viewport == "phone" and facts["width"] > VIEWPORTS["phone"]["width"]:
+        report.problems.append(f"{where}: scrolls sideways, {facts['width']}px wide")
+    for small in page.evaluate(TARGETS_JS):
+        report.problems.append(f"{where}: target smaller than 24x24: {small}")
+    if screenshot:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}-{viewport}.png"), full_page=True)
+    report.checked.append({"page": name, "viewport": viewport, "violations": len(result)})
+
+
+def assert_clean(report: Report, role: str) -> None:
+    report.save(role)
+    pages = {c["page"] for c in report.checked}
+    print(f"{role}: {len(pages)} pages x {len(VIEWPORTS)} viewports = {len(report.checked)} checks")
+    assert report.checked
+    assert not report.problems, "\n".join(report.problems)
+
+
+def check_dark(browser_contexts, state, report: Report, urls: list[str]) -> None:
+    """The main screens again in dark mode (prefers-color-scheme), for colour contrast."""
+    for viewport, size in VIEWPORTS.items():
+        page = browser_contexts(viewport=size, storage_state=state, color_scheme="dark").new_page()
+        for number, url in enumerate(urls):
+            page.goto(url)
+            shot = f"dark-{report.role}" if number == 0 else None
+            check(page, report, f"{url} (dark)", viewport, screenshot=shot)
+
+
+# --- Data ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(transactional_db):
+    library.install(HomeworkTemplate)
+    therapist = TherapistFactory(email="dr.avery@example.org", name="Dr. Avery Stone")
+    activate_totp(therapist)
+    client = ClientFactory(email="kai@example.org", name="Kai Client", timezone="UTC")
+    relationship = make_active_relationship(therapist, client)
+    quiet = ClientFactory(email="quinn@example.org", name="Quinn Quiet", timezone="UTC")
+    quiet_relationship = make_active_relationship(therapist, quiet)
+    today = local_today("UTC")
+    common = {"therapist": therapist, "relationship": relationship, "kind": "journal"}
+    daily = homework_services.assignment_create(
+        **common,
+        title="Daily mood and thoughts",
+        instructions="Write **three lines** about your day.",
+        frequency="daily",
+        start_date=today - timedelta(days=6),
+        reminder_time="20:00",
+    )
+    homework_services.assignment_create(
+        **common,
+        title="Walk outside",
+        frequency="weekly",
+        times_per_week=3,
+        start_date=today - timedelta(days=14),
+        target_value=30,
+        target_unit="minutes",
+    )
+    homework_services.assignment_create(
+        **common,
+        title="Write a letter",
+        frequency="once",
+        start_date=today,
+        due_date=today + timedelta(days=7),
+    )
+    homework_services.completion_create(
+        client=client, assignment=daily, due_date=today - timedelta(days=2), note="Felt calmer"
+    )
+    homework_services.assignment_create(
+        therapist=therapist,
+        relationship=quiet_relationship,
+        kind="social",
+        title="Call a friend",
+        frequency="daily",
+        start_date=today - timedelta(days=10),
+    )
+    homework_services.template_create(
+        owner=therapist,
+        kind="journal",
+        title="My gratitude list",
+        frequency="daily",
+        instructions="Three things.",
+    )
+    CareRelationship.objects.create(
+        therapist=therapist,
+        invited_email="new.person@example.org",
+        invitation_expires_at=timezone.now() + timedelta(days=7),
+    )
+    return {"therapist": therapist, "client": client, "daily": daily, "quiet": quiet}
+
+
+# --- Tests ---------------------------------------------------------------------------
+
+
+def test_client_pages_are_accessible(world, browser_contexts):
+    report = Report("client")
+    context = browser_contexts(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", world["client"].email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/client/$"))
+    state = context.context.storage_state()
+
+    for viewport, size in VIEWPORTS.items():
+        page = browser_contexts(viewport=size, storage_state=state).new_page()
+        for name, url, shot in [
+            ("Today", "/client/", "today"),
+            ("This week", "/client/week/", "week"),
+            ("Account", "/client/account/", "account"),
+            ("Calendar link", "/client/calendar/", None),
+            ("Password", "/accounts/password/change/", None),
+            ("Two-factor sign-in", "/accounts/2fa/", None),
+            ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
+        ]:
+            page.goto(url)
+            check(page, report, name, viewport, screenshot=shot)
+        # Past days open, as a person would open them.
+        page.goto("/client/")
+        page.locator("details.backlog summary").first.click()
+        check(page, report, "Today, past days open", viewport, screenshot="today-open")
+        page.locator("details.menu summary").click()
+        check(page, report, "Account menu open", viewport)
+        # A message after checking off, and forms with errors.
+        page.goto("/client/")
+        page.locator("article .check-off button").first.click()
+        expect(page.get_by_role("status")).to_contain_text("Done")
+        check(page, report, "Today with a message", viewport)
+        page.goto("/client/calendar/")
+        turn_on = page.get_by_role("button", name="Turn on the calendar link")
+        if turn_on.count():
+            turn_on.click()
+        else:
+            page.get_by_role("button", name="Make a new link").click()
+        expect(page.get_by_role("status")).to_contain_text("calendar link")
+        check(page, report, "Calendar link on, with a message", viewport)
+        page.goto("/accounts/password/change/")
+        page.fill("input[name=oldpassword]", "not my password")
+        page.fill("input[name=password1]", "x")
+        page.fill("input[name=password2]", "y")
+        page.locator("main form button[type=submit]").first.click()
+        check(page, report, "Password with errors", viewport)
+        # Setting up an authenticator asks for the password again first.
+        page.goto("/accounts/2fa/totp/activate/")
+        if "/reauthenticate/" in page.url:
+            page.fill("input[name=password]", PASSWORD)
+            page.locator("main form button[type=submit]").first.click()
+            expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
+            check(page, report, "Set up an authenticator", viewport)
+        page.fill("input[name=code]", "000000")
+        page.locator("main form button[type=submit]").first.click()
+        check(page, report, "Authenticator with errors", viewport)
+        # Errors: not this role's page, and a page that does not exist.
+        page.goto("/therapist/")
+        check(page, report, "403", viewport, place=False)
+        page.goto("/client/nothing-here/")
+        check(page, report, "404", viewport, place=False)
+    check_dark(browser_contexts, state, report, ["/client/", "/client/week/", "/client/account/"])
+    assert_clean(report, "client")
+
+
+def test_therapist_pages_are_accessible(world, browser_contexts):
+    report = Report("therapist")
+    context = browser_contexts(viewport=VIEWPORTS["desk"])
+    page = context.new_page()
+    sign_in_with_totp(page, world["therapist"].email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/therapist/$"))
+    state = context.context.storage_state()
+    client_id = world["client"].public_id
+    detail = f"/therapist/clients/{client_id}/"
+    template = HomeworkTemplate.objects.get(title="My gratitude list")
+
+    for viewport, size in VIEWPORTS.items():
+        page = browser_contexts(viewport=size, storage_state=state).new_page()
+        for name, url, shot in [
+            ("Caseload", "/therapist/", "caseload"),
+            ("Caseload by name", "/therapist/?sort=name", None),
+            ("Client", detail, "client"),
+            ("Assign: pick", f"{detail}assign/", "assign-pick"),
+            ("Assign: form", f"{detail}assign/new/", "assign-form"),
+            ("Assign: from a template", f"{detail}assign/new/?template={template.public_id}", None),
+            ("Edit homework", f"/therapist/assignments/{world['daily'].public_id}/edit/", None),
+            ("Templates", "/therapist/templates/", None),
+            ("New template", "/therapist/templates/new/", None),
+            ("Edit template", f"/therapist/templates/{template.public_id}/edit/", None),
+            ("Password", "/accounts/password/change/", None),
+            ("Two-factor sign-in", "/accounts/2fa/", None),
+            ("New recovery codes", "/accounts/2fa/recovery-codes/generate/", None),
+        ]:
+            page.goto(url)
+            check(page, report, name, viewport, screenshot=shot)
+        # A message, and forms with errors.
+        page.goto("/therapist/")
+        page.get_by_role("button", name=re.compile("^Resend")).first.click()
+        expect(page.get_by_role("status")).to_contain_text("Invitation sent again")
+        check(page, report, "Caseload with a message", viewport)
+        page.fill("input[name=email]", "not an address")
+        page.get_by_role("button", name="Send invitation").click()
+        check(page, report, "Invite with errors", viewport)
+        page.goto(f"{detail}assign/new/")
+        page.fill("input[name=title]", "")
+        page.get_by_role("radio", name="A number of times a week").check()
+        page.get_by_role("button", name="Assign", exact=True).click()
+        check(page, report, "Assign with errors", viewport, screenshot="assign-errors")
+        page.goto("/accounts/password/change/")
+        page.fill("input[name=oldpassword]", "not my password")
+        page.locator("main form button[type=submit]").first.click()
+        check(page, report, "Password with errors", viewport)
+        page.goto("/client/")
+        check(page, report, "403", viewport, place=False)
+        page.goto(f"/therapist/clients/{world['quiet'].public_id}0/")
+        check(page, report, "404", viewport, place=False)
+    check_dark(browser_contexts, state, report, ["/therapist/", detail, f"{detail}assign/new/"])
+    assert_clean(report, "therapist")
+
+
+def test_sign_in_and_error_pages_are_accessible(world, browser_contexts, live_server):
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.template.loader import render_to_string
+
+    report = Report("anonymous")
+    client = world["client"]
+    reset_key = f"{user_pk_to_url_str(client)}-{default_token_generator.make_token(client)}"
+    invited = CareRelationship.objects.get(invited_email="new.person@example.org")
+    join = f"/invitations/{account_services.invitation_token(invited)}/"
+    tampered = f"/invitations/{account_services.invitation_token(invited)[:-2]}xx/"
+    withdrawn = CareRelationship.objects.create(
+        therapist=world["therapist"],
+        invited_email="changed.mind@example.org",
+        invitation_expires_at=timezone.now() + timedelta(days=7),
+    )
+    withdrawn_link = f"/invitations/{account_services.invitation_token(withdrawn)}/"
+    account_services.invitation_revoke(actor=world["therapist"], relationship=withdrawn)
+    server_error = render_to_string("500.html")
+
+    for viewport, size in VIEWPORTS.items():
+        page = browser_contexts(viewport=size).new_page()
+        for name, url, place, shot in [
+            ("Sign in", "/accounts/login/", True, "sign-in"),
+            ("Password reset", "/accounts/password/reset/", True, None),
+            ("Sign-up closed", "/accounts/signup/", False, None),
+            ("Join", join, False, "join"),
+            ("Invitation link not valid (400)", tampered, False, None),
+            ("Invitation withdrawn (410)", withdrawn_link, False, "invitation-410"),
+            ("404", "/nothing-here/", False, "404"),
+        ]:
+            page.goto(url)
+            check(page, report, name, viewport, place=place, screenshot=shot)
+        page.goto(f"/accounts/password/reset/key/{reset_key}/")
+        check(page, report, "New password from the e-mailed link", viewport)
+        # Forms with errors.
+        page.goto("/accounts/login/")
+        page.fill("input[name=login]", client.email)
+        page.fill("input[name=password]", "wrong password")
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        check(page, report, "Sign in with errors", viewport)
+        page.goto("/accounts/password/reset/")
+        page.fill("input[name=email]", "not an address")
+        page.locator("main form button[type=submit]").first.click()
+        check(page, report, "Password reset with errors", viewport)
+        page.goto(join)
+        page.fill("input[name=password1]", "short")
+        page.get_by_role("button", name="Create my account").click()
+        check(page, report, "Join with errors", viewport, place=False)
+        # The second step of a therapist's sign-in, and a wrong code.
+        page.goto("/accounts/login/")
+        page.fill("input[name=login]", world["therapist"].email)
+        page.fill("input[name=password]", PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+        check(page, report, "Two-factor code", viewport)
+        page.fill("input[name=code]", "000000")
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        check(page, report, "Two-factor code with errors", viewport)
+        # The 500 page, as Django renders it when a view fails.
+        page.route(
+            "**/server-error-preview/",
+            # Served as 200: the fixture counts every 5xx response as a failure.
+            lambda route: route.fulfill(status=200, body=server_error, content_type="text/html"),
+        )
+        page.goto(f"{live_server.url}/server-error-preview/")
+        check(page, report, "500", viewport, place=False)
+        page.context.clear_cookies()
+    assert_clean(report, "anonymous")
