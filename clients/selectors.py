@@ -128,3 +128,162 @@ def therapist_timeline(
             items.append(TimelineItem(kind=kind, day=day, at=at, record=record))
     items.sort(key=lambda item: (item.day, item.at), reverse=True)
     return Timeline(items=items[:limit], week_counts=week_counts)
+
+
+# --- The client's own records ------------------------------------------------------
+
+RECORD_KINDS = ("journal", "lifestyle", "social")
+RECORD_KIND_LABELS = {
+    "journal": "Journal entry",
+    "lifestyle": "Lifestyle log",
+    "social": "Time with people",
+}
+
+
+def get_record_for_user(user: User, public_id):
+    """A record of any kind, as the user may see it (a therapist: only shared ones of an
+    active client), or 404 — a record that is not yours answers like one that does not exist."""
+    from django.http import Http404
+
+    for model in (JournalEntry, LifestyleLog, SocialActivity):
+        record = (
+            model.objects.visible_to(user)
+            .select_related("client")
+            .filter(public_id=public_id)
+            .first()
+        )
+        if record is not None:
+            return record
+    raise Http404("No such record.")
+
+
+def record_kind(record) -> str:
+    return {JournalEntry: "journal", LifestyleLog: "lifestyle", SocialActivity: "social"}[
+        type(record)
+    ]
+
+
+@dataclass
+class RecordRow:
+    kind: str
+    day: date
+    record: object
+
+
+def _own_records(
+    client: User,
+    kinds: tuple[str, ...],
+    start: date | None,
+    end: date | None,
+    shared: bool | None,
+):
+    """One UNION of the client's records as (public id, kind, local day, moment) rows."""
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import TruncDate
+
+    zone = client.zone
+    parts = []
+    for kind in kinds:
+        model = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}[kind]
+        queryset = model.objects.visible_to(client).filter(client=client)
+        if kind == "journal":
+            day = TruncDate("occurred_at", tzinfo=zone)
+            moment = F("occurred_at")
+        else:
+            day = F("day")
+            moment = F("created_at")
+        queryset = queryset.annotate(
+            row_kind=Value(kind, output_field=CharField()), row_day=day, row_at=moment
+        )
+        if start is not None:
+            queryset = queryset.filter(row_day__gte=start)
+        if end is not None:
+            queryset = queryset.filter(row_day__lte=end)
+        if shared is not None:
+            queryset = queryset.filter(shared=shared)
+        parts.append(queryset.order_by().values_list("public_id", "row_kind", "row_day", "row_at"))
+    if not parts:
+        return JournalEntry.objects.none().values_list("public_id")
+    first, *rest = parts
+    union = first.union(*rest, all=True) if rest else first
+    return union.order_by("-row_day", "-row_at")
+
+
+def client_records(
+    *,
+    client: User,
+    kinds: tuple[str, ...] = RECORD_KINDS,
+    start: date | None = None,
+    end: date | None = None,
+    shared: bool | None = None,
+    page: int = 1,
+    per_page: int = 20,
+):
+    """The client's own records, newest first, one page of them: a count, one UNION read
+    of the page and one read per kind on it, however many records there are."""
+    from django.core.paginator import Paginator
+
+    paginator = Paginator(_own_records(client, kinds, start, end, shared), per_page)
+    page_obj = paginator.get_page(page)
+    wanted: dict[str, list] = {}
+    for public_id, kind, _day, _at in page_obj.object_list:
+        wanted.setdefault(kind, []).append(public_id)
+    found = {}
+    for kind, ids in wanted.items():
+        model = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}[kind]
+        queryset = model.objects.filter(client=client, public_id__in=ids)
+        if kind == "social":
+            queryset = queryset.select_related("person")
+        for record in queryset:
+            record.client = client
+            found[record.public_id] = record
+    rows = [
+        RecordRow(kind=kind, day=day, record=found[public_id])
+        for public_id, kind, day, _at in page_obj.object_list
+        if public_id in found
+    ]
+    return page_obj, rows
+
+
+@dataclass
+class LoggedToday:
+    journal: list
+    lifestyle: object | None
+    social: list
+
+    @property
+    def count(self) -> int:
+        return len(self.journal) + len(self.social) + (1 if self.lifestyle else 0)
+
+
+def logged_today(*, client: User, today: date | None = None) -> LoggedToday:
+    """What the client logged today (their local day): three queries."""
+    today = today or local_today(client.timezone)
+    zone = client.zone
+    start = _start_of(today, zone)
+    journal = list(
+        JournalEntry.objects.filter(
+            client=client,
+            occurred_at__gte=start,
+            occurred_at__lt=_start_of(today + timedelta(days=1), zone),
+        ).order_by("-occurred_at")
+    )
+    lifestyle = LifestyleLog.objects.filter(client=client, day=today).first()
+    social = list(
+        SocialActivity.objects.filter(client=client, day=today)
+        .select_related("person")
+        .order_by("-created_at")
+    )
+    for record in (*journal, *social, *([lifestyle] if lifestyle else [])):
+        record.client = client
+    return LoggedToday(journal=journal, lifestyle=lifestyle, social=social)
+
+
+def feedback_thread(*, viewer: User, record) -> list:
+    from .models import FEEDBACK_FIELD, Feedback
+
+    return list(
+        Feedback.objects.visible_to(viewer)
+        .filter(**{FEEDBACK_FIELD[type(record)]: record})
+        .select_related("author")
+    )

@@ -69,6 +69,14 @@ def default_shared(client: User) -> bool:
     )
 
 
+def default_shared_among(relationships) -> bool:
+    """`default_shared` for active relationships already loaded with their preference."""
+    return bool(relationships) and all(
+        getattr(r, "sharing_preference", None) is not None and r.sharing_preference.share_by_default
+        for r in relationships
+    )
+
+
 @transaction.atomic
 def sharing_default_set(
     *, client: User, relationship: CareRelationship, share_by_default: bool

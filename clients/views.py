@@ -1,17 +1,34 @@
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.form_errors import add_service_errors, form_error_text
-from accounts.models import CareStatus
+from accounts.models import AuditAction, CareStatus
 from accounts.policy import care_relationships_visible_to, get_relationship_for_user
 from homework import selectors
 from homework import services as homework_services
 from homework.forms import CompletionForm
 from homework.models import Completion
 
+from . import selectors as record_selectors
+from . import services as record_services
+from .export import export_zip
+from .forms import (
+    ErasureForm,
+    FeedbackForm,
+    JournalForm,
+    LifestyleForm,
+    PersonForm,
+    SharingForm,
+    SocialForm,
+)
+from .models import JournalEntry, LifestyleLog, Person, SocialActivity
 from .today import today_page, week_page
 
 
@@ -23,21 +40,40 @@ def _relationships(request):
     )
 
 
+def _names(relationships) -> str:
+    return " and ".join(str(r.therapist) for r in relationships)
+
+
 def home(request):
-    """Today: what is open, what is done, and past days not logged yet."""
-    relationships = list(_relationships(request))
+    """Today: what is open, what is done, past days not logged yet, and quick entries."""
+    relationships = list(_relationships(request).select_related("sharing_preference"))
     page = today_page(client=request.user, readers={r.pk: str(r.therapist) for r in relationships})
-    names = " and ".join(str(r.therapist) for r in relationships)
+    names = _names(relationships)
+    logged = record_selectors.logged_today(client=request.user, today=page.today)
+    people = list(Person.objects.visible_to(request.user))
+    shared = record_services.default_shared_among(relationships)
     return render(
         request,
         "clients/home.html",
-        {"relationships": relationships, "page": page, "therapist_names": names},
+        {
+            "relationships": relationships,
+            "page": page,
+            "therapist_names": names,
+            "logged": logged,
+            "people": people,
+            "share_default": shared,
+            "mood_choices": range(11),
+        },
     )
 
 
 def account(request):
-    """The client's account: their therapists (and ending sharing), calendar, sign-in."""
-    return render(request, "clients/account.html", {"relationships": _relationships(request)})
+    """The client's account: their therapists, what they share by default, their data."""
+    relationships = list(_relationships(request).select_related("sharing_preference"))
+    for relationship in relationships:
+        preference = getattr(relationship, "sharing_preference", None)
+        relationship.shares_by_default = bool(preference and preference.share_by_default)
+    return render(request, "clients/account.html", {"relationships": relationships})
 
 
 def week(request):
@@ -93,3 +129,380 @@ def relationship_end(request, public_id):
     services.relationship_end(actor=request.user, relationship=relationship)
     messages.success(request, f"{relationship.therapist} no longer sees your records.")
     return redirect("client_account")
+
+
+# --- Records ---------------------------------------------------------------------------
+
+
+def _posted(request):
+    """The form's data on a POST (even an empty one, which must still be validated)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _form_page(request, template: str, context: dict, *, posted: bool):
+    return render(request, template, context, status=400 if posted else 200)
+
+
+def _after_save(request, record, message: str):
+    messages.success(request, message)
+    if request.POST.get("next") == "today":
+        return redirect("client_home")
+    return redirect("client_record", public_id=record.public_id)
+
+
+def _parse_day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def journal(request):
+    """All of the client's records, newest first, filtered by kind, dates and sharing."""
+    kind = request.GET.get("kind")
+    kinds = (kind,) if kind in record_selectors.RECORD_KINDS else record_selectors.RECORD_KINDS
+    shared = {"shared": True, "private": False}.get(request.GET.get("shared"))
+    start, end = _parse_day(request.GET.get("from")), _parse_day(request.GET.get("to"))
+    page, rows = record_selectors.client_records(
+        client=request.user,
+        kinds=kinds,
+        start=start,
+        end=end,
+        shared=shared,
+        page=request.GET.get("page") or 1,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clients/journal.html",
+        {
+            "page": page,
+            "rows": rows,
+            "kind": kind if kind in record_selectors.RECORD_KINDS else "",
+            "kinds": record_selectors.RECORD_KIND_LABELS,
+            "shared": request.GET.get("shared", ""),
+            "start": start,
+            "end": end,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _therapists(request) -> str:
+    return _names(_relationships(request))
+
+
+def journal_new(request):
+    """A journal entry: the full form, or a quick one posted from Today."""
+    client = request.user
+    therapists = _therapists(request)
+    linked = request.GET.get("assignment") or request.POST.get("assignment")
+    initial = {"shared": False if linked else record_services.default_shared(client)}
+    if linked:
+        initial["assignment"] = linked
+    with timezone.override(client.zone):
+        form = JournalForm(_posted(request), client=client, therapists=therapists, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = record_services.journal_create(
+                    client=client,
+                    assignment=form.cleaned_data.get("assignment"),
+                    **form.service_fields(),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return _after_save(request, entry, "Saved to your journal.")
+        suggestions = record_selectors.trigger_suggestions(client=client)
+        return _form_page(
+            request,
+            "clients/journal_form.html",
+            {"form": form, "suggestions": suggestions, "therapists": therapists},
+            posted=request.method == "POST",
+        )
+
+
+def lifestyle_new(request):
+    """Today's lifestyle log (or another day's); a day that has one opens it for editing."""
+    client = request.user
+    day = _parse_day(request.GET.get("day")) or record_selectors.local_today(client.timezone)
+    if request.method == "GET":
+        existing = LifestyleLog.objects.filter(client=client, day=day).first()
+        if existing is not None:
+            return redirect("client_record_edit", public_id=existing.public_id)
+    therapists = _therapists(request)
+    form = LifestyleForm(
+        _posted(request),
+        client=client,
+        therapists=therapists,
+        initial={"day": day, "shared": record_services.default_shared(client)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            log = record_services.lifestyle_create(client=client, **form.service_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _after_save(request, log, "Saved your day.")
+    return _form_page(
+        request,
+        "clients/lifestyle_form.html",
+        {"form": form, "therapists": therapists},
+        posted=request.method == "POST",
+    )
+
+
+def social_new(request):
+    client = request.user
+    therapists = _therapists(request)
+    form = SocialForm(
+        _posted(request),
+        client=client,
+        therapists=therapists,
+        initial={
+            "day": record_selectors.local_today(client.timezone),
+            "shared": record_services.default_shared(client),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = record_services.social_create(client=client, **form.service_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _after_save(request, activity, "Saved. Time with people matters.")
+    return _form_page(
+        request,
+        "clients/social_form.html",
+        {
+            "form": form,
+            "therapists": therapists,
+            "has_people": form.fields["person"].queryset.exists(),
+        },
+        posted=request.method == "POST",
+    )
+
+
+def _own_record(request, public_id):
+    return record_selectors.get_record_for_user(request.user, public_id)
+
+
+def record_detail(request, public_id):
+    """One of the client's records, its feedback thread and when it was first seen."""
+    record = _own_record(request, public_id)
+    thread = record_selectors.feedback_thread(viewer=request.user, record=record)
+    can_reply = record.shared and any(f.author_id != request.user.pk for f in thread)
+    return render(
+        request,
+        "clients/record.html",
+        {
+            "record": record,
+            "kind": record_selectors.record_kind(record),
+            "thread": thread,
+            "reply_form": FeedbackForm() if can_reply else None,
+            "therapists": _therapists(request),
+        },
+    )
+
+
+EDIT = {
+    JournalEntry: (JournalForm, "clients/journal_form.html", "journal_update", "entry"),
+    LifestyleLog: (LifestyleForm, "clients/lifestyle_form.html", "lifestyle_update", "log"),
+    SocialActivity: (SocialForm, "clients/social_form.html", "social_update", "activity"),
+}
+INITIAL_FIELDS = {
+    LifestyleLog: (
+        "sleep_hours",
+        "sleep_quality",
+        "exercise_minutes",
+        "exercise_kind",
+        "meals",
+        "outdoor_minutes",
+        "alcohol_units",
+        "note",
+        "shared",
+    ),
+    SocialActivity: ("day", "mode", "minutes", "feeling", "support", "note", "shared"),
+}
+
+
+def record_edit(request, public_id):
+    record = _own_record(request, public_id)
+    form_class, template, service, argument = EDIT[type(record)]
+    if isinstance(record, JournalEntry):
+        initial = JournalForm.initial_for(record)
+    else:
+        initial = {name: getattr(record, name) for name in INITIAL_FIELDS[type(record)]}
+        if isinstance(record, SocialActivity) and record.person is not None:
+            initial["person"] = record.person.public_id
+    kwargs = {"editing": True} if form_class is not SocialForm else {}
+    therapists = _therapists(request)
+    with timezone.override(request.user.zone):
+        form = form_class(
+            _posted(request), client=request.user, therapists=therapists, initial=initial, **kwargs
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                getattr(record_services, service)(**{argument: record}, **form.service_fields())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return _after_save(request, record, "Changes saved.")
+        context = {"form": form, "record": record, "therapists": therapists}
+        if isinstance(record, JournalEntry):
+            context["suggestions"] = record_selectors.trigger_suggestions(client=request.user)
+        if isinstance(record, SocialActivity):
+            context["has_people"] = form.fields["person"].queryset.exists()
+        return _form_page(request, template, context, posted=request.method == "POST")
+
+
+@require_POST
+def record_delete(request, public_id):
+    record = _own_record(request, public_id)
+    record_services.record_delete(record=record)
+    messages.success(request, "Deleted.")
+    return redirect("client_journal")
+
+
+@require_POST
+def record_share(request, public_id):
+    """Share a record, or make it private again: the therapist stops seeing it at once."""
+    record = _own_record(request, public_id)
+    shared = request.POST.get("shared") == "1"
+    service, argument = EDIT[type(record)][2:]
+    try:
+        getattr(record_services, service)(**{argument: record}, shared=shared)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            "Shared with your therapist." if shared else "Private now: only you can see it.",
+        )
+    return redirect("client_record", public_id=record.public_id)
+
+
+@require_POST
+def record_reply(request, public_id):
+    record = _own_record(request, public_id)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            record_services.feedback_create(
+                author=request.user, record=record, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.errors:
+        messages.error(request, form_error_text(form))
+    else:
+        messages.success(request, "Reply sent.")
+    return redirect("client_record", public_id=record.public_id)
+
+
+# --- People ----------------------------------------------------------------------------
+
+
+def people(request):
+    """The client's own list of people; nobody else sees it."""
+    form = PersonForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = record_services.person_create(client=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Added {person.name}.")
+            return redirect("client_people")
+    return _form_page(
+        request,
+        "clients/people.html",
+        {"people": Person.objects.visible_to(request.user), "form": form},
+        posted=request.method == "POST",
+    )
+
+
+def _own_person(request, public_id) -> Person:
+    return get_object_or_404(Person.objects.visible_to(request.user), public_id=public_id)
+
+
+def person_edit(request, public_id):
+    person = _own_person(request, public_id)
+    form = PersonForm(
+        _posted(request),
+        initial={"name": person.name, "kind": person.kind, "support": person.support},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_services.person_update(person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("client_people")
+    return _form_page(
+        request,
+        "clients/person_form.html",
+        {"form": form, "person": person},
+        posted=request.method == "POST",
+    )
+
+
+@require_POST
+def person_delete(request, public_id):
+    person = _own_person(request, public_id)
+    person.delete()
+    messages.success(request, f"Removed {person.name} from your list. Your records stay.")
+    return redirect("client_people")
+
+
+# --- Account: sharing default, export, erasure -------------------------------------------
+
+
+@require_POST
+def sharing_set(request, public_id):
+    relationship = get_relationship_for_user(request.user, public_id, status=CareStatus.ACTIVE)
+    form = SharingForm(request.POST)
+    form.is_valid()
+    on = form.cleaned_data.get("share_by_default", False)
+    record_services.sharing_default_set(
+        client=request.user, relationship=relationship, share_by_default=on
+    )
+    if on:
+        messages.success(request, f"New records will be shared with {relationship.therapist}.")
+    else:
+        messages.success(request, "New records will be private unless you choose to share them.")
+    return redirect("client_account")
+
+
+def export(request):
+    """Everything Tandem holds about the client, as a zip."""
+    body = export_zip(request.user)
+    services.audit(action=AuditAction.EXPORT, actor=request.user, subject=request.user)
+    response = HttpResponse(body, content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="tandem-export.zip"'
+    return response
+
+
+def erase(request):
+    """Delete the account, after the password is typed again."""
+    form = ErasureForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_services.account_erase(
+                client=request.user, password=form.cleaned_data["password"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            # The account is gone: end the session without a sign-out audit (no actor left).
+            request.session.flush()
+            return redirect("goodbye")
+    return _form_page(
+        request, "clients/erase.html", {"form": form}, posted=request.method == "POST"
+    )
+
+
+def goodbye(request):
+    return render(request, "clients/goodbye.html")

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 from clients import calendar_views
+from clients import views as client_views
 
 from .health import healthz
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("client/", include("clients.urls")),
+    path("goodbye/", client_views.goodbye, name="goodbye"),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("therapist/", include("therapists.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

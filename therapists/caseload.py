@@ -148,3 +148,21 @@ def recent_completions(*, viewer: User, client: User, limit: int = 10) -> list[C
         .select_related("assignment")
         .order_by("-completed_at")[:limit]
     )
+
+
+LEFT_SHOWN_DAYS = 30
+
+
+def clients_left(*, therapist: User, days: int = LEFT_SHOWN_DAYS) -> list[CareRelationship]:
+    """Care relationships whose client deleted their account lately: no name is left to
+    show, only that someone left and when. One query."""
+    return list(
+        care_relationships_visible_to(therapist)
+        .filter(
+            client__isnull=True,
+            status=CareStatus.ENDED,
+            activated_at__isnull=False,
+            ended_at__gte=timezone.now() - timedelta(days=days),
+        )
+        .order_by("-ended_at")
+    )

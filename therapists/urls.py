@@ -16,6 +16,12 @@ urlpatterns = [
         name="therapist_invitation_revoke",
     ),
     path("clients/<uuid:public_id>/", views.client_detail, name="therapist_client_detail"),
+    path("clients/<uuid:public_id>/timeline/", views.timeline, name="therapist_timeline"),
+    path(
+        "clients/<uuid:public_id>/records/<uuid:record_id>/",
+        views.record_detail,
+        name="therapist_record",
+    ),
     path(
         "relationships/<uuid:public_id>/end/",
         views.relationship_end,

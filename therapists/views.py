@@ -1,5 +1,8 @@
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,6 +15,9 @@ from accounts.policy import (
     get_active_relationship_for_client,
     get_relationship_for_user,
 )
+from clients import selectors as record_selectors
+from clients import services as record_services
+from clients.forms import FeedbackForm
 from homework import selectors
 from homework import services as homework_services
 from homework.forms import (
@@ -37,6 +43,7 @@ def home(request, form=None):
             "sort": sort,
             "sorts": caseload.SORTS,
             "invited": list(invited),
+            "left": caseload.clients_left(therapist=request.user),
             "form": form or InvitationForm(),
         },
     )
@@ -72,6 +79,76 @@ def invitation_revoke(request, public_id):
     services.invitation_revoke(actor=request.user, relationship=relationship)
     messages.success(request, f"Invitation to {relationship.invited_email} withdrawn.")
     return redirect("therapist_home")
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def timeline(request, public_id):
+    """One client's shared records and check-offs, newest first: one audit row a view."""
+    relationship = get_active_relationship_for_client(request.user, public_id)
+    client = relationship.client
+    services.records_viewed(viewer=request.user, client=client, what="timeline")
+    kind = request.GET.get("kind")
+    kinds = (kind,) if kind in record_selectors.TIMELINE_KINDS else record_selectors.TIMELINE_KINDS
+    start, end = _day(request.GET.get("from")), _day(request.GET.get("to"))
+    result = record_selectors.therapist_timeline(
+        viewer=request.user, client=client, kinds=kinds, start=start, end=end, limit=100
+    )
+    record_services.mark_viewed(
+        viewer=request.user,
+        records=[item.record for item in result.items if item.kind != "completion"],
+    )
+    return render(
+        request,
+        "therapists/timeline.html",
+        {
+            "client": client,
+            "timeline": result,
+            "kind": kind if kind in record_selectors.TIMELINE_KINDS else "",
+            "kinds": record_selectors.TimelineKind.choices,
+            "start": start,
+            "end": end,
+        },
+    )
+
+
+def record_detail(request, public_id, record_id):
+    """A shared record and its feedback thread; the therapist writes feedback here."""
+    relationship = get_active_relationship_for_client(request.user, public_id)
+    client = relationship.client
+    record = record_selectors.get_record_for_user(request.user, record_id)
+    if record.client_id != client.pk:
+        raise Http404
+    record_services.mark_viewed(viewer=request.user, records=[record])
+    form = FeedbackForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_services.feedback_create(
+                author=request.user, record=record, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Feedback sent. {client} will see it.")
+            return redirect("therapist_record", public_id=public_id, record_id=record_id)
+    services.records_viewed(viewer=request.user, client=client, what="record")
+    return render(
+        request,
+        "therapists/record.html",
+        {
+            "client": client,
+            "record": record,
+            "kind": record_selectors.record_kind(record),
+            "thread": record_selectors.feedback_thread(viewer=request.user, record=record),
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def client_detail(request, public_id):

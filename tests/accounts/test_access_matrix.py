@@ -221,6 +221,14 @@ def person_id(world: World) -> dict:
     return {"public_id": world.person.public_id}
 
 
+def journal_of_a(world: World) -> dict:
+    return {"public_id": world.personas.client_a.public_id, "record_id": world.journal.public_id}
+
+
+def share_by_default_form(world: World) -> dict:
+    return {"share_by_default": "on"}
+
+
 def on_journal_of_a(world: World) -> dict:
     return {"record": str(world.journal.public_id)}
 
@@ -441,6 +449,11 @@ def deleted(record_of: Callable[[World], object]) -> Callable[[World], bool]:
     return check
 
 
+def journal_edited(world: World) -> bool:
+    world.journal.refresh_from_db()
+    return world.journal.text == "Edited"
+
+
 def person_renamed(world: World) -> bool:
     world.person.refresh_from_db()
     return world.person.name == "Renamed"
@@ -473,6 +486,10 @@ TO_CLIENT_A = Redirect("therapist_client_detail", kwargs=client_a_id)
 TO_TEMPLATES = Redirect("therapist_templates")
 TO_CALENDAR = Redirect("client_calendar")
 TO_ACCOUNT = Redirect("client_account")
+TO_JOURNAL_ENTRY = Redirect("client_record", kwargs=journal_id)
+TO_PEOPLE = Redirect("client_people")
+TO_GOODBYE = Redirect("goodbye")
+TO_THERAPIST_RECORD = Redirect("therapist_record", kwargs=lambda world: journal_of_a(world))
 
 # One entry per route outside the admin and allauth. Columns of `row`:
 #   anonymous, client_a, client_b, therapist_a (A's), therapist_b (B's), staff
@@ -663,6 +680,166 @@ CASES: dict[str, Route] = {
     ),
     # The signed key in the URL is the credential, whoever holds it (signed in or not).
     "calendar_feed": Route({"GET": Call(everyone(200))}, kwargs=feed_token_of_a, names_nobody=True),
+    # Records pages, client side: each client's own; client A's records are A's alone. ----
+    "client_journal": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
+    "client_journal_new": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_CLIENT, TO_CLIENT, 403, 403, 403),
+                data=lambda world: {**new_journal(world), "next": "today"},
+                writes={
+                    "client_a": new_journal_by("client_a"),
+                    "client_b": new_journal_by("client_b"),
+                },
+            ),
+        }
+    ),
+    "client_lifestyle_new": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_CLIENT, TO_CLIENT, 403, 403, 403),
+                data=lambda world: {
+                    "day": world.today.isoformat(),
+                    "sleep_hours": "7",
+                    "next": "today",
+                },
+                writes={
+                    "client_a": new_lifestyle_today_by("client_a"),
+                    "client_b": new_lifestyle_today_by("client_b"),
+                },
+            ),
+        }
+    ),
+    "client_social_new": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_CLIENT, TO_CLIENT, 403, 403, 403),
+                data=lambda world: {
+                    "day": world.today.isoformat(),
+                    **new_social(world),
+                    "next": "today",
+                },
+                writes={
+                    "client_a": new_social_by("client_a"),
+                    "client_b": new_social_by("client_b"),
+                },
+            ),
+        }
+    ),
+    "client_record": Route({"GET": Call(row(LOGIN, 200, 404, 403, 403, 403))}, kwargs=journal_id),
+    "client_record_edit": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 404, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_JOURNAL_ENTRY, 404, 403, 403, 403),
+                data=lambda world: {"text": "Edited", "shared": "on"},
+                writes={"client_a": journal_edited},
+            ),
+        },
+        kwargs=journal_id,
+    ),
+    "client_record_delete": Route(
+        {
+            "POST": Call(
+                row(LOGIN, Redirect("client_journal"), 404, 403, 403, 403),
+                writes={"client_a": deleted(lambda world: world.journal)},
+            )
+        },
+        kwargs=journal_id,
+    ),
+    "client_record_share": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_JOURNAL_ENTRY, 404, 403, 403, 403),
+                data=lambda world: {"shared": "0"},
+                writes={"client_a": unshared_now(lambda world: world.journal)},
+            )
+        },
+        kwargs=journal_id,
+    ),
+    "client_record_reply": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_JOURNAL_ENTRY, 404, 403, 403, 403),
+                data=lambda world: {"text": "New feedback"},
+                writes={"client_a": feedback_by("client_a")},
+            )
+        },
+        kwargs=journal_id,
+    ),
+    "client_people": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_PEOPLE, TO_PEOPLE, 403, 403, 403),
+                data=lambda world: {**new_person(world), "support": "mutual"},
+                writes={
+                    "client_a": new_person_by("client_a"),
+                    "client_b": new_person_by("client_b"),
+                },
+            ),
+        }
+    ),
+    "client_person_edit": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 404, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_PEOPLE, 404, 403, 403, 403),
+                data=lambda world: {"name": "Renamed", "kind": "family", "support": "mutual"},
+                writes={"client_a": person_renamed},
+            ),
+        },
+        kwargs=person_id,
+    ),
+    "client_person_delete": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_PEOPLE, 404, 403, 403, 403),
+                writes={"client_a": deleted(lambda world: world.person)},
+            )
+        },
+        kwargs=person_id,
+    ),
+    "client_sharing_default": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_ACCOUNT, 404, 403, 403, 403),
+                data=share_by_default_form,
+                writes={"client_a": shares_by_default},
+            )
+        },
+        kwargs=relationship_a_id,
+    ),
+    "client_export": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
+    "client_erase": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_GOODBYE, TO_GOODBYE, 403, 403, 403),
+                data=lambda world: {**own_password(world), "confirm": "on"},
+                writes={"client_a": erased("client_a"), "client_b": erased("client_b")},
+            ),
+        }
+    ),
+    "goodbye": Route({"GET": Call(everyone(200))}),
+    # Records pages, therapist side: A's shared records, through A's active relationship.
+    "therapist_timeline": Route(
+        {"GET": Call(row(LOGIN, 403, 403, 200, 404, 403))}, kwargs=client_a_id
+    ),
+    "therapist_record": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 404, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_THERAPIST_RECORD, 404, 403),
+                data=lambda world: {"text": "New feedback"},
+                writes={"therapist_a": feedback_by("therapist_a")},
+            ),
+        },
+        kwargs=journal_of_a,
+    ),
     # API: DRF answers 403 to anonymous requests (SessionAuthentication comes first and
     # sends no WWW-Authenticate challenge, so there is no 401). ------------------------
     "api-schema": Route({"GET": Call(everyone(200))}, api=True),

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 NOW = "2026-11-26 10:00:00+00:00"  # Thursday
 # Session, user, the MFA check (once per request), relationships, homework,
-# pauses, done counts, last activity, invitations, and saving the session: the same for 3 or 30.
-CASELOAD_QUERIES = 12
+# pauses, done counts, last activity, invitations, clients who left, and saving the session:
+# the same for 3 or 30.
+CASELOAD_QUERIES = 13
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,338 @@
+"""The client portal's forms. They check the shape of what was typed; the services decide
+the rest (dates, one log per day, whose person it is) and their errors come back onto the
+fields. Ids of people and homework are resolved through `visible_to`, never trusted."""
+
+from django import forms
+from django.utils import timezone
+
+from homework.models import Assignment, AssignmentStatus, Kind
+
+from .models import (
+    SHORT_TEXT_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    TEXT_MAX,
+    Emotion,
+    Meals,
+    Mode,
+    Person,
+    RelationshipKind,
+    Support,
+    SupportDirection,
+    validate_text,
+)
+
+MOOD_CHOICES = [(str(n), str(n)) for n in range(11)]
+ONE_TO_FIVE = [(str(n), str(n)) for n in range(1, 6)]
+
+
+class ScaleSelect(forms.RadioSelect):
+    """A row of numbered radio buttons: easy to tap with a thumb, read by screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attrs.setdefault("class", "scale")
+
+
+def words(value: str) -> list[str]:
+    """ "work, Late nights ,, " -> ["work", "Late nights"]."""
+    return [word.strip() for word in (value or "").split(",") if word.strip()]
+
+
+class WordsField(forms.CharField):
+    """A comma-separated list of short words."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        tags = words(value)
+        if len(tags) > TAGS_MAX:
+            raise forms.ValidationError(f"At most {TAGS_MAX}, please.")
+        for tag in tags:
+            if len(tag) > TAG_MAX:
+                raise forms.ValidationError(f"Keep each one under {TAG_MAX} characters.")
+        return tags
+
+
+class SharedField(forms.BooleanField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Share with my therapist")
+        super().__init__(*args, **kwargs)
+
+
+def share_label(therapists: str) -> str:
+    return f"Share with {therapists}" if therapists else "Share with my therapist"
+
+
+class RecordForm(forms.Form):
+    shared = SharedField()
+
+    def __init__(self, *args, client, therapists: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.fields["shared"].label = share_label(therapists)
+        self.fields["shared"].help_text = (
+            "Only what you share is seen. You can change this at any time."
+            if therapists
+            else "You are not linked with a therapist, so nobody else sees this."
+        )
+
+
+class JournalForm(RecordForm):
+    occurred_at = forms.DateTimeField(
+        label="When",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave as it is for now, or pick an earlier time.",
+    )
+    mood = forms.TypedChoiceField(
+        label="Mood, from 0 (very low) to 10 (very good)",
+        choices=MOOD_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=ScaleSelect,
+    )
+    text = forms.CharField(
+        label="What happened, what you thought",
+        required=False,
+        max_length=TEXT_MAX,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Plain words are fine. **Bold**, *italics* and lists work too.",
+    )
+    emotions = forms.MultipleChoiceField(
+        label="Feelings",
+        choices=Emotion.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
+    )
+    emotions_own = WordsField(
+        label="Other feelings, in your own words",
+        required=False,
+        max_length=500,
+        validators=[validate_text],
+        help_text="Separate them with commas.",
+    )
+    triggers = WordsField(
+        label="What set it off (optional)",
+        required=False,
+        max_length=900,
+        validators=[validate_text],
+        help_text="Separate them with commas.",
+    )
+    needed = forms.CharField(
+        label="What I needed (optional)",
+        required=False,
+        max_length=SHORT_TEXT_MAX,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    assignment = forms.ModelChoiceField(
+        label="This is for my homework (optional)",
+        queryset=Assignment.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        empty_label="No, just for me",
+    )
+    shared = SharedField()
+
+    field_order = [
+        "occurred_at",
+        "mood",
+        "text",
+        "emotions",
+        "emotions_own",
+        "triggers",
+        "needed",
+        "assignment",
+        "shared",
+    ]
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["assignment"]
+        else:
+            self.fields["assignment"].queryset = Assignment.objects.visible_to(self.client).filter(
+                kind=Kind.JOURNAL, status=AssignmentStatus.ACTIVE
+            )
+        self.fields["triggers"].widget.attrs["list"] = "trigger-suggestions"
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["emotions"] = [*data.get("emotions", []), *data.pop("emotions_own", [])]
+        data.pop("assignment", None)
+        if data.get("occurred_at") is None:
+            data.pop("occurred_at", None)
+        return data
+
+    @staticmethod
+    def initial_for(entry) -> dict:
+        standard = set(Emotion.values)
+        return {
+            "occurred_at": timezone.localtime(entry.occurred_at, entry.client.zone),
+            "mood": entry.mood,
+            "text": entry.text,
+            "emotions": [e for e in entry.emotions if e in standard],
+            "emotions_own": ", ".join(e for e in entry.emotions if e not in standard),
+            "triggers": ", ".join(entry.triggers),
+            "needed": entry.needed,
+            "shared": entry.shared,
+        }
+
+
+class LifestyleForm(RecordForm):
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    sleep_hours = forms.DecimalField(
+        label="Hours of sleep",
+        required=False,
+        min_value=0,
+        max_value=24,
+        max_digits=3,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    sleep_quality = forms.TypedChoiceField(
+        label="How well you slept, 1 (badly) to 5 (very well)",
+        choices=ONE_TO_FIVE,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=ScaleSelect,
+    )
+    exercise_minutes = forms.IntegerField(
+        label="Minutes of exercise",
+        required=False,
+        min_value=0,
+        max_value=1440,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    exercise_kind = forms.CharField(
+        label="What kind of exercise", required=False, max_length=80, validators=[validate_text]
+    )
+    meals = forms.ChoiceField(
+        label="Regular meals",
+        choices=Meals.choices,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "chips"}),
+    )
+    outdoor_minutes = forms.IntegerField(
+        label="Minutes outdoors", required=False, min_value=0, max_value=1440
+    )
+    alcohol_units = forms.DecimalField(
+        label="Units of alcohol",
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=4,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=SHORT_TEXT_MAX,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    shared = SharedField()
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["day"]
+
+    def service_fields(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class SocialForm(RecordForm):
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    person = forms.ModelChoiceField(
+        label="With whom",
+        queryset=Person.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        empty_label="Someone not on my list",
+    )
+    mode = forms.ChoiceField(
+        label="How",
+        choices=Mode.choices,
+        initial=Mode.IN_PERSON,
+        widget=forms.RadioSelect(attrs={"class": "chips"}),
+    )
+    minutes = forms.IntegerField(
+        label="Minutes",
+        required=False,
+        min_value=0,
+        max_value=1440,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    feeling = forms.TypedChoiceField(
+        label="How it felt, 1 (hard) to 5 (good)",
+        choices=ONE_TO_FIVE,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=ScaleSelect,
+    )
+    support = forms.ChoiceField(
+        label="Support",
+        choices=Support.choices,
+        initial=Support.NEITHER,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=SHORT_TEXT_MAX,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    shared = SharedField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.visible_to(self.client)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["support"] = data.get("support") or Support.NEITHER
+        return data
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(
+        label="First name or nickname", max_length=80, validators=[validate_text]
+    )
+    kind = forms.ChoiceField(label="Who they are to you", choices=RelationshipKind.choices)
+    support = forms.ChoiceField(
+        label="Support",
+        choices=SupportDirection.choices,
+        initial=SupportDirection.MUTUAL,
+        widget=forms.RadioSelect,
+    )
+
+
+class FeedbackForm(forms.Form):
+    text = forms.CharField(
+        label="Your message",
+        max_length=SHORT_TEXT_MAX,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SharingForm(forms.Form):
+    share_by_default = forms.BooleanField(required=False)
+
+
+class ErasureForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(label="I understand this cannot be undone")
