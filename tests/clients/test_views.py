@@ -529,3 +529,88 @@ def test_erasure_signs_out_says_goodbye_and_the_caseload_shows_client_left(clien
         personas.relationship_a.__class__.objects.get(pk=personas.relationship_a.pk).status
         == CareStatus.ENDED
     )
+
+
+# --- Query counts ------------------------------------------------------------------------
+
+# Session and user, the session's activity stamp (savepoint, update, release), then:
+# the journal: the page count, one UNION read of the page, then one read per kind on it (all
+# three here; fewer when a page holds fewer kinds);
+JOURNAL_QUERIES = 10
+# Today: relationships, homework, pauses, completions, what was logged today (three kinds)
+# and the client's people;
+TODAY_QUERIES = 13
+# the timeline: the MFA check, the relationship, the audit row, per kind a week count and a
+# read (the policy's MFA check memoised), and on a first view one UPDATE per kind now seen.
+TIMELINE_QUERIES = 19
+
+
+def many_records(personas, n: int) -> None:
+    """n records of client A spread over 50 days, of every kind, all shared."""
+    a = personas.client_a
+    sam = PersonFactory(client=a, name="Sam")
+    JournalEntry.objects.bulk_create(
+        JournalEntry(
+            client=a,
+            text=f"Entry {i}",
+            mood=i % 11,
+            shared=True,
+            occurred_at=NOW_() - timedelta(hours=i),
+        )
+        for i in range(n)
+    )
+    SocialActivity.objects.bulk_create(
+        SocialActivity(
+            client=a,
+            person=sam,
+            mode="call",
+            minutes=i % 60,
+            shared=True,
+            day=TODAY - timedelta(days=i % 50),
+        )
+        for i in range(n)
+    )
+    LifestyleLog.objects.bulk_create(
+        LifestyleLog(client=a, day=TODAY - timedelta(days=i), sleep_hours=7, shared=True)
+        for i in range(min(n, 50))
+    )
+
+
+def NOW_():
+    from tests.clients.conftest import NOW
+
+    return NOW
+
+
+def count_queries(browser, url, params=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(url, params or {})
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_the_journal_list_runs_a_fixed_number_of_queries(client, personas, n):
+    many_records(personas, n)
+    client.force_login(personas.client_a)
+    assert count_queries(client, reverse("client_journal")) == JOURNAL_QUERIES
+    assert count_queries(client, reverse("client_journal"), {"page": 2}) <= JOURNAL_QUERIES
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_today_runs_a_fixed_number_of_queries(client, personas, n):
+    many_records(personas, n)
+    assign_from_library(personas, "exercise-minutes", frequency="daily")
+    client.force_login(personas.client_a)
+    assert count_queries(client, reverse("client_home")) == TODAY_QUERIES
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_the_timeline_runs_a_fixed_number_of_queries(client, personas, n):
+    many_records(personas, n)
+    client.force_login(personas.therapist_a)
+    url = timeline_url(personas.client_a)
+    assert count_queries(client, url) == TIMELINE_QUERIES
