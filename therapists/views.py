@@ -81,6 +81,14 @@ def invitation_revoke(request, public_id):
     return redirect("therapist_home")
 
 
+WEEK_COUNT_LABELS = {
+    "journal": ("journal entry", "journal entries"),
+    "lifestyle": ("lifestyle log", "lifestyle logs"),
+    "social": ("time with people", "times with people"),
+    "completion": ("homework done", "homework done"),
+}
+
+
 def _day(value) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -103,12 +111,21 @@ def timeline(request, public_id):
         viewer=request.user,
         records=[item.record for item in result.items if item.kind != "completion"],
     )
+    counts = [
+        (
+            key,
+            result.week_counts.get(key, 0),
+            WEEK_COUNT_LABELS[key][result.week_counts.get(key, 0) != 1],
+        )
+        for key in record_selectors.TIMELINE_KINDS
+    ]
     return render(
         request,
         "therapists/timeline.html",
         {
             "client": client,
             "timeline": result,
+            "counts": counts,
             "kind": kind if kind in record_selectors.TIMELINE_KINDS else "",
             "kinds": record_selectors.TimelineKind.choices,
             "start": start,

@@ -69,3 +69,39 @@ def ago(moment) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment).split(',')[0]} ago"
+
+
+def _number(value) -> str:
+    return f"{value.normalize():f}" if hasattr(value, "normalize") else str(value)
+
+
+@register.simple_tag
+def record_title(record) -> str:
+    """A record in one short line: "Mood 6/10 · calm", "Sleep 7 h · exercise 30 min",
+    "Call with Sam · 20 min". Plain text (escaped where it is shown)."""
+    from clients.models import JournalEntry, LifestyleLog
+
+    if isinstance(record, JournalEntry):
+        parts = [f"Mood {record.mood}/10" if record.mood is not None else "Journal entry"]
+        if record.emotions:
+            parts.append(", ".join(record.emotions))
+    elif isinstance(record, LifestyleLog):
+        parts = []
+        if record.sleep_hours is not None:
+            parts.append(f"Sleep {_number(record.sleep_hours)} h")
+        if record.exercise_minutes is not None:
+            kind = f" ({record.exercise_kind})" if record.exercise_kind else ""
+            parts.append(f"Exercise {record.exercise_minutes} min{kind}")
+        if record.meals:
+            parts.append(f"Meals: {record.get_meals_display().lower()}")
+        if record.outdoor_minutes is not None:
+            parts.append(f"Outdoors {record.outdoor_minutes} min")
+        parts = parts or ["Your day"]
+    else:
+        who = f" with {record.person.name}" if record.person_id and record.person else ""
+        parts = [f"{record.get_mode_display()}{who}"]
+        if record.minutes is not None:
+            parts.append(f"{record.minutes} min")
+        if record.feeling:
+            parts.append(f"felt {record.feeling}/5")
+    return " · ".join(parts)

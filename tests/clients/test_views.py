@@ -81,7 +81,7 @@ class TestClientPages:
         services.lifestyle_create(client=personas.client_a, exercise_minutes=20)
         url = reverse("client_journal")
         page = as_a.get(url, {"kind": "lifestyle"}).content.decode()
-        assert "exercise 20 min" in page and "Shared words" not in page
+        assert "Exercise 20 min" in page and "Shared words" not in page
         page = as_a.get(url, {"shared": "private"}).content.decode()
         assert "Private words" in page and "Shared words" not in page
         page = as_a.get(url, {"from": (TODAY + timedelta(days=-30)).isoformat(), "to": "x"})
@@ -216,7 +216,7 @@ class TestToday:
             assert response["Location"] == home
         page = as_a.get(home).content.decode()
         assert "Logged today" in page
-        assert "Mood 6/10" in page and "exercise 30 min" in page and "In person with Sam" in page
+        assert "Mood 6/10" in page and "Exercise 30 min" in page and "In person with Sam" in page
 
     def test_a_lifestyle_log_completes_the_exercise_homework(self, as_a, personas):
         assignment = assign_from_library(personas, "exercise-minutes", frequency="daily")
@@ -390,8 +390,8 @@ class TestTherapistPages:
         )
         url = timeline_url(personas.client_a)
         page = as_therapist.get(url, {"kind": "lifestyle"}).content.decode()
-        assert "exercise 10 min" in page and "Shared words" not in page
-        assert "exercise 99 min" not in page
+        assert "Exercise 10 min" in page and "Shared words" not in page
+        assert "Exercise 99 min" not in page
         assert 'data-count="lifestyle"><strong>1</strong>' in page
         page = as_therapist.get(url, {"to": (TODAY - timedelta(days=1)).isoformat()})
         assert "Shared words" not in page.content.decode()
