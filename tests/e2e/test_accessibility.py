@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 
 from accounts import services as account_services
 from accounts.models import CareRelationship
+from clients import services as record_services
 from homework import library
 from homework import services as homework_services
 from homework.models import HomeworkTemplate
@@ -203,7 +204,42 @@ def world(transactional_db):
         invited_email="new.person@example.org",
         invitation_expires_at=timezone.now() + timedelta(days=7),
     )
-    return {"therapist": therapist, "client": client, "daily": daily, "quiet": quiet}
+    # Records: a shared entry with feedback, a private one, a day's log, time with someone.
+    sam = record_services.person_create(client=client, name="Sam", kind="friend")
+    shared = record_services.journal_create(
+        client=client,
+        text="Talked it through with Sam. **Felt lighter** afterwards.",
+        mood=7,
+        emotions=["calm", "hope"],
+        triggers=["work"],
+        needed="A quiet evening",
+        shared=True,
+    )
+    record_services.feedback_create(author=therapist, record=shared, text="Thank you for this.")
+    private = record_services.journal_create(client=client, text="Just for me.", mood=3)
+    log = record_services.lifestyle_create(
+        client=client,
+        day=today - timedelta(days=1),
+        sleep_hours=7,
+        exercise_minutes=30,
+        exercise_kind="walk",
+        meals="yes",
+        shared=True,
+    )
+    social = record_services.social_create(
+        client=client, person=sam, mode="call", minutes=20, feeling=4, shared=True
+    )
+    return {
+        "therapist": therapist,
+        "client": client,
+        "daily": daily,
+        "quiet": quiet,
+        "shared": shared,
+        "private": private,
+        "log": log,
+        "social": social,
+        "sam": sam,
+    }
 
 
 # --- Tests ---------------------------------------------------------------------------
@@ -227,6 +263,26 @@ def test_client_pages_are_accessible(world, browser_contexts):
             ("This week", "/client/week/", "week"),
             ("Account", "/client/account/", "account"),
             ("Calendar link", "/client/calendar/", None),
+            ("Journal", "/client/journal/", "journal"),
+            ("Journal, filtered", "/client/journal/?kind=journal&shared=private", None),
+            ("Write an entry", "/client/journal/new/", "journal-new"),
+            (
+                "Write an entry for homework",
+                f"/client/journal/new/?assignment={world['daily'].public_id}",
+                None,
+            ),
+            ("Log your day", "/client/lifestyle/new/", "lifestyle-new"),
+            ("Time with people", "/client/social/new/", "social-new"),
+            ("Shared entry", f"/client/records/{world['shared'].public_id}/", "record"),
+            ("Private entry", f"/client/records/{world['private'].public_id}/", None),
+            ("Day's log", f"/client/records/{world['log'].public_id}/", None),
+            ("Time with Sam", f"/client/records/{world['social'].public_id}/", None),
+            ("Edit entry", f"/client/records/{world['shared'].public_id}/edit/", None),
+            ("Edit day's log", f"/client/records/{world['log'].public_id}/edit/", None),
+            ("Edit time with Sam", f"/client/records/{world['social'].public_id}/edit/", None),
+            ("My people", "/client/people/", "people"),
+            ("Edit person", f"/client/people/{world['sam'].public_id}/", None),
+            ("Delete account", "/client/account/delete/", "erase"),
             ("Password", "/accounts/password/change/", None),
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
@@ -244,6 +300,17 @@ def test_client_pages_are_accessible(world, browser_contexts):
         page.locator("article .check-off button").first.click()
         expect(page.get_by_role("status")).to_contain_text("Done")
         check(page, report, "Today with a message", viewport)
+        page.goto("/client/journal/new/")
+        page.locator("main form button[type=submit]").click()
+        check(page, report, "Entry with errors", viewport, screenshot="journal-errors")
+        page.goto("/client/social/new/")
+        page.fill("input[name=minutes]", "-5")
+        page.locator("main form button[type=submit]").click()
+        check(page, report, "Time with people with errors", viewport)
+        page.goto("/client/account/delete/")
+        page.fill("input[name=password]", "not my password")
+        page.locator("main form button[type=submit]").click()
+        check(page, report, "Delete account with errors", viewport)
         page.goto("/client/calendar/")
         turn_on = page.get_by_role("button", name="Turn on the calendar link")
         if turn_on.count():
@@ -273,7 +340,18 @@ def test_client_pages_are_accessible(world, browser_contexts):
         check(page, report, "403", viewport, place=False)
         page.goto("/client/nothing-here/")
         check(page, report, "404", viewport, place=False)
-    check_dark(browser_contexts, state, report, ["/client/", "/client/week/", "/client/account/"])
+    check_dark(
+        browser_contexts,
+        state,
+        report,
+        [
+            "/client/",
+            "/client/week/",
+            "/client/account/",
+            "/client/journal/",
+            f"/client/records/{world['shared'].public_id}/",
+        ],
+    )
     assert_clean(report, "client")
 
 
@@ -298,6 +376,10 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
             ("Assign: form", f"{detail}assign/new/", "assign-form"),
             ("Assign: from a template", f"{detail}assign/new/?template={template.public_id}", None),
             ("Edit homework", f"/therapist/assignments/{world['daily'].public_id}/edit/", None),
+            ("Timeline", f"{detail}timeline/", "timeline"),
+            ("Timeline, filtered", f"{detail}timeline/?kind=journal", None),
+            ("Shared entry", f"{detail}records/{world['shared'].public_id}/", "therapist-record"),
+            ("Shared day's log", f"{detail}records/{world['log'].public_id}/", None),
             ("Templates", "/therapist/templates/", None),
             ("New template", "/therapist/templates/new/", None),
             ("Edit template", f"/therapist/templates/{template.public_id}/edit/", None),
@@ -320,6 +402,9 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
         page.get_by_role("radio", name="A number of times a week").check()
         page.get_by_role("button", name="Assign", exact=True).click()
         check(page, report, "Assign with errors", viewport, screenshot="assign-errors")
+        page.goto(f"{detail}records/{world['shared'].public_id}/")
+        page.get_by_role("button", name="Send feedback").click()
+        check(page, report, "Feedback with errors", viewport)
         page.goto("/accounts/password/change/")
         page.fill("input[name=oldpassword]", "not my password")
         page.locator("main form button[type=submit]").first.click()
@@ -328,7 +413,12 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
         check(page, report, "403", viewport, place=False)
         page.goto(f"/therapist/clients/{world['quiet'].public_id}0/")
         check(page, report, "404", viewport, place=False)
-    check_dark(browser_contexts, state, report, ["/therapist/", detail, f"{detail}assign/new/"])
+    check_dark(
+        browser_contexts,
+        state,
+        report,
+        ["/therapist/", detail, f"{detail}assign/new/", f"{detail}timeline/"],
+    )
     assert_clean(report, "therapist")
 
 
@@ -362,6 +452,7 @@ def test_sign_in_and_error_pages_are_accessible(world, browser_contexts, live_se
             ("Invitation link not valid (400)", tampered, False, None),
             ("Invitation withdrawn (410)", withdrawn_link, False, "invitation-410"),
             ("404", "/nothing-here/", False, "404"),
+            ("Goodbye", "/goodbye/", False, "goodbye"),
         ]:
             page.goto(url)
             check(page, report, name, viewport, place=place, screenshot=shot)
