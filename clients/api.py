@@ -8,7 +8,6 @@ The client writes their own records; a therapist reads those their active client
 from datetime import datetime, time, timedelta
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -492,16 +491,7 @@ class SharingViewSet(
 
 def record_for_user(user, public_id):
     """A record of any kind, as the user may see it, or 404."""
-    for model in (JournalEntry, LifestyleLog, SocialActivity):
-        record = (
-            model.objects.visible_to(user)
-            .select_related("client")
-            .filter(public_id=public_id)
-            .first()
-        )
-        if record is not None:
-            return record
-    return get_object_or_404(JournalEntry.objects.none(), public_id=public_id)
+    return selectors.get_record_for_user(user, public_id)
 
 
 class FeedbackView(APIView):

@@ -19,3 +19,45 @@ def test_demo_records_are_valid_and_some_complete_homework():
     assert LifestyleLog.objects.filter(completions__isnull=False).exists()
     assert JournalEntry.objects.filter(shared=False).exists()
     assert Feedback.objects.filter(journal_entry__shared=False).count() == 0
+
+
+def test_the_demo_shows_in_the_records_pages(client):
+    """A first `make run` shows a practice in motion: each demo client's journal, Today and
+    records, and the therapist's timeline and shared records, all render."""
+    from django.urls import reverse
+
+    from accounts.models import CareStatus, Role, User
+    from clients.selectors import get_record_for_user
+    from tests.conftest import activate_totp
+
+    call_command("seed_demo")
+    therapist = User.objects.filter(role=Role.THERAPIST).first()
+    if not therapist.authenticator_set.exists():
+        activate_totp(therapist)
+    clients = User.objects.filter(
+        role=Role.CLIENT,
+        care_relationships__therapist=therapist,
+        care_relationships__status=CareStatus.ACTIVE,
+    )
+    assert clients.exists()
+    for person in clients:
+        client.force_login(person)
+        page = client.get(reverse("client_journal"))
+        assert page.status_code == 200
+        assert page.content.decode().count('class="card record"') == 20  # a full first page
+        assert client.get(reverse("client_home")).status_code == 200
+        for entry in JournalEntry.objects.filter(client=person)[:3]:
+            url = reverse("client_record", kwargs={"public_id": entry.public_id})
+            assert client.get(url).status_code == 200
+        client.force_login(therapist)
+        url = reverse("therapist_timeline", kwargs={"public_id": person.public_id})
+        timeline = client.get(url)
+        assert timeline.status_code == 200
+        assert "Private" not in timeline.content.decode()
+        for entry in JournalEntry.objects.filter(client=person, shared=True)[:3]:
+            assert get_record_for_user(therapist, entry.public_id) == entry
+            url = reverse(
+                "therapist_record",
+                kwargs={"public_id": person.public_id, "record_id": entry.public_id},
+            )
+            assert client.get(url).status_code == 200
