@@ -13,6 +13,7 @@ from clients import services
 from clients.models import Feedback, JournalEntry, LifestyleLog, Person, SocialActivity
 from homework.models import Completion
 from tests.clients.conftest import TODAY, assign_from_library
+from tests.conftest import make_active_relationship
 from tests.factories import (
     PASSWORD,
     JournalEntryFactory,
@@ -614,3 +615,26 @@ def test_the_timeline_runs_a_fixed_number_of_queries(client, personas, n):
     client.force_login(personas.therapist_a)
     url = timeline_url(personas.client_a)
     assert count_queries(client, url) == TIMELINE_QUERIES
+
+
+@pytest.mark.parametrize("choices", [[], [True], [False], [True, True], [True, False]])
+def test_todays_sharing_default_agrees_with_the_service(personas, choices):
+    """Today works the default out from relationships already loaded; it must say what the
+    service says, for no therapist, one, or two with different defaults."""
+    from accounts.models import CareRelationship
+    from tests.factories import TherapistFactory
+
+    a = personas.client_a
+    if not choices:
+        relationship_end(actor=a, relationship=personas.relationship_a)
+    relationships = [personas.relationship_a]
+    if len(choices) == 2:
+        relationships.append(make_active_relationship(TherapistFactory(), a))
+    for relationship, on in zip(relationships, choices, strict=False):
+        services.sharing_default_set(client=a, relationship=relationship, share_by_default=on)
+    loaded = list(
+        CareRelationship.objects.filter(client=a, status=CareStatus.ACTIVE).select_related(
+            "sharing_preference"
+        )
+    )
+    assert services.default_shared_among(loaded) == services.default_shared(a)
