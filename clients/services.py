@@ -358,6 +358,15 @@ def record_delete(*, record) -> None:
     record.delete()
 
 
+@transaction.atomic
+def record_sharing_set(*, record, shared: bool):
+    """Share a record or make it private, and nothing else: however old the record, the
+    client can always take it back (the date rules are for writing, not for sharing)."""
+    type(record).objects.filter(pk=record.pk).update(shared=shared, updated_at=timezone.now())
+    record.shared = shared
+    return record
+
+
 def mark_viewed(*, viewer: User, records) -> None:
     """Note when a therapist first opened each shared record. One UPDATE per kind."""
     if viewer.role != Role.THERAPIST:

@@ -370,16 +370,10 @@ def record_share(request, public_id):
     """Share a record, or make it private again: the therapist stops seeing it at once."""
     record = _own_record(request, public_id)
     shared = request.POST.get("shared") == "1"
-    service, argument = EDIT[type(record)][2:]
-    try:
-        getattr(record_services, service)(**{argument: record}, shared=shared)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            "Shared with your therapist." if shared else "Private now: only you can see it.",
-        )
+    record_services.record_sharing_set(record=record, shared=shared)
+    messages.success(
+        request, "Shared with your therapist." if shared else "Private now: only you can see it."
+    )
     return redirect("client_record", public_id=record.public_id)
 
 

@@ -18,6 +18,7 @@ from tests.factories import (
     PASSWORD,
     JournalEntryFactory,
     PersonFactory,
+    SocialActivityFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -342,6 +343,20 @@ class TestSharing:
         assert response.status_code == 404
         assert "Shared words" not in response.content.decode()
         assert "Shared words" not in client.get(timeline_url(personas.client_a)).content.decode()
+
+    def test_an_old_record_can_always_be_made_private(self, as_a, personas):
+        """Records older than the 60 days one may write about can still be taken back."""
+        old = JournalEntryFactory(
+            client=personas.client_a, shared=True, occurred_at=TODAY_NOON() - timedelta(days=90)
+        )
+        old_social = SocialActivityFactory(
+            client=personas.client_a, shared=True, day=TODAY - timedelta(days=90)
+        )
+        for record in (old, old_social):
+            response = as_a.post(record_url(record, "client_record_share"), {"shared": "0"})
+            assert response.status_code == 302
+            record.refresh_from_db()
+            assert not record.shared
 
 
 # --- Therapist pages -------------------------------------------------------------------
