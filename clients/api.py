@@ -312,6 +312,12 @@ class RecordViewSet(viewsets.ModelViewSet):
     def _fresh(self, record, code=status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data, code)
 
+    def _sharing_only(self, record, fields: dict) -> Response | None:
+        """A change of sharing alone is always allowed, however old the record."""
+        if set(fields) == {"shared"}:
+            return self._fresh(services.record_sharing_set(record=record, shared=fields["shared"]))
+        return None
+
     def destroy(self, request, *args, **kwargs):
         self._call(services.record_delete, record=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -360,6 +366,8 @@ class JournalEntryViewSet(RecordViewSet):
         fields = dict(serializer.validated_data)
         if "assignment" in fields:
             raise ValidationError({"assignment": ["An entry is linked to homework when made."]})
+        if response := self._sharing_only(entry, fields):
+            return response
         entry = self._call(services.journal_update, entry=entry, **fields)
         return self._fresh(entry)
 
@@ -386,6 +394,8 @@ class LifestyleLogViewSet(RecordViewSet):
         fields = dict(serializer.validated_data)
         if "day" in fields and fields["day"] != log.day:
             raise ValidationError({"day": ["The day of a log cannot change."]})
+        if response := self._sharing_only(log, fields):
+            return response
         log = self._call(services.lifestyle_update, log=log, **fields)
         return self._fresh(log)
 
@@ -429,6 +439,8 @@ class SocialActivityViewSet(RecordViewSet):
         activity = self.get_object()
         serializer = self.get_serializer(activity, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        if response := self._sharing_only(activity, serializer.validated_data):
+            return response
         activity = self._call(
             services.social_update, activity=activity, **self._fields(serializer.validated_data)
         )

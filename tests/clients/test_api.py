@@ -598,3 +598,27 @@ def test_a_social_activity_can_drop_its_person(client, personas):
     )
     assert response.status_code == 200, response.json()
     assert response.json()["person"] is None
+
+
+@pytest.mark.parametrize("kind", ["journal", "social"])
+def test_an_old_record_can_be_made_private_through_the_api(client, personas, kind):
+    """Sharing is the client's to take back at any time, even past the 60 days one may
+    write about."""
+    from tests.factories import SocialActivityFactory
+
+    if kind == "journal":
+        record = JournalEntryFactory(
+            client=personas.client_a, shared=True, occurred_at=NOW - timedelta(days=90)
+        )
+    else:
+        record = SocialActivityFactory(
+            client=personas.client_a, shared=True, day=TODAY - timedelta(days=90)
+        )
+    client.force_login(personas.client_a)
+    response = client.patch(
+        f"/api/v1/{kind}/{record.public_id}/", {"shared": False}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["shared"] is False
+    record.refresh_from_db()
+    assert not record.shared
