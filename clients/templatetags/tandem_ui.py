@@ -105,3 +105,16 @@ def record_title(record) -> str:
         if record.feeling:
             parts.append(f"felt {record.feeling}/5")
     return " · ".join(parts)
+
+
+@register.filter
+def plain(source: str) -> str:
+    """Text written in the safe Markdown subset, as plain words for a one-line excerpt
+    ("**better**" reads "better"). Returned unsafe: the template escapes it once."""
+    import html
+
+    from django.utils.html import strip_tags
+
+    from homework.markdown import render
+
+    return " ".join(html.unescape(strip_tags(str(render(source or "")))).split())

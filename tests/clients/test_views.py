@@ -504,6 +504,9 @@ def test_free_text_is_escaped_in_both_portals(client, personas):
             assert MARK not in body, f"{url} shows the script unescaped"
             assert "<script>alert" not in body, url
             assert 'href="javascript:' not in body, url
+    client.force_login(a)
+    excerpt = client.get(reverse("client_journal")).content.decode()
+    assert f"bold {ESCAPED}" in excerpt  # the excerpt is plain words, escaped once
     client.force_login(personas.therapist_a)
     detail = client.get(therapist_record_url(entry)).content.decode()
     assert "<strong>bold</strong>" in detail  # the safe Markdown subset still renders
