@@ -206,6 +206,10 @@ class RecordQuerySerializer(serializers.Serializer):
         }
 
     def validate(self, attrs):
+        low, high = selectors.FILTER_DAYS
+        for name in ("from", "to"):
+            if name in attrs and not low <= attrs[name] <= high:
+                raise ValidationError({name: [f"Give a day between {low} and {high}."]})
         if "from" in attrs and "to" in attrs and attrs["to"] < attrs["from"]:
             raise ValidationError({"to": ["Must not be before 'from'."]})
         return attrs

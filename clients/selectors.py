@@ -132,6 +132,21 @@ def therapist_timeline(
 
 # --- The client's own records ------------------------------------------------------
 
+FILTER_DAYS = (date(2000, 1, 1), date(2100, 12, 31))
+
+
+def filter_day(value: str | None) -> date | None:
+    """A day typed into a filter, or None when it is missing, malformed or out of bounds
+    (a filter never fails a page, and year 9999 would overflow the day after it)."""
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if day is None or not FILTER_DAYS[0] <= day <= FILTER_DAYS[1]:
+        return None
+    return day
+
+
 RECORD_KINDS = ("journal", "lifestyle", "social")
 RECORD_KIND_LABELS = {
     "journal": "Journal entry",

@@ -151,10 +151,7 @@ def _after_save(request, record, message: str):
 
 
 def _parse_day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return record_selectors.filter_day(value)
 
 
 def journal(request):

@@ -90,10 +90,7 @@ WEEK_COUNT_LABELS = {
 
 
 def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return record_selectors.filter_day(value)
 
 
 def timeline(request, public_id):

@@ -622,3 +622,13 @@ def test_an_old_record_can_be_made_private_through_the_api(client, personas, kin
     assert response.json()["shared"] is False
     record.refresh_from_db()
     assert not record.shared
+
+
+@pytest.mark.parametrize("path", ["/api/v1/timeline/", "/api/v1/journal/", "/api/v1/social/"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_far_off_filter_days_are_a_400(client, personas, path, day):
+    client.force_login(personas.therapist_a)
+    for name in ("from", "to"):
+        response = client.get(path, {"client": str(personas.client_a.public_id), name: day})
+        assert response.status_code == 400, response.content
+        assert name in response.json()

@@ -656,3 +656,31 @@ def test_todays_sharing_default_agrees_with_the_service(personas, choices):
         )
     )
     assert services.default_shared_among(loaded) == services.default_shared(a)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "abc"},
+        {"page": "99999"},
+        {"kind": "<script>"},
+        {"from": "0001-01-01", "to": "9999-12-31"},
+        {"from": "2026-13-45"},
+        {"from": "2026-11-30", "to": "2026-11-01"},
+        {"shared": "maybe"},
+    ],
+)
+def test_odd_filters_never_fail(client, personas, shared, query):
+    client.force_login(personas.client_a)
+    assert client.get(reverse("client_journal"), query).status_code == 200
+    client.force_login(personas.therapist_a)
+    assert client.get(timeline_url(personas.client_a), query).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_an_odd_homework_link_is_a_form_error(as_a, value):
+    assert as_a.get(reverse("client_journal_new"), {"assignment": value}).status_code == 200
+    response = as_a.post(reverse("client_journal_new"), {"text": "x", "assignment": value})
+    assert response.status_code == 400
+    assert "assignment" in response.context["form"].errors
+    assert not JournalEntry.objects.exists()
