@@ -472,6 +472,9 @@ class PersonViewSet(viewsets.ModelViewSet):
             person=serializer.instance, **serializer.validated_data
         )
 
+    def perform_destroy(self, instance):
+        services.person_delete(person=instance)
+
 
 class SharingViewSet(
     mixins.ListModelMixin,

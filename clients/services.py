@@ -403,6 +403,12 @@ def person_update(*, person: Person, **fields) -> Person:
     return person
 
 
+@transaction.atomic
+def person_delete(*, person: Person) -> None:
+    """Take someone off the client's list; time logged with them stays, with nobody named."""
+    person.delete()
+
+
 # --- Feedback ------------------------------------------------------------------------
 
 

@@ -443,7 +443,7 @@ def person_edit(request, public_id):
 @require_POST
 def person_delete(request, public_id):
     person = _own_person(request, public_id)
-    person.delete()
+    record_services.person_delete(person=person)
     messages.success(request, f"Removed {person.name} from your list. Your records stay.")
     return redirect("client_people")
 
