@@ -12,7 +12,7 @@ from accounts.services import relationship_end
 from clients import services
 from clients.models import Feedback, JournalEntry, LifestyleLog, Person, SocialActivity
 from homework.models import Completion
-from tests.clients.conftest import TODAY, assign_from_library
+from tests.clients.conftest import NOW, TODAY, assign_from_library
 from tests.conftest import make_active_relationship
 from tests.factories import (
     PASSWORD,
@@ -71,7 +71,7 @@ def private(personas) -> JournalEntry:
 class TestClientPages:
     def test_the_journal_lists_the_clients_own_records_newest_first(self, as_a, personas):
         older = services.journal_create(
-            client=personas.client_a, text="Older", occurred_at=TODAY_NOON() - timedelta(days=2)
+            client=personas.client_a, text="Older", occurred_at=NOW - timedelta(days=2)
         )
         newer = services.journal_create(client=personas.client_a, text="Newer")
         services.journal_create(client=personas.client_b, text="Bea's own words")
@@ -185,12 +185,6 @@ class TestClientPages:
         client.force_login(personas.client_a)
         url = reverse("client_person_edit", kwargs={"public_id": bea_friend.public_id})
         assert client.get(url).status_code == 404
-
-
-def TODAY_NOON():
-    from tests.clients.conftest import NOW
-
-    return NOW
 
 
 # --- Quick entry from Today ----------------------------------------------------------
@@ -347,7 +341,7 @@ class TestSharing:
     def test_an_old_record_can_always_be_made_private(self, as_a, personas):
         """Records older than the 60 days one may write about can still be taken back."""
         old = JournalEntryFactory(
-            client=personas.client_a, shared=True, occurred_at=TODAY_NOON() - timedelta(days=90)
+            client=personas.client_a, shared=True, occurred_at=NOW - timedelta(days=90)
         )
         old_social = SocialActivityFactory(
             client=personas.client_a, shared=True, day=TODAY - timedelta(days=90)
@@ -574,7 +568,7 @@ def many_records(personas, n: int) -> None:
             text=f"Entry {i}",
             mood=i % 11,
             shared=True,
-            occurred_at=NOW_() - timedelta(hours=i),
+            occurred_at=NOW - timedelta(hours=i),
         )
         for i in range(n)
     )
@@ -593,12 +587,6 @@ def many_records(personas, n: int) -> None:
         LifestyleLog(client=a, day=TODAY - timedelta(days=i), sleep_hours=7, shared=True)
         for i in range(min(n, 50))
     )
-
-
-def NOW_():
-    from tests.clients.conftest import NOW
-
-    return NOW
 
 
 def count_queries(browser, url, params=None) -> int:
