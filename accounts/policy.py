@@ -87,6 +87,21 @@ ROUTES: dict[str, Access] = {
     "api-trigger-suggestions": Access.CLIENT,
     "api-export": Access.CLIENT,
     "api-erasure": Access.CLIENT,
+    # Care plans: the client and their therapist; `CarePlan.objects.visible_to` decides whose.
+    "client_plan": Access.CLIENT,
+    "client_triggered": Access.CLIENT,
+    "client_triggered_other": Access.CLIENT,
+    "client_triggered_steps": Access.CLIENT,
+    "client_trigger_rate": Access.CLIENT,
+    "therapist_client_plan": Access.THERAPIST,
+    "plan_detail": Access.SIGNED_IN,
+    "plan_history": Access.SIGNED_IN,
+    "plan_item_add": Access.SIGNED_IN,
+    "plan_version_agree": Access.THERAPIST,
+    "plan_item_edit": Access.SIGNED_IN,
+    "plan_item_move": Access.SIGNED_IN,
+    "plan_item_remove": Access.SIGNED_IN,
+    "plan_item_link": Access.SIGNED_IN,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

@@ -31,7 +31,7 @@ def _uuid(value) -> uuid.UUID:
 def get_plan_for_user(user: User, public_id) -> CarePlan:
     return get_object_or_404(
         CarePlan.objects.visible_to(user).select_related(
-            "relationship__therapist", "relationship__client"
+            "client", "relationship__therapist", "relationship__client"
         ),
         public_id=_uuid(public_id),
     )
@@ -197,11 +197,15 @@ def plan_page(*, viewer: User, plan: CarePlan) -> PlanPage:
         if latest is not None and latest != last_agreed
         else []
     )
+    triggers = trigger_figures(viewer=viewer, plan=plan, items=items)
+    goals = goal_figures(viewer=viewer, plan=plan, items=items)
+    for figure in (*triggers, *goals):
+        figure.item.figure = figure  # for the template, next to the item
     return PlanPage(
         plan=plan,
         sections=sections_of(items),
-        triggers=trigger_figures(viewer=viewer, plan=plan, items=items),
-        goals=goal_figures(viewer=viewer, plan=plan, items=items),
+        triggers=triggers,
+        goals=goals,
         one_way=[
             item
             for item in items
@@ -251,4 +255,26 @@ def unrated_logs(client: User, limit: int = 3) -> list[TriggerLog]:
         TriggerLog.objects.filter(client=client, helped="", created_at__gte=since)
         .exclude(item__isnull=True)
         .order_by("-created_at")[:limit]
+    )
+
+
+def triggers_of_client(client: User) -> list[PlanItem]:
+    """The triggers of the client's plans in active care, in their order. 1 query."""
+    return list(
+        PlanItem.objects.filter(
+            plan__client=client,
+            plan__relationship__status=CareStatus.ACTIVE,
+            section=Section.TRIGGERS,
+        ).order_by("plan_id", "position", "id")
+    )
+
+
+def get_trigger_for_client(client: User, public_id) -> PlanItem:
+    return get_object_or_404(
+        PlanItem.objects.filter(
+            plan__client=client,
+            plan__relationship__status=CareStatus.ACTIVE,
+            section=Section.TRIGGERS,
+        ).select_related("plan"),
+        public_id=_uuid(public_id),
     )
