@@ -102,6 +102,16 @@ ROUTES: dict[str, Access] = {
     "plan_item_move": Access.SIGNED_IN,
     "plan_item_remove": Access.SIGNED_IN,
     "plan_item_link": Access.SIGNED_IN,
+    "api-plan-list": Access.SIGNED_IN,
+    "api-plan-detail": Access.SIGNED_IN,
+    "api-plan-items": Access.SIGNED_IN,
+    "api-plan-reorder": Access.SIGNED_IN,
+    "api-plan-versions": Access.SIGNED_IN,
+    "api-plan-diff": Access.SIGNED_IN,
+    "api-plan-agree": Access.THERAPIST,
+    "api-plan-item-detail": Access.SIGNED_IN,
+    "api-trigger-log-list": Access.SIGNED_IN,
+    "api-trigger-log-detail": Access.SIGNED_IN,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

@@ -55,6 +55,9 @@ class CarePlan(models.Model):
 
     objects = PlanQuerySet.as_manager()
 
+    class Meta:
+        ordering = ["created_at", "id"]
+
     def __str__(self) -> str:
         return f"care plan {self.public_id}"
 

@@ -60,6 +60,14 @@ class PlanConflict(ValidationError):
         mine = f" You wrote: “{yours['text']}”." if yours.get("text") else ""
         super().__init__({"base_version": [message + now + mine]})
 
+    @property
+    def conflict(self) -> dict:
+        """For the API's 409: the item as it is now, and the text that was sent."""
+        return {
+            "current": item_data(self.current) if self.current is not None else None,
+            "yours": {"text": self.yours.get("text", "")},
+        }
+
 
 # --- Reading the plan as data ---------------------------------------------------------
 

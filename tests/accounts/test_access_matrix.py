@@ -606,6 +606,16 @@ def client_a_with_plan(world: World) -> dict:
     return client_a_id(world)
 
 
+def trigger_removed(world: World) -> bool:
+    return not PlanItem.objects.filter(pk=plan_world(world).trigger.pk).exists()
+
+
+def reorder_triggers(world: World) -> dict:
+    pw = plan_world(world)
+    order = [str(pw.second.public_id), str(pw.trigger.public_id)]
+    return {**at_plan_version(section="triggers", order=order)(world)}
+
+
 TO_PLAN_A = Redirect("plan_detail", kwargs=plan_a_id)
 TO_PLAN_B = Redirect("plan_detail", kwargs=plan_of("client_b"))
 
@@ -1183,6 +1193,99 @@ CASES: dict[str, Route] = {
             )
         },
         kwargs=trigger_of_a,
+    ),
+    "api-plan-list": Route({"GET": Call(row(403, 200, 200, 200, 200, 200))}, api=True),
+    "api-plan-detail": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=plan_a_id, api=True
+    ),
+    "api-plan-items": Route(
+        {
+            "POST": Call(
+                row(403, 201, 404, 201, 404, 404),
+                data=lambda world: {"section": "needs", "text": "New need"},
+                writes={
+                    "client_a": plan_item_named("New need"),
+                    "therapist_a": plan_item_named("New need"),
+                },
+            )
+        },
+        kwargs=plan_a_id,
+        api=True,
+    ),
+    "api-plan-reorder": Route(
+        {
+            "POST": Call(
+                row(403, 204, 404, 204, 404, 404),
+                data=reorder_triggers,
+                writes={"client_a": second_moved_up, "therapist_a": second_moved_up},
+            )
+        },
+        kwargs=plan_a_id,
+        api=True,
+    ),
+    "api-plan-versions": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=plan_a_id, api=True
+    ),
+    "api-plan-diff": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=plan_a_id, api=True
+    ),
+    "api-plan-agree": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=lambda world: {"number": 1},
+                writes={"therapist_a": version_1_agreed},
+            )
+        },
+        kwargs=plan_a_id,
+        api=True,
+    ),
+    "api-plan-item-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404)),
+            "PATCH": Call(
+                row(403, 200, 404, 200, 404, 404),
+                data=at_plan_version(text="Packed trains"),
+                writes={
+                    "client_a": plan_item_named("Packed trains"),
+                    "therapist_a": plan_item_named("Packed trains"),
+                },
+            ),
+            "DELETE": Call(
+                row(403, 204, 404, 204, 404, 404),
+                data=at_plan_version(),
+                writes={"client_a": trigger_removed, "therapist_a": trigger_removed},
+            ),
+        },
+        kwargs=trigger_of_a,
+        api=True,
+    ),
+    "api-trigger-log-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "POST": Call(
+                row(403, 201, 201, 403, 403, 403),
+                data=lambda world: {"note": "New moment"},
+                writes={
+                    "client_a": trigger_logged_by("client_a"),
+                    "client_b": trigger_logged_by("client_b"),
+                },
+            ),
+        },
+        kwargs=with_plan_of_a,
+        api=True,
+    ),
+    "api-trigger-log-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 404, 404, 404)),
+            "PATCH": Call(
+                row(403, 200, 404, 403, 403, 403),
+                data=lambda world: {"helped": "yes"},
+                writes={"client_a": log_rated},
+            ),
+        },
+        kwargs=log_of_a,
+        api=True,
     ),
 }
 
