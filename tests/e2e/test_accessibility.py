@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -203,7 +204,67 @@ def world(transactional_db):
         invited_email="new.person@example.org",
         invitation_expires_at=timezone.now() + timedelta(days=7),
     )
-    return {"therapist": therapist, "client": client, "daily": daily, "quiet": quiet}
+    plan = careplan_demo_plan(therapist, client, relationship, daily)
+    return {
+        "therapist": therapist,
+        "client": client,
+        "daily": daily,
+        "quiet": quiet,
+        "plan": plan,
+    }
+
+
+def careplan_demo_plan(therapist, client, relationship, daily):
+    """A plan with something in each section, a change since the agreed version, a log."""
+    from careplans import services as plan_services
+    from clients import services as record_services
+
+    plan = plan_services.plan_for_relationship(relationship)
+    add = partial(plan_services.item_add, plan=plan)
+    add(author=client, section="needs", text="Eight hours of sleep")
+    add(author=client, section="emotions", text="Anxiety", signs="Tight chest", helps="A walk")
+    trigger = add(
+        author=therapist,
+        section="triggers",
+        text="Crowded trains",
+        signs="Counting the stops",
+        steps=["Breathe out slowly", "Step off at the next stop"],
+    )
+    add(author=client, section="empowers", text="Drawing in the evening")
+    sam = record_services.person_create(
+        client=client, name="Sam", kind="friend", support="i_support_them"
+    )
+    add(author=client, section="circle", person=sam, text="Sam, my oldest friend")
+    goal = add(author=client, section="goals", text="Walk to work", measure="Three days a week")
+    plan_services.homework_link(author=therapist, item=goal, assignment=daily)
+    plan.refresh_from_db()
+    plan_services.version_agree(therapist=therapist, version=plan.versions.get(number=3))
+    log = plan_services.trigger_log_create(
+        client=client, plan=plan, item=trigger, note="Packed at eight", shared=True
+    )
+    plan_services.trigger_log_rate(client=client, log=log, helped="a_little")
+    plan_services.trigger_log_create(client=client, plan=plan, item=trigger)
+    return plan
+
+
+def care_plan_pages(world, *, therapist: bool = False) -> list[tuple]:
+    plan = world["plan"]
+    trigger = plan.items.get(section="triggers")
+    pages = [
+        ("Care plan", f"/plans/{plan.public_id}/", "plan"),
+        ("Plan history", f"/plans/{plan.public_id}/history/", "plan-history"),
+        ("Add a trigger", f"/plans/{plan.public_id}/add/triggers/", None),
+        ("Edit a trigger", f"/plans/items/{trigger.public_id}/", "plan-item"),
+    ]
+    if therapist:
+        return [(name, url, shot and f"therapist-{shot}") for name, url, shot in pages]
+    return [
+        *pages,
+        ("My plan", "/client/plan/", None),
+        ("I'm triggered", "/client/triggered/", "triggered"),
+        ("Coping steps", f"/client/triggered/{trigger.public_id}/", "triggered-steps"),
+        ("Something else", "/client/triggered/something-else/", None),
+    ]
 
 
 # --- Tests ---------------------------------------------------------------------------
@@ -230,6 +291,7 @@ def test_client_pages_are_accessible(world, browser_contexts):
             ("Password", "/accounts/password/change/", None),
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
+            *care_plan_pages(world),
         ]:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)
@@ -304,6 +366,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
             ("Password", "/accounts/password/change/", None),
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("New recovery codes", "/accounts/2fa/recovery-codes/generate/", None),
+            *care_plan_pages(world, therapist=True),
         ]:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)
