@@ -59,11 +59,17 @@ class PlanSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PlanTagsSerializer(serializers.Serializer):
+    triggers = serializers.ListField(child=serializers.CharField())
+    emotions = serializers.ListField(child=serializers.CharField())
+
+
 class PlanSerializer(PlanSummarySerializer):
     items = PlanItemSerializer(many=True, read_only=True)
+    tags = PlanTagsSerializer(read_only=True, help_text="Journal tags from this plan")
 
     class Meta(PlanSummarySerializer.Meta):
-        fields = [*PlanSummarySerializer.Meta.fields, "items"]
+        fields = [*PlanSummarySerializer.Meta.fields, "items", "tags"]
         read_only_fields = fields
 
 
@@ -206,6 +212,8 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         plan = self._plan()
         data = PlanSummarySerializer(plan).data
         data["items"] = PlanItemSerializer(selectors.plan_items(plan), many=True).data
+        # The plan's triggers and emotions, to choose from as journal tags.
+        data["tags"] = selectors.plan_tags(plan.client, plan=plan)
         return Response(data)
 
     @extend_schema(request=ItemCreateSerializer, responses={201: PlanItemSerializer})

@@ -233,14 +233,17 @@ def versions_diff(plan: CarePlan, first: int, second: int) -> list[Change]:
     return diff(snapshots[first], snapshots[second])
 
 
-def plan_tags(client: User) -> dict[str, list[str]]:
-    """The triggers and emotions of the client's plans, to pick as journal tags. 1 query."""
+def plan_tags(client: User, plan: CarePlan | None = None) -> dict[str, list[str]]:
+    """The triggers and emotions of the client's plans in active care (or of one plan), to
+    pick as journal tags. 1 query."""
     tags: dict[str, list[str]] = {"triggers": [], "emotions": []}
     rows = PlanItem.objects.filter(
         plan__client=client,
         plan__relationship__status=CareStatus.ACTIVE,
         section__in=(Section.TRIGGERS, Section.EMOTIONS),
     ).order_by("position", "id")
+    if plan is not None:
+        rows = rows.filter(plan=plan)
     for item in rows:
         bucket = tags[item.section]
         if item.tag not in bucket:

@@ -3,7 +3,7 @@
 from django import template
 
 from careplans.models import Helped
-from careplans.selectors import unrated_logs
+from careplans.selectors import plan_tags, unrated_logs
 
 register = template.Library()
 
@@ -17,3 +17,10 @@ def triggered_today(context):
         "answers": Helped.choices,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def plan_tag_choices(context) -> dict[str, list[str]]:
+    """For journal forms: `{% plan_tag_choices as tags %}` gives the triggers and emotions
+    of the client's plans to choose from (1 query)."""
+    return plan_tags(context["request"].user)

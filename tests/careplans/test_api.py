@@ -28,6 +28,7 @@ def test_both_people_write_and_read_the_plan(personas, plan):
     assert [(i["text"], i["steps"]) for i in body["items"]] == [
         ("Crowded trains", ["Breathe", "Step off"])
     ]
+    assert body["tags"] == {"triggers": ["Crowded trains"], "emotions": []}
 
 
 def test_a_stale_edit_is_a_409_with_both_texts_and_nothing_lost(personas, plan):

@@ -198,13 +198,15 @@ def _fill(personas, plan, n: int) -> None:
 # release), the plan with its people, the items, the last agreed and the latest version,
 # the tagged entries and the trigger logs, the goals' homework links: 12. The therapist
 # adds the MFA check and the audit row. "I'm triggered": session and user, the activity
-# stamp, the plans, then their triggers: 7.
+# stamp, whether there is a therapist, the triggers: 7. Its steps screen: session and
+# user, the activity stamp, the trigger with its plan: 6.
 @pytest.mark.parametrize(
     ("who", "page", "queries"),
     [
         ("client_a", "plan_detail", 12),
         ("therapist_a", "plan_detail", 14),
         ("client_a", "client_triggered", 7),
+        ("client_a", "client_triggered_steps", 6),
     ],
 )
 def test_pages_run_a_fixed_number_of_queries_for_5_and_200_items(
@@ -214,6 +216,12 @@ def test_pages_run_a_fixed_number_of_queries_for_5_and_200_items(
     for n in (5, 200):
         _fill(personas, plan, n)
         browser = signed_in(getattr(personas, who))
-        url = reverse(page, args=[plan.public_id]) if page == "plan_detail" else reverse(page)
+        if page == "plan_detail":
+            url = reverse(page, args=[plan.public_id])
+        elif page == "client_triggered_steps":
+            trigger = plan.items.filter(section="triggers").last()
+            url = reverse(page, args=[trigger.public_id])
+        else:
+            url = reverse(page)
         counts.append(_count(browser, url))
     assert counts == [queries, queries]
