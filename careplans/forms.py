@@ -53,8 +53,12 @@ class PlanItemForm(forms.Form):
             if name in self.fields:
                 self.fields[name].label = text
         if "person" in self.fields:
-            self.fields["person"].queryset = people if people is not None else Person.objects.none()
-            self.fields["person"].empty_label = "Choose someone"
+            if people is None:
+                # The list of people is the client's alone: a therapist keeps the one chosen.
+                del self.fields["person"]
+            else:
+                self.fields["person"].queryset = people
+                self.fields["person"].empty_label = "Choose someone"
         if section == "triggers":
             self.fields[
                 "text"

@@ -27,6 +27,9 @@ def _viewed(request, plan) -> None:
 
 
 def _people(request, plan):
+    """The client's own list to choose from; None for the therapist, who never sees it."""
+    if request.user.role != Role.CLIENT:
+        return None
     return Person.objects.visible_to(request.user).filter(client_id=plan.client_id)
 
 

@@ -225,3 +225,15 @@ def test_pages_run_a_fixed_number_of_queries_for_5_and_200_items(
             url = reverse(page)
         counts.append(_count(browser, url))
     assert counts == [queries, queries]
+
+
+def test_the_therapist_edits_a_circle_note_and_the_person_stays(personas, plan):
+    sam = record_services.person_create(client=personas.client_a, name="Sam", kind="friend")
+    item = services.item_add(author=personas.client_a, plan=plan, section="circle", person=sam)
+    url = reverse("plan_item_edit", args=[item.public_id])
+    browser = signed_in(personas.therapist_a)
+    assert "person" not in browser.get(url).context["form"].fields  # the list is the client's
+    response = browser.post(url, {"base_version": 1, "text": "Sam, who calls on Sundays"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.person, item.text) == (sam, "Sam, who calls on Sundays")
