@@ -295,6 +295,18 @@ def test_client_pages_are_accessible(world, browser_contexts):
         ]:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)
+        # The care plan: a save that someone else beat, and the plan as printed.
+        trigger = world["plan"].items.get(section="triggers")
+        page.goto(f"/plans/items/{trigger.public_id}/")
+        page.locator("input[name=base_version]").evaluate("el => el.value = '0'")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("[data-conflict]")).to_be_visible()
+        check(page, report, "Plan item with a conflict", viewport, screenshot="plan-conflict")
+        page.goto(f"/plans/{world['plan'].public_id}/")
+        page.emulate_media(media="print")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"plan-print-{viewport}.png"), full_page=True)
+        page.emulate_media(media="screen")
         # Past days open, as a person would open them.
         page.goto("/client/")
         page.locator("details.backlog summary").first.click()
