@@ -83,6 +83,7 @@ class SectionView:
 class StepFigure:
     text: str
     helped: int = 0  # times rated "yes" or "a little" when this step was shown
+    homework: list[str] = field(default_factory=list)  # titles of homework linked to it
 
 
 @dataclass
@@ -128,9 +129,22 @@ def sections_of(items: list[PlanItem]) -> list[SectionView]:
     return [SectionView(Section(key), by_section[key]) for key in Section.values]
 
 
-def trigger_figures(*, viewer: User, plan: CarePlan, items: list[PlanItem]) -> list[TriggerFigure]:
-    """Per trigger: journal entries tagged with it in the last four weeks, and which of its
-    steps helped. The therapist's figures count only what the client shares. 2 queries."""
+def plan_links(plan: CarePlan) -> list[HomeworkLink]:
+    """The homework linked to the plan's goals and coping steps. 1 query."""
+    return list(HomeworkLink.objects.filter(item__plan=plan).select_related("assignment"))
+
+
+def trigger_figures(
+    *,
+    viewer: User,
+    plan: CarePlan,
+    items: list[PlanItem],
+    links: list[HomeworkLink] | None = None,
+) -> list[TriggerFigure]:
+    """Per trigger: journal entries tagged with it in the last four weeks, which of its
+    steps helped, and the homework linked to each step. The therapist's figures count only
+    what the client shares. 2 queries (3 without `links`)."""
+    links = plan_links(plan) if links is None else links
     since = timezone.now() - timedelta(days=FIGURES_DAYS)
     triggers = [item for item in items if item.section == Section.TRIGGERS]
     tagged = Counter()
@@ -157,21 +171,37 @@ def trigger_figures(*, viewer: User, plan: CarePlan, items: list[PlanItem]) -> l
                 count=tagged[item.tag.casefold()],
                 logs=len(mine),
                 rated=sum(1 for _steps, helped in mine if helped),
-                steps=[StepFigure(step, helped_steps[step]) for step in item.steps],
+                steps=[
+                    StepFigure(
+                        step,
+                        helped_steps[step],
+                        [
+                            link.assignment.title
+                            for link in links
+                            if link.item_id == item.pk and link.step == index
+                        ],
+                    )
+                    for index, step in enumerate(item.steps)
+                ],
             )
         )
     return figures
 
 
-def goal_figures(*, viewer: User, plan: CarePlan, items: list[PlanItem]) -> list[GoalFigure]:
+def goal_figures(
+    *,
+    viewer: User,
+    plan: CarePlan,
+    items: list[PlanItem],
+    links: list[HomeworkLink] | None = None,
+) -> list[GoalFigure]:
     """Per goal: its linked homework and their adherence over the last five weeks. 1 query
-    for the links, and 3 more for the adherence when there are any."""
+    for the links (none when given), and 3 more for the adherence when there are any."""
     goals = [item for item in items if item.section == Section.GOALS]
-    links = list(
-        HomeworkLink.objects.filter(item__plan=plan, item__section=Section.GOALS).select_related(
-            "assignment"
-        )
-    )
+    goal_ids = {item.pk for item in goals}
+    links = [
+        link for link in (plan_links(plan) if links is None else links) if link.item_id in goal_ids
+    ]
     totals: dict[int, tuple[int, int]] = {}
     if links:
         report = client_adherence(viewer=viewer, client=plan.client)
@@ -197,8 +227,9 @@ def plan_page(*, viewer: User, plan: CarePlan) -> PlanPage:
         if latest is not None and latest != last_agreed
         else []
     )
-    triggers = trigger_figures(viewer=viewer, plan=plan, items=items)
-    goals = goal_figures(viewer=viewer, plan=plan, items=items)
+    links = plan_links(plan)
+    triggers = trigger_figures(viewer=viewer, plan=plan, items=items, links=links)
+    goals = goal_figures(viewer=viewer, plan=plan, items=items, links=links)
     for figure in (*triggers, *goals):
         figure.item.figure = figure  # for the template, next to the item
     return PlanPage(

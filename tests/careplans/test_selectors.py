@@ -80,3 +80,17 @@ def test_a_goal_shows_its_linked_homeworks_adherence(personas, plan):
 def test_the_plans_triggers_and_emotions_are_journal_tags(personas, plan, trigger):
     services.item_add(author=personas.client_a, plan=plan, section="emotions", text="Anxiety")
     assert plan_tags(personas.client_a) == {"triggers": ["Crowded trains"], "emotions": ["Anxiety"]}
+
+
+def test_homework_linked_to_a_coping_step_shows_beside_it(personas, plan, trigger):
+    assignment = homework_services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        kind="lifestyle",
+        title="Practise slow breathing",
+        frequency="daily",
+        start_date=local_today(personas.client_a.timezone),
+    )
+    services.homework_link(author=personas.therapist_a, item=trigger, assignment=assignment, step=0)
+    (figure,) = trigger_figures(viewer=personas.client_a, plan=plan, items=plan_items(plan))
+    assert [step.homework for step in figure.steps] == [["Practise slow breathing"], []]
