@@ -44,6 +44,20 @@ def get_item_for_user(user: User, public_id) -> PlanItem:
     )
 
 
+def removed_item_version(user: User, public_id) -> PlanVersion | None:
+    """The version that removed this item, in a plan the user may see; None if it is not
+    removed (or not theirs)."""
+    return (
+        PlanVersion.objects.filter(
+            item_public_id=_uuid(public_id),
+            change="remove",
+            plan__in=CarePlan.objects.visible_to(user),
+        )
+        .select_related("plan")
+        .first()
+    )
+
+
 def get_version_for_user(user: User, plan: CarePlan, number) -> PlanVersion:
     try:
         number = int(number)

@@ -125,6 +125,10 @@ def item_add(request, public_id, section):
 
 
 def item_edit(request, public_id):
+    if request.method == "POST":
+        removed = selectors.removed_item_version(request.user, public_id)
+        if removed is not None:
+            return _removed_meanwhile(request, removed)
     item = selectors.get_item_for_user(request.user, public_id)
     plan = item.plan
     initial = {
@@ -183,6 +187,30 @@ def item_edit(request, public_id):
             "assignments": _linkable(request, item),
         },
         status=status,
+    )
+
+
+def _removed_meanwhile(request, version):
+    """An edit of an item someone removed meanwhile: keep what was written, in a form that
+    adds it back (409), so nothing is lost."""
+    plan = version.plan
+    form = PlanItemForm(request.POST, section=version.section, people=_people(request, plan))
+    form.is_valid()
+    conflict = services.PlanConflict(
+        "This item was removed meanwhile.", current=None, yours={"text": request.POST.get("text")}
+    )
+    return render(
+        request,
+        "careplans/item_form.html",
+        {
+            "plan": plan,
+            "form": form,
+            "section": Section(version.section),
+            "item": None,
+            "conflict": conflict,
+            "action": reverse("plan_item_add", args=[plan.public_id, version.section]),
+        },
+        status=409,
     )
 
 

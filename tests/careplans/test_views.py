@@ -237,3 +237,18 @@ def test_the_therapist_edits_a_circle_note_and_the_person_stays(personas, plan):
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.person, item.text) == (sam, "Sam, who calls on Sundays")
+
+
+def test_editing_an_item_removed_meanwhile_keeps_the_text_to_add_back(personas, plan, trigger):
+    services.item_remove(author=personas.therapist_a, item=trigger, base_version=1)
+    url = reverse("plan_item_edit", args=[trigger.public_id])
+    browser = signed_in(personas.client_a)
+    response = browser.post(url, {"base_version": 1, "text": "Busy platforms", "steps": "Wait"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone removed this meanwhile" in body and "Busy platforms" in body
+    add = reverse("plan_item_add", args=[plan.public_id, "triggers"])
+    assert f'action="{add}"' in body
+    assert browser.post(add, response.context["form"].data).status_code == 302
+    assert PlanItem.objects.get().text == "Busy platforms"
+    assert signed_in(personas.client_b).post(url, {"text": "x"}).status_code == 404
