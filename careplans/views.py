@@ -325,7 +325,10 @@ def triggered_steps(request, public_id=None):
     else:
         relationship = _active_relationships(request).first()
         if relationship is None:
-            raise Http404
+            # Without a therapist there is no plan to note it in, but the calm screen helps.
+            if request.method == "POST":
+                raise Http404
+            return render(request, "careplans/triggered_steps.html", {"item": None})
         plan = services.plan_for_relationship(relationship)
     form = TriggerLogForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":

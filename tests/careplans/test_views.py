@@ -252,3 +252,18 @@ def test_editing_an_item_removed_meanwhile_keeps_the_text_to_add_back(personas, 
     assert browser.post(add, response.context["form"].data).status_code == 302
     assert PlanItem.objects.get().text == "Busy platforms"
     assert signed_in(personas.client_b).post(url, {"text": "x"}).status_code == 404
+
+
+def test_without_a_therapist_something_else_still_shows_the_calm_steps(db):
+    from tests.factories import ClientFactory
+
+    browser = signed_in(ClientFactory())
+    assert (
+        reverse("client_triggered_other")
+        in browser.get(reverse("client_triggered")).content.decode()
+    )
+    response = browser.get(reverse("client_triggered_other"))
+    assert response.status_code == 200
+    assert "Breathe out slowly" in response.content.decode()
+    assert "Save note" not in response.content.decode()
+    assert browser.post(reverse("client_triggered_other")).status_code == 404
