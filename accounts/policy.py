@@ -110,6 +110,7 @@ ROUTES: dict[str, Access] = {
     "api-plan-diff": Access.SIGNED_IN,
     "api-plan-agree": Access.THERAPIST,
     "api-plan-item-detail": Access.SIGNED_IN,
+    "api-plan-item-homework": Access.SIGNED_IN,
     "api-trigger-log-list": Access.SIGNED_IN,
     "api-trigger-log-detail": Access.SIGNED_IN,
 }

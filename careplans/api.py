@@ -16,6 +16,7 @@ from accounts.models import CareStatus, Role
 from accounts.policy import Access, care_relationships_visible_to
 from accounts.services import records_viewed
 from clients.models import Person
+from homework.models import Assignment
 
 from . import selectors, services
 from .models import CarePlan, Helped, PlanItem, PlanVersion, Section, TriggerLog
@@ -139,6 +140,20 @@ class ChangeSerializer(serializers.Serializer):
     fields = serializers.ListField(child=serializers.CharField())
     before = serializers.DictField()
     after = serializers.DictField()
+
+
+class HomeworkLinkSerializer(serializers.Serializer):
+    assignment = serializers.UUIDField()
+    step = serializers.IntegerField(
+        min_value=0, required=False, allow_null=True, help_text="A coping step (from 0)"
+    )
+
+
+class HomeworkLinkReadSerializer(serializers.Serializer):
+    item = serializers.UUIDField(source="item.public_id")
+    assignment = serializers.UUIDField(source="assignment.public_id")
+    title = serializers.CharField(source="assignment.title")
+    step = serializers.IntegerField(allow_null=True)
 
 
 class TriggerLogSerializer(serializers.ModelSerializer):
@@ -276,7 +291,7 @@ class PlanItemViewSet(
     serializer_class = PlanItemSerializer
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
-    http_method_names = ["get", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return PlanItem.objects.visible_to(self.request.user).select_related(
@@ -294,6 +309,22 @@ class PlanItemViewSet(
         fields = _valid(ItemUpdateSerializer, request)
         item = services.item_edit(author=request.user, item=item, **fields)
         return Response(PlanItemSerializer(item).data)
+
+    @extend_schema(request=HomeworkLinkSerializer, responses={201: HomeworkLinkReadSerializer})
+    @action(detail=True, methods=["post"], url_path="homework", url_name="homework")
+    def homework(self, request, public_id=None):
+        """Link homework of this care relationship to a goal or a trigger's coping step."""
+        item = self.get_object()
+        data = _valid(HomeworkLinkSerializer, request)
+        assignment = (
+            Assignment.objects.visible_to(request.user).filter(public_id=data["assignment"]).first()
+        )
+        if assignment is None:
+            raise ValidationError({"assignment": ["Choose homework from this care relationship."]})
+        link = services.homework_link(
+            author=request.user, item=item, assignment=assignment, step=data.get("step")
+        )
+        return Response(HomeworkLinkReadSerializer(link).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[OpenApiParameter("base_version", int, required=True)],

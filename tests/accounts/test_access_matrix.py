@@ -1260,6 +1260,17 @@ CASES: dict[str, Route] = {
         kwargs=trigger_of_a,
         api=True,
     ),
+    "api-plan-item-homework": Route(
+        {
+            "POST": Call(
+                row(403, 201, 404, 201, 404, 404),
+                data=homework_of_a,
+                writes={"client_a": homework_linked, "therapist_a": homework_linked},
+            )
+        },
+        kwargs=trigger_of_a,
+        api=True,
+    ),
     "api-trigger-log-list": Route(
         {
             "GET": Call(row(403, 200, 200, 200, 200, 200)),

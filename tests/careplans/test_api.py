@@ -149,3 +149,21 @@ def test_the_schema_names_the_plan_routes(client):
         "/api/v1/trigger-logs/",
     ):
         assert path in schema
+
+
+def test_homework_is_linked_to_a_coping_step_of_the_same_relationship(personas, plan):
+    from tests.factories import AssignmentFactory
+
+    trigger = services.item_add(
+        author=personas.client_a, plan=plan, section="triggers", text="Noise", steps=["Walk"]
+    )
+    mine = AssignmentFactory(relationship=personas.relationship_a)
+    theirs = AssignmentFactory(relationship=personas.relationship_b)
+    url = f"/api/v1/plan-items/{trigger.public_id}/homework/"
+    therapist = api(personas.therapist_a)
+    linked = therapist.post(url, {"assignment": str(mine.public_id), "step": 0}, format="json")
+    assert linked.status_code == 201 and linked.data["step"] == 0
+    no_step = therapist.post(url, {"assignment": str(mine.public_id), "step": 3}, format="json")
+    assert no_step.status_code == 400 and "step" in no_step.data
+    other = therapist.post(url, {"assignment": str(theirs.public_id), "step": 0}, format="json")
+    assert other.status_code == 400 and "assignment" in other.data
