@@ -300,9 +300,9 @@ def unrated_logs(client: User, limit: int = 3) -> list[TriggerLog]:
     """Recent "I'm triggered" moments the client has not yet said helped or not."""
     since = timezone.now() - timedelta(days=7)
     return list(
-        TriggerLog.objects.filter(client=client, helped="", created_at__gte=since)
-        .exclude(item__isnull=True)
-        .order_by("-created_at")[:limit]
+        TriggerLog.objects.filter(client=client, helped="", created_at__gte=since).order_by(
+            "-created_at"
+        )[:limit]
     )
 
 
