@@ -9,10 +9,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def exception_handler(exc, context):
     """A model's or service's ValidationError is a 400 with messages by the field, as DRF's
-    own are; everything else is DRF's default."""
+    own are (a conflict it carries, as a care plan's stale edit does, is a 409); everything
+    else is DRF's default."""
+    conflict = getattr(exc, "conflict", None)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if conflict is not None and response is not None:
+        # Someone changed it first: 409, with what is there now and what was sent.
+        response.status_code = 409
+        response.data = {**response.data, **conflict}
+    return response
 
 
 def validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:

@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from careplans import api_urls as careplans_api_urls
 from clients import api_urls as clients_api_urls
 from homework import api_urls as homework_api_urls
 
@@ -12,6 +13,7 @@ router.register("relationships", accounts_api.RelationshipViewSet, basename="api
 for prefix, viewset, basename in [
     *homework_api_urls.router_registrations,
     *clients_api_urls.router_registrations,
+    *careplans_api_urls.router_registrations,
 ]:
     router.register(prefix, viewset, basename=basename)
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "homework",
     "clients",
+    "careplans",
     "therapists",
 ]
 

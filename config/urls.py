@@ -30,6 +30,7 @@ urlpatterns = [
     path("invitations/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("client/", include("clients.urls")),
     path("goodbye/", client_views.goodbye, name="goodbye"),
+    path("", include("careplans.urls")),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("therapist/", include("therapists.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

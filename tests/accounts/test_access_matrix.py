@@ -9,6 +9,7 @@ Nobody but client A, A's therapist (and staff in the admin) ever sees client A's
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,6 +20,8 @@ from accounts import services
 from accounts.checks import iter_routes
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import clients_visible_to
+from careplans import services as careplan_services
+from careplans.models import CarePlan, HomeworkLink, PlanItem, PlanVersion, TriggerLog
 from clients import services as record_services
 from clients.models import (
     Feedback,
@@ -122,6 +125,7 @@ class World:
             *SharingPreference.objects.order_by("pk").values_list(
                 "relationship_id", "share_by_default"
             ),
+            *careplan_snapshot(),
         ]
 
 
@@ -478,6 +482,155 @@ def erased(persona: str) -> Callable[[World], bool]:
 
     return check
 
+
+# Care plans ---------------------------------------------------------------------------
+
+
+def careplan_snapshot() -> list[tuple]:
+    return [
+        *PlanItem.objects.order_by("pk").values_list("public_id", "text", "position"),
+        *PlanVersion.objects.order_by("pk").values_list("number", "agreed_at"),
+        *TriggerLog.objects.order_by("pk").values_list("public_id", "helped"),
+        *HomeworkLink.objects.order_by("pk").values_list("item_id", "assignment_id"),
+    ]
+
+
+@dataclass
+class PlanWorld:
+    plan: CarePlan
+    trigger: PlanItem  # "Crowded trains", with two steps
+    second: PlanItem  # "Loud rooms", below it
+    need: PlanItem
+    log: TriggerLog
+
+
+def plan_world(world: World) -> PlanWorld:
+    """Client A's plan with their therapist: two triggers, a need and a log (made once)."""
+    if not hasattr(world, "_plan_world"):
+        a = world.personas.client_a
+        plan = careplan_services.plan_for_relationship(world.personas.relationship_a)
+        add = partial(careplan_services.item_add, author=world.personas.therapist_a, plan=plan)
+        trigger = add(section="triggers", text="Crowded trains", steps=["Breathe", "Step off"])
+        second = add(section="triggers", text="Loud rooms")
+        need = add(section="needs", text="Sleep")
+        log = careplan_services.trigger_log_create(client=a, plan=plan, item=trigger)
+        world._plan_world = PlanWorld(plan, trigger, second, need, log)
+    return world._plan_world
+
+
+def plan_of(persona: str) -> Callable[[World], dict]:
+    def kwargs(world: World) -> dict:
+        if persona == "client_a":
+            return {"public_id": plan_world(world).plan.public_id}
+        relationship = world.personas.relationship_b
+        return {"public_id": careplan_services.plan_for_relationship(relationship).public_id}
+
+    return kwargs
+
+
+def plan_a_id(world: World) -> dict:
+    return plan_of("client_a")(world)
+
+
+def plan_a_needs(world: World) -> dict:
+    return {**plan_a_id(world), "section": "needs"}
+
+
+def plan_a_version_1(world: World) -> dict:
+    return {**plan_a_id(world), "number": 1}
+
+
+def trigger_of_a(world: World) -> dict:
+    return {"public_id": plan_world(world).trigger.public_id}
+
+
+def second_trigger_of_a(world: World) -> dict:
+    return {"public_id": plan_world(world).second.public_id}
+
+
+def need_of_a(world: World) -> dict:
+    return {"public_id": plan_world(world).need.public_id}
+
+
+def log_of_a(world: World) -> dict:
+    return {"public_id": plan_world(world).log.public_id}
+
+
+def at_plan_version(**fields) -> Callable[[World], dict]:
+    def data(world: World) -> dict:
+        plan = plan_world(world).plan
+        plan.refresh_from_db()
+        return {"base_version": plan.version, **fields}
+
+    return data
+
+
+def homework_of_a(world: World) -> dict:
+    return {"assignment": str(world.assignment.public_id), "step": 0}
+
+
+def plan_item_named(text: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        return PlanItem.objects.filter(text=text).exists()
+
+    return check
+
+
+def second_moved_up(world: World) -> bool:
+    pw = plan_world(world)
+    order = PlanItem.objects.filter(plan=pw.plan, section="triggers").order_by("position")
+    return order.first() == pw.second
+
+
+def need_removed(world: World) -> bool:
+    return not PlanItem.objects.filter(pk=plan_world(world).need.pk).exists()
+
+
+def version_1_agreed(world: World) -> bool:
+    return PlanVersion.objects.filter(plan=plan_world(world).plan, number=1).first().agreed_at
+
+
+def log_rated(world: World) -> bool:
+    log = plan_world(world).log
+    log.refresh_from_db()
+    return log.helped == "yes"
+
+
+def trigger_logged_by(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        logs = TriggerLog.objects.filter(client=world.user(persona))
+        return logs.count() > (1 if persona == "client_a" else 0)
+
+    return check
+
+
+def homework_linked(world: World) -> bool:
+    return HomeworkLink.objects.filter(item=plan_world(world).trigger).exists()
+
+
+def with_plan_of_a(world: World) -> dict:
+    """No URL parameters, but client A's plan made before the snapshot."""
+    plan_world(world)
+    return {}
+
+
+def client_a_with_plan(world: World) -> dict:
+    plan_world(world)
+    return client_a_id(world)
+
+
+def trigger_removed(world: World) -> bool:
+    return not PlanItem.objects.filter(pk=plan_world(world).trigger.pk).exists()
+
+
+def reorder_triggers(world: World) -> dict:
+    pw = plan_world(world)
+    order = [str(pw.second.public_id), str(pw.trigger.public_id)]
+    return {**at_plan_version(section="triggers", order=order)(world)}
+
+
+TO_PLAN_A = Redirect("plan_detail", kwargs=plan_a_id)
+TO_PLAN_B = Redirect("plan_detail", kwargs=plan_of("client_b"))
 
 TO_CLIENT = Redirect("client_home")
 TO_THERAPIST = Redirect("therapist_home")
@@ -1097,6 +1250,229 @@ CASES: dict[str, Route] = {
                 writes={"client_a": erased("client_a"), "client_b": erased("client_b")},
             )
         },
+        api=True,
+    ),
+    # Care plans: the client and their therapist; strangers get 404 -------------------
+    "client_plan": Route(
+        {"GET": Call(row(LOGIN, TO_PLAN_A, TO_PLAN_B, 403, 403, 403))}, kwargs=with_plan_of_a
+    ),
+    "client_triggered": Route(
+        {"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}, kwargs=with_plan_of_a
+    ),
+    "client_triggered_other": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_CLIENT, TO_CLIENT, 403, 403, 403),
+                writes={
+                    "client_a": trigger_logged_by("client_a"),
+                    "client_b": trigger_logged_by("client_b"),
+                },
+            ),
+        },
+        kwargs=with_plan_of_a,
+    ),
+    "client_triggered_steps": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 404, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_CLIENT, 404, 403, 403, 403),
+                writes={"client_a": trigger_logged_by("client_a")},
+            ),
+        },
+        kwargs=trigger_of_a,
+    ),
+    "client_trigger_rate": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_CLIENT, 404, 403, 403, 403),
+                data=lambda world: {"helped": "yes"},
+                writes={"client_a": log_rated},
+            )
+        },
+        kwargs=log_of_a,
+    ),
+    "therapist_client_plan": Route(
+        {"GET": Call(row(LOGIN, 403, 403, TO_PLAN_A, 404, 403))}, kwargs=client_a_with_plan
+    ),
+    "plan_detail": Route({"GET": Call(row(LOGIN, 200, 404, 200, 404, 404))}, kwargs=plan_a_id),
+    "plan_history": Route({"GET": Call(row(LOGIN, 200, 404, 200, 404, 404))}, kwargs=plan_a_id),
+    "plan_item_add": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 404, 200, 404, 404)),
+            "POST": Call(
+                row(LOGIN, TO_PLAN_A, 404, TO_PLAN_A, 404, 404),
+                data=lambda world: {"text": "New need"},
+                writes={
+                    "client_a": plan_item_named("New need"),
+                    "therapist_a": plan_item_named("New need"),
+                },
+            ),
+        },
+        kwargs=plan_a_needs,
+    ),
+    "plan_version_agree": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, Redirect("plan_history", kwargs=plan_a_id), 404, 403),
+                writes={"therapist_a": version_1_agreed},
+            )
+        },
+        kwargs=plan_a_version_1,
+    ),
+    "plan_item_edit": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 404, 200, 404, 404)),
+            "POST": Call(
+                row(LOGIN, TO_PLAN_A, 404, TO_PLAN_A, 404, 404),
+                data=at_plan_version(text="Packed trains", steps="Breathe"),
+                writes={
+                    "client_a": plan_item_named("Packed trains"),
+                    "therapist_a": plan_item_named("Packed trains"),
+                },
+            ),
+        },
+        kwargs=trigger_of_a,
+    ),
+    "plan_item_move": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_PLAN_A, 404, TO_PLAN_A, 404, 404),
+                data=at_plan_version(direction="up"),
+                writes={"client_a": second_moved_up, "therapist_a": second_moved_up},
+            )
+        },
+        kwargs=second_trigger_of_a,
+    ),
+    "plan_item_remove": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_PLAN_A, 404, TO_PLAN_A, 404, 404),
+                data=at_plan_version(),
+                writes={"client_a": need_removed, "therapist_a": need_removed},
+            )
+        },
+        kwargs=need_of_a,
+    ),
+    "plan_item_link": Route(
+        {
+            "POST": Call(
+                row(
+                    LOGIN,
+                    Redirect("plan_item_edit", kwargs=trigger_of_a),
+                    404,
+                    Redirect("plan_item_edit", kwargs=trigger_of_a),
+                    404,
+                    404,
+                ),
+                data=homework_of_a,
+                writes={"client_a": homework_linked, "therapist_a": homework_linked},
+            )
+        },
+        kwargs=trigger_of_a,
+    ),
+    "api-plan-list": Route({"GET": Call(row(403, 200, 200, 200, 200, 200))}, api=True),
+    "api-plan-detail": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=plan_a_id, api=True
+    ),
+    "api-plan-items": Route(
+        {
+            "POST": Call(
+                row(403, 201, 404, 201, 404, 404),
+                data=lambda world: {"section": "needs", "text": "New need"},
+                writes={
+                    "client_a": plan_item_named("New need"),
+                    "therapist_a": plan_item_named("New need"),
+                },
+            )
+        },
+        kwargs=plan_a_id,
+        api=True,
+    ),
+    "api-plan-reorder": Route(
+        {
+            "POST": Call(
+                row(403, 204, 404, 204, 404, 404),
+                data=reorder_triggers,
+                writes={"client_a": second_moved_up, "therapist_a": second_moved_up},
+            )
+        },
+        kwargs=plan_a_id,
+        api=True,
+    ),
+    "api-plan-versions": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=plan_a_id, api=True
+    ),
+    "api-plan-diff": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=plan_a_id, api=True
+    ),
+    "api-plan-agree": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=lambda world: {"number": 1},
+                writes={"therapist_a": version_1_agreed},
+            )
+        },
+        kwargs=plan_a_id,
+        api=True,
+    ),
+    "api-plan-item-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404)),
+            "PATCH": Call(
+                row(403, 200, 404, 200, 404, 404),
+                data=at_plan_version(text="Packed trains"),
+                writes={
+                    "client_a": plan_item_named("Packed trains"),
+                    "therapist_a": plan_item_named("Packed trains"),
+                },
+            ),
+            "DELETE": Call(
+                row(403, 204, 404, 204, 404, 404),
+                data=at_plan_version(),
+                writes={"client_a": trigger_removed, "therapist_a": trigger_removed},
+            ),
+        },
+        kwargs=trigger_of_a,
+        api=True,
+    ),
+    "api-plan-item-homework": Route(
+        {
+            "POST": Call(
+                row(403, 201, 404, 201, 404, 404),
+                data=homework_of_a,
+                writes={"client_a": homework_linked, "therapist_a": homework_linked},
+            )
+        },
+        kwargs=trigger_of_a,
+        api=True,
+    ),
+    "api-trigger-log-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "POST": Call(
+                row(403, 201, 201, 403, 403, 403),
+                data=lambda world: {"note": "New moment"},
+                writes={
+                    "client_a": trigger_logged_by("client_a"),
+                    "client_b": trigger_logged_by("client_b"),
+                },
+            ),
+        },
+        kwargs=with_plan_of_a,
+        api=True,
+    ),
+    "api-trigger-log-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 404, 404, 404)),
+            "PATCH": Call(
+                row(403, 200, 404, 403, 403, 403),
+                data=lambda world: {"helped": "yes"},
+                writes={"client_a": log_rated},
+            ),
+        },
+        kwargs=log_of_a,
         api=True,
     ),
 }

@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,7 @@ def world(transactional_db):
     social = record_services.social_create(
         client=client, person=sam, mode="call", minutes=20, feeling=4, shared=True
     )
+    plan = careplan_demo_plan(therapist, client, relationship, daily, sam)
     return {
         "therapist": therapist,
         "client": client,
@@ -239,7 +241,57 @@ def world(transactional_db):
         "log": log,
         "social": social,
         "sam": sam,
+        "plan": plan,
     }
+
+
+def careplan_demo_plan(therapist, client, relationship, daily, sam):
+    """A plan with something in each section, a change since the agreed version, a log."""
+    from careplans import services as plan_services
+
+    plan = plan_services.plan_for_relationship(relationship)
+    add = partial(plan_services.item_add, plan=plan)
+    add(author=client, section="needs", text="Eight hours of sleep")
+    add(author=client, section="emotions", text="Anxiety", signs="Tight chest", helps="A walk")
+    trigger = add(
+        author=therapist,
+        section="triggers",
+        text="Crowded trains",
+        signs="Counting the stops",
+        steps=["Breathe out slowly", "Step off at the next stop"],
+    )
+    add(author=client, section="empowers", text="Drawing in the evening")
+    add(author=client, section="circle", person=sam, text="Sam, my oldest friend")
+    goal = add(author=client, section="goals", text="Walk to work", measure="Three days a week")
+    plan_services.homework_link(author=therapist, item=goal, assignment=daily)
+    plan.refresh_from_db()
+    plan_services.version_agree(therapist=therapist, version=plan.versions.get(number=3))
+    log = plan_services.trigger_log_create(
+        client=client, plan=plan, item=trigger, note="Packed at eight", shared=True
+    )
+    plan_services.trigger_log_rate(client=client, log=log, helped="a_little")
+    plan_services.trigger_log_create(client=client, plan=plan, item=trigger)
+    return plan
+
+
+def care_plan_pages(world, *, therapist: bool = False) -> list[tuple]:
+    plan = world["plan"]
+    trigger = plan.items.get(section="triggers")
+    pages = [
+        ("Care plan", f"/plans/{plan.public_id}/", "plan"),
+        ("Plan history", f"/plans/{plan.public_id}/history/", "plan-history"),
+        ("Add a trigger", f"/plans/{plan.public_id}/add/triggers/", None),
+        ("Edit a trigger", f"/plans/items/{trigger.public_id}/", "plan-item"),
+    ]
+    if therapist:
+        return [(name, url, shot and f"therapist-{shot}") for name, url, shot in pages]
+    return [
+        *pages,
+        ("My plan", "/client/plan/", None),
+        ("I'm triggered", "/client/triggered/", "triggered"),
+        ("Coping steps", f"/client/triggered/{trigger.public_id}/", "triggered-steps"),
+        ("Something else", "/client/triggered/something-else/", None),
+    ]
 
 
 # --- Tests ---------------------------------------------------------------------------
@@ -286,9 +338,22 @@ def test_client_pages_are_accessible(world, browser_contexts):
             ("Password", "/accounts/password/change/", None),
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
+            *care_plan_pages(world),
         ]:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)
+        # The care plan: a save that someone else beat, and the plan as printed.
+        trigger = world["plan"].items.get(section="triggers")
+        page.goto(f"/plans/items/{trigger.public_id}/")
+        page.locator("input[name=base_version]").evaluate("el => el.value = '0'")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("[data-conflict]")).to_be_visible()
+        check(page, report, "Plan item with a conflict", viewport, screenshot="plan-conflict")
+        page.goto(f"/plans/{world['plan'].public_id}/")
+        page.emulate_media(media="print")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"plan-print-{viewport}.png"), full_page=True)
+        page.emulate_media(media="screen")
         # Past days open, as a person would open them.
         page.goto("/client/")
         page.locator("details.backlog summary").first.click()
@@ -386,6 +451,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
             ("Password", "/accounts/password/change/", None),
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("New recovery codes", "/accounts/2fa/recovery-codes/generate/", None),
+            *care_plan_pages(world, therapist=True),
         ]:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)

@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_demo
 from accounts.models import CareRelationship
+from careplans.demo import seed_plans
 from clients.demo import seed_records
 from homework.demo import seed_homework
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
             )
             seed_homework(relationships)
             seed_records(relationships)
+            seed_plans(relationships)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in people:
             self.stdout.write(f"  {user.role:<9} {user.email}")

@@ -1,0 +1,269 @@
+"""Care plan pages: the plan, item forms, history, and "I'm triggered" from Today."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import AuditAction, AuditEvent
+from careplans import services
+from careplans.models import PlanItem, TriggerLog
+from clients import services as record_services
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.fixture
+def trigger(personas, plan):
+    return services.item_add(
+        author=personas.therapist_a,
+        plan=plan,
+        section="triggers",
+        text="Crowded trains",
+        signs="Tight chest",
+        steps=["Breathe out slowly", "Step off at the next stop"],
+    )
+
+
+def test_my_plan_leads_the_client_to_their_plan(personas, plan):
+    response = signed_in(personas.client_a).get(reverse("client_plan"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("plan_detail", args=[plan.public_id])
+
+
+def test_the_plan_page_shows_every_section_to_both_people(personas, plan, trigger):
+    for user in (personas.client_a, personas.therapist_a):
+        response = signed_in(user).get(reverse("plan_detail", args=[plan.public_id]))
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "Crowded trains" in body and "Step off at the next stop" in body
+        for label in ("What I need", "Emotions to notice", "My circle", "Goals"):
+            assert label in body
+
+
+def test_strangers_get_404(personas, plan):
+    for user in (personas.client_b, personas.therapist_b, personas.staff):
+        assert signed_in(user).get(reverse("plan_detail", args=[plan.public_id])).status_code == 404
+
+
+def test_the_therapists_reading_is_audited(personas, plan):
+    signed_in(personas.therapist_a).get(reverse("plan_detail", args=[plan.public_id]))
+    signed_in(personas.client_a).get(reverse("plan_detail", args=[plan.public_id]))
+    events = AuditEvent.objects.filter(action=AuditAction.RECORDS_VIEWED)
+    assert [(e.actor, e.detail) for e in events] == [(personas.therapist_a, {"what": "care plan"})]
+
+
+def test_adding_an_item_through_the_form(personas, plan):
+    url = reverse("plan_item_add", args=[plan.public_id, "triggers"])
+    response = signed_in(personas.client_a).post(
+        url, {"text": "Loud rooms", "steps": "Step out\nBreathe\n"}
+    )
+    assert response.status_code == 302
+    assert PlanItem.objects.get().steps == ["Step out", "Breathe"]
+
+
+@pytest.mark.parametrize(
+    ("section", "data", "status", "message"),
+    [
+        ("unknown", {"text": "x"}, 404, ""),
+        ("needs", {"text": ""}, 400, "Write a few words."),
+        ("needs", {"text": "x" * 10_000}, 400, "at most 300 characters"),
+    ],
+)
+def test_bad_items_are_answered_with_a_message(personas, plan, section, data, status, message):
+    url = reverse("plan_item_add", args=[plan.public_id, section])
+    response = signed_in(personas.client_a).post(url, data)
+    assert response.status_code == status
+    assert message in response.content.decode()
+    assert not PlanItem.objects.exists()
+
+
+def test_a_person_from_another_clients_list_is_not_offered_nor_taken(personas, plan):
+    theirs = record_services.person_create(client=personas.client_b, name="Bo", kind="friend")
+    url = reverse("plan_item_add", args=[plan.public_id, "circle"])
+    response = signed_in(personas.client_a).post(url, {"person": theirs.public_id})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not PlanItem.objects.exists()
+
+
+def test_two_browsers_editing_the_same_item_one_saves_the_other_sees_both_texts(
+    personas, plan, trigger
+):
+    url = reverse("plan_item_edit", args=[trigger.public_id])
+    therapist, client = signed_in(personas.therapist_a), signed_in(personas.client_a)
+    base = therapist.get(url).context["form"]["base_version"].value()
+    assert client.get(url).context["form"]["base_version"].value() == base
+    first = therapist.post(url, {"base_version": base, "text": "Packed trains", "steps": "A"})
+    second = client.post(url, {"base_version": base, "text": "Busy platforms", "steps": "B"})
+    assert first.status_code == 302
+    assert second.status_code == 409
+    body = second.content.decode()
+    assert "Packed trains" in body and "Busy platforms" in body
+    trigger.refresh_from_db()
+    assert trigger.text == "Packed trains"
+    # Nothing lost: the form keeps what the client wrote, ready to save deliberately.
+    assert second.context["form"]["text"].value() == "Busy platforms"
+    again = client.post(url, second.context["form"].data)
+    assert again.status_code == 302
+    trigger.refresh_from_db()
+    assert trigger.text == "Busy platforms"
+    assert plan.versions.count() == 3
+
+
+def test_a_stale_move_is_refused_with_a_message(personas, plan, trigger):
+    other = services.item_add(author=personas.client_a, plan=plan, section="triggers", text="Noise")
+    browser = signed_in(personas.client_a)
+    browser.post(
+        reverse("plan_item_move", args=[other.public_id]),
+        {"base_version": 2, "direction": "up"},
+    )
+    response = browser.post(
+        reverse("plan_item_move", args=[other.public_id]),
+        {"base_version": 2, "direction": "down"},
+        follow=True,
+    )
+    assert "changed after you opened it" in response.content.decode()
+    assert list(plan.items.values_list("text", flat=True)) == ["Noise", "Crowded trains"]
+
+
+def test_history_shows_what_changed_since_the_agreed_version(personas, plan, trigger):
+    services.version_agree(therapist=personas.therapist_a, version=plan.versions.get())
+    services.item_add(author=personas.client_a, plan=plan, section="needs", text="Quiet mornings")
+    response = signed_in(personas.client_a).get(reverse("plan_history", args=[plan.public_id]))
+    body = response.content.decode()
+    assert "added “Quiet mornings”" in body
+    assert "Crowded trains" not in body.split("Versions")[0].split("From version")[-1]
+
+
+def test_im_triggered_is_two_taps_from_today(personas, plan, trigger):
+    browser = signed_in(personas.client_a)
+    today = browser.get(reverse("client_home")).content.decode()
+    assert reverse("client_triggered") in today
+    pick = browser.get(reverse("client_triggered")).content.decode()
+    steps_url = reverse("client_triggered_steps", args=[trigger.public_id])
+    assert steps_url in pick
+    steps = browser.get(steps_url).content.decode()
+    assert "Breathe out slowly" in steps and "Step off at the next stop" in steps
+    response = browser.post(steps_url, {"note": "Packed at 8", "shared": "on"})
+    assert response.status_code == 302
+    log = TriggerLog.objects.get()
+    assert log.journal_entry.triggers == ["Crowded trains"] and log.journal_entry.shared
+    today = browser.get(reverse("client_home")).content.decode()
+    assert reverse("client_trigger_rate", args=[log.public_id]) in today
+    browser.post(reverse("client_trigger_rate", args=[log.public_id]), {"helped": "yes"})
+    log.refresh_from_db()
+    assert log.helped == "yes"
+
+
+def test_something_else_shows_calm_steps(personas, plan):
+    response = signed_in(personas.client_a).get(reverse("client_triggered_other"))
+    assert "Breathe out slowly" in response.content.decode()
+
+
+def test_another_clients_trigger_is_404(personas, plan, trigger):
+    url = reverse("client_triggered_steps", args=[trigger.public_id])
+    assert signed_in(personas.client_b).get(url).status_code == 404
+
+
+def _count(browser, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _fill(personas, plan, n: int) -> None:
+    PlanItem.objects.filter(plan=plan).delete()
+    sections = ["needs", "emotions", "triggers", "empowers", "goals"]
+    for i in range(n):
+        section = sections[i % len(sections)]
+        services.item_add(
+            author=personas.client_a,
+            plan=plan,
+            section=section,
+            text=f"Item {i}",
+            steps=["One", "Two"],
+        )
+
+
+# The plan page: session and user, the session's activity stamp (savepoint, update,
+# release), the plan with its people, the items, the last agreed and the latest version,
+# the tagged entries and the trigger logs, the goals' homework links: 12. The therapist
+# adds the MFA check and the audit row. "I'm triggered": session and user, the activity
+# stamp, whether there is a therapist, the triggers: 7. Its steps screen: session and
+# user, the activity stamp, the trigger with its plan: 6.
+@pytest.mark.parametrize(
+    ("who", "page", "queries"),
+    [
+        ("client_a", "plan_detail", 12),
+        ("therapist_a", "plan_detail", 14),
+        ("client_a", "client_triggered", 7),
+        ("client_a", "client_triggered_steps", 6),
+    ],
+)
+def test_pages_run_a_fixed_number_of_queries_for_5_and_200_items(
+    personas, plan, who, page, queries
+):
+    counts = []
+    for n in (5, 200):
+        _fill(personas, plan, n)
+        browser = signed_in(getattr(personas, who))
+        if page == "plan_detail":
+            url = reverse(page, args=[plan.public_id])
+        elif page == "client_triggered_steps":
+            trigger = plan.items.filter(section="triggers").last()
+            url = reverse(page, args=[trigger.public_id])
+        else:
+            url = reverse(page)
+        counts.append(_count(browser, url))
+    assert counts == [queries, queries]
+
+
+def test_the_therapist_edits_a_circle_note_and_the_person_stays(personas, plan):
+    sam = record_services.person_create(client=personas.client_a, name="Sam", kind="friend")
+    item = services.item_add(author=personas.client_a, plan=plan, section="circle", person=sam)
+    url = reverse("plan_item_edit", args=[item.public_id])
+    browser = signed_in(personas.therapist_a)
+    assert "person" not in browser.get(url).context["form"].fields  # the list is the client's
+    response = browser.post(url, {"base_version": 1, "text": "Sam, who calls on Sundays"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.person, item.text) == (sam, "Sam, who calls on Sundays")
+
+
+def test_editing_an_item_removed_meanwhile_keeps_the_text_to_add_back(personas, plan, trigger):
+    services.item_remove(author=personas.therapist_a, item=trigger, base_version=1)
+    url = reverse("plan_item_edit", args=[trigger.public_id])
+    browser = signed_in(personas.client_a)
+    response = browser.post(url, {"base_version": 1, "text": "Busy platforms", "steps": "Wait"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone removed this meanwhile" in body and "Busy platforms" in body
+    add = reverse("plan_item_add", args=[plan.public_id, "triggers"])
+    assert f'action="{add}"' in body
+    assert browser.post(add, response.context["form"].data).status_code == 302
+    assert PlanItem.objects.get().text == "Busy platforms"
+    assert signed_in(personas.client_b).post(url, {"text": "x"}).status_code == 404
+
+
+def test_without_a_therapist_something_else_still_shows_the_calm_steps(db):
+    from tests.factories import ClientFactory
+
+    browser = signed_in(ClientFactory())
+    assert (
+        reverse("client_triggered_other")
+        in browser.get(reverse("client_triggered")).content.decode()
+    )
+    response = browser.get(reverse("client_triggered_other"))
+    assert response.status_code == 200
+    assert "Breathe out slowly" in response.content.decode()
+    assert "Save note" not in response.content.decode()
+    assert browser.post(reverse("client_triggered_other")).status_code == 404
