@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import StrictEnv
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "homework",
     "clients",
     "therapists",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +248,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Invitations saved while the broker was down; a tick missed while no worker ran is
     # dropped (expires), as the next one does the same work.
+    # The only periodic task that decides who gets an e-mail: local times live in the rows.
+    "notifications-tick": {
+        "task": "notifications.tasks.tick",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     "invitation-sweep": {
         "task": "accounts.tasks.sweep_unsent_invitations",
         "schedule": timedelta(minutes=1),
@@ -382,6 +390,8 @@ MFA_TOTP_ISSUER = "Tandem"
 # started by `make run` may relax this; production leaves it on.
 TANDEM_REQUIRE_MFA = env.bool("TANDEM_REQUIRE_MFA", default=True)
 INVITATION_MAX_AGE_DAYS = env.int("TANDEM_INVITATION_MAX_AGE_DAYS", default=7)
+# First wait before retrying an e-mail the SMTP server could not take; doubles each time.
+TANDEM_MAIL_RETRY_SECONDS = env.float("TANDEM_MAIL_RETRY_SECONDS", default=10.0)
 
 CACHES = {
     "default": (

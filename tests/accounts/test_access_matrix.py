@@ -38,6 +38,9 @@ from homework.models import (
     HomeworkTemplate,
 )
 from homework.schedules import iso_week_monday, local_today
+from notifications import emails as notification_emails
+from notifications import services as notification_services
+from notifications.models import Preferences
 from tests.conftest import Personas, make_active_relationship
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
@@ -121,6 +124,9 @@ class World:
             *Feedback.objects.order_by("pk").values_list("public_id", "text"),
             *SharingPreference.objects.order_by("pk").values_list(
                 "relationship_id", "share_by_default"
+            ),
+            *Preferences.objects.order_by("pk").values_list(
+                "user_id", "reminders_enabled", "reminder_time", "digest_enabled"
             ),
         ]
 
@@ -459,6 +465,40 @@ def shares_by_default(world: World) -> bool:
     ).exists()
 
 
+def unsubscribe_token_of_a(world: World) -> dict:
+    token = notification_emails.unsubscribe_token(world.personas.client_a, "reminders")
+    return {"token": token}
+
+
+def reminders_off_for_a(world: World) -> bool:
+    return not Preferences.objects.get(user=world.personas.client_a).reminders_enabled
+
+
+def preferences_form(world: World) -> dict:
+    return {
+        "reminders_enabled": "on",
+        "reminder_time": "07:15",
+        "quiet_start": "",
+        "quiet_end": "",
+        "digest_enabled": "on",
+        "digest_weekday": "6",
+        "digest_time": "18:00",
+        "timezone": "Europe/London",
+    }
+
+
+def early_reminders(world: World) -> dict:
+    return {"reminder_time": "07:15"}
+
+
+def reminder_time_changed_by(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        prefs = Preferences.objects.get(user=world.user(persona))
+        return prefs.reminder_time.strftime("%H:%M") == "07:15"
+
+    return check
+
+
 def erased(persona: str) -> Callable[[World], bool]:
     def check(world: World) -> bool:
         return not User.objects.filter(pk=world.user(persona).pk).exists()
@@ -473,6 +513,8 @@ TO_CLIENT_A = Redirect("therapist_client_detail", kwargs=client_a_id)
 TO_TEMPLATES = Redirect("therapist_templates")
 TO_CALENDAR = Redirect("client_calendar")
 TO_ACCOUNT = Redirect("client_account")
+TO_CLIENT_NOTIFICATIONS = Redirect("client_notifications")
+TO_THERAPIST_NOTIFICATIONS = Redirect("therapist_notifications")
 
 # One entry per route outside the admin and allauth. Columns of `row`:
 #   anonymous, client_a, client_b, therapist_a (A's), therapist_b (B's), staff
@@ -922,6 +964,59 @@ CASES: dict[str, Route] = {
         },
         api=True,
     ),
+    # Notifications: each person's own settings and weeks; the unsubscribe link is its own
+    # credential (RFC 8058: the POST works without sign-in or cookies, for whoever holds it).
+    "client_notifications": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_CLIENT_NOTIFICATIONS, TO_CLIENT_NOTIFICATIONS, 403, 403, 403),
+                data=preferences_form,
+                writes={
+                    "client_a": reminder_time_changed_by("client_a"),
+                    "client_b": reminder_time_changed_by("client_b"),
+                },
+            ),
+        }
+    ),
+    "therapist_notifications": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 200, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_THERAPIST_NOTIFICATIONS, TO_THERAPIST_NOTIFICATIONS, 403),
+                data=preferences_form,
+                writes={
+                    "therapist_a": reminder_time_changed_by("therapist_a"),
+                    "therapist_b": reminder_time_changed_by("therapist_b"),
+                },
+            ),
+        }
+    ),
+    "client_my_week": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
+    "therapist_weekly_review": Route({"GET": Call(row(LOGIN, 403, 403, 200, 200, 403))}),
+    "unsubscribe": Route(
+        {
+            "GET": Call(everyone(200)),
+            "POST": Call(everyone(200), writes=dict.fromkeys(PERSONAS, reminders_off_for_a)),
+        },
+        kwargs=unsubscribe_token_of_a,
+        names_nobody=True,
+    ),
+    "api-notification-preferences": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "PATCH": Call(
+                row(403, 200, 200, 200, 200, 200),
+                data=early_reminders,
+                writes={
+                    persona: reminder_time_changed_by(persona)
+                    for persona in PERSONAS
+                    if persona != "anonymous"
+                },
+            ),
+        },
+        api=True,
+    ),
 }
 
 ALL_ROUTES = list(iter_routes())
@@ -992,6 +1087,9 @@ def world(personas) -> World:
     social = record_services.social_create(
         client=client_a, person=person, mode="in_person", minutes=60, shared=True
     )
+    for user in personas.all().values():
+        if user is not None:
+            notification_services.preferences_for(user)
     return World(
         personas=personas,
         invitation=invitation,
