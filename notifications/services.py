@@ -360,6 +360,15 @@ def _smtp_permanent(exc: Exception) -> bool:
     return False
 
 
+def _smtp_reason(exc: Exception) -> str:
+    """The error class and SMTP codes: never the server's text, which may echo the address."""
+    codes = [getattr(exc, "smtp_code", None)]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+    codes = [str(code) for code in codes if code]
+    return f"{type(exc).__name__} {' '.join(codes)}".strip()
+
+
 def _week_of(period: str) -> date:
     year, week = period.split("-W")
     return date.fromisocalendar(int(year), int(week), 1)
@@ -423,7 +432,7 @@ def delivery_send(delivery_id: int) -> str:
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:
-        reason = f"{type(exc).__name__}: {getattr(exc, 'smtp_code', '')}".strip(": ")
+        reason = _smtp_reason(exc)
         if _smtp_permanent(exc):
             delivery_finish(delivery_id, status=Status.FAILED, error=f"refused ({reason})")
             return "refused"
