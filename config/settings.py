@@ -219,6 +219,8 @@ else:
         "store_processed": False,
     }
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+# The queue tasks go to and workers read by default (a deployment or a test run of its own).
+CELERY_TASK_DEFAULT_QUEUE = env.str("TANDEM_CELERY_QUEUE", default="celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
@@ -251,7 +253,12 @@ CELERY_BEAT_SCHEDULE = {
     # The only periodic task that decides who gets an e-mail: local times live in the rows.
     "notifications-tick": {
         "task": "notifications.tasks.tick",
-        "schedule": crontab(minute="*"),
+        # Tests set TANDEM_TICK_SECONDS to tick faster than once a minute.
+        "schedule": (
+            timedelta(seconds=env.int("TANDEM_TICK_SECONDS"))
+            if env.str("TANDEM_TICK_SECONDS", default="")
+            else crontab(minute="*")
+        ),
         "options": {"expires": 55},
     },
     "invitation-sweep": {

@@ -55,9 +55,12 @@ def reminder_counts(*, client: User, today: date) -> ReminderCounts:
     return ReminderCounts(waiting=len(page.due) + weekly, done=len(page.done))
 
 
-def has_active_homework(client: User) -> bool:
+def has_active_homework(client: User, since: date) -> bool:
+    """Homework active and begun by `since`: a new assignment is no reason for a nudge."""
     return (
-        Assignment.objects.in_care().filter(client=client, status=AssignmentStatus.ACTIVE).exists()
+        Assignment.objects.in_care()
+        .filter(client=client, status=AssignmentStatus.ACTIVE, start_date__lte=since)
+        .exists()
     )
 
 
@@ -92,7 +95,7 @@ def logged_days(client: User, first: date, last: date) -> set[date]:
 def needs_catch_up(*, client: User, today: date) -> bool:
     """Nothing logged for the last 3 days (today included) while homework is active."""
     first = today - timedelta(days=CATCH_UP_AFTER_DAYS - 1)
-    return has_active_homework(client) and not logged_days(client, first, today)
+    return has_active_homework(client, first) and not logged_days(client, first, today)
 
 
 # --- Weekly summaries ----------------------------------------------------------------

@@ -316,7 +316,12 @@ def delivery_release(delivery_id: int, *, error: str) -> None:
     row.update(status=Status.PENDING, error=error[:200])
 
 
-def sweep(*, now: datetime | None = None, stuck_after: timedelta = STUCK_AFTER) -> int:
+def sweep(
+    *,
+    now: datetime | None = None,
+    stuck_after: timedelta = STUCK_AFTER,
+    requeue_after: timedelta = REQUEUE_AFTER,
+) -> int:
     """Rows stuck in "sending" (their worker died) go back to pending; pending rows whose
     task never ran (broker down, task lost) are enqueued again. The claim makes a duplicate
     task harmless."""
@@ -326,7 +331,7 @@ def sweep(*, now: datetime | None = None, stuck_after: timedelta = STUCK_AFTER) 
     )
     ids = list(
         Delivery.objects.filter(status=Status.PENDING)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after))
         .order_by("pk")
         .values_list("pk", flat=True)[:TICK_BATCH]
     )
@@ -381,7 +386,7 @@ def _build(delivery: Delivery):
     user = delivery.user
     if user is None or not user.is_active:
         return "no recipient"
-    prefs = preferences_for(user)
+    prefs = getattr(user, "notification_prefs", None) or preferences_for(user)
     zone = zone_of(user)
     match delivery.kind:
         case Kind.REMINDER | Kind.CATCH_UP:
@@ -420,7 +425,7 @@ def delivery_send(delivery_id: int) -> str:
     """Claim, build, send and mark one ledger row. Raises TransientSendError to retry."""
     if not delivery_claim(delivery_id):
         return "not pending"
-    delivery = Delivery.objects.select_related("user").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("user__notification_prefs").get(pk=delivery_id)
     try:
         message = _build(delivery)
     except Exception:
