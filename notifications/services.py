@@ -26,6 +26,9 @@ REMINDER_GRACE = timedelta(hours=6)
 STUCK_AFTER = timedelta(seconds=120)
 # A pending row whose task has not run by then (the broker lost it) is enqueued again.
 REQUEUE_AFTER = timedelta(minutes=5)
+# A row never handed to the broker (it was down) is the sweep's after this; sooner would race
+# the tick's own enqueue after commit.
+UNQUEUED_AFTER = timedelta(minutes=1)
 MAX_ATTEMPTS = 10
 TICK_BATCH = 2000
 
@@ -321,6 +324,7 @@ def sweep(
     now: datetime | None = None,
     stuck_after: timedelta = STUCK_AFTER,
     requeue_after: timedelta = REQUEUE_AFTER,
+    unqueued_after: timedelta = UNQUEUED_AFTER,
 ) -> int:
     """Rows stuck in "sending" (their worker died) go back to pending; pending rows whose
     task never ran (broker down, task lost) are enqueued again. The claim makes a duplicate
@@ -331,7 +335,10 @@ def sweep(
     )
     ids = list(
         Delivery.objects.filter(status=Status.PENDING)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after))
+        .filter(
+            Q(queued_at__isnull=True, created_at__lt=now - unqueued_after)
+            | Q(queued_at__lt=now - requeue_after)
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:TICK_BATCH]
     )

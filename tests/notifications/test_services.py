@@ -179,7 +179,7 @@ def test_the_sweep_frees_rows_stuck_in_sending_and_enqueues_pending_ones(homewor
     monkeypatch.setattr(services, "delivery_enqueue", lambda ids: enqueued.extend(ids) or len(ids))
     [pk] = services.tick(now=NOW).deliveries
     assert services.delivery_claim(pk, now=NOW - timedelta(minutes=10))
-    services.sweep(now=NOW)
+    services.sweep(now=NOW + timedelta(minutes=2))
     assert Delivery.objects.get(pk=pk).status == Status.PENDING
     assert enqueued == [pk]
 
