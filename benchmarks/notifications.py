@@ -242,6 +242,12 @@ def run(*, small: bool) -> list[tuple[str, str]]:
             due = list(selectors.due_reminders(now=noon, limit=services.TICK_BATCH))
             samples.append(time.perf_counter() - t0)
         samples.sort()
+        sync = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            services.preferences_sync(now=noon)
+            sync.append(time.perf_counter() - t0)
+        sync.sort()
         rows += [
             ("no-op Celery task (config.heartbeat)", f"{noop_rate:,.0f} tasks/s"),
             (
@@ -252,6 +258,10 @@ def run(*, small: bool) -> list[tuple[str, str]]:
             (
                 f"tick: who is due among {people:,} people",
                 f"{samples[len(samples) // 2] * 1000:.1f} ms median ({len(due)} due)",
+            ),
+            (
+                "tick: new people and changed time zones among them",
+                f"{sync[len(sync) // 2] * 1000:.1f} ms median",
             ),
         ]
     finally:

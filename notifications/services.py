@@ -330,9 +330,12 @@ def sweep(
     task never ran (broker down, task lost) are enqueued again. The claim makes a duplicate
     task harmless."""
     now = now or timezone.now()
-    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - stuck_after).update(
-        status=Status.PENDING
+    stuck = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - stuck_after)
+    # A row that keeps killing its worker (or timing out) stops being tried.
+    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, error="gave up after repeated interruptions", finished_at=now
     )
+    stuck.update(status=Status.PENDING)
     ids = list(
         Delivery.objects.filter(status=Status.PENDING)
         .filter(

@@ -184,6 +184,15 @@ def test_the_sweep_frees_rows_stuck_in_sending_and_enqueues_pending_ones(homewor
     assert enqueued == [pk]
 
 
+def test_the_sweep_gives_up_on_a_row_that_keeps_getting_stuck(homework, monkeypatch):
+    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: len(ids))
+    [pk] = services.tick(now=NOW).deliveries
+    Delivery.objects.filter(pk=pk).update(attempts=services.MAX_ATTEMPTS - 1)
+    services.delivery_claim(pk, now=NOW - timedelta(minutes=10))
+    services.sweep(now=NOW)
+    assert Delivery.objects.get(pk=pk).status == Status.FAILED
+
+
 def test_the_sweep_leaves_a_row_being_sent_alone(homework, monkeypatch):
     monkeypatch.setattr(services, "delivery_enqueue", lambda ids: len(ids))
     [pk] = services.tick(now=NOW).deliveries
