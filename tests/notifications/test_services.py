@@ -300,3 +300,21 @@ def test_an_erased_person_gets_nothing_and_the_row_names_nobody(homework, mailou
     assert services.delivery_send(pk) == "skipped: no recipient"
     assert Delivery.objects.get(pk=pk).user is None
     assert mailoutbox == []
+
+
+def test_a_clients_email_settings_and_sent_emails_are_in_their_export(homework, mailoutbox):
+    from clients.export import export_data
+
+    [pk] = services.tick(now=NOW).deliveries
+    services.delivery_send(pk)
+    data = export_data(homework.client)
+    assert data["email_settings"][0]["reminder_time"].hour == 9
+    assert data["emails_sent"] == [
+        {
+            "kind": "reminder",
+            "period": "2026-12-01",
+            "status": "sent",
+            "created_at": NOW,
+            "finished_at": NOW,
+        }
+    ]
