@@ -38,6 +38,7 @@ run: seed
 	@echo "Tandem is starting on http://127.0.0.1:$(PORT)/  (sign in at /accounts/login/)"
 	@echo "Demo mode: TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} (production requires MFA for therapists and staff)"
 	@echo "Web server, Celery worker and Celery beat run together; Ctrl-C stops all three."
+	@$(PY) manage.py demo_reminder --minutes 3
 	TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://127.0.0.1:$(PORT)} honcho -f platform/Procfile -d . start -p $(PORT)
 
 # The suite needs Chromium, Redis and docker-compose: installed from Debian when missing

@@ -133,6 +133,13 @@ ROUTES: dict[str, Access] = {
     "api-plan-item-homework": Access.SIGNED_IN,
     "api-trigger-log-list": Access.SIGNED_IN,
     "api-trigger-log-detail": Access.SIGNED_IN,
+    # Notifications: preferences, the weekly pages, and one-click unsubscribe.
+    "client_notifications": Access.CLIENT,
+    "client_my_week": Access.CLIENT,
+    "therapist_notifications": Access.THERAPIST,
+    "therapist_weekly_review": Access.THERAPIST,
+    "unsubscribe": Access.PUBLIC,  # the signed, purpose-bound token is the credential
+    "api-notification-preferences": Access.SIGNED_IN,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

@@ -19,6 +19,9 @@ def main() -> None:
     parser.add_argument(
         "--small", action="store_true", help="a quick run: fewer rounds, 5 and 50 assignments"
     )
+    parser.add_argument(
+        "--only", choices=["pages", "notifications"], help="run one of the two benchmarks"
+    )
     args = parser.parse_args()
     rounds = int(os.environ.get("BENCH_ROUNDS", "10" if args.small else "60"))
     sizes = (5, 50) if args.small else (5, 500)
@@ -33,8 +36,25 @@ def main() -> None:
         TANDEM_API_RATE_USER_BURST="1000000/min",
         TANDEM_API_RATE_USER_SUSTAINED="1000000/hour",
     )
-    os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    redis_process = None
+    if args.only != "pages":
+        from benchmarks.notifications import start_redis
+
+        # Digests go through Redis (REDIS_URL, or a private redis-server for the run).
+        os.environ["REDIS_URL"], redis_process = start_redis()
+        os.environ["TANDEM_CELERY_QUEUE"] = "tandem-bench"
+    else:
+        os.environ.pop("REDIS_URL", None)
+    try:
+        _run(args, rounds, sizes)
+    finally:
+        if redis_process is not None:
+            redis_process.terminate()
+            redis_process.wait()
+
+
+def _run(args, rounds: int, sizes: tuple[int, int]) -> None:
 
     import django
 
@@ -49,10 +69,6 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-
-    from benchmarks.data import caseload, homework
-    from homework.schedules import local_today
 
     def timed(client: Client, url: str) -> tuple[float, int]:
         client.get(url)  # warm up
@@ -65,6 +81,24 @@ def main() -> None:
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         return statistics.median(samples) * 1000, len(queries)
+
+    if args.only != "notifications":
+        _pages(timed, sizes)
+    if args.only != "pages":
+        from benchmarks.notifications import run
+
+        print()
+        print(f"{'notifications (Redis, celery worker, SMTP)':<52} {'figure':>10}")
+        for name, figure in run(small=args.small):
+            print(f"{name:<52} {figure}")
+
+
+def _pages(timed, sizes) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from benchmarks.data import caseload, homework
+    from homework.schedules import local_today
 
     results = []
     anonymous = Client()

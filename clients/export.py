@@ -164,6 +164,14 @@ REGISTRY: list[ExportSpec] = [
     ),
 ]
 
+
+def register(spec: ExportSpec) -> None:
+    """For apps above this one (they may import it; it imports none of them): add a model
+    they own to the export and the erasure, from their AppConfig.ready()."""
+    if all(existing.name != spec.name for existing in REGISTRY):
+        REGISTRY.append(spec)
+
+
 # Models that point at a user but hold nothing of a client's to export, and why.
 NOT_EXPORTED: dict[str, str] = {
     "homework.HomeworkTemplate": "owned by therapists only; a client's copy is the assignment",

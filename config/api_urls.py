@@ -5,6 +5,7 @@ from accounts import api as accounts_api
 from careplans import api_urls as careplans_api_urls
 from clients import api_urls as clients_api_urls
 from homework import api_urls as homework_api_urls
+from notifications import api as notifications_api
 
 router = SimpleRouter(use_regex_path=False)
 router.register("clients", accounts_api.ClientViewSet, basename="api-client")
@@ -19,6 +20,11 @@ for prefix, viewset, basename in [
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path(
+        "notifications/preferences/",
+        notifications_api.PreferencesView.as_view(),
+        name="api-notification-preferences",
+    ),
     path("", include("homework.api_urls")),
     path("", include("clients.api_urls")),
     *router.urls,

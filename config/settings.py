@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import StrictEnv
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "clients",
     "careplans",
     "therapists",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +220,8 @@ else:
         "store_processed": False,
     }
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+# The queue tasks go to and workers read by default (a deployment or a test run of its own).
+CELERY_TASK_DEFAULT_QUEUE = env.str("TANDEM_CELERY_QUEUE", default="celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
@@ -247,6 +251,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Invitations saved while the broker was down; a tick missed while no worker ran is
     # dropped (expires), as the next one does the same work.
+    # The only periodic task that decides who gets an e-mail: local times live in the rows.
+    "notifications-tick": {
+        "task": "notifications.tasks.tick",
+        # Tests set TANDEM_TICK_SECONDS to tick faster than once a minute.
+        "schedule": (
+            timedelta(seconds=env.int("TANDEM_TICK_SECONDS"))
+            if env.str("TANDEM_TICK_SECONDS", default="")
+            else crontab(minute="*")
+        ),
+        "options": {"expires": 55},
+    },
     "invitation-sweep": {
         "task": "accounts.tasks.sweep_unsent_invitations",
         "schedule": timedelta(minutes=1),
@@ -383,6 +398,8 @@ MFA_TOTP_ISSUER = "Tandem"
 # started by `make run` may relax this; production leaves it on.
 TANDEM_REQUIRE_MFA = env.bool("TANDEM_REQUIRE_MFA", default=True)
 INVITATION_MAX_AGE_DAYS = env.int("TANDEM_INVITATION_MAX_AGE_DAYS", default=7)
+# First wait before retrying an e-mail the SMTP server could not take; doubles each time.
+TANDEM_MAIL_RETRY_SECONDS = env.float("TANDEM_MAIL_RETRY_SECONDS", default=10.0)
 
 CACHES = {
     "default": (

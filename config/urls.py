@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("careplans.urls")),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("therapist/", include("therapists.urls")),
+    path("", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("config.api_urls")),

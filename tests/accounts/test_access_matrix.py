@@ -41,6 +41,9 @@ from homework.models import (
     HomeworkTemplate,
 )
 from homework.schedules import iso_week_monday, local_today
+from notifications import emails as notification_emails
+from notifications import services as notification_services
+from notifications.models import Preferences
 from tests.conftest import Personas, make_active_relationship
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
@@ -126,6 +129,9 @@ class World:
                 "relationship_id", "share_by_default"
             ),
             *careplan_snapshot(),
+            *Preferences.objects.order_by("pk").values_list(
+                "user_id", "reminders_enabled", "reminder_time", "digest_enabled"
+            ),
         ]
 
 
@@ -476,6 +482,40 @@ def shares_by_default(world: World) -> bool:
     ).exists()
 
 
+def unsubscribe_token_of_a(world: World) -> dict:
+    token = notification_emails.unsubscribe_token(world.personas.client_a, "reminders")
+    return {"token": token}
+
+
+def reminders_off_for_a(world: World) -> bool:
+    return not Preferences.objects.get(user=world.personas.client_a).reminders_enabled
+
+
+def preferences_form(world: World) -> dict:
+    return {
+        "reminders_enabled": "on",
+        "reminder_time": "07:15",
+        "quiet_start": "",
+        "quiet_end": "",
+        "digest_enabled": "on",
+        "digest_weekday": "6",
+        "digest_time": "18:00",
+        "timezone": "Europe/London",
+    }
+
+
+def early_reminders(world: World) -> dict:
+    return {"reminder_time": "07:15"}
+
+
+def reminder_time_changed_by(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        prefs = Preferences.objects.get(user=world.user(persona))
+        return prefs.reminder_time.strftime("%H:%M") == "07:15"
+
+    return check
+
+
 def erased(persona: str) -> Callable[[World], bool]:
     def check(world: World) -> bool:
         return not User.objects.filter(pk=world.user(persona).pk).exists()
@@ -643,6 +683,8 @@ TO_JOURNAL_ENTRY = Redirect("client_record", kwargs=journal_id)
 TO_PEOPLE = Redirect("client_people")
 TO_GOODBYE = Redirect("goodbye")
 TO_THERAPIST_RECORD = Redirect("therapist_record", kwargs=lambda world: journal_of_a(world))
+TO_CLIENT_NOTIFICATIONS = Redirect("client_notifications")
+TO_THERAPIST_NOTIFICATIONS = Redirect("therapist_notifications")
 
 # One entry per route outside the admin and allauth. Columns of `row`:
 #   anonymous, client_a, client_b, therapist_a (A's), therapist_b (B's), staff
@@ -1475,6 +1517,59 @@ CASES: dict[str, Route] = {
         kwargs=log_of_a,
         api=True,
     ),
+    # Notifications: each person's own settings and weeks; the unsubscribe link is its own
+    # credential (RFC 8058: the POST works without sign-in or cookies, for whoever holds it).
+    "client_notifications": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_CLIENT_NOTIFICATIONS, TO_CLIENT_NOTIFICATIONS, 403, 403, 403),
+                data=preferences_form,
+                writes={
+                    "client_a": reminder_time_changed_by("client_a"),
+                    "client_b": reminder_time_changed_by("client_b"),
+                },
+            ),
+        }
+    ),
+    "therapist_notifications": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 200, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_THERAPIST_NOTIFICATIONS, TO_THERAPIST_NOTIFICATIONS, 403),
+                data=preferences_form,
+                writes={
+                    "therapist_a": reminder_time_changed_by("therapist_a"),
+                    "therapist_b": reminder_time_changed_by("therapist_b"),
+                },
+            ),
+        }
+    ),
+    "client_my_week": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
+    "therapist_weekly_review": Route({"GET": Call(row(LOGIN, 403, 403, 200, 200, 403))}),
+    "unsubscribe": Route(
+        {
+            "GET": Call(everyone(200)),
+            "POST": Call(everyone(200), writes=dict.fromkeys(PERSONAS, reminders_off_for_a)),
+        },
+        kwargs=unsubscribe_token_of_a,
+        names_nobody=True,
+    ),
+    "api-notification-preferences": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "PATCH": Call(
+                row(403, 200, 200, 200, 200, 200),
+                data=early_reminders,
+                writes={
+                    persona: reminder_time_changed_by(persona)
+                    for persona in PERSONAS
+                    if persona != "anonymous"
+                },
+            ),
+        },
+        api=True,
+    ),
 }
 
 ALL_ROUTES = list(iter_routes())
@@ -1545,6 +1640,9 @@ def world(personas) -> World:
     social = record_services.social_create(
         client=client_a, person=person, mode="in_person", minutes=60, shared=True
     )
+    for user in personas.all().values():
+        if user is not None:
+            notification_services.preferences_for(user)
     return World(
         personas=personas,
         invitation=invitation,

@@ -28,6 +28,7 @@ from homework import library
 from homework import services as homework_services
 from homework.models import HomeworkTemplate
 from homework.schedules import local_today
+from notifications.emails import unsubscribe_token
 from tests.conftest import ROOT, activate_totp, make_active_relationship
 from tests.e2e.browser import sign_in_with_totp
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
@@ -335,6 +336,8 @@ def test_client_pages_are_accessible(world, browser_contexts):
             ("My people", "/client/people/", "people"),
             ("Edit person", f"/client/people/{world['sam'].public_id}/", None),
             ("Delete account", "/client/account/delete/", "erase"),
+            ("E-mail settings", "/client/notifications/", "client-email-settings"),
+            ("My week", "/client/my-week/", "my-week"),
             ("Password", "/accounts/password/change/", None),
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
@@ -446,6 +449,8 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
             ("Shared entry", f"{detail}records/{world['shared'].public_id}/", "therapist-record"),
             ("Shared day's log", f"{detail}records/{world['log'].public_id}/", None),
             ("Templates", "/therapist/templates/", None),
+            ("E-mail settings", "/therapist/notifications/", None),
+            ("Weekly review", "/therapist/weekly-review/", "weekly-review"),
             ("New template", "/therapist/templates/new/", None),
             ("Edit template", f"/therapist/templates/{template.public_id}/edit/", None),
             ("Password", "/accounts/password/change/", None),
@@ -507,6 +512,7 @@ def test_sign_in_and_error_pages_are_accessible(world, browser_contexts, live_se
     withdrawn_link = f"/invitations/{account_services.invitation_token(withdrawn)}/"
     account_services.invitation_revoke(actor=world["therapist"], relationship=withdrawn)
     server_error = render_to_string("500.html")
+    unsubscribe = f"/unsubscribe/{unsubscribe_token(client, 'reminders')}/"
 
     for viewport, size in VIEWPORTS.items():
         page = browser_contexts(viewport=size).new_page()
@@ -519,9 +525,14 @@ def test_sign_in_and_error_pages_are_accessible(world, browser_contexts, live_se
             ("Invitation withdrawn (410)", withdrawn_link, False, "invitation-410"),
             ("404", "/nothing-here/", False, "404"),
             ("Goodbye", "/goodbye/", False, "goodbye"),
+            ("Stop reminders?", unsubscribe, False, "unsubscribe"),
+            ("Unsubscribe link not valid (400)", unsubscribe[:-3] + "xx/", False, None),
         ]:
             page.goto(url)
             check(page, report, name, viewport, place=place, screenshot=shot)
+        page.goto(unsubscribe)
+        page.get_by_role("button", name="Stop homework reminders").click()
+        check(page, report, "Reminders stopped", viewport, place=False)
         page.goto(f"/accounts/password/reset/key/{reset_key}/")
         check(page, report, "New password from the e-mailed link", viewport)
         # Forms with errors.

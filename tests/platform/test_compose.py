@@ -151,3 +151,10 @@ def test_it_documents_every_variable_it_gives_django(services):
             continue
         undocumented = environment_names(service) - documented
         assert not undocumented, f"{name}: not in platform/env.example: {sorted(undocumented)}"
+
+
+def test_it_offers_flower_as_an_optional_profile(services):
+    flower = services["flower"]
+    assert flower["profiles"] == ["flower"]
+    assert "flower" in command_text(flower)
+    assert all(port.startswith("127.0.0.1:") for port in flower["ports"])

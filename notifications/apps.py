@@ -1,0 +1,40 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "notifications"
+
+    def ready(self) -> None:
+        # A client's e-mail settings and what was sent to them are theirs to download.
+        from clients.export import ExportSpec, register
+
+        from .models import Delivery, Preferences
+
+        register(
+            ExportSpec(
+                "email_settings",
+                Preferences,
+                "user",
+                (
+                    "reminders_enabled",
+                    "reminder_time",
+                    "quiet_start",
+                    "quiet_end",
+                    "digest_enabled",
+                    "digest_weekday",
+                    "digest_time",
+                    "next_reminder_at",
+                    "next_digest_at",
+                ),
+            )
+        )
+        register(
+            ExportSpec(
+                "emails_sent",
+                Delivery,
+                "user",
+                ("kind", "period", "status", "created_at", "finished_at"),
+                erase=False,  # kept as counts naming nobody (the user becomes null)
+            )
+        )

@@ -1,0 +1,108 @@
+"""One function per e-mail kind. Counts and links only: no names, no titles, no text, no
+moods (TRUST.md, "E-mail carries no clinical content"). Each carries a Message-ID derived
+from its ledger key and RFC 8058 one-click unsubscribe headers."""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts.mail import render_text
+from accounts.models import User
+
+from .models import Delivery, Kind
+
+UNSUBSCRIBE_SALT = "tandem.notifications.unsubscribe"
+UNSUBSCRIBE_MAX_AGE = timedelta(days=90)
+LISTS = {
+    Kind.REMINDER: "reminders",
+    Kind.CATCH_UP: "reminders",
+    Kind.CLIENT_DIGEST: "digest",
+    Kind.THERAPIST_DIGEST: "digest",
+}
+
+
+def message_id(delivery: Delivery) -> str:
+    """The same for every attempt at one ledger key, so a receiver can drop a duplicate."""
+    key = f"{delivery.user.public_id}|{delivery.kind}|{delivery.period}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "tandem.localhost"
+    return f"<{delivery.kind}.{digest}@{domain}>"
+
+
+def unsubscribe_token(user: User, what: str) -> str:
+    return signing.dumps(
+        {"u": str(user.public_id), "l": what}, salt=UNSUBSCRIBE_SALT, compress=True
+    )
+
+
+def unsubscribe_url(user: User, what: str) -> str:
+    path = reverse("unsubscribe", kwargs={"token": unsubscribe_token(user, what)})
+    return f"{settings.SITE_URL}{path}"
+
+
+def _message(delivery: Delivery, template: str, context: dict) -> EmailMultiAlternatives:
+    user = delivery.user
+    unsubscribe = unsubscribe_url(user, LISTS[delivery.kind])
+    preferences = settings.SITE_URL + reverse(
+        "therapist_notifications" if user.is_therapist else "client_notifications"
+    )
+    context = {
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": unsubscribe,
+        "preferences_url": preferences,
+        **context,
+    }
+    subject = " ".join(render_text(f"emails/{template}_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_text(f"emails/{template}.txt", context),
+        to=[user.email],
+        headers={
+            "Message-ID": message_id(delivery),
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    return message
+
+
+def reminder_email(delivery: Delivery, *, waiting: int) -> EmailMultiAlternatives:
+    return _message(
+        delivery,
+        "reminder",
+        {"waiting": waiting, "url": settings.SITE_URL + reverse("client_home")},
+    )
+
+
+def catch_up_email(delivery: Delivery) -> EmailMultiAlternatives:
+    return _message(delivery, "catch_up", {"url": settings.SITE_URL + reverse("client_home")})
+
+
+def client_digest_email(delivery: Delivery, *, week) -> EmailMultiAlternatives:
+    return _message(
+        delivery,
+        "client_digest",
+        {"week": week, "url": settings.SITE_URL + reverse("client_my_week")},
+    )
+
+
+def therapist_digest_email(delivery: Delivery, *, caseload) -> EmailMultiAlternatives:
+    return _message(
+        delivery,
+        "therapist_digest",
+        {
+            "monday": caseload.monday,
+            "active": caseload.active,
+            "all_done": caseload.all_done,
+            "quiet": caseload.quiet,
+            "clients": len(caseload.rows),
+            "url": settings.SITE_URL + reverse("therapist_weekly_review"),
+        },
+    )

@@ -1,0 +1,44 @@
+from django import forms
+
+from accounts.forms import TIMEZONE_CHOICES
+
+from .models import Preferences
+
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class PreferencesForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label="Your time zone", choices=TIMEZONE_CHOICES)
+
+    class Meta:
+        model = Preferences
+        fields = [
+            "reminders_enabled",
+            "reminder_time",
+            "quiet_start",
+            "quiet_end",
+            "digest_enabled",
+            "digest_weekday",
+            "digest_time",
+        ]
+        labels = {
+            "reminders_enabled": "E-mail me when homework is waiting",
+            "reminder_time": "Reminder time",
+            "quiet_start": "Quiet hours start",
+            "quiet_end": "Quiet hours end",
+            "digest_enabled": "Send me a weekly summary",
+            "digest_weekday": "Summary day",
+            "digest_time": "Summary time",
+        }
+        help_texts = {
+            "reminder_time": "In your time zone. A time your therapist set on a piece of "
+            "homework comes first.",
+            "quiet_end": "No reminder arrives in quiet hours; one that would is sent when "
+            "they end. Quiet hours may run past midnight (22:00 to 07:00).",
+        }
+        widgets = {
+            "reminder_time": TIME,
+            "quiet_start": TIME,
+            "quiet_end": TIME,
+            "digest_time": TIME,
+        }

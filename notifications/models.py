@@ -1,0 +1,111 @@
+"""Notification preferences and the delivery ledger: every e-mail is a row, sent once."""
+
+from datetime import time
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import User
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class Preferences(models.Model):
+    """What a person wants to hear from Tandem, and when; `next_*_at` are in UTC."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_prefs")
+    reminders_enabled = models.BooleanField("homework reminders", default=True)
+    reminder_time = models.TimeField(
+        default=time(18, 0), help_text="Your local time; an assignment's own time comes first."
+    )
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    digest_enabled = models.BooleanField("weekly summary", default=True)
+    digest_weekday = models.PositiveSmallIntegerField(
+        default=6,
+        choices=list(enumerate(WEEKDAYS)),
+        validators=[MaxValueValidator(6)],
+    )
+    digest_time = models.TimeField(default=time(18, 0))
+    # The zone the instants were computed in; the tick recomputes them when the user's differs.
+    zone = models.CharField(max_length=64, blank=True)
+    next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_digest_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "preferences"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(digest_weekday__lte=6),
+                name="notifications_prefs_weekday_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | models.Q(quiet_start__isnull=False, quiet_end__isnull=False),
+                name="notifications_prefs_quiet_both_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"preferences of user {self.user_id}"
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.quiet_start is None) != (self.quiet_end is None):
+            raise ValidationError({"quiet_end": "Give both the start and the end of quiet hours."})
+        if self.quiet_start is not None and self.quiet_start == self.quiet_end:
+            raise ValidationError({"quiet_end": "Quiet hours cannot start and end at once."})
+
+
+class Kind(models.TextChoices):
+    REMINDER = "reminder", "Homework reminder"
+    CATCH_UP = "catch_up", "Catch-up note"
+    CLIENT_DIGEST = "client_digest", "Client weekly summary"
+    THERAPIST_DIGEST = "therapist_digest", "Therapist weekly review"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class Delivery(models.Model):
+    """One e-mail to one person for one period. The unique key is what makes it once:
+    claimed (pending -> sending) before sending, marked sent after. Holds no content.
+
+    After erasure `user` is null: the row stays as a count, naming nobody."""
+
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    period = models.CharField(max_length=16, help_text="Local date or ISO week.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    message_id = models.CharField(max_length=128, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "period"], name="notifications_delivery_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in Status]),
+                name="notifications_delivery_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "claimed_at"], name="notif_delivery_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} ({self.status})"

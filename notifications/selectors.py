@@ -1,0 +1,227 @@
+"""Reads: who is due at a tick, and the counts that reminders and digests carry."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q, QuerySet, Sum
+
+from accounts.models import CareStatus, Role, User
+from clients.models import JournalEntry, LifestyleLog, SocialActivity
+from homework.models import Assignment, AssignmentStatus, Completion
+from homework.schedules import iso_week_monday, local_today
+from homework.selectors import adherence_report, assignments_with_pauses, client_today
+
+from .models import Preferences
+
+CATCH_UP_AFTER_DAYS = 3
+
+
+def anything_due(*, now: datetime) -> bool:
+    """One indexed look at each column: most minutes of a small install have nothing due."""
+    return Preferences.objects.filter(
+        Q(next_reminder_at__lte=now, reminders_enabled=True)
+        | Q(next_digest_at__lte=now, digest_enabled=True)
+    ).exists()
+
+
+def due_reminders(*, now: datetime, limit: int) -> QuerySet[Preferences]:
+    """Preferences whose reminder instant has come (one indexed range scan)."""
+    return (
+        Preferences.objects.filter(next_reminder_at__lte=now, reminders_enabled=True)
+        .select_related("user")
+        .filter(user__is_active=True)
+        .order_by("next_reminder_at")[:limit]
+    )
+
+
+def due_digests(*, now: datetime, limit: int) -> QuerySet[Preferences]:
+    return (
+        Preferences.objects.filter(next_digest_at__lte=now, digest_enabled=True)
+        .select_related("user")
+        .filter(user__is_active=True)
+        .order_by("next_digest_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class ReminderCounts:
+    waiting: int  # due today and not done, plus N-a-week homework short of its target
+    done: int
+
+
+def reminder_counts(*, client: User, today: date) -> ReminderCounts:
+    page = client_today(client=client, today=today)
+    weekly = sum(1 for w in page.weekly if w.done < w.target and w.done_today is None)
+    return ReminderCounts(waiting=len(page.due) + weekly, done=len(page.done))
+
+
+def has_active_homework(client: User, since: date) -> bool:
+    """Homework active and begun by `since`: a new assignment is no reason for a nudge."""
+    return (
+        Assignment.objects.in_care()
+        .filter(client=client, status=AssignmentStatus.ACTIVE, start_date__lte=since)
+        .exists()
+    )
+
+
+def logged_days(client: User, first: date, last: date) -> set[date]:
+    """Local days in first..last on which the client logged anything."""
+    days = set(
+        Completion.objects.filter(client=client, due_date__range=(first, last)).values_list(
+            "due_date", flat=True
+        )
+    )
+    days |= set(
+        LifestyleLog.objects.filter(client=client, day__range=(first, last)).values_list(
+            "day", flat=True
+        )
+    )
+    days |= set(
+        SocialActivity.objects.filter(client=client, day__range=(first, last)).values_list(
+            "day", flat=True
+        )
+    )
+    zone = client.zone
+    for moment in JournalEntry.objects.filter(
+        client=client,
+        occurred_at__date__range=(first - timedelta(days=1), last + timedelta(days=1)),
+    ).values_list("occurred_at", flat=True):
+        day = moment.astimezone(zone).date()
+        if first <= day <= last:
+            days.add(day)
+    return days
+
+
+def needs_catch_up(*, client: User, today: date) -> bool:
+    """Nothing logged for the last 3 days (today included) while homework is active."""
+    first = today - timedelta(days=CATCH_UP_AFTER_DAYS - 1)
+    return has_active_homework(client, first) and not logged_days(client, first, today)
+
+
+# --- Weekly summaries ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientWeek:
+    monday: date
+    homework_done: int
+    homework_due: int
+    days_logged: int
+    journal_entries: int
+    active_minutes: int
+    social_contacts: int
+    streak: int  # consecutive days with a log, ending on the week's last day (or today)
+    moods: tuple[tuple[date, float | None], ...]  # portal only, never in an e-mail
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+
+def _streak(client: User, last: date) -> int:
+    days = logged_days(client, last - timedelta(days=60), last)
+    streak, day = 0, last
+    while day in days:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def client_week(*, client: User, monday: date, today: date | None = None) -> ClientWeek:
+    """A client's ISO week in counts (and the mood trend, for the portal)."""
+    monday = iso_week_monday(monday)
+    sunday = monday + timedelta(days=6)
+    today = today or local_today(client.timezone)
+    last = min(sunday, today)
+    assignments = list(
+        assignments_with_pauses(
+            Assignment.objects.filter(client=client).exclude(
+                status=AssignmentStatus.ENDED, ended_at__date__lt=monday
+            )
+        )
+    )
+    report = adherence_report(client, assignments, [monday], today=today)
+    total = report.totals[0] if report.totals else None
+    days = logged_days(client, monday, last) if last >= monday else set()
+    zone = client.zone
+    journal = JournalEntry.objects.filter(
+        client=client,
+        occurred_at__date__range=(monday - timedelta(days=1), sunday + timedelta(days=1)),
+    ).values_list("occurred_at", "mood")
+    in_week = [(m.astimezone(zone).date(), mood) for m, mood in journal]
+    in_week = [(d, mood) for d, mood in in_week if monday <= d <= sunday]
+    moods = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        values = [mood for d, mood in in_week if d == day and mood is not None]
+        moods.append((day, round(sum(values) / len(values), 1) if values else None))
+    lifestyle = LifestyleLog.objects.filter(client=client, day__range=(monday, sunday)).aggregate(
+        exercise=Sum("exercise_minutes"), outdoor=Sum("outdoor_minutes")
+    )
+    social = SocialActivity.objects.filter(client=client, day__range=(monday, sunday))
+    return ClientWeek(
+        monday=monday,
+        homework_done=total.done if total else 0,
+        homework_due=total.due if total else 0,
+        days_logged=len(days),
+        journal_entries=len(in_week),
+        active_minutes=(lifestyle["exercise"] or 0) + (lifestyle["outdoor"] or 0),
+        social_contacts=social.count(),
+        streak=_streak(client, last) if last >= monday else 0,
+        moods=tuple(moods),
+    )
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    client: User
+    week: ClientWeek
+    last_active: date | None
+
+
+@dataclass(frozen=True)
+class CaseloadWeek:
+    monday: date
+    rows: tuple[CaseloadRow, ...]
+
+    @property
+    def active(self) -> int:
+        return sum(1 for r in self.rows if r.week.days_logged)
+
+    @property
+    def all_done(self) -> int:
+        return sum(
+            1
+            for r in self.rows
+            if r.week.homework_due and r.week.homework_done >= r.week.homework_due
+        )
+
+    @property
+    def quiet(self) -> int:
+        """Clients with no activity for 7 days or more (up to the week's end)."""
+        end = self.monday + timedelta(days=6)
+        return sum(1 for r in self.rows if r.last_active is None or (end - r.last_active).days >= 7)
+
+
+def _last_active(client: User, until: date) -> date | None:
+    days = logged_days(client, until - timedelta(days=60), until)
+    return max(days) if days else None
+
+
+def caseload_week(*, therapist: User, monday: date) -> CaseloadWeek:
+    """Each active client of the therapist with their week: names for the portal; the
+    e-mail reads only the three counts."""
+    clients = (
+        User.objects.filter(
+            role=Role.CLIENT,
+            care_relationships__therapist=therapist,
+            care_relationships__status=CareStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by("name", "pk")
+    )
+    rows = []
+    for client in clients:
+        week = client_week(client=client, monday=monday)
+        rows.append(CaseloadRow(client, week, _last_active(client, week.sunday)))
+    return CaseloadWeek(monday=iso_week_monday(monday), rows=tuple(rows))

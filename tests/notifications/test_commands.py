@@ -1,0 +1,66 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.demo import DEMO_CLIENTS
+from accounts.models import User
+from notifications.models import Delivery, Preferences
+from tests.factories import AssignmentFactory
+
+from .conftest import NOW, TODAY, due_now
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("reminders", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_dry_run_lists_who_would_get_what_and_claims_nothing():
+    assignment = AssignmentFactory(start_date=TODAY)
+    due_now(assignment.client)
+    before = Preferences.objects.get(user=assignment.client).next_reminder_at
+    output = run("--at", "2026-12-01T09:00Z", "--dry-run")
+    assert "1 e-mail(s) due" in output
+    assert assignment.client.email in output
+    assert "reminder" in output and "2026-12-01" in output
+    assert Preferences.objects.get(user=assignment.client).next_reminder_at == before
+    assert not Delivery.objects.exists()
+
+
+def test_an_instant_before_anything_is_due_lists_nothing():
+    assignment = AssignmentFactory(start_date=TODAY)
+    due_now(assignment.client)
+    assert "0 e-mail(s) due" in run("--at", "2026-12-01T08:59Z", "--dry-run")
+
+
+def test_without_dry_run_it_ticks(monkeypatch):
+    from notifications import services
+
+    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: len(ids))
+    assignment = AssignmentFactory(start_date=TODAY)
+    due_now(assignment.client)
+    assert "1 e-mail(s) handed" in run("--at", NOW.isoformat())
+    assert Delivery.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["tomorrow", "2026-12-01T09:00"])
+def test_a_bad_instant_is_a_clear_error(value):
+    with pytest.raises(CommandError):
+        run("--at", value, "--dry-run")
+
+
+def test_the_demo_reminder_falls_a_few_minutes_from_now_and_seeding_stays_idempotent():
+    call_command("seed_demo", stdout=StringIO())
+    call_command("demo_reminder", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    call_command("demo_reminder", stdout=StringIO())
+    client = User.objects.get(email=DEMO_CLIENTS[0][0])
+    prefs = Preferences.objects.get(user=client)
+    assert Preferences.objects.filter(user=client).count() == 1
+    assert prefs.quiet_start is None
+    minutes = (prefs.next_reminder_at - NOW).total_seconds() / 60
+    assert 2 <= minutes <= 3

@@ -1,0 +1,120 @@
+"""No e-mail carries clinical content: markers in every clinical field and in client names
+appear nowhere in any reminder, catch-up note or digest (subject, bodies, headers, links)."""
+
+from datetime import timedelta
+
+import pytest
+
+from clients import services as records
+from notifications import services
+from notifications.models import Delivery, Kind, Preferences
+from tests.factories import (
+    AssignmentFactory,
+    ClientFactory,
+    CompletionFactory,
+    RelationshipFactory,
+    TherapistFactory,
+)
+
+from .conftest import NOW, TODAY, due_now
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+MARKERS = {
+    "client_name": "Zephyrine Quackenbush",
+    "other_client_name": "Ottoline Marchbanks",
+    "title": "MARKER-TITLE-hw",
+    "instructions": "MARKER-INSTRUCTIONS-hw",
+    "completion_note": "MARKER-COMPLETION-NOTE",
+    "journal_text": "MARKER-JOURNAL-TEXT",
+    "journal_needed": "MARKER-JOURNAL-NEEDED",
+    "emotion": "marker-emotion",
+    "trigger": "marker-trigger",
+    "lifestyle_note": "MARKER-LIFESTYLE-NOTE",
+    "exercise_kind": "MARKER-EXERCISE",
+    "social_note": "MARKER-SOCIAL-NOTE",
+    "person": "MARKER-PERSON-NAME",
+    "feedback": "MARKER-FEEDBACK",
+    "reply": "MARKER-REPLY",
+    "mood": "Mood 7",
+}
+
+
+def everything_of(client, therapist, relationship) -> None:
+    journal = AssignmentFactory(
+        relationship=relationship,
+        title=MARKERS["title"],
+        instructions=MARKERS["instructions"],
+        start_date=TODAY - timedelta(days=14),
+    )
+    CompletionFactory(
+        assignment=journal, due_date=TODAY - timedelta(days=2), note=MARKERS["completion_note"]
+    )
+    AssignmentFactory(relationship=relationship, title=MARKERS["title"] + "-2", start_date=TODAY)
+    entry = records.journal_create(
+        client=client,
+        text=MARKERS["journal_text"],
+        needed=MARKERS["journal_needed"],
+        mood=7,
+        emotions=[MARKERS["emotion"]],
+        triggers=[MARKERS["trigger"]],
+        shared=True,
+        occurred_at=NOW - timedelta(days=5),
+    )
+    records.feedback_create(author=therapist, record=entry, text=MARKERS["feedback"])
+    records.feedback_create(author=client, record=entry, text=MARKERS["reply"])
+    records.lifestyle_create(
+        client=client,
+        day=TODAY - timedelta(days=5),
+        note=MARKERS["lifestyle_note"],
+        exercise_kind=MARKERS["exercise_kind"],
+        exercise_minutes=30,
+    )
+    person = records.person_create(client=client, name=MARKERS["person"], kind="friend")
+    records.social_create(
+        client=client,
+        person=person,
+        day=TODAY - timedelta(days=5),
+        mode="call",
+        minutes=15,
+        note=MARKERS["social_note"],
+    )
+
+
+def whole(message) -> str:
+    """Everything a mail server or reader sees: headers, both parts, every link."""
+    parts = [message.message().as_string(), message.subject, message.body]
+    parts += [content for content, _ in message.alternatives]
+    parts += [f"{name}: {value}" for name, value in message.extra_headers.items()]
+    return "\n".join(parts)
+
+
+def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbox):
+    therapist = TherapistFactory(name="Dr. Therapist Marker")
+    client = ClientFactory(name=MARKERS["client_name"])
+    other = ClientFactory(name=MARKERS["other_client_name"])
+    relationship = RelationshipFactory(therapist=therapist, client=client)
+    RelationshipFactory(therapist=therapist, client=other)
+    everything_of(client, therapist, relationship)
+    for person in (client, therapist):
+        due_now(person)
+        Preferences.objects.filter(user=person).update(next_digest_at=NOW)
+    services.preferences_update(user=therapist, reminders_enabled=False)
+    Preferences.objects.filter(user=therapist).update(next_digest_at=NOW)
+
+    result = services.tick(now=NOW)
+    for pk in result.deliveries:
+        services.delivery_send(pk)
+    # The catch-up note too, sent for this client's week directly.
+    catch_up = Delivery.objects.create(user=client, kind=Kind.CATCH_UP, period="2026-W49")
+    assert services.delivery_send(catch_up.pk) == "sent"
+
+    kinds = set(Delivery.objects.filter(status="sent").values_list("kind", flat=True))
+    assert kinds == {Kind.REMINDER, Kind.CATCH_UP, Kind.CLIENT_DIGEST, Kind.THERAPIST_DIGEST}
+    assert len(mailoutbox) == 4
+    for message in mailoutbox:
+        text = whole(message)
+        for field, marker in MARKERS.items():
+            assert marker.lower() not in text.lower(), f"{field} in {message.subject!r}"
+        assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in text
+        assert "<http" in message.extra_headers["List-Unsubscribe"]
