@@ -158,6 +158,7 @@ class JournalForm(RecordForm):
                 kind=Kind.JOURNAL, status=AssignmentStatus.ACTIVE
             )
         self.fields["triggers"].widget.attrs["list"] = "trigger-suggestions"
+        self.fields["emotions_own"].widget.attrs["list"] = "emotion-suggestions"
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

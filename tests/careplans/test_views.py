@@ -267,3 +267,20 @@ def test_without_a_therapist_something_else_still_shows_the_calm_steps(db):
     assert "Breathe out slowly" in response.content.decode()
     assert "Save note" not in response.content.decode()
     assert browser.post(reverse("client_triggered_other")).status_code == 404
+
+
+def test_the_journal_form_offers_the_plans_triggers_and_emotions(personas, plan, trigger):
+    services.item_add(
+        author=personas.client_a, plan=plan, section="emotions", text="Anxiety", signs="", helps=""
+    )
+    page = signed_in(personas.client_a).get(reverse("client_journal_new")).content.decode()
+    triggers = page.split('id="trigger-suggestions"')[1].split("</datalist>")[0]
+    emotions = page.split('id="emotion-suggestions"')[1].split("</datalist>")[0]
+    assert 'value="Crowded trains"' in triggers
+    assert 'value="Anxiety"' in emotions
+    assert 'list="emotion-suggestions"' in page
+
+
+def test_the_journal_form_offers_nothing_from_another_clients_plan(personas, plan, trigger):
+    page = signed_in(personas.client_b).get(reverse("client_journal_new")).content.decode()
+    assert "Crowded trains" not in page
