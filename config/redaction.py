@@ -1,5 +1,5 @@
 """Keep secret path tokens out of every log: invitation links, calendar feeds, password
-reset keys and (once they exist) unsubscribe links.
+reset keys and unsubscribe links.
 
 `RedactTokens` is a filter on every handler Django and Celery log through (settings.LOGGING)
 and on gunicorn's error and access logs (`GunicornLogger`, named in platform/gunicorn.conf.py).
