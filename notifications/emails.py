@@ -2,6 +2,7 @@
 moods (TRUST.md, "E-mail carries no clinical content"). Each carries a Message-ID derived
 from its ledger key and RFC 8058 one-click unsubscribe headers."""
 
+import email.policy
 import hashlib
 from datetime import timedelta
 
@@ -26,6 +27,18 @@ LISTS = {
 }
 
 
+class ListEmail(EmailMultiAlternatives):
+    """An e-mail whose long List-Unsubscribe URL stays one plain `<…>` line.
+
+    The standard policies fold a header word longer than 78 characters into RFC 2047
+    encoded words, which mail clients do not decode in List-Unsubscribe; RFC 5322 allows
+    lines up to 998 characters, so headers are folded only beyond that.
+    """
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def message_id(delivery: Delivery) -> str:
     """The same for every attempt at one ledger key, so a receiver can drop a duplicate."""
     key = f"{delivery.user.public_id}|{delivery.kind}|{delivery.period}"
@@ -45,7 +58,7 @@ def unsubscribe_url(user: User, what: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _message(delivery: Delivery, template: str, context: dict) -> EmailMultiAlternatives:
+def _message(delivery: Delivery, template: str, context: dict) -> ListEmail:
     user = delivery.user
     unsubscribe = unsubscribe_url(user, LISTS[delivery.kind])
     preferences = settings.SITE_URL + reverse(
@@ -58,7 +71,7 @@ def _message(delivery: Delivery, template: str, context: dict) -> EmailMultiAlte
         **context,
     }
     subject = " ".join(render_text(f"emails/{template}_subject.txt", context).split())
-    message = EmailMultiAlternatives(
+    message = ListEmail(
         subject=subject,
         body=render_text(f"emails/{template}.txt", context),
         to=[user.email],

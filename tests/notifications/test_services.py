@@ -1,3 +1,5 @@
+import email.policy
+import re
 import smtplib
 from datetime import timedelta
 
@@ -45,6 +47,17 @@ def test_it_reminds_a_client_of_homework_waiting_today(homework, mailoutbox):
     row = Delivery.objects.get()
     assert (row.kind, row.period, row.status) == (Kind.REMINDER, "2026-12-01", Status.SENT)
     assert row.message_id == message.extra_headers["Message-ID"]
+
+
+@pytest.mark.parametrize("policy", [email.policy.SMTP, email.policy.default])
+def test_the_unsubscribe_header_is_one_plain_line_on_the_wire(homework, mailoutbox, policy):
+    """Mail clients do not decode RFC 2047 words in List-Unsubscribe: no folding into them."""
+    tick_and_send()
+    [message] = mailoutbox
+    raw = message.message(policy=policy).as_bytes()
+    [line] = [x for x in raw.splitlines() if x.startswith(b"List-Unsubscribe:")]
+    assert re.fullmatch(rb"List-Unsubscribe: <http://[^>\s]+/unsubscribe/[^>\s]+/>", line)
+    assert b"=?utf-8?" not in raw.split(b"\r\n\r\n")[0].split(b"\n\n")[0]
 
 
 def test_it_sends_nothing_when_all_is_done(homework, mailoutbox):
