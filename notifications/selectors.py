@@ -272,6 +272,11 @@ class Waiting:
     def of(self, kind: str) -> list[WaitingItem]:
         return [item for item in self.items if item.kind == kind]
 
+    @property
+    def by_kind(self) -> dict[str, list[WaitingItem]]:
+        """For the portal's template, which cannot call `of`."""
+        return {kind: self.of(kind) for kind in ("shared", "reply", "invitation", "silent")}
+
 
 def _thread_key(row: dict) -> tuple:
     return (

@@ -181,6 +181,10 @@ def test_the_caseload_shows_what_waits_and_when_the_next_reminder_goes(client, p
     assert 'data-waiting="1"' in body
     assert "1 shared entry with no feedback for 2 days" in body
     assert "Wednesday 2 December, 08:30 (Europe/London)" in body
+    waiting = body.split('id="waiting-heading"')[1].split("</section>")[0]
+    assert f"{personas.client_a.name}</a></li>" in waiting
+    client.force_login(personas.therapist_b)
+    assert "Nothing waits for you." in client.get(reverse("therapist_home")).content.decode()
 
 
 # --- The e-mail -----------------------------------------------------------------------
