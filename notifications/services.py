@@ -3,6 +3,7 @@ delivery ledger's claims and marks, the sweep, and unsubscribing."""
 
 import logging
 import smtplib
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -116,7 +117,9 @@ def compute_next(
 
 
 def _new_preferences(user: User, now: datetime, override: time | None = None) -> Preferences:
-    prefs = Preferences(user=user, **ROLE_DEFAULTS.get(user.role, ROLE_DEFAULTS[Role.CLIENT]))
+    defaults = ROLE_DEFAULTS.get(user.role, ROLE_DEFAULTS[Role.CLIENT])
+    # A fresh list each time: the weekdays list must not be shared between rows.
+    prefs = Preferences(user=user, **{k: copy(v) for k, v in defaults.items()})
     compute_next(prefs, zone=zone_of(user), after=now, override=override)
     return prefs
 
