@@ -8,11 +8,36 @@ from rest_framework.views import APIView
 from accounts.models import iana_timezones
 
 from . import services
-from .models import Preferences
+from .models import WEEKDAYS, Preferences
+
+
+class WeekdaysField(serializers.Field):
+    """Weekday names ("Monday"), at least one; stored as numbers (0 = Monday)."""
+
+    default_error_messages = {
+        "not_a_list": 'Give a list of weekday names, such as ["Monday", "Friday"].',
+        "empty": "Choose at least one day.",
+        "unknown": "Unknown weekday: {names}. Use {choices}.",
+    }
+
+    def to_representation(self, value):
+        return [WEEKDAYS[day] for day in sorted(value) if 0 <= day <= 6]
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(isinstance(name, str) for name in data):
+            self.fail("not_a_list")
+        if not data:
+            self.fail("empty")
+        known = {name.lower(): number for number, name in enumerate(WEEKDAYS)}
+        unknown = [name for name in data if name.strip().lower() not in known]
+        if unknown:
+            self.fail("unknown", names=", ".join(unknown[:7])[:200], choices=", ".join(WEEKDAYS))
+        return sorted({known[name.strip().lower()] for name in data})
 
 
 class PreferencesSerializer(serializers.ModelSerializer):
     timezone = serializers.CharField(source="user.timezone", required=False, max_length=64)
+    reminder_weekdays = WeekdaysField(required=False)
 
     class Meta:
         model = Preferences

@@ -24,6 +24,7 @@ LISTS = {
     Kind.CATCH_UP: "reminders",
     Kind.CLIENT_DIGEST: "digest",
     Kind.THERAPIST_DIGEST: "digest",
+    Kind.THERAPIST_REMINDER: "reminders",
 }
 
 
@@ -117,5 +118,21 @@ def therapist_digest_email(delivery: Delivery, *, caseload) -> EmailMultiAlterna
             "quiet": caseload.quiet,
             "clients": len(caseload.rows),
             "url": settings.SITE_URL + reverse("therapist_weekly_review"),
+        },
+    )
+
+
+def therapist_reminder_email(delivery: Delivery, *, waiting) -> EmailMultiAlternatives:
+    """Counts only: `waiting.items` name clients and stay in the portal."""
+    return _message(
+        delivery,
+        "therapist_reminder",
+        {
+            "total": waiting.total,
+            "shared": waiting.shared,
+            "replies": waiting.replies,
+            "invitations": waiting.invitations,
+            "silent": waiting.silent,
+            "url": settings.SITE_URL + reverse("therapist_home"),
         },
     )

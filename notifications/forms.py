@@ -2,19 +2,35 @@ from django import forms
 
 from accounts.forms import TIMEZONE_CHOICES
 
-from .models import Preferences
+from .models import WEEKDAYS, Preferences
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 class PreferencesForm(forms.ModelForm):
     timezone = forms.ChoiceField(label="Your time zone", choices=TIMEZONE_CHOICES)
+    reminder_weekdays = forms.TypedMultipleChoiceField(
+        label="Reminder days",
+        choices=list(enumerate(WEEKDAYS)),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one day."},
+    )
+
+    def __init__(self, *args, therapist: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if therapist:
+            self.fields["reminders_enabled"].label = "E-mail me when something waits for me"
+            self.fields["reminder_time"].help_text = "In your time zone, on the days below."
+        else:
+            del self.fields["reminder_weekdays"]  # a client's reminder goes every day
 
     class Meta:
         model = Preferences
         fields = [
             "reminders_enabled",
             "reminder_time",
+            "reminder_weekdays",
             "quiet_start",
             "quiet_end",
             "digest_enabled",

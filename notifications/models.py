@@ -12,6 +12,10 @@ from accounts.models import User
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
+def every_day() -> list[int]:
+    return list(range(7))
+
+
 class Preferences(models.Model):
     """What a person wants to hear from Tandem, and when; `next_*_at` are in UTC."""
 
@@ -20,6 +24,8 @@ class Preferences(models.Model):
     reminder_time = models.TimeField(
         default=time(18, 0), help_text="Your local time; an assignment's own time comes first."
     )
+    # Days (0 = Monday) a therapist's reminder may go on; a client's reminder goes every day.
+    reminder_weekdays = models.JSONField(default=every_day, blank=True)
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
     digest_enabled = models.BooleanField("weekly summary", default=True)
@@ -56,6 +62,11 @@ class Preferences(models.Model):
         super().clean()
         if (self.quiet_start is None) != (self.quiet_end is None):
             raise ValidationError({"quiet_end": "Give both the start and the end of quiet hours."})
+        days = self.reminder_weekdays
+        if not isinstance(days, list) or not days:
+            raise ValidationError({"reminder_weekdays": "Choose at least one day."})
+        if any(type(d) is not int or not 0 <= d <= 6 for d in days):
+            raise ValidationError({"reminder_weekdays": "Days are numbers from 0 (Monday) to 6."})
         if self.quiet_start is not None and self.quiet_start == self.quiet_end:
             raise ValidationError({"quiet_end": "Quiet hours cannot start and end at once."})
 
@@ -65,6 +76,7 @@ class Kind(models.TextChoices):
     CATCH_UP = "catch_up", "Catch-up note"
     CLIENT_DIGEST = "client_digest", "Client weekly summary"
     THERAPIST_DIGEST = "therapist_digest", "Therapist weekly review"
+    THERAPIST_REMINDER = "therapist_reminder", "Therapist reminder"
 
 
 class Status(models.TextChoices):

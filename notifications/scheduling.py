@@ -52,15 +52,23 @@ def reminder_instant(day: date, at: time, tz_name: str, quiet: QuietHours | None
 
 
 def next_reminder_at(
-    at: time, tz_name: str, after: datetime, quiet: QuietHours | None = None
+    at: time,
+    tz_name: str,
+    after: datetime,
+    quiet: QuietHours | None = None,
+    weekdays: frozenset[int] | None = None,
 ) -> datetime:
-    """The first reminder instant strictly after `after` (aware)."""
+    """The first reminder instant strictly after `after` (aware), on a local day whose
+    weekday (0 = Monday) is in `weekdays` when given."""
     tz = ZoneInfo(tz_name)
     day = after.astimezone(tz).date() - ONE_DAY
+    if weekdays is not None and not weekdays & set(range(7)):
+        raise ValueError("No weekday to send on.")
     while True:
-        instant = reminder_instant(day, at, tz_name, quiet)
-        if instant > after:
-            return instant
+        if weekdays is None or day.weekday() in weekdays:
+            instant = reminder_instant(day, at, tz_name, quiet)
+            if instant > after:
+                return instant
         day += ONE_DAY
 
 

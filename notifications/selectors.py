@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 
-from accounts.models import CareStatus, Role, User
-from clients.models import JournalEntry, LifestyleLog, SocialActivity
+from accounts.models import CareRelationship, CareStatus, Role, User
+from clients.models import FEEDBACK_FIELD, Feedback, JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Assignment, AssignmentStatus, Completion
 from homework.schedules import iso_week_monday, local_today
 from homework.selectors import adherence_report, assignments_with_pauses, client_today
@@ -225,3 +225,160 @@ def caseload_week(*, therapist: User, monday: date) -> CaseloadWeek:
         week = client_week(client=client, monday=monday)
         rows.append(CaseloadRow(client, week, _last_active(client, week.sunday)))
     return CaseloadWeek(monday=iso_week_monday(monday), rows=tuple(rows))
+
+
+# --- What waits for a therapist --------------------------------------------------------
+
+FEEDBACK_AFTER = timedelta(days=2)
+# Older shared records are history, not a to-do: a therapist taking over a client is not
+# handed months of entries as "waiting".
+SHARED_WITHIN = timedelta(days=30)
+REPLIES_WITHIN = timedelta(days=30)
+INVITATION_EXPIRES_WITHIN = timedelta(days=1)
+SILENT_AFTER = timedelta(days=7)
+# "Once per silence": a silence waits during its second week only, then it is the caseload's
+# "needs attention" (a silence that started again after activity waits again).
+SILENT_FOR = timedelta(days=7)
+
+
+class WaitingKind:
+    SHARED = "shared"
+    REPLY = "reply"
+    INVITATION = "invitation"
+    SILENT = "silent"
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    kind: str
+    relationship: CareRelationship
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Counts for the e-mail; the items (which name clients) for the portal only."""
+
+    shared: int
+    replies: int
+    invitations: int
+    silent: int
+    items: tuple[WaitingItem, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.shared + self.replies + self.invitations + self.silent
+
+    def of(self, kind: str) -> list[WaitingItem]:
+        return [item for item in self.items if item.kind == kind]
+
+    @property
+    def by_kind(self) -> dict[str, list[WaitingItem]]:
+        """For the portal's template, which cannot call `of`."""
+        return {kind: self.of(kind) for kind in ("shared", "reply", "invitation", "silent")}
+
+
+def _thread_key(row: dict) -> tuple:
+    return (
+        row["relationship_id"],
+        row["journal_entry_id"],
+        row["lifestyle_log_id"],
+        row["social_activity_id"],
+    )
+
+
+def waiting_for_therapist(therapist: User, now: datetime) -> Waiting:
+    """What waits for the therapist at `now`, from active relationships and open invitations
+    only. A constant number of queries whatever the caseload's size."""
+    relationships = {
+        r.client_id: r
+        for r in CareRelationship.objects.filter(
+            therapist=therapist, status=CareStatus.ACTIVE, client__isnull=False
+        ).select_related("client")
+    }
+    items: list[WaitingItem] = []
+    clients = list(relationships)
+
+    # Shared records with no feedback from this therapist for FEEDBACK_AFTER.
+    for model, field in FEEDBACK_FIELD.items():
+        given = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
+        rows = (
+            model.objects.filter(
+                client_id__in=clients,
+                shared=True,
+                created_at__lte=now - FEEDBACK_AFTER,
+                created_at__gt=now - SHARED_WITHIN,
+            )
+            .exclude(Exists(given))
+            .values_list("client_id", "created_at")
+        )
+        for client_id, created in rows:
+            items.append(WaitingItem(WaitingKind.SHARED, relationships[client_id], created))
+
+    # Threads whose last message is the client's.
+    last: dict[tuple, dict] = {}
+    for row in (
+        Feedback.objects.filter(
+            relationship_id__in=[r.pk for r in relationships.values()],
+            created_at__gt=now - REPLIES_WITHIN,
+        )
+        .order_by("created_at", "id")
+        .values(
+            "relationship_id",
+            "client_id",
+            "author_id",
+            "created_at",
+            "journal_entry_id",
+            "lifestyle_log_id",
+            "social_activity_id",
+        )
+    ):
+        last[_thread_key(row)] = row
+    for row in last.values():
+        if row["author_id"] == row["client_id"] and row["client_id"] in relationships:
+            items.append(
+                WaitingItem(WaitingKind.REPLY, relationships[row["client_id"]], row["created_at"])
+            )
+
+    # Invitations about to expire, never accepted (opening a link is not recorded).
+    for invitation in CareRelationship.objects.filter(
+        therapist=therapist,
+        status=CareStatus.INVITED,
+        invitation_expires_at__gt=now,
+        invitation_expires_at__lte=now + INVITATION_EXPIRES_WITHIN,
+    ):
+        items.append(
+            WaitingItem(WaitingKind.INVITATION, invitation, invitation.invitation_expires_at)
+        )
+
+    # Clients silent for SILENT_AFTER, while the silence is in its first SILENT_FOR.
+    latest: dict[int, datetime] = {}
+    for model, moment in (
+        (Completion, "completed_at"),
+        (JournalEntry, "created_at"),
+        (LifestyleLog, "created_at"),
+        (SocialActivity, "created_at"),
+    ):
+        for row in (
+            model.objects.filter(client_id__in=clients)
+            .values("client_id")
+            .annotate(last=Max(moment))
+        ):
+            seen = latest.get(row["client_id"])
+            if row["last"] is not None and (seen is None or row["last"] > seen):
+                latest[row["client_id"]] = row["last"]
+    for client_id, relationship in relationships.items():
+        since = latest.get(client_id) or relationship.activated_at or relationship.invited_at
+        if since is not None and now - SILENT_AFTER - SILENT_FOR < since <= now - SILENT_AFTER:
+            items.append(WaitingItem(WaitingKind.SILENT, relationship, since))
+
+    def count(kind: str) -> int:
+        return sum(1 for item in items if item.kind == kind)
+
+    return Waiting(
+        shared=count(WaitingKind.SHARED),
+        replies=count(WaitingKind.REPLY),
+        invitations=count(WaitingKind.INVITATION),
+        silent=count(WaitingKind.SILENT),
+        items=tuple(sorted(items, key=lambda item: item.since)),
+    )

@@ -3,6 +3,7 @@ delivery ledger's claims and marks, the sweep, and unsubscribing."""
 
 import logging
 import smtplib
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -46,7 +47,7 @@ ROLE_DEFAULTS = {
         "quiet_end": time(7, 0),
         "digest_weekday": 0,  # Monday morning: last week's caseload
         "digest_time": time(8, 0),
-        "reminders_enabled": False,  # nothing to remind a therapist of yet
+        "reminder_weekdays": [0, 1, 2, 3, 4],  # working days
     },
 }
 NOTIFIED_ROLES = (Role.CLIENT, Role.THERAPIST)
@@ -81,6 +82,17 @@ def _reminder_time(prefs: Preferences, overrides: dict[int, time]) -> time:
     return min(own, prefs.reminder_time) if own else prefs.reminder_time
 
 
+def _weekdays(prefs: Preferences) -> frozenset[int] | None:
+    """A therapist's chosen days; a client's reminder goes every day."""
+    if prefs.user.role != Role.THERAPIST:
+        return None
+    return frozenset(prefs.reminder_weekdays or []) or None
+
+
+def reminder_kind(prefs: Preferences) -> str:
+    return Kind.THERAPIST_REMINDER if prefs.user.role == Role.THERAPIST else Kind.REMINDER
+
+
 def compute_next(
     prefs: Preferences, *, zone: str, after: datetime, override: time | None = None
 ) -> None:
@@ -92,6 +104,7 @@ def compute_next(
             zone,
             after,
             _quiet(prefs),
+            _weekdays(prefs),
         )
         if prefs.reminders_enabled
         else None
@@ -104,7 +117,9 @@ def compute_next(
 
 
 def _new_preferences(user: User, now: datetime, override: time | None = None) -> Preferences:
-    prefs = Preferences(user=user, **ROLE_DEFAULTS.get(user.role, ROLE_DEFAULTS[Role.CLIENT]))
+    defaults = ROLE_DEFAULTS.get(user.role, ROLE_DEFAULTS[Role.CLIENT])
+    # A fresh list each time: the weekdays list must not be shared between rows.
+    prefs = Preferences(user=user, **{k: copy(v) for k, v in defaults.items()})
     compute_next(prefs, zone=zone_of(user), after=now, override=override)
     return prefs
 
@@ -126,6 +141,7 @@ def preferences_for(user: User) -> Preferences:
 PREFERENCE_FIELDS = (
     "reminders_enabled",
     "reminder_time",
+    "reminder_weekdays",
     "quiet_start",
     "quiet_end",
     "digest_enabled",
@@ -227,7 +243,11 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
         due_at = prefs.next_reminder_at
         zone = zone_of(prefs.user)
         following = scheduling.next_reminder_at(
-            _reminder_time(prefs, overrides), zone, max(now, due_at), _quiet(prefs)
+            _reminder_time(prefs, overrides),
+            zone,
+            max(now, due_at),
+            _quiet(prefs),
+            _weekdays(prefs),
         )
         claimed = Preferences.objects.filter(pk=prefs.pk, next_reminder_at=due_at).update(
             next_reminder_at=following
@@ -238,7 +258,7 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
             result.late += 1
             continue
         period = scheduling.reminder_period(due_at, zone)
-        if (pk := _ledger_row(prefs.user_id, Kind.REMINDER, period, now)) is not None:
+        if (pk := _ledger_row(prefs.user_id, reminder_kind(prefs), period, now)) is not None:
             result.deliveries.append(pk)
     for prefs in due_digests(now=now, limit=limit):
         due_at = prefs.next_digest_at
@@ -421,6 +441,15 @@ def _build(delivery: Delivery):
                 return "digest off"
             week = selectors.client_week(client=user, monday=_week_of(delivery.period))
             return emails.client_digest_email(delivery, week=week)
+        case Kind.THERAPIST_REMINDER:
+            if not prefs.reminders_enabled:
+                return "reminders off"
+            if scheduling.local_date(timezone.now(), zone) != date.fromisoformat(delivery.period):
+                return "too late: the day is over"
+            waiting = selectors.waiting_for_therapist(user, timezone.now())
+            if not waiting.total:
+                return "nothing waiting"
+            return emails.therapist_reminder_email(delivery, waiting=waiting)
         case Kind.THERAPIST_DIGEST:
             if not prefs.digest_enabled:
                 return "digest off"

@@ -22,10 +22,17 @@ from .forms import PreferencesForm
 def _preferences(request, template: str, done: str):
     prefs = services.preferences_for(request.user)
     form = PreferencesForm(
-        request.POST or None, instance=prefs, initial={"timezone": request.user.timezone}
+        request.POST or None,
+        instance=prefs,
+        initial={"timezone": request.user.timezone},
+        therapist=request.user.is_therapist,
     )
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in services.PREFERENCE_FIELDS}
+        fields = {
+            name: form.cleaned_data[name]
+            for name in services.PREFERENCE_FIELDS
+            if name in form.cleaned_data
+        }
         try:
             services.preferences_update(
                 user=request.user, timezone_name=form.cleaned_data["timezone"], **fields

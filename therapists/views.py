@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import services
@@ -26,6 +27,8 @@ from homework.forms import (
     AssignmentForm,
     TemplateForm,
 )
+from notifications.models import Preferences
+from notifications.selectors import waiting_for_therapist
 
 from . import caseload
 from .assigning import schedule_summary
@@ -45,6 +48,9 @@ def home(request, form=None):
             "invited": list(invited),
             "left": caseload.clients_left(therapist=request.user),
             "form": form or InvitationForm(),
+            "waiting": waiting_for_therapist(request.user, timezone.now()),
+            # Read only: the tick makes the row, with its first instant, within a minute.
+            "reminder_prefs": Preferences.objects.filter(user=request.user).first(),
         },
     )
 

@@ -495,6 +495,7 @@ def preferences_form(world: World) -> dict:
     return {
         "reminders_enabled": "on",
         "reminder_time": "07:15",
+        "reminder_weekdays": ["0", "1", "2", "3", "4"],  # a therapist's; a client's form has none
         "quiet_start": "",
         "quiet_end": "",
         "digest_enabled": "on",

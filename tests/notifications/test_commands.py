@@ -3,9 +3,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.demo import DEMO_CLIENTS
+from accounts.demo import DEMO_CLIENTS, DEMO_THERAPIST
 from accounts.models import User
-from notifications.models import Delivery, Preferences
+from notifications import services
+from notifications.models import Delivery, Kind, Preferences
+from notifications.selectors import waiting_for_therapist
 from tests.factories import AssignmentFactory
 
 from .conftest import NOW, TODAY, due_now
@@ -53,7 +55,9 @@ def test_a_bad_instant_is_a_clear_error(value):
         run("--at", value, "--dry-run")
 
 
-def test_the_demo_reminder_falls_a_few_minutes_from_now_and_seeding_stays_idempotent():
+def test_the_demo_reminder_falls_a_few_minutes_from_now_and_seeding_stays_idempotent(
+    frozen, mailoutbox
+):
     call_command("seed_demo", stdout=StringIO())
     call_command("demo_reminder", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
@@ -64,3 +68,27 @@ def test_the_demo_reminder_falls_a_few_minutes_from_now_and_seeding_stays_idempo
     assert prefs.quiet_start is None
     minutes = (prefs.next_reminder_at - NOW).total_seconds() / 60
     assert 2 <= minutes <= 3
+    therapist = User.objects.get(email=DEMO_THERAPIST[0])
+    prefs = Preferences.objects.get(user=therapist)
+    assert 2 <= (prefs.next_reminder_at - NOW).total_seconds() / 60 <= 3
+    assert waiting_for_therapist(therapist, NOW).total >= 1
+    due = prefs.next_reminder_at
+    for pk in services.tick(now=due).deliveries:
+        frozen.move_to(due)
+        services.delivery_send(pk)
+    sent = Delivery.objects.get(user=therapist, kind=Kind.THERAPIST_REMINDER)
+    assert sent.status == "sent"
+    assert any(m.to == [therapist.email] for m in mailoutbox)
+
+
+def test_the_demo_reminder_makes_something_wait_when_nothing_does():
+    from clients.models import Feedback, JournalEntry, LifestyleLog, SocialActivity
+
+    call_command("seed_demo", stdout=StringIO())
+    for model in (Feedback, JournalEntry, LifestyleLog, SocialActivity):
+        model.objects.all().delete()
+    therapist = User.objects.get(email=DEMO_THERAPIST[0])
+    assert waiting_for_therapist(therapist, NOW).total == 0
+    call_command("demo_reminder", stdout=StringIO())
+    call_command("demo_reminder", stdout=StringIO())
+    assert waiting_for_therapist(therapist, NOW).shared == 1

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from clients import services as records
+from clients.models import JournalEntry
 from notifications import services
 from notifications.models import Delivery, Kind, Preferences
 from tests.factories import (
@@ -99,8 +100,15 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
     for person in (client, therapist):
         due_now(person)
         Preferences.objects.filter(user=person).update(next_digest_at=NOW)
-    services.preferences_update(user=therapist, reminders_enabled=False)
-    Preferences.objects.filter(user=therapist).update(next_digest_at=NOW)
+    # Something waits for the therapist: the client's reply, and a record with no feedback.
+    records.journal_create(
+        client=client,
+        text=MARKERS["journal_text"] + "-2",
+        mood=7,
+        shared=True,
+        occurred_at=NOW - timedelta(days=3),
+    )
+    JournalEntry.objects.filter(client=client).update(created_at=NOW - timedelta(days=3))
 
     result = services.tick(now=NOW)
     for pk in result.deliveries:
@@ -110,8 +118,16 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
     assert services.delivery_send(catch_up.pk) == "sent"
 
     kinds = set(Delivery.objects.filter(status="sent").values_list("kind", flat=True))
-    assert kinds == {Kind.REMINDER, Kind.CATCH_UP, Kind.CLIENT_DIGEST, Kind.THERAPIST_DIGEST}
-    assert len(mailoutbox) == 4
+    assert kinds == {
+        Kind.REMINDER,
+        Kind.CATCH_UP,
+        Kind.CLIENT_DIGEST,
+        Kind.THERAPIST_DIGEST,
+        Kind.THERAPIST_REMINDER,
+    }
+    assert len(mailoutbox) == 5
+    reminder = next(m for m in mailoutbox if m.to == [therapist.email] and "waiting" in m.subject)
+    assert "1 shared entry, 1 reply" in reminder.body
     for message in mailoutbox:
         text = whole(message)
         for field, marker in MARKERS.items():

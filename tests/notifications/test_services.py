@@ -1,7 +1,7 @@
 import email.policy
 import re
 import smtplib
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
@@ -258,7 +258,9 @@ def test_each_role_gets_its_own_defaults():
     client = services.preferences_for(ClientFactory())
     therapist = services.preferences_for(TherapistFactory())
     assert (client.digest_weekday, client.reminders_enabled) == (6, True)
-    assert (therapist.digest_weekday, therapist.reminders_enabled) == (0, False)
+    assert (therapist.digest_weekday, therapist.reminders_enabled) == (0, True)
+    assert (therapist.reminder_time, therapist.reminder_weekdays) == (time(8, 30), [0, 1, 2, 3, 4])
+    assert client.reminder_weekdays == [0, 1, 2, 3, 4, 5, 6]
     assert client.quiet_start is not None
 
 

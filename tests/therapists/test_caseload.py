@@ -17,9 +17,10 @@ pytestmark = pytest.mark.django_db
 
 NOW = "2026-11-26 10:00:00+00:00"  # Thursday
 # Session, user, the MFA check (once per request), relationships, homework,
-# pauses, done counts, last activity, invitations, clients who left, and saving the session:
-# the same for 3 or 30.
-CASELOAD_QUERIES = 13
+# pauses, done counts, last activity, invitations, clients who left, and saving the session;
+# "Waiting for you" (WAITING_QUERIES in tests/notifications/test_waiting.py) and the
+# reminder preferences: the same for 3 or 30.
+CASELOAD_QUERIES = 24
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,9 @@ class Command(BaseCommand):
             zone = services.zone_of(prefs.user)
             period = scheduling.reminder_period(prefs.next_reminder_at, zone)
             late = now - prefs.next_reminder_at > services.REMINDER_GRACE
-            rows.append((prefs, Kind.REMINDER, period, prefs.next_reminder_at, late))
+            rows.append(
+                (prefs, services.reminder_kind(prefs), period, prefs.next_reminder_at, late)
+            )
         for prefs in selectors.due_digests(now=now, limit=limit):
             zone = services.zone_of(prefs.user)
             kind = Kind.THERAPIST_DIGEST if prefs.user.is_therapist else Kind.CLIENT_DIGEST
