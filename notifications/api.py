@@ -1,6 +1,6 @@
 """The preferences in the API: GET and PATCH /api/v1/notifications/preferences/."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,9 @@ from . import services
 from .models import WEEKDAYS, Preferences
 
 
+@extend_schema_field(
+    {"type": "array", "items": {"type": "string", "enum": list(WEEKDAYS)}, "minItems": 1}
+)
 class WeekdaysField(serializers.Field):
     """Weekday names ("Monday"), at least one; stored as numbers (0 = Monday)."""
 
