@@ -196,6 +196,9 @@ class AuditAction(models.TextChoices):
     FEEDBACK = "feedback", "Feedback on a record"
     EXPORT = "export", "Data exported"
     ERASURE = "erasure", "Account erased"
+    SAFETY_ALERT_RAISED = "safety_alert_raised", "Safety alert raised"
+    SAFETY_ALERT_EMAILED = "safety_alert_emailed", "Safety alert e-mailed"
+    SAFETY_ALERT_ACKNOWLEDGED = "safety_alert_acknowledged", "Safety alert acknowledged"
 
 
 class AuditEvent(models.Model):

@@ -140,6 +140,8 @@ ROUTES: dict[str, Access] = {
     "therapist_weekly_review": Access.THERAPIST,
     "unsubscribe": Access.PUBLIC,  # the signed, purpose-bound token is the credential
     "api-notification-preferences": Access.SIGNED_IN,
+    # Safety: where to find help now is open to anyone, signed in or not.
+    "crisis": Access.PUBLIC,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "homework",
     "clients",
     "careplans",
+    "safety",
     "therapists",
     "notifications",
 ]
@@ -396,6 +397,21 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tandem"
 # Therapists and staff must have TOTP before any client data is shown to them. The demo
 # started by `make run` may relax this; production leaves it on.
+# Crisis resources shown to a client right after they signal risk: a JSON list of objects with
+# "name" and optionally "detail", "phone" and "url". The default points to emergency services.
+TANDEM_CRISIS_RESOURCES = env.json(
+    "TANDEM_CRISIS_RESOURCES",
+    default=[
+        {
+            "name": "Your local emergency number",
+            "detail": "If you are in danger now, or might act on thoughts of harming yourself, "
+            "call your local emergency number (such as 112, 911 or 999) or go to the nearest "
+            "emergency department.",
+        }
+    ],
+)
+# A safety alert nobody has acknowledged within this many hours is e-mailed once more.
+TANDEM_SAFETY_REALERT_HOURS = env.int("TANDEM_SAFETY_REALERT_HOURS", default=24)
 TANDEM_REQUIRE_MFA = env.bool("TANDEM_REQUIRE_MFA", default=True)
 INVITATION_MAX_AGE_DAYS = env.int("TANDEM_INVITATION_MAX_AGE_DAYS", default=7)
 # First wait before retrying an e-mail the SMTP server could not take; doubles each time.

@@ -32,6 +32,7 @@ urlpatterns = [
     path("goodbye/", client_views.goodbye, name="goodbye"),
     path("", include("careplans.urls")),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
+    path("", include("safety.urls")),
     path("therapist/", include("therapists.urls")),
     path("", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

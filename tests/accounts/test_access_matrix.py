@@ -1021,6 +1021,7 @@ CASES: dict[str, Route] = {
         }
     ),
     "goodbye": Route({"GET": Call(everyone(200))}),
+    "crisis": Route({"GET": Call(everyone(200))}),
     # Records pages, therapist side: A's shared records, through A's active relationship.
     "therapist_timeline": Route(
         {"GET": Call(row(LOGIN, 403, 403, 200, 404, 403))}, kwargs=client_a_id

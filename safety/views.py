@@ -1,0 +1,17 @@
+from django.shortcuts import render
+
+from .crisis import crisis_resources
+from .models import SafetyAlert
+
+
+def crisis(request):
+    """Where to find help now: shown right after a client signals risk, open to anyone."""
+    user = request.user
+    alerted = (
+        user.is_authenticated
+        and user.is_client
+        and SafetyAlert.objects.open().filter(relationship__client=user).exists()
+    )
+    return render(
+        request, "safety/crisis.html", {"resources": crisis_resources(), "alerted": alerted}
+    )
