@@ -60,7 +60,7 @@ class Flag:
 MOOD_DOWN = Flag("mood_down", "Mood down 2+ points", 4)
 SILENT = Flag("silent", "No activity for 7+ days", 3)
 OVERDUE = Flag("overdue", "Overdue homework", 2)
-LOW_ADHERENCE_FLAG = Flag("low_adherence", "Less than half done this week", 1)
+LOW_ADHERENCE_FLAG = Flag("low_adherence", "Less than half done", 1)
 # Most serious first: the order of badges on a row and of counts in the digest.
 FLAGS = (MOOD_DOWN, SILENT, OVERDUE, LOW_ADHERENCE_FLAG)
 

@@ -97,7 +97,7 @@ def test_it_shows_this_weeks_adherence_and_puts_who_needs_attention_first(person
         'data-client="dan.quiet@example.org" data-attention data-flags="overdue low_adherence"'
         in page
     )
-    assert "Overdue homework" in page and "Less than half done this week" in page
+    assert "Overdue homework" in page and "Less than half done" in page
     assert 'data-client="cleo.steady@example.org" data-flags=""' in page
     assert "On track" in page
 
