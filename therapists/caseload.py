@@ -94,12 +94,6 @@ class CaseloadRow:
         return round(100 * self.done / self.due) if self.due else None
 
     @property
-    def silent_days(self) -> int | None:
-        if self.last_activity is None:
-            return None
-        return max((self.at - self.last_activity).days, 0)
-
-    @property
     def mood_change(self) -> float | None:
         if self.mood_now is None or self.mood_before is None:
             return None
