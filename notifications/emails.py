@@ -116,6 +116,7 @@ def therapist_digest_email(delivery: Delivery, *, caseload) -> EmailMultiAlterna
             "active": caseload.active,
             "all_done": caseload.all_done,
             "quiet": caseload.quiet,
+            "flags": caseload.flag_counts,  # counts only: no names, moods or scores
             "clients": len(caseload.rows),
             "url": settings.SITE_URL + reverse("therapist_weekly_review"),
         },

@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
-from accounts.models import CareRelationship, CareStatus, Role, User
+from accounts.models import CareRelationship, CareStatus, User
 from clients.models import FEEDBACK_FIELD, Feedback, JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Assignment, AssignmentStatus, Completion
 from homework.schedules import iso_week_monday, local_today
 from homework.selectors import adherence_report, assignments_with_pauses, client_today
+from therapists import caseload
 
 from .models import Preferences
 
@@ -173,10 +174,30 @@ def client_week(*, client: User, monday: date, today: date | None = None) -> Cli
 
 
 @dataclass(frozen=True)
+class WeekCounts:
+    """One client's week in counts, for the therapist's weekly review."""
+
+    homework_done: int
+    homework_due: int
+    days_logged: int
+    journal_entries: int
+    active_minutes: int
+    social_contacts: int
+
+
+@dataclass(frozen=True)
 class CaseloadRow:
     client: User
-    week: ClientWeek
-    last_active: date | None
+    week: WeekCounts
+    signals: caseload.CaseloadRow  # flags, shared mood trend and last activity
+
+    @property
+    def last_active(self) -> date | None:
+        return self.signals.last_active_day
+
+    @property
+    def flags(self) -> tuple[caseload.Flag, ...]:
+        return self.signals.flags
 
 
 @dataclass(frozen=True)
@@ -196,35 +217,86 @@ class CaseloadWeek:
             if r.week.homework_due and r.week.homework_done >= r.week.homework_due
         )
 
+    def flagged(self, flag: caseload.Flag) -> int:
+        return sum(1 for r in self.rows if flag in r.flags)
+
     @property
     def quiet(self) -> int:
-        """Clients with no activity for 7 days or more (up to the week's end)."""
-        end = self.monday + timedelta(days=6)
-        return sum(1 for r in self.rows if r.last_active is None or (end - r.last_active).days >= 7)
+        """Clients with no activity for 7 days or more, up to the week's end."""
+        return self.flagged(caseload.SILENT)
+
+    @property
+    def flag_counts(self) -> dict[str, int]:
+        """How many clients carry each flag (by its key): counts only, for the e-mail."""
+        return {flag.key: self.flagged(flag) for flag in caseload.FLAGS}
 
 
-def _last_active(client: User, until: date) -> date | None:
-    days = logged_days(client, until - timedelta(days=60), until)
-    return max(days) if days else None
+def _week_counts(rows: list[caseload.CaseloadRow], monday: date) -> dict[int, WeekCounts]:
+    """Days logged, journal entries, active minutes and time with people of each client in
+    the week: 4 queries whatever the caseload's size."""
+    sunday = monday + timedelta(days=6)
+    clients = {row.client.pk: row for row in rows}
+    days: dict[int, set[date]] = {pk: set() for pk in clients}
+    minutes = dict.fromkeys(clients, 0)
+    social = dict.fromkeys(clients, 0)
+    journal = dict.fromkeys(clients, 0)
+    for client_id, day in (
+        Completion.objects.filter(client_id__in=clients, due_date__range=(monday, sunday))
+        .values_list("client_id", "due_date")
+        .distinct()
+    ):
+        days[client_id].add(day)
+    for client_id, day, exercise, outdoor in LifestyleLog.objects.filter(
+        client_id__in=clients, day__range=(monday, sunday)
+    ).values_list("client_id", "day", "exercise_minutes", "outdoor_minutes"):
+        days[client_id].add(day)
+        minutes[client_id] += (exercise or 0) + (outdoor or 0)
+    for row in (
+        SocialActivity.objects.filter(client_id__in=clients, day__range=(monday, sunday))
+        .values("client_id", "day")
+        .annotate(n=Count("id"))
+    ):
+        days[row["client_id"]].add(row["day"])
+        social[row["client_id"]] += row["n"]
+    for client_id, moment in JournalEntry.objects.filter(
+        client_id__in=clients,
+        occurred_at__date__range=(monday - timedelta(days=1), sunday + timedelta(days=1)),
+    ).values_list("client_id", "occurred_at"):
+        day = moment.astimezone(clients[client_id].client.zone).date()
+        if monday <= day <= sunday:
+            days[client_id].add(day)
+            journal[client_id] += 1
+    return {
+        pk: WeekCounts(
+            homework_done=row.done,
+            homework_due=row.due,
+            # Only days up to the client's today (a Sunday's log of a week not over waits).
+            days_logged=sum(1 for d in days[pk] if d <= row.day),
+            journal_entries=journal[pk],
+            active_minutes=minutes[pk],
+            social_contacts=social[pk],
+        )
+        for pk, row in clients.items()
+    }
 
 
 def caseload_week(*, therapist: User, monday: date) -> CaseloadWeek:
-    """Each active client of the therapist with their week: names for the portal; the
-    e-mail reads only the three counts."""
-    clients = (
-        User.objects.filter(
-            role=Role.CLIENT,
-            care_relationships__therapist=therapist,
-            care_relationships__status=CareStatus.ACTIVE,
-        )
-        .distinct()
-        .order_by("name", "pk")
+    """Each active client of the therapist with their week and flags, as of the week's end
+    (or today): names for the portal; the e-mail reads only counts. 9 queries whatever the
+    caseload's size (`therapists.caseload.build_rows` and `_week_counts`)."""
+    monday = iso_week_monday(monday)
+    # As before, the digest is built whether or not the therapist has set up MFA yet: the
+    # e-mail carries counts only, and the portal's pages ask for MFA themselves.
+    signals = caseload.build_rows(
+        therapist=therapist,
+        week=monday,
+        relationships=CareRelationship.objects.filter(therapist=therapist),
     )
-    rows = []
-    for client in clients:
-        week = client_week(client=client, monday=monday)
-        rows.append(CaseloadRow(client, week, _last_active(client, week.sunday)))
-    return CaseloadWeek(monday=iso_week_monday(monday), rows=tuple(rows))
+    counts = _week_counts(signals, monday) if signals else {}
+    return CaseloadWeek(
+        monday=monday,
+        rows=tuple(CaseloadRow(row.client, counts[row.client.pk], row) for row in signals),
+    )
 
 
 # --- What waits for a therapist --------------------------------------------------------

@@ -1,26 +1,41 @@
-"""The caseload at a glance: adherence, last activity, needs attention first, fixed queries."""
+"""The caseload at a glance: adherence, last activity, the shared mood trend, flags with who
+needs attention first, and a fixed number of queries."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clients import services as records
 from homework import services
+from homework.selectors import client_today
 from tests.conftest import make_active_relationship
-from tests.factories import ClientFactory
+from tests.factories import (
+    AssignmentFactory,
+    ClientFactory,
+    CompletionFactory,
+    JournalEntryFactory,
+    LifestyleLogFactory,
+    RelationshipFactory,
+    SocialActivityFactory,
+)
+from therapists.caseload import build_rows, caseload_rows
 
 pytestmark = pytest.mark.django_db
 
-NOW = "2026-11-26 10:00:00+00:00"  # Thursday
-# Session, user, the MFA check (once per request), relationships, homework,
-# pauses, done counts, last activity, invitations, clients who left, and saving the session;
-# "Waiting for you" (WAITING_QUERIES in tests/notifications/test_waiting.py) and the
-# reminder preferences: the same for 3 or 30.
-CASELOAD_QUERIES = 24
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # Thursday of ISO week 48 (23-29 Nov)
+TODAY = date(2026, 11, 26)
+THIS_WEEK = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # Tuesday
+LAST_WEEK = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday before
+# The access policy's MFA check, relationships, signals (last activity and both weeks'
+# shared mood, one query), homework, its pauses and the completions of the last two weeks.
+SELECTOR_QUERIES = 6
+# Session, user, the MFA check (once per request), the caseload (SELECTOR_QUERIES less the
+# MFA check), invitations, clients who left, "Waiting for you" (WAITING_QUERIES = 10 in
+# tests/notifications/test_waiting.py), the reminder preferences and saving the session.
+PAGE_QUERIES = 24
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +45,7 @@ def frozen():
 
 
 def add_client(therapist, name: str, *, done_days: int):
+    """Daily homework since Monday; `done_days` of it checked off from Monday on."""
     client = ClientFactory(name=name, email=f"{name.lower().replace(' ', '.')}@example.org")
     relationship = make_active_relationship(therapist, client)
     daily = services.assignment_create(
@@ -38,12 +54,18 @@ def add_client(therapist, name: str, *, done_days: int):
         kind="journal",
         title="Mood",
         frequency="daily",
-        start_date=date(2026, 11, 1),
+        start_date=date(2026, 11, 23),
     )
     for i in range(done_days):
         services.completion_create(
             client=client, assignment=daily, due_date=date(2026, 11, 23) + timedelta(days=i)
         )
+    return client
+
+
+def joined_long_ago(therapist, name: str, **client_fields):
+    client = ClientFactory(name=name, **client_fields)
+    RelationshipFactory(therapist=therapist, client=client, activated_at=NOW - timedelta(days=60))
     return client
 
 
@@ -53,13 +75,31 @@ def caseload(personas, **params) -> str:
     return browser.get(reverse("therapist_home"), params).content.decode()
 
 
+def row_of(therapist, client):
+    [row] = [r for r in build_rows(therapist=therapist) if r.client == client]
+    return row
+
+
+def keys(row) -> list[str]:
+    return [flag.key for flag in row.flags]
+
+
+# --- The page ---------------------------------------------------------------------------
+
+
 def test_it_shows_this_weeks_adherence_and_puts_who_needs_attention_first(personas):
     add_client(personas.therapist_a, "Cleo Steady", done_days=4)
     add_client(personas.therapist_a, "Dan Quiet", done_days=0)
     page = caseload(personas)
     assert page.index("Dan Quiet") < page.index("Cleo Steady")
     assert "4/4" in page and "0/4" in page
-    assert "Needs attention" in page and "On track" in page
+    assert (
+        'data-client="dan.quiet@example.org" data-attention data-flags="overdue low_adherence"'
+        in page
+    )
+    assert "Overdue homework" in page and "Less than half done" in page
+    assert 'data-client="cleo.steady@example.org" data-flags=""' in page
+    assert "On track" in page
 
 
 def test_it_sorts_by_name_without_javascript(personas):
@@ -81,17 +121,168 @@ def test_other_therapists_clients_are_not_listed(personas):
     assert "Bea Beta" not in caseload(personas)
 
 
-@pytest.mark.parametrize("clients", [3, 30])
-def test_the_caseload_runs_a_fixed_number_of_queries(personas, clients):
-    for i in range(clients - 1):  # Ada Alpha is already one
-        add_client(personas.therapist_a, f"Client {i:02d}", done_days=i % 4)
+def test_the_mood_trend_reads_in_words_not_colour_alone(personas):
+    client = joined_long_ago(personas.therapist_a, "Eve Up")
+    for mood, moment in ((5, LAST_WEEK), (5, LAST_WEEK), (6, LAST_WEEK), (6, THIS_WEEK)):
+        JournalEntryFactory(client=client, mood=mood, occurred_at=moment, shared=True)
+    JournalEntryFactory(client=client, mood=7, occurred_at=THIS_WEEK, shared=True)
+    page = caseload(personas)
+    assert "5.3 → 6.5" in page
+    assert "5.3 last week, 6.5 this week," in page  # for screen readers
+    assert 'data-mood="up"' in page and "<strong>up</strong>" in page
+
+
+def test_a_client_with_no_shared_mood_says_so(personas):
+    assert "No shared mood yet" in caseload(personas)
+
+
+# --- Flags ----------------------------------------------------------------------------
+
+
+def test_no_activity_for_seven_days_is_flagged(personas):
+    quiet = joined_long_ago(personas.therapist_a, "Quiet Seven")
+    LifestyleLogFactory(
+        client=quiet, day=TODAY - timedelta(days=7), created_at=NOW - timedelta(days=7)
+    )
+    recent = joined_long_ago(personas.therapist_a, "Recent Six")
+    LifestyleLogFactory(
+        client=recent, day=TODAY - timedelta(days=6), created_at=NOW - timedelta(days=6)
+    )
+    never = joined_long_ago(personas.therapist_a, "Never Yet")
+    assert keys(row_of(personas.therapist_a, quiet)) == ["silent"]
+    assert keys(row_of(personas.therapist_a, recent)) == []
+    assert keys(row_of(personas.therapist_a, never)) == ["silent"]
+    # Ada joined today: nothing yet is no silence.
+    assert keys(row_of(personas.therapist_a, personas.client_a)) == []
+
+
+def test_a_late_check_off_or_log_counts_as_activity(personas):
+    client = joined_long_ago(personas.therapist_a, "Late Logger")
+    SocialActivityFactory(
+        client=client, day=TODAY - timedelta(days=10), created_at=NOW - timedelta(days=1)
+    )
+    row = row_of(personas.therapist_a, client)
+    assert row.last_activity == NOW - timedelta(days=1)
+    assert keys(row) == []
+
+
+def test_mood_down_two_points_week_on_week_is_flagged(personas):
+    client = joined_long_ago(personas.therapist_a, "Fay Down")
+    JournalEntryFactory(client=client, mood=7, occurred_at=LAST_WEEK, shared=True)
+    JournalEntryFactory(client=client, mood=5, occurred_at=THIS_WEEK, shared=True)
+    row = row_of(personas.therapist_a, client)
+    assert (row.mood_before, row.mood_now, row.mood_trend) == (7.0, 5.0, "down")
+    assert "mood_down" in keys(row)
+
+
+def test_a_smaller_drop_is_down_but_not_flagged_and_a_tiny_one_is_steady(personas):
+    client = joined_long_ago(personas.therapist_a, "Gus Less")
+    JournalEntryFactory(client=client, mood=7, occurred_at=LAST_WEEK, shared=True)
+    JournalEntryFactory(client=client, mood=6, occurred_at=THIS_WEEK, shared=True)
+    row = row_of(personas.therapist_a, client)
+    assert (row.mood_change, row.mood_trend, "mood_down" in keys(row)) == (-1.0, "down", False)
+    JournalEntryFactory(client=client, mood=7, occurred_at=THIS_WEEK, shared=True)
+    assert row_of(personas.therapist_a, client).mood_trend == "steady"  # 6.5 after 7.0
+
+
+def test_private_entries_never_count_for_the_therapist(personas):
+    client = joined_long_ago(personas.therapist_a, "Hal Private")
+    JournalEntryFactory(client=client, mood=8, occurred_at=LAST_WEEK, shared=True)
+    JournalEntryFactory(client=client, mood=1, occurred_at=THIS_WEEK, shared=False)
+    row = row_of(personas.therapist_a, client)
+    assert (row.mood_before, row.mood_now, row.mood_trend) == (8.0, None, "")
+    assert "mood_down" not in keys(row)
+
+
+def test_the_mood_flag_and_trend_change_when_the_client_unshares_an_entry(personas):
+    client = joined_long_ago(personas.therapist_a, "Ivy Unshare")
+    before = JournalEntryFactory(client=client, mood=7, occurred_at=LAST_WEEK, shared=True)
+    low = JournalEntryFactory(client=client, mood=4, occurred_at=THIS_WEEK, shared=True)
+    JournalEntryFactory(client=client, mood=6, occurred_at=THIS_WEEK, shared=True)
+    row = row_of(personas.therapist_a, client)
+    assert (row.mood_before, row.mood_now) == (7.0, 5.0)
+    assert "mood_down" in keys(row)
+    assert "7.0 → 5.0" in caseload(personas)
+
+    records.record_sharing_set(record=low, shared=False)
+    row = row_of(personas.therapist_a, client)
+    assert (row.mood_now, row.mood_trend) == (6.0, "down")
+    assert "mood_down" not in keys(row)
+    page = caseload(personas)
+    assert "7.0 → 6.0" in page and "7.0 → 5.0" not in page
+
+    records.record_sharing_set(record=before, shared=False)
+    row = row_of(personas.therapist_a, client)
+    assert (row.mood_before, row.mood_trend) == (None, "")
+    assert "7.0 →" not in caseload(personas)
+
+
+def test_overdue_homework_is_counted_as_the_client_sees_it(personas):
+    client = joined_long_ago(personas.therapist_a, "Jo Overdue")
+    relationship = client.care_relationships.get()
+    daily = AssignmentFactory(relationship=relationship, start_date=date(2026, 11, 16))
+    for day in (23, 24, 25, 26):
+        CompletionFactory(assignment=daily, due_date=date(2026, 11, day))
+    row = row_of(personas.therapist_a, client)
+    assert row.overdue == len(client_today(client=client, today=TODAY).overdue) == 4  # 19-22
+    assert (row.done, row.due, keys(row)) == (4, 4, ["overdue"])
+
+
+def test_more_and_more_serious_flags_come_first(personas):
+    therapist = personas.therapist_a
+    add_client(therapist, "Kim Overdue", done_days=0)  # overdue, low adherence
+    sad = joined_long_ago(therapist, "Lou Low")  # mood down: one flag, but the most serious
+    JournalEntryFactory(client=sad, mood=8, occurred_at=LAST_WEEK, shared=True)
+    JournalEntryFactory(client=sad, mood=3, occurred_at=THIS_WEEK, shared=True)
+    joined_long_ago(therapist, "Nia Never")  # silent: as serious as both of Kim's, fewer
+    add_client(therapist, "Max Fine", done_days=4)
+    names = [str(row.client) for row in caseload_rows(therapist=therapist)]
+    assert names == ["Lou Low", "Kim Overdue", "Nia Never", "Max Fine", "Ada Alpha"]
+    assert keys(row_of(therapist, sad)) == ["mood_down"]
+
+
+# --- A fixed number of queries ----------------------------------------------------------
+
+
+def populate(therapist, count: int) -> None:
+    """`count` clients in three time zones, each with homework, check-offs, shared and
+    private entries, a lifestyle log and time with people."""
+    zones = ("Europe/London", "America/New_York", "Pacific/Auckland")
+    for i in range(count):
+        client = ClientFactory(timezone=zones[i % 3])
+        relationship = RelationshipFactory(
+            therapist=therapist, client=client, activated_at=NOW - timedelta(days=40)
+        )
+        daily = AssignmentFactory(relationship=relationship, start_date=date(2026, 11, 2))
+        CompletionFactory(assignment=daily, due_date=date(2026, 11, 23 + i % 3))
+        JournalEntryFactory(client=client, mood=i % 10, occurred_at=LAST_WEEK, shared=True)
+        JournalEntryFactory(client=client, mood=5, occurred_at=THIS_WEEK, shared=i % 2 == 0)
+        LifestyleLogFactory(client=client, day=date(2026, 11, 24), exercise_minutes=20)
+        SocialActivityFactory(client=client, day=date(2026, 11, 25))
+
+
+@pytest.mark.parametrize("clients", [10, 100])
+def test_the_caseload_is_built_in_a_fixed_number_of_queries(
+    personas, clients, django_assert_num_queries
+):
+    populate(personas.therapist_a, clients - 1)  # Ada Alpha is already one
+    with django_assert_num_queries(SELECTOR_QUERIES):
+        rows = caseload_rows(therapist=personas.therapist_a)
+    assert len(rows) == clients
+    assert sum(row.done for row in rows) == clients - 1
+    assert sum(1 for row in rows if row.mood_trend) == (clients - 1 + 1) // 2
+
+
+@pytest.mark.parametrize("clients", [10, 100])
+def test_the_caseload_page_runs_a_fixed_number_of_queries(
+    personas, clients, django_assert_num_queries
+):
+    populate(personas.therapist_a, clients - 1)
     browser = Client()
     browser.force_login(personas.therapist_a)
-    with CaptureQueriesContext(connection) as queries:
+    with django_assert_num_queries(PAGE_QUERIES):
         response = browser.get(reverse("therapist_home"))
-    assert response.status_code == 200
     assert response.content.decode().count("data-client=") == clients
-    assert len(queries) == CASELOAD_QUERIES, [q["sql"] for q in queries]
 
 
 def test_the_client_page_shows_recent_check_offs_with_their_notes(personas):

@@ -1,0 +1,155 @@
+"""The therapist's week: each client's counts and flags for the weekly review, and the
+counts of each flag in the digest. A fixed number of queries whatever the caseload's size."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from clients import services as records
+from clients.models import JournalEntry
+from notifications import services
+from notifications.models import Delivery, Kind
+from notifications.selectors import caseload_week
+from tests.factories import (
+    AssignmentFactory,
+    ClientFactory,
+    CompletionFactory,
+    JournalEntryFactory,
+    LifestyleLogFactory,
+    RelationshipFactory,
+    SocialActivityFactory,
+    TherapistFactory,
+)
+
+from .conftest import NOW, due_now
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+MONDAY = date(2026, 11, 23)  # the week the digest sent on Tuesday 1 December covers
+WEEK = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+WEEK_BEFORE = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+LONG_AGO = NOW - timedelta(days=60)
+# Relationships, signals (last activity and shared mood), homework, its pauses, completions
+# (therapists.caseload.build_rows), then check-off days, lifestyle logs, time with people and
+# journal entries of the week.
+CASELOAD_WEEK_QUERIES = 9
+# Claiming the ledger row, loading it with its user and their preferences (one query),
+# CASELOAD_WEEK_QUERIES, and marking the row sent.
+DIGEST_QUERIES = 12
+
+
+def client_of(therapist, name: str):
+    client = ClientFactory(name=name)
+    RelationshipFactory(therapist=therapist, client=client, activated_at=LONG_AGO)
+    return client
+
+
+@pytest.fixture
+def flagged():
+    """One client per flag, and one with none."""
+    therapist = TherapistFactory()
+    down = client_of(therapist, "Dora Down")
+    JournalEntryFactory(client=down, mood=8, occurred_at=WEEK_BEFORE, shared=True)
+    JournalEntryFactory(client=down, mood=4, occurred_at=WEEK, shared=True)
+    client_of(therapist, "Sam Silent")
+    late = client_of(therapist, "Olly Overdue")
+    daily = AssignmentFactory(relationship=late.care_relationships.get(), start_date=MONDAY)
+    for day in (23, 27, 28, 29):
+        CompletionFactory(assignment=daily, due_date=date(2026, 11, day))
+    fine = client_of(therapist, "Fran Fine")
+    LifestyleLogFactory(client=fine, day=date(2026, 11, 29), exercise_minutes=30)
+    return therapist
+
+
+def test_each_client_carries_the_flags_of_the_weeks_end(flagged):
+    week = caseload_week(therapist=flagged, monday=MONDAY)
+    flags = {str(row.client): [f.key for f in row.flags] for row in week.rows}
+    assert flags == {
+        "Dora Down": ["mood_down"],
+        "Sam Silent": ["silent"],
+        "Olly Overdue": ["overdue"],  # 24-26 missed; 4 of 7 done is not under half
+        "Fran Fine": [],
+    }
+    assert week.flag_counts == {"mood_down": 1, "silent": 1, "overdue": 1, "low_adherence": 0}
+    assert week.quiet == 1
+    [olly] = [row for row in week.rows if str(row.client) == "Olly Overdue"]
+    assert (olly.week.homework_done, olly.week.homework_due, olly.week.days_logged) == (4, 7, 4)
+    [fran] = [row for row in week.rows if str(row.client) == "Fran Fine"]
+    assert (fran.week.active_minutes, fran.last_active) == (30, date(2026, 11, 29))
+
+
+def test_the_digest_gives_the_count_of_each_flag_and_nothing_more(flagged, mailoutbox):
+    due_now(flagged, digest=True)
+    result = services.tick(now=NOW)
+    assert [services.delivery_send(pk) for pk in result.deliveries] == ["sent"]
+    [message] = mailoutbox
+    body = message.body + "".join(content for content, _ in message.alternatives)
+    assert "Clients active this week: 3 of 4" in message.body
+    assert "Clients with no activity for 7 days or more: 1" in message.body
+    assert "mood in shared entries fell 2+ points on the week before: 1" in message.body
+    assert "Clients with overdue homework: 1" in message.body
+    assert "less than half their homework: 0" in message.body
+    for name in ("Dora", "Sam", "Olly", "Fran"):
+        assert name not in body
+    assert "→" not in body and "8.0" not in body and "4.0" not in body
+
+
+def test_the_weekly_review_shows_the_counts_and_each_clients_flags(client, personas):
+    down = client_of(personas.therapist_a, "Dora Down")
+    JournalEntryFactory(client=down, mood=8, occurred_at=WEEK_BEFORE, shared=True)
+    JournalEntryFactory(client=down, mood=4, occurred_at=WEEK, shared=True)
+    client.force_login(personas.therapist_a)
+    page = client.get(reverse("therapist_weekly_review"), {"week": MONDAY.isoformat()})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Mood down 2+ points on the week before" in body
+    assert 'data-flags="mood_down"' in body
+    assert "Bea Beta" not in body
+
+
+def test_the_weeks_mood_flag_follows_what_is_shared(flagged):
+    assert caseload_week(therapist=flagged, monday=MONDAY).flag_counts["mood_down"] == 1
+    records.record_sharing_set(record=JournalEntry.objects.get(mood=4), shared=False)
+    assert caseload_week(therapist=flagged, monday=MONDAY).flag_counts["mood_down"] == 0
+
+
+def populate(therapist, count: int) -> None:
+    zones = ("Europe/London", "America/New_York", "Asia/Tokyo")
+    for i in range(count):
+        client = ClientFactory(timezone=zones[i % 3])
+        relationship = RelationshipFactory(
+            therapist=therapist, client=client, activated_at=LONG_AGO
+        )
+        daily = AssignmentFactory(relationship=relationship, start_date=date(2026, 11, 9))
+        CompletionFactory(assignment=daily, due_date=date(2026, 11, 23 + i % 5))
+        JournalEntryFactory(client=client, mood=i % 10, occurred_at=WEEK_BEFORE, shared=True)
+        JournalEntryFactory(client=client, mood=5, occurred_at=WEEK, shared=i % 2 == 0)
+        LifestyleLogFactory(client=client, day=date(2026, 11, 24), exercise_minutes=20)
+        SocialActivityFactory(client=client, day=date(2026, 11, 25))
+
+
+@pytest.mark.parametrize("clients", [10, 100])
+def test_the_week_is_built_in_a_fixed_number_of_queries(clients, django_assert_num_queries):
+    therapist = TherapistFactory()
+    populate(therapist, clients)
+    with django_assert_num_queries(CASELOAD_WEEK_QUERIES):
+        week = caseload_week(therapist=therapist, monday=MONDAY)
+    assert len(week.rows) == clients
+    assert week.active == clients
+    assert sum(row.week.social_contacts for row in week.rows) == clients
+
+
+@pytest.mark.parametrize("clients", [10, 100])
+def test_one_therapists_digest_costs_a_fixed_number_of_queries(
+    clients, django_assert_num_queries, mailoutbox
+):
+    therapist = TherapistFactory()
+    populate(therapist, clients)
+    due_now(therapist, digest=True)  # the preferences exist, as for any digest due
+    delivery = Delivery.objects.create(
+        user=therapist, kind=Kind.THERAPIST_DIGEST, period="2026-W48"
+    )
+    with django_assert_num_queries(DIGEST_QUERIES):
+        assert services.delivery_send(delivery.pk) == "sent"
+    assert f"Clients active this week: {clients} of {clients}" in mailoutbox[0].body
