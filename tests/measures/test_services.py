@@ -97,9 +97,11 @@ def test_the_database_refuses_a_second_row_for_the_same_period(phq9):
         score=0,
         band="minimal",
     )
-    with pytest.raises(IntegrityError, match="once_per_period|assignment_id, measures_measure"):
-        with transaction.atomic():
-            copy.save()
+    with (
+        pytest.raises(IntegrityError, match=r"once_per_period|assignment_id, measures_measure"),
+        transaction.atomic(),
+    ):
+        copy.save()
 
 
 def test_answers_cannot_be_changed_once_submitted(phq9):
@@ -119,12 +121,14 @@ def test_the_database_refuses_a_score_that_does_not_match_the_measure(phq9):
         period=0,
         answers=[5] * 5,
         raw_total=25,
-        score=25,  # not 25 × 4
+        score=25,  # not 25 * 4
         band="good",
     )
-    with pytest.raises(IntegrityError, match="measures_response_score_in_range"):
-        with transaction.atomic():
-            bad.save()
+    with (
+        pytest.raises(IntegrityError, match="measures_response_score_in_range"),
+        transaction.atomic(),
+    ):
+        bad.save()
 
 
 def test_clean_refuses_answers_that_do_not_match_the_score(phq9):
@@ -199,15 +203,17 @@ def test_the_repeat_is_one_to_twelve_weeks(personas, every_weeks):
 
 
 def test_the_database_refuses_a_repeat_outside_one_to_twelve(personas):
-    with pytest.raises(IntegrityError, match="measures_assignment_every_weeks_range"):
-        with transaction.atomic():
-            MeasureAssignment.objects.create(
-                relationship=personas.relationship_a,
-                client=personas.client_a,
-                instrument="phq9",
-                every_weeks=13,
-                start_date=local_today("UTC"),
-            )
+    with (
+        pytest.raises(IntegrityError, match="measures_assignment_every_weeks_range"),
+        transaction.atomic(),
+    ):
+        MeasureAssignment.objects.create(
+            relationship=personas.relationship_a,
+            client=personas.client_a,
+            instrument="phq9",
+            every_weeks=13,
+            start_date=local_today("UTC"),
+        )
 
 
 def test_an_unknown_instrument_or_a_past_start_is_refused(personas):
