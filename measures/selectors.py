@@ -4,7 +4,7 @@ and reliable-change marks, and the latest result per client for the caseload."""
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import F, Window
 from django.db.models.functions import FirstValue, RowNumber
@@ -152,7 +152,7 @@ class Latest:
     score: int
     band: instruments.Band
     change: instruments.Change
-    submitted_at: object
+    submitted_at: datetime
 
     @property
     def definition(self) -> instruments.Instrument:
