@@ -140,6 +140,18 @@ ROUTES: dict[str, Access] = {
     "therapist_weekly_review": Access.THERAPIST,
     "unsubscribe": Access.PUBLIC,  # the signed, purpose-bound token is the credential
     "api-notification-preferences": Access.SIGNED_IN,
+    # Measures: the client answers; their therapist sets them and reads the results.
+    "client_measures": Access.CLIENT,
+    "client_measure_take": Access.CLIENT,
+    "client_measure_result": Access.CLIENT,
+    "therapist_measures": Access.THERAPIST,
+    "therapist_measure_assign": Access.THERAPIST,
+    "therapist_measure_end": Access.THERAPIST,
+    "api-measure-assignment-list": Access.SIGNED_IN,
+    "api-measure-assignment-detail": Access.SIGNED_IN,
+    "api-measure-assignment-end": Access.THERAPIST,
+    "api-measure-response-list": Access.SIGNED_IN,
+    "api-measure-response-detail": Access.SIGNED_IN,
     # Safety: where to find help now is open to anyone, signed in or not.
     "crisis": Access.PUBLIC,
 }

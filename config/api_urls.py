@@ -5,6 +5,7 @@ from accounts import api as accounts_api
 from careplans import api_urls as careplans_api_urls
 from clients import api_urls as clients_api_urls
 from homework import api_urls as homework_api_urls
+from measures import api_urls as measures_api_urls
 from notifications import api as notifications_api
 
 router = SimpleRouter(use_regex_path=False)
@@ -15,6 +16,7 @@ for prefix, viewset, basename in [
     *homework_api_urls.router_registrations,
     *clients_api_urls.router_registrations,
     *careplans_api_urls.router_registrations,
+    *measures_api_urls.router_registrations,
 ]:
     router.register(prefix, viewset, basename=basename)
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "clients",
     "careplans",
     "safety",
+    "measures",
     "therapists",
     "notifications",
 ]

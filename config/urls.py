@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("careplans.urls")),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("", include("safety.urls")),
+    path("", include("measures.urls")),
     path("therapist/", include("therapists.urls")),
     path("", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -137,3 +137,16 @@ class SocialActivityFactory(factory.django.DjangoModelFactory):
     day = date(2026, 11, 20)
     mode = "call"
     minutes = 20
+
+
+class MeasureAssignmentFactory(factory.django.DjangoModelFactory):
+    """A PHQ-9 to answer once, from today (UTC), within an active relationship."""
+
+    class Meta:
+        model = "measures.MeasureAssignment"
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    client = factory.SelfAttribute("relationship.client")
+    instrument = "phq9"
+    every_weeks = None
+    start_date = factory.LazyFunction(lambda: timezone.now().date())

@@ -41,6 +41,8 @@ from homework.models import (
     HomeworkTemplate,
 )
 from homework.schedules import iso_week_monday, local_today
+from measures import services as measure_services
+from measures.models import MeasureAssignment, MeasureResponse
 from notifications import emails as notification_emails
 from notifications import services as notification_services
 from notifications.models import Preferences
@@ -129,6 +131,7 @@ class World:
                 "relationship_id", "share_by_default"
             ),
             *careplan_snapshot(),
+            *measures_snapshot(),
             *Preferences.objects.order_by("pk").values_list(
                 "user_id", "reminders_enabled", "reminder_time", "digest_enabled"
             ),
@@ -668,6 +671,84 @@ def reorder_triggers(world: World) -> dict:
     pw = plan_world(world)
     order = [str(pw.second.public_id), str(pw.trigger.public_id)]
     return {**at_plan_version(section="triggers", order=order)(world)}
+
+
+# Measures --------------------------------------------------------------------------------
+
+
+def measures_snapshot() -> list[tuple]:
+    return [
+        *MeasureAssignment.objects.order_by("pk").values_list("public_id", "status"),
+        *MeasureResponse.objects.order_by("pk").values_list("public_id", "score"),
+    ]
+
+
+@dataclass
+class MeasureWorld:
+    due: MeasureAssignment  # client A's PHQ-9, not answered yet
+    answered: MeasureAssignment  # client A's GAD-7, answered
+    response: MeasureResponse
+
+
+def measure_world(world: World) -> MeasureWorld:
+    """Client A's questionnaires from their therapist (made once)."""
+    if not hasattr(world, "_measure_world"):
+        setting = {
+            "therapist": world.personas.therapist_a,
+            "relationship": world.personas.relationship_a,
+        }
+        due = measure_services.measure_assign(**setting, instrument="phq9")
+        answered = measure_services.measure_assign(**setting, instrument="gad7")
+        response = measure_services.response_submit(
+            client=world.personas.client_a, assignment=answered, answers=[1] * 7
+        )
+        world._measure_world = MeasureWorld(due, answered, response)
+    return world._measure_world
+
+
+def with_measures_of_a(world: World) -> dict:
+    measure_world(world)
+    return {}
+
+
+def client_a_with_measures(world: World) -> dict:
+    measure_world(world)
+    return client_a_id(world)
+
+
+def due_measure_of_a(world: World) -> dict:
+    return {"public_id": measure_world(world).due.public_id}
+
+
+def measure_response_of_a(world: World) -> dict:
+    return {"public_id": measure_world(world).response.public_id}
+
+
+def latest_response_of_a(world: World) -> dict:
+    return {"public_id": MeasureResponse.objects.latest("pk").public_id}
+
+
+def phq9_answers_form(world: World) -> dict:
+    return {f"q{n}": "0" for n in range(1, 10)}
+
+
+def phq9_answers(world: World) -> dict:
+    return {"assignment": str(measure_world(world).due.public_id), "answers": [0] * 9}
+
+
+def phq9_answered(world: World) -> bool:
+    return measure_world(world).due.responses.exists()
+
+
+def phq9_ended(world: World) -> bool:
+    return MeasureAssignment.objects.get(pk=measure_world(world).due.pk).status == "ended"
+
+
+def who5_set(world: World) -> bool:
+    return MeasureAssignment.objects.filter(instrument="who5").exists()
+
+
+TO_MEASURES_A = Redirect("therapist_measures", kwargs=client_a_id)
 
 
 TO_PLAN_A = Redirect("plan_detail", kwargs=plan_a_id)
@@ -1518,6 +1599,89 @@ CASES: dict[str, Route] = {
         },
         kwargs=log_of_a,
         api=True,
+    ),
+    # Measures: the client answers; their therapist sets them and reads the results --------
+    "client_measures": Route(
+        {"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}, kwargs=with_measures_of_a
+    ),
+    "client_measure_take": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 404, 403, 403, 403)),
+            "POST": Call(
+                row(
+                    LOGIN,
+                    Redirect("client_measure_result", kwargs=latest_response_of_a),
+                    404,
+                    403,
+                    403,
+                    403,
+                ),
+                data=phq9_answers_form,
+                writes={"client_a": phq9_answered},
+            ),
+        },
+        kwargs=due_measure_of_a,
+    ),
+    "client_measure_result": Route(
+        {"GET": Call(row(LOGIN, 200, 404, 403, 403, 403))}, kwargs=measure_response_of_a
+    ),
+    "therapist_measures": Route(
+        {"GET": Call(row(LOGIN, 403, 403, 200, 404, 403))}, kwargs=client_a_with_measures
+    ),
+    "therapist_measure_assign": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 404, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_MEASURES_A, 404, 403),
+                data=lambda world: {"instrument": "who5", "every_weeks": "0"},
+                writes={"therapist_a": who5_set},
+            ),
+        },
+        kwargs=client_a_with_measures,
+    ),
+    "therapist_measure_end": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_MEASURES_A, 404, 403),
+                writes={"therapist_a": phq9_ended},
+            )
+        },
+        kwargs=due_measure_of_a,
+    ),
+    "api-measure-assignment-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "POST": Call(
+                row(403, 403, 403, 201, 404, 403),
+                data=lambda world: {**of_client_a(world), "instrument": "who5"},
+                writes={"therapist_a": who5_set},
+            ),
+        },
+        kwargs=with_measures_of_a,
+        api=True,
+    ),
+    "api-measure-assignment-detail": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=due_measure_of_a, api=True
+    ),
+    "api-measure-assignment-end": Route(
+        {"POST": Call(row(403, 403, 403, 200, 404, 403), writes={"therapist_a": phq9_ended})},
+        kwargs=due_measure_of_a,
+        api=True,
+    ),
+    "api-measure-response-list": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404), data=of_client_a),
+            "POST": Call(
+                row(403, 201, 400, 403, 403, 403),
+                data=phq9_answers,
+                writes={"client_a": phq9_answered},
+            ),
+        },
+        kwargs=with_measures_of_a,
+        api=True,
+    ),
+    "api-measure-response-detail": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=measure_response_of_a, api=True
     ),
     # Notifications: each person's own settings and weeks; the unsubscribe link is its own
     # credential (RFC 8058: the POST works without sign-in or cookies, for whoever holds it).

@@ -232,7 +232,9 @@ def world(transactional_db):
         client=client, person=sam, mode="call", minutes=20, feeling=4, shared=True
     )
     plan = careplan_demo_plan(therapist, client, relationship, daily, sam)
+    measures = measures_demo(therapist, relationship)
     return {
+        **measures,
         "therapist": therapist,
         "client": client,
         "daily": daily,
@@ -273,6 +275,45 @@ def careplan_demo_plan(therapist, client, relationship, daily, sam):
     plan_services.trigger_log_rate(client=client, log=log, helped="a_little")
     plan_services.trigger_log_create(client=client, plan=plan, item=trigger)
     return plan
+
+
+def measures_demo(therapist, relationship) -> dict:
+    """A GAD-7 every week for a month (answered three times, due again today) and a PHQ-9
+    due today."""
+    from measures import services as measure_services
+
+    setting = {"therapist": therapist, "relationship": relationship}
+    gad7 = measure_services.measure_assign(**setting, instrument="gad7", every_weeks=1)
+    gad7.start_date = local_today("UTC") - timedelta(weeks=3)
+    gad7.save(update_fields=["start_date"])
+    now = timezone.now()
+    for period, answers in enumerate([[2] * 7, [2, 2, 1, 1, 1, 1, 1], [1] * 7]):
+        response = measure_services.record_response(
+            assignment=gad7,
+            period=period,
+            answers=answers,
+            submitted_at=now - timedelta(weeks=3 - period),
+        )
+    phq9 = measure_services.measure_assign(**setting, instrument="phq9")
+    return {"measure_due": phq9, "measure_response": response}
+
+
+def measure_pages(world, *, therapist: bool = False) -> list[tuple]:
+    if therapist:
+        client_id = world["client"].public_id
+        return [
+            ("Questionnaires", f"/therapist/clients/{client_id}/measures/", "therapist-measures"),
+            ("Set a questionnaire", f"/therapist/clients/{client_id}/measures/assign/", None),
+        ]
+    return [
+        ("Questionnaire", f"/client/questionnaires/{world['measure_due'].public_id}/", "measure"),
+        (
+            "Questionnaire result",
+            f"/client/questionnaires/results/{world['measure_response'].public_id}/",
+            "measure-result",
+        ),
+        ("My questionnaires", "/client/questionnaires/", "measures"),
+    ]
 
 
 def care_plan_pages(world, *, therapist: bool = False) -> list[tuple]:
@@ -342,6 +383,7 @@ def test_client_pages_are_accessible(world, browser_contexts):
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
             *care_plan_pages(world),
+            *measure_pages(world),
         ]:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)
@@ -375,6 +417,9 @@ def test_client_pages_are_accessible(world, browser_contexts):
         page.fill("input[name=minutes]", "-5")
         page.locator("main form button[type=submit]").click()
         check(page, report, "Time with people with errors", viewport)
+        page.goto(f"/client/questionnaires/{world['measure_due'].public_id}/")
+        page.get_by_role("button", name="Send my answers").click()
+        check(page, report, "Questionnaire with errors", viewport, screenshot="measure-errors")
         page.goto("/client/account/delete/")
         page.fill("input[name=password]", "not my password")
         page.locator("main form button[type=submit]").click()
@@ -457,6 +502,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("New recovery codes", "/accounts/2fa/recovery-codes/generate/", None),
             *care_plan_pages(world, therapist=True),
+            *measure_pages(world, therapist=True),
         ]:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)

@@ -305,13 +305,13 @@ def _count_queries(client, url) -> int:
 # Each page: session and user, and the session's activity stamp (savepoint, update,
 # release). Client home: relationships, assignments, pauses, completions, what was logged
 # today (journal, lifestyle, social), the client's people and the care
-# plan's "I'm triggered" moments not yet rated; the week: relationships,
+# plan's "I'm triggered" moments not yet rated, the questionnaires set; the week: relationships,
 # assignments, pauses, completions. The therapist's client page: three MFA checks (middleware
-# and both policy look-ups), the relationship, the audit row, assignments, pauses and the
-# done counts.
+# and both policy look-ups), the relationship, the audit row, assignments, pauses, the
+# done counts and the latest questionnaire results.
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("client_home", 14), ("client_week", 9), ("therapist_client_detail", 12)],
+    [("client_home", 15), ("client_week", 9), ("therapist_client_detail", 13)],
 )
 def test_pages_run_a_fixed_number_of_queries_for_5_and_500_assignments(personas, page, queries):
     from django.test import Client

@@ -1,0 +1,260 @@
+"""The measures API: questionnaires set by the therapist, answers submitted by the client,
+and results with bands and reliable-change marks, for both sides.
+
+Thin on purpose: serializers check the shape of the input, `services` decide and write,
+`selectors` read, and `accounts.policy` decides who sees what (strangers get 404). A second
+submit for the same period is a 409 with the id of the answers already recorded."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts import services as account_services
+from accounts.models import Role
+from accounts.policy import Access, get_active_relationship_for_client, get_client_for_user
+
+from . import instruments, selectors, services
+from .models import EVERY_WEEKS_MAX, Instrument, MeasureAssignment, MeasureResponse
+
+# --- Serializers ----------------------------------------------------------------------
+
+
+class MeasureAssignmentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    client = serializers.UUIDField(source="client.public_id", read_only=True)
+    every_weeks = serializers.IntegerField(allow_null=True, read_only=True, help_text="Null: once.")
+    schedule_text = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = MeasureAssignment
+        fields = [
+            "id",
+            "client",
+            "instrument",
+            "every_weeks",
+            "schedule_text",
+            "start_date",
+            "status",
+            "created_at",
+            "ended_at",
+        ]
+        read_only_fields = fields
+
+
+class MeasureAssignCreateSerializer(serializers.Serializer):
+    client = serializers.UUIDField(help_text="The client's id; one of your active clients.")
+    instrument = serializers.ChoiceField(choices=Instrument.choices)
+    every_weeks = serializers.IntegerField(
+        min_value=1,
+        max_value=EVERY_WEEKS_MAX,
+        allow_null=True,
+        required=False,
+        help_text="Repeat every N weeks (1 to 12); leave out or null for once.",
+    )
+    start_date = serializers.DateField(required=False, help_text="Default: today.")
+
+
+class MeasureResponseSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    assignment = serializers.UUIDField(source="assignment.public_id", read_only=True)
+    client = serializers.UUIDField(source="client.public_id", read_only=True)
+    answers = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = MeasureResponse
+        fields = [
+            "id",
+            "assignment",
+            "client",
+            "instrument",
+            "period",
+            "answers",
+            "raw_total",
+            "score",
+            "band",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+
+class ResultSerializer(MeasureResponseSerializer):
+    """A response with what it means."""
+
+    band_label = serializers.CharField(source="band_info.label", read_only=True)
+    baseline = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The first score on this measure in the care relationship; null for it.",
+    )
+    change = serializers.ChoiceField(
+        choices=[(c.value, instruments.CHANGE_LABELS[c]) for c in instruments.Change],
+        read_only=True,
+        help_text="Reliable change against the baseline (PHQ-9 ±6, GAD-7 ±4, WHO-5 ±10).",
+    )
+    crisis = serializers.BooleanField(
+        read_only=True, help_text="True when PHQ-9 question 9 is above 0: show crisis resources."
+    )
+
+    class Meta(MeasureResponseSerializer.Meta):
+        fields = [
+            *MeasureResponseSerializer.Meta.fields,
+            "band_label",
+            "baseline",
+            "change",
+            "crisis",
+        ]
+        read_only_fields = fields
+
+
+class SubmitSerializer(serializers.Serializer):
+    assignment = serializers.UUIDField()
+    answers = serializers.ListField(
+        child=serializers.IntegerField(allow_null=True),
+        max_length=20,
+        help_text="One answer per question, in order (PHQ-9/GAD-7: 0 to 3; WHO-5: 0 to 5).",
+    )
+
+
+class ResultQuerySerializer(serializers.Serializer):
+    client = serializers.UUIDField(
+        required=False, help_text="Required for a therapist; a client sees their own."
+    )
+    instrument = serializers.ChoiceField(choices=Instrument.choices, required=False)
+
+
+class AssignmentQuerySerializer(serializers.Serializer):
+    client = serializers.UUIDField(required=False, help_text="Only this client's.")
+
+
+def query_params(serializer_class, request) -> dict:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+def result_data(result: selectors.Result) -> dict:
+    response = result.response
+    response.baseline = result.baseline
+    response.change = result.change.value
+    response.crisis = services.needs_crisis_page(response)
+    return ResultSerializer(response).data
+
+
+# --- Views ----------------------------------------------------------------------------
+
+
+class MeasureAssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Questionnaires set within care relationships: the client sees theirs, the therapist
+    those they set while the relationship is active. Only the therapist sets and ends them."""
+
+    serializer_class = MeasureAssignmentSerializer
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+    action_access = {"create": Access.THERAPIST}
+
+    def get_queryset(self):
+        return MeasureAssignment.objects.visible_to(self.request.user).select_related("client")
+
+    @extend_schema(parameters=[AssignmentQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = query_params(AssignmentQuerySerializer, request)
+        queryset = self.get_queryset()
+        if "client" in query:
+            queryset = queryset.filter(client__public_id=query["client"])
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=MeasureAssignCreateSerializer, responses={201: MeasureAssignmentSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = MeasureAssignCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        relationship = get_active_relationship_for_client(request.user, fields.pop("client"))
+        assignment = services.measure_assign(
+            therapist=request.user, relationship=relationship, **fields
+        )
+        return Response(
+            MeasureAssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses=MeasureAssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, public_id=None):
+        """End it: nothing more is due; answers already given stay."""
+        assignment = services.measure_end(therapist=request.user, assignment=self.get_object())
+        return Response(MeasureAssignmentSerializer(assignment).data)
+
+
+class MeasureResponseViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Results: the client's answers with score, band and reliable-change mark, oldest first.
+    The client submits; their therapist reads (the client is told before starting)."""
+
+    serializer_class = ResultSerializer
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+    action_access = {"create": Access.CLIENT}
+    pagination_class = None
+
+    def get_queryset(self):
+        return MeasureResponse.objects.visible_to(self.request.user)
+
+    def _client(self, request, client_id):
+        if client_id is not None:
+            return get_client_for_user(request.user, client_id)
+        if request.user.role == Role.CLIENT:
+            return request.user
+        raise ValidationError({"client": ["Say whose results to show."]})
+
+    def _results(self, client) -> list[selectors.Result]:
+        if self.request.user.pk != client.pk:
+            account_services.records_viewed(
+                viewer=self.request.user, client=client, what="measures"
+            )
+        series = selectors.results(viewer=self.request.user, client=client)
+        return [result for s in series for result in s.results]
+
+    @extend_schema(parameters=[ResultQuerySerializer], responses=ResultSerializer(many=True))
+    def list(self, request, *args, **kwargs):
+        query = query_params(ResultQuerySerializer, request)
+        client = self._client(request, query.get("client"))
+        results = self._results(client)
+        if "instrument" in query:
+            results = [r for r in results if r.response.instrument == query["instrument"]]
+        results.sort(key=lambda r: (r.response.submitted_at, r.response.pk))
+        return Response([result_data(result) for result in results])
+
+    def retrieve(self, request, *args, **kwargs):
+        response = selectors.get_response_for_user(request.user, kwargs["public_id"])
+        result = next(r for r in self._results(response.client) if r.response.pk == response.pk)
+        return Response(result_data(result))
+
+    @extend_schema(request=SubmitSerializer, responses={201: ResultSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = SubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            assignment = selectors.get_assignment_for_user(request.user, data["assignment"])
+        except Http404:
+            # An id in the body is a bad request, not a missing page.
+            raise ValidationError({"assignment": ["There is no such questionnaire."]}) from None
+        response = services.response_submit(
+            client=request.user, assignment=assignment, answers=data["answers"]
+        )
+        result = next(r for r in self._results(request.user) if r.response.pk == response.pk)
+        return Response(result_data(result), status=status.HTTP_201_CREATED)

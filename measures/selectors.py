@@ -1,0 +1,203 @@
+"""Reads on measures: what is due for a client today, a client's results with their bands
+and reliable-change marks, and the latest result per client for the caseload."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import F, Window
+from django.db.models.functions import FirstValue, RowNumber
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from homework.schedules import local_today
+
+from . import instruments
+from .models import MeasureAssignment, MeasureResponse
+
+
+@dataclass(frozen=True)
+class Due:
+    assignment: MeasureAssignment
+    period: int
+
+    @property
+    def definition(self) -> instruments.Instrument:
+        return self.assignment.definition
+
+
+@dataclass(frozen=True)
+class Result:
+    """One response with what it means: its band and its change against the baseline."""
+
+    response: MeasureResponse
+    baseline: int | None  # the first score on this measure in the relationship; None: this is it
+    change: instruments.Change
+
+    @property
+    def definition(self) -> instruments.Instrument:
+        return self.response.definition
+
+    @property
+    def band(self) -> instruments.Band:
+        return self.response.band_info
+
+    @property
+    def change_label(self) -> str:
+        return instruments.CHANGE_LABELS[self.change]
+
+    @property
+    def delta_text(self) -> str:
+        """The difference from the baseline, signed ("+3", "-7", "0"); "" for the baseline."""
+        if self.baseline is None:
+            return ""
+        return f"{self.response.score - self.baseline:+d}".replace("+0", "0")
+
+
+@dataclass(frozen=True)
+class Series:
+    """A client's results on one measure, oldest first, with the bands a chart draws."""
+
+    definition: instruments.Instrument
+    results: list[Result]
+
+    @property
+    def latest(self) -> Result:
+        return self.results[-1]
+
+
+def get_assignment_for_user(user, public_id) -> MeasureAssignment:
+    return get_object_or_404(
+        MeasureAssignment.objects.visible_to(user).select_related("relationship", "client"),
+        public_id=public_id,
+    )
+
+
+def get_response_for_user(user, public_id) -> MeasureResponse:
+    return get_object_or_404(
+        MeasureResponse.objects.visible_to(user).select_related("assignment", "client"),
+        public_id=public_id,
+    )
+
+
+def due_for_client(client: User, today: date | None = None) -> list[Due]:
+    """Questionnaires the client can answer today: active, started, and not yet answered for
+    the current period. Two queries."""
+    today = today or local_today(client.timezone)
+    assignments = list(
+        MeasureAssignment.objects.visible_to(client)
+        .active()
+        .filter(start_date__lte=today)
+        .order_by("start_date", "id")
+    )
+    if not assignments:
+        return []
+    answered = set(
+        MeasureResponse.objects.filter(assignment__in=assignments).values_list(
+            "assignment_id", "period"
+        )
+    )
+    due = []
+    for assignment in assignments:
+        period = assignment.period_on(today)
+        if period is not None and (assignment.pk, period) not in answered:
+            due.append(Due(assignment, period))
+    return due
+
+
+def get_due_for_client(client: User, public_id) -> Due | None:
+    """The questionnaire if it is the client's and due today; None if answered or not due
+    (404 when it is not theirs)."""
+    assignment = get_assignment_for_user(client, public_id)
+    return next((d for d in due_for_client(client) if d.assignment.pk == assignment.pk), None)
+
+
+def _results(responses: Iterable[MeasureResponse]) -> list[Result]:
+    """Marks for responses in time order: each against the first of its relationship."""
+    baselines: dict[tuple[int, str], int] = {}
+    results = []
+    for response in responses:
+        key = (response.assignment.relationship_id, response.instrument)
+        baseline = baselines.get(key)
+        results.append(
+            Result(response, baseline, response.definition.change(baseline, response.score))
+        )
+        baselines.setdefault(key, response.score)
+    return results
+
+
+def results(*, viewer: User, client: User) -> list[Series]:
+    """The client's results the viewer may see, one series per measure (in the order of the
+    instruments), oldest first. One query."""
+    responses = (
+        MeasureResponse.objects.visible_to(viewer)
+        .filter(client=client)
+        .select_related("assignment")
+        .order_by("submitted_at", "id")
+    )
+    by_instrument: dict[str, list[Result]] = defaultdict(list)
+    for result in _results(responses):
+        by_instrument[result.response.instrument].append(result)
+    return [
+        Series(definition, by_instrument[key])
+        for key, definition in instruments.INSTRUMENTS.items()
+        if by_instrument[key]
+    ]
+
+
+@dataclass(frozen=True)
+class Latest:
+    instrument: str
+    score: int
+    band: instruments.Band
+    change: instruments.Change
+    submitted_at: datetime
+
+    @property
+    def definition(self) -> instruments.Instrument:
+        return instruments.get(self.instrument)
+
+    @property
+    def change_label(self) -> str:
+        return instruments.CHANGE_LABELS[self.change]
+
+
+def latest_results(client_ids: Iterable[int], *, viewer: User) -> dict[int, dict[str, Latest]]:
+    """Per client id and instrument key, the latest result the viewer may see, with its band
+    and its reliable-change mark against the baseline (the first result on that measure in
+    the same relationship). One query, however many clients."""
+    client_ids = list(client_ids)
+    if not client_ids:
+        return {}
+    rows = (
+        MeasureResponse.objects.visible_to(viewer)
+        .filter(client_id__in=client_ids)
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("client_id"), F("instrument")],
+                order_by=[F("submitted_at").desc(), F("id").desc()],
+            ),
+            baseline=Window(
+                FirstValue("score"),
+                partition_by=[F("client_id"), F("instrument"), F("assignment__relationship_id")],
+                order_by=[F("submitted_at").asc(), F("id").asc()],
+            ),
+            first_id=Window(
+                FirstValue("id"),
+                partition_by=[F("client_id"), F("instrument"), F("assignment__relationship_id")],
+                order_by=[F("submitted_at").asc(), F("id").asc()],
+            ),
+        )
+        .filter(recency=1)
+        .values_list(
+            "client_id", "instrument", "score", "band", "submitted_at", "baseline", "id", "first_id"
+        )
+    )
+    latest: dict[int, dict[str, Latest]] = defaultdict(dict)
+    for client_id, key, score, band, submitted_at, baseline, pk, first_id in rows:
+        definition = instruments.get(key)
+        change = definition.change(None if pk == first_id else baseline, score)
+        latest[client_id][key] = Latest(key, score, definition.band(band), change, submitted_at)
+    return dict(latest)

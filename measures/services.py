@@ -1,0 +1,150 @@
+"""Writes on measures: the therapist sets and ends them; the client submits answers once per
+period. Every write takes the care relationship's lock, so nothing is written after it ends.
+A PHQ-9 question 9 answered above "not at all" raises a safety alert in the same
+transaction as the answers."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import CareRelationship, User
+from accounts.services import lock_active_relationship
+from homework.schedules import local_today
+from safety.models import Source
+from safety.services import raise_alert
+
+from . import instruments
+from .models import Instrument, MeasureAssignment, MeasureResponse, MeasureStatus
+
+
+class AlreadyAnswered(ValidationError):
+    """This period's answers are in already; the API answers 409 and nothing is recorded."""
+
+    def __init__(self, response: MeasureResponse | None):
+        self.response = response
+        super().__init__(
+            {"answers": ["You have already answered this questionnaire for now. Thank you."]}
+        )
+
+    @property
+    def conflict(self) -> dict:
+        return {"response": str(self.response.public_id) if self.response else None}
+
+
+@transaction.atomic
+def measure_assign(
+    *,
+    therapist: User,
+    relationship: CareRelationship,
+    instrument: str,
+    every_weeks: int | None = None,
+    start_date: date | None = None,
+) -> MeasureAssignment:
+    """Set a questionnaire for the client: once, or every N weeks (1 to 12) from the start."""
+    relationship = lock_active_relationship(relationship.pk)
+    if relationship.therapist_id != therapist.pk:
+        raise ValidationError("This client is not in your caseload.")
+    if instrument not in Instrument.values:
+        raise ValidationError({"instrument": "Choose PHQ-9, GAD-7 or WHO-5."})
+    today = local_today(relationship.client.timezone)
+    start_date = start_date or today
+    if start_date < today:
+        raise ValidationError({"start_date": "Choose today or a later day."})
+    if (start_date - today).days > 366:
+        raise ValidationError({"start_date": "Choose a day within the next year."})
+    assignment = MeasureAssignment(
+        relationship=relationship,
+        client_id=relationship.client_id,
+        instrument=instrument,
+        every_weeks=every_weeks,
+        start_date=start_date,
+    )
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def measure_end(*, therapist: User, assignment: MeasureAssignment) -> MeasureAssignment:
+    """Stop it: nothing more is due; answers already given stay."""
+    lock_active_relationship(assignment.relationship_id)
+    assignment = MeasureAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.relationship.therapist_id != therapist.pk:
+        raise ValidationError("This questionnaire is not one you set.")
+    if assignment.status == MeasureStatus.ENDED:
+        raise ValidationError("This questionnaire has already ended.")
+    assignment.status = MeasureStatus.ENDED
+    assignment.ended_at = timezone.now()
+    assignment.full_clean()
+    assignment.save(update_fields=["status", "ended_at"])
+    return assignment
+
+
+def record_response(
+    *,
+    assignment: MeasureAssignment,
+    period: int,
+    answers: list[int],
+    submitted_at: datetime | None = None,
+) -> MeasureResponse:
+    """Score and save one period's answers (callers hold the relationship's lock)."""
+    definition = assignment.definition
+    errors = instruments.answer_errors(definition, answers)
+    if errors:
+        raise ValidationError({"answers": errors})
+    scored = definition.score(list(answers))
+    response = MeasureResponse(
+        assignment=assignment,
+        client_id=assignment.client_id,
+        instrument=assignment.instrument,
+        period=period,
+        answers=list(answers),
+        raw_total=scored.raw,
+        score=scored.score,
+        band=scored.band.key,
+        submitted_at=submitted_at or timezone.now(),
+    )
+    response.full_clean(exclude=["assignment", "client"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        # Someone (a second tab, a retried request) got here first.
+        raise AlreadyAnswered(
+            MeasureResponse.objects.filter(assignment=assignment, period=period).first()
+        ) from None
+    return response
+
+
+@transaction.atomic
+def response_submit(
+    *, client: User, assignment: MeasureAssignment, answers: list[int]
+) -> MeasureResponse:
+    """The client's answers for the period due today, scored. A PHQ-9 question 9 above 0
+    raises a safety alert to their therapist in the same transaction."""
+    lock_active_relationship(assignment.relationship_id)
+    assignment = MeasureAssignment.objects.select_related("client").get(pk=assignment.pk)
+    if assignment.client_id != client.pk:
+        raise ValidationError("This questionnaire is not yours.")
+    if assignment.status != MeasureStatus.ACTIVE:
+        raise ValidationError("This questionnaire has ended; there is nothing to answer.")
+    period = assignment.period_on(local_today(client.timezone))
+    if period is None:
+        raise ValidationError("This questionnaire is not due yet.")
+    existing = MeasureResponse.objects.filter(assignment=assignment, period=period).first()
+    if existing is not None:
+        raise AlreadyAnswered(existing)
+    response = record_response(assignment=assignment, period=period, answers=answers)
+    if needs_crisis_page(response):
+        raise_alert(client=client, source=Source.PHQ9_ITEM9, reference=response.public_id)
+    return response
+
+
+def needs_crisis_page(response: MeasureResponse) -> bool:
+    """PHQ-9 question 9 (thoughts of being better off dead or of self-harm) above 0."""
+    return (
+        response.instrument == Instrument.PHQ9
+        and response.answers[instruments.PHQ9_SELF_HARM_ITEM] > 0
+    )

@@ -1,0 +1,28 @@
+"""Measures on other apps' pages: "Questionnaire due" on the client's Today, and the
+questionnaire panel on the therapist's client page."""
+
+from django import template
+
+from measures.forms import AssignForm
+from measures.selectors import due_for_client, latest_results
+
+register = template.Library()
+
+
+@register.inclusion_tag("measures/partials/today.html", takes_context=True)
+def questionnaires_today(context):
+    """Two queries (one when nothing is set)."""
+    return {"due": due_for_client(context["request"].user)}
+
+
+@register.inclusion_tag("measures/partials/therapist_panel.html", takes_context=True)
+def measures_panel(context, client):
+    """The latest result per measure and the form to set one. One query."""
+    viewer = context["request"].user
+    latest = latest_results([client.pk], viewer=viewer).get(client.pk, {})
+    return {
+        "client": client,
+        "latest": list(latest.values()),
+        "form": AssignForm(auto_id="measure_%s"),
+        "csrf_token": context.get("csrf_token"),
+    }
