@@ -6,6 +6,7 @@ from accounts.models import CareRelationship
 from careplans.demo import seed_plans
 from clients.demo import seed_records
 from homework.demo import seed_homework
+from progress.demo import seed_history
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
             seed_homework(relationships)
             seed_records(relationships)
             seed_plans(relationships)
+            seed_history(relationships)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in people:
             self.stdout.write(f"  {user.role:<9} {user.email}")
