@@ -71,10 +71,11 @@ class Chart:
     def is_empty(self) -> bool:
         return not self.svg
 
-    def svg_with_nonce(self, nonce: str | None) -> str:
-        if not nonce:
+    def svg_with_nonce(self, nonce) -> str:
+        # `is None`, not falsiness: Django's lazy nonce is false until first read.
+        if nonce is None:
             return self.svg
-        return self.svg.replace("<style ", f'<style nonce="{escape(nonce)}" ', 1)
+        return self.svg.replace("<style ", f'<style nonce="{escape(str(nonce))}" ', 1)
 
 
 def _label_every(count: int) -> int:
@@ -95,6 +96,7 @@ def _chart(kind, *, labels: list[str], y_title: str, value_range=None, many: boo
         "show_minor_x_labels": False,
         "x_labels_major_every": _label_every(len(labels)),
         "truncate_label": -1,
+        "truncate_legend": -1,
         "y_title": y_title,
         "value_formatter": number_text,
         "print_values": False,

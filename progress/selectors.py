@@ -20,8 +20,8 @@ class Progress:
 def client_progress(
     *, viewer: User, client: User, range_key: str = DEFAULT_RANGE, today: date | None = None
 ) -> Progress:
-    """Everything on a Progress page, as the viewer may see it. 8 queries whatever the
-    length of the history (6 for the series, 2 for the insights)."""
+    """Everything on a Progress page, as the viewer may see it. 7 queries whatever the
+    length of the history (6 for the series, 1 for the insights)."""
     series = progress_series(viewer=viewer, client=client, range_key=range_key, today=today)
     return Progress(
         series=series,
