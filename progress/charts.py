@@ -17,7 +17,8 @@ from pygal.style import Style
 
 from .series import ProgressSeries
 
-WIDTH, HEIGHT = 560, 320
+# Drawn at about a phone's width, so the text stays readable when scaled down to 390px.
+WIDTH, HEIGHT = 480, 300
 # Series colours: the accent, the focus orange, then calm tones; all readable on white and
 # on the dark theme's surface.
 COLOURS = ("#1d5f6e", "#c45a00", "#2a6b45", "#6a4b00", "#7a3e9d")
@@ -31,9 +32,9 @@ STYLE = Style(
     opacity_hover="0.95",
     colors=COLOURS,
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    label_font_size=14,
-    major_label_font_size=14,
-    legend_font_size=15,
+    label_font_size=15,
+    major_label_font_size=15,
+    legend_font_size=16,
     value_font_size=14,
     tooltip_font_size=14,
     no_data_font_size=18,
@@ -78,12 +79,27 @@ class Chart:
         return self.svg.replace("<style ", f'<style nonce="{escape(str(nonce))}" ', 1)
 
 
+def axis_text(value: Number) -> str:
+    """Axis labels: "10", "7.5" (the values themselves use `number_text`)."""
+    if value is None:
+        return ""
+    return f"{value:g}"
+
+
 def _label_every(count: int) -> int:
     """One x label in about six, so labels never overlap at phone width."""
     return max(1, -(-count // 6))
 
 
-def _chart(kind, *, labels: list[str], y_title: str, value_range=None, many: bool = False):
+def _chart(
+    kind,
+    *,
+    labels: list[str],
+    y_title: str,
+    value_range=None,
+    many: bool = False,
+    legend: bool = True,
+):
     config = {
         "js": [],
         "style": STYLE,
@@ -91,6 +107,7 @@ def _chart(kind, *, labels: list[str], y_title: str, value_range=None, many: boo
         "height": HEIGHT,
         "explicit_size": False,
         "disable_xml_declaration": True,
+        "show_legend": legend,
         "legend_at_bottom": True,
         "legend_at_bottom_columns": 2,
         "show_minor_x_labels": False,
@@ -98,7 +115,7 @@ def _chart(kind, *, labels: list[str], y_title: str, value_range=None, many: boo
         "truncate_label": -1,
         "truncate_legend": -1,
         "y_title": y_title,
-        "value_formatter": number_text,
+        "value_formatter": axis_text,
         "print_values": False,
         "dots_size": 1.5 if many else 3,
         "margin": 8,
@@ -152,10 +169,15 @@ def _day_chart(
     if rows:
         labels = [_day_label(point.day) for point, _ in plotted]
         chart = _chart(
-            kind, labels=labels, y_title=y_title, value_range=value_range, many=len(labels) > 90
+            kind,
+            labels=labels,
+            y_title=y_title,
+            value_range=value_range,
+            many=len(labels) > 90,
+            legend=len(fields) > 1,
         )
         for index, (_, name) in enumerate(fields):
-            chart.add(name, [values[index] for _, values in plotted])
+            chart.add(name, [values[index] for _, values in plotted], formatter=number_text)
         svg = _render(chart, title)
     return Chart(
         key=key,
@@ -234,8 +256,9 @@ def adherence_chart(series: ProgressSeries) -> Chart:
             labels=[_day_label(week.monday) for week in weeks],
             y_title="% done",
             value_range=(0, 100),
+            legend=False,
         )
-        chart.add("Homework done (%)", [week.percent for week in weeks])
+        chart.add("Homework done (%)", [week.percent for week in weeks], formatter=number_text)
         svg = _render(chart, "Homework done each week")
     return Chart(
         key="homework",
@@ -296,7 +319,7 @@ def score_chart(
             y_title=y_title,
             value_range=y_range,
         )
-        chart.add(title, [score for _, score in points])
+        chart.add(title, [score for _, score in points], formatter=number_text)
         for lowest, band in boundaries:
             chart.add(
                 f"{band} from {number_text(lowest)}",
