@@ -152,6 +152,7 @@ def _day_chart(
     value_range=None,
     empty_text: str = "Nothing logged in this period yet.",
     none_if_zero: bool = False,
+    second_axis: bool = False,
 ) -> Chart:
     def value(point, attribute):
         number = getattr(point, attribute)
@@ -177,7 +178,12 @@ def _day_chart(
             legend=len(fields) > 1,
         )
         for index, (_, name) in enumerate(fields):
-            chart.add(name, [values[index] for _, values in plotted], formatter=number_text)
+            chart.add(
+                name,
+                [values[index] for _, values in plotted],
+                formatter=number_text,
+                secondary=second_axis and index > 0,
+            )
         svg = _render(chart, title)
     return Chart(
         key=key,
@@ -236,9 +242,10 @@ def social_chart(series: ProgressSeries) -> Chart:
         title="Time with others",
         caption="Social contacts and minutes spent with others, by day",
         fields=(("social_contacts", "Contacts"), ("social_minutes", "Minutes")),
-        y_title="Contacts · minutes",
+        y_title="Contacts (minutes on the right)",
         empty_text="No time with others logged in this period yet.",
         none_if_zero=True,  # a day without a contact is no bar, and no row
+        second_axis=True,  # 1 or 2 contacts would vanish next to 90 minutes
     )
 
 
