@@ -118,6 +118,10 @@ def _chart(
         "value_formatter": axis_text,
         "print_values": False,
         "dots_size": 1.5 if many else 3,
+        # A gap in the data stays a gap; counts are measured from zero; few, round ticks.
+        "allow_interruptions": True,
+        "include_x_axis": True,
+        "max_scale": 6,
         "margin": 8,
         "spacing": 8,
     }
