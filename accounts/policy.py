@@ -133,6 +133,12 @@ ROUTES: dict[str, Access] = {
     "api-plan-item-homework": Access.SIGNED_IN,
     "api-trigger-log-list": Access.SIGNED_IN,
     "api-trigger-log-detail": Access.SIGNED_IN,
+    # Progress: charts and "what helps"; the client's own, or a therapist's active client's
+    # shared records (the series decide what is counted through `visible_to`).
+    "client_progress": Access.CLIENT,
+    "therapist_client_progress": Access.THERAPIST,
+    "api-progress-series": Access.SIGNED_IN,
+    "api-progress-insights": Access.SIGNED_IN,
     # Notifications: preferences, the weekly pages, and one-click unsubscribe.
     "client_notifications": Access.CLIENT,
     "client_my_week": Access.CLIENT,

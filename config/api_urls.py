@@ -29,5 +29,6 @@ urlpatterns = [
     ),
     path("", include("homework.api_urls")),
     path("", include("clients.api_urls")),
+    path("progress/", include("progress.api_urls")),
     *router.urls,
 ]

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "careplans",
     "safety",
     "measures",
+    "progress",
     "therapists",
     "notifications",
 ]
@@ -171,7 +172,9 @@ from django.utils.csp import CSP  # noqa: E402
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    # The nonce lets a server-rendered chart's own <style> apply (progress.charts); no
+    # inline style attributes are allowed.
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],

@@ -31,6 +31,7 @@ urlpatterns = [
     path("client/", include("clients.urls")),
     path("goodbye/", client_views.goodbye, name="goodbye"),
     path("", include("careplans.urls")),
+    path("", include("progress.urls")),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("", include("safety.urls")),
     path("", include("measures.urls")),

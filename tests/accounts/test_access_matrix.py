@@ -1259,6 +1259,17 @@ CASES: dict[str, Route] = {
     "api-adherence": Route(
         {"GET": Call(row(403, 200, 404, 200, 404, 404), data=of_client_a)}, api=True
     ),
+    # Progress: the client's own charts and insights; a therapist's for an active client.
+    "client_progress": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
+    "therapist_client_progress": Route(
+        {"GET": Call(row(LOGIN, 403, 403, 200, 404, 403))}, kwargs=client_a_id
+    ),
+    "api-progress-series": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404), data=of_client_a)}, api=True
+    ),
+    "api-progress-insights": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404), data=of_client_a)}, api=True
+    ),
     # Records API: the client writes their own; a therapist reads the shared records of an
     # active client, named in the query (a client's own list ignores the name). -------
     **{

@@ -29,6 +29,7 @@ from homework import services as homework_services
 from homework.models import HomeworkTemplate
 from homework.schedules import local_today
 from notifications.emails import unsubscribe_token
+from progress.demo import seed_history
 from tests.conftest import ROOT, activate_totp, make_active_relationship
 from tests.e2e.browser import sign_in_with_totp
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
@@ -232,6 +233,8 @@ def world(transactional_db):
         client=client, person=sam, mode="call", minutes=20, feeling=4, shared=True
     )
     plan = careplan_demo_plan(therapist, client, relationship, daily, sam)
+    # A year of history before the recent weeks, for the Progress page.
+    seed_history([relationship])
     measures = measures_demo(therapist, relationship)
     return {
         **measures,
@@ -379,6 +382,9 @@ def test_client_pages_are_accessible(world, browser_contexts):
             ("Delete account", "/client/account/delete/", "erase"),
             ("E-mail settings", "/client/notifications/", "client-email-settings"),
             ("My week", "/client/my-week/", "my-week"),
+            ("Progress", "/client/progress/", "progress"),
+            ("Progress, a year", "/client/progress/?range=1y", "progress-year"),
+            ("Progress, a range not offered", "/client/progress/?range=2w", None),
             ("Password", "/accounts/password/change/", None),
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
@@ -398,6 +404,11 @@ def test_client_pages_are_accessible(world, browser_contexts):
         page.emulate_media(media="print")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"plan-print-{viewport}.png"), full_page=True)
+        page.emulate_media(media="screen")
+        # The Progress page as printed: the charts, drawn without JavaScript.
+        page.goto("/client/progress/?range=1y")
+        page.emulate_media(media="print")
+        page.screenshot(path=str(SCREENSHOTS / f"progress-print-{viewport}.png"), full_page=True)
         page.emulate_media(media="screen")
         # Past days open, as a person would open them.
         page.goto("/client/")
@@ -463,6 +474,7 @@ def test_client_pages_are_accessible(world, browser_contexts):
             "/client/account/",
             "/client/journal/",
             f"/client/records/{world['shared'].public_id}/",
+            "/client/progress/?range=1y",
         ],
     )
     assert_clean(report, "client")
@@ -496,6 +508,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
             ("Templates", "/therapist/templates/", None),
             ("E-mail settings", "/therapist/notifications/", None),
             ("Weekly review", "/therapist/weekly-review/", "weekly-review"),
+            ("Progress", f"{detail}progress/?range=1y", "therapist-progress"),
             ("New template", "/therapist/templates/new/", None),
             ("Edit template", f"/therapist/templates/{template.public_id}/edit/", None),
             ("Password", "/accounts/password/change/", None),

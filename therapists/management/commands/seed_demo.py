@@ -7,6 +7,7 @@ from careplans.demo import seed_plans
 from clients.demo import seed_records
 from homework.demo import seed_homework
 from measures.demo import seed_measures
+from progress.demo import seed_history
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             seed_records(relationships)
             seed_plans(relationships)
             seed_measures(relationships)
+            seed_history(relationships)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in people:
             self.stdout.write(f"  {user.role:<9} {user.email}")

@@ -1,0 +1,146 @@
+""" "What helps": how the client's mood went on days with and without something they did.
+
+Associations in the client's own records, never causes. A factor is shown only with enough
+days behind it, and both groups big enough to compare. The same viewer rule as the series:
+the client's own view counts all their records, a therapist's only what the client shared.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Value
+from django.db.models.functions import TruncDate
+
+from accounts.models import User
+from careplans.models import TriggerLog
+from homework.models import Completion
+
+from .series import DayPoint, ProgressSeries, _local_bounds, one_decimal
+
+# Days with both the factor known and a mood before anything is said.
+MIN_DAYS = 14
+# Days in each group (with / without) before the two are compared.
+MIN_GROUP_DAYS = 5
+EXERCISE_MINUTES = 30
+SLEEP_HOURS = 7
+
+
+@dataclass(frozen=True)
+class Insight:
+    key: str
+    mean_with: float
+    days_with: int
+    mean_without: float
+    days_without: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _Factor:
+    key: str
+    # The factor on a day: True, False, or None when it is not known.
+    test: Callable[[DayPoint, dict], bool | None]
+    # 0: mood the same day; 1: mood the next day.
+    lag: int
+    text: str
+
+
+FACTORS = (
+    _Factor(
+        "exercise",
+        lambda p, _: None if p.exercise_minutes is None else p.exercise_minutes >= EXERCISE_MINUTES,
+        0,
+        f"On days with {EXERCISE_MINUTES}+ minutes of exercise {{whose}} mood averaged "
+        "{mean_with} ({days_with} days); on other days {mean_without} ({days_without} days).",
+    ),
+    _Factor(
+        "sleep",
+        lambda p, _: None if p.sleep_hours is None else p.sleep_hours >= SLEEP_HOURS,
+        0,
+        f"On days with {SLEEP_HOURS}+ hours of sleep {{whose}} mood averaged "
+        "{mean_with} ({days_with} days); on other days {mean_without} ({days_without} days).",
+    ),
+    _Factor(
+        "social",
+        lambda p, _: p.social_contacts > 0,
+        0,
+        "On days with a social contact {whose} mood averaged {mean_with} ({days_with} days); "
+        "on days without one {mean_without} ({days_without} days).",
+    ),
+    _Factor(
+        "homework",
+        lambda p, extra: p.day in extra["homework"],
+        0,
+        "On days with homework done {whose} mood averaged {mean_with} ({days_with} days); "
+        "on other days {mean_without} ({days_without} days).",
+    ),
+    _Factor(
+        "coping",
+        lambda p, extra: p.day in extra["coping"],
+        1,
+        "On the day after using coping steps from the plan, {whose} mood averaged {mean_with} "
+        "({days_with} days); after other days {mean_without} ({days_without} days).",
+    ),
+)
+
+
+def _days_with(queryset, field: str, kind: str, client: User, first: date, last: date):
+    start, end = _local_bounds(client, first, last)
+    return (
+        queryset.filter(client=client, **{f"{field}__gte": start, f"{field}__lt": end})
+        .annotate(local_day=TruncDate(field, tzinfo=client.zone), kind=Value(kind))
+        .values("local_day", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _activity_days(viewer: User, series: ProgressSeries) -> dict[str, set[date]]:
+    """The local days with homework done and with coping steps used. 1 query (a UNION)."""
+    client, first, last = series.client, series.first, series.last
+    homework = _days_with(
+        Completion.objects.visible_to(viewer), "completed_at", "homework", client, first, last
+    )
+    coping = _days_with(
+        TriggerLog.objects.visible_to(viewer), "created_at", "coping", client, first, last
+    )
+    days: dict[str, set[date]] = {"homework": set(), "coping": set()}
+    # Both models have a default ordering, which a compound query cannot use.
+    for row in homework.union(coping, all=True).order_by():
+        days[row["kind"]].add(row["local_day"])
+    return days
+
+
+def _mean(values: list[float]) -> float:
+    return one_decimal(sum(values) / len(values))
+
+
+def what_helps(*, viewer: User, series: ProgressSeries) -> list[Insight]:
+    """The factors with enough data over the series' range, as the viewer may see them.
+    1 query (the days with homework done and with coping steps used)."""
+    client = series.client
+    extra = _activity_days(viewer, series)
+    moods = {point.day: point.mood_exact for point in series.days}
+    whose = "your" if viewer.pk == client.pk else "their"
+    insights = []
+    for factor in FACTORS:
+        groups: dict[bool, list[float]] = {True: [], False: []}
+        for point in series.days:
+            mood = moods.get(point.day + timedelta(days=factor.lag))
+            known = factor.test(point, extra)
+            if mood is not None and known is not None:
+                groups[known].append(mood)
+        with_, without = groups[True], groups[False]
+        if len(with_) + len(without) < MIN_DAYS or min(len(with_), len(without)) < MIN_GROUP_DAYS:
+            continue
+        figures = {
+            "mean_with": _mean(with_),
+            "days_with": len(with_),
+            "mean_without": _mean(without),
+            "days_without": len(without),
+        }
+        insights.append(
+            Insight(key=factor.key, text=factor.text.format(whose=whose, **figures), **figures)
+        )
+    return insights

@@ -1,0 +1,192 @@
+"""Per-day series of one client's records over a chosen range, as the viewer may see them.
+
+Every figure comes from one GROUP BY per kind of record, so the number of queries does not
+grow with the length of the history: the client sees all their records, a therapist only
+those the client shared (`visible_to`).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Avg, Count, Sum
+from django.db.models.functions import TruncDate
+
+from accounts.models import User
+from clients.models import JournalEntry, LifestyleLog, SocialActivity
+from homework.schedules import iso_week_monday, local_today
+from homework.selectors import Adherence, client_adherence
+
+# The ranges offered, in days; anything else is refused.
+RANGES: dict[str, int] = {"4w": 28, "12w": 84, "1y": 365}
+RANGE_LABELS: dict[str, str] = {"4w": "4 weeks", "12w": "12 weeks", "1y": "1 year"}
+DEFAULT_RANGE = "4w"
+AVERAGE_DAYS = 7
+
+
+def parse_range(value: str | None) -> str:
+    """The range key asked for, the default when none is given; ValidationError otherwise."""
+    if value is None or value == "":
+        return DEFAULT_RANGE
+    if value not in RANGES:
+        choices = ", ".join(f"“{key}”" for key in RANGES)
+        raise ValidationError(f"Choose one of {choices}.", code="invalid_range")
+    return value
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    day: date
+    mood: float | None  # mean of the day's journal moods, 0 to 10, to one decimal
+    mood_average: float | None  # mean of the daily moods of the 7 days ending this day
+    sleep_hours: float | None
+    exercise_minutes: int | None
+    social_contacts: int
+    social_minutes: int
+    mood_exact: float | None = None  # the unrounded mean, for the insights
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    monday: date
+    done: int
+    due: int
+
+    @property
+    def percent(self) -> int | None:
+        return Adherence(self.done, self.due).percent
+
+
+@dataclass(frozen=True)
+class ProgressSeries:
+    client: User
+    range: str
+    first: date
+    last: date
+    days: tuple[DayPoint, ...]
+    weeks: tuple[WeekPoint, ...]
+
+    @property
+    def has_mood(self) -> bool:
+        return any(point.mood is not None for point in self.days)
+
+    @property
+    def has_lifestyle(self) -> bool:
+        return any(p.sleep_hours is not None or p.exercise_minutes is not None for p in self.days)
+
+    @property
+    def has_social(self) -> bool:
+        return any(point.social_contacts for point in self.days)
+
+    @property
+    def has_homework(self) -> bool:
+        return any(week.due for week in self.weeks)
+
+    @property
+    def has_data(self) -> bool:
+        return self.has_mood or self.has_lifestyle or self.has_social or self.has_homework
+
+
+def one_decimal(value) -> float | None:
+    """Rounded half up to one decimal, as shown everywhere (charts, tables, the API)."""
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _local_bounds(client: User, first: date, last: date) -> tuple[datetime, datetime]:
+    zone = client.zone
+    return (
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def daily_moods(*, viewer: User, client: User, first: date, last: date) -> dict[date, float]:
+    """Mean journal mood per local day (unrounded). 1 query."""
+    start, end = _local_bounds(client, first, last)
+    rows = (
+        JournalEntry.objects.visible_to(viewer)
+        .filter(client=client, mood__isnull=False, occurred_at__gte=start, occurred_at__lt=end)
+        .annotate(local_day=TruncDate("occurred_at", tzinfo=client.zone))
+        .values("local_day")
+        .annotate(mean=Avg("mood"))
+        .order_by()
+    )
+    return {row["local_day"]: float(row["mean"]) for row in rows}
+
+
+def _lifestyle(viewer: User, client: User, first: date, last: date) -> dict[date, dict]:
+    rows = (
+        LifestyleLog.objects.visible_to(viewer)
+        .filter(client=client, day__range=(first, last))
+        .values("day", "sleep_hours", "exercise_minutes")
+        .order_by()
+    )
+    return {row["day"]: row for row in rows}
+
+
+def _social(viewer: User, client: User, first: date, last: date) -> dict[date, dict]:
+    rows = (
+        SocialActivity.objects.visible_to(viewer)
+        .filter(client=client, day__range=(first, last))
+        .values("day")
+        .annotate(contacts=Count("id"), minutes=Sum("minutes"))
+        .order_by()
+    )
+    return {row["day"]: row for row in rows}
+
+
+def trailing_average(moods: dict[date, float], day: date) -> float | None:
+    """Mean of the daily moods in the 7 days ending on `day` (days without one skipped)."""
+    window = [moods[d] for d in _days(day - timedelta(days=AVERAGE_DAYS - 1), day) if d in moods]
+    return sum(window) / len(window) if window else None
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    return (first + timedelta(days=i) for i in range((last - first).days + 1))
+
+
+def range_dates(client: User, range_key: str, today: date | None = None) -> tuple[date, date]:
+    today = today or local_today(client.timezone)
+    return today - timedelta(days=RANGES[range_key] - 1), today
+
+
+def progress_series(
+    *, viewer: User, client: User, range_key: str = DEFAULT_RANGE, today: date | None = None
+) -> ProgressSeries:
+    """Mood (with its 7-day average), sleep, exercise and social contacts per day, and
+    homework adherence per ISO week, over the range ending today. 6 queries."""
+    first, last = range_dates(client, range_key, today)
+    moods = daily_moods(
+        viewer=viewer, client=client, first=first - timedelta(days=AVERAGE_DAYS - 1), last=last
+    )
+    lifestyle = _lifestyle(viewer, client, first, last)
+    social = _social(viewer, client, first, last)
+    days = []
+    for day in _days(first, last):
+        log = lifestyle.get(day, {})
+        contacts = social.get(day, {})
+        days.append(
+            DayPoint(
+                day=day,
+                mood=one_decimal(moods.get(day)),
+                mood_average=one_decimal(trailing_average(moods, day)),
+                sleep_hours=one_decimal(log.get("sleep_hours")),
+                exercise_minutes=log.get("exercise_minutes"),
+                social_contacts=contacts.get("contacts", 0),
+                social_minutes=contacts.get("minutes") or 0,
+                mood_exact=moods.get(day),
+            )
+        )
+    week_count = (iso_week_monday(last) - iso_week_monday(first)).days // 7 + 1
+    report = client_adherence(viewer=viewer, client=client, weeks=week_count, today=last)
+    weeks = tuple(
+        WeekPoint(monday=monday, done=total.done, due=total.due)
+        for monday, total in zip(report.weeks, report.totals, strict=True)
+    )
+    return ProgressSeries(
+        client=client, range=range_key, first=first, last=last, days=tuple(days), weeks=weeks
+    )

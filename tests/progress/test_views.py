@@ -1,0 +1,190 @@
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditAction, AuditEvent
+from clients.models import JournalEntry, LifestyleLog
+
+from .conftest import history
+from .test_charts import plotted
+
+pytestmark = pytest.mark.django_db
+
+
+def client_page(**query) -> str:
+    url = reverse("client_progress")
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def therapist_page(personas, **query) -> str:
+    url = reverse("therapist_client_progress", kwargs={"public_id": personas.client_a.public_id})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def chart_section(html: str, key: str) -> str:
+    match = re.search(rf'<section[^>]*data-chart="{key}".*?</section>', html, re.DOTALL)
+    assert match, key
+    return match.group(0)
+
+
+def table_columns(section: str) -> list[list[str]]:
+    """The numbers of the chart's table, column by column, blanks left out."""
+    table = re.search(r"<table.*?</table>", section, re.DOTALL).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)[1:]
+    cells = [re.findall(r'<td class="num">(.*?)</td>', row) for row in rows]
+    return [[row[i] for row in cells if row[i] != "—"] for i in range(len(cells[0]))]
+
+
+def svg_of(section: str) -> str:
+    return re.search(r"<svg .*?</svg>", section, re.DOTALL).group(0)
+
+
+class TestClientPage:
+    def test_it_shows_charts_insights_and_range_links(self, client, personas):
+        history(personas, 28)
+        client.force_login(personas.client_a)
+        response = client.get(client_page())
+        html = response.content.decode()
+        assert response.status_code == 200
+        for key in ("mood", "sleep", "exercise", "social", "homework"):
+            assert "<svg " in chart_section(html, key)
+        assert 'href="?range=12w"' in html and 'href="?range=1y"' in html
+        assert re.search(r'<a href="\?range=4w" aria-current="page">4 weeks</a>', html)
+        assert "data-insights" in html
+        assert "not proof that one thing causes another" in html
+        assert "<script" not in re.sub(r"<script src=[^>]*></script>", "", html)
+
+    def test_the_page_tables_hold_the_plotted_numbers(self, client, personas):
+        history(personas, 28)
+        client.force_login(personas.client_a)
+        html = client.get(client_page()).content.decode()
+        for key in ("mood", "sleep", "exercise", "social"):
+            section = chart_section(html, key)
+            assert plotted(svg_of(section)) == table_columns(section), key
+        homework = chart_section(html, "homework")
+        assert plotted(svg_of(homework)) == [table_columns(homework)[0]]
+
+    def test_the_chart_style_carries_the_responses_csp_nonce(self, client, personas):
+        history(personas, 7)
+        client.force_login(personas.client_a)
+        response = client.get(client_page())
+        nonce = re.search(r'<style nonce="([^"]+)"', response.content.decode()).group(1)
+        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"].split("style-src")[1]
+        ET.fromstring(svg_of(chart_section(response.content.decode(), "mood")))  # well formed
+
+    def test_no_data_shows_kind_empty_states(self, client, personas):
+        client.force_login(personas.client_a)
+        html = client.get(client_page()).content.decode()
+        assert "<svg role" not in html
+        assert 'data-empty="mood"' in html and "No moods in your journal" in html
+        assert 'data-empty="insights"' in html
+
+    @pytest.mark.parametrize("value", ["2w", "all", "1Y"])
+    def test_a_range_not_offered_is_a_clear_error(self, client, personas, value):
+        client.force_login(personas.client_a)
+        response = client.get(client_page(range=value))
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "Choose 4 weeks, 12 weeks or 1 year." in html
+        assert "data-chart" not in html
+        assert 'href="?range=4w"' in html
+
+    def test_a_year_of_history(self, client, personas):
+        history(personas, 365)
+        client.force_login(personas.client_a)
+        html = client.get(client_page(range="1y")).content.decode()
+        assert html.count('<tr><th scope="row">') >= 365
+        assert "The last 1 year" in html
+
+    def test_the_tab_is_in_the_client_nav(self, client, personas):
+        client.force_login(personas.client_a)
+        html = client.get(reverse("client_home")).content.decode()
+        assert f'href="{reverse("client_progress")}"' in html
+
+    def test_a_therapist_is_refused(self, client, personas):
+        client.force_login(personas.therapist_a)
+        assert client.get(client_page()).status_code == 403
+
+
+class TestQueryCounts:
+    """The page costs the same number of queries for a week and for a year of history."""
+
+    # session, user, the series (6), the insights (1), session save (in a savepoint: 3)
+    CLIENT_QUERIES = 12
+    # + the TOTP check, the client, the audit row
+    THERAPIST_QUERIES = 15
+
+    @pytest.mark.parametrize("days", [7, 365])
+    def test_client_page(self, client, personas, django_assert_num_queries, days):
+        history(personas, days)
+        client.force_login(personas.client_a)
+        with django_assert_num_queries(self.CLIENT_QUERIES):
+            response = client.get(client_page(range="1y"))
+        assert response.status_code == 200
+
+    @pytest.mark.parametrize("days", [7, 365])
+    def test_therapist_page(self, client, personas, django_assert_num_queries, days):
+        history(personas, days)
+        client.force_login(personas.therapist_a)
+        with django_assert_num_queries(self.THERAPIST_QUERIES):
+            response = client.get(therapist_page(personas, range="1y"))
+        assert response.status_code == 200
+
+
+class TestTherapistPage:
+    def test_it_shows_shared_records_only_and_says_so(self, client, personas):
+        history(personas, 28)
+        client.force_login(personas.therapist_a)
+        response = client.get(therapist_page(personas))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Only the records Ada Alpha chose to share with you" in html
+        assert "<svg " in chart_section(html, "mood")
+        assert AuditEvent.objects.filter(
+            action=AuditAction.RECORDS_VIEWED, actor=personas.therapist_a, subject=personas.client_a
+        ).exists()
+
+    def test_unsharing_changes_the_charts_and_insights(self, client, personas):
+        history(personas, 28)
+        client.force_login(personas.therapist_a)
+        before = client.get(therapist_page(personas)).content.decode()
+        assert "<svg " in chart_section(before, "sleep")
+        assert "data-insight=" in before
+        LifestyleLog.objects.filter(client=personas.client_a).update(shared=False)
+        JournalEntry.objects.filter(client=personas.client_a, occurred_at__day__lt=20).update(
+            shared=False
+        )
+        after = client.get(therapist_page(personas)).content.decode()
+        assert 'data-empty="sleep"' in after
+        assert "data-insight=" not in after
+        assert table_columns(chart_section(after, "mood")) != table_columns(
+            chart_section(before, "mood")
+        )
+        # The client still sees everything.
+        client.force_login(personas.client_a)
+        mine = client.get(client_page()).content.decode()
+        assert "<svg " in chart_section(mine, "sleep")
+        assert "data-insight=" in mine
+
+    def test_the_client_page_links_to_it(self, client, personas):
+        client.force_login(personas.therapist_a)
+        detail = reverse(
+            "therapist_client_detail", kwargs={"public_id": personas.client_a.public_id}
+        )
+        assert therapist_page(personas) in client.get(detail).content.decode()
+
+    def test_another_therapist_gets_404(self, client, personas):
+        client.force_login(personas.therapist_b)
+        assert client.get(therapist_page(personas)).status_code == 404
+
+    def test_a_client_is_refused(self, client, personas):
+        client.force_login(personas.client_a)
+        assert client.get(therapist_page(personas)).status_code == 403
+
+    def test_a_bad_range_is_a_clear_error(self, client, personas):
+        client.force_login(personas.therapist_a)
+        response = client.get(therapist_page(personas, range="5y"))
+        assert response.status_code == 400
+        assert "Choose 4 weeks, 12 weeks or 1 year." in response.content.decode()
