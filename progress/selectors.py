@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
-from accounts.models import User
+from accounts.models import Role, User
+from measures import selectors as measure_selectors
 
-from .charts import Chart, progress_charts
+from .charts import Chart, progress_charts, score_chart
 from .insights import Insight, what_helps
 from .series import DEFAULT_RANGE, ProgressSeries, progress_series
 
@@ -15,16 +16,47 @@ class Progress:
     series: ProgressSeries
     charts: list[Chart]
     insights: list[Insight]
+    measure_charts: list[Chart]
 
 
 def client_progress(
     *, viewer: User, client: User, range_key: str = DEFAULT_RANGE, today: date | None = None
 ) -> Progress:
-    """Everything on a Progress page, as the viewer may see it. 7 queries whatever the
-    length of the history (6 for the series, 1 for the insights)."""
+    """Everything on a Progress page, as the viewer may see it. 8 queries whatever the
+    length of the history (6 for the series, 1 for the insights, 1 for the measures)."""
     series = progress_series(viewer=viewer, client=client, range_key=range_key, today=today)
     return Progress(
         series=series,
         charts=progress_charts(series),
         insights=what_helps(viewer=viewer, series=series),
+        measure_charts=measure_charts(viewer=viewer, client=client, series=series),
     )
+
+
+def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> list[Chart]:
+    """One chart per questionnaire answered in the range, with its band boundaries. The
+    client reads the plain band names; the therapist the published ones. One query."""
+    charts = []
+    plain = viewer.role == Role.CLIENT
+    for measure in measure_selectors.results(viewer=viewer, client=client):
+        definition = measure.definition
+        zone = client.zone
+        points = [
+            (day, result.response.score)
+            for result in measure.results
+            if series.first <= (day := result.response.submitted_at.astimezone(zone).date())
+            <= series.last
+        ]
+        if not points:
+            continue
+        charts.append(
+            score_chart(
+                points,
+                [(b.low, b.client_label if plain else b.label) for b in definition.bands],
+                title=f"{definition.name} score",
+                y_range=(0, definition.score_max),
+                key=f"measure-{definition.key}",
+                y_title=f"{definition.name} (0–{definition.score_max})",
+            )
+        )
+    return charts

@@ -1,5 +1,6 @@
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -111,10 +112,11 @@ class TestClientPage:
 class TestQueryCounts:
     """The page costs the same number of queries for a week and for a year of history."""
 
-    # session, user, the series (6), the insights (1), session save (in a savepoint: 3)
-    CLIENT_QUERIES = 12
+    # session, user, the series (6), the insights (1), the questionnaires (1), session save
+    # (in a savepoint: 3)
+    CLIENT_QUERIES = 13
     # + the TOTP check, the client, the audit row
-    THERAPIST_QUERIES = 15
+    THERAPIST_QUERIES = 16
 
     @pytest.mark.parametrize("days", [7, 365])
     def test_client_page(self, client, personas, django_assert_num_queries, days):
@@ -188,3 +190,48 @@ class TestTherapistPage:
         response = client.get(therapist_page(personas, range="5y"))
         assert response.status_code == 400
         assert "Choose 4 weeks, 12 weeks or 1 year." in response.content.decode()
+
+
+class TestQuestionnaireCharts:
+    def answered(self, personas, scores_by_days_ago):
+        import time_machine
+        from django.utils import timezone
+
+        from measures import services as measure_services
+
+        with time_machine.travel(timezone.now() - timedelta(days=120)):
+            assignment = measure_services.measure_assign(
+                therapist=personas.therapist_a,
+                relationship=personas.relationship_a,
+                instrument="phq9",
+                every_weeks=1,
+            )
+        for days_ago, answers in scores_by_days_ago:
+            with time_machine.travel(timezone.now() - timedelta(days=days_ago)):
+                measure_services.response_submit(
+                    client=personas.client_a, assignment=assignment, answers=answers
+                )
+
+    def test_both_sides_see_the_scores_with_the_band_lines(self, client, personas):
+        # 21 days ago: 16 (moderately severe); 7 days ago: 8 (mild).
+        self.answered(personas, [(21, [2] * 8 + [0]), (7, [1] * 8 + [0])])
+        for viewer, url, band in (
+            (personas.client_a, client_page(), "Mild"),
+            (personas.therapist_a, therapist_page(personas), "Mild"),
+        ):
+            client.force_login(viewer)
+            section = chart_section(client.get(url).content.decode(), "measure-phq9")
+            assert "<svg " in section
+            assert table_columns(section)[0] == ["16", "8"]
+            assert band.lower() in section.lower()
+            # The band boundaries 5, 10, 15 and 20 are drawn as their own lines.
+            assert section.count("from 5") >= 1 and section.count("from 20") >= 1
+
+    def test_a_result_outside_the_range_is_not_drawn(self, client, personas):
+        self.answered(personas, [(60, [1] * 9)])
+        client.force_login(personas.client_a)
+
+        html = client.get(client_page(range="4w")).content.decode()
+        assert 'data-chart="measure-phq9"' not in html
+        html = client.get(client_page(range="12w")).content.decode()
+        assert table_columns(chart_section(html, "measure-phq9"))[0] == ["9"]
