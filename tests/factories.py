@@ -137,3 +137,14 @@ class SocialActivityFactory(factory.django.DjangoModelFactory):
     day = date(2026, 11, 20)
     mode = "call"
     minutes = 20
+
+
+class SafetyAlertFactory(factory.django.DjangoModelFactory):
+    """An open alert on an active relationship, from a journal entry (by reference)."""
+
+    class Meta:
+        model = "safety.SafetyAlert"
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    source = "journal"
+    reference = factory.Faker("uuid4", cast_to=None)
