@@ -227,7 +227,8 @@ def _ledger_row(user_id: int, kind: str, period: str, now: datetime) -> int | No
 
 
 def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
-    """Claim every reminder and digest due at `now` and make its ledger row.
+    """Claim every reminder and digest due at `now` and make its ledger row; first make the
+    rows of safety alerts not yet e-mailed or due a re-alert (notifications/safety.py).
 
     Each claim moves the row's `next_*_at` from the value read to the next instant, in one
     conditional UPDATE, so two ticks at once (two beats) claim each instant once; the ledger's
