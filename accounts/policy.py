@@ -160,6 +160,11 @@ ROUTES: dict[str, Access] = {
     "api-measure-response-detail": Access.SIGNED_IN,
     # Safety: where to find help now is open to anyone, signed in or not.
     "crisis": Access.PUBLIC,
+    # The therapist's alerts: `SafetyAlert.objects.visible_to` narrows to their own.
+    "therapist_alerts": Access.THERAPIST,
+    "therapist_alert_acknowledge": Access.THERAPIST,
+    "api-alert-list": Access.THERAPIST,
+    "api-alert-acknowledge": Access.THERAPIST,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

@@ -82,11 +82,22 @@ class JournalEntrySerializer(RecordSerializer):
             "emotions",
             "triggers",
             "needed",
+            "needs_help",
             "assignment",
             "completion",
         ]
         read_only_fields = [*RecordSerializer.RECORD_READ_ONLY, "recalled"]
-        extra_kwargs = {"occurred_at": {"required": False}, "shared": {"required": False}}
+        extra_kwargs = {
+            "occurred_at": {"required": False},
+            "shared": {"required": False},
+            "needs_help": {
+                "required": False,
+                "help_text": '"I need help now". Setting it (on create, or from false to true) '
+                "tells each active therapist that the client asked for help, not what they "
+                "wrote unless the entry is shared. The app should then show the crisis "
+                "resources (/help-now/): Tandem is not watched around the clock.",
+            },
+        }
 
     def get_text_html(self, obj) -> str:
         return str(render(obj.text))

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, CareRelationship, User
 from homework.models import Assignment, CalendarFeed, Completion
+from safety.models import SafetyAlert
 
 from .models import Feedback, JournalEntry, LifestyleLog, Person, SharingPreference, SocialActivity
 
@@ -92,6 +93,7 @@ REGISTRY: list[ExportSpec] = [
             "emotions",
             "triggers",
             "needed",
+            "needs_help",
             "completion__public_id",
             "shared",
             "first_viewed_at",
@@ -155,6 +157,23 @@ REGISTRY: list[ExportSpec] = [
         ),
     ),
     ExportSpec("calendar_feed", CalendarFeed, "client", ("created_at", "show_titles")),
+    # When the client asked for help and how each therapist answered. Erased with the
+    # account: the relationship stays as "client left", with no alert left to act on.
+    ExportSpec(
+        "safety_alerts",
+        SafetyAlert,
+        "relationship__client",
+        (
+            "public_id",
+            "relationship__public_id",
+            "source",
+            "reference",
+            "raised_at",
+            "acknowledged_at",
+            "acknowledged_by__name",
+            "note",
+        ),
+    ),
     ExportSpec(
         "access_log",
         AuditEvent,

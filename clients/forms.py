@@ -78,6 +78,21 @@ class RecordForm(forms.Form):
         )
 
 
+def help_now_text(therapists: str) -> str:
+    """What ticking "I need help now" does, said plainly before the client saves. Plain
+    text (it holds names): shown escaped by clients/partials/help_now_field.html."""
+    told = (
+        f"We will tell {therapists} that you asked for help. They are not shown what you "
+        "wrote unless you share this entry."
+        if therapists
+        else "You are not linked with a therapist, so nobody is told."
+    )
+    return (
+        f"{told} Tandem is not watched around the clock, so after saving you will see who "
+        "you can contact right now."
+    )
+
+
 class JournalForm(RecordForm):
     occurred_at = forms.DateTimeField(
         label="When",
@@ -136,6 +151,7 @@ class JournalForm(RecordForm):
         empty_label="No, just for me",
     )
     shared = SharedField()
+    needs_help = forms.BooleanField(label="I need help now", required=False)
 
     field_order = [
         "occurred_at",
@@ -147,10 +163,12 @@ class JournalForm(RecordForm):
         "needed",
         "assignment",
         "shared",
+        "needs_help",
     ]
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["needs_help"].help_text = help_now_text(kwargs.get("therapists", ""))
         if editing:
             del self.fields["assignment"]
         else:
@@ -180,6 +198,7 @@ class JournalForm(RecordForm):
             "triggers": ", ".join(entry.triggers),
             "needed": entry.needed,
             "shared": entry.shared,
+            "needs_help": entry.needs_help,
         }
 
 

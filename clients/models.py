@@ -184,6 +184,8 @@ class JournalEntry(Record):
         blank=True,
         validators=[validate_text, MaxLengthValidator(SHORT_TEXT_MAX)],
     )
+    # "I need help now": raises a safety alert to each active therapist (content stays private).
+    needs_help = models.BooleanField("I need help now", default=False)
     # The journaling homework this entry fulfilled; homework never imports clients.
     completion = models.OneToOneField(
         Completion,

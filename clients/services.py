@@ -16,6 +16,8 @@ from accounts.services import audit, lock_active_relationship
 from homework import services as homework_services
 from homework.models import Assignment, AssignmentStatus, Completion, CompletionSource, Kind
 from homework.schedules import local_today
+from safety.models import Source
+from safety.services import raise_alert
 
 from .models import (
     FEEDBACK_FIELD,
@@ -40,7 +42,16 @@ CLOCK_SKEW = timedelta(minutes=5)
 ERASED_LABEL = "erased client"
 THREAD_MAX = 20  # feedback is a short exchange, not a chat
 
-JOURNAL_FIELDS = ("occurred_at", "text", "mood", "emotions", "triggers", "needed", "shared")
+JOURNAL_FIELDS = (
+    "occurred_at",
+    "text",
+    "mood",
+    "emotions",
+    "triggers",
+    "needed",
+    "shared",
+    "needs_help",
+)
 LIFESTYLE_FIELDS = (
     "sleep_hours",
     "sleep_quality",
@@ -174,9 +185,11 @@ def journal_create(*, client: User, assignment: Assignment | None = None, **fiel
         # Homework answers are private until the client says otherwise.
         entry.shared = False if assignment else default_shared(client)
     _clean_journal(entry)
-    if not (entry.text or entry.mood is not None or entry.emotions):
+    if not (entry.text or entry.mood is not None or entry.emotions or entry.needs_help):
         raise ValidationError({"text": "Write something, or give a mood or an emotion."})
     entry.save()
+    if entry.needs_help:
+        _ask_for_help(entry)
     if assignment is not None:
         entry.completion = _journal_completion(client, assignment, entry.day)
         try:
@@ -210,12 +223,21 @@ def _journal_completion(client: User, assignment: Assignment, day: date) -> Comp
 @transaction.atomic
 def journal_update(*, entry: JournalEntry, **fields) -> JournalEntry:
     entry = JournalEntry.objects.select_for_update().select_related("client").get(pk=entry.pk)
+    asked_before = entry.needs_help
     for name in JOURNAL_FIELDS:
         if name in fields:
             setattr(entry, name, fields[name])
     _clean_journal(entry)
     entry.save()
+    if entry.needs_help and not asked_before:
+        _ask_for_help(entry)
     return entry
+
+
+def _ask_for_help(entry: JournalEntry) -> None:
+    """Tell each active therapist that the client asked for help, in this transaction: the
+    alert names the entry, and the therapist sees its content only if it is shared."""
+    raise_alert(client=entry.client, source=Source.JOURNAL, reference=entry.public_id)
 
 
 # --- Lifestyle -----------------------------------------------------------------------

@@ -150,6 +150,12 @@ def _after_save(request, record, message: str):
     return redirect("client_record", public_id=record.public_id)
 
 
+def _help_now(request):
+    """After "I need help now": saved, and straight to where help is right now."""
+    messages.success(request, "Saved to your journal.")
+    return redirect("crisis")
+
+
 def _parse_day(value) -> date | None:
     return record_selectors.filter_day(value)
 
@@ -210,6 +216,8 @@ def journal_new(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                if entry.needs_help:
+                    return _help_now(request)
                 return _after_save(request, entry, "Saved to your journal.")
         suggestions = record_selectors.trigger_suggestions(client=client)
         return _form_page(
@@ -340,11 +348,16 @@ def record_edit(request, public_id):
             _posted(request), client=request.user, therapists=therapists, initial=initial, **kwargs
         )
         if request.method == "POST" and form.is_valid():
+            asked_before = getattr(record, "needs_help", False)
             try:
-                getattr(record_services, service)(**{argument: record}, **form.service_fields())
+                saved = getattr(record_services, service)(
+                    **{argument: record}, **form.service_fields()
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                if getattr(saved, "needs_help", False) and not asked_before:
+                    return _help_now(request)
                 return _after_save(request, record, "Changes saved.")
         context = {"form": form, "record": record, "therapists": therapists}
         if isinstance(record, JournalEntry):

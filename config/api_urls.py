@@ -7,11 +7,13 @@ from clients import api_urls as clients_api_urls
 from homework import api_urls as homework_api_urls
 from measures import api_urls as measures_api_urls
 from notifications import api as notifications_api
+from therapists import api as therapists_api
 
 router = SimpleRouter(use_regex_path=False)
 router.register("clients", accounts_api.ClientViewSet, basename="api-client")
 router.register("invitations", accounts_api.InvitationViewSet, basename="api-invitation")
 router.register("relationships", accounts_api.RelationshipViewSet, basename="api-relationship")
+router.register("alerts", therapists_api.AlertViewSet, basename="api-alert")
 for prefix, viewset, basename in [
     *homework_api_urls.router_registrations,
     *clients_api_urls.router_registrations,

@@ -6,6 +6,13 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
+        # A safety alert's e-mail is made and queued as soon as the alert commits.
+        from safety.signals import alerts_raised
+
+        from .safety import on_alerts_raised
+
+        alerts_raised.connect(on_alerts_raised, dispatch_uid="notifications-safety-alerts")
+
         # A client's e-mail settings and what was sent to them are theirs to download.
         from clients.export import ExportSpec, register
 

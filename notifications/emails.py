@@ -137,3 +137,25 @@ def therapist_reminder_email(delivery: Delivery, *, waiting) -> EmailMultiAltern
             "url": settings.SITE_URL + reverse("therapist_home"),
         },
     )
+
+
+def safety_email(delivery: Delivery, *, again: bool) -> EmailMultiAlternatives:
+    """ "A client needs your attention": no name, no source, no content, and no unsubscribe
+    (a safety notice cannot be turned off). The same words the first time and again."""
+    context = {
+        "site_url": settings.SITE_URL,
+        "again": again,
+        "url": settings.SITE_URL + reverse("therapist_alerts"),
+    }
+    message = EmailMultiAlternatives(
+        subject=" ".join(render_text("emails/safety_alert_subject.txt", context).split()),
+        body=render_text("emails/safety_alert.txt", context),
+        to=[delivery.user.email],
+        headers={
+            "Message-ID": message_id(delivery),
+            "Auto-Submitted": "auto-generated",
+            "X-Priority": "1",
+        },
+    )
+    message.attach_alternative(render_to_string("emails/safety_alert.html", context), "text/html")
+    return message

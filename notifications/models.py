@@ -77,6 +77,8 @@ class Kind(models.TextChoices):
     CLIENT_DIGEST = "client_digest", "Client weekly summary"
     THERAPIST_DIGEST = "therapist_digest", "Therapist weekly review"
     THERAPIST_REMINDER = "therapist_reminder", "Therapist reminder"
+    SAFETY_ALERT = "safety_alert", "Safety alert"
+    SAFETY_REALERT = "safety_realert", "Safety alert, still open"
 
 
 class Status(models.TextChoices):
@@ -95,7 +97,9 @@ class Delivery(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    period = models.CharField(max_length=16, help_text="Local date or ISO week.")
+    period = models.CharField(
+        max_length=16, help_text="Local date, ISO week, or a safety alert's id."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     message_id = models.CharField(max_length=128, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -16,8 +16,9 @@ from accounts.models import Role, User, iana_timezones
 from homework.models import Assignment, AssignmentStatus
 from homework.schedules import iso_week_label
 
-from . import scheduling
+from . import safety, scheduling
 from .models import Delivery, Kind, Preferences, Status
+from .safety import SAFETY_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -226,15 +227,19 @@ def _ledger_row(user_id: int, kind: str, period: str, now: datetime) -> int | No
 
 
 def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
-    """Claim every reminder and digest due at `now` and make its ledger row.
+    """Claim every reminder and digest due at `now` and make its ledger row; first make the
+    rows of safety alerts not yet e-mailed or due a re-alert (notifications/safety.py).
 
     Each claim moves the row's `next_*_at` from the value read to the next instant, in one
     conditional UPDATE, so two ticks at once (two beats) claim each instant once; the ledger's
     unique key is the second guard. The caller enqueues `result.deliveries` after commit.
     """
+    from .safety import safety_deliveries
     from .selectors import anything_due, due_digests, due_reminders
 
     result = TickResult()
+    # Safety notices first, whatever anyone's preferences say.
+    result.deliveries.extend(safety_deliveries(now=now))
     if not anything_due(now=now):
         return result
     reminders = due_reminders(now=now, limit=limit)
@@ -416,6 +421,8 @@ def _build(delivery: Delivery):
     user = delivery.user
     if user is None or not user.is_active:
         return "no recipient"
+    if delivery.kind in SAFETY_KINDS:
+        return safety.build(delivery)
     prefs = getattr(user, "notification_prefs", None) or preferences_for(user)
     zone = zone_of(user)
     match delivery.kind:
@@ -483,4 +490,6 @@ def delivery_send(delivery_id: int) -> str:
         delivery_release(delivery_id, error=reason)
         raise TransientSendError(reason) from exc
     delivery_finish(delivery_id, status=Status.SENT, message_id=message.extra_headers["Message-ID"])
+    if delivery.kind in SAFETY_KINDS:
+        safety.audit_sent(delivery)
     return "sent"

@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import CareRelationship, User
+from accounts import policy
+from accounts.models import CareRelationship, CareStatus, Role, User
 
 
 class Source(models.TextChoices):
@@ -20,6 +21,19 @@ class Source(models.TextChoices):
 class SafetyAlertQuerySet(models.QuerySet):
     def open(self) -> "SafetyAlertQuerySet":
         return self.filter(acknowledged_at__isnull=True)
+
+    def in_care(self) -> "SafetyAlertQuerySet":
+        """Alerts of active relationships: once care ends, nothing there needs action."""
+        return self.filter(relationship__status=CareStatus.ACTIVE)
+
+    def visible_to(self, user) -> "SafetyAlertQuerySet":
+        """A therapist (with MFA) sees the alerts of their own active relationships; a
+        client is shown the crisis page, not the alert; staff see none."""
+        if not user.is_authenticated or user.role != Role.THERAPIST:
+            return self.none()
+        return policy.client_records_visible_to(
+            user, self, client_field="relationship__client", relationship_field="relationship"
+        )
 
 
 class SafetyAlert(models.Model):

@@ -10,7 +10,7 @@ def crisis(request):
     alerted = (
         user.is_authenticated
         and user.is_client
-        and SafetyAlert.objects.open().filter(relationship__client=user).exists()
+        and SafetyAlert.objects.open().in_care().filter(relationship__client=user).exists()
     )
     return render(
         request, "safety/crisis.html", {"resources": crisis_resources(), "alerted": alerted}

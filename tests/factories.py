@@ -150,3 +150,14 @@ class MeasureAssignmentFactory(factory.django.DjangoModelFactory):
     instrument = "phq9"
     every_weeks = None
     start_date = factory.LazyFunction(lambda: timezone.now().date())
+
+
+class SafetyAlertFactory(factory.django.DjangoModelFactory):
+    """An open alert on an active relationship, from a journal entry (by reference)."""
+
+    class Meta:
+        model = "safety.SafetyAlert"
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    source = "journal"
+    reference = factory.Faker("uuid4", cast_to=None)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import alerts, views
 
 urlpatterns = [
     path("", views.home, name="therapist_home"),
@@ -57,5 +57,14 @@ urlpatterns += [
         "templates/<uuid:public_id>/delete/",
         views.template_delete,
         name="therapist_template_delete",
+    ),
+]
+
+urlpatterns += [
+    path("alerts/", alerts.alerts, name="therapist_alerts"),
+    path(
+        "alerts/<uuid:public_id>/acknowledge/",
+        alerts.acknowledge,
+        name="therapist_alert_acknowledge",
     ),
 ]

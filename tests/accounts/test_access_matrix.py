@@ -46,6 +46,8 @@ from measures.models import MeasureAssignment, MeasureResponse
 from notifications import emails as notification_emails
 from notifications import services as notification_services
 from notifications.models import Preferences
+from safety.models import SafetyAlert, Source
+from safety.services import raise_alert
 from tests.conftest import Personas, make_active_relationship
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
@@ -106,6 +108,7 @@ class World:
     lifestyle: LifestyleLog  # yesterday's, shared
     social: SocialActivity  # shared, with someone on A's list
     person: Person
+    alert: SafetyAlert  # open, to A's therapist, from A's shared journal entry
 
     def user(self, persona: str) -> User | None:
         return self.personas.all()[persona]
@@ -135,6 +138,7 @@ class World:
             *Preferences.objects.order_by("pk").values_list(
                 "user_id", "reminders_enabled", "reminder_time", "digest_enabled"
             ),
+            *SafetyAlert.objects.order_by("pk").values_list("public_id", "acknowledged_at", "note"),
         ]
 
 
@@ -518,6 +522,19 @@ def reminder_time_changed_by(persona: str) -> Callable[[World], bool]:
         return prefs.reminder_time.strftime("%H:%M") == "07:15"
 
     return check
+
+
+def alert_id(world: World) -> dict:
+    return {"public_id": world.alert.public_id}
+
+
+def acknowledgement(world: World) -> dict:
+    return {"note": "Called her; she is safe"}
+
+
+def alert_acknowledged(world: World) -> bool:
+    world.alert.refresh_from_db()
+    return world.alert.acknowledged_by == world.personas.therapist_a
 
 
 def erased(persona: str) -> Callable[[World], bool]:
@@ -1732,6 +1749,30 @@ CASES: dict[str, Route] = {
         kwargs=unsubscribe_token_of_a,
         names_nobody=True,
     ),
+    # Safety alerts: the therapist's own, through the active relationship; strangers 404.
+    "therapist_alerts": Route({"GET": Call(row(LOGIN, 403, 403, 200, 200, 403))}),
+    "therapist_alert_acknowledge": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, Redirect("therapist_alerts"), 404, 403),
+                data=acknowledgement,
+                writes={"therapist_a": alert_acknowledged},
+            )
+        },
+        kwargs=alert_id,
+    ),
+    "api-alert-list": Route({"GET": Call(row(403, 403, 403, 200, 200, 403))}, api=True),
+    "api-alert-acknowledge": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=acknowledgement,
+                writes={"therapist_a": alert_acknowledged},
+            )
+        },
+        kwargs=alert_id,
+        api=True,
+    ),
     "api-notification-preferences": Route(
         {
             "GET": Call(row(403, 200, 200, 200, 200, 200)),
@@ -1820,6 +1861,7 @@ def world(personas) -> World:
     for user in personas.all().values():
         if user is not None:
             notification_services.preferences_for(user)
+    (alert,) = raise_alert(client=client_a, source=Source.JOURNAL, reference=journal.public_id)
     return World(
         personas=personas,
         invitation=invitation,
@@ -1832,6 +1874,7 @@ def world(personas) -> World:
         lifestyle=lifestyle,
         social=social,
         person=person,
+        alert=alert,
     )
 
 

@@ -197,14 +197,15 @@ def _fill(personas, plan, n: int) -> None:
 # The plan page: session and user, the session's activity stamp (savepoint, update,
 # release), the plan with its people, the items, the last agreed and the latest version,
 # the tagged entries and the trigger logs, the goals' homework links: 12. The therapist
-# adds the MFA check and the audit row. "I'm triggered": session and user, the activity
-# stamp, whether there is a therapist, the triggers: 7. Its steps screen: session and
-# user, the activity stamp, the trigger with its plan: 6.
+# adds the MFA check, the audit row and the open safety alerts counted for the banner.
+# "I'm triggered": session and user, the activity stamp, whether there is a therapist, the
+# triggers: 7. Its steps screen: session and user, the activity stamp, the trigger with its
+# plan: 6.
 @pytest.mark.parametrize(
     ("who", "page", "queries"),
     [
         ("client_a", "plan_detail", 12),
-        ("therapist_a", "plan_detail", 14),
+        ("therapist_a", "plan_detail", 15),
         ("client_a", "client_triggered", 7),
         ("client_a", "client_triggered_steps", 6),
     ],

@@ -632,3 +632,26 @@ def test_far_off_filter_days_are_a_400(client, personas, path, day):
         response = client.get(path, {"client": str(personas.client_a.public_id), name: day})
         assert response.status_code == 400, response.content
         assert name in response.json()
+
+
+# --- "I need help now" -------------------------------------------------------------------
+
+
+def test_the_journal_api_takes_the_help_now_flag(client, personas):
+    from safety.models import SafetyAlert
+
+    client.force_login(personas.client_a)
+
+    created = client.post(JOURNAL, {"needs_help": True}, content_type="application/json")
+    plain = client.post(JOURNAL, {"text": "Calm"}, content_type="application/json")
+    flagged_later = client.patch(
+        f"{JOURNAL}{plain.json()['id']}/", {"needs_help": True}, content_type="application/json"
+    )
+
+    assert created.status_code == 201 and created.json()["needs_help"] is True
+    assert plain.json()["needs_help"] is False
+    assert flagged_later.status_code == 200 and flagged_later.json()["needs_help"] is True
+    assert {str(a.reference) for a in SafetyAlert.objects.all()} == {
+        created.json()["id"],
+        plain.json()["id"],
+    }

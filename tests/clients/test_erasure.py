@@ -121,3 +121,25 @@ def test_an_invitation_queued_for_the_erased_address_is_never_sent(
     services.account_erase(client=client_a_with_everything, password=PASSWORD)
     assert send_invitation_email.run(pending.pk) == "skipped"
     assert mailoutbox == []
+
+
+def test_erasure_deletes_the_client_s_safety_alerts_and_keeps_the_audit_trail(personas):
+    from safety.models import SafetyAlert
+    from safety.selectors import open_alert_count
+    from safety.services import acknowledge
+
+    client_a = personas.client_a
+    services.journal_create(client=client_a, text="x", needs_help=True)
+    acknowledge(alert=SafetyAlert.objects.get(), therapist=personas.therapist_a, note="Called")
+    services.journal_create(client=client_a, text="y", needs_help=True)
+    services.journal_create(client=personas.client_b, text="z", needs_help=True)
+    assert open_alert_count(personas.therapist_a) == 1
+
+    services.account_erase(client=client_a, password=PASSWORD)
+
+    assert not SafetyAlert.objects.filter(relationship=personas.relationship_a).exists()
+    assert SafetyAlert.objects.filter(relationship=personas.relationship_b).count() == 1
+    assert open_alert_count(personas.therapist_a) == 0
+    raised = AuditEvent.objects.filter(action=AuditAction.SAFETY_ALERT_RAISED)
+    assert raised.count() == 3
+    assert not raised.filter(subject_id__isnull=False).exclude(subject=personas.client_b).exists()

@@ -138,3 +138,23 @@ def test_the_admin_escapes_free_text(client, personas, everything_of_a, model_na
         body = response.content.decode()
         assert MARKER not in body
         assert "&lt;script&gt;" in body
+
+
+def test_the_client_s_safety_alerts_and_the_answers_are_in_their_export(personas):
+    from safety.services import acknowledge
+
+    entry = services.journal_create(client=personas.client_a, text="x", needs_help=True)
+    services.journal_create(client=personas.client_b, text="y", needs_help=True)
+    alert = personas.relationship_a.safety_alerts.get()
+    acknowledge(alert=alert, therapist=personas.therapist_a, note="=Called her")
+
+    document, tables = read_zip(export_zip(personas.client_a))
+
+    [row] = document["safety_alerts"]
+    assert row["reference"] == str(entry.public_id)
+    assert row["source"] == "journal"
+    assert row["note"] == "=Called her"
+    assert row["acknowledged_by__name"] == "Dr. Ann Able"
+    assert document["journal"][0]["needs_help"] is True
+    header, csv_row = tables["safety_alerts"]
+    assert csv_row[header.index("note")] == "'=Called her"

@@ -212,3 +212,52 @@ class TestFeedback:
         relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
         with pytest.raises(ValidationError):
             services.feedback_create(author=personas.therapist_a, record=entry, text="Hi")
+
+
+# --- "I need help now" -------------------------------------------------------------------
+
+
+def test_asking_for_help_raises_an_alert_in_the_same_transaction(personas):
+    from safety.models import SafetyAlert, Source
+
+    entry = services.journal_create(client=personas.client_a, needs_help=True)
+
+    alert = SafetyAlert.objects.get()
+    assert entry.needs_help and entry.text == ""  # the tick alone is enough to save
+    assert alert.relationship == personas.relationship_a
+    assert alert.source == Source.JOURNAL and alert.reference == entry.public_id
+    assert alert.is_open
+
+
+def test_an_entry_that_fails_to_save_raises_no_alert(personas):
+    from safety.models import SafetyAlert
+
+    with pytest.raises(ValidationError):
+        services.journal_create(
+            client=personas.client_a, needs_help=True, occurred_at=NOW + timedelta(days=1)
+        )
+    assert not SafetyAlert.objects.exists()
+
+
+def test_an_edit_that_asks_for_help_raises_one_alert_and_later_edits_none(personas):
+    from safety.models import SafetyAlert
+
+    entry = services.journal_create(client=personas.client_a, text="A hard day")
+    assert not SafetyAlert.objects.exists()
+
+    services.journal_update(entry=entry, needs_help=True)
+    services.journal_update(entry=entry, text="A hard day, still")
+    services.journal_update(entry=entry, needs_help=False)
+    services.journal_update(entry=entry, needs_help=True)
+
+    assert SafetyAlert.objects.count() == 1  # one per entry and therapist, however often set
+
+
+def test_without_a_therapist_asking_for_help_still_saves(personas):
+    from safety.models import SafetyAlert
+
+    relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+
+    entry = services.journal_create(client=personas.client_a, needs_help=True, text="x")
+
+    assert entry.pk and not SafetyAlert.objects.exists()

@@ -555,8 +555,9 @@ JOURNAL_QUERIES = 10
 # questionnaires set
 TODAY_QUERIES = 15
 # the timeline: the MFA check, the relationship, the audit row, per kind a week count and a
-# read (the policy's MFA check memoised), and on a first view one UPDATE per kind now seen.
-TIMELINE_QUERIES = 19
+# read (the policy's MFA check memoised), and on a first view one UPDATE per kind now seen;
+# the open safety alerts counted for the banner on every therapist page.
+TIMELINE_QUERIES = 20
 
 
 def many_records(personas, n: int) -> None:
@@ -673,3 +674,67 @@ def test_an_odd_homework_link_is_a_form_error(as_a, value):
     assert response.status_code == 400
     assert "assignment" in response.context["form"].errors
     assert not JournalEntry.objects.exists()
+
+
+# --- "I need help now" -------------------------------------------------------------------
+
+
+def test_the_journal_form_says_plainly_what_asking_for_help_does(client, personas):
+    client.force_login(personas.client_a)
+
+    text = client.get(reverse("client_journal_new")).content.decode()
+
+    assert "I need help now" in text
+    assert "We will tell Dr. Ann Able that you asked for help" in text
+    assert "not shown what you wrote unless you share this entry" in text
+    assert "Tandem is not watched around the clock" in text
+
+
+def test_asking_for_help_saves_the_entry_and_shows_the_crisis_page(client, personas):
+    from safety.models import SafetyAlert
+
+    client.force_login(personas.client_a)
+
+    response = client.post(reverse("client_journal_new"), {"text": "Too much", "needs_help": "on"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("crisis")
+    entry = JournalEntry.objects.get(client=personas.client_a)
+    assert entry.needs_help and not entry.shared
+    assert SafetyAlert.objects.get().reference == entry.public_id
+    page = client.get(response["Location"]).content.decode()
+    assert "data-alerted" in page and "not watched around the clock" in page
+
+
+def test_an_edit_that_asks_for_help_shows_the_crisis_page(client, personas):
+    from safety.models import SafetyAlert
+
+    entry = services.journal_create(client=personas.client_a, text="Fine")
+    client.force_login(personas.client_a)
+    url = reverse("client_record_edit", args=[entry.public_id])
+
+    first = client.post(url, {"text": "Not fine", "needs_help": "on"})
+    again = client.post(url, {"text": "Not fine at all", "needs_help": "on"})
+
+    assert first["Location"] == reverse("crisis")
+    assert again["Location"] == reverse("client_record", args=[entry.public_id])
+    assert SafetyAlert.objects.count() == 1
+
+
+def test_an_entry_without_the_flag_goes_to_the_entry_as_before(client, personas):
+    from safety.models import SafetyAlert
+
+    client.force_login(personas.client_a)
+    response = client.post(reverse("client_journal_new"), {"text": "Calm"})
+
+    assert response["Location"].startswith("/journal/") or "crisis" not in response["Location"]
+    assert response["Location"] != reverse("crisis")
+    assert not SafetyAlert.objects.exists()
+
+
+def test_the_therapist_never_sees_a_private_entry_that_asked_for_help(client, personas):
+    services.journal_create(client=personas.client_a, text="Secret words", needs_help=True)
+    client.force_login(personas.therapist_a)
+
+    for url in (timeline_url(personas.client_a), reverse("therapist_alerts")):
+        assert "Secret words" not in client.get(url).content.decode()

@@ -30,6 +30,8 @@ from homework.models import HomeworkTemplate
 from homework.schedules import local_today
 from notifications.emails import unsubscribe_token
 from progress.demo import seed_history
+from safety import services as safety_services
+from safety.models import SafetyAlert
 from tests.conftest import ROOT, activate_totp, make_active_relationship
 from tests.e2e.browser import sign_in_with_totp
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
@@ -236,6 +238,14 @@ def world(transactional_db):
     # A year of history before the recent weeks, for the Progress page.
     seed_history([relationship])
     measures = measures_demo(therapist, relationship)
+    # Safety: Kai asked for help in a private entry (open); Quinn did earlier (acknowledged).
+    record_services.journal_create(client=client, text="Not today.", mood=1, needs_help=True)
+    earlier = record_services.journal_create(client=quiet, mood=2, needs_help=True, shared=True)
+    safety_services.acknowledge(
+        alert=SafetyAlert.objects.get(reference=earlier.public_id),
+        therapist=therapist,
+        note="Phoned Quinn; we went through the safety plan together.",
+    )
     return {
         **measures,
         "therapist": therapist,
@@ -424,6 +434,14 @@ def test_client_pages_are_accessible(world, browser_contexts):
         page.goto("/client/journal/new/")
         page.locator("main form button[type=submit]").click()
         check(page, report, "Entry with errors", viewport, screenshot="journal-errors")
+        # "I need help now": saved, and straight to the crisis page (a stop of its own, reached
+        # from the journal or a measure, so no navigation item is current there).
+        page.goto("/client/journal/new/")
+        page.fill("textarea[name=text]", "Everything is too much.")
+        page.get_by_label("I need help now").check()
+        page.locator("main form.record-form button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"/help-now/$"))
+        check(page, report, "Help right now", viewport, place=False, screenshot="crisis")
         page.goto("/client/social/new/")
         page.fill("input[name=minutes]", "-5")
         page.locator("main form button[type=submit]").click()
@@ -514,6 +532,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
             ("Password", "/accounts/password/change/", None),
             ("Two-factor sign-in", "/accounts/2fa/", None),
             ("New recovery codes", "/accounts/2fa/recovery-codes/generate/", None),
+            ("Safety alerts", "/therapist/alerts/", "alerts"),
             *care_plan_pages(world, therapist=True),
             *measure_pages(world, therapist=True),
         ]:
@@ -532,6 +551,9 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
         page.get_by_role("radio", name="A number of times a week").check()
         page.get_by_role("button", name="Assign", exact=True).click()
         check(page, report, "Assign with errors", viewport, screenshot="assign-errors")
+        page.goto("/therapist/alerts/")
+        page.get_by_role("button", name="Acknowledge").first.click()
+        check(page, report, "Acknowledge with errors", viewport, screenshot="alerts-errors")
         page.goto(f"{detail}records/{world['shared'].public_id}/")
         page.get_by_role("button", name="Send feedback").click()
         check(page, report, "Feedback with errors", viewport)

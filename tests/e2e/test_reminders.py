@@ -259,3 +259,42 @@ def test_with_redis_stopped_a_client_still_logs_and_due_mail_goes_out_when_it_re
     start_worker(smtp_server.url)
     services.sweep(unqueued_after=timedelta(0))  # a tick's sweep, a minute later
     assert_exactly_once(smtp_server, 1)
+
+
+def test_a_safety_alert_is_e_mailed_once_without_content_and_once_more_after_the_limit(
+    smtp_server, start_worker, settings
+):
+    from safety.models import SafetyAlert, Source
+    from safety.services import raise_alert
+    from tests.factories import RelationshipFactory
+
+    relationship = RelationshipFactory(client__name="Robin Private")
+    start_worker(smtp_server.url)
+
+    # Committed at once: the alert's e-mail is queued right after, without waiting for a tick.
+    (alert,) = raise_alert(
+        client=relationship.client, source=Source.JOURNAL, reference=uuid.uuid4()
+    )
+    [first] = smtp_server.wait_for(1, timeout=60)
+    services.tick_and_enqueue()  # the minutely tick finds it sent already
+    time.sleep(1.5)
+    assert len(smtp_server.messages) == 1
+    assert first["To"] == relationship.therapist.email
+    assert first["Subject"] == "A client needs your attention — please sign in"
+    body = first.get_body(("plain",)).get_content()
+    assert "http://tandem.example/therapist/alerts/" in body
+    for detail in ("Robin", relationship.client.email, "journal", "PHQ"):
+        assert detail not in first.as_string()
+    assert first["List-Unsubscribe"] is None
+
+    # The limit passes with the alert still open: one more e-mail, however many ticks.
+    limit = timedelta(hours=settings.TANDEM_SAFETY_REALERT_HOURS)
+    SafetyAlert.objects.filter(pk=alert.pk).update(raised_at=timezone.now() - limit)
+    services.tick_and_enqueue()
+    services.tick_and_enqueue()
+    messages = smtp_server.wait_for(2, timeout=60)
+    time.sleep(1.5)
+    assert len(smtp_server.messages) == 2
+    assert messages[1]["Subject"].startswith("Still open: a client needs your attention")
+    assert messages[0]["Message-ID"] != messages[1]["Message-ID"]
+    assert Delivery.objects.filter(status=Status.SENT).count() == 2

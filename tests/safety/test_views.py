@@ -64,3 +64,13 @@ def test_the_default_and_the_example_resources_pass_the_check(settings):
     line = next(x for x in example.splitlines() if x.startswith("TANDEM_CRISIS_RESOURCES="))
     settings.TANDEM_CRISIS_RESOURCES = json.loads(line.split("=", 1)[1])
     assert check_crisis_resources() == []
+
+
+def test_after_care_ended_the_crisis_page_no_longer_says_the_therapist_was_told(client, personas):
+    from accounts.services import relationship_end
+
+    raise_alert(client=personas.client_a, source=Source.JOURNAL, reference=uuid.uuid4())
+    relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+    client.force_login(personas.client_a)
+
+    assert "data-alerted" not in client.get(reverse("crisis")).content.decode()

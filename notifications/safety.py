@@ -1,0 +1,118 @@
+"""Safety alerts by e-mail, through the delivery ledger: one `safety_alert` per open alert
+and therapist, and one `safety_realert` when it is still open after
+TANDEM_SAFETY_REALERT_HOURS. The period is the alert's id, so the ledger's unique key makes
+each of them once. Found by the minutely tick (the safety net when the broker was away) and,
+sooner, right after the alert's transaction commits.
+
+These ignore quiet hours and unsubscribes: a safety notice cannot be turned off."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from accounts.models import AuditAction, CareStatus
+from accounts.services import audit
+from safety.models import SafetyAlert
+
+from .models import Delivery, Kind
+
+logger = logging.getLogger(__name__)
+
+SAFETY_KINDS = (Kind.SAFETY_ALERT, Kind.SAFETY_REALERT)
+BATCH = 500
+
+
+def _without(kind: str):
+    """Open alerts in active care with no ledger row of this kind for their therapist."""
+    sent = Delivery.objects.filter(
+        user=OuterRef("relationship__therapist"),
+        kind=kind,
+        period=Cast(OuterRef("pk"), output_field=CharField()),
+    )
+    return (
+        SafetyAlert.objects.open()
+        .in_care()
+        .filter(relationship__therapist__is_active=True)
+        .exclude(Exists(sent))
+        .values_list("pk", "relationship__therapist_id")
+    )
+
+
+def safety_deliveries(*, now: datetime, alert_ids: list[int] | None = None) -> list[int]:
+    """Make the ledger rows that are due: first e-mails for new alerts, re-alerts for those
+    open too long. Two queries when there is nothing to do."""
+    from .services import _ledger_row
+
+    first = _without(Kind.SAFETY_ALERT)
+    if alert_ids is not None:
+        first = first.filter(pk__in=alert_ids)
+    due = [(Kind.SAFETY_ALERT, pk, therapist) for pk, therapist in first[:BATCH]]
+    if alert_ids is None:
+        cutoff = now - timedelta(hours=settings.TANDEM_SAFETY_REALERT_HOURS)
+        again = _without(Kind.SAFETY_REALERT).filter(raised_at__lte=cutoff)
+        due += [(Kind.SAFETY_REALERT, pk, therapist) for pk, therapist in again[:BATCH]]
+    rows = []
+    for kind, pk, therapist in due:
+        if (row := _ledger_row(therapist, kind, str(pk), now)) is not None:
+            rows.append(row)
+    return rows
+
+
+def on_alerts_raised(sender, alert_ids, **kwargs) -> None:
+    """Right after an alert commits: its e-mail rows, handed to the broker. If the broker is
+    away the rows wait for the sweep; if this fails outright the next tick makes them."""
+    from .services import delivery_enqueue
+
+    try:
+        with transaction.atomic():
+            ids = safety_deliveries(now=timezone.now(), alert_ids=alert_ids)
+            transaction.on_commit(lambda: delivery_enqueue(ids))
+    except Exception:
+        # The client's request must not fail for this: the tick is the safety net.
+        logger.exception("safety alert e-mails left for the tick")
+
+
+def build(delivery: Delivery):
+    """The content-free message for a claimed safety row, or a reason to skip it."""
+    from . import emails
+
+    alert = (
+        SafetyAlert.objects.select_related("relationship").filter(pk=int(delivery.period)).first()
+        if delivery.period.isdigit()
+        else None
+    )
+    if alert is None:
+        return "no such alert"
+    relationship = alert.relationship
+    if relationship.therapist_id != delivery.user_id:
+        return "not this therapist's alert"
+    if relationship.status != CareStatus.ACTIVE:
+        return "care has ended"
+    if not alert.is_open:
+        return "acknowledged"
+    return emails.safety_email(delivery, again=delivery.kind == Kind.SAFETY_REALERT)
+
+
+def audit_sent(delivery: Delivery) -> None:
+    """Who was e-mailed about whose alert: the therapist is named in the detail, the client
+    is the subject (so erasure pseudonymises the row with the rest of theirs)."""
+    alert = (
+        SafetyAlert.objects.select_related("relationship__client")
+        .filter(pk=int(delivery.period))
+        .first()
+    )
+    audit(
+        action=AuditAction.SAFETY_ALERT_EMAILED,
+        actor_label="Tandem (e-mail)",
+        subject=alert.relationship.client if alert else None,
+        detail={
+            "alert": str(alert.public_id) if alert else None,
+            "kind": delivery.kind,
+            "therapist": str(delivery.user.public_id),
+        },
+    )

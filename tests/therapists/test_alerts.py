@@ -1,0 +1,216 @@
+"""The therapist's safety alerts: the banner on every page, the alerts page, acknowledging."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditAction, AuditEvent
+from accounts.services import relationship_end
+from clients import services as record_services
+from safety.models import SafetyAlert, Source
+from safety.services import acknowledge, raise_alert
+from tests.factories import SafetyAlertFactory
+
+pytestmark = pytest.mark.django_db
+
+PRIVATE_TEXT = "I cannot see a way through tonight"
+
+
+@pytest.fixture
+def private_alert(personas):
+    entry = record_services.journal_create(
+        client=personas.client_a, text=PRIVATE_TEXT, mood=1, shared=False, needs_help=True
+    )
+    return SafetyAlert.objects.get(reference=entry.public_id)
+
+
+def _signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- The banner ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page", ["therapist_home", "therapist_templates", "therapist_notifications", "therapist_alerts"]
+)
+def test_the_banner_is_at_the_top_of_every_therapist_page(client, personas, private_alert, page):
+    text = _signed_in(client, personas.therapist_a).get(reverse(page)).content.decode()
+
+    assert "data-safety-banner" in text
+    assert "1 safety alert: a client needs your attention" in text
+    assert text.index("data-safety-banner") < text.index("<h1")
+    assert reverse("therapist_alerts") in text
+
+
+def test_the_banner_names_nobody_and_counts_every_open_alert(client, personas):
+    SafetyAlertFactory(relationship=personas.relationship_a)
+    SafetyAlertFactory(relationship=personas.relationship_a)
+
+    text = _signed_in(client, personas.therapist_a).get(reverse("therapist_home")).content
+    banner = text.decode().split("data-safety-banner", 1)[1].split("</div>", 1)[0]
+
+    assert "2 safety alerts: clients need your attention" in banner
+    assert "Ada Alpha" not in banner
+
+
+def test_no_banner_without_open_alerts_nor_for_others(client, personas, private_alert):
+    other = _signed_in(client, personas.therapist_b).get(reverse("therapist_home"))
+    assert "data-safety-banner" not in other.content.decode()
+    own = _signed_in(client, personas.client_a).get(reverse("client_home"))
+    assert "data-safety-banner" not in own.content.decode()
+
+    acknowledge(alert=private_alert, therapist=personas.therapist_a, note="Called")
+    done = _signed_in(client, personas.therapist_a).get(reverse("therapist_home"))
+    assert "data-safety-banner" not in done.content.decode()
+
+
+def test_an_ended_relationship_s_alert_leaves_the_banner(client, personas, private_alert):
+    relationship_end(actor=personas.therapist_a, relationship=personas.relationship_a)
+
+    page = _signed_in(client, personas.therapist_a).get(reverse("therapist_alerts"))
+
+    assert "data-safety-banner" not in page.content.decode()
+    assert "Ada Alpha" not in page.content.decode()
+
+
+def test_the_banner_costs_one_query_and_only_on_therapist_pages(client, personas):
+    """A client's page runs no alert query at all; a therapist's runs exactly one more."""
+    from safety.context_processors import OpenAlerts
+
+    for user, expected in ((personas.client_a, 0), (personas.therapist_a, 1)):
+        user = type(user).objects.get(pk=user.pk)
+        user._tandem_has_totp = True  # the middleware's memoised check, as on a real page
+        with CaptureQueriesContext(connection) as queries:
+            assert OpenAlerts(user).count == 0
+        assert len(queries) == expected
+    lazy = OpenAlerts(personas.therapist_a)
+    with CaptureQueriesContext(connection) as queries:
+        _ = lazy  # made but never read: no query
+    assert len(queries) == 0
+
+
+# --- The alerts page -----------------------------------------------------------------------
+
+
+def test_the_page_shows_who_asked_without_a_private_entry_s_content(
+    client, personas, private_alert
+):
+    text = _signed_in(client, personas.therapist_a).get(reverse("therapist_alerts")).content
+    text = text.decode()
+
+    assert "Ada Alpha" in text
+    assert "I need help now" in text
+    assert "data-private" in text
+    assert PRIVATE_TEXT not in text
+    assert str(private_alert.reference) not in text  # not even a link to the private entry
+
+
+def test_a_shared_entry_is_linked(client, personas):
+    entry = record_services.journal_create(
+        client=personas.client_a, text="Shared", shared=True, needs_help=True
+    )
+    text = _signed_in(client, personas.therapist_a).get(reverse("therapist_alerts")).content
+
+    url = reverse("therapist_record", args=[personas.client_a.public_id, entry.public_id])
+    assert url in text.decode()
+    assert "data-private" not in text.decode()
+
+
+def test_open_alerts_come_before_the_acknowledged_with_who_when_and_note(client, personas):
+    now = timezone.now()
+    done = SafetyAlertFactory(
+        relationship=personas.relationship_a,
+        raised_at=now - timedelta(days=2),
+        acknowledged_at=now - timedelta(days=1),
+        acknowledged_by=personas.therapist_a,
+        note="Phoned & checked in <b>",
+    )
+    opened = SafetyAlertFactory(relationship=personas.relationship_a)
+
+    text = _signed_in(client, personas.therapist_a).get(reverse("therapist_alerts")).content
+    text = text.decode()
+
+    assert text.index(str(opened.public_id)) < text.index(str(done.public_id))
+    assert "Acknowledged by Dr. Ann Able" in text
+    assert "Phoned &amp; checked in &lt;b&gt;" in text
+
+
+def test_acknowledging_closes_the_alert_and_says_so(client, personas, private_alert):
+    url = reverse("therapist_alert_acknowledge", args=[private_alert.public_id])
+
+    response = _signed_in(client, personas.therapist_a).post(
+        url, {"note": "Phoned; safety plan reviewed"}, follow=True
+    )
+
+    private_alert.refresh_from_db()
+    assert private_alert.note == "Phoned; safety plan reviewed"
+    assert private_alert.acknowledged_by == personas.therapist_a
+    text = response.content.decode()
+    assert "Alert for Ada Alpha acknowledged." in text
+    assert "data-safety-banner" not in text
+    assert AuditEvent.objects.filter(action=AuditAction.SAFETY_ALERT_ACKNOWLEDGED).count() == 1
+
+
+def test_an_empty_note_is_a_form_error(client, personas, private_alert):
+    url = reverse("therapist_alert_acknowledge", args=[private_alert.public_id])
+
+    response = _signed_in(client, personas.therapist_a).post(url, {"note": "   "})
+
+    assert response.status_code == 400
+    assert "Write a short note on what you did." in response.content.decode()
+    assert 'aria-invalid="true"' in response.content.decode()
+    private_alert.refresh_from_db()
+    assert private_alert.is_open
+
+
+def test_an_alert_acknowledged_already_is_a_message_not_a_second_write(
+    client, personas, private_alert
+):
+    acknowledge(alert=private_alert, therapist=personas.therapist_a, note="First")
+    url = reverse("therapist_alert_acknowledge", args=[private_alert.public_id])
+
+    response = _signed_in(client, personas.therapist_a).post(url, {"note": "Second"}, follow=True)
+
+    assert "This alert was already acknowledged by Dr. Ann Able; nothing was changed." in (
+        response.content.decode()
+    )
+    private_alert.refresh_from_db()
+    assert private_alert.note == "First"
+    assert AuditEvent.objects.filter(action=AuditAction.SAFETY_ALERT_ACKNOWLEDGED).count() == 1
+
+
+def test_another_therapist_s_alert_is_404(client, personas, private_alert):
+    url = reverse("therapist_alert_acknowledge", args=[private_alert.public_id])
+
+    response = _signed_in(client, personas.therapist_b).post(url, {"note": "Not mine"})
+
+    assert response.status_code == 404
+    private_alert.refresh_from_db()
+    assert private_alert.is_open
+
+
+def test_an_unknown_alert_is_404(client, personas):
+    url = reverse("therapist_alert_acknowledge", args=[uuid.uuid4()])
+    assert _signed_in(client, personas.therapist_a).post(url, {"note": "x"}).status_code == 404
+
+
+def test_a_client_is_refused(client, personas, private_alert):
+    assert _signed_in(client, personas.client_a).get(reverse("therapist_alerts")).status_code == (
+        403
+    )
+
+
+def test_a_measure_s_alert_shows_without_a_link(client, personas):
+    raise_alert(client=personas.client_a, source=Source.PHQ9_ITEM9, reference=uuid.uuid4())
+
+    text = _signed_in(client, personas.therapist_a).get(reverse("therapist_alerts")).content
+
+    assert "PHQ-9 question 9" in text.decode()
+    assert "Read the shared entry" not in text.decode()
