@@ -44,7 +44,8 @@ def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> lis
         points = [
             (day, result.response.score)
             for result in measure.results
-            if series.first <= (day := result.response.submitted_at.astimezone(zone).date())
+            if series.first
+            <= (day := result.response.submitted_at.astimezone(zone).date())
             <= series.last
         ]
         if not points:
@@ -56,7 +57,7 @@ def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> lis
                 title=f"{definition.name} score",
                 y_range=(0, definition.score_max),
                 key=f"measure-{definition.key}",
-                y_title=f"{definition.name} (0–{definition.score_max})",
+                y_title=f"{definition.name} (0 to {definition.score_max})",
             )
         )
     return charts

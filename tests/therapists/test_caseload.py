@@ -34,8 +34,8 @@ LAST_WEEK = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday before
 SELECTOR_QUERIES = 6
 # Session, user, the MFA check (once per request), the caseload (SELECTOR_QUERIES less the
 # MFA check), invitations, clients who left, "Waiting for you" (WAITING_QUERIES = 10 in
-# tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts counted for the banner and saving the
-# session.
+# tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts
+# counted for the banner, and saving the session.
 PAGE_QUERIES = 25
 
 
