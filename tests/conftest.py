@@ -34,6 +34,15 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test`: `--dist loadgroup`), each browser module runs on one
+    worker: it starts Chromium once, and test_accessibility's figures file is written by one
+    process only."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(f"browser:{item.module.__name__}"))
+
+
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
