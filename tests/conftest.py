@@ -43,6 +43,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(f"browser:{item.module.__name__}"))
 
 
+@pytest.fixture(autouse=True)
+def throttle_counts_in_the_test_database(settings):
+    """The API throttle counts in the default (database) cache during tests, which each test
+    rolls back, rather than in the Redis the whole run shares (where user ids repeat from one
+    test to the next). tests/config/test_throttling.py checks Redis explicitly."""
+    settings.CACHES = {**settings.CACHES, "throttle": settings.CACHES["default"]}
+
+
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
