@@ -553,9 +553,10 @@ JOURNAL_QUERIES = 10
 # Today: relationships, homework, pauses, completions, what was logged today (three kinds)
 # and the client's people; the care plan's "I'm triggered" moments not yet rated
 TODAY_QUERIES = 14
-# the timeline: the MFA check, the relationship, the audit row, per kind a week count and a
-# read (the policy's MFA check memoised), and on a first view one UPDATE per kind now seen.
-TIMELINE_QUERIES = 19
+# the timeline: the MFA check, the relationship, the audit row, one query for the week's
+# counts, per kind a read (the policy's MFA check memoised), and on a first view one UPDATE
+# per kind now seen.
+TIMELINE_QUERIES = 16
 
 
 def many_records(personas, n: int) -> None:
