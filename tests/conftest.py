@@ -99,6 +99,10 @@ def make_active_relationship(therapist, client):
 def personas(db) -> Personas:
     """Client A and their therapist, client B and theirs, and an operator; all with TOTP
     where the role needs it."""
+    return make_personas()
+
+
+def make_personas() -> Personas:
     from tests.factories import ClientFactory, StaffFactory, TherapistFactory
 
     client_a = ClientFactory(email="client.a@example.org", name="Ada Alpha")
