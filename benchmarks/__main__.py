@@ -15,6 +15,7 @@ uses a temporary SQLite file.
 import argparse
 import os
 import secrets
+import signal
 import sys
 import tempfile
 import time
@@ -80,6 +81,8 @@ def main() -> None:
         LOG_LEVEL="WARNING",
     )
     sys.path.insert(0, str(ROOT))
+    # Ctrl-C or a kill still stops the Redis, gunicorn and the worker this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from benchmarks.notifications import start_redis
 
     # The broker (and, with it, the API throttle's cache): REDIS_URL or a private Redis.
@@ -120,9 +123,11 @@ def _run(args, seconds: int, tmp: str) -> None:
         f"({dataset.rows / build_seconds:,.0f} rows/s)",
     ]
     web_rss = None
+    print("\n".join(lines), flush=True)
+    lines = []
     if args.only != "notifications":
         table, web_rss = _pages(dataset, seconds=seconds, connections=args.connections, tmp=tmp)
-        lines += ["", *table]
+        print("\n".join(["", *table]), flush=True)
     if args.only != "pages":
         from benchmarks.notifications import run
 
@@ -132,8 +137,8 @@ def _run(args, seconds: int, tmp: str) -> None:
             f"{'notifications (Redis, celery worker, SMTP)':<52} figure",
             f"{'no-op Celery task (config.heartbeat)':<52} {figures['noop_rate']:,.0f} tasks/s",
             f"{'weekly digests, all clients and therapists':<52} "
-            f"{figures['digest_rate']:,.1f} messages/s ({figures['digests']:,} in "
-            f"{figures['digest_seconds']:,.1f} s)",
+            f"{figures['digest_rate']:,.1f} messages/s ({figures['arrived']:,} of "
+            f"{figures['digests']:,} in {figures['digest_seconds']:,.1f} s)",
             f"{'digests / no-op throughput':<52} "
             f"{figures['digest_rate'] / figures['noop_rate']:.3f}",
             f"{'reminder tick: who is due among ' + format(figures['people'], ',') + ' people':<52}"

@@ -65,6 +65,7 @@ class Gunicorn:
                     break
             except OSError as exc:  # URLError, refused, timed out: not up yet
                 if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
                     output = log.read_text()[-3000:]
                     raise RuntimeError(f"gunicorn did not start:\n{output}") from exc
                 time.sleep(0.2)
