@@ -15,6 +15,7 @@ uses a temporary SQLite file.
 import argparse
 import os
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -93,6 +94,8 @@ def main() -> None:
         if redis_process is not None:
             redis_process.terminate()
             redis_process.wait()
+            shutil.rmtree(redis_process.folder, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _run(args, seconds: int, tmp: str) -> None:

@@ -34,6 +34,7 @@ def start_redis() -> tuple[str, subprocess.Popen | None]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    process.folder = folder  # removed when the run ends
     url = f"redis://127.0.0.1:{port}/0"
     import redis
 
