@@ -46,8 +46,10 @@ run: seed
 test-packages:
 	@bash platform/test-services.sh install
 
+# In parallel on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: test-packages install
-	bash platform/test-services.sh run $(PY) -m pytest $(PYTEST_ARGS)
+	bash platform/test-services.sh run $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
@@ -57,7 +59,11 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Needs wrk (installed from Debian when missing, as for the tests), redis-server and, for the
+# default size, PostgreSQL: make bench DATABASE_URL=postgres://... (it uses its own database
+# there, tandem_bench). `make bench BENCH_ARGS=--small` is quick and works on SQLite too.
 bench: install
+	@bash platform/test-services.sh install wrk
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
 clean:

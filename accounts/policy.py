@@ -24,6 +24,7 @@ class Access(StrEnum):
 
 ROUTES: dict[str, Access] = {
     "home": Access.SIGNED_IN,
+    "help": Access.SIGNED_IN,
     "healthz": Access.PUBLIC,
     "invitation_accept": Access.PUBLIC,
     "client_home": Access.CLIENT,

@@ -30,6 +30,12 @@ def home(request):
     return redirect("admin:index")
 
 
+def help_page(request):
+    """How Tandem works, in a few words, for whoever is signed in. It reads nothing but the
+    session, so `make bench` uses it as the signed-in baseline."""
+    return render(request, "accounts/help.html")
+
+
 def _invitation_problem(request, reason: str):
     return render(
         request,

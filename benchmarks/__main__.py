@@ -1,134 +1,218 @@
-"""`make bench`: page costs as ratios to a plain view, measured in the same run.
+"""`make bench`: Tandem under production settings on a practice-sized data set.
 
-Runs in-process with Django's test client on a throw-away SQLite database, so the figures
-are CPU cost per request (no network, no server). Ratios travel between machines; the
-milliseconds do not.
+Builds the data set (benchmarks/data.py) in a database of its own, then, with DEBUG off,
+cached templates and collected static files: gunicorn (platform/gunicorn.conf.py) on a
+loopback port driven by wrk for a fixed time per page (benchmarks/pages.py), signed in by
+session cookie; weekly digests through Redis, a celery worker and a local SMTP server; the
+reminder tick among 100,000 people; the resident size of a web and a celery worker. Prints
+one table. Ratios travel between machines; the absolute figures do not.
+
+PostgreSQL: DATABASE_URL names the server; the benchmark drops and creates its own database
+there (BENCH_DATABASE, default `tandem_bench`). Without DATABASE_URL (only with --small) it
+uses a temporary SQLite file.
 """
 
 import argparse
 import os
-import statistics
+import secrets
+import shutil
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_database(url: str | None, *, small: bool, folder: str) -> str:
+    if not url:
+        if not small:
+            raise SystemExit(
+                "the default size needs PostgreSQL: make bench DATABASE_URL=postgres://... "
+                "(or make bench BENCH_ARGS=--small for SQLite)"
+            )
+        return f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        raise SystemExit(f"DATABASE_URL must be PostgreSQL or unset, not {parts.scheme}")
+    import psycopg
+
+    name = os.environ.get("BENCH_DATABASE", "tandem_bench")
+    admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--small", action="store_true", help="a quick run on a small data set")
     parser.add_argument(
-        "--small", action="store_true", help="a quick run: fewer rounds, 5 and 50 assignments"
+        "--seconds", type=int, default=None, help="wrk's time per page (5 small, 15 default)"
     )
+    parser.add_argument("--connections", type=int, default=4, help="wrk's open connections")
     parser.add_argument(
-        "--only", choices=["pages", "notifications"], help="run one of the two benchmarks"
+        "--only", choices=["pages", "notifications"], help="run one of the two parts"
     )
     args = parser.parse_args()
-    rounds = int(os.environ.get("BENCH_ROUNDS", "10" if args.small else "60"))
-    sizes = (5, 50) if args.small else (5, 500)
+    seconds = args.seconds or (5 if args.small else 15)
 
+    from benchmarks.web import wrk_path
+
+    if args.only != "notifications":
+        wrk_path()  # fail early when wrk is missing
     tmp = tempfile.mkdtemp(prefix="tandem-bench-")
+    database_url = bench_database(os.environ.get("DATABASE_URL"), small=args.small, folder=tmp)
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DJANGO_STATIC_ROOT=str(Path(tmp) / "static"),
         TANDEM_VAR_DIR=tmp,
-        DATABASE_URL=f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
-        TANDEM_REQUIRE_MFA="false",
+        DATABASE_URL=database_url,
+        TANDEM_REQUIRE_MFA="true",
+        TANDEM_CELERY_QUEUE="tandem-bench",
         # The API's throttle runs (its cost is part of each API figure) but never refuses.
-        TANDEM_API_RATE_USER_BURST="1000000/min",
-        TANDEM_API_RATE_USER_SUSTAINED="1000000/hour",
+        TANDEM_API_RATE_USER_BURST="100000000/min",
+        TANDEM_API_RATE_USER_SUSTAINED="100000000/hour",
+        LOG_LEVEL="WARNING",
     )
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    redis_process = None
-    if args.only != "pages":
-        from benchmarks.notifications import start_redis
+    sys.path.insert(0, str(ROOT))
+    # Ctrl-C or a kill still stops the Redis, gunicorn and the worker this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    from benchmarks.notifications import start_redis
 
-        # Digests go through Redis (REDIS_URL, or a private redis-server for the run).
-        os.environ["REDIS_URL"], redis_process = start_redis()
-        os.environ["TANDEM_CELERY_QUEUE"] = "tandem-bench"
-    else:
-        os.environ.pop("REDIS_URL", None)
+    # The broker (and, with it, the API throttle's cache): REDIS_URL or a private Redis.
+    os.environ["REDIS_URL"], redis_process = start_redis()
     try:
-        _run(args, rounds, sizes)
+        _run(args, seconds, tmp)
     finally:
         if redis_process is not None:
             redis_process.terminate()
             redis_process.wait()
+            shutil.rmtree(redis_process.folder, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(args, rounds: int, sizes: tuple[int, int]) -> None:
-
+def _run(args, seconds: int, tmp: str) -> None:
     import django
 
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
-    settings.ALLOWED_HOSTS = ["*"]
+    from benchmarks import data
+
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    size = data.SMALL if args.small else data.DEFAULT
+    started = time.perf_counter()
+    dataset = data.build(size)
+    build_seconds = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
+    lines = [
+        f"Tandem benchmark: {size.label}, {connection.vendor}, DEBUG={settings.DEBUG}, "
+        f"{os.cpu_count()} CPUs",
+        f"data set: {dataset.rows:,} rows built in {build_seconds:.1f} s "
+        f"({dataset.rows / build_seconds:,.0f} rows/s)",
+    ]
+    web_rss = None
+    print("\n".join(lines), flush=True)
+    lines = []
+    if args.only != "notifications":
+        table, web_rss = _pages(dataset, seconds=seconds, connections=args.connections, tmp=tmp)
+        print("\n".join(["", *table]), flush=True)
+    if args.only != "pages":
+        from benchmarks.notifications import run
+
+        figures = run(people=size.people)
+        lines += [
+            "",
+            f"{'notifications (Redis, celery worker, SMTP)':<52} figure",
+            f"{'no-op Celery task (config.heartbeat)':<52} {figures['noop_rate']:,.0f} tasks/s",
+            f"{'weekly digests, all clients and therapists':<52} "
+            f"{figures['digest_rate']:,.1f} messages/s ({figures['arrived']:,} of "
+            f"{figures['digests']:,} in {figures['digest_seconds']:,.1f} s)",
+            f"{'digests / no-op throughput':<52} "
+            f"{figures['digest_rate'] / figures['noop_rate']:.3f}",
+            f"{'reminder tick: who is due among ' + format(figures['people'], ',') + ' people':<52}"
+            f" {figures['tick_ms']:.1f} ms median ({figures['due']} due)",
+            f"{'memory: one celery worker process (RSS)':<52} "
+            f"{figures['celery_rss_kib'] / 1024:.0f} MiB",
+        ]
+    if web_rss is not None:
+        lines.append(f"{'memory: one gunicorn worker process (RSS)':<52} {web_rss / 1024:.0f} MiB")
+    print("\n".join(lines))
+
+
+def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[str], int]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    def timed(client: Client, url: str) -> tuple[float, int]:
-        client.get(url)  # warm up
-        samples = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            response = client.get(url)
-            samples.append(time.perf_counter() - start)
-            assert response.status_code == 200, (url, response.status_code)
+    from benchmarks.pages import PAGES, url_of
+    from benchmarks.web import Gunicorn, drive
+
+    personas = dataset.personas
+    cookies = {}
+    for name, user in personas.items():
+        browser = Client()
+        browser.force_login(user)
+        cookies[name] = f"sessionid={browser.cookies['sessionid'].value}"
+
+    counts = {}
+    for page in PAGES:
+        url = url_of(page, personas)
+        browser = Client(HTTP_COOKIE=cookies[page.persona])
+        browser.get(url)  # the session gets its start time; caches warm
         with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        return statistics.median(samples) * 1000, len(queries)
+            response = browser.get(url)
+        assert response.status_code == 200, (page.label, url, response.status_code)
+        counts[page.label] = len(queries)
+    connection.close()
 
-    if args.only != "notifications":
-        _pages(timed, sizes)
-    if args.only != "pages":
-        from benchmarks.notifications import run
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    server = Gunicorn(env, Path(tmp) / "gunicorn.log")
+    try:
+        results = {}
+        for page in PAGES:
+            url, cookie = url_of(page, personas), cookies[page.persona]
+            status = server.get(url, cookie)
+            assert status == 200, (page.label, url, status)
+            drive(server.base, url, cookie, seconds=1, connections=connections)  # warm up
+            results[page.label] = drive(
+                server.base, url, cookie, seconds=seconds, connections=connections
+            )
+            assert results[page.label].errors == 0, (page.label, results[page.label])
+        web_rss = server.worker_rss_kib()
+    finally:
+        server.stop()
 
-        print()
-        print(f"{'notifications (Redis, celery worker, SMTP)':<52} {'figure':>10}")
-        for name, figure in run(small=args.small):
-            print(f"{name:<52} {figure}")
-
-
-def _pages(timed, sizes) -> None:
-    from django.test import Client
-    from django.urls import reverse
-
-    from benchmarks.data import caseload, homework
-    from homework.schedules import local_today
-
-    results = []
-    anonymous = Client()
-    results.append(("plain view (/healthz), baseline", *timed(anonymous, reverse("healthz"))))
-    for n in sizes:
-        relationship = caseload(f"{n}")
-        client, therapist = relationship.client, relationship.therapist
-        homework(relationship, n, local_today(client.timezone))
-        as_client, as_therapist = Client(), Client()
-        as_client.force_login(client)
-        as_therapist.force_login(therapist)
-        results.append(
-            (f"client Today, {n} assignments", *timed(as_client, reverse("client_home")))
+    [baseline] = [page for page in PAGES if page.baseline]
+    base = results[baseline.label].requests_per_second
+    table = [
+        f"wrk: {connections} connections, {seconds} s per page; gunicorn "
+        f"(platform/gunicorn.conf.py) on 127.0.0.1",
+        f"{'page':<40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p95/p50':>7} "
+        f"{'queries':>7} {'x base':>6}",
+    ]
+    for page in PAGES:
+        r = results[page.label]
+        table.append(
+            f"{page.label:<40} {r.requests_per_second:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} "
+            f"{r.p95_ms / r.p50_ms if r.p50_ms else 0:>7.1f} {counts[page.label]:>7} "
+            f"{r.requests_per_second / base:>6.2f}"
         )
-        detail = reverse("therapist_client_detail", args=[client.public_id])
-        results.append((f"therapist client page, {n} assignments", *timed(as_therapist, detail)))
-        api = reverse("api-assignment-list") if "api-assignment-list" in _names() else None
-        if api:
-            results.append((f"API assignment list, {n} assignments", *timed(as_client, api)))
-
-    baseline = results[0][1]
-    print(f"{'page':<44} {'median ms':>10} {'x baseline':>11} {'queries':>8}")
-    for name, ms, queries in results:
-        print(f"{name:<44} {ms:>10.2f} {ms / baseline:>11.1f} {queries:>8}")
-
-
-def _names() -> set[str]:
-    from accounts.checks import iter_routes
-
-    return {name for _, name in iter_routes() if name}
+    return table, web_rss
 
 
 if __name__ == "__main__":

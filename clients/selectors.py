@@ -4,7 +4,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, TextChoices
+from django.db.models import Count, Subquery, TextChoices, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from homework.models import Completion
@@ -69,8 +70,8 @@ def therapist_timeline(
     limit: int = TIMELINE_LIMIT,
 ) -> Timeline:
     """Shared records and completions of one client, newest first, with a count per kind
-    for this ISO week. Everything goes through `visible_to(viewer)`: per kind one count and
-    one read (plus the policy's MFA look-ups), however many records there are."""
+    for this ISO week. Everything goes through `visible_to(viewer)`: one query for the week's
+    counts and one read per kind (plus the policy's MFA look-up), however many records."""
     zone = client.zone
     today = today or local_today(client.timezone)
     monday = iso_week_monday(today)
@@ -97,14 +98,22 @@ def therapist_timeline(
         ),
     }
     items: list[TimelineItem] = []
-    week_counts: dict[str, int] = {}
+    # This week's count of every kind, in one query (a subquery per kind).
+    this_week = {}
     for kind, (queryset, date_field, is_moment) in sources.items():
-        week = (
-            {f"{date_field}__gte": _start_of(monday, zone)}
-            if is_moment
-            else {f"{date_field}__gte": monday}
+        since = _start_of(monday, zone) if is_moment else monday
+        count = (
+            queryset.filter(**{f"{date_field}__gte": since})
+            .select_related(None)
+            .order_by()
+            .annotate(one=Value(1))
+            .values("one")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
-        week_counts[kind] = queryset.filter(**week).aggregate(n=Count("pk"))["n"]
+        this_week[kind] = Coalesce(Subquery(count), 0)
+    week_counts = User.objects.filter(pk=client.pk).values(**this_week).get()
+    for kind, (queryset, date_field, is_moment) in sources.items():
         if kind not in kinds:
             continue
         if start is not None:

@@ -1,14 +1,18 @@
 """API rate limits: a burst limit and a sustained limit per caller, which a person using the
 app or an integration never reaches and a script does (429 with `Retry-After`)."""
 
+import logging
 import time
 
-from django.core.cache import cache
+from django.core.cache import caches
+from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.network import client_ip
 from config.env import parse_rate
+
+log = logging.getLogger(__name__)
 
 
 class APIRateThrottle(BaseThrottle):
@@ -17,8 +21,10 @@ class APIRateThrottle(BaseThrottle):
 
     Each limit of N requests per period P is a generic cell rate algorithm: up to N at once,
     then one every P/N seconds. All limits of a caller live in one cache entry (the time each
-    allowance is used up), so a request costs one cache read and one write. The default
-    cache is the database, shared by every gunicorn worker.
+    allowance is used up), so a request costs one cache read and one write. The cache is
+    `CACHES["throttle"]`: Redis when REDIS_URL is set (no SQL at all), else the database;
+    either is shared by every gunicorn worker. When Redis does not answer, the request is
+    let through and the failure logged: the API stays up without its rate limit.
     """
 
     user_scopes = ("user_burst", "user_sustained")
@@ -36,6 +42,14 @@ class APIRateThrottle(BaseThrottle):
         rates = api_settings.DEFAULT_THROTTLE_RATES
         limits = {scope: parse_rate(rates[scope]) for scope in scopes}
         key = f"throttle-api-{ident}"
+        try:
+            return self._allow(key, limits)
+        except RedisError:
+            log.warning("the API rate limit is not applied: its cache does not answer")
+            return True
+
+    def _allow(self, key: str, limits: dict[str, tuple[int, int]]) -> bool:
+        cache = caches["throttle"]
         now = time.time()
         used_up_at = cache.get(key) or {}
         after: dict[str, float] = {}

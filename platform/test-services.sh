@@ -3,7 +3,8 @@
 #
 #   platform/test-services.sh install [EXTRA_PACKAGE...]
 #       Install the Debian packages the suite needs when they are missing (chromium,
-#       redis-server, redis-tools, docker-compose, plus any extra ones such as postgresql).
+#       redis-server, redis-tools, docker-compose, plus any extra ones such as postgresql or
+#       wrk for `make bench`).
 #       Needs root or passwordless sudo; otherwise it stops and prints the command to run.
 #   platform/test-services.sh run COMMAND [ARG...]
 #       The same check, then a private Redis on a free port (no persistence, in a temporary
@@ -26,6 +27,7 @@ present() {
     docker-compose) command -v docker-compose >/dev/null 2>&1 ;;
     postgresql) compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null ;;
     postgresql-client) command -v psql >/dev/null 2>&1 ;;
+    wrk) command -v wrk >/dev/null 2>&1 ;;
     *) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' ;;
   esac
 }

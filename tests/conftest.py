@@ -34,6 +34,23 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test`: `--dist loadgroup`), each browser module runs on one
+    worker: it starts Chromium once, and test_accessibility's figures file is written by one
+    process only."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(f"browser:{item.module.__name__}"))
+
+
+@pytest.fixture(autouse=True)
+def throttle_counts_in_the_test_database(settings):
+    """The API throttle counts in the default (database) cache during tests, which each test
+    rolls back, rather than in the Redis the whole run shares (where user ids repeat from one
+    test to the next). tests/config/test_throttling.py checks Redis explicitly."""
+    settings.CACHES = {**settings.CACHES, "throttle": settings.CACHES["default"]}
+
+
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
@@ -82,6 +99,10 @@ def make_active_relationship(therapist, client):
 def personas(db) -> Personas:
     """Client A and their therapist, client B and theirs, and an operator; all with TOTP
     where the role needs it."""
+    return make_personas()
+
+
+def make_personas() -> Personas:
     from tests.factories import ClientFactory, StaffFactory, TherapistFactory
 
     client_a = ClientFactory(email="client.a@example.org", name="Ada Alpha")

@@ -6,6 +6,7 @@ gets 404, exactly like an object that does not exist; the owner gets the page or
 Nobody but client A, A's therapist (and staff in the admin) ever sees client A's details.
 """
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib import admin
+from django.db import transaction
 from django.urls import reverse
 
 from accounts import services
@@ -48,7 +50,7 @@ from notifications import services as notification_services
 from notifications.models import Preferences
 from safety.models import SafetyAlert, Source
 from safety.services import raise_alert
-from tests.conftest import Personas, make_active_relationship
+from tests.conftest import Personas, make_active_relationship, make_personas
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -793,6 +795,7 @@ CASES: dict[str, Route] = {
         {"GET": Call(row(LOGIN, TO_CLIENT, TO_CLIENT, TO_THERAPIST, TO_THERAPIST, TO_ADMIN))}
     ),
     "healthz": Route({"GET": Call(everyone(200))}),
+    "help": Route({"GET": Call(row(LOGIN, 200, 200, 200, 200, 200))}),
     # The invitation is addressed to client B: the token is the key, B is its owner.
     "invitation_accept": Route(
         {
@@ -1819,8 +1822,30 @@ ADMIN_EXPECT = {
 }
 
 
+@pytest.fixture(scope="module")
+def world_of_this_module(django_db_setup, django_db_blocker):
+    """The world, built once for the module (it takes longer than most requests here):
+    inside a transaction of its own that is rolled back when the module is done. Each test
+    runs in a savepoint within it (pytest-django's `db`), so what a test writes is undone
+    before the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world(make_personas())
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(personas) -> World:
+def world(world_of_this_module, db) -> World:
+    """A copy per test: a test may change its objects in memory (refresh_from_db)."""
+    return copy.deepcopy(world_of_this_module)
+
+
+@pytest.fixture
+def personas(world) -> Personas:
+    """The world's personas (the module's database already holds them)."""
+    return world.personas
+
+
+def build_world(personas: Personas) -> World:
     invitation = services.invitation_create(
         therapist=personas.therapist_a, email=personas.client_b.email
     )

@@ -54,7 +54,7 @@ def test_the_timeline_takes_the_same_queries_for_10_and_1000_records(personas):
     assert len(timeline.items) == 30
     fill(personas, 1000)
     large, timeline = count_queries(personas)
-    assert small == large == 9  # the MFA check, then per kind one count and one page
+    assert small == large == 6  # the MFA check, the week's counts, then per kind one page
     assert len(timeline.items) == selectors.TIMELINE_LIMIT
 
 

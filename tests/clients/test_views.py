@@ -554,10 +554,10 @@ JOURNAL_QUERIES = 10
 # and the client's people; the care plan's "I'm triggered" moments not yet rated; the
 # questionnaires set
 TODAY_QUERIES = 15
-# the timeline: the MFA check, the relationship, the audit row, per kind a week count and a
-# read (the policy's MFA check memoised), and on a first view one UPDATE per kind now seen;
-# the open safety alerts counted for the banner on every therapist page.
-TIMELINE_QUERIES = 20
+# the timeline: the MFA check, the relationship, the audit row, one query for the week's
+# counts, per kind a read (the policy's MFA check memoised), and on a first view one UPDATE
+# per kind now seen; the open safety alerts counted for the banner on every therapist page.
+TIMELINE_QUERIES = 17
 
 
 def many_records(personas, n: int) -> None:

@@ -109,3 +109,15 @@ def test_passwords_are_hashed_with_argon2id_and_old_hashes_upgraded_at_sign_in(c
     assert "_auth_user_id" in client.session
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$")
+
+
+def test_database_connections_are_kept_and_checked_before_use():
+    show = (
+        "from django.conf import settings; db = settings.DATABASES['default'];"
+        "print(db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'])"
+    )
+    default = run_manage("shell", "--no-imports", "-c", show)
+    assert default.stdout.split() == ["60", "True"], default.stderr
+    # A deployment may still choose: DATABASE_CONN_MAX_AGE=0 closes after each request.
+    closed = run_manage("shell", "--no-imports", "-c", show, env={"DATABASE_CONN_MAX_AGE": "0"})
+    assert closed.stdout.split() == ["0", "True"], closed.stderr

@@ -1,13 +1,20 @@
 """API rate limits: a script gets 429 with Retry-After; a person using the app never does."""
 
+import os
+import subprocess
+import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import run_manage
+from tests.conftest import ROOT, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +160,87 @@ def test_a_malformed_rate_stops_start_up_and_names_itself(value):
     result = run_manage("check", env={"TANDEM_API_RATE_USER_BURST": value})
     assert result.returncode != 0
     assert "Environment variable TANDEM_API_RATE_USER_BURST is malformed" in result.stderr
+
+
+# --- With Redis, as production runs it (REDIS_URL set) ---------------------------------
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_throttle(settings):
+    """The throttle's cache in Redis, under a key prefix of this test's own."""
+    prefix = f"test-throttle-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    yield prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def test_with_redis_a_burst_gets_429_and_the_count_is_in_redis(
+    rates, clock, personas, redis_throttle
+):
+    rates(user_burst="3/min")
+    browser = signed_in(personas.client_a)
+    assert [browser.get("/api/v1/me/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    keys = list(redis.Redis.from_url(REDIS_URL).scan_iter(match=f"{redis_throttle}*"))
+    assert [key.decode() for key in keys] == [
+        f"{redis_throttle}:1:throttle-api-user-{personas.client_a.pk}"
+    ]
+
+
+def test_with_redis_the_throttle_runs_no_sql(personas, redis_throttle):
+    browser = signed_in(personas.client_a)
+    browser.get("/api/v1/me/")
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get("/api/v1/me/").status_code == 200
+    assert not [q["sql"] for q in queries if '"cache"' in q["sql"]]
+    # The session and the user; then the session saved (a savepoint around its UPDATE).
+    assert len(queries) == 5, [q["sql"] for q in queries]
+
+
+def test_when_redis_does_not_answer_requests_go_through_and_it_is_logged(
+    settings, personas, caplog
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    browser = signed_in(personas.client_a)
+    assert browser.get("/api/v1/me/").status_code == 200
+    assert "the API rate limit is not applied" in caplog.text
+
+
+def test_the_settings_use_redis_for_the_throttle_when_redis_url_is_set():
+    show = "from django.conf import settings; print(settings.CACHES['throttle']['BACKEND'])"
+    with_redis = run_manage("shell", "--no-imports", "-c", show, env={"REDIS_URL": REDIS_URL})
+    assert with_redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    without = run_manage_without_redis("shell", "--no-imports", "-c", show, env=env)
+    assert without.stdout.strip() == "django.core.cache.backends.db.DatabaseCache"
+
+
+def run_manage_without_redis(*args: str, env: dict[str, str]):
+    env = {k: v for k, v in env.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -43,10 +43,26 @@ CHROMIUM_ARGS = [
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
+def database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a Redis database of its own (gw0 the given one,
+    gw1 the next one away from 0, ...), so that one worker's `flushdb` at its start never
+    empties the queues of a test running on another."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    index = int(worker[2:])
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    database = base - index if base >= index else base + index
+    if not 0 <= database < 16:
+        raise RuntimeError(f"no Redis database left for xdist worker {worker} from {url}")
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The broker for end-to-end tests; a missing Redis fails the run, it never skips."""
-    url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    url = database_of_this_worker(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL)
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         client.ping()

@@ -478,6 +478,8 @@ def test_client_pages_are_accessible(world, browser_contexts):
         page.locator("main form button[type=submit]").first.click()
         check(page, report, "Authenticator with errors", viewport)
         # Errors: not this role's page, and a page that does not exist.
+        page.goto("/help/")
+        check(page, report, "How Tandem works", viewport, place=False)
         page.goto("/therapist/")
         check(page, report, "403", viewport, place=False)
         page.goto("/client/nothing-here/")
@@ -561,6 +563,8 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
         page.fill("input[name=oldpassword]", "not my password")
         page.locator("main form button[type=submit]").first.click()
         check(page, report, "Password with errors", viewport)
+        page.goto("/help/")
+        check(page, report, "How Tandem works", viewport, place=False)
         page.goto("/client/")
         check(page, report, "403", viewport, place=False)
         page.goto(f"/therapist/clients/{world['quiet'].public_id}0/")
