@@ -13,10 +13,13 @@ from rest_framework.views import APIView
 from .policy import Access, mfa_satisfied, role_allows, route_access
 
 SESSION_STARTED_KEY = "tandem_session_started"
+SESSION_TOUCHED_KEY = "tandem_session_touched"
 
 
 class SessionLifetimeMiddleware:
-    """End a signed-in session a fixed time after sign-in, however active it has been."""
+    """End a signed-in session a fixed time after sign-in, however active it has been; and
+    renew the idle timeout at most once every `SESSION_RENEW_SECONDS` (not on every request,
+    which would cost a database write per page)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,6 +40,11 @@ class SessionLifetimeMiddleware:
             and SESSION_STARTED_KEY not in request.session
         ):
             request.session[SESSION_STARTED_KEY] = int(time.time())
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            touched = request.session.get(SESSION_TOUCHED_KEY, 0)
+            if not 0 <= now - touched < settings.SESSION_RENEW_SECONDS:
+                request.session[SESSION_TOUCHED_KEY] = now  # saved, and the cookie renewed
         return response
 
 

@@ -164,10 +164,11 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-# Idle timeout: the session cookie is renewed on every request and expires after this
-# many seconds without one; the absolute lifetime is enforced by accounts.middleware.
+# Idle timeout: the session expires after this many seconds without a request. It is
+# renewed by a request at most once a minute (accounts.middleware), so it may end up to a
+# minute early; the absolute lifetime is enforced there too.
 SESSION_COOKIE_AGE = env.int("TANDEM_SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 SESSION_ABSOLUTE_SECONDS = env.int("TANDEM_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 

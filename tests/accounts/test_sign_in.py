@@ -2,6 +2,7 @@ import time
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.middleware import SESSION_STARTED_KEY
@@ -126,6 +127,27 @@ def test_a_session_ends_after_30_idle_minutes_and_each_request_renews_it(client)
         response = client.get(reverse("client_home"))
     assert response.status_code == 302
     assert response.url.startswith(LOGIN)
+
+
+def test_the_idle_timeout_is_renewed_at_most_once_a_minute(client, django_assert_num_queries):
+    from django.contrib.sessions.models import Session
+
+    user = ClientFactory()
+    start = time.time()
+    with time_machine.travel(start, tick=False) as clock:
+        sign_in(client, user.email)
+        client.get(reverse("client_home"))
+        key = client.session.session_key
+        expires = Session.objects.get(session_key=key).expire_date
+        clock.move_to(start + 30)
+        response = client.get(reverse("client_home"))
+        assert settings.SESSION_COOKIE_NAME not in response.cookies  # nothing renewed
+        assert Session.objects.get(session_key=key).expire_date == expires
+        clock.move_to(start + 90)
+        response = client.get(reverse("client_home"))
+        assert response.cookies[settings.SESSION_COOKIE_NAME].value == key
+        renewed = Session.objects.get(session_key=key).expire_date
+        assert (renewed - expires).total_seconds() == 90
 
 
 def test_changing_the_password_ends_other_sessions(client, django_user_model):

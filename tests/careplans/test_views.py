@@ -194,20 +194,19 @@ def _fill(personas, plan, n: int) -> None:
         )
 
 
-# The plan page: session and user, the session's activity stamp (savepoint, update,
-# release), the plan with its people, the items, the last agreed and the latest version,
-# the tagged entries and the trigger logs, the goals' homework links: 12. The therapist
+# The plan page: session and user (the session is saved at most once a minute), the plan
+# with its people, the items, the last agreed and the latest version, the tagged entries and
+# the trigger logs, the goals' homework links: 9. The therapist
 # adds the MFA check, the audit row and the open safety alerts counted for the banner.
-# "I'm triggered": session and user, the activity stamp, whether there is a therapist, the
-# triggers: 7. Its steps screen: session and user, the activity stamp, the trigger with its
-# plan: 6.
+# "I'm triggered": session and user, whether there is a therapist, the triggers: 4. Its
+# steps screen: session and user, the trigger with its plan: 3.
 @pytest.mark.parametrize(
     ("who", "page", "queries"),
     [
-        ("client_a", "plan_detail", 12),
-        ("therapist_a", "plan_detail", 15),
-        ("client_a", "client_triggered", 7),
-        ("client_a", "client_triggered_steps", 6),
+        ("client_a", "plan_detail", 9),
+        ("therapist_a", "plan_detail", 12),
+        ("client_a", "client_triggered", 4),
+        ("client_a", "client_triggered_steps", 3),
     ],
 )
 def test_pages_run_a_fixed_number_of_queries_for_5_and_200_items(

@@ -546,18 +546,18 @@ def test_erasure_signs_out_says_goodbye_and_the_caseload_shows_client_left(clien
 
 # --- Query counts ------------------------------------------------------------------------
 
-# Session and user, the session's activity stamp (savepoint, update, release), then:
+# Session and user (the session is saved at most once a minute), then:
 # the journal: the page count, one UNION read of the page, then one read per kind on it (all
 # three here; fewer when a page holds fewer kinds);
-JOURNAL_QUERIES = 10
+JOURNAL_QUERIES = 7
 # Today: relationships, homework, pauses, completions, what was logged today (three kinds)
 # and the client's people; the care plan's "I'm triggered" moments not yet rated; the
 # questionnaires set
-TODAY_QUERIES = 15
+TODAY_QUERIES = 12
 # the timeline: the MFA check, the relationship, the audit row, one query for the week's
 # counts, per kind a read (the policy's MFA check memoised), and on a first view one UPDATE
 # per kind now seen; the open safety alerts counted for the banner on every therapist page.
-TIMELINE_QUERIES = 17
+TIMELINE_QUERIES = 14
 
 
 def many_records(personas, n: int) -> None:

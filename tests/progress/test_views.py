@@ -112,11 +112,10 @@ class TestClientPage:
 class TestQueryCounts:
     """The page costs the same number of queries for a week and for a year of history."""
 
-    # session, user, the series (6), the insights (1), the questionnaires (1), session save
-    # (in a savepoint: 3)
-    CLIENT_QUERIES = 13
-    # + the TOTP check, the client, the audit row
-    THERAPIST_QUERIES = 16
+    # session, user, the series (6), the insights (1), the questionnaires (1)
+    CLIENT_QUERIES = 10
+    # + the TOTP check, the client, the audit row, the alert banner
+    THERAPIST_QUERIES = 14
 
     @pytest.mark.parametrize("days", [7, 365])
     def test_client_page(self, client, personas, django_assert_num_queries, days):

@@ -35,8 +35,8 @@ SELECTOR_QUERIES = 6
 # Session, user, the MFA check (once per request), the caseload (SELECTOR_QUERIES less the
 # MFA check), invitations, clients who left, "Waiting for you" (WAITING_QUERIES = 10 in
 # tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts
-# counted for the banner, and saving the session.
-PAGE_QUERIES = 25
+# counted for the banner (the session is saved at most once a minute).
+PAGE_QUERIES = 22
 
 
 @pytest.fixture(autouse=True)
