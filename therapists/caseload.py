@@ -7,12 +7,13 @@ whatever the caseload's size; the therapist's weekly digest and review read it t
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import (
     Avg,
     Case,
+    Count,
     DateField,
     DateTimeField,
     FloatField,
@@ -37,6 +38,7 @@ from homework.selectors import (
     _weeks_due,
     assignments_with_pauses,
 )
+from measures.selectors import Latest, latest_results
 
 SILENT_DAYS = 7
 LOW_ADHERENCE = 50  # percent
@@ -57,12 +59,13 @@ class Flag:
     weight: int  # how far it moves a client up "needs attention first"
 
 
+ALERT = Flag("alert", "Open safety alert", 100)
 MOOD_DOWN = Flag("mood_down", "Mood down 2+ points", 4)
 SILENT = Flag("silent", "No activity for 7+ days", 3)
 OVERDUE = Flag("overdue", "Overdue homework", 2)
 LOW_ADHERENCE_FLAG = Flag("low_adherence", "Less than half done", 1)
 # Most serious first: the order of badges on a row and of counts in the digest.
-FLAGS = (MOOD_DOWN, SILENT, OVERDUE, LOW_ADHERENCE_FLAG)
+FLAGS = (ALERT, MOOD_DOWN, SILENT, OVERDUE, LOW_ADHERENCE_FLAG)
 
 
 @dataclass
@@ -81,9 +84,9 @@ class CaseloadRow:
     overdue: int = 0  # missed occurrences of the last OVERDUE_DAYS, not checked off
     mood_now: float | None = None  # mean mood of SHARED journal entries, this ISO week
     mood_before: float | None = None  # ... and the ISO week before
-    # After merge, two more fields go here, filled by `build_rows` in its bulk queries:
-    #   open_alerts: int       (open safety alerts; first of all in `attention_key`)
-    #   latest_measure: ...    (name, score, band, reliable-change mark; its own column)
+    open_alerts: int = 0  # open safety alerts on this relationship (as of now)
+    # The latest result of each questionnaire, newest first (the caseload page only).
+    measures: list[Latest] = field(default_factory=list)
 
     @property
     def monday(self) -> date:
@@ -134,6 +137,8 @@ class CaseloadRow:
     @property
     def flags(self) -> tuple[Flag, ...]:
         found = set()
+        if self.open_alerts:
+            found.add(ALERT)
         change = self.mood_change
         if change is not None and change <= -MOOD_DROP:
             found.add(MOOD_DOWN)
@@ -151,10 +156,10 @@ class CaseloadRow:
 
     @property
     def attention_key(self) -> tuple:
-        """Sorts ascending: more and more serious flags first. After merge, open safety
-        alerts go first of all: `(-self.open_alerts, ...)`."""
+        """Sorts ascending: open safety alerts first of all, then more and more serious
+        flags."""
         flags = self.flags
-        return (-sum(f.weight for f in flags), -len(flags))
+        return (-self.open_alerts, -sum(f.weight for f in flags), -len(flags))
 
     @property
     def status(self) -> tuple[str, str]:
@@ -284,8 +289,9 @@ def build_rows(
     relationships: QuerySet[CareRelationship] | None = None,
 ) -> list[CaseloadRow]:
     """Every active client of the therapist, as of today (or the end of `week`), in name
-    order. 5 queries whatever the caseload's size: relationships, signals (last activity
-    and shared mood), homework, its pauses, and the completions of the last two weeks.
+    order. 5 queries whatever the caseload's size: relationships (with their open safety
+    alerts), signals (last activity and shared mood), homework, its pauses, and the
+    completions of the last two weeks.
     `relationships` defaults to the caseload the access policy lets the therapist see."""
     now = timezone.now()
     if relationships is None:
@@ -293,6 +299,7 @@ def build_rows(
     relationships = list(
         relationships.filter(status=CareStatus.ACTIVE, client__isnull=False)
         .select_related("client")
+        .annotate(open_alerts=Count("safety_alerts", filter=Q(safety_alerts__acknowledged_at=None)))
         .order_by("client__name", "client__email")
     )
     if not relationships:
@@ -318,6 +325,7 @@ def build_rows(
             last_logged_day=max((d for d in logged if d is not None), default=None),
             mood_now=_rounded(got.get("mood_now")),
             mood_before=_rounded(got.get("mood_before")),
+            open_alerts=r.open_alerts,
         )
     _add_homework(rows)
     return [rows[r.pk] for r in relationships]
@@ -370,8 +378,15 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
 
 
 def caseload_rows(*, therapist: User, sort: str = "attention") -> list[CaseloadRow]:
-    """The therapist's home page: today's rows, sorted. 5 queries (`build_rows`)."""
-    return sort_rows(build_rows(therapist=therapist), sort)
+    """The therapist's home page: today's rows with the latest questionnaire results,
+    sorted. 6 queries (`build_rows` and one for the results)."""
+    rows = build_rows(therapist=therapist)
+    latest = latest_results([row.client.pk for row in rows], viewer=therapist)
+    for row in rows:
+        row.measures = sorted(
+            latest.get(row.client.pk, {}).values(), key=lambda m: m.submitted_at, reverse=True
+        )
+    return sort_rows(rows, sort)
 
 
 def sort_rows(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:

@@ -18,6 +18,7 @@ from tests.factories import (
     JournalEntryFactory,
     LifestyleLogFactory,
     RelationshipFactory,
+    SafetyAlertFactory,
     SocialActivityFactory,
     TherapistFactory,
 )
@@ -71,7 +72,13 @@ def test_each_client_carries_the_flags_of_the_weeks_end(flagged):
         "Olly Overdue": ["overdue"],  # 24-26 missed; 4 of 7 done is not under half
         "Fran Fine": [],
     }
-    assert week.flag_counts == {"mood_down": 1, "silent": 1, "overdue": 1, "low_adherence": 0}
+    assert week.flag_counts == {
+        "alert": 0,
+        "mood_down": 1,
+        "silent": 1,
+        "overdue": 1,
+        "low_adherence": 0,
+    }
     assert week.quiet == 1
     [olly] = [row for row in week.rows if str(row.client) == "Olly Overdue"]
     assert (olly.week.homework_done, olly.week.homework_due, olly.week.days_logged) == (4, 7, 4)
@@ -90,6 +97,7 @@ def test_the_digest_gives_the_count_of_each_flag_and_nothing_more(flagged, mailo
     assert "mood in shared entries fell 2+ points on the week before: 1" in message.body
     assert "Clients with overdue homework: 1" in message.body
     assert "less than half their homework: 0" in message.body
+    assert "Clients with an open safety alert (now): 0" in message.body
     for name in ("Dora", "Sam", "Olly", "Fran"):
         assert name not in body
     assert "→" not in body and "8.0" not in body and "4.0" not in body
@@ -153,3 +161,23 @@ def test_one_therapists_digest_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(DIGEST_QUERIES):
         assert services.delivery_send(delivery.pk) == "sent"
     assert f"Clients active this week: {clients} of {clients}" in mailoutbox[0].body
+
+
+def test_the_digest_counts_clients_with_an_open_safety_alert(flagged, mailoutbox):
+    from accounts.models import CareRelationship
+
+    def of(name):
+        return CareRelationship.objects.get(therapist=flagged, client__name=name)
+
+    SafetyAlertFactory(relationship=of("Dora Down"))
+    SafetyAlertFactory(relationship=of("Dora Down"))  # two alerts, one client
+    SafetyAlertFactory(relationship=of("Sam Silent"), acknowledged_at=NOW, note="Seen.")
+
+    assert caseload_week(therapist=flagged, monday=MONDAY).flag_counts["alert"] == 1
+    due_now(flagged, digest=True)
+    result = services.tick(now=NOW)
+    for pk in result.deliveries:
+        services.delivery_send(pk)
+    [digest] = [m for m in mailoutbox if "Clients active this week" in m.body]
+    assert "Clients with an open safety alert (now): 1" in digest.body
+    assert "Dora" not in digest.body

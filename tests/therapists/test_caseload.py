@@ -11,6 +11,7 @@ from django.urls import reverse
 from clients import services as records
 from homework import services
 from homework.selectors import client_today
+from measures.models import MeasureResponse
 from tests.conftest import make_active_relationship
 from tests.factories import (
     AssignmentFactory,
@@ -18,7 +19,9 @@ from tests.factories import (
     CompletionFactory,
     JournalEntryFactory,
     LifestyleLogFactory,
+    MeasureAssignmentFactory,
     RelationshipFactory,
+    SafetyAlertFactory,
     SocialActivityFactory,
 )
 from therapists.caseload import build_rows, caseload_rows
@@ -29,14 +32,15 @@ NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # Thursday of ISO week 48 (23-2
 TODAY = date(2026, 11, 26)
 THIS_WEEK = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # Tuesday
 LAST_WEEK = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday before
-# The access policy's MFA check, relationships, signals (last activity and both weeks'
-# shared mood, one query), homework, its pauses and the completions of the last two weeks.
-SELECTOR_QUERIES = 6
+# The access policy's MFA check, relationships (with their open safety alerts), signals
+# (last activity and both weeks' shared mood, one query), homework, its pauses, the
+# completions of the last two weeks and the latest questionnaire results.
+SELECTOR_QUERIES = 7
 # Session, user, the MFA check (once per request), the caseload (SELECTOR_QUERIES less the
 # MFA check), invitations, clients who left, "Waiting for you" (WAITING_QUERIES = 10 in
 # tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts
 # counted for the banner (the session is saved at most once a minute).
-PAGE_QUERIES = 22
+PAGE_QUERIES = 23
 
 
 @pytest.fixture(autouse=True)
@@ -247,7 +251,8 @@ def test_more_and_more_serious_flags_come_first(personas):
 
 def populate(therapist, count: int) -> None:
     """`count` clients in three time zones, each with homework, check-offs, shared and
-    private entries, a lifestyle log and time with people."""
+    private entries, a lifestyle log and time with people; every third with an open safety
+    alert, every other with a PHQ-9 answered."""
     zones = ("Europe/London", "America/New_York", "Pacific/Auckland")
     for i in range(count):
         client = ClientFactory(timezone=zones[i % 3])
@@ -260,6 +265,19 @@ def populate(therapist, count: int) -> None:
         JournalEntryFactory(client=client, mood=5, occurred_at=THIS_WEEK, shared=i % 2 == 0)
         LifestyleLogFactory(client=client, day=date(2026, 11, 24), exercise_minutes=20)
         SocialActivityFactory(client=client, day=date(2026, 11, 25))
+        if i % 3 == 0:
+            SafetyAlertFactory(relationship=relationship)
+        if i % 2 == 0:
+            MeasureResponse.objects.create(
+                assignment=MeasureAssignmentFactory(relationship=relationship),
+                client=client,
+                instrument="phq9",
+                period=0,
+                answers=[1] * 9,
+                raw_total=9,
+                score=9,
+                band="mild",
+            )
 
 
 @pytest.mark.parametrize("clients", [10, 100])
@@ -272,6 +290,11 @@ def test_the_caseload_is_built_in_a_fixed_number_of_queries(
     assert len(rows) == clients
     assert sum(row.done for row in rows) == clients - 1
     assert sum(1 for row in rows if row.mood_trend) == (clients - 1 + 1) // 2
+    assert sum(row.open_alerts for row in rows) == len(range(0, clients - 1, 3))
+    assert sum(len(row.measures) for row in rows) == len(range(0, clients - 1, 2))
+    # Open safety alerts come first of all.
+    alerts = [row.open_alerts for row in rows]
+    assert alerts == sorted(alerts, reverse=True)
 
 
 @pytest.mark.parametrize("clients", [10, 100])
@@ -303,3 +326,47 @@ def test_the_client_page_shows_recent_check_offs_with_their_notes(personas):
     ).content.decode()
     assert "Recent check-offs" in page
     assert "Slept &lt;b&gt;well&lt;/b&gt;" in page
+
+
+def test_an_open_alert_comes_first_and_links_to_the_alerts_page(personas):
+    other = ClientFactory(name="Aaron Aardvark")
+    RelationshipFactory(therapist=personas.therapist_a, client=other)
+    alert = SafetyAlertFactory(relationship=personas.relationship_a)
+    browser = Client()
+    browser.force_login(personas.therapist_a)
+
+    rows = caseload_rows(therapist=personas.therapist_a, sort="attention")
+    assert rows[0].client == personas.client_a
+    assert rows[0].flags[0].key == "alert"
+    html = browser.get(reverse("therapist_home")).content.decode()
+    row = html[html.index('data-client="client.a@example.org"') :]
+    row = row[: row.index("</tr>")]
+    assert "Open safety alert" in row and reverse("therapist_alerts") in row
+
+    alert.acknowledged_at, alert.note = NOW, "Called her; safe."
+    alert.save()
+    rows = caseload_rows(therapist=personas.therapist_a, sort="attention")
+    assert all(r.open_alerts == 0 and "alert" not in [f.key for f in r.flags] for r in rows)
+
+
+def test_the_latest_questionnaire_shows_with_its_band_and_reliable_change(personas):
+    from measures import services as measures
+
+    with time_machine.travel("2026-10-01 09:00:00+00:00", tick=False):
+        phq9 = measures.measure_assign(
+            therapist=personas.therapist_a,
+            relationship=personas.relationship_a,
+            instrument="phq9",
+            every_weeks=2,
+        )
+        measures.response_submit(client=personas.client_a, assignment=phq9, answers=[2] * 8 + [0])
+    with time_machine.travel("2026-11-20 09:00:00+00:00", tick=False):
+        measures.response_submit(client=personas.client_a, assignment=phq9, answers=[1] * 8 + [0])
+    browser = Client()
+    browser.force_login(personas.therapist_a)
+
+    html = browser.get(reverse("therapist_home")).content.decode()
+    cell = html[html.index('data-measure="phq9"') :]
+    cell = cell[: cell.index("</span>")]
+    assert "PHQ-9 8 · mild" in cell
+    assert "reliable improvement" in cell
