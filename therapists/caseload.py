@@ -38,6 +38,7 @@ from homework.selectors import (
     _weeks_due,
     assignments_with_pauses,
 )
+from measures.models import MeasureResponse
 from measures.selectors import Latest, latest_results
 
 SILENT_DAYS = 7
@@ -245,6 +246,7 @@ ACTIVITY = (
     (JournalEntry, "created_at", "at"),
     (LifestyleLog, "created_at", "at"),
     (SocialActivity, "created_at", "at"),
+    (MeasureResponse, "submitted_at", "at"),
 )
 LOGGED = (
     (Completion, "due_date", "day"),

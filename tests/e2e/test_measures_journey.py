@@ -1,20 +1,24 @@
 """A PHQ-9 in Chromium on a phone: the therapist sets it from the client's page; the client
 sees it on Today, reads that the therapist will see the answers, answers question 9 above
-"not at all" and lands on the crisis page. (The therapist's side of the alert follows.)"""
+"not at all" and lands on the crisis page. The therapist sees the alert first on the caseload,
+acknowledges it with a note, and it is gone from every page; each step is in the audit log."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import AuditAction, AuditEvent
 from measures.instruments import PHQ9
 from measures.models import MeasureAssignment, MeasureResponse
 from safety.models import SafetyAlert
-from tests.conftest import activate_totp, make_active_relationship
+from tests.conftest import ROOT, activate_totp, make_active_relationship
 from tests.e2e.browser import PHONE, assert_fits_the_screen, sign_in_with_totp
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+ARTIFACTS = ROOT / "var" / "artifacts" / "screenshots"
 
 
 @pytest.fixture
@@ -75,3 +79,48 @@ def test_a_phq9_with_question_9_above_zero_ends_on_the_crisis_page(people, brows
     assert (response.score, response.band, response.answers[8]) == (1, "minimal", 1)
     alert = SafetyAlert.objects.get()
     assert (alert.source, alert.reference) == ("phq9_item9", response.public_id)
+
+    # The therapist, back at the desk: the banner first, then the client at the top of the
+    # caseload with the alert, ahead of a client whose name sorts first.
+    make_active_relationship(therapist, ClientFactory(name="Aaron Able"))
+    desk.goto("/therapist/")
+    banner = desk.locator("[data-safety-banner]")
+    expect(banner).to_contain_text("1 safety alert: a client needs your attention.")
+    assert desk.evaluate(
+        "document.querySelector('[data-safety-banner]').getBoundingClientRect().top"
+    ) < desk.evaluate("document.querySelector('h1').getBoundingClientRect().top")
+    first_row = desk.locator("table.caseload tbody tr").first
+    expect(first_row).to_contain_text("Kai Client")
+    expect(first_row).to_contain_text("Open safety alert")
+    expect(first_row.locator("[data-measure=phq9]")).to_contain_text("PHQ-9 1 · minimal")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    desk.screenshot(path=str(ARTIFACTS / "journey-alert-caseload.png"), full_page=True)
+
+    # Acknowledging needs a note; with one, the alert is closed and the banner gone.
+    banner.get_by_role("link", name="See the alert").click()
+    card = desk.locator(f'[data-alert="{alert.public_id}"]')
+    expect(card).to_contain_text("Kai Client")
+    card.get_by_role("button", name="Acknowledge").click()
+    expect(desk.locator('[role="alert"]').first).to_be_visible()
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+    card = desk.locator(f'[data-alert="{alert.public_id}"]')
+    card.get_by_label("What you did (required)").fill("Phoned Kai; made a safety plan together.")
+    card.get_by_role("button", name="Acknowledge").click()
+    expect(desk.locator("[data-done-alerts]")).to_contain_text("Phoned Kai")
+    expect(desk.locator("[data-safety-banner]")).to_have_count(0)
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == therapist and alert.note.startswith("Phoned Kai")
+    desk.goto("/therapist/")
+    expect(desk.locator("[data-safety-banner]")).to_have_count(0)
+    expect(desk.locator("table.caseload tbody tr").first).to_contain_text("Aaron Able")
+
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="safety_alert").values_list(
+            "action", flat=True
+        )
+    )
+    assert AuditAction.SAFETY_ALERT_RAISED in actions
+    assert AuditAction.SAFETY_ALERT_ACKNOWLEDGED in actions
+    ack = AuditEvent.objects.get(action=AuditAction.SAFETY_ALERT_ACKNOWLEDGED)
+    assert "Phoned" not in str(ack.detail)
