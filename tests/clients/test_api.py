@@ -243,7 +243,7 @@ class TestQueryCounts:
             return len(queries)
 
         # 6 of them are the API rate limit in the database cache
-        expected = {"client_a": 13, "therapist_a": 17}[persona]
+        expected = {"client_a": 10, "therapist_a": 14}[persona]
         assert count(10) == expected
         assert count(1000) == expected
 
