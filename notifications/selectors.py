@@ -3,7 +3,19 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 
 from accounts.models import CareRelationship, CareStatus, User
 from clients.models import FEEDBACK_FIELD, Feedback, JournalEntry, LifestyleLog, SocialActivity
@@ -320,6 +332,9 @@ class WaitingKind:
     SILENT = "silent"
 
 
+KIND_ORDER = (WaitingKind.SHARED, WaitingKind.REPLY, WaitingKind.INVITATION, WaitingKind.SILENT)
+
+
 @dataclass(frozen=True)
 class WaitingItem:
     kind: str
@@ -350,99 +365,125 @@ class Waiting:
         return {kind: self.of(kind) for kind in ("shared", "reply", "invitation", "silent")}
 
 
-def _thread_key(row: dict) -> tuple:
-    return (
-        row["relationship_id"],
-        row["journal_entry_id"],
-        row["lifestyle_log_id"],
-        row["social_activity_id"],
+# The moment of each kind of activity, for a client's last activity ("silent").
+ACTIVITY_MOMENT = (
+    (Completion, "completed_at", "last_completion"),
+    (JournalEntry, "created_at", "last_journal"),
+    (LifestyleLog, "created_at", "last_lifestyle"),
+    (SocialActivity, "created_at", "last_social"),
+)
+
+
+def with_last_activity(queryset: QuerySet[CareRelationship]) -> QuerySet[CareRelationship]:
+    """`queryset` with each relationship's client and the client's last activity of each
+    kind (`last_completion`, `last_journal`, ...), read in the same query."""
+    return queryset.select_related("client").annotate(
+        **{
+            name: Subquery(
+                model.objects.filter(client_id=OuterRef("client_id"))
+                .order_by()
+                .values("client_id")
+                .annotate(last=Max(moment))
+                .values("last")
+            )
+            for model, moment, name in ACTIVITY_MOMENT
+        }
     )
 
 
-def waiting_for_therapist(therapist: User, now: datetime) -> Waiting:
+def _last_activity(relationship: CareRelationship) -> datetime | None:
+    moments = [getattr(relationship, name) for _, _, name in ACTIVITY_MOMENT]
+    return max((moment for moment in moments if moment is not None), default=None)
+
+
+def waiting_for_therapist(
+    therapist: User, now: datetime, relationships: list[CareRelationship] | None = None
+) -> Waiting:
     """What waits for the therapist at `now`, from active relationships and open invitations
-    only. A constant number of queries whatever the caseload's size."""
-    relationships = {
+    only. Two queries whatever the caseload's size, one when the caller passes the
+    therapist's `relationships` (read through `with_last_activity`, with at least the
+    active ones and the open invitations)."""
+    if relationships is None:
+        relationships = list(
+            with_last_activity(
+                CareRelationship.objects.filter(
+                    Q(status=CareStatus.ACTIVE, client__isnull=False)
+                    | Q(
+                        status=CareStatus.INVITED,
+                        invitation_expires_at__gt=now,
+                        invitation_expires_at__lte=now + INVITATION_EXPIRES_WITHIN,
+                    ),
+                    therapist=therapist,
+                )
+            )
+        )
+    active = {
         r.client_id: r
-        for r in CareRelationship.objects.filter(
-            therapist=therapist, status=CareStatus.ACTIVE, client__isnull=False
-        ).select_related("client")
+        for r in relationships
+        if r.status == CareStatus.ACTIVE and r.client_id is not None
     }
     items: list[WaitingItem] = []
-    clients = list(relationships)
-
-    # Shared records with no feedback from this therapist for FEEDBACK_AFTER.
-    for model, field in FEEDBACK_FIELD.items():
-        given = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
-        rows = (
-            model.objects.filter(
-                client_id__in=clients,
-                shared=True,
-                created_at__lte=now - FEEDBACK_AFTER,
-                created_at__gt=now - SHARED_WITHIN,
-            )
-            .exclude(Exists(given))
-            .values_list("client_id", "created_at")
-        )
-        for client_id, created in rows:
-            items.append(WaitingItem(WaitingKind.SHARED, relationships[client_id], created))
-
-    # Threads whose last message is the client's.
-    last: dict[tuple, dict] = {}
-    for row in (
-        Feedback.objects.filter(
-            relationship_id__in=[r.pk for r in relationships.values()],
-            created_at__gt=now - REPLIES_WITHIN,
-        )
-        .order_by("created_at", "id")
-        .values(
-            "relationship_id",
-            "client_id",
-            "author_id",
-            "created_at",
-            "journal_entry_id",
-            "lifestyle_log_id",
-            "social_activity_id",
-        )
-    ):
-        last[_thread_key(row)] = row
-    for row in last.values():
-        if row["author_id"] == row["client_id"] and row["client_id"] in relationships:
-            items.append(
-                WaitingItem(WaitingKind.REPLY, relationships[row["client_id"]], row["created_at"])
-            )
 
     # Invitations about to expire, never accepted (opening a link is not recorded).
-    for invitation in CareRelationship.objects.filter(
-        therapist=therapist,
-        status=CareStatus.INVITED,
-        invitation_expires_at__gt=now,
-        invitation_expires_at__lte=now + INVITATION_EXPIRES_WITHIN,
-    ):
-        items.append(
-            WaitingItem(WaitingKind.INVITATION, invitation, invitation.invitation_expires_at)
-        )
+    for invitation in relationships:
+        if (
+            invitation.status == CareStatus.INVITED
+            and invitation.invitation_expires_at is not None
+            and now < invitation.invitation_expires_at <= now + INVITATION_EXPIRES_WITHIN
+        ):
+            items.append(
+                WaitingItem(WaitingKind.INVITATION, invitation, invitation.invitation_expires_at)
+            )
 
     # Clients silent for SILENT_AFTER, while the silence is in its first SILENT_FOR.
-    latest: dict[int, datetime] = {}
-    for model, moment in (
-        (Completion, "completed_at"),
-        (JournalEntry, "created_at"),
-        (LifestyleLog, "created_at"),
-        (SocialActivity, "created_at"),
-    ):
-        for row in (
-            model.objects.filter(client_id__in=clients)
-            .values("client_id")
-            .annotate(last=Max(moment))
-        ):
-            seen = latest.get(row["client_id"])
-            if row["last"] is not None and (seen is None or row["last"] > seen):
-                latest[row["client_id"]] = row["last"]
-    for client_id, relationship in relationships.items():
-        since = latest.get(client_id) or relationship.activated_at or relationship.invited_at
+    for relationship in active.values():
+        since = _last_activity(relationship) or relationship.activated_at or relationship.invited_at
         if since is not None and now - SILENT_AFTER - SILENT_FOR < since <= now - SILENT_AFTER:
             items.append(WaitingItem(WaitingKind.SILENT, relationship, since))
+
+    if active:
+        # One query: shared records with no feedback from this therapist for
+        # FEEDBACK_AFTER (one part per kind of record), and threads whose last message is
+        # the client's.
+        parts = []
+        for model, field in FEEDBACK_FIELD.items():
+            given = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
+            parts.append(
+                model.objects.filter(
+                    client_id__in=list(active),
+                    shared=True,
+                    created_at__lte=now - FEEDBACK_AFTER,
+                    created_at__gt=now - SHARED_WITHIN,
+                )
+                .exclude(Exists(given))
+                .order_by()
+                .annotate(kind=Value(WaitingKind.SHARED, output_field=CharField()))
+                .values_list("kind", "client_id", "created_at")
+            )
+        # A feedback is the last of its thread (its relationship and record) when no
+        # other message of the thread is later.
+        later = Feedback.objects.filter(
+            Q(journal_entry_id=OuterRef("journal_entry_id"))
+            | Q(lifestyle_log_id=OuterRef("lifestyle_log_id"))
+            | Q(social_activity_id=OuterRef("social_activity_id")),
+            Q(created_at__gt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id")),
+            relationship_id=OuterRef("relationship_id"),
+        )
+        parts.append(
+            Feedback.objects.filter(
+                relationship_id__in=[r.pk for r in active.values()],
+                client_id__in=list(active),
+                author_id=F("client_id"),
+                created_at__gt=now - REPLIES_WITHIN,
+            )
+            .exclude(Exists(later))
+            .order_by()
+            .annotate(kind=Value(WaitingKind.REPLY, output_field=CharField()))
+            .values_list("kind", "client_id", "created_at")
+        )
+        for kind, client_id, created in parts[0].union(*parts[1:], all=True).order_by():
+            items.append(WaitingItem(kind, active[client_id], created))
 
     def count(kind: str) -> int:
         return sum(1 for item in items if item.kind == kind)
@@ -452,5 +493,5 @@ def waiting_for_therapist(therapist: User, now: datetime) -> Waiting:
         replies=count(WaitingKind.REPLY),
         invitations=count(WaitingKind.INVITATION),
         silent=count(WaitingKind.SILENT),
-        items=tuple(sorted(items, key=lambda item: item.since)),
+        items=tuple(sorted(items, key=lambda item: (item.since, KIND_ORDER.index(item.kind)))),
     )

@@ -36,7 +36,7 @@ SELECTOR_QUERIES = 6
 # MFA check), invitations, clients who left, "Waiting for you" (WAITING_QUERIES = 10 in
 # tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts
 # counted for the banner, and saving the session.
-PAGE_QUERIES = 25
+PAGE_QUERIES = 15
 
 
 @pytest.fixture(autouse=True)
