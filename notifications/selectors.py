@@ -13,7 +13,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 
@@ -131,17 +130,22 @@ class ClientWeek:
         return self.monday + timedelta(days=6)
 
 
-def _streak(client: User, last: date) -> int:
-    days = logged_days(client, last - timedelta(days=60), last)
+STREAK_DAYS = 60  # how far back a streak is counted
+
+
+def _streak(days: set[date], last: date) -> int:
+    """Consecutive days in `days` ending on `last`, looking back STREAK_DAYS at most."""
     streak, day = 0, last
-    while day in days:
+    while day in days and day >= last - timedelta(days=STREAK_DAYS):
         streak += 1
         day -= timedelta(days=1)
     return streak
 
 
 def client_week(*, client: User, monday: date, today: date | None = None) -> ClientWeek:
-    """A client's ISO week in counts (and the mood trend, for the portal)."""
+    """A client's ISO week in counts (and the mood trend, for the portal). Besides the
+    homework's adherence, one query per kind of record for the week and the streak's window
+    together, whatever the history."""
     monday = iso_week_monday(monday)
     sunday = monday + timedelta(days=6)
     today = today or local_today(client.timezone)
@@ -155,32 +159,61 @@ def client_week(*, client: User, monday: date, today: date | None = None) -> Cli
     )
     report = adherence_report(client, assignments, [monday], today=today)
     total = report.totals[0] if report.totals else None
-    days = logged_days(client, monday, last) if last >= monday else set()
+
+    # From the streak's first day (or the week's) to the week's end.
+    first = min(monday, last - timedelta(days=STREAK_DAYS))
+    logged = set(
+        Completion.objects.filter(client=client, due_date__range=(first, sunday))
+        .order_by()
+        .values_list("due_date", flat=True)
+        .distinct()
+    )
+    minutes = 0
+    for day, exercise, outdoor in (
+        LifestyleLog.objects.filter(client=client, day__range=(first, sunday))
+        .order_by()
+        .values_list("day", "exercise_minutes", "outdoor_minutes")
+    ):
+        logged.add(day)
+        if monday <= day <= sunday:
+            minutes += (exercise or 0) + (outdoor or 0)
+    social = 0
+    for (day,) in (
+        SocialActivity.objects.filter(client=client, day__range=(first, sunday))
+        .order_by()
+        .values_list("day")
+    ):
+        logged.add(day)
+        social += monday <= day <= sunday
     zone = client.zone
-    journal = JournalEntry.objects.filter(
-        client=client,
-        occurred_at__date__range=(monday - timedelta(days=1), sunday + timedelta(days=1)),
-    ).values_list("occurred_at", "mood")
-    in_week = [(m.astimezone(zone).date(), mood) for m, mood in journal]
-    in_week = [(d, mood) for d, mood in in_week if monday <= d <= sunday]
+    in_week = []
+    for moment, mood in (
+        JournalEntry.objects.filter(
+            client=client,
+            occurred_at__date__range=(first - timedelta(days=1), sunday + timedelta(days=1)),
+        )
+        .order_by()
+        .values_list("occurred_at", "mood")
+    ):
+        day = moment.astimezone(zone).date()
+        if first <= day <= sunday:
+            logged.add(day)
+        if monday <= day <= sunday:
+            in_week.append((day, mood))
     moods = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
         values = [mood for d, mood in in_week if d == day and mood is not None]
         moods.append((day, round(sum(values) / len(values), 1) if values else None))
-    lifestyle = LifestyleLog.objects.filter(client=client, day__range=(monday, sunday)).aggregate(
-        exercise=Sum("exercise_minutes"), outdoor=Sum("outdoor_minutes")
-    )
-    social = SocialActivity.objects.filter(client=client, day__range=(monday, sunday))
     return ClientWeek(
         monday=monday,
         homework_done=total.done if total else 0,
         homework_due=total.due if total else 0,
-        days_logged=len(days),
+        days_logged=sum(1 for day in logged if monday <= day <= last),
         journal_entries=len(in_week),
-        active_minutes=(lifestyle["exercise"] or 0) + (lifestyle["outdoor"] or 0),
-        social_contacts=social.count(),
-        streak=_streak(client, last) if last >= monday else 0,
+        active_minutes=minutes,
+        social_contacts=social,
+        streak=_streak(logged, last) if last >= monday else 0,
         moods=tuple(moods),
     )
 
