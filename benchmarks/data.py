@@ -171,7 +171,10 @@ def build(size: Size, *, today: date | None = None) -> DataSet:
     from clients.models import JournalEntry, LifestyleLog, Person, SharingPreference, SocialActivity
     from homework.models import Assignment, Completion, CompletionSource
     from homework.schedules import iso_week_monday
+    from measures import instruments
+    from measures.models import MeasureAssignment, MeasureResponse
     from notifications.models import Preferences
+    from safety.models import SafetyAlert, Source
 
     today = today or timezone.now().date()
     first = today - timedelta(days=size.days - 1)
@@ -267,6 +270,7 @@ def build(size: Size, *, today: date | None = None) -> DataSet:
                 times_per_week=3,
                 **common,
             )
+            entries = []  # the last journal entries (public id, moment), for safety alerts
             for n, day in enumerate(days):
                 at = datetime.combine(day, time(20, 30), tzinfo=UTC)
                 shared = (n + i) % 4 != 0
@@ -281,8 +285,11 @@ def build(size: Size, *, today: date | None = None) -> DataSet:
                         source=CompletionSource.LOG,
                         completed_at=at,
                     )
+                    entry = uuid.uuid4()
+                    entries = [*entries[-1:], (entry, at)]
                     load.add(
                         JournalEntry,
+                        public_id=entry,
                         client_id=client,
                         shared=shared,
                         occurred_at=at,
@@ -334,6 +341,48 @@ def build(size: Size, *, today: date | None = None) -> DataSet:
                         week=week,
                         source=CompletionSource.LOG,
                         completed_at=at,
+                    )
+            # Questionnaires every four weeks from the first day, all answered.
+            for instrument in (instruments.PHQ9, instruments.WHO5):
+                measure = load.add(
+                    MeasureAssignment,
+                    relationship_id=relationship,
+                    client_id=client,
+                    instrument=instrument.key,
+                    every_weeks=4,
+                    start_date=first,
+                    created_at=started,
+                )
+                for period in range((size.days - 1) // 28 + 1):
+                    answers = [(period + i + q) % 3 for q in range(len(instrument.items))]
+                    if instrument is instruments.PHQ9:
+                        answers[8] = 0  # question 9 would raise a safety alert
+                    score = instrument.score(answers)
+                    load.add(
+                        MeasureResponse,
+                        assignment_id=measure,
+                        client_id=client,
+                        instrument=instrument.key,
+                        period=period,
+                        answers=answers,
+                        raw_total=score.raw,
+                        score=score.score,
+                        band=score.band.key,
+                        submitted_at=started + timedelta(weeks=4 * period, hours=10),
+                    )
+            # Two safety alerts on the measured client's last journal entries: one
+            # acknowledged, one open.
+            if i == size.big_caseload:
+                for k, (entry, at) in enumerate(entries):
+                    load.add(
+                        SafetyAlert,
+                        relationship_id=relationship,
+                        source=Source.JOURNAL,
+                        reference=entry,
+                        raised_at=at,
+                        acknowledged_at=None if k else at + timedelta(hours=1),
+                        acknowledged_by_id=None if k else therapist,
+                        note="" if k else "We spoke on the phone.",
                     )
             plan = load.add(CarePlan, relationship_id=relationship, client_id=client, version=1)
             items = [

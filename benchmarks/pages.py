@@ -42,12 +42,25 @@ PAGES: list[Page] = [
     Page("therapist client page", "therapist_client_detail", "therapist25", of_client),
     Page("therapist timeline", "therapist_timeline", "therapist25", of_client),
     Page("therapist weekly review", "therapist_weekly_review", "therapist25"),
+    Page("client Progress, a year", "client_progress", "client", query="range=1y"),
+    Page("client questionnaires", "client_measures", "client"),
+    Page(
+        "therapist client progress, a year",
+        "therapist_client_progress",
+        "therapist25",
+        of_client,
+        query="range=1y",
+    ),
+    Page("therapist safety alerts", "therapist_alerts", "therapist25"),
     Page("API clients (therapist, 100)", "api-client-list", "therapist100"),
     Page("API assignments (client)", "api-assignment-list", "client"),
     Page("API completions (client)", "api-completion-list", "client"),
     Page("API journal (client)", "api-journal-list", "client"),
     Page("API lifestyle logs (client)", "api-lifestyle-list", "client"),
     Page("API social activities (client)", "api-social-list", "client"),
+    Page("API progress series (client, a year)", "api-progress-series", "client", query="range=1y"),
+    Page("API measure responses (client)", "api-measure-response-list", "client"),
+    Page("API safety alerts (therapist)", "api-alert-list", "therapist25"),
 ]
 
 

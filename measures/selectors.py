@@ -133,7 +133,7 @@ def results(*, viewer: User, client: User) -> list[Series]:
     responses = (
         MeasureResponse.objects.visible_to(viewer)
         .filter(client=client)
-        .select_related("assignment")
+        .select_related("assignment", "client")
         .order_by("submitted_at", "id")
     )
     by_instrument: dict[str, list[Result]] = defaultdict(list)

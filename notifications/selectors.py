@@ -3,7 +3,18 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
 from accounts.models import CareRelationship, CareStatus, User
 from clients.models import FEEDBACK_FIELD, Feedback, JournalEntry, LifestyleLog, SocialActivity
@@ -119,17 +130,22 @@ class ClientWeek:
         return self.monday + timedelta(days=6)
 
 
-def _streak(client: User, last: date) -> int:
-    days = logged_days(client, last - timedelta(days=60), last)
+STREAK_DAYS = 60  # how far back a streak is counted
+
+
+def _streak(days: set[date], last: date) -> int:
+    """Consecutive days in `days` ending on `last`, looking back STREAK_DAYS at most."""
     streak, day = 0, last
-    while day in days:
+    while day in days and day >= last - timedelta(days=STREAK_DAYS):
         streak += 1
         day -= timedelta(days=1)
     return streak
 
 
 def client_week(*, client: User, monday: date, today: date | None = None) -> ClientWeek:
-    """A client's ISO week in counts (and the mood trend, for the portal)."""
+    """A client's ISO week in counts (and the mood trend, for the portal). Besides the
+    homework's adherence, one query per kind of record for the week and the streak's window
+    together, whatever the history."""
     monday = iso_week_monday(monday)
     sunday = monday + timedelta(days=6)
     today = today or local_today(client.timezone)
@@ -143,32 +159,61 @@ def client_week(*, client: User, monday: date, today: date | None = None) -> Cli
     )
     report = adherence_report(client, assignments, [monday], today=today)
     total = report.totals[0] if report.totals else None
-    days = logged_days(client, monday, last) if last >= monday else set()
+
+    # From the streak's first day (or the week's) to the week's end.
+    first = min(monday, last - timedelta(days=STREAK_DAYS))
+    logged = set(
+        Completion.objects.filter(client=client, due_date__range=(first, sunday))
+        .order_by()
+        .values_list("due_date", flat=True)
+        .distinct()
+    )
+    minutes = 0
+    for day, exercise, outdoor in (
+        LifestyleLog.objects.filter(client=client, day__range=(first, sunday))
+        .order_by()
+        .values_list("day", "exercise_minutes", "outdoor_minutes")
+    ):
+        logged.add(day)
+        if monday <= day <= sunday:
+            minutes += (exercise or 0) + (outdoor or 0)
+    social = 0
+    for (day,) in (
+        SocialActivity.objects.filter(client=client, day__range=(first, sunday))
+        .order_by()
+        .values_list("day")
+    ):
+        logged.add(day)
+        social += monday <= day <= sunday
     zone = client.zone
-    journal = JournalEntry.objects.filter(
-        client=client,
-        occurred_at__date__range=(monday - timedelta(days=1), sunday + timedelta(days=1)),
-    ).values_list("occurred_at", "mood")
-    in_week = [(m.astimezone(zone).date(), mood) for m, mood in journal]
-    in_week = [(d, mood) for d, mood in in_week if monday <= d <= sunday]
+    in_week = []
+    for moment, mood in (
+        JournalEntry.objects.filter(
+            client=client,
+            occurred_at__date__range=(first - timedelta(days=1), sunday + timedelta(days=1)),
+        )
+        .order_by()
+        .values_list("occurred_at", "mood")
+    ):
+        day = moment.astimezone(zone).date()
+        if first <= day <= sunday:
+            logged.add(day)
+        if monday <= day <= sunday:
+            in_week.append((day, mood))
     moods = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
         values = [mood for d, mood in in_week if d == day and mood is not None]
         moods.append((day, round(sum(values) / len(values), 1) if values else None))
-    lifestyle = LifestyleLog.objects.filter(client=client, day__range=(monday, sunday)).aggregate(
-        exercise=Sum("exercise_minutes"), outdoor=Sum("outdoor_minutes")
-    )
-    social = SocialActivity.objects.filter(client=client, day__range=(monday, sunday))
     return ClientWeek(
         monday=monday,
         homework_done=total.done if total else 0,
         homework_due=total.due if total else 0,
-        days_logged=len(days),
+        days_logged=sum(1 for day in logged if monday <= day <= last),
         journal_entries=len(in_week),
-        active_minutes=(lifestyle["exercise"] or 0) + (lifestyle["outdoor"] or 0),
-        social_contacts=social.count(),
-        streak=_streak(client, last) if last >= monday else 0,
+        active_minutes=minutes,
+        social_contacts=social,
+        streak=_streak(logged, last) if last >= monday else 0,
         moods=tuple(moods),
     )
 
@@ -320,6 +365,9 @@ class WaitingKind:
     SILENT = "silent"
 
 
+KIND_ORDER = (WaitingKind.SHARED, WaitingKind.REPLY, WaitingKind.INVITATION, WaitingKind.SILENT)
+
+
 @dataclass(frozen=True)
 class WaitingItem:
     kind: str
@@ -350,99 +398,125 @@ class Waiting:
         return {kind: self.of(kind) for kind in ("shared", "reply", "invitation", "silent")}
 
 
-def _thread_key(row: dict) -> tuple:
-    return (
-        row["relationship_id"],
-        row["journal_entry_id"],
-        row["lifestyle_log_id"],
-        row["social_activity_id"],
+# The moment of each kind of activity, for a client's last activity ("silent").
+ACTIVITY_MOMENT = (
+    (Completion, "completed_at", "last_completion"),
+    (JournalEntry, "created_at", "last_journal"),
+    (LifestyleLog, "created_at", "last_lifestyle"),
+    (SocialActivity, "created_at", "last_social"),
+)
+
+
+def with_last_activity(queryset: QuerySet[CareRelationship]) -> QuerySet[CareRelationship]:
+    """`queryset` with each relationship's client and the client's last activity of each
+    kind (`last_completion`, `last_journal`, ...), read in the same query."""
+    return queryset.select_related("client").annotate(
+        **{
+            name: Subquery(
+                model.objects.filter(client_id=OuterRef("client_id"))
+                .order_by()
+                .values("client_id")
+                .annotate(last=Max(moment))
+                .values("last")
+            )
+            for model, moment, name in ACTIVITY_MOMENT
+        }
     )
 
 
-def waiting_for_therapist(therapist: User, now: datetime) -> Waiting:
+def _last_activity(relationship: CareRelationship) -> datetime | None:
+    moments = [getattr(relationship, name) for _, _, name in ACTIVITY_MOMENT]
+    return max((moment for moment in moments if moment is not None), default=None)
+
+
+def waiting_for_therapist(
+    therapist: User, now: datetime, relationships: list[CareRelationship] | None = None
+) -> Waiting:
     """What waits for the therapist at `now`, from active relationships and open invitations
-    only. A constant number of queries whatever the caseload's size."""
-    relationships = {
+    only. Two queries whatever the caseload's size, one when the caller passes the
+    therapist's `relationships` (read through `with_last_activity`, with at least the
+    active ones and the open invitations)."""
+    if relationships is None:
+        relationships = list(
+            with_last_activity(
+                CareRelationship.objects.filter(
+                    Q(status=CareStatus.ACTIVE, client__isnull=False)
+                    | Q(
+                        status=CareStatus.INVITED,
+                        invitation_expires_at__gt=now,
+                        invitation_expires_at__lte=now + INVITATION_EXPIRES_WITHIN,
+                    ),
+                    therapist=therapist,
+                )
+            )
+        )
+    active = {
         r.client_id: r
-        for r in CareRelationship.objects.filter(
-            therapist=therapist, status=CareStatus.ACTIVE, client__isnull=False
-        ).select_related("client")
+        for r in relationships
+        if r.status == CareStatus.ACTIVE and r.client_id is not None
     }
     items: list[WaitingItem] = []
-    clients = list(relationships)
-
-    # Shared records with no feedback from this therapist for FEEDBACK_AFTER.
-    for model, field in FEEDBACK_FIELD.items():
-        given = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
-        rows = (
-            model.objects.filter(
-                client_id__in=clients,
-                shared=True,
-                created_at__lte=now - FEEDBACK_AFTER,
-                created_at__gt=now - SHARED_WITHIN,
-            )
-            .exclude(Exists(given))
-            .values_list("client_id", "created_at")
-        )
-        for client_id, created in rows:
-            items.append(WaitingItem(WaitingKind.SHARED, relationships[client_id], created))
-
-    # Threads whose last message is the client's.
-    last: dict[tuple, dict] = {}
-    for row in (
-        Feedback.objects.filter(
-            relationship_id__in=[r.pk for r in relationships.values()],
-            created_at__gt=now - REPLIES_WITHIN,
-        )
-        .order_by("created_at", "id")
-        .values(
-            "relationship_id",
-            "client_id",
-            "author_id",
-            "created_at",
-            "journal_entry_id",
-            "lifestyle_log_id",
-            "social_activity_id",
-        )
-    ):
-        last[_thread_key(row)] = row
-    for row in last.values():
-        if row["author_id"] == row["client_id"] and row["client_id"] in relationships:
-            items.append(
-                WaitingItem(WaitingKind.REPLY, relationships[row["client_id"]], row["created_at"])
-            )
 
     # Invitations about to expire, never accepted (opening a link is not recorded).
-    for invitation in CareRelationship.objects.filter(
-        therapist=therapist,
-        status=CareStatus.INVITED,
-        invitation_expires_at__gt=now,
-        invitation_expires_at__lte=now + INVITATION_EXPIRES_WITHIN,
-    ):
-        items.append(
-            WaitingItem(WaitingKind.INVITATION, invitation, invitation.invitation_expires_at)
-        )
+    for invitation in relationships:
+        if (
+            invitation.status == CareStatus.INVITED
+            and invitation.invitation_expires_at is not None
+            and now < invitation.invitation_expires_at <= now + INVITATION_EXPIRES_WITHIN
+        ):
+            items.append(
+                WaitingItem(WaitingKind.INVITATION, invitation, invitation.invitation_expires_at)
+            )
 
     # Clients silent for SILENT_AFTER, while the silence is in its first SILENT_FOR.
-    latest: dict[int, datetime] = {}
-    for model, moment in (
-        (Completion, "completed_at"),
-        (JournalEntry, "created_at"),
-        (LifestyleLog, "created_at"),
-        (SocialActivity, "created_at"),
-    ):
-        for row in (
-            model.objects.filter(client_id__in=clients)
-            .values("client_id")
-            .annotate(last=Max(moment))
-        ):
-            seen = latest.get(row["client_id"])
-            if row["last"] is not None and (seen is None or row["last"] > seen):
-                latest[row["client_id"]] = row["last"]
-    for client_id, relationship in relationships.items():
-        since = latest.get(client_id) or relationship.activated_at or relationship.invited_at
+    for relationship in active.values():
+        since = _last_activity(relationship) or relationship.activated_at or relationship.invited_at
         if since is not None and now - SILENT_AFTER - SILENT_FOR < since <= now - SILENT_AFTER:
             items.append(WaitingItem(WaitingKind.SILENT, relationship, since))
+
+    if active:
+        # One query: shared records with no feedback from this therapist for
+        # FEEDBACK_AFTER (one part per kind of record), and threads whose last message is
+        # the client's.
+        parts = []
+        for model, field in FEEDBACK_FIELD.items():
+            given = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
+            parts.append(
+                model.objects.filter(
+                    client_id__in=list(active),
+                    shared=True,
+                    created_at__lte=now - FEEDBACK_AFTER,
+                    created_at__gt=now - SHARED_WITHIN,
+                )
+                .exclude(Exists(given))
+                .order_by()
+                .annotate(kind=Value(WaitingKind.SHARED, output_field=CharField()))
+                .values_list("kind", "client_id", "created_at")
+            )
+        # A feedback is the last of its thread (its relationship and record) when no
+        # other message of the thread is later.
+        later = Feedback.objects.filter(
+            Q(journal_entry_id=OuterRef("journal_entry_id"))
+            | Q(lifestyle_log_id=OuterRef("lifestyle_log_id"))
+            | Q(social_activity_id=OuterRef("social_activity_id")),
+            Q(created_at__gt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id")),
+            relationship_id=OuterRef("relationship_id"),
+        )
+        parts.append(
+            Feedback.objects.filter(
+                relationship_id__in=[r.pk for r in active.values()],
+                client_id__in=list(active),
+                author_id=F("client_id"),
+                created_at__gt=now - REPLIES_WITHIN,
+            )
+            .exclude(Exists(later))
+            .order_by()
+            .annotate(kind=Value(WaitingKind.REPLY, output_field=CharField()))
+            .values_list("kind", "client_id", "created_at")
+        )
+        for kind, client_id, created in parts[0].union(*parts[1:], all=True).order_by():
+            items.append(WaitingItem(kind, active[client_id], created))
 
     def count(kind: str) -> int:
         return sum(1 for item in items if item.kind == kind)
@@ -452,5 +526,5 @@ def waiting_for_therapist(therapist: User, now: datetime) -> Waiting:
         replies=count(WaitingKind.REPLY),
         invitations=count(WaitingKind.INVITATION),
         silent=count(WaitingKind.SILENT),
-        items=tuple(sorted(items, key=lambda item: item.since)),
+        items=tuple(sorted(items, key=lambda item: (item.since, KIND_ORDER.index(item.kind)))),
     )

@@ -12,7 +12,6 @@ from accounts.form_errors import add_service_errors
 from accounts.forms import InvitationForm
 from accounts.models import CareStatus
 from accounts.policy import (
-    care_relationships_visible_to,
     get_active_relationship_for_client,
     get_relationship_for_user,
 )
@@ -32,12 +31,14 @@ from notifications.selectors import waiting_for_therapist
 
 from . import caseload
 from .assigning import schedule_summary
+from .selectors import home_relationships
 
 
 def home(request, form=None):
     """The caseload at a glance, pending invitations and the invite form."""
     sort = request.GET.get("sort") if request.GET.get("sort") in caseload.SORTS else "attention"
-    invited = care_relationships_visible_to(request.user).filter(status=CareStatus.INVITED)
+    now = timezone.now()
+    relationships = home_relationships(therapist=request.user, now=now)
     return render(
         request,
         "therapists/home.html",
@@ -45,10 +46,10 @@ def home(request, form=None):
             "rows": caseload.caseload_rows(therapist=request.user, sort=sort),
             "sort": sort,
             "sorts": caseload.SORTS,
-            "invited": list(invited),
-            "left": caseload.clients_left(therapist=request.user),
+            "invited": relationships.invited,
+            "left": relationships.left,
             "form": form or InvitationForm(),
-            "waiting": waiting_for_therapist(request.user, timezone.now()),
+            "waiting": waiting_for_therapist(request.user, now, relationships.all),
             # Read only: the tick makes the row, with its first instant, within a minute.
             "reminder_prefs": Preferences.objects.filter(user=request.user).first(),
         },

@@ -16,7 +16,9 @@ from tests.factories import (
     ClientFactory,
     CompletionFactory,
     JournalEntryFactory,
+    LifestyleLogFactory,
     RelationshipFactory,
+    SocialActivityFactory,
     TherapistFactory,
 )
 
@@ -333,3 +335,32 @@ def test_a_clients_email_settings_and_sent_emails_are_in_their_export(homework, 
             "finished_at": NOW,
         }
     ]
+
+
+# Claiming the ledger row, loading it with its user and their preferences, the assignments,
+# their pauses and the week's completions counted (adherence), check-off days, lifestyle
+# logs, time with people and journal entries (one query each for the week and the streak's
+# 60 days), and marking the row sent.
+CLIENT_DIGEST_QUERIES = 10
+
+
+@pytest.mark.parametrize("weeks", [1, 52])
+def test_one_clients_digest_costs_a_fixed_number_of_queries(
+    weeks, django_assert_num_queries, mailoutbox
+):
+    assignment = AssignmentFactory(start_date=TODAY - timedelta(weeks=weeks + 1))
+    client = assignment.client
+    for day in range(2, 7 * weeks + 2):
+        moment = NOW - timedelta(days=day)
+        CompletionFactory(assignment=assignment, due_date=moment.date())
+        LifestyleLogFactory(client=client, day=moment.date(), exercise_minutes=10)
+        SocialActivityFactory(client=client, day=moment.date())
+        JournalEntryFactory(client=client, occurred_at=moment, mood=4)
+    due_now(client, digest=True)
+    delivery = Delivery.objects.create(user=client, kind=Kind.CLIENT_DIGEST, period="2026-W48")
+    with django_assert_num_queries(CLIENT_DIGEST_QUERIES):
+        assert services.delivery_send(delivery.pk) == "sent"
+    body = mailoutbox[0].body
+    # Week 48 is 23-29 November, all logged; NOW is Tuesday 1 December.
+    assert "Days with something logged: 7 of 7" in body
+    assert "Homework done: 7 of 7" in body

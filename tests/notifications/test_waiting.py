@@ -28,9 +28,9 @@ from .test_scheduling import MINUTE, expected_instant, transitions_2026
 pytestmark = pytest.mark.django_db
 
 DAY = timedelta(days=1)
-# Relationships, shared records (three kinds), feedback threads, invitations and the last
-# activity of each kind (four): the same for one client or many.
-WAITING_QUERIES = 10
+# The relationships with open invitations and each client's last activity, then shared
+# records (three kinds) and feedback threads in one UNION: the same for one client or many.
+WAITING_QUERIES = 2
 
 
 def active_client(therapist, **client_fields):

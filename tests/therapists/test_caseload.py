@@ -36,11 +36,11 @@ LAST_WEEK = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday before
 # (last activity and both weeks' shared mood, one query), homework, its pauses, the
 # completions of the last two weeks and the latest questionnaire results.
 SELECTOR_QUERIES = 7
-# Session, user, the MFA check (once per request), the caseload (SELECTOR_QUERIES less the
-# MFA check), invitations, clients who left, "Waiting for you" (WAITING_QUERIES = 10 in
-# tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts
-# counted for the banner (the session is saved at most once a minute).
-PAGE_QUERIES = 23
+# Session and user (the session is saved at most once a minute), the MFA check (once per
+# request), the caseload (SELECTOR_QUERIES less the MFA check), invitations and clients who
+# left (one query), "Waiting for you" (WAITING_QUERIES in tests/notifications/test_waiting.py),
+# the reminder preferences and the open safety alerts counted for the banner.
+PAGE_QUERIES = 13
 
 
 @pytest.fixture(autouse=True)
