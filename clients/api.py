@@ -21,6 +21,8 @@ from accounts.policy import Access, care_relationships_visible_to, get_client_fo
 from homework.api import CompletionSerializer, query_params
 from homework.markdown import render
 from homework.models import Assignment
+from safety.crisis import crisis_payload
+from safety.serializers import CrisisSerializer
 
 from . import selectors, services
 from .export import export_zip
@@ -101,6 +103,26 @@ class JournalEntrySerializer(RecordSerializer):
 
     def get_text_html(self, obj) -> str:
         return str(render(obj.text))
+
+
+class JournalEntrySavedSerializer(JournalEntrySerializer):
+    """The answer to a create or edit: the entry, and after a call for help where to find
+    help now and what, if anything, was left out to save it."""
+
+    crisis = CrisisSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when the entry asks for help: show these resources now. Null otherwise.",
+    )
+    not_saved = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text="A call for help is saved whatever else is wrong: the fields left out to "
+        "save it, with why. Empty when everything was saved.",
+    )
+
+    class Meta(JournalEntrySerializer.Meta):
+        fields = [*JournalEntrySerializer.Meta.fields, "crisis", "not_saved"]
 
 
 class LifestyleLogSerializer(RecordSerializer):
@@ -355,10 +377,31 @@ class JournalEntryViewSet(RecordViewSet):
         end = datetime.combine(day + timedelta(days=1), time.min, client.zone)
         return queryset.filter(occurred_at__lt=end)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+    def _validated(self, data, instance=None) -> tuple[dict, dict]:
+        """The valid fields of the body. A call for help is never refused for the rest: the
+        fields that do not validate are left out and returned with their messages."""
+        serializer = self.get_serializer(instance, data=data, partial=instance is not None)
+        if serializer.is_valid():
+            return dict(serializer.validated_data), {}
+        if not asks_for_help(data):
+            raise ValidationError(serializer.errors)
+        left_out = {name: [str(m) for m in errors] for name, errors in serializer.errors.items()}
+        kept = data.copy()  # a dict or a QueryDict, lists kept
+        for name in left_out:
+            kept.pop(name, None)
+        serializer = self.get_serializer(instance, data=kept, partial=instance is not None)
         serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
+        return dict(serializer.validated_data), left_out
+
+    def _saved(self, entry, left_out: dict, code=status.HTTP_200_OK) -> Response:
+        data = JournalEntrySavedSerializer(self.get_queryset().get(pk=entry.pk)).data
+        data["not_saved"] = {**left_out, **entry.not_saved}
+        data["crisis"] = crisis_payload(entry.client) if entry.needs_help else None
+        return Response(data, code)
+
+    @extend_schema(request=JournalEntrySerializer, responses={201: JournalEntrySavedSerializer})
+    def create(self, request, *args, **kwargs):
+        fields, left_out = self._validated(request.data)
         assignment = None
         if assignment_id := fields.pop("assignment", None):
             assignment = (
@@ -368,23 +411,36 @@ class JournalEntryViewSet(RecordViewSet):
                 .first()
             )
             if assignment is None:
-                raise ValidationError({"assignment": ["There is no such assignment."]})
+                if not fields.get("needs_help"):
+                    raise ValidationError({"assignment": ["There is no such assignment."]})
+                left_out["assignment"] = ["There is no such assignment."]
         entry = self._call(
             services.journal_create, client=request.user, assignment=assignment, **fields
         )
-        return self._fresh(entry, status.HTTP_201_CREATED)
+        return self._saved(entry, left_out, status.HTTP_201_CREATED)
 
+    @extend_schema(request=JournalEntrySerializer, responses={200: JournalEntrySavedSerializer})
     def partial_update(self, request, *args, **kwargs):
         entry = self.get_object()
-        serializer = self.get_serializer(entry, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
+        fields, left_out = self._validated(request.data, entry)
         if "assignment" in fields:
-            raise ValidationError({"assignment": ["An entry is linked to homework when made."]})
+            message = ["An entry is linked to homework when made."]
+            if not fields.get("needs_help"):
+                raise ValidationError({"assignment": message})
+            del fields["assignment"]
+            left_out["assignment"] = message
         if response := self._sharing_only(entry, fields):
             return response
         entry = self._call(services.journal_update, entry=entry, **fields)
-        return self._fresh(entry)
+        return self._saved(entry, left_out)
+
+
+def asks_for_help(data) -> bool:
+    """True when a body sets "I need help now", in any spelling a boolean field accepts."""
+    try:
+        return serializers.BooleanField().to_internal_value(data.get("needs_help")) is True
+    except (serializers.ValidationError, AttributeError, TypeError):
+        return False
 
 
 class LifestyleLogViewSet(RecordViewSet):

@@ -177,28 +177,83 @@ def _clean_journal(entry: JournalEntry) -> None:
     entry.full_clean(exclude=["client", "completion"])
 
 
-@transaction.atomic
 def journal_create(*, client: User, assignment: Assignment | None = None, **fields) -> JournalEntry:
-    """A journal entry; with a journaling assignment it completes that day's occurrence."""
+    """A journal entry; with a journaling assignment it completes that day's occurrence.
+
+    With "I need help now" the entry and its alert are saved whatever else is wrong: a
+    field that does not validate, or the homework link, is left out and named in
+    `entry.not_saved` ({field: [messages]}) instead of failing the save."""
+    if fields.get("needs_help") is True:
+        return _journal_create_asking_for_help(client=client, assignment=assignment, **fields)
+    with transaction.atomic():
+        entry = _journal_entry(client, assignment, fields)
+        _clean_journal(entry)
+        if not (entry.text or entry.mood is not None or entry.emotions):
+            raise ValidationError({"text": "Write something, or give a mood or an emotion."})
+        entry.save()
+        if assignment is not None:
+            _journal_link(entry, assignment)
+    entry.not_saved = {}
+    return entry
+
+
+def _journal_entry(client: User, assignment: Assignment | None, fields: dict) -> JournalEntry:
     entry = JournalEntry(client=client, **{k: fields[k] for k in JOURNAL_FIELDS if k in fields})
     if "shared" not in fields:
         # Homework answers are private until the client says otherwise.
         entry.shared = False if assignment else default_shared(client)
-    _clean_journal(entry)
-    if not (entry.text or entry.mood is not None or entry.emotions or entry.needs_help):
-        raise ValidationError({"text": "Write something, or give a mood or an emotion."})
-    entry.save()
-    if entry.needs_help:
+    return entry
+
+
+def _journal_link(entry: JournalEntry, assignment: Assignment) -> None:
+    entry.completion = _journal_completion(entry.client, assignment, entry.day)
+    try:
+        with transaction.atomic():
+            entry.save(update_fields=["completion"])
+    except IntegrityError as exc:  # another entry took the same check-off meanwhile
+        raise ValidationError({"assignment": "Another entry already completed this day."}) from exc
+
+
+def _clean_leaving_out(build, fields: dict) -> tuple[JournalEntry, dict[str, list[str]]]:
+    """The entry `build(fields)` makes, cleaned, with every field that does not validate left
+    out (and its messages kept): an entry asking for help is valid with no other field."""
+    fields = dict(fields)
+    left_out: dict[str, list[str]] = {}
+    while True:
+        entry = build(fields)
+        try:
+            _clean_journal(entry)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+            wrong = [name for name in errors if name in fields and name != "needs_help"]
+            if not wrong:
+                raise
+            for name in wrong:
+                left_out[name] = errors[name]
+                del fields[name]
+        else:
+            return entry, left_out
+
+
+def _journal_create_asking_for_help(
+    *, client: User, assignment: Assignment | None, **fields
+) -> JournalEntry:
+    with transaction.atomic():
+        entry, not_saved = _clean_leaving_out(
+            lambda kept: _journal_entry(client, assignment, {**kept, "needs_help": True}),
+            {k: v for k, v in fields.items() if k in JOURNAL_FIELDS},
+        )
+        entry.save()
         _ask_for_help(entry)
+    # Committed: the entry and its alert (and so its e-mail) stand whatever follows.
     if assignment is not None:
-        entry.completion = _journal_completion(client, assignment, entry.day)
         try:
             with transaction.atomic():
-                entry.save(update_fields=["completion"])
-        except IntegrityError as exc:  # another entry took the same check-off meanwhile
-            raise ValidationError(
-                {"assignment": "Another entry already completed this day."}
-            ) from exc
+                _journal_link(entry, assignment)
+        except ValidationError as exc:
+            entry.completion = None
+            not_saved["assignment"] = exc.messages
+    entry.not_saved = not_saved
     return entry
 
 
@@ -220,18 +275,52 @@ def _journal_completion(client: User, assignment: Assignment, day: date) -> Comp
         raise ValidationError({"assignment": messages}) from exc
 
 
-@transaction.atomic
 def journal_update(*, entry: JournalEntry, **fields) -> JournalEntry:
-    entry = JournalEntry.objects.select_for_update().select_related("client").get(pk=entry.pk)
-    asked_before = entry.needs_help
-    for name in JOURNAL_FIELDS:
-        if name in fields:
-            setattr(entry, name, fields[name])
-    _clean_journal(entry)
-    entry.save()
-    if entry.needs_help and not asked_before:
-        _ask_for_help(entry)
+    """Edit an entry. Turning on "I need help now" saves the entry and raises its alert
+    whatever else is wrong: the fields that do not validate keep their old values and are
+    named in `entry.not_saved`."""
+    with transaction.atomic():
+        current = JournalEntry.objects.select_for_update().select_related("client").get(pk=entry.pk)
+        asked_before = current.needs_help
+        old_day = current.day
+
+        def build(kept: dict) -> JournalEntry:
+            edited = JournalEntry.objects.select_related("client").get(pk=current.pk)
+            for name in JOURNAL_FIELDS:
+                if name in kept:
+                    setattr(edited, name, kept[name])
+            return edited
+
+        changes = {k: v for k, v in fields.items() if k in JOURNAL_FIELDS}
+        if fields.get("needs_help") is True and not asked_before:
+            entry, not_saved = _clean_leaving_out(build, changes)
+        else:
+            entry, not_saved = build(changes), {}
+            _clean_journal(entry)
+        entry.save()
+        if entry.needs_help and not asked_before:
+            _ask_for_help(entry)
+        if entry.day != old_day and entry.completion_id is not None:
+            _journal_moved(entry)
+    entry.not_saved = not_saved
     return entry
+
+
+def _journal_moved(entry: JournalEntry) -> None:
+    """An entry moved to another day no longer fulfils the old day's homework: a check-off
+    it made goes (one the client ticked by hand stays, without the entry), and the new day's
+    occurrence is completed when it is due and still open."""
+    completion = entry.completion
+    entry.completion = None
+    entry.save(update_fields=["completion"])
+    assignment = completion.assignment
+    if completion.source == CompletionSource.LOG:
+        completion.delete()
+    try:
+        with transaction.atomic():
+            _journal_link(entry, assignment)
+    except ValidationError:
+        entry.completion = None  # not due that day, or done already: the entry stands alone
 
 
 def _ask_for_help(entry: JournalEntry) -> None:

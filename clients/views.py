@@ -150,10 +150,46 @@ def _after_save(request, record, message: str):
     return redirect("client_record", public_id=record.public_id)
 
 
-def _help_now(request):
-    """After "I need help now": saved, and straight to where help is right now."""
+def _help_now(request, form=None, not_saved: dict | None = None):
+    """After "I need help now": saved, and straight to where help is right now, saying
+    what (if anything) had to be left out to save it."""
     messages.success(request, "Saved to your journal.")
+    if not_saved:
+        fields = form.fields if form is not None else {}
+        parts = [
+            f"{getattr(fields.get(name), 'label', None) or name.replace('_', ' ').capitalize()}: "
+            + " ".join(errors)
+            for name, errors in not_saved.items()
+        ]
+        messages.warning(request, "Some of it could not be saved. " + " ".join(parts))
     return redirect("crisis")
+
+
+def _asks_for_help(form) -> bool:
+    """The posted form sets "I need help now" (whatever else in it is wrong)."""
+    field = form.fields.get("needs_help")
+    try:
+        return (
+            field is not None
+            and field.clean(
+                field.widget.value_from_datadict(
+                    form.data, form.files, form.add_prefix("needs_help")
+                )
+            )
+            is True
+        )
+    except ValidationError:
+        return False
+
+
+def _without_errors(form, make_form):
+    """A call for help is never refused: the form remade without the fields in error, and
+    those fields' messages."""
+    left_out = {name: list(errors) for name, errors in form.errors.items() if name in form.fields}
+    data = form.data.copy()
+    for name in left_out:
+        data.pop(name, None)
+    return make_form(data), left_out
 
 
 def _parse_day(value) -> date | None:
@@ -205,7 +241,13 @@ def journal_new(request):
     if linked:
         initial["assignment"] = linked
     with timezone.override(client.zone):
-        form = JournalForm(_posted(request), client=client, therapists=therapists, initial=initial)
+
+        def make_form(data):
+            return JournalForm(data, client=client, therapists=therapists, initial=initial)
+
+        form, left_out = make_form(_posted(request)), {}
+        if request.method == "POST" and not form.is_valid() and _asks_for_help(form):
+            form, left_out = _without_errors(form, make_form)
         if request.method == "POST" and form.is_valid():
             try:
                 entry = record_services.journal_create(
@@ -217,7 +259,7 @@ def journal_new(request):
                 add_service_errors(form, exc)
             else:
                 if entry.needs_help:
-                    return _help_now(request)
+                    return _help_now(request, form, {**left_out, **entry.not_saved})
                 return _after_save(request, entry, "Saved to your journal.")
         suggestions = record_selectors.trigger_suggestions(client=client)
         return _form_page(
@@ -343,21 +385,33 @@ def record_edit(request, public_id):
             initial["person"] = record.person.public_id
     kwargs = {"editing": True} if form_class is not SocialForm else {}
     therapists = _therapists(request)
+    asked_before = getattr(record, "needs_help", False)
     with timezone.override(request.user.zone):
-        form = form_class(
-            _posted(request), client=request.user, therapists=therapists, initial=initial, **kwargs
-        )
+
+        def make_form(data):
+            return form_class(
+                data, client=request.user, therapists=therapists, initial=initial, **kwargs
+            )
+
+        form, left_out = make_form(_posted(request)), {}
+        if (
+            request.method == "POST"
+            and not asked_before
+            and not form.is_valid()
+            and _asks_for_help(form)
+        ):
+            form, left_out = _without_errors(form, make_form)
         if request.method == "POST" and form.is_valid():
-            asked_before = getattr(record, "needs_help", False)
             try:
-                saved = getattr(record_services, service)(
-                    **{argument: record}, **form.service_fields()
-                )
+                fields = form.service_fields()
+                for name in left_out:  # a field left out keeps its saved value
+                    fields.pop(name, None)
+                saved = getattr(record_services, service)(**{argument: record}, **fields)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 if getattr(saved, "needs_help", False) and not asked_before:
-                    return _help_now(request)
+                    return _help_now(request, form, {**left_out, **saved.not_saved})
                 return _after_save(request, record, "Changes saved.")
         context = {"form": form, "record": record, "therapists": therapists}
         if isinstance(record, JournalEntry):

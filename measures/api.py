@@ -6,7 +6,7 @@ Thin on purpose: serializers check the shape of the input, `services` decide and
 submit for the same period is a 409 with the id of the answers already recorded."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from accounts import services as account_services
 from accounts.models import Role
 from accounts.policy import Access, get_active_relationship_for_client, get_client_for_user
+from safety.crisis import crisis_payload
+from safety.serializers import CrisisSerializer
 
 from . import instruments, selectors, services
 from .models import EVERY_WEEKS_MAX, Instrument, MeasureAssignment, MeasureResponse
@@ -94,8 +96,10 @@ class ResultSerializer(MeasureResponseSerializer):
         read_only=True,
         help_text="Reliable change against the baseline (PHQ-9 ±6, GAD-7 ±4, WHO-5 ±10).",
     )
-    crisis = serializers.BooleanField(
-        read_only=True, help_text="True when PHQ-9 question 9 is above 0: show crisis resources."
+    crisis = CrisisSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when PHQ-9 question 9 is above 0: show these resources. Null otherwise.",
     )
 
     class Meta(MeasureResponseSerializer.Meta):
@@ -109,10 +113,23 @@ class ResultSerializer(MeasureResponseSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "integer", "nullable": True})
+class AnswerField(serializers.Field):
+    """One answer as given: the instrument's rules say what is valid (a whole number in its
+    range; not a string, a boolean or a fraction), so a call for help in question 9 is seen
+    even when another answer is wrong."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class SubmitSerializer(serializers.Serializer):
     assignment = serializers.UUIDField()
     answers = serializers.ListField(
-        child=serializers.IntegerField(allow_null=True),
+        child=AnswerField(allow_null=True),
         max_length=20,
         help_text="One answer per question, in order (PHQ-9/GAD-7: 0 to 3; WHO-5: 0 to 5).",
     )
@@ -135,11 +152,12 @@ def query_params(serializer_class, request) -> dict:
     return query.validated_data
 
 
-def result_data(result: selectors.Result) -> dict:
+def result_data(result: selectors.Result, crisis: dict | None = None) -> dict:
+    """A result; `crisis` is the crisis object, given when its answers call for help."""
     response = result.response
     response.baseline = result.baseline
     response.change = result.change.value
-    response.crisis = services.needs_crisis_page(response)
+    response.crisis = crisis if services.needs_crisis_page(response) else None
     return ResultSerializer(response).data
 
 
@@ -236,12 +254,14 @@ class MeasureResponseViewSet(
         if "instrument" in query:
             results = [r for r in results if r.response.instrument == query["instrument"]]
         results.sort(key=lambda r: (r.response.submitted_at, r.response.pk))
-        return Response([result_data(result) for result in results])
+        crisis = crisis_payload(client) if any(needs_crisis(r) for r in results) else None
+        return Response([result_data(result, crisis) for result in results])
 
     def retrieve(self, request, *args, **kwargs):
         response = selectors.get_response_for_user(request.user, kwargs["public_id"])
         result = next(r for r in self._results(response.client) if r.response.pk == response.pk)
-        return Response(result_data(result))
+        crisis = crisis_payload(response.client) if needs_crisis(result) else None
+        return Response(result_data(result, crisis))
 
     @extend_schema(request=SubmitSerializer, responses={201: ResultSerializer})
     def create(self, request, *args, **kwargs):
@@ -253,8 +273,18 @@ class MeasureResponseViewSet(
         except Http404:
             # An id in the body is a bad request, not a missing page.
             raise ValidationError({"assignment": ["There is no such questionnaire."]}) from None
-        response = services.response_submit(
-            client=request.user, assignment=assignment, answers=data["answers"]
-        )
+        try:
+            response = services.response_submit(
+                client=request.user, assignment=assignment, answers=data["answers"]
+            )
+        except services.NotSavedButHelpAsked as exc:
+            # Not saved, but question 9 reached the therapist: say where help is now.
+            body = {**exc.message_dict, "crisis": crisis_payload(request.user)}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         result = next(r for r in self._results(request.user) if r.response.pk == response.pk)
-        return Response(result_data(result), status=status.HTTP_201_CREATED)
+        crisis = crisis_payload(request.user) if needs_crisis(result) else None
+        return Response(result_data(result, crisis), status=status.HTTP_201_CREATED)
+
+
+def needs_crisis(result: selectors.Result) -> bool:
+    return services.needs_crisis_page(result.response)

@@ -3,6 +3,7 @@ period. Every write takes the care relationship's lock, so nothing is written af
 A PHQ-9 question 9 answered above "not at all" raises a safety alert in the same
 transaction as the answers."""
 
+import uuid
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -12,11 +13,16 @@ from django.utils import timezone
 from accounts.models import CareRelationship, User
 from accounts.services import lock_active_relationship
 from homework.schedules import local_today
-from safety.models import Source
+from safety.models import SafetyAlert, Source
 from safety.services import raise_alert
 
 from . import instruments
 from .models import Instrument, MeasureAssignment, MeasureResponse, MeasureStatus
+
+
+class NotSavedButHelpAsked(ValidationError):
+    """The answers cannot be saved as they are, but PHQ-9 question 9 was answered above
+    "not at all": the alert was raised (and committed) all the same."""
 
 
 class AlreadyAnswered(ValidationError):
@@ -118,12 +124,68 @@ def record_response(
     return response
 
 
-@transaction.atomic
 def response_submit(
     *, client: User, assignment: MeasureAssignment, answers: list[int]
 ) -> MeasureResponse:
     """The client's answers for the period due today, scored. A PHQ-9 question 9 above 0
-    raises a safety alert to their therapist in the same transaction."""
+    raises a safety alert to their therapist in the same transaction; when the other answers
+    cannot be saved, the alert is raised anyway and `NotSavedButHelpAsked` says so."""
+    try:
+        return _response_submit(client=client, assignment=assignment, answers=answers)
+    except AlreadyAnswered:
+        raise
+    except ValidationError as exc:
+        if not _asks_for_help(assignment, answers):
+            raise
+        with transaction.atomic():
+            period = _due_period(client, assignment)
+            if period is None:
+                raise
+            raise_alert(
+                client=client,
+                source=Source.PHQ9_ITEM9,
+                reference=_period_reference(assignment, period),
+            )
+        raise NotSavedButHelpAsked(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        ) from exc
+
+
+def _asks_for_help(assignment: MeasureAssignment, answers) -> bool:
+    """Question 9 of a PHQ-9 answered with a valid value above 0, whatever the rest is."""
+    if assignment.instrument != Instrument.PHQ9 or not isinstance(answers, list | tuple):
+        return False
+    if len(answers) <= instruments.PHQ9_SELF_HARM_ITEM:
+        return False
+    answer = answers[instruments.PHQ9_SELF_HARM_ITEM]
+    allowed = {value for value, _ in instruments.get(Instrument.PHQ9).options}
+    return (
+        isinstance(answer, int)
+        and not isinstance(answer, bool)
+        and answer in allowed
+        and answer > 0
+    )
+
+
+def _period_reference(assignment: MeasureAssignment, period: int) -> uuid.UUID:
+    """The alert's reference before the answers exist: one per questionnaire and period, so a
+    retry, and then the complete answers, raise no second alert."""
+    return uuid.uuid5(assignment.public_id, f"period-{period}")
+
+
+def _due_period(client: User, assignment: MeasureAssignment) -> int | None:
+    """The period due today of the client's own active questionnaire (relationship locked)."""
+    lock_active_relationship(assignment.relationship_id)
+    assignment = MeasureAssignment.objects.get(pk=assignment.pk)
+    if assignment.client_id != client.pk or assignment.status != MeasureStatus.ACTIVE:
+        return None
+    return assignment.period_on(local_today(client.timezone))
+
+
+@transaction.atomic
+def _response_submit(
+    *, client: User, assignment: MeasureAssignment, answers: list[int]
+) -> MeasureResponse:
     lock_active_relationship(assignment.relationship_id)
     assignment = MeasureAssignment.objects.select_related("client").get(pk=assignment.pk)
     if assignment.client_id != client.pk:
@@ -138,7 +200,14 @@ def response_submit(
         raise AlreadyAnswered(existing)
     response = record_response(assignment=assignment, period=period, answers=answers)
     if needs_crisis_page(response):
-        raise_alert(client=client, source=Source.PHQ9_ITEM9, reference=response.public_id)
+        # Raised already from incomplete answers for this period: it now points at these.
+        early = SafetyAlert.objects.filter(
+            relationship__client=client,
+            source=Source.PHQ9_ITEM9,
+            reference=_period_reference(assignment, period),
+        )
+        if not early.update(reference=response.public_id):
+            raise_alert(client=client, source=Source.PHQ9_ITEM9, reference=response.public_id)
     return response
 
 

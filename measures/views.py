@@ -37,8 +37,11 @@ def client_measure_take(request, public_id):
     definition = due.definition
     form = AnswersForm(request.POST or None, definition=definition)
     status = 200
+    help_asked = False
     if request.method == "POST":
-        if form.is_valid():
+        if not form.is_valid():
+            help_asked = _help_asked_in(request.user, due.assignment, form)
+        else:
             try:
                 response = services.response_submit(
                     client=request.user, assignment=due.assignment, answers=form.answers()
@@ -48,6 +51,9 @@ def client_measure_take(request, public_id):
                 if exc.response is not None:
                     return redirect("client_measure_result", exc.response.public_id)
                 return redirect("client_measures")
+            except services.NotSavedButHelpAsked as exc:
+                help_asked = True
+                add_service_errors(form, exc)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -58,9 +64,27 @@ def client_measure_take(request, public_id):
     return render(
         request,
         "measures/take.html",
-        {"due": due, "definition": definition, "form": form},
+        {"due": due, "definition": definition, "form": form, "help_asked": help_asked},
         status=status,
     )
+
+
+def _help_asked_in(client, assignment, form) -> bool:
+    """Answers with a question missing or wrong still carry question 9: its alert is raised
+    now (the rest waits for the client to finish)."""
+    answers = []
+    for name, field in form.fields.items():
+        try:
+            answers.append(field.clean(form.data.get(name)))
+        except ValidationError:
+            answers.append(None)
+    try:
+        services.response_submit(client=client, assignment=assignment, answers=answers)
+    except services.NotSavedButHelpAsked:
+        return True
+    except ValidationError:
+        return False
+    return False  # cannot happen: the form was not valid, so neither are these answers
 
 
 def client_measure_result(request, public_id):

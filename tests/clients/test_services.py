@@ -229,14 +229,16 @@ def test_asking_for_help_raises_an_alert_in_the_same_transaction(personas):
     assert alert.is_open
 
 
-def test_an_entry_that_fails_to_save_raises_no_alert(personas):
+def test_a_call_for_help_with_a_wrong_moment_is_saved_now_with_its_alert(personas):
     from safety.models import SafetyAlert
 
-    with pytest.raises(ValidationError):
-        services.journal_create(
-            client=personas.client_a, needs_help=True, occurred_at=NOW + timedelta(days=1)
-        )
-    assert not SafetyAlert.objects.exists()
+    entry = services.journal_create(
+        client=personas.client_a, needs_help=True, occurred_at=NOW + timedelta(days=1)
+    )
+
+    assert entry.pk and entry.needs_help
+    assert entry.not_saved == {"occurred_at": ["This moment is in the future."]}
+    assert SafetyAlert.objects.get().reference == entry.public_id
 
 
 def test_an_edit_that_asks_for_help_raises_one_alert_and_later_edits_none(personas):

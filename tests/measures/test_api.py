@@ -73,7 +73,10 @@ def test_the_client_submits_and_gets_the_scored_result(personas, phq9):
     body = response.json()
     assert (body["score"], body["band"], body["band_label"]) == (9, "mild", "Mild")
     assert (body["change"], body["baseline"]) == ("baseline", None)
-    assert body["crisis"] is True  # question 9 was answered 1
+    # question 9 was answered 1: where help is, as on the crisis page
+    assert body["crisis"]["url"].endswith("/help-now/")
+    assert body["crisis"]["therapist_told"] is True
+    assert body["crisis"]["resources"][0]["name"] == "Your local emergency number"
     assert SafetyAlert.objects.get().reference == MeasureResponse.objects.get().public_id
 
 
