@@ -19,6 +19,7 @@ from accounts.services import lock_active_relationship
 from clients import services as record_services
 from clients.models import Person
 from homework.models import Assignment
+from homework.schedules import local_today
 
 from .models import (
     ITEM_TEXT_MAX,
@@ -192,7 +193,7 @@ def _apply(item: PlanItem, plan: CarePlan, fields: dict) -> None:
             }
         )
     if item.review_date is not None:
-        today = timezone.localdate()
+        today = local_today(plan.client.timezone)  # the client's day, as everywhere else
         if not today - REVIEW_BEHIND <= item.review_date <= today + REVIEW_AHEAD:
             raise ValidationError({"review_date": "Choose a date within the next two years."})
     item.full_clean(exclude=["plan", "person", "steps"])

@@ -5,9 +5,10 @@ The client writes their own records; a therapist reads those their active client
 (always naming the client, so that each request is one audit row) and leaves feedback.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -58,7 +59,33 @@ class RecordSerializer(serializers.ModelSerializer):
     RECORD_READ_ONLY = ["first_viewed_at", "created_at", "updated_at"]
 
 
+class ClientDateTimeField(serializers.DateTimeField):
+    """A moment. One given without a zone or offset is read in the signed-in client's own
+    time zone, never as UTC, so that it lands on the day the client meant."""
+
+    def enforce_timezone(self, value):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if timezone.is_naive(value) and user is not None and user.is_authenticated:
+            value = timezone.make_aware(value, user.zone)
+            if not _exists(value):  # a twice-occurring time reads as its first occurrence
+                self.fail("make_aware", timezone=user.zone)
+        return super().enforce_timezone(value)
+
+
+def _exists(value) -> bool:
+    """False for a wall-clock time skipped by a change to summer time."""
+    return value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None) == value.replace(
+        tzinfo=None
+    )
+
+
 class JournalEntrySerializer(RecordSerializer):
+    occurred_at = ClientDateTimeField(
+        required=False,
+        help_text="When it happened; now if left out. Without an offset it is read in the "
+        "client's own time zone.",
+    )
     emotions = tag_list(
         "Standard ones (calm, joy, sadness, anxiety, anger, shame, loneliness, "
         "hope) or the client's own words."
@@ -90,7 +117,6 @@ class JournalEntrySerializer(RecordSerializer):
         ]
         read_only_fields = [*RecordSerializer.RECORD_READ_ONLY, "recalled"]
         extra_kwargs = {
-            "occurred_at": {"required": False},
             "shared": {"required": False},
             "needs_help": {
                 "required": False,

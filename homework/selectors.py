@@ -4,11 +4,12 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -198,10 +199,15 @@ def weeks_ending(today: date, count: int) -> list[date]:
 
 
 def _weeks_due(
-    assignment: Assignment, weeks: list[date], counts: dict, today: date | None
+    assignment: Assignment,
+    weeks: list[date],
+    counts: dict,
+    today: date | None,
+    zone: tzinfo,
 ) -> tuple[Adherence, ...]:
     schedule = assignment.schedule()
-    last_day = assignment.ended_at.date() if assignment.ended_at else None
+    # The day it ended, in the client's zone (its UTC date may be the day before or after).
+    last_day = timezone.localtime(assignment.ended_at, zone).date() if assignment.ended_at else None
     cells = []
     for week in weeks:
         sunday = week + timedelta(days=6)
@@ -234,7 +240,7 @@ def adherence_report(
     rows = []
     for assignment in assignments:
         try:
-            cells = _weeks_due(assignment, weeks, counts, today)
+            cells = _weeks_due(assignment, weeks, counts, today, client.zone)
         except (ValueError, OverflowError):
             _log_bad_row(assignment)
             continue

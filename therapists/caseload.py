@@ -367,7 +367,7 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
         if assignment.status == AssignmentStatus.ACTIVE:
             active[assignment.relationship_id].append(assignment)
         try:
-            [cell] = _weeks_due(assignment, [row.monday], counts, row.day)
+            [cell] = _weeks_due(assignment, [row.monday], counts, row.day, row.client.zone)
         except (ValueError, OverflowError):
             _log_bad_row(assignment)
             continue

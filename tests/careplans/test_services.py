@@ -1,8 +1,9 @@
 """Care plan writes: sections, validation, versions and optimistic concurrency."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -249,3 +250,23 @@ def test_review_dates_have_bounds(personas, plan):
         services.item_add(
             author=personas.client_a, plan=plan, section="goals", text="Walk", review_date=far
         )
+
+
+def test_review_dates_are_bounded_from_the_clients_own_day(personas, plan):
+    client = personas.client_a
+    client.timezone = "Pacific/Kiritimati"  # UTC+14: a day ahead of UTC at 10:00 UTC
+    client.save(update_fields=["timezone"])
+    with time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC), tick=False):
+        latest = date(2026, 11, 26) + services.REVIEW_AHEAD  # from the client's 26 November
+        item = services.item_add(
+            author=client, plan=plan, section="goals", text="Walk", review_date=latest
+        )
+        assert item.review_date == latest
+        with pytest.raises(ValidationError):
+            services.item_add(
+                author=client,
+                plan=plan,
+                section="goals",
+                text="Walk",
+                review_date=latest + timedelta(days=1),
+            )

@@ -655,3 +655,59 @@ def test_the_journal_api_takes_the_help_now_flag(client, personas):
         created.json()["id"],
         plain.json()["id"],
     }
+
+
+class TestMomentsWithoutAZone:
+    """A moment sent without an offset is the client's local time, not UTC."""
+
+    def set_zone(self, user, name):
+        user.timezone = name
+        user.save(update_fields=["timezone"])
+
+    def test_it_is_read_in_the_clients_zone(self, client, personas):
+        self.set_zone(personas.client_a, "Europe/Berlin")
+        client.force_login(personas.client_a)
+        response = client.post(
+            JOURNAL,
+            {"text": "x", "occurred_at": "2026-11-25T10:00:00"},
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.json()
+        entry = JournalEntry.objects.get()
+        assert entry.occurred_at.isoformat() == "2026-11-25T09:00:00+00:00"
+
+    def test_it_lands_on_the_local_day_far_from_utc(self, client, personas):
+        # 12:00 UTC on 25 November is 01:00 on the 26th in Auckland: 20:00 on the 25th
+        # there is in the past; read as UTC it would be in the future and refused.
+        self.set_zone(personas.client_a, "Pacific/Auckland")
+        client.force_login(personas.client_a)
+        response = client.post(
+            JOURNAL,
+            {"text": "x", "occurred_at": "2026-11-25T20:00:00"},
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.json()
+        assert JournalEntry.objects.get().day.isoformat() == "2026-11-25"
+
+    def test_a_time_skipped_by_summer_time_is_a_400(self, client, personas):
+        self.set_zone(personas.client_a, "Australia/Sydney")  # 2:00 -> 3:00 on 4 Oct 2026
+        client.force_login(personas.client_a)
+        response = client.post(
+            JOURNAL,
+            {"text": "x", "occurred_at": "2026-10-04T02:30:00"},
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        assert response.json()["occurred_at"] == [
+            'Invalid datetime for the timezone "Australia/Sydney".'
+        ]
+
+    def test_an_explicit_offset_is_kept(self, client, personas):
+        self.set_zone(personas.client_a, "Europe/Berlin")
+        client.force_login(personas.client_a)
+        client.post(
+            JOURNAL,
+            {"text": "x", "occurred_at": "2026-11-25T10:00:00Z"},
+            content_type="application/json",
+        )
+        assert JournalEntry.objects.get().occurred_at.isoformat() == "2026-11-25T10:00:00+00:00"

@@ -263,3 +263,54 @@ def test_without_a_therapist_asking_for_help_still_saves(personas):
     entry = services.journal_create(client=personas.client_a, needs_help=True, text="x")
 
     assert entry.pk and not SafetyAlert.objects.exists()
+
+
+class TestJournalDayMoved:
+    """Editing an entry's moment to another day moves what it completed, as for social."""
+
+    def test_its_check_off_moves_with_it(self, personas):
+        homework = assign_from_library(personas, "daily-mood-journal")
+        entry = services.journal_create(client=personas.client_a, text="x", assignment=homework)
+        assert entry.completion.due_date == TODAY
+
+        entry = services.journal_update(entry=entry, occurred_at=NOW - timedelta(days=1))
+
+        assert [c.due_date for c in Completion.objects.filter(assignment=homework)] == [
+            TODAY - timedelta(days=1)
+        ]
+        assert entry.completion.due_date == TODAY - timedelta(days=1)
+        assert entry.completion.source == CompletionSource.LOG
+
+    def test_a_check_off_ticked_by_hand_stays_on_its_day(self, personas):
+        from homework import services as homework_services
+
+        homework = assign_from_library(personas, "daily-mood-journal")
+        ticked = homework_services.completion_create(
+            client=personas.client_a, assignment=homework, due_date=TODAY
+        )
+        entry = services.journal_create(client=personas.client_a, text="x", assignment=homework)
+        assert entry.completion == ticked
+
+        entry = services.journal_update(entry=entry, occurred_at=NOW - timedelta(days=1))
+
+        days = sorted(c.due_date for c in Completion.objects.filter(assignment=homework))
+        assert days == [TODAY - timedelta(days=1), TODAY]
+        assert Completion.objects.filter(pk=ticked.pk).exists()
+        assert entry.completion.due_date == TODAY - timedelta(days=1)
+
+    def test_a_day_already_done_leaves_the_entry_without_homework(self, personas):
+        homework = assign_from_library(personas, "daily-mood-journal")
+        services.journal_create(
+            client=personas.client_a,
+            text="yesterday",
+            assignment=homework,
+            occurred_at=NOW - timedelta(days=1),
+        )
+        entry = services.journal_create(client=personas.client_a, text="x", assignment=homework)
+
+        entry = services.journal_update(entry=entry, occurred_at=NOW - timedelta(days=1))
+
+        assert entry.completion is None
+        assert [c.due_date for c in Completion.objects.filter(assignment=homework)] == [
+            TODAY - timedelta(days=1)
+        ]

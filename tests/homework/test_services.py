@@ -330,3 +330,21 @@ def test_a_template_is_deleted_by_its_owner_only_and_assignments_keep_their_copy
     with pytest.raises(ValidationError, match="Shared templates"):
         services.template_delete(template=shared)
     assert HomeworkTemplate.objects.filter(pk=shared.pk).exists()
+
+
+def test_homework_ended_counts_up_to_the_day_it_ended_in_the_clients_zone(personas):
+    # The day an assignment ended counts as due, and that day is the client's local one.
+    client = personas.client_a
+    client.timezone = "Pacific/Kiritimati"  # UTC+14: already Friday 27 November, 00:00
+    client.save(update_fields=["timezone"])
+    daily = assign(personas, start_date=date(2026, 11, 23))
+    services.assignment_end(assignment=daily)
+    daily.refresh_from_db()
+    assert daily.ended_at.date() == date(2026, 11, 26)  # the UTC date
+
+    report = selectors.adherence_report(
+        client, [daily], [date(2026, 11, 23)], today=date(2026, 11, 27)
+    )
+
+    # Monday 23 to Friday 27 in Kiritimati: five days due, the UTC date would say four.
+    assert report.totals == (selectors.Adherence(done=0, due=5),)
