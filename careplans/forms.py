@@ -80,3 +80,18 @@ class TriggerLogForm(forms.Form):
         help_text="Saved in your journal, tagged with this trigger.",
     )
     shared = forms.BooleanField(required=False, label="Share this entry with my therapist")
+
+    def __init__(self, *args, readers: list[str], plan_with: str, trigger: str, **kwargs):
+        """`readers`: every therapist in active care, who all see a shared entry;
+        `plan_with`: the therapist whose plan names the trigger."""
+        super().__init__(*args, **kwargs)
+        shared = self.fields["shared"]
+        if readers:
+            shared.label = f"Share this entry with {' and '.join(readers)}"
+        if len(readers) > 1:
+            tagged = f" It is tagged “{trigger}”, from your plan with {plan_with}."
+            tagged = tagged if trigger else ""
+            shared.help_text = (
+                f"A shared entry is seen by every therapist you work with: "
+                f"{' and '.join(readers)}.{tagged}"
+            )

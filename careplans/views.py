@@ -14,6 +14,7 @@ from accounts.form_errors import add_service_errors, form_error_text
 from accounts.models import CareStatus, Role
 from accounts.policy import care_relationships_visible_to, get_active_relationship_for_client
 from accounts.services import records_viewed
+from clients import services as record_services
 from clients.models import Person
 from homework.models import Assignment, AssignmentStatus
 
@@ -330,7 +331,19 @@ def triggered_steps(request, public_id=None):
                 raise Http404
             return render(request, "careplans/triggered_steps.html", {"item": None})
         plan = services.plan_for_relationship(relationship)
-    form = TriggerLogForm(request.POST if request.method == "POST" else None)
+    relationships = list(
+        _active_relationships(request).select_related("therapist", "sharing_preference")
+    )
+    form = TriggerLogForm(
+        request.POST if request.method == "POST" else None,
+        readers=[str(r.therapist) for r in relationships],
+        plan_with=next(
+            (str(r.therapist) for r in relationships if r.pk == plan.relationship_id),
+            "your therapist",
+        ),
+        trigger=item.text if item is not None else "",
+        initial={"shared": record_services.default_shared_among(relationships)},
+    )
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -199,14 +199,15 @@ def _fill(personas, plan, n: int) -> None:
 # the trigger logs, the goals' homework links: 9. The therapist
 # adds the MFA check, the audit row and the open safety alerts counted for the banner.
 # "I'm triggered": session and user, whether there is a therapist, the triggers: 4. Its
-# steps screen: session and user, the trigger with its plan: 3.
+# steps screen: session and user, the trigger with its plan, the therapists who would see a
+# shared note: 4.
 @pytest.mark.parametrize(
     ("who", "page", "queries"),
     [
         ("client_a", "plan_detail", 9),
         ("therapist_a", "plan_detail", 12),
         ("client_a", "client_triggered", 4),
-        ("client_a", "client_triggered_steps", 3),
+        ("client_a", "client_triggered_steps", 4),
     ],
 )
 def test_pages_run_a_fixed_number_of_queries_for_5_and_200_items(
@@ -284,3 +285,27 @@ def test_the_journal_form_offers_the_plans_triggers_and_emotions(personas, plan,
 def test_the_journal_form_offers_nothing_from_another_clients_plan(personas, plan, trigger):
     page = signed_in(personas.client_b).get(reverse("client_journal_new")).content.decode()
     assert "Crowded trains" not in page
+
+
+def test_before_sharing_a_trigger_note_the_client_reads_who_will_see_it(personas, plan, trigger):
+    from tests.conftest import make_active_relationship
+
+    make_active_relationship(personas.therapist_b, personas.client_a)
+    url = reverse("client_triggered_steps", args=[trigger.public_id])
+    form = signed_in(personas.client_a).get(url).context["form"]
+
+    shared = form.fields["shared"]
+    assert shared.label == "Share this entry with Dr. Ann Able and Dr. Ben Baker"
+    assert shared.help_text == (
+        "A shared entry is seen by every therapist you work with: Dr. Ann Able and "
+        "Dr. Ben Baker. It is tagged “Crowded trains”, from your plan with Dr. Ann Able."
+    )
+    page = signed_in(personas.client_a).get(url).content.decode()
+    assert "from your plan with Dr. Ann Able" in page
+
+
+def test_with_one_therapist_the_share_box_names_them(personas, plan, trigger):
+    url = reverse("client_triggered_steps", args=[trigger.public_id])
+    form = signed_in(personas.client_a).get(url).context["form"]
+    assert form.fields["shared"].label == "Share this entry with Dr. Ann Able"
+    assert form.fields["shared"].help_text == ""
