@@ -278,7 +278,8 @@ class CaseloadWeek:
 
 def _week_counts(rows: list[caseload.CaseloadRow], monday: date) -> dict[int, WeekCounts]:
     """Days logged, journal entries, active minutes and time with people of each client in
-    the week: 4 queries whatever the caseload's size."""
+    the week, from shared records only (that a client wrote a private one is theirs alone),
+    and homework check-offs: 4 queries whatever the caseload's size."""
     sunday = monday + timedelta(days=6)
     clients = {row.client.pk: row for row in rows}
     days: dict[int, set[date]] = {pk: set() for pk in clients}
@@ -292,12 +293,14 @@ def _week_counts(rows: list[caseload.CaseloadRow], monday: date) -> dict[int, We
     ):
         days[client_id].add(day)
     for client_id, day, exercise, outdoor in LifestyleLog.objects.filter(
-        client_id__in=clients, day__range=(monday, sunday)
+        client_id__in=clients, day__range=(monday, sunday), shared=True
     ).values_list("client_id", "day", "exercise_minutes", "outdoor_minutes"):
         days[client_id].add(day)
         minutes[client_id] += (exercise or 0) + (outdoor or 0)
     for row in (
-        SocialActivity.objects.filter(client_id__in=clients, day__range=(monday, sunday))
+        SocialActivity.objects.filter(
+            client_id__in=clients, day__range=(monday, sunday), shared=True
+        )
         .values("client_id", "day")
         .annotate(n=Count("id"))
     ):
@@ -305,6 +308,7 @@ def _week_counts(rows: list[caseload.CaseloadRow], monday: date) -> dict[int, We
         social[row["client_id"]] += row["n"]
     for client_id, moment in JournalEntry.objects.filter(
         client_id__in=clients,
+        shared=True,
         occurred_at__date__range=(monday - timedelta(days=1), sunday + timedelta(days=1)),
     ).values_list("client_id", "occurred_at"):
         day = moment.astimezone(clients[client_id].client.zone).date()

@@ -59,7 +59,7 @@ def flagged():
     for day in (23, 27, 28, 29):
         CompletionFactory(assignment=daily, due_date=date(2026, 11, day))
     fine = client_of(therapist, "Fran Fine")
-    LifestyleLogFactory(client=fine, day=date(2026, 11, 29), exercise_minutes=30)
+    LifestyleLogFactory(client=fine, day=date(2026, 11, 29), exercise_minutes=30, shared=True)
     return therapist
 
 
@@ -133,8 +133,10 @@ def populate(therapist, count: int) -> None:
         CompletionFactory(assignment=daily, due_date=date(2026, 11, 23 + i % 5))
         JournalEntryFactory(client=client, mood=i % 10, occurred_at=WEEK_BEFORE, shared=True)
         JournalEntryFactory(client=client, mood=5, occurred_at=WEEK, shared=i % 2 == 0)
-        LifestyleLogFactory(client=client, day=date(2026, 11, 24), exercise_minutes=20)
-        SocialActivityFactory(client=client, day=date(2026, 11, 25))
+        LifestyleLogFactory(
+            client=client, day=date(2026, 11, 24), exercise_minutes=20, shared=True
+        )
+        SocialActivityFactory(client=client, day=date(2026, 11, 25), shared=True)
 
 
 @pytest.mark.parametrize("clients", [10, 100])
@@ -181,3 +183,33 @@ def test_the_digest_counts_clients_with_an_open_safety_alert(flagged, mailoutbox
     [digest] = [m for m in mailoutbox if "Clients active this week" in m.body]
     assert "Clients with an open safety alert (now): 1" in digest.body
     assert "Dora" not in digest.body
+
+
+def test_only_shared_records_count_for_the_therapist(personas):
+    """2 shared and 2 private entries read "Journal 2"; private logs add no minutes, no
+    contacts and no day logged: that a client wrote a private record is theirs alone."""
+    therapist = TherapistFactory()
+    client = client_of(therapist, "Pia Private")
+    for shared in (True, True, False, False):
+        JournalEntryFactory(client=client, occurred_at=WEEK, shared=shared)
+    LifestyleLogFactory(client=client, day=date(2026, 11, 26), exercise_minutes=40, shared=False)
+    LifestyleLogFactory(client=client, day=date(2026, 11, 24), exercise_minutes=15, shared=True)
+    SocialActivityFactory(client=client, day=date(2026, 11, 27), shared=False)
+    SocialActivityFactory(client=client, day=date(2026, 11, 24), shared=True)
+
+    [row] = caseload_week(therapist=therapist, monday=MONDAY).rows
+
+    assert row.week.journal_entries == 2
+    assert row.week.active_minutes == 15
+    assert row.week.social_contacts == 1
+    assert row.week.days_logged == 2  # 24 and 25 November; the private 26 and 27 do not count
+
+
+def test_a_client_with_only_private_records_is_not_active_in_the_digest():
+    therapist = TherapistFactory()
+    client = client_of(therapist, "Pia Private")
+    JournalEntryFactory(client=client, occurred_at=WEEK, shared=False)
+    LifestyleLogFactory(client=client, day=date(2026, 11, 24), exercise_minutes=40)
+    week = caseload_week(therapist=therapist, monday=MONDAY)
+    assert week.active == 0
+    assert week.rows[0].week.journal_entries == 0
