@@ -21,6 +21,11 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "name", "role", "timezone", "password1", "password2"]}),
     ]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The confirmation page would list everything held about the person, plan items
+        # and people by their text; accounts are deactivated here and erased by the client.
+        return False
+
 
 @admin.register(CareRelationship)
 class CareRelationshipAdmin(admin.ModelAdmin):

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 def add_service_errors(
@@ -21,3 +23,12 @@ def add_service_errors(
 def form_error_text(form: forms.Form) -> str:
     """All of a form's messages as one line, for a flash message."""
     return " ".join(message for messages in form.errors.values() for message in messages)
+
+
+def refused(request: HttpRequest, exc: ValidationError, *, back: str) -> HttpResponse:
+    """A change that a service refused although the page offered it, because someone else
+    changed the same thing a moment before (a second tab, the other person): 409 with the
+    service's message and a way back, rather than an error page."""
+    return render(
+        request, "errors/refused.html", {"reasons": exc.messages, "back": back}, status=409
+    )

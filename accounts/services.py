@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -24,6 +24,7 @@ INVITATION_SALT = "tandem.accounts.invitation"
 # filesystem transport's folder missing): the invitation stays saved, the sweep sends it.
 BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
 INVITATION_SWEEP_AFTER = timedelta(minutes=1)
+ALREADY_PENDING = "An invitation to this address is already pending. Resend it instead."
 
 
 def audit(
@@ -128,16 +129,13 @@ def invitation_create(*, therapist: User, email: str) -> CareRelationship:
         and therapist.caseload.filter(client=existing, status=CareStatus.ACTIVE).exists()
     ):
         raise ValidationError({"email": "This person is already your client."})
-    pending = (
-        therapist.caseload.select_for_update()
-        .filter(status=CareStatus.INVITED, invited_email__iexact=email)
-        .first()
+    pending_invitations = therapist.caseload.filter(
+        status=CareStatus.INVITED, invited_email__iexact=email
     )
+    pending = pending_invitations.select_for_update().first()
     if pending is not None:
         if not pending.invitation_expired:
-            raise ValidationError(
-                {"email": "An invitation to this address is already pending. Resend it instead."}
-            )
+            raise ValidationError({"email": ALREADY_PENDING})
         _end(pending)
     now = timezone.now()
     relationship = CareRelationship(
@@ -147,8 +145,16 @@ def invitation_create(*, therapist: User, email: str) -> CareRelationship:
         invited_at=now,
         invitation_expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
-    relationship.full_clean()
-    relationship.save()
+    # The one-pending rule was checked just above; a request for the same address that
+    # lands in between is caught by the database, and gets the same answer.
+    relationship.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            relationship.save()
+    except IntegrityError:
+        if not pending_invitations.exists():
+            raise
+        raise ValidationError({"email": ALREADY_PENDING}) from None
     audit(
         action=AuditAction.INVITATION_SENT,
         actor=therapist,
@@ -219,6 +225,7 @@ def invitations_sweep(*, limit: int = 500) -> int:
 @transaction.atomic
 def invitation_resend(*, relationship: CareRelationship) -> CareRelationship:
     """Send a pending invitation again, with a fresh expiry."""
+    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
     if relationship.status != CareStatus.INVITED:
         raise ValidationError("Only a pending invitation can be resent.")
     relationship.invitation_expires_at = timezone.now() + timedelta(
@@ -235,6 +242,8 @@ def invitation_resend(*, relationship: CareRelationship) -> CareRelationship:
 
 @transaction.atomic
 def invitation_revoke(*, actor: User, relationship: CareRelationship) -> CareRelationship:
+    # Read under the lock: an invitation accepted a moment ago must not be ended here.
+    relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
     if relationship.status != CareStatus.INVITED:
         raise ValidationError("Only a pending invitation can be revoked.")
     _end(relationship)

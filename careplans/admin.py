@@ -1,25 +1,38 @@
-"""Read-only admin for care plans: operators see that plans exist, never change them."""
+"""Read-only admin for care plans: operators see that plans exist, never what they say."""
 
 from django.contrib import admin
 
-from clients.admin import ReadOnlyAdmin
+from clients.admin import MetadataOnlyAdmin
 
 from .models import CarePlan, PlanVersion, TriggerLog
 
 
 @admin.register(CarePlan)
-class CarePlanAdmin(ReadOnlyAdmin):
+class CarePlanAdmin(MetadataOnlyAdmin):
+    metadata = ("public_id", "client", "relationship", "version", "created_at")
     list_display = ["public_id", "client", "relationship", "version", "created_at"]
     list_select_related = ["client", "relationship__therapist", "relationship__client"]
 
 
 @admin.register(PlanVersion)
-class PlanVersionAdmin(ReadOnlyAdmin):
+class PlanVersionAdmin(MetadataOnlyAdmin):
+    # Not the snapshot: it holds the plan's text.
+    metadata = (
+        "plan",
+        "number",
+        "author_label",
+        "change",
+        "section",
+        "item_public_id",
+        "created_at",
+        "agreed_at",
+    )
     list_display = ["plan", "number", "author_label", "change", "section", "created_at"]
-    exclude = ["snapshot"]
 
 
 @admin.register(TriggerLog)
-class TriggerLogAdmin(ReadOnlyAdmin):
-    list_display = ["public_id", "client", "trigger", "helped", "created_at"]
+class TriggerLogAdmin(MetadataOnlyAdmin):
+    # Not the trigger, its steps, its plan item or whether it helped: all the client's.
+    metadata = ("public_id", "client", "created_at", "rated_at")
+    list_display = ["public_id", "client", "created_at"]
     list_select_related = ["client"]

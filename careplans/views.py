@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.form_errors import add_service_errors, form_error_text
+from accounts.form_errors import add_service_errors, form_error_text, refused
 from accounts.models import CareStatus, Role
 from accounts.policy import care_relationships_visible_to, get_active_relationship_for_client
 from accounts.services import records_viewed
@@ -292,7 +292,10 @@ def _is_uuid(value) -> bool:
 def version_agree(request, public_id, number):
     plan = selectors.get_plan_for_user(request.user, public_id)
     version = selectors.get_version_for_user(request.user, plan, number)
-    services.version_agree(therapist=request.user, version=version)
+    try:
+        services.version_agree(therapist=request.user, version=version)
+    except ValidationError as exc:  # the care relationship ended since the page was shown
+        return refused(request, exc, back=reverse("plan_history", args=[plan.public_id]))
     messages.success(request, f"Version {version.number} marked as agreed in session.")
     return redirect("plan_history", plan.public_id)
 

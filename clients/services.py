@@ -625,3 +625,19 @@ def account_erase(*, client: User, password: str) -> None:
         actor_label=ERASED_LABEL,
         detail={"relationships": [str(r.public_id) for r in relationships]},
     )
+    transaction.on_commit(_checkpoint_sqlite)
+
+
+def _checkpoint_sqlite() -> None:
+    """Move the write-ahead log into the database file and empty it. With `secure_delete`
+    the erased rows are zeros in the new pages, but until a checkpoint the old pages (and
+    every earlier write of those rows) are still readable in the -wal file."""
+    connection = transaction.get_connection()
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL: see the operations section of the README
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _log_frames, _checkpointed = cursor.fetchone()
+    if busy:
+        # Another process was reading; SQLite checkpoints again as the log grows.
+        logger.warning("the write-ahead log could not be emptied after an erasure")

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.form_errors import add_service_errors, form_error_text
+from accounts.form_errors import add_service_errors, form_error_text, refused
 from accounts.models import AuditAction, CareStatus
 from accounts.policy import care_relationships_visible_to, get_relationship_for_user
 from homework import selectors
@@ -126,7 +127,10 @@ def undo(request, public_id):
 @require_POST
 def relationship_end(request, public_id):
     relationship = get_relationship_for_user(request.user, public_id, status=CareStatus.ACTIVE)
-    services.relationship_end(actor=request.user, relationship=relationship)
+    try:
+        services.relationship_end(actor=request.user, relationship=relationship)
+    except ValidationError as exc:  # the therapist ended it, or a second click got there first
+        return refused(request, exc, back=reverse("client_account"))
     messages.success(request, f"{relationship.therapist} no longer sees your records.")
     return redirect("client_account")
 

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -11,6 +11,9 @@ from accounts import policy
 from accounts.models import CareRelationship, CareStatus, User
 
 from .schedules import Frequency, Schedule
+
+# Instructions are read on a phone before a few minutes' practice: a page at most.
+INSTRUCTIONS_MAX = 5_000
 
 
 class Kind(models.TextChoices):
@@ -71,7 +74,10 @@ class ScheduleFields(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     title = models.CharField(max_length=120)
     instructions = models.TextField(
-        blank=True, help_text="Plain language; a safe subset of Markdown is allowed."
+        max_length=INSTRUCTIONS_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(INSTRUCTIONS_MAX)],
+        help_text="Plain language; a safe subset of Markdown is allowed.",
     )
     target_value = models.DecimalField(
         max_digits=6,

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.form_errors import add_service_errors
+from accounts.form_errors import add_service_errors, refused
 from accounts.forms import InvitationForm
 from accounts.models import CareStatus
 from accounts.policy import (
@@ -75,7 +76,10 @@ def invite(request):
 @require_POST
 def invitation_resend(request, public_id):
     relationship = get_relationship_for_user(request.user, public_id, status=CareStatus.INVITED)
-    services.invitation_resend(relationship=relationship)
+    try:
+        services.invitation_resend(relationship=relationship)
+    except ValidationError as exc:  # accepted or withdrawn since the page was shown
+        return refused(request, exc, back=reverse("therapist_home"))
     messages.success(request, f"Invitation sent again to {relationship.invited_email}.")
     return redirect("therapist_home")
 
@@ -83,7 +87,10 @@ def invitation_resend(request, public_id):
 @require_POST
 def invitation_revoke(request, public_id):
     relationship = get_relationship_for_user(request.user, public_id, status=CareStatus.INVITED)
-    services.invitation_revoke(actor=request.user, relationship=relationship)
+    try:
+        services.invitation_revoke(actor=request.user, relationship=relationship)
+    except ValidationError as exc:  # accepted or withdrawn since the page was shown
+        return refused(request, exc, back=reverse("therapist_home"))
     messages.success(request, f"Invitation to {relationship.invited_email} withdrawn.")
     return redirect("therapist_home")
 
@@ -192,7 +199,10 @@ def client_detail(request, public_id):
 @require_POST
 def relationship_end(request, public_id):
     relationship = get_relationship_for_user(request.user, public_id, status=CareStatus.ACTIVE)
-    services.relationship_end(actor=request.user, relationship=relationship)
+    try:
+        services.relationship_end(actor=request.user, relationship=relationship)
+    except ValidationError as exc:  # the client ended it, or a second click got there first
+        return refused(request, exc, back=reverse("therapist_home"))
     messages.success(request, f"You no longer follow {relationship.client}.")
     return redirect("therapist_home")
 

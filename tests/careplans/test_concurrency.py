@@ -3,13 +3,18 @@ lands, the other is a conflict holding both texts, and nothing is lost. Real thr
 with its own connection (SQLite takes one writer at a time; PostgreSQL locks the plan)."""
 
 import threading
+from collections import Counter
+from functools import partial
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from careplans import services
 from careplans.models import PlanItem, PlanVersion
+from tests.conftest import activate_totp
 from tests.factories import RelationshipFactory
+from tests.races import signed_in, skip_unless_postgresql, statuses, together
 
 TRIALS = 5
 
@@ -61,3 +66,32 @@ def test_concurrent_edits_from_the_same_version_one_lands_the_other_conflicts():
 
 def outcome_is_conflict(outcome) -> bool:
     return isinstance(outcome, services.PlanConflict)
+
+
+# --- Agreeing while the relationship ends ----------------------------------------------
+
+
+def test_agreeing_a_version_while_the_client_ends_the_relationship_never_fails(transactional_db):
+    """The therapist marks a version agreed as the client ends the relationship: either the
+    agreement lands first, or the therapist is told the relationship is not active (409,
+    or 404 once it is visible) — never a 500."""
+    skip_unless_postgresql()
+    counts: Counter = Counter()
+    for _ in range(TRIALS * 3):
+        relationship = RelationshipFactory()
+        activate_totp(relationship.therapist)
+        plan = services.plan_for_relationship(relationship)
+        services.item_add(author=relationship.client, plan=plan, section="needs", text="Rest")
+        therapist, client = signed_in(relationship.therapist), signed_in(relationship.client)
+        agree = reverse("plan_version_agree", args=[plan.public_id, 1])
+        end = reverse("client_relationship_end", args=[relationship.public_id])
+        agreed, ended = together(partial(therapist.post, agree), partial(client.post, end))
+        assert statuses([ended]) == [302]
+        assert agreed.status_code in {302, 404, 409}, statuses([agreed])
+        version = PlanVersion.objects.get(plan=plan, number=1)
+        if agreed.status_code == 409:
+            assert "This care relationship is not active." in agreed.content.decode()
+        assert (version.agreed_at is not None) == (agreed.status_code == 302)
+        counts[agreed.status_code] += 1
+    print(f"{TRIALS * 3} agreements as the relationship ended: {dict(counts)}")
+    assert counts[409], "the race never reached the service: nothing was proven"

@@ -143,3 +143,56 @@ def test_erasure_deletes_the_client_s_safety_alerts_and_keeps_the_audit_trail(pe
     raised = AuditEvent.objects.filter(action=AuditAction.SAFETY_ALERT_RAISED)
     assert raised.count() == 3
     assert not raised.filter(subject_id__isnull=False).exclude(subject=personas.client_b).exists()
+
+
+# --- What the database files keep --------------------------------------------------------
+
+MARK = "wrenfeather"  # in the address, the name and the journal: nowhere else
+
+
+def _database_files() -> list:
+    from pathlib import Path
+
+    from django.db import connection
+
+    path = Path(connection.settings_dict["NAME"])
+    return [path, path.with_name(path.name + "-wal")]
+
+
+def test_sqlite_connections_overwrite_what_they_delete():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("an SQLite setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone() == (1,)
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone() == ("wal",)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erased_data_is_gone_from_the_sqlite_files():
+    """With secure_delete the freed pages are zeros; the checkpoint after commit empties
+    the write-ahead log, which still holds every earlier write of the erased rows."""
+    from django.db import connection
+
+    from tests.factories import ClientFactory, RelationshipFactory
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the files of an SQLite database")
+    client = ClientFactory(email=f"{MARK}@example.org", name=f"Ann {MARK}")
+    RelationshipFactory(client=client)
+    for n in range(3):
+        services.journal_create(client=client, text=f"{MARK} wrote entry {n} " + "x" * 500)
+    PersonFactory(client=client, name=f"{MARK}-friend")
+    with connection.cursor() as cursor:  # some copies in the file itself, as in production
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    services.journal_create(client=client, text=f"{MARK} last words")
+    assert any(MARK.encode() in f.read_bytes() for f in _database_files())
+
+    services.account_erase(client=client, password=PASSWORD)
+
+    assert not User.objects.filter(email__icontains=MARK).exists()
+    copies = {f.name[-4:]: f.read_bytes().count(MARK.encode()) for f in _database_files()}
+    assert set(copies.values()) == {0}, copies
