@@ -133,9 +133,7 @@ def populate(therapist, count: int) -> None:
         CompletionFactory(assignment=daily, due_date=date(2026, 11, 23 + i % 5))
         JournalEntryFactory(client=client, mood=i % 10, occurred_at=WEEK_BEFORE, shared=True)
         JournalEntryFactory(client=client, mood=5, occurred_at=WEEK, shared=i % 2 == 0)
-        LifestyleLogFactory(
-            client=client, day=date(2026, 11, 24), exercise_minutes=20, shared=True
-        )
+        LifestyleLogFactory(client=client, day=date(2026, 11, 24), exercise_minutes=20, shared=True)
         SocialActivityFactory(client=client, day=date(2026, 11, 25), shared=True)
 
 
