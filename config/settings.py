@@ -434,8 +434,8 @@ CACHES = {
     )
 }
 # The API's rate limits (config.throttling): Redis when there is one, shared by every web
-# worker at no SQL cost; else the default cache. Short timeouts: a Redis that does not answer
-# lets requests through rather than hanging them.
+# worker at no SQL cost; else the database cache (the two it can count in atomically).
+# Short timeouts: a Redis that does not answer lets requests through rather than hanging them.
 CACHES["throttle"] = (
     {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -444,5 +444,5 @@ CACHES["throttle"] = (
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     if REDIS_URL
-    else CACHES["default"]
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
 )
