@@ -289,11 +289,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.RouteAccess",
     ],
-    # JSON bodies are bounded in size and depth: bad input is a 400 or 413, never a 500.
+    # Bodies are bounded in size (JSON in depth too) and must be UTF-8: bad input is a 400 or
+    # 413, never a 500 or replacement characters.
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "config.parsers.FormParser",
+        "config.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",

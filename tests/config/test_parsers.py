@@ -137,8 +137,8 @@ def oversized_bodies() -> dict[str, tuple[bytes, str]]:
     pad = "x" * 2000
     boundary = "tandemboundary"
     multipart = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n"
-        f"a@example.org\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"pad\"\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\n'
+        f'a@example.org\r\n--{boundary}\r\nContent-Disposition: form-data; name="pad"\r\n'
         f"\r\n{pad}\r\n--{boundary}--\r\n"
     )
     return {
@@ -170,3 +170,113 @@ def test_a_body_under_the_upload_limit_is_read(as_therapist, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = b'{"email": "under.limit@example.org"}'
     assert post_raw(as_therapist, "/api/v1/invitations/", body).status_code == 201
+
+
+# --- Form-encoded and multipart bodies: UTF-8 too -----------------------------------------
+
+
+def multipart(fields: list[tuple[bytes, bytes]], boundary: str = "tandemboundary") -> tuple:
+    parts = b"".join(
+        b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+        % (boundary.encode(), name, value)
+        for name, value in fields
+    )
+    body = parts + b"--%s--\r\n" % boundary.encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"email=%ff%fe%40example.org", b"email=caf%C3", b"email=\xff\xfe@example.org"],
+    ids=["percent-encoded", "truncated-sequence", "raw-bytes"],
+)
+def test_a_form_encoded_body_that_is_not_utf8_is_a_400(as_therapist, body):
+    before = CareRelationship.objects.count()
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert (
+        detail(response)
+        == "The request body is not valid UTF-8: the field 'email' cannot be decoded."
+    )
+    assert CareRelationship.objects.count() == before
+
+
+def test_a_form_field_name_that_is_not_utf8_is_a_400(as_therapist):
+    body = b"email=a%40example.org&%ff=1"
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert (
+        detail(response) == "The request body is not valid UTF-8: a field name cannot be decoded."
+    )
+
+
+def test_a_completion_note_that_is_not_utf8_saves_nothing(as_client, personas):
+    from datetime import date, timedelta
+
+    assignment = services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        kind="journal",
+        title="Mood journal",
+        frequency="daily",
+        start_date=date.today() - timedelta(days=30),
+    )
+    body = f"assignment={assignment.public_id}&note=".encode() + b"%ff%fe"
+    response = post_raw(as_client, "/api/v1/completions/", body, content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert "not valid UTF-8" in detail(response)
+    assert not Completion.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [(b"email", b"\xff\xfe@example.org")],
+        [(b"email", b"a@example.org"), (b"note", b"caf\xc3")],
+    ],
+    ids=["invalid-bytes", "truncated-sequence"],
+)
+def test_a_multipart_body_that_is_not_utf8_is_a_400(as_therapist, fields):
+    before = CareRelationship.objects.count()
+    body, content_type = multipart(fields)
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=content_type)
+    assert response.status_code == 400, response.content
+    name = fields[-1][0].decode()
+    assert detail(response) == (
+        f"The request body is not valid UTF-8: the field '{name}' cannot be decoded."
+    )
+    assert CareRelationship.objects.count() == before
+
+
+@pytest.mark.parametrize("kind", ["form", "multipart"])
+def test_a_utf8_form_body_is_stored_whole(as_client, personas, kind):
+    from datetime import date, timedelta
+    from urllib.parse import urlencode
+
+    assignment = services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        kind="journal",
+        title="Mood journal",
+        frequency="daily",
+        start_date=date.today() - timedelta(days=30),
+    )
+    fields = {"assignment": str(assignment.public_id), "note": "Café, 散歩 ✓ + 100% 🙂"}
+    if kind == "form":
+        body, content_type = urlencode(fields).encode(), FORM
+    else:
+        body, content_type = multipart([(k.encode(), v.encode()) for k, v in fields.items()])
+    response = post_raw(as_client, "/api/v1/completions/", body, content_type=content_type)
+    assert response.status_code == 201, response.content
+    assert Completion.objects.get().note == "Café, 散歩 ✓ + 100% 🙂"
+
+
+def test_a_form_with_too_many_fields_is_a_json_400(as_therapist, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"f{n}=1" for n in range(20)).encode()
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert detail(response).startswith("The request body has too many parts")
