@@ -16,9 +16,10 @@ env = StrictEnv()
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.str("TANDEM_VAR_DIR", default=str(BASE_DIR / "var")))
 
-# The embedded defaults are for `make run` and the tests on one machine; production sets
-# DJANGO_DEBUG=false, a real secret key, its hosts and TANDEM_HTTPS=true.
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# The embedded defaults are for `make run` and the tests on one machine; production sets a
+# real secret key, its hosts and TANDEM_HTTPS=true. DEBUG is off unless asked for (`make run`
+# sets DJANGO_DEBUG=true): a deployment that forgets it shows no tracebacks.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-tandem-development-only")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
