@@ -29,6 +29,9 @@ Limits = dict[str, tuple[int, int]]
 # request can come between the read and the write. ARGV: now, expiry in ms, then for each
 # scope its name, count and period. Returns the wait in seconds ("0": let through).
 GCRA_SCRIPT = """
+if redis.call('TYPE', KEYS[1]).ok == 'string' then
+  redis.call('DEL', KEYS[1])  -- written by an earlier version, as one pickled value
+end
 local now = tonumber(ARGV[1])
 local wait = 0
 local after = {}

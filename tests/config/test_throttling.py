@@ -218,6 +218,19 @@ def test_with_redis_an_allowance_comes_back_after_retry_after(
     assert browser.get("/api/v1/me/").status_code == 429
 
 
+def test_with_redis_a_count_left_by_an_earlier_version_is_replaced(
+    rates, clock, personas, redis_throttle, caplog
+):
+    from django.core.cache import caches
+
+    rates(user_burst="2/min")
+    # Before the count was atomic it was one pickled value under the same key.
+    caches["throttle"].set(f"throttle-api-user-{personas.client_a.pk}", {"user_burst": 0.0})
+    browser = signed_in(personas.client_a)
+    assert [browser.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
+    assert "the API rate limit is not applied" not in caplog.text
+
+
 def test_with_redis_the_throttle_runs_no_sql(personas, redis_throttle):
     browser = signed_in(personas.client_a)
     browser.get("/api/v1/me/")
