@@ -280,3 +280,43 @@ def test_a_form_with_too_many_fields_is_a_json_400(as_therapist, settings):
     response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=FORM)
     assert response.status_code == 400, response.content
     assert detail(response).startswith("The request body has too many parts")
+
+
+@pytest.mark.parametrize("kind", ["form", "multipart"])
+def test_a_browser_post_that_is_not_utf8_is_a_400_after_its_csrf_check(personas, kind):
+    """A session-authenticated POST is CSRF-checked first; the check reads the form fields
+    through the same parsers."""
+    from datetime import date, timedelta
+
+    from django.middleware.csrf import _get_new_csrf_string
+
+    assignment = services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        kind="journal",
+        title="Mood journal",
+        frequency="daily",
+        start_date=date.today() - timedelta(days=30),
+    )
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    browser.force_login(personas.client_a)
+    token = _get_new_csrf_string()
+    browser.cookies["csrftoken"] = token
+    fields = [(b"assignment", str(assignment.public_id).encode()), (b"note", b"caf\xc3")]
+    if kind == "form":
+        body, content_type = b"assignment=%s&note=caf%%C3" % fields[0][1], FORM
+    else:
+        body, content_type = multipart(fields)
+    response = browser.generic(
+        "POST",
+        "/api/v1/completions/",
+        body,
+        content_type=content_type,
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 400, response.content
+    assert (
+        detail(response)
+        == "The request body is not valid UTF-8: the field 'note' cannot be decoded."
+    )
+    assert not Completion.objects.exists()
