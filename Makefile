@@ -23,6 +23,11 @@ $(VENV)/.installed: pyproject.toml | check-python
 
 install: $(VENV)/.installed
 
+# The local demo (migrate, seed and run; not the tests, nor production, where DJANGO_DEBUG
+# defaults to false): debug pages and development static files. Exported, so every command
+# of these recipes gets it, the web server, worker and beat started by honcho too.
+migrate seed run: export DJANGO_DEBUG ?= true
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
@@ -36,7 +41,7 @@ seed: migrate
 run: seed
 	@echo ""
 	@echo "Tandem is starting on http://127.0.0.1:$(PORT)/  (sign in at /accounts/login/)"
-	@echo "Demo mode: TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} (production requires MFA for therapists and staff)"
+	@echo "Demo mode: DJANGO_DEBUG=$$DJANGO_DEBUG, TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} (production requires MFA for therapists and staff)"
 	@echo "Web server, Celery worker and Celery beat run together; Ctrl-C stops all three."
 	@$(PY) manage.py demo_reminder --minutes 3
 	TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://127.0.0.1:$(PORT)} honcho -f platform/Procfile -d . start -p $(PORT)

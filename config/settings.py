@@ -16,9 +16,10 @@ env = StrictEnv()
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.str("TANDEM_VAR_DIR", default=str(BASE_DIR / "var")))
 
-# The embedded defaults are for `make run` and the tests on one machine; production sets
-# DJANGO_DEBUG=false, a real secret key, its hosts and TANDEM_HTTPS=true.
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# The embedded defaults are for `make run` and the tests on one machine; production sets a
+# real secret key, its hosts and TANDEM_HTTPS=true. DEBUG is off unless asked for (`make run`
+# sets DJANGO_DEBUG=true): a deployment that forgets it shows no tracebacks.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-tandem-development-only")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -293,11 +294,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.RouteAccess",
     ],
-    # JSON bodies are bounded in size and depth: bad input is a 400 or 413, never a 500.
+    # Bodies are bounded in size (JSON in depth too) and must be UTF-8: bad input is a 400 or
+    # 413, never a 500 or replacement characters.
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "config.parsers.FormParser",
+        "config.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
@@ -438,8 +440,8 @@ CACHES = {
     )
 }
 # The API's rate limits (config.throttling): Redis when there is one, shared by every web
-# worker at no SQL cost; else the default cache. Short timeouts: a Redis that does not answer
-# lets requests through rather than hanging them.
+# worker at no SQL cost; else the database cache (the two it can count in atomically).
+# Short timeouts: a Redis that does not answer lets requests through rather than hanging them.
 CACHES["throttle"] = (
     {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -448,5 +450,5 @@ CACHES["throttle"] = (
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     if REDIS_URL
-    else CACHES["default"]
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
 )

@@ -22,6 +22,9 @@ api_docs = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSA
     SpectacularSwaggerSplitView.as_view(url_name="api-schema")
 )
 
+# A request Django refuses to read: JSON on the API, a page in the portals.
+handler400 = "config.errors.bad_request"
+
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", healthz, name="healthz"),

@@ -24,6 +24,18 @@ def run_manage(*args: str, env: dict[str, str] | None = None, timeout: int = 60)
     )
 
 
+def pytest_configure(config):
+    """The suite runs without `collectstatic`: static files are found in the source folders,
+    as in development, whereas DEBUG off (the default) would want the collected manifest."""
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI a skipped test is a failed test: every service the suite needs must be there."""

@@ -130,11 +130,193 @@ def test_malformed_json_is_a_400(as_therapist, body):
     assert detail(response).startswith("JSON parse error")
 
 
-def test_a_body_over_the_upload_limit_is_refused_without_a_500(as_therapist, settings):
-    # Django refuses it before any parser runs (nginx answers 413 in production).
+TOO_LARGE = "The request body is too large: at most 1000 bytes."
+
+
+def oversized_bodies() -> dict[str, tuple[bytes, str]]:
+    pad = "x" * 2000
+    boundary = "tandemboundary"
+    multipart = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\n'
+        f'a@example.org\r\n--{boundary}\r\nContent-Disposition: form-data; name="pad"\r\n'
+        f"\r\n{pad}\r\n--{boundary}--\r\n"
+    )
+    return {
+        "json": (f'{{"email": "a@example.org", "pad": "{pad}"}}'.encode(), "application/json"),
+        "form": (f"email=a%40example.org&pad={pad}".encode(), "application/x-www-form-urlencoded"),
+        "multipart": (multipart.encode(), f"multipart/form-data; boundary={boundary}"),
+    }
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "demo"])
+@pytest.mark.parametrize("kind", ["json", "form", "multipart"])
+def test_a_body_over_the_upload_limit_is_a_json_413_that_names_the_limit(
+    as_therapist, settings, kind, debug
+):
+    # nginx answers 413 before Django in production; without it (or under its limit), so does
+    # the API, with DEBUG on (the demo) too.
+    settings.DEBUG = debug
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     before = CareRelationship.objects.count()
-    body = b'{"email": "a@example.org", "pad": "' + b"x" * 2000 + b'"}'
-    response = post_raw(as_therapist, "/api/v1/invitations/", body)
-    assert response.status_code == 400
+    body, content_type = oversized_bodies()[kind]
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=content_type)
+    assert response.status_code == 413, response.content[:300]
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"detail": TOO_LARGE}
     assert CareRelationship.objects.count() == before
+
+
+def test_a_body_under_the_upload_limit_is_read(as_therapist, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = b'{"email": "under.limit@example.org"}'
+    assert post_raw(as_therapist, "/api/v1/invitations/", body).status_code == 201
+
+
+# --- Form-encoded and multipart bodies: UTF-8 too -----------------------------------------
+
+
+def multipart(fields: list[tuple[bytes, bytes]], boundary: str = "tandemboundary") -> tuple:
+    parts = b"".join(
+        b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+        % (boundary.encode(), name, value)
+        for name, value in fields
+    )
+    body = parts + b"--%s--\r\n" % boundary.encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"email=%ff%fe%40example.org", b"email=caf%C3", b"email=\xff\xfe@example.org"],
+    ids=["percent-encoded", "truncated-sequence", "raw-bytes"],
+)
+def test_a_form_encoded_body_that_is_not_utf8_is_a_400(as_therapist, body):
+    before = CareRelationship.objects.count()
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert (
+        detail(response)
+        == "The request body is not valid UTF-8: the field 'email' cannot be decoded."
+    )
+    assert CareRelationship.objects.count() == before
+
+
+def test_a_form_field_name_that_is_not_utf8_is_a_400(as_therapist):
+    body = b"email=a%40example.org&%ff=1"
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert (
+        detail(response) == "The request body is not valid UTF-8: a field name cannot be decoded."
+    )
+
+
+def test_a_completion_note_that_is_not_utf8_saves_nothing(as_client, personas):
+    from datetime import date, timedelta
+
+    assignment = services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        kind="journal",
+        title="Mood journal",
+        frequency="daily",
+        start_date=date.today() - timedelta(days=30),
+    )
+    body = f"assignment={assignment.public_id}&note=".encode() + b"%ff%fe"
+    response = post_raw(as_client, "/api/v1/completions/", body, content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert "not valid UTF-8" in detail(response)
+    assert not Completion.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [(b"email", b"\xff\xfe@example.org")],
+        [(b"email", b"a@example.org"), (b"note", b"caf\xc3")],
+    ],
+    ids=["invalid-bytes", "truncated-sequence"],
+)
+def test_a_multipart_body_that_is_not_utf8_is_a_400(as_therapist, fields):
+    before = CareRelationship.objects.count()
+    body, content_type = multipart(fields)
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=content_type)
+    assert response.status_code == 400, response.content
+    name = fields[-1][0].decode()
+    assert detail(response) == (
+        f"The request body is not valid UTF-8: the field '{name}' cannot be decoded."
+    )
+    assert CareRelationship.objects.count() == before
+
+
+@pytest.mark.parametrize("kind", ["form", "multipart"])
+def test_a_utf8_form_body_is_stored_whole(as_client, personas, kind):
+    from datetime import date, timedelta
+    from urllib.parse import urlencode
+
+    assignment = services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        kind="journal",
+        title="Mood journal",
+        frequency="daily",
+        start_date=date.today() - timedelta(days=30),
+    )
+    fields = {"assignment": str(assignment.public_id), "note": "Café, 散歩 ✓ + 100% 🙂"}
+    if kind == "form":
+        body, content_type = urlencode(fields).encode(), FORM
+    else:
+        body, content_type = multipart([(k.encode(), v.encode()) for k, v in fields.items()])
+    response = post_raw(as_client, "/api/v1/completions/", body, content_type=content_type)
+    assert response.status_code == 201, response.content
+    assert Completion.objects.get().note == "Café, 散歩 ✓ + 100% 🙂"
+
+
+def test_a_form_with_too_many_fields_is_a_json_400(as_therapist, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"f{n}=1" for n in range(20)).encode()
+    response = post_raw(as_therapist, "/api/v1/invitations/", body, content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert detail(response).startswith("The request body has too many parts")
+
+
+@pytest.mark.parametrize("kind", ["form", "multipart"])
+def test_a_browser_post_that_is_not_utf8_is_a_400_after_its_csrf_check(personas, kind):
+    """A session-authenticated POST is CSRF-checked first; the check reads the form fields
+    through the same parsers."""
+    from datetime import date, timedelta
+
+    from django.middleware.csrf import _get_new_csrf_string
+
+    assignment = services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        kind="journal",
+        title="Mood journal",
+        frequency="daily",
+        start_date=date.today() - timedelta(days=30),
+    )
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    browser.force_login(personas.client_a)
+    token = _get_new_csrf_string()
+    browser.cookies["csrftoken"] = token
+    fields = [(b"assignment", str(assignment.public_id).encode()), (b"note", b"caf\xc3")]
+    if kind == "form":
+        body, content_type = b"assignment=%s&note=caf%%C3" % fields[0][1], FORM
+    else:
+        body, content_type = multipart(fields)
+    response = browser.generic(
+        "POST",
+        "/api/v1/completions/",
+        body,
+        content_type=content_type,
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 400, response.content
+    assert (
+        detail(response)
+        == "The request body is not valid UTF-8: the field 'note' cannot be decoded."
+    )
+    assert not Completion.objects.exists()

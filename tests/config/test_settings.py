@@ -123,3 +123,24 @@ def test_database_connections_are_kept_and_checked_before_use():
     # A deployment may still choose: DATABASE_CONN_MAX_AGE=0 closes after each request.
     closed = run_manage("shell", "--no-imports", "-c", show, env={"DATABASE_CONN_MAX_AGE": "0"})
     assert closed.stdout.split() == ["0", "True"], closed.stderr
+
+
+SHOW_DEBUG = "from django.conf import settings; print(settings.DEBUG)"
+
+
+def test_debug_is_off_unless_the_environment_turns_it_on():
+    """A deployment that forgets DJANGO_DEBUG shows no tracebacks; `make run` sets it."""
+    assert run_manage("shell", "--no-imports", "-c", SHOW_DEBUG).stdout.strip() == "False"
+    on = run_manage("shell", "--no-imports", "-c", SHOW_DEBUG, env={"DJANGO_DEBUG": "true"})
+    assert on.stdout.strip() == "True"
+
+
+def test_a_deployment_without_django_debug_is_checked_as_production():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_DEBUG"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # ... and still refuses the development secret key, as with DJANGO_DEBUG=false.
+    env.pop("DJANGO_SECRET_KEY")
+    refused = run_manage("check", env=env)
+    assert refused.returncode != 0
+    assert "tandem.E001" in refused.stderr

@@ -3,7 +3,12 @@
 import os
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -199,6 +204,33 @@ def test_with_redis_a_burst_gets_429_and_the_count_is_in_redis(
     ]
 
 
+def test_with_redis_an_allowance_comes_back_after_retry_after(
+    rates, clock, personas, redis_throttle
+):
+    rates(user_burst="5/min")
+    browser = signed_in(personas.client_a)
+    assert [browser.get("/api/v1/me/").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert browser.get("/api/v1/me/").headers["Retry-After"] == "12"
+    clock.shift(timedelta(seconds=11))
+    assert browser.get("/api/v1/me/").status_code == 429
+    clock.shift(timedelta(seconds=1))
+    assert browser.get("/api/v1/me/").status_code == 200
+    assert browser.get("/api/v1/me/").status_code == 429
+
+
+def test_with_redis_a_count_left_by_an_earlier_version_is_replaced(
+    rates, clock, personas, redis_throttle, caplog
+):
+    from django.core.cache import caches
+
+    rates(user_burst="2/min")
+    # Before the count was atomic it was one pickled value under the same key.
+    caches["throttle"].set(f"throttle-api-user-{personas.client_a.pk}", {"user_burst": 0.0})
+    browser = signed_in(personas.client_a)
+    assert [browser.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
+    assert "the API rate limit is not applied" not in caplog.text
+
+
 def test_with_redis_the_throttle_runs_no_sql(personas, redis_throttle):
     browser = signed_in(personas.client_a)
     browser.get("/api/v1/me/")
@@ -244,3 +276,58 @@ def run_manage_without_redis(*args: str, env: dict[str, str]):
         text=True,
         timeout=60,
     )
+
+
+# --- Parallel requests (real HTTP to a live server, released together) -----------------
+
+PARALLEL = 40
+
+
+def released_together(url: str, headers: dict[str, str], n: int = PARALLEL) -> Counter:
+    """`n` requests to `url`, each from its own thread and connection, let go at once by a
+    barrier; the count of each status they got."""
+    barrier = threading.Barrier(n, timeout=30)
+
+    def one(_: int) -> int:
+        request = urllib.request.Request(url, headers=headers)
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return Counter(pool.map(one, range(n)))
+
+
+@pytest.fixture
+def token_of_client_a(personas) -> dict[str, str]:
+    token = Token.objects.create(user=personas.client_a)
+    return {"Authorization": f"Token {token.key}"}
+
+
+def test_with_redis_parallel_requests_cannot_pass_the_burst_limit(
+    rates, live_server, token_of_client_a, redis_throttle
+):
+    # Per hour, so that no allowance comes back while the requests run.
+    rates(user_burst="10/hour", user_sustained="1000/day")
+    statuses = released_together(f"{live_server.url}/api/v1/me/", token_of_client_a)
+    assert statuses == {200: 10, 429: PARALLEL - 10}
+
+
+def test_with_redis_parallel_anonymous_requests_cannot_pass_their_limit(
+    rates, live_server, transactional_db, redis_throttle
+):
+    rates(anon_burst="5/hour", anon_sustained="1000/day")
+    statuses = released_together(f"{live_server.url}/api/docs/", {})
+    assert statuses == {200: 5, 429: PARALLEL - 5}
+
+
+def test_without_redis_parallel_requests_cannot_pass_the_burst_limit(
+    rates, live_server, token_of_client_a
+):
+    """The database cache (no REDIS_URL) counts atomically too."""
+    rates(user_burst="10/hour", user_sustained="1000/day")
+    statuses = released_together(f"{live_server.url}/api/v1/me/", token_of_client_a)
+    assert statuses == {200: 10, 429: PARALLEL - 10}

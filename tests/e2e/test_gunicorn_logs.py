@@ -33,6 +33,8 @@ def gunicorn(transactional_db, tmp_path):
         DATABASE_URL=database_url_for_children(),
         TANDEM_VAR_DIR=str(tmp_path / "var"),
         WEB_CONCURRENCY="1",
+        # Static files from the source folders: this run has no `collectstatic`.
+        DJANGO_DEBUG="true",
         PORT=str(port),
         PYTHONUNBUFFERED="1",
     )
