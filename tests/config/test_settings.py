@@ -1,8 +1,11 @@
+import os
 import secrets
+import subprocess
+import sys
 
 import pytest
 
-from tests.conftest import run_manage
+from tests.conftest import ROOT, run_manage
 
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
@@ -130,9 +133,31 @@ SHOW_DEBUG = "from django.conf import settings; print(settings.DEBUG)"
 
 def test_debug_is_off_unless_the_environment_turns_it_on():
     """A deployment that forgets DJANGO_DEBUG shows no tracebacks; `make run` sets it."""
-    assert run_manage("shell", "--no-imports", "-c", SHOW_DEBUG).stdout.strip() == "False"
+    # gunicorn and Celery load the settings directly, not through manage.py.
+    direct = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {SHOW_DEBUG}"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert direct.stdout.strip() == "False", direct.stderr
+    deployed = {"DJANGO_ALLOWED_HOSTS": "tandem.example.org"}
+    assert run_manage("shell", "--no-imports", "-c", SHOW_DEBUG, env=deployed).stdout.strip() == (
+        "False"
+    )
     on = run_manage("shell", "--no-imports", "-c", SHOW_DEBUG, env={"DJANGO_DEBUG": "true"})
     assert on.stdout.strip() == "True"
+
+
+def test_manage_py_in_a_bare_checkout_is_development():
+    """`python manage.py seed_demo` works on a developer's machine with nothing set."""
+    assert run_manage("shell", "--no-imports", "-c", SHOW_DEBUG).stdout.strip() == "True"
+    assert run_manage("check").returncode == 0
 
 
 def test_a_deployment_without_django_debug_is_checked_as_production():
