@@ -156,12 +156,25 @@ class HomeworkLinkReadSerializer(serializers.Serializer):
     step = serializers.IntegerField(allow_null=True)
 
 
+class UnsetAsNullChoiceField(serializers.ChoiceField):
+    """A choice that is stored blank until made: null in the API, never ""."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class TriggerLogSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     plan = serializers.UUIDField(source="plan.public_id", read_only=True)
     item = serializers.UUIDField(source="item.public_id", read_only=True, allow_null=True)
     journal_entry = serializers.UUIDField(
         source="journal_entry.public_id", read_only=True, allow_null=True
+    )
+    helped = UnsetAsNullChoiceField(
+        choices=Helped.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="null until the client rates it.",
     )
 
     class Meta:
@@ -239,7 +252,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         item = services.item_add(author=request.user, plan=plan, **fields)
         return Response(PlanItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReorderSerializer, responses={204: None, 409: None})
+    @extend_schema(request=ReorderSerializer, responses={204: None})
     @action(detail=True, methods=["post"], url_path="reorder", url_name="reorder")
     def reorder(self, request, public_id=None):
         plan = self.get_object()
@@ -249,7 +262,13 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=VersionSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="versions", url_name="versions")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="versions",
+        url_name="versions",
+        pagination_class=None,
+    )
     def versions(self, request, public_id=None):
         plan = self._plan()
         return Response(VersionSerializer(selectors.versions_of(plan), many=True).data)
@@ -261,7 +280,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         ],
         responses=ChangeSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], url_path="diff", url_name="diff")
+    @action(detail=True, methods=["get"], url_path="diff", url_name="diff", pagination_class=None)
     def diff(self, request, public_id=None):
         plan = self._plan()
         query = _valid(DiffQuerySerializer, request, data=request.query_params)
@@ -303,7 +322,7 @@ class PlanItemViewSet(
         records_viewed(viewer=request.user, client=item.plan.client, what="care plan")
         return Response(PlanItemSerializer(item).data)
 
-    @extend_schema(request=ItemUpdateSerializer, responses={200: PlanItemSerializer, 409: None})
+    @extend_schema(request=ItemUpdateSerializer, responses=PlanItemSerializer)
     def partial_update(self, request, *args, **kwargs):
         item = self.get_object()
         fields = _valid(ItemUpdateSerializer, request)
@@ -328,7 +347,7 @@ class PlanItemViewSet(
 
     @extend_schema(
         parameters=[OpenApiParameter("base_version", int, required=True)],
-        responses={204: None, 409: None},
+        responses={204: None},
     )
     def destroy(self, request, *args, **kwargs):
         item = self.get_object()
@@ -360,10 +379,10 @@ class TriggerLogViewSet(
         )
 
     def list(self, request, *args, **kwargs):
-        logs = list(self.get_queryset()[:200])
+        logs = self.paginate_queryset(self.get_queryset())
         for client in {log.client for log in logs} if request.user.role == Role.THERAPIST else ():
             records_viewed(viewer=request.user, client=client, what="trigger log")
-        return Response(TriggerLogSerializer(logs, many=True).data)
+        return self.get_paginated_response(TriggerLogSerializer(logs, many=True).data)
 
     @extend_schema(request=TriggerLogCreateSerializer, responses={201: TriggerLogSerializer})
     def create(self, request, *args, **kwargs):

@@ -130,15 +130,29 @@ def test_the_trigger_log_is_the_clients_and_the_therapist_reads_the_shared(perso
     assert created.status_code == 201, created.data
     rated = client.patch(f"/api/v1/trigger-logs/{created.data['id']}/", {"helped": "a_little"})
     assert rated.status_code == 200 and rated.data["helped"] == "a_little"
-    assert [
-        log["trigger"] for log in api(personas.therapist_a).get("/api/v1/trigger-logs/").json()
-    ] == ["Noise"]
-    assert api(personas.therapist_b).get("/api/v1/trigger-logs/").json() == []
+    therapist_logs = api(personas.therapist_a).get("/api/v1/trigger-logs/").json()["results"]
+    assert [log["trigger"] for log in therapist_logs] == ["Noise"]
+    assert api(personas.therapist_b).get("/api/v1/trigger-logs/").json()["results"] == []
     other = api(personas.client_b).post(
         "/api/v1/trigger-logs/", {"item": str(trigger.public_id)}, format="json"
     )
     assert other.status_code == 400
     assert TriggerLog.objects.count() == 1
+
+
+def test_an_unrated_log_says_helped_null_and_the_list_is_paginated(personas, plan):
+    trigger = services.item_add(
+        author=personas.client_a, plan=plan, section="triggers", text="Noise", steps=["Walk"]
+    )
+    for _ in range(3):
+        services.trigger_log_create(client=personas.client_a, plan=plan, item=trigger)
+    client = api(personas.client_a)
+
+    page = client.get("/api/v1/trigger-logs/").json()
+    assert (page["count"], page["next"], page["previous"]) == (3, None, None)
+    assert [log["helped"] for log in page["results"]] == [None, None, None]
+    log_id = page["results"][0]["id"]
+    assert client.get(f"/api/v1/trigger-logs/{log_id}/").json()["helped"] is None
 
 
 def test_the_schema_names_the_plan_routes(client):
