@@ -6,7 +6,7 @@ item as it is now and what was sent, and nothing is overwritten.
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -58,6 +58,24 @@ class PlanSummarySerializer(serializers.ModelSerializer):
         model = CarePlan
         fields = ["id", "relationship", "client", "therapist", "version"]
         read_only_fields = fields
+
+
+class PlanCreateSerializer(serializers.Serializer):
+    """Which care relationship's plan: name the relationship, or (a therapist) the client."""
+
+    relationship = serializers.UUIDField(
+        required=False, help_text="One of your active care relationships."
+    )
+    client = serializers.UUIDField(
+        required=False, help_text="Therapists: one of your active clients, instead."
+    )
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise ValidationError(
+                {"non_field_errors": ["Give either the relationship or the client, not both."]}
+            )
+        return attrs
 
 
 class PlanTagsSerializer(serializers.Serializer):
@@ -217,7 +235,7 @@ def _valid(serializer_class, request, data=None) -> dict:
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     """Care plans: the client's own, and a therapist's with their active clients. The list
     names the plans; a plan, its versions and diffs hold the content (a therapist's read is
-    audited)."""
+    audited). POST opens the plan of a care relationship, making it if needed."""
 
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
@@ -229,7 +247,34 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def get_serializer_class(self):
-        return PlanSummarySerializer if self.action == "list" else PlanSerializer
+        return PlanSummarySerializer if self.action in ("list", "create") else PlanSerializer
+
+    @extend_schema(
+        request=PlanCreateSerializer,
+        responses={
+            201: OpenApiResponse(PlanSummarySerializer, description="Made now, empty."),
+            200: OpenApiResponse(PlanSummarySerializer, description="It was there already."),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """The plan of one of your active care relationships, made empty if there is none yet
+        (as the portal does when the plan is first opened)."""
+        data = _valid(PlanCreateSerializer, request)
+        relationships = care_relationships_visible_to(request.user).active()
+        if "client" in data:
+            field, lookup = "client", {"client__public_id": data["client"]}
+            if request.user.role != Role.THERAPIST:
+                relationships = relationships.none()
+        else:
+            field, lookup = "relationship", {"public_id": data["relationship"]}
+        relationship = relationships.filter(**lookup).first()
+        if relationship is None:
+            raise ValidationError({field: ["Choose one of your active care relationships."]})
+        plan, created = services.plan_get_or_create(relationship=relationship)
+        return Response(
+            PlanSummarySerializer(plan).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
     def _plan(self) -> CarePlan:
         plan = self.get_object()
