@@ -73,7 +73,7 @@ class PlanCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if len(attrs) != 1:
             raise ValidationError(
-                {"non_field_errors": ["Give either the relationship or the client, not both."]}
+                {"non_field_errors": ["Give the relationship or the client: one of the two."]}
             )
         return attrs
 
