@@ -219,6 +219,14 @@ def test_the_therapist_opens_a_plan_by_client_and_finds_the_same_one(personas, p
         ("client_a", lambda p: {"client": str(p.client_a.public_id)}, "client"),
         ("staff", lambda p: {"relationship": str(p.relationship_a.public_id)}, "relationship"),
         ("client_a", lambda p: {}, "non_field_errors"),
+        (
+            "therapist_a",
+            lambda p: {
+                "relationship": str(p.relationship_a.public_id),
+                "client": str(p.client_a.public_id),
+            },
+            "non_field_errors",
+        ),
         ("client_a", lambda p: {"relationship": "not-an-id"}, "relationship"),
     ],
 )
