@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -7,6 +7,27 @@ from rest_framework.views import APIView
 from . import services
 from .models import CareRelationship, CareStatus, User
 from .policy import care_relationships_visible_to, clients_visible_to
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "18:30",
+        "description": "A local time of day, HH:MM (HH:MM:SS is accepted on input).",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A local time of day, the same way everywhere in the API: "HH:MM" out, "HH:MM" or
+    "HH:MM:SS" in (seconds are dropped: nothing is scheduled to the second)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        return super().to_internal_value(value).replace(second=0, microsecond=0)
 
 
 class MeSerializer(serializers.ModelSerializer):

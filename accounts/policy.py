@@ -123,7 +123,7 @@ ROUTES: dict[str, Access] = {
     "plan_item_move": Access.SIGNED_IN,
     "plan_item_remove": Access.SIGNED_IN,
     "plan_item_link": Access.SIGNED_IN,
-    "api-plan-list": Access.SIGNED_IN,
+    "api-plan-list": Access.SIGNED_IN,  # GET lists; POST opens (makes) a relationship's plan
     "api-plan-detail": Access.SIGNED_IN,
     "api-plan-items": Access.SIGNED_IN,
     "api-plan-reorder": Access.SIGNED_IN,

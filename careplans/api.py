@@ -6,7 +6,7 @@ item as it is now and what was sent, and nothing is overwritten.
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -58,6 +58,24 @@ class PlanSummarySerializer(serializers.ModelSerializer):
         model = CarePlan
         fields = ["id", "relationship", "client", "therapist", "version"]
         read_only_fields = fields
+
+
+class PlanCreateSerializer(serializers.Serializer):
+    """Which care relationship's plan: name the relationship, or (a therapist) the client."""
+
+    relationship = serializers.UUIDField(
+        required=False, help_text="One of your active care relationships."
+    )
+    client = serializers.UUIDField(
+        required=False, help_text="Therapists: one of your active clients, instead."
+    )
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise ValidationError(
+                {"non_field_errors": ["Give the relationship or the client: one of the two."]}
+            )
+        return attrs
 
 
 class PlanTagsSerializer(serializers.Serializer):
@@ -156,12 +174,25 @@ class HomeworkLinkReadSerializer(serializers.Serializer):
     step = serializers.IntegerField(allow_null=True)
 
 
+class UnsetAsNullChoiceField(serializers.ChoiceField):
+    """A choice that is stored blank until made: null in the API, never ""."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class TriggerLogSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     plan = serializers.UUIDField(source="plan.public_id", read_only=True)
     item = serializers.UUIDField(source="item.public_id", read_only=True, allow_null=True)
     journal_entry = serializers.UUIDField(
         source="journal_entry.public_id", read_only=True, allow_null=True
+    )
+    helped = UnsetAsNullChoiceField(
+        choices=Helped.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="null until the client rates it.",
     )
 
     class Meta:
@@ -204,7 +235,7 @@ def _valid(serializer_class, request, data=None) -> dict:
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     """Care plans: the client's own, and a therapist's with their active clients. The list
     names the plans; a plan, its versions and diffs hold the content (a therapist's read is
-    audited)."""
+    audited). POST opens the plan of a care relationship, making it if needed."""
 
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
@@ -216,7 +247,34 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def get_serializer_class(self):
-        return PlanSummarySerializer if self.action == "list" else PlanSerializer
+        return PlanSummarySerializer if self.action in ("list", "create") else PlanSerializer
+
+    @extend_schema(
+        request=PlanCreateSerializer,
+        responses={
+            201: OpenApiResponse(PlanSummarySerializer, description="Made now, empty."),
+            200: OpenApiResponse(PlanSummarySerializer, description="It was there already."),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """The plan of one of your active care relationships, made empty if there is none yet
+        (as the portal does when the plan is first opened)."""
+        data = _valid(PlanCreateSerializer, request)
+        relationships = care_relationships_visible_to(request.user).active()
+        if "client" in data:
+            field, lookup = "client", {"client__public_id": data["client"]}
+            if request.user.role != Role.THERAPIST:
+                relationships = relationships.none()
+        else:
+            field, lookup = "relationship", {"public_id": data["relationship"]}
+        relationship = relationships.filter(**lookup).first()
+        if relationship is None:
+            raise ValidationError({field: ["Choose one of your active care relationships."]})
+        plan, created = services.plan_get_or_create(relationship=relationship)
+        return Response(
+            PlanSummarySerializer(plan).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
     def _plan(self) -> CarePlan:
         plan = self.get_object()
@@ -239,7 +297,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         item = services.item_add(author=request.user, plan=plan, **fields)
         return Response(PlanItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReorderSerializer, responses={204: None, 409: None})
+    @extend_schema(request=ReorderSerializer, responses={204: None})
     @action(detail=True, methods=["post"], url_path="reorder", url_name="reorder")
     def reorder(self, request, public_id=None):
         plan = self.get_object()
@@ -249,7 +307,13 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=VersionSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="versions", url_name="versions")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="versions",
+        url_name="versions",
+        pagination_class=None,
+    )
     def versions(self, request, public_id=None):
         plan = self._plan()
         return Response(VersionSerializer(selectors.versions_of(plan), many=True).data)
@@ -261,7 +325,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         ],
         responses=ChangeSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], url_path="diff", url_name="diff")
+    @action(detail=True, methods=["get"], url_path="diff", url_name="diff", pagination_class=None)
     def diff(self, request, public_id=None):
         plan = self._plan()
         query = _valid(DiffQuerySerializer, request, data=request.query_params)
@@ -303,7 +367,7 @@ class PlanItemViewSet(
         records_viewed(viewer=request.user, client=item.plan.client, what="care plan")
         return Response(PlanItemSerializer(item).data)
 
-    @extend_schema(request=ItemUpdateSerializer, responses={200: PlanItemSerializer, 409: None})
+    @extend_schema(request=ItemUpdateSerializer, responses=PlanItemSerializer)
     def partial_update(self, request, *args, **kwargs):
         item = self.get_object()
         fields = _valid(ItemUpdateSerializer, request)
@@ -328,7 +392,7 @@ class PlanItemViewSet(
 
     @extend_schema(
         parameters=[OpenApiParameter("base_version", int, required=True)],
-        responses={204: None, 409: None},
+        responses={204: None},
     )
     def destroy(self, request, *args, **kwargs):
         item = self.get_object()
@@ -360,10 +424,10 @@ class TriggerLogViewSet(
         )
 
     def list(self, request, *args, **kwargs):
-        logs = list(self.get_queryset()[:200])
+        logs = self.paginate_queryset(self.get_queryset())
         for client in {log.client for log in logs} if request.user.role == Role.THERAPIST else ():
             records_viewed(viewer=request.user, client=client, what="trigger log")
-        return Response(TriggerLogSerializer(logs, many=True).data)
+        return self.get_paginated_response(TriggerLogSerializer(logs, many=True).data)
 
     @extend_schema(request=TriggerLogCreateSerializer, responses={201: TriggerLogSerializer})
     def create(self, request, *args, **kwargs):

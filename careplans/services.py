@@ -98,10 +98,15 @@ def snapshot(plan: CarePlan) -> list[dict]:
 
 def plan_for_relationship(relationship: CareRelationship) -> CarePlan:
     """The relationship's plan, made empty on first use."""
-    plan, _created = CarePlan.objects.get_or_create(
+    return plan_get_or_create(relationship=relationship)[0]
+
+
+def plan_get_or_create(*, relationship: CareRelationship) -> tuple[CarePlan, bool]:
+    """The relationship's plan, and whether it was made just now (empty). One plan per
+    relationship: the one-to-one key settles two requests at once."""
+    return CarePlan.objects.get_or_create(
         relationship=relationship, defaults={"client_id": relationship.client_id}
     )
-    return plan
 
 
 def _author_label(author: User) -> str:

@@ -92,7 +92,13 @@ class JournalEntrySerializer(RecordSerializer):
     )
     triggers = tag_list("Free tags; see /api/v1/trigger-suggestions/.")
     text_html = serializers.SerializerMethodField()
-    completion = serializers.UUIDField(source="completion.public_id", read_only=True, default=None)
+    completion = serializers.UUIDField(
+        source="completion.public_id",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="The homework completion this entry counts for; null when none.",
+    )
     assignment = serializers.UUIDField(
         write_only=True,
         required=False,
@@ -182,7 +188,9 @@ class SocialActivitySerializer(RecordSerializer):
         allow_null=True,
         help_text="Someone from your own list (/api/v1/people/).",
     )
-    person_name = serializers.CharField(source="person.name", read_only=True, default=None)
+    person_name = serializers.CharField(
+        source="person.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = SocialActivity
@@ -590,6 +598,8 @@ class SharingViewSet(
         )
 
     def perform_update(self, serializer):
+        if "share_by_default" not in serializer.validated_data:
+            return  # an empty PATCH changes nothing
         services.sharing_default_set(
             client=self.request.user,
             relationship=serializer.instance,

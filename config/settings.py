@@ -330,7 +330,13 @@ SPECTACULAR_SETTINGS = {
         "HomeworkKindEnum": "homework.models.Kind",
         "RelationshipKindEnum": "clients.models.RelationshipKind",
         "TimelineKindEnum": "clients.selectors.TimelineKind",
+        "WeekdayEnum": "notifications.models.WEEKDAYS",
     },
+    # Every operation lists the error answers it can give, with their bodies.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_errors",
+    ],
 }
 
 # --- Logging ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts.api import LocalTimeField
 from accounts.models import Role, User
 from accounts.policy import (
     Access,
@@ -88,9 +89,7 @@ class HomeworkTemplateSerializer(ScheduleSerializer):
 class AssignmentSerializer(ScheduleSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     client = serializers.UUIDField(source="client.public_id", read_only=True)
-    reminder_time = serializers.TimeField(
-        format="%H:%M",
-        input_formats=["%H:%M", "%H:%M:%S"],
+    reminder_time = LocalTimeField(
         allow_null=True,
         required=False,
         help_text="HH:MM in the client's local time.",

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import LocalTimeField
 from accounts.models import iana_timezones
 
 from . import services
@@ -38,9 +39,42 @@ class WeekdaysField(serializers.Field):
         return sorted({known[name.strip().lower()] for name in data})
 
 
+@extend_schema_field({"type": "string", "enum": list(WEEKDAYS)})
+class WeekdayField(serializers.Field):
+    """One weekday by name ("Sunday"), as `reminder_weekdays` names them; the number it is
+    stored as (0 = Monday … 6 = Sunday) is still accepted on input."""
+
+    default_error_messages = {
+        "unknown": "Unknown weekday: {value}. Use {choices}.",
+    }
+
+    def to_representation(self, value):
+        return WEEKDAYS[value]
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and 0 <= data <= 6:
+            return data
+        if isinstance(data, str):
+            known = {name.lower(): number for number, name in enumerate(WEEKDAYS)}
+            if data.strip().lower() in known:
+                return known[data.strip().lower()]
+            if data.strip() in {str(number) for number in range(7)}:
+                return int(data)
+        self.fail("unknown", value=str(data)[:20], choices=", ".join(WEEKDAYS))
+
+
 class PreferencesSerializer(serializers.ModelSerializer):
     timezone = serializers.CharField(source="user.timezone", required=False, max_length=64)
+    reminder_time = LocalTimeField(required=False)
     reminder_weekdays = WeekdaysField(required=False)
+    quiet_start = LocalTimeField(required=False, allow_null=True)
+    quiet_end = LocalTimeField(required=False, allow_null=True)
+    digest_weekday = WeekdayField(
+        required=False,
+        help_text="The day of the weekly summary, by name as in `reminder_weekdays` (a number,"
+        " 0 = Monday … 6 = Sunday, is still accepted).",
+    )
+    digest_time = LocalTimeField(required=False)
 
     class Meta:
         model = Preferences

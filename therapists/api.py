@@ -23,7 +23,11 @@ class AlertSerializer(serializers.ModelSerializer):
         help_text="The record that raised it, only when the client shares it; else null."
     )
     acknowledged_by = serializers.CharField(
-        source="acknowledged_by.name", read_only=True, default=None
+        source="acknowledged_by.name",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="Who acknowledged it; null while it is open.",
     )
 
     class Meta:

@@ -551,6 +551,7 @@ def erased(persona: str) -> Callable[[World], bool]:
 
 def careplan_snapshot() -> list[tuple]:
     return [
+        *CarePlan.objects.order_by("pk").values_list("public_id", "relationship_id"),
         *PlanItem.objects.order_by("pk").values_list("public_id", "text", "position"),
         *PlanVersion.objects.order_by("pk").values_list("number", "agreed_at"),
         *TriggerLog.objects.order_by("pk").values_list("public_id", "helped"),
@@ -589,6 +590,18 @@ def plan_of(persona: str) -> Callable[[World], dict]:
         return {"public_id": careplan_services.plan_for_relationship(relationship).public_id}
 
     return kwargs
+
+
+def relationship_a_body(world: World) -> dict:
+    return {"relationship": str(world.personas.relationship_a.public_id)}
+
+
+def plan_of_a_made(world: World) -> bool:
+    return CarePlan.objects.filter(relationship=world.personas.relationship_a).exists()
+
+
+def plan_of_b_made(world: World) -> bool:
+    return CarePlan.objects.filter(relationship=world.personas.relationship_b).exists()
 
 
 def plan_a_id(world: World) -> dict:
@@ -1409,15 +1422,22 @@ CASES: dict[str, Route] = {
         api=True,
     ),
     # Care plans: the client and their therapist; strangers get 404 -------------------
+    # The portal makes a client's plan when it is first opened (client B's here).
     "client_plan": Route(
-        {"GET": Call(row(LOGIN, TO_PLAN_A, TO_PLAN_B, 403, 403, 403))}, kwargs=with_plan_of_a
+        {
+            "GET": Call(
+                row(LOGIN, TO_PLAN_A, TO_PLAN_B, 403, 403, 403),
+                writes={"client_b": plan_of_b_made},
+            )
+        },
+        kwargs=with_plan_of_a,
     ),
     "client_triggered": Route(
         {"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}, kwargs=with_plan_of_a
     ),
     "client_triggered_other": Route(
         {
-            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403), writes={"client_b": plan_of_b_made}),
             "POST": Call(
                 row(LOGIN, TO_CLIENT, TO_CLIENT, 403, 403, 403),
                 writes={
@@ -1527,7 +1547,18 @@ CASES: dict[str, Route] = {
         },
         kwargs=trigger_of_a,
     ),
-    "api-plan-list": Route({"GET": Call(row(403, 200, 200, 200, 200, 200))}, api=True),
+    "api-plan-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            # Opens (makes) the plan of A's relationship: its two people only.
+            "POST": Call(
+                row(403, 201, 400, 201, 400, 400),
+                data=relationship_a_body,
+                writes={"client_a": plan_of_a_made, "therapist_a": plan_of_a_made},
+            ),
+        },
+        api=True,
+    ),
     "api-plan-detail": Route(
         {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=plan_a_id, api=True
     ),

@@ -3,8 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.services import relationship_end
 from careplans import services
-from careplans.models import PlanItem, TriggerLog
+from careplans.models import CarePlan, PlanItem, TriggerLog
 from clients import services as record_services
 
 pytestmark = pytest.mark.django_db
@@ -130,15 +131,29 @@ def test_the_trigger_log_is_the_clients_and_the_therapist_reads_the_shared(perso
     assert created.status_code == 201, created.data
     rated = client.patch(f"/api/v1/trigger-logs/{created.data['id']}/", {"helped": "a_little"})
     assert rated.status_code == 200 and rated.data["helped"] == "a_little"
-    assert [
-        log["trigger"] for log in api(personas.therapist_a).get("/api/v1/trigger-logs/").json()
-    ] == ["Noise"]
-    assert api(personas.therapist_b).get("/api/v1/trigger-logs/").json() == []
+    therapist_logs = api(personas.therapist_a).get("/api/v1/trigger-logs/").json()["results"]
+    assert [log["trigger"] for log in therapist_logs] == ["Noise"]
+    assert api(personas.therapist_b).get("/api/v1/trigger-logs/").json()["results"] == []
     other = api(personas.client_b).post(
         "/api/v1/trigger-logs/", {"item": str(trigger.public_id)}, format="json"
     )
     assert other.status_code == 400
     assert TriggerLog.objects.count() == 1
+
+
+def test_an_unrated_log_says_helped_null_and_the_list_is_paginated(personas, plan):
+    trigger = services.item_add(
+        author=personas.client_a, plan=plan, section="triggers", text="Noise", steps=["Walk"]
+    )
+    for _ in range(3):
+        services.trigger_log_create(client=personas.client_a, plan=plan, item=trigger)
+    client = api(personas.client_a)
+
+    page = client.get("/api/v1/trigger-logs/").json()
+    assert (page["count"], page["next"], page["previous"]) == (3, None, None)
+    assert [log["helped"] for log in page["results"]] == [None, None, None]
+    log_id = page["results"][0]["id"]
+    assert client.get(f"/api/v1/trigger-logs/{log_id}/").json()["helped"] is None
 
 
 def test_the_schema_names_the_plan_routes(client):
@@ -167,3 +182,65 @@ def test_homework_is_linked_to_a_coping_step_of_the_same_relationship(personas, 
     assert no_step.status_code == 400 and "step" in no_step.data
     other = therapist.post(url, {"assignment": str(theirs.public_id), "step": 0}, format="json")
     assert other.status_code == 400 and "assignment" in other.data
+
+
+# Opening a plan through the API -------------------------------------------------------
+
+
+def test_the_client_opens_the_plan_of_their_relationship(personas):
+    relationship = personas.relationship_a
+    body = {"relationship": str(relationship.public_id)}
+    made = api(personas.client_a).post("/api/v1/plans/", body, format="json")
+    assert made.status_code == 201, made.data
+    plan = CarePlan.objects.get(relationship=relationship)
+    assert made.data == {
+        "id": str(plan.public_id),
+        "relationship": str(relationship.public_id),
+        "client": str(personas.client_a.public_id),
+        "therapist": "Dr. Ann Able",
+        "version": 0,
+    }
+    again = api(personas.client_a).post("/api/v1/plans/", body, format="json")
+    assert (again.status_code, again.data["id"]) == (200, str(plan.public_id))
+    assert CarePlan.objects.count() == 1
+
+
+def test_the_therapist_opens_a_plan_by_client_and_finds_the_same_one(personas, plan):
+    body = {"client": str(personas.client_a.public_id)}
+    response = api(personas.therapist_a).post("/api/v1/plans/", body, format="json")
+    assert (response.status_code, response.data["id"]) == (200, str(plan.public_id))
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "field"),
+    [
+        ("client_b", lambda p: {"relationship": str(p.relationship_a.public_id)}, "relationship"),
+        ("therapist_b", lambda p: {"client": str(p.client_a.public_id)}, "client"),
+        ("client_a", lambda p: {"client": str(p.client_a.public_id)}, "client"),
+        ("staff", lambda p: {"relationship": str(p.relationship_a.public_id)}, "relationship"),
+        ("client_a", lambda p: {}, "non_field_errors"),
+        (
+            "therapist_a",
+            lambda p: {
+                "relationship": str(p.relationship_a.public_id),
+                "client": str(p.client_a.public_id),
+            },
+            "non_field_errors",
+        ),
+        ("client_a", lambda p: {"relationship": "not-an-id"}, "relationship"),
+    ],
+)
+def test_someone_elses_or_no_relationship_is_a_400_and_makes_nothing(personas, who, body, field):
+    response = api(getattr(personas, who)).post("/api/v1/plans/", body(personas), format="json")
+    assert response.status_code == 400
+    assert field in response.data
+    assert not CarePlan.objects.exists()
+
+
+def test_an_ended_relationship_gets_no_new_plan(personas):
+    relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+    body = {"relationship": str(personas.relationship_a.public_id)}
+    response = api(personas.client_a).post("/api/v1/plans/", body, format="json")
+    assert response.status_code == 400
+    assert response.data["relationship"] == ["Choose one of your active care relationships."]
+    assert not CarePlan.objects.exists()

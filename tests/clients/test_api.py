@@ -393,6 +393,13 @@ class TestSharingDefaults:
         body = client.post(JOURNAL, {"text": "x"}, content_type="application/json").json()
         assert body["shared"] is True
 
+    def test_an_empty_patch_changes_nothing_and_is_no_500(self, client, personas):
+        client.force_login(personas.client_a)
+        url = f"/api/v1/sharing/{personas.relationship_a.public_id}/"
+        response = client.patch(url, {}, content_type="application/json")
+        assert response.status_code == 200
+        assert response.json()["share_by_default"] is False
+
     def test_another_clients_relationship_is_a_404(self, client, personas):
         client.force_login(personas.client_b)
         url = f"/api/v1/sharing/{personas.relationship_a.public_id}/"

@@ -128,7 +128,7 @@ def test_the_preferences_page_answers_bad_input_with_messages(client, personas):
 def test_the_api_reads_and_changes_preferences(client, personas):
     client.force_login(personas.client_a)
     url = reverse("api-notification-preferences")
-    assert client.get(url).json()["reminder_time"] == "18:00:00"
+    assert client.get(url).json()["reminder_time"] == "18:00"
     response = client.patch(
         url,
         {"timezone": "America/New_York", "digest_enabled": False},
