@@ -4,7 +4,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import ValidationError
 
 from .addresses import normalize_email
-from .models import iana_timezones
+from .models import canonical_timezones, iana_timezones
 
 
 class SignInForm(LoginForm):
@@ -29,7 +29,15 @@ class PasswordResetForm(ResetPasswordForm):
         return super().clean_email()
 
 
-TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(iana_timezones())]
+def timezone_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """Canonical zones to pick from; an older alias the person chose stays selectable."""
+    names = list(canonical_timezones())
+    if current and current not in names and current in iana_timezones():
+        names.insert(0, current)
+    return [(tz, tz.replace("_", " ")) for tz in names]
+
+
+TIMEZONE_CHOICES = timezone_choices()
 
 
 class InvitationForm(forms.Form):

@@ -1,6 +1,7 @@
 import uuid
 import zoneinfo
 from functools import cache
+from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -18,6 +19,29 @@ NOT_IANA_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 @cache
 def iana_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones() - NOT_IANA_ZONES)
+
+
+REGIONS = (
+    "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/",
+    "Indian/", "Pacific/",
+)  # fmt: skip
+TZDATA_SOURCE = Path("/usr/share/zoneinfo/tzdata.zi")
+
+
+@cache
+def canonical_timezones() -> tuple[str, ...]:
+    """The zones a person picks from: Region/City names, plus UTC, without the old aliases
+    ("Zulu", "W-SU", "ROK", "US/Eastern", "Asia/Calcutta" ...). Aliases stay valid values
+    (`iana_timezones`) for accounts that chose one before."""
+    links: set[str] = set()
+    try:  # the tz database's own list of aliases ("L target alias"), where the system has it
+        for line in TZDATA_SOURCE.read_text().splitlines():
+            if line.startswith("L "):
+                links.add(line.split()[2])
+    except OSError:
+        pass
+    names = [n for n in iana_timezones() if n.startswith(REGIONS) and n not in links]
+    return ("UTC", *sorted(names))
 
 
 def validate_timezone(value: str) -> None:

@@ -109,7 +109,9 @@ def invitation_from_token(token: str) -> CareRelationship:
     if relationship is None:
         raise InvitationError("invalid")
     if relationship.status != CareStatus.INVITED:
-        raise InvitationError("used" if relationship.activated_at else "revoked")
+        if relationship.activated_at:
+            raise InvitationError("used", relationship)
+        raise InvitationError("revoked")
     if relationship.invitation_expired:
         raise InvitationError("expired")
     return relationship

@@ -52,6 +52,11 @@ def invitation_accept(request, token: str):
     try:
         relationship = services.invitation_from_token(token)
     except InvitationError as exc:
+        accepted = exc.relationship
+        if accepted is not None and accepted.client_id == request.user.pk:
+            # The client who accepted it, following the link again: nothing to do.
+            messages.info(request, f"You already work with {accepted.therapist} in Tandem.")
+            return redirect("client_home")
         return _invitation_problem(request, exc.reason)
     context = {"relationship": relationship, "therapist": relationship.therapist}
     if request.user.is_authenticated:

@@ -1,6 +1,6 @@
 from django import forms
 
-from accounts.forms import TIMEZONE_CHOICES
+from accounts.forms import TIMEZONE_CHOICES, timezone_choices
 
 from .models import WEEKDAYS, Preferences
 
@@ -19,6 +19,7 @@ class PreferencesForm(forms.ModelForm):
 
     def __init__(self, *args, therapist: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices(self.initial.get("timezone"))
         if therapist:
             self.fields["reminders_enabled"].label = "E-mail me when something waits for me"
             self.fields["reminder_time"].help_text = "In your time zone, on the days below."
@@ -49,8 +50,8 @@ class PreferencesForm(forms.ModelForm):
         help_texts = {
             "reminder_time": "In your time zone. A time your therapist set on a piece of "
             "homework comes first.",
-            "quiet_end": "No reminder arrives in quiet hours; one that would is sent when "
-            "they end. Quiet hours may run past midnight (22:00 to 07:00).",
+            "quiet_end": "No reminder arrives in quiet hours: a reminder due then waits and "
+            "arrives when they end. Quiet hours may run past midnight (22:00 to 07:00).",
         }
         widgets = {
             "reminder_time": TIME,

@@ -31,8 +31,9 @@ from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import care_relationships_visible_to
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Assignment, AssignmentStatus, Completion
-from homework.schedules import OVERDUE_DAYS, iso_week_monday
+from homework.schedules import OVERDUE_DAYS, Frequency, iso_week_monday
 from homework.selectors import (
+    Adherence,
     _log_bad_row,
     _today_from,
     _weeks_due,
@@ -86,6 +87,10 @@ class CaseloadRow:
     mood_now: float | None = None  # mean mood of SHARED journal entries, this ISO week
     mood_before: float | None = None  # ... and the ISO week before
     open_alerts: int = 0  # open safety alerts on this relationship (as of now)
+    # Done / due of the occurrences whose day is over (today's may still be done): what
+    # "Less than half done" judges, so a client who joined minutes ago is not flagged.
+    done_past: int = 0
+    due_past: int = 0
     # The latest result of each questionnaire, newest first (the caseload page only).
     measures: list[Latest] = field(default_factory=list)
 
@@ -147,7 +152,7 @@ class CaseloadRow:
             found.add(SILENT)
         if self.overdue:
             found.add(OVERDUE)
-        if self.percent is not None and self.percent < LOW_ADHERENCE:
+        if self.due_past and 100 * self.done_past / self.due_past < LOW_ADHERENCE:
             found.add(LOW_ADHERENCE_FLAG)
         return tuple(flag for flag in FLAGS if flag in found)
 
@@ -373,10 +378,25 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
             continue
         row.due += cell.due
         row.done += cell.done
+        past = _past_cell(assignment, row, counts)
+        row.due_past += past.due
+        row.done_past += past.done
     for pk, own in active.items():
         row = rows[pk]
         in_reach = {a.pk: done[a.pk] for a in own if a.pk in done}
         row.overdue = len(_today_from(own, in_reach, row.day).overdue)
+
+
+def _past_cell(assignment: Assignment, row: CaseloadRow, counts: dict):
+    """The week's done / due up to the last day that is over. N-a-week homework is judged
+    when its week is over: until then there is still time."""
+    zone = row.client.zone
+    over = row.day if row.at >= _midnight(row.day + timedelta(days=1), zone) else None
+    through = over or row.day - timedelta(days=1)
+    if assignment.frequency == Frequency.WEEKLY and through < row.monday + timedelta(days=6):
+        return Adherence(0, 0)
+    [cell] = _weeks_due(assignment, [row.monday], counts, through, zone)
+    return cell
 
 
 def caseload_rows(*, therapist: User, sort: str = "attention") -> list[CaseloadRow]:

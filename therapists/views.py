@@ -66,7 +66,11 @@ def invite(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request,
+                f"Invitation to {form.cleaned_data['email']} saved: "
+                "the e-mail goes out within a minute.",
+            )
             return redirect("therapist_home")
     response = home(request, form=form)
     response.status_code = 400
@@ -80,7 +84,10 @@ def invitation_resend(request, public_id):
         services.invitation_resend(relationship=relationship)
     except ValidationError as exc:  # accepted or withdrawn since the page was shown
         return refused(request, exc, back=reverse("therapist_home"))
-    messages.success(request, f"Invitation sent again to {relationship.invited_email}.")
+    messages.success(
+        request,
+        f"The invitation to {relationship.invited_email} will be e-mailed again within a minute.",
+    )
     return redirect("therapist_home")
 
 

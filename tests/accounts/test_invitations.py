@@ -176,6 +176,17 @@ class TestAcceptAsNewClient:
         assert "already been used" in response.content.decode()
         assert User.objects.filter(role=Role.CLIENT).count() == 1
 
+    def test_the_client_who_accepted_it_goes_to_today_when_opening_it_again(
+        self, client, therapist
+    ):
+        url = accept_url(invite(therapist))
+        client.post(url, NEW_CLIENT)  # signed in as the new client
+
+        response = client.get(url, follow=True)
+
+        assert response.redirect_chain == [(reverse("client_home"), 302)]
+        assert "You already work with Dr. Who in Tandem." in response.content.decode()
+
     @pytest.mark.parametrize(
         ("changes", "field", "message"),
         [

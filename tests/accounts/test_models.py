@@ -50,3 +50,19 @@ def test_the_public_id_is_a_random_uuid_that_the_database_keeps_unique():
     b = ClientFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.filter(pk=b.pk).update(public_id=a.public_id)
+
+
+def test_the_zones_offered_are_canonical_names_without_old_aliases():
+    from accounts.forms import TIMEZONE_CHOICES
+
+    names = {value for value, _ in TIMEZONE_CHOICES}
+    assert {"UTC", "Europe/Berlin", "Asia/Kolkata", "America/New_York"} <= names
+    assert not names & {"Zulu", "W-SU", "ROK", "US/Eastern", "Asia/Calcutta", "Etc/GMT+5"}
+
+
+def test_an_alias_chosen_before_stays_valid_and_selectable():
+    from accounts.forms import timezone_choices
+
+    ClientFactory.build(timezone="Asia/Calcutta", password="x").full_clean()
+    assert timezone_choices("Asia/Calcutta")[0] == ("Asia/Calcutta", "Asia/Calcutta")
+    assert ("Asia/Calcutta", "Asia/Calcutta") not in timezone_choices("Europe/Berlin")

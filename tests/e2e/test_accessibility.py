@@ -543,7 +543,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
         # A message, and forms with errors.
         page.goto("/therapist/")
         page.get_by_role("button", name=re.compile("^Resend")).first.click()
-        expect(page.get_by_role("status")).to_contain_text("Invitation sent again")
+        expect(page.get_by_role("status")).to_contain_text("will be e-mailed again")
         check(page, report, "Caseload with a message", viewport)
         page.fill("input[name=email]", "not an address")
         page.get_by_role("button", name="Send invitation").click()

@@ -370,3 +370,48 @@ def test_the_latest_questionnaire_shows_with_its_band_and_reliable_change(person
     cell = cell[: cell.index("</span>")]
     assert "PHQ-9 8 · mild" in cell
     assert "reliable improvement" in cell
+
+
+class TestLessThanHalfDone:
+    """Judged on the days that are over: today's homework may still be done."""
+
+    def daily_from_today(self, therapist, client):
+        return services.assignment_create(
+            therapist=therapist,
+            relationship=client.care_relationships.get(),
+            kind="journal",
+            title="Mood",
+            frequency="daily",
+            start_date=TODAY,
+        )
+
+    def test_a_client_who_joined_minutes_ago_is_not_flagged(self, personas):
+        client = ClientFactory(name="Nina New")
+        RelationshipFactory(
+            therapist=personas.therapist_a, client=client, activated_at=NOW - timedelta(minutes=5)
+        )
+        self.daily_from_today(personas.therapist_a, client)
+
+        row = row_of(personas.therapist_a, client)
+
+        assert (row.done, row.due) == (0, 1)  # the page still says 0/1 for this week
+        assert "low_adherence" not in keys(row)
+
+    def test_days_that_are_over_count(self, personas):
+        client = add_client(personas.therapist_a, "Dan Quiet", done_days=1)
+        row = row_of(personas.therapist_a, client)
+        assert (row.done_past, row.due_past) == (1, 3)  # Monday to Wednesday
+        assert "low_adherence" in keys(row)
+
+    def test_n_times_a_week_is_judged_when_the_week_is_over(self, personas):
+        client = joined_long_ago(personas.therapist_a, "Wes Weekly")
+        services.assignment_create(
+            therapist=personas.therapist_a,
+            relationship=client.care_relationships.get(),
+            kind="lifestyle",
+            title="Walk",
+            frequency="weekly",
+            times_per_week=3,
+            start_date=date(2026, 11, 23),
+        )
+        assert "low_adherence" not in keys(row_of(personas.therapist_a, client))
