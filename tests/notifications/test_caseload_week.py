@@ -114,6 +114,7 @@ def test_the_weekly_review_shows_the_counts_and_each_clients_flags(client, perso
     assert "Mood down 2+ points on the week before" in body
     assert 'data-flags="mood_down"' in body
     assert "Bea Beta" not in body
+    assert "days are each client's own local days" in body.replace("&#x27;", "'")
 
 
 def test_the_weeks_mood_flag_follows_what_is_shared(flagged):
