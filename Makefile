@@ -44,7 +44,9 @@ run: seed
 	@echo "Demo mode: DJANGO_DEBUG=$$DJANGO_DEBUG, TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} (production requires MFA for therapists and staff)"
 	@echo "Web server, Celery worker and Celery beat run together; Ctrl-C stops all three."
 	@$(PY) manage.py demo_reminder --minutes 3
-	TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://127.0.0.1:$(PORT)} honcho -f platform/Procfile -d . start -p $(PORT)
+	@# Ctrl-C is how the demo is stopped: honcho then exits 130, which is no error here.
+	@TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://127.0.0.1:$(PORT)} honcho -f platform/Procfile -d . start -p $(PORT); \
+	  status=$$?; if [ $$status -eq 130 ]; then echo "Tandem stopped."; exit 0; fi; exit $$status
 
 # The suite needs Chromium, Redis and docker-compose: installed from Debian when missing
 # (as root or with passwordless sudo), and a private Redis on a free port for the run.
