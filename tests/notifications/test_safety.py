@@ -10,7 +10,7 @@ from accounts.services import relationship_end
 from clients.services import account_erase
 from notifications import services, tasks
 from notifications.models import Delivery, Kind, Status
-from safety.models import Source
+from safety.models import SafetyAlert, Source
 from safety.services import acknowledge, raise_alert
 from tests.factories import PASSWORD
 
@@ -83,6 +83,29 @@ def test_it_is_re_sent_once_after_the_time_limit(alert, mailoutbox, frozen, sett
         Kind.SAFETY_REALERT,
     ]
     assert AuditEvent.objects.filter(action=AuditAction.SAFETY_ALERT_EMAILED).count() == 2
+
+
+def test_an_alert_first_e_mailed_a_day_late_is_re_sent_a_day_after_that_e_mail(
+    alert, mailoutbox, frozen
+):
+    # The broker was down for longer than the limit: the first e-mail goes out alone.
+    SafetyAlert.objects.filter(pk=alert.pk).update(raised_at=NOW - timedelta(hours=30))
+    assert tick_and_send(NOW) == ["sent"]
+    assert list(Delivery.objects.values_list("kind", flat=True)) == [Kind.SAFETY_ALERT]
+
+    frozen.move_to(NOW + timedelta(hours=23, minutes=59))
+    assert tick_and_send(NOW + timedelta(hours=23, minutes=59)) == []
+    frozen.move_to(NOW + timedelta(hours=24))
+    assert tick_and_send(NOW + timedelta(hours=24)) == ["sent"]
+    assert [m.subject for m in mailoutbox] == [
+        SUBJECT,
+        f"Still open: {SUBJECT[0].lower()}{SUBJECT[1:]}",
+    ]
+
+
+def test_no_re_alert_while_the_first_e_mail_is_still_waiting(alert, mailoutbox, monkeypatch):
+    services.tick(now=NOW)  # the first e-mail's row, not sent yet (the mail server is away)
+    assert services.tick(now=NOW + timedelta(hours=25)).deliveries == []
 
 
 def test_the_time_limit_comes_from_the_settings(alert, mailoutbox, settings):
