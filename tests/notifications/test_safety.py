@@ -1,9 +1,11 @@
 """Safety alerts by e-mail through the delivery ledger: content-free, once, one re-alert."""
 
+import smtplib
 import uuid
 from datetime import time, timedelta
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
 
 from accounts.models import AuditAction, AuditEvent
 from accounts.services import relationship_end
@@ -206,3 +208,20 @@ def test_an_erased_client_s_alert_is_never_sent(personas, alert, mailoutbox):
 
     assert [services.delivery_send(pk) for pk in pending] == ["skipped: no such alert"]
     assert mailoutbox == []
+
+
+def test_a_safety_e_mail_is_never_given_up_and_waits_at_most_minutes(alert, frozen, monkeypatch):
+    def greylisted(self):
+        raise smtplib.SMTPDataError(451, b"try again later")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", greylisted)
+    [pk] = services.tick(now=NOW).deliveries
+    assert Delivery.objects.get(pk=pk).give_up_at is None
+    later = NOW + timedelta(days=30)
+    frozen.move_to(later)
+    Delivery.objects.filter(pk=pk).update(attempts=500)
+    with pytest.raises(services.TransientSendError):
+        services.delivery_send(pk)
+    row = Delivery.objects.get(pk=pk)
+    assert row.status == Status.PENDING
+    assert row.next_attempt_at - later <= services.SAFETY_RETRY_MAX * 1.1
