@@ -337,9 +337,7 @@ def delivery_enqueue(delivery_ids: list[int]) -> int:
             break
         sent += 1
     if sent:
-        Delivery.objects.filter(pk__in=delivery_ids[:sent]).update(
-            queued_at=timezone.now(), next_attempt_at=None
-        )
+        Delivery.objects.filter(pk__in=delivery_ids[:sent]).update(queued_at=timezone.now())
     return sent
 
 
@@ -448,6 +446,8 @@ def sweep(
         .order_by("pk")
         .values_list("pk", flat=True)[:TICK_BATCH]
     )
+    # Cleared before the hand-over: a worker may try (and reschedule) a row at once.
+    Delivery.objects.filter(pk__in=ids, status=Status.PENDING).update(next_attempt_at=None)
     _report_waiting(now)
     return delivery_enqueue(ids)
 
