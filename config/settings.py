@@ -419,7 +419,7 @@ TANDEM_CRISIS_RESOURCES = env.json(
         }
     ],
 )
-# A safety alert nobody has acknowledged within this many hours is e-mailed once more.
+# A safety alert still unacknowledged this many hours after its first e-mail is sent again.
 TANDEM_SAFETY_REALERT_HOURS = env.int("TANDEM_SAFETY_REALERT_HOURS", default=24)
 TANDEM_REQUIRE_MFA = env.bool("TANDEM_REQUIRE_MFA", default=True)
 INVITATION_MAX_AGE_DAYS = env.int("TANDEM_INVITATION_MAX_AGE_DAYS", default=7)
