@@ -35,6 +35,8 @@ def send_invitation_email(self, relationship_id: int) -> str:
                 "url": invitation_url(relationship),
                 "expires_at": relationship.invitation_expires_at,
             },
+            # RFC 3834: no out-of-office replies to a message nobody typed.
+            headers={"Auto-Submitted": "auto-generated"},
         )
     except Exception:
         CareRelationship.objects.filter(pk=relationship_id).update(invitation_sent_at=None)

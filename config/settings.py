@@ -431,12 +431,14 @@ TANDEM_CRISIS_RESOURCES = env.json(
         }
     ],
 )
-# A safety alert nobody has acknowledged within this many hours is e-mailed once more.
+# A safety alert still unacknowledged this many hours after its first e-mail is sent again.
 TANDEM_SAFETY_REALERT_HOURS = env.int("TANDEM_SAFETY_REALERT_HOURS", default=24)
 TANDEM_REQUIRE_MFA = env.bool("TANDEM_REQUIRE_MFA", default=True)
 INVITATION_MAX_AGE_DAYS = env.int("TANDEM_INVITATION_MAX_AGE_DAYS", default=7)
-# First wait before retrying an e-mail the SMTP server could not take; doubles each time.
-TANDEM_MAIL_RETRY_SECONDS = env.float("TANDEM_MAIL_RETRY_SECONDS", default=10.0)
+# First wait before retrying an e-mail the SMTP server could not take; doubles each time up
+# to the maximum. The tick (once a minute) hands due retries to the workers.
+TANDEM_MAIL_RETRY_SECONDS = env.float("TANDEM_MAIL_RETRY_SECONDS", default=60.0)
+TANDEM_MAIL_RETRY_MAX_SECONDS = env.float("TANDEM_MAIL_RETRY_MAX_SECONDS", default=3600.0)
 
 CACHES = {
     "default": (

@@ -1,14 +1,46 @@
 from django.contrib import admin
+from django.utils import timezone
 
-from .models import Delivery, Preferences
+from .models import Delivery, Preferences, Status
+from .services import LATE_AFTER
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """What an operator looks for during a mail-server outage."""
+
+    title = "waiting"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("retry", "Waiting to be tried again"), ("late", "Pending for too long")]
+
+    def queryset(self, request, queryset):
+        pending = queryset.filter(status=Status.PENDING)
+        if self.value() == "retry":
+            return pending.filter(next_attempt_at__isnull=False)
+        if self.value() == "late":
+            return pending.filter(created_at__lt=timezone.now() - LATE_AFTER)
+        return queryset
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    """Read-only: the ledger is written by the tick and the tasks alone."""
+    """Read-only: the ledger is written by the tick and the tasks alone. It holds metadata
+    (kind, period, times, SMTP codes), never an e-mail's content."""
 
-    list_display = ["kind", "period", "status", "user", "attempts", "created_at", "finished_at"]
-    list_filter = ["kind", "status"]
+    list_display = [
+        "kind",
+        "period",
+        "status",
+        "user",
+        "attempts",
+        "error",
+        "created_at",
+        "next_attempt_at",
+        "give_up_at",
+        "finished_at",
+    ]
+    list_filter = ["status", WaitingFilter, "kind"]
     search_fields = ["user__email", "period", "message_id"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
 

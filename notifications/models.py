@@ -93,6 +93,9 @@ class Delivery(models.Model):
     """One e-mail to one person for one period. The unique key is what makes it once:
     claimed (pending -> sending) before sending, marked sent after. Holds no content.
 
+    A temporary failure puts the row back to pending with `next_attempt_at` (backing off);
+    the tick's sweep hands it to a worker again when that comes, until `give_up_at`.
+
     After erasure `user` is null: the row stays as a count, naming nobody."""
 
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -108,6 +111,12 @@ class Delivery(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a temporary failure is tried again."
+    )
+    give_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="Not sent by then: failed. Empty: never gives up."
+    )
 
     class Meta:
         verbose_name_plural = "deliveries"
@@ -121,7 +130,10 @@ class Delivery(models.Model):
                 name="notifications_delivery_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["status", "claimed_at"], name="notif_delivery_status")]
+        indexes = [
+            models.Index(fields=["status", "claimed_at"], name="notif_delivery_status"),
+            models.Index(fields=["status", "next_attempt_at"], name="notif_delivery_retry"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period} ({self.status})"

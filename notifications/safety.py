@@ -1,8 +1,8 @@
 """Safety alerts by e-mail, through the delivery ledger: one `safety_alert` per open alert
-and therapist, and one `safety_realert` when it is still open after
-TANDEM_SAFETY_REALERT_HOURS. The period is the alert's id, so the ledger's unique key makes
-each of them once. Found by the minutely tick (the safety net when the broker was away) and,
-sooner, right after the alert's transaction commits.
+and therapist, and one `safety_realert` when it is still open TANDEM_SAFETY_REALERT_HOURS
+after the first e-mail went out. The period is the alert's id, so the ledger's unique key
+makes each of them once. Found by the minutely tick (the safety net when the broker was
+away) and, sooner, right after the alert's transaction commits.
 
 These ignore quiet hours and unsubscribes: a safety notice cannot be turned off."""
 
@@ -19,7 +19,7 @@ from accounts.models import AuditAction, CareStatus
 from accounts.services import audit
 from safety.models import SafetyAlert
 
-from .models import Delivery, Kind
+from .models import Delivery, Kind, Status
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,17 @@ def safety_deliveries(*, now: datetime, alert_ids: list[int] | None = None) -> l
         first = first.filter(pk__in=alert_ids)
     due = [(Kind.SAFETY_ALERT, pk, therapist) for pk, therapist in first[:BATCH]]
     if alert_ids is None:
+        # Counted from the first e-mail, not from the alert: an alert first e-mailed a day
+        # late (the broker was down) must not get its re-alert in the same tick.
         cutoff = now - timedelta(hours=settings.TANDEM_SAFETY_REALERT_HOURS)
-        again = _without(Kind.SAFETY_REALERT).filter(raised_at__lte=cutoff)
+        first_sent = Delivery.objects.filter(
+            user=OuterRef("relationship__therapist"),
+            kind=Kind.SAFETY_ALERT,
+            period=Cast(OuterRef("pk"), output_field=CharField()),
+            status=Status.SENT,
+            finished_at__lte=cutoff,
+        )
+        again = _without(Kind.SAFETY_REALERT).filter(Exists(first_sent))
         due += [(Kind.SAFETY_REALERT, pk, therapist) for pk, therapist in again[:BATCH]]
     rows = []
     for kind, pk, therapist in due:

@@ -2,14 +2,17 @@
 delivery ledger's claims and marks, the sweep, and unsubscribing."""
 
 import logging
+import random
 import smtplib
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Q
+from django.db.models import Count, F, Min, Q, Value
+from django.db.models.functions import Concat, Greatest, Left
 from django.utils import timezone
 
 from accounts.models import Role, User, iana_timezones
@@ -31,8 +34,21 @@ REQUEUE_AFTER = timedelta(minutes=5)
 # A row never handed to the broker (it was down) is the sweep's after this; sooner would race
 # the tick's own enqueue after commit.
 UNQUEUED_AFTER = timedelta(minutes=1)
-MAX_ATTEMPTS = 10
 TICK_BATCH = 2000
+# How long an e-mail the mail server could not take is tried again (TRUST.md: over hours,
+# not minutes): a reminder until its lateness limit, a weekly e-mail until shortly before the
+# next week's. A safety e-mail has no limit: it stops when the alert is acknowledged.
+RETRY_WINDOWS = {
+    Kind.REMINDER: REMINDER_GRACE,
+    Kind.THERAPIST_REMINDER: REMINDER_GRACE,
+    Kind.CATCH_UP: timedelta(days=6),
+    Kind.CLIENT_DIGEST: timedelta(days=6),
+    Kind.THERAPIST_DIGEST: timedelta(days=6),
+}
+# A call for help waits at most this long for the next try, whatever the backoff has reached.
+SAFETY_RETRY_MAX = timedelta(minutes=5)
+# Mail still pending this long after its row was made is late: the tick says so in the log.
+LATE_AFTER = timedelta(minutes=15)
 
 ROLE_DEFAULTS = {
     Role.CLIENT: {
@@ -215,12 +231,35 @@ class TickResult:
     late: int = 0
 
 
+def give_up_at(kind: str, created_at: datetime) -> datetime | None:
+    """When a row made at `created_at` stops being retried; None: never (safety e-mails)."""
+    if kind in SAFETY_KINDS:
+        return None
+    return created_at + RETRY_WINDOWS.get(kind, REMINDER_GRACE)
+
+
+def retry_delay(*, kind: str, attempts: int) -> timedelta:
+    """Exponential backoff from TANDEM_MAIL_RETRY_SECONDS, capped, with a little jitter so
+    that a queue refused at once is not retried all in the same second."""
+    seconds = min(
+        settings.TANDEM_MAIL_RETRY_SECONDS * 2 ** min(max(attempts - 1, 0), 30),
+        settings.TANDEM_MAIL_RETRY_MAX_SECONDS,
+    )
+    if kind in SAFETY_KINDS:
+        seconds = min(seconds, SAFETY_RETRY_MAX.total_seconds())
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))  # noqa: S311 - not a secret
+
+
 def _ledger_row(user_id: int, kind: str, period: str, now: datetime) -> int | None:
     """The id of a new pending row, or None when one exists for this key already."""
     try:
         with transaction.atomic():
             return Delivery.objects.create(
-                user_id=user_id, kind=kind, period=period, created_at=now
+                user_id=user_id,
+                kind=kind,
+                period=period,
+                created_at=now,
+                give_up_at=give_up_at(kind, now),
             ).pk
     except IntegrityError:
         return None
@@ -335,13 +374,36 @@ def delivery_finish(
     )
 
 
-def delivery_release(delivery_id: int, *, error: str) -> None:
-    """A transient failure: back to pending for the retry (failed after MAX_ATTEMPTS)."""
-    row = Delivery.objects.filter(pk=delivery_id, status=Status.SENDING)
-    row.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Status.FAILED, error=error[:200], finished_at=timezone.now()
+def delivery_release(delivery_id: int, *, error: str, now: datetime | None = None) -> str:
+    """A transient failure: back to pending, due again after a backoff; failed once the next
+    try would come after the row's `give_up_at`. Returns the new status."""
+    now = now or timezone.now()
+    row = (
+        Delivery.objects.filter(pk=delivery_id, status=Status.SENDING)
+        .values("kind", "attempts", "give_up_at")
+        .first()
     )
-    row.update(status=Status.PENDING, error=error[:200])
+    if row is None:
+        return ""
+    due = now + retry_delay(kind=row["kind"], attempts=row["attempts"])
+    sending = Delivery.objects.filter(pk=delivery_id, status=Status.SENDING)
+    if row["give_up_at"] is not None and due >= row["give_up_at"]:
+        sending.update(
+            status=Status.FAILED,
+            error=f"gave up: {error}"[:200],
+            finished_at=now,
+            next_attempt_at=None,
+        )
+        logger.warning(
+            "delivery %s (%s) failed after %s attempts: %s",
+            delivery_id,
+            row["kind"],
+            row["attempts"],
+            error,
+        )
+        return Status.FAILED
+    sending.update(status=Status.PENDING, error=error[:200], next_attempt_at=due)
+    return Status.PENDING
 
 
 def sweep(
@@ -351,26 +413,56 @@ def sweep(
     requeue_after: timedelta = REQUEUE_AFTER,
     unqueued_after: timedelta = UNQUEUED_AFTER,
 ) -> int:
-    """Rows stuck in "sending" (their worker died) go back to pending; pending rows whose
-    task never ran (broker down, task lost) are enqueued again. The claim makes a duplicate
-    task harmless."""
+    """Hand pending rows to the workers again: retries that are due, rows the broker never
+    took (it was down) or lost. Rows stuck in "sending" (their worker died) go back to
+    pending, due at once; the interrupted try is not counted. Rows past their `give_up_at`
+    stop. None of this spends a row's retries: only its own clock does.
+    The claim makes a duplicate task harmless."""
     now = now or timezone.now()
-    stuck = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - stuck_after)
-    # A row that keeps killing its worker (or timing out) stops being tried.
-    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Status.FAILED, error="gave up after repeated interruptions", finished_at=now
+    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - stuck_after).update(
+        status=Status.PENDING, attempts=Greatest(F("attempts") - 1, 0), next_attempt_at=now
     )
-    stuck.update(status=Status.PENDING)
+    expired = Delivery.objects.filter(status=Status.PENDING, give_up_at__lte=now)
+    expired.filter(attempts=0).update(
+        status=Status.SKIPPED, error="too late", finished_at=now, next_attempt_at=None
+    )
+    expired.update(
+        status=Status.FAILED,
+        error=Left(Concat(Value("gave up: "), "error"), 200),
+        finished_at=now,
+        next_attempt_at=None,
+    )
     ids = list(
         Delivery.objects.filter(status=Status.PENDING)
         .filter(
-            Q(queued_at__isnull=True, created_at__lt=now - unqueued_after)
-            | Q(queued_at__lt=now - requeue_after)
+            Q(next_attempt_at__lte=now)
+            | Q(
+                next_attempt_at__isnull=True,
+                queued_at__isnull=True,
+                created_at__lt=now - unqueued_after,
+            )
+            | Q(next_attempt_at__isnull=True, queued_at__lt=now - requeue_after)
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:TICK_BATCH]
     )
+    # Cleared before the hand-over: a worker may try (and reschedule) a row at once.
+    Delivery.objects.filter(pk__in=ids, status=Status.PENDING).update(next_attempt_at=None)
+    _report_waiting(now)
     return delivery_enqueue(ids)
+
+
+def _report_waiting(now: datetime) -> None:
+    """One line in the log on each tick while mail waits longer than it should."""
+    waiting = Delivery.objects.filter(status=Status.PENDING).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    if waiting["oldest"] is not None and now - waiting["oldest"] > LATE_AFTER:
+        logger.warning(
+            "mail is late: %s deliveries pending, the oldest for %s minutes",
+            waiting["count"],
+            int((now - waiting["oldest"]).total_seconds() // 60),
+        )
 
 
 # --- Unsubscribing -------------------------------------------------------------------
@@ -388,7 +480,7 @@ def unsubscribe(*, user: User, what: str) -> Preferences:
 
 
 class TransientSendError(Exception):
-    """The mail server could not take the message now; the task retries later."""
+    """The mail server could not take the message now; the row waits for its next try."""
 
 
 def _smtp_permanent(exc: Exception) -> bool:

@@ -1,11 +1,12 @@
 """Celery tasks: they take ids and call one service. Beat's only say is a UTC tick."""
 
-import random
+import logging
 
 from celery import shared_task
-from django.conf import settings
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, soft_time_limit=40, time_limit=55)
@@ -15,18 +16,18 @@ def tick() -> int:
 
 
 @shared_task(
-    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=8,
+    max_retries=0,
     soft_time_limit=20,
     time_limit=30,
 )
-def deliver(self, delivery_id: int) -> str:
-    """Send one ledger row, once; SMTP trouble retries with exponential backoff."""
+def deliver(delivery_id: int) -> str:
+    """Send one ledger row, once. SMTP trouble leaves the row pending with the time of its
+    next try, which the tick's sweep keeps: no countdown longer than a worker's patience
+    (TRUST.md), and no retry budget a sweep could spend."""
     try:
         return services.delivery_send(delivery_id)
     except services.TransientSendError as exc:
-        base = settings.TANDEM_MAIL_RETRY_SECONDS
-        countdown = min(base * 2**self.request.retries, 300) * random.uniform(0.8, 1.2)  # noqa: S311
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        logger.info("delivery %s: the mail server could not take it (%s)", delivery_id, exc)
+        return "retry later"

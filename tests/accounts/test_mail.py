@@ -20,3 +20,11 @@ def test_plain_text_parts_are_not_html_escaped_and_the_html_part_is(mailoutbox):
     assert mimetype == "text/html"
     assert "Smith &amp; Jones &lt;&quot;Practice&quot;&gt; invited you" in html
     assert NAME not in html
+
+
+def test_the_invitation_says_it_was_sent_automatically(mailoutbox):
+    relationship = services.invitation_create(therapist=TherapistFactory(), email="new@example.org")
+    assert send_invitation_email(relationship.pk) == "sent"
+    [message] = mailoutbox
+    # RFC 3834: read on the wire, so that vacation responders stay quiet.
+    assert message.message()["Auto-Submitted"] == "auto-generated"

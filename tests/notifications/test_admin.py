@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Delivery
 from tests.conftest import activate_totp
@@ -22,3 +25,36 @@ def test_the_ledger_is_read_only_in_the_admin(client):
     assert client.get(reverse("admin:notifications_delivery_add")).status_code == 403
     delete = reverse("admin:notifications_delivery_delete", args=[row.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_an_operator_sees_what_waits_and_what_failed(client):
+    staff = StaffFactory()
+    activate_totp(staff)
+    client.force_login(staff)
+    now = timezone.now()
+    Delivery.objects.create(
+        user=ClientFactory(),
+        kind="client_digest",
+        period="2026-W48",
+        attempts=6,
+        error="SMTPDataError 451",
+        next_attempt_at=now + timedelta(minutes=16),
+        created_at=now - timedelta(minutes=40),
+    )
+    Delivery.objects.create(
+        user=ClientFactory(),
+        kind="reminder",
+        period="2026-12-01",
+        status="failed",
+        attempts=9,
+        error="gave up: SMTPDataError 451",
+    )
+    Delivery.objects.create(user=ClientFactory(), kind="reminder", period="2026-12-02")
+    changelist = reverse("admin:notifications_delivery_changelist")
+
+    page = client.get(changelist, {"waiting": "retry"}).content.decode()
+    assert "2026-W48" in page and "SMTPDataError 451" in page
+    assert "2026-12-01" not in page and "2026-12-02" not in page
+    assert "2026-W48" in client.get(changelist, {"waiting": "late"}).content.decode()
+    page = client.get(changelist, {"status__exact": "failed"}).content.decode()
+    assert "gave up: SMTPDataError 451" in page and "2026-W48" not in page

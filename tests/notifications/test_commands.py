@@ -49,6 +49,19 @@ def test_without_dry_run_it_ticks(monkeypatch):
     assert Delivery.objects.count() == 1
 
 
+def test_a_future_instant_without_dry_run_is_refused_and_claims_nothing(monkeypatch):
+    enqueued = []
+    monkeypatch.setattr(services, "delivery_enqueue", enqueued.extend)
+    assignment = AssignmentFactory(start_date=TODAY)
+    due_now(assignment.client)
+    before = Preferences.objects.get(user=assignment.client).next_reminder_at
+    with pytest.raises(CommandError, match="--dry-run"):
+        run("--at", "2026-12-01T21:00Z")
+    assert Preferences.objects.get(user=assignment.client).next_reminder_at == before
+    assert not Delivery.objects.exists() and enqueued == []
+    assert "1 e-mail(s) due" in run("--at", "2026-12-01T21:00Z", "--dry-run")
+
+
 @pytest.mark.parametrize("value", ["tomorrow", "2026-12-01T09:00"])
 def test_a_bad_instant_is_a_clear_error(value):
     with pytest.raises(CommandError):

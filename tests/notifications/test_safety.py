@@ -1,16 +1,18 @@
 """Safety alerts by e-mail through the delivery ledger: content-free, once, one re-alert."""
 
+import smtplib
 import uuid
 from datetime import time, timedelta
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
 
 from accounts.models import AuditAction, AuditEvent
 from accounts.services import relationship_end
 from clients.services import account_erase
 from notifications import services, tasks
 from notifications.models import Delivery, Kind, Status
-from safety.models import Source
+from safety.models import SafetyAlert, Source
 from safety.services import acknowledge, raise_alert
 from tests.factories import PASSWORD
 
@@ -83,6 +85,29 @@ def test_it_is_re_sent_once_after_the_time_limit(alert, mailoutbox, frozen, sett
         Kind.SAFETY_REALERT,
     ]
     assert AuditEvent.objects.filter(action=AuditAction.SAFETY_ALERT_EMAILED).count() == 2
+
+
+def test_an_alert_first_e_mailed_a_day_late_is_re_sent_a_day_after_that_e_mail(
+    alert, mailoutbox, frozen
+):
+    # The broker was down for longer than the limit: the first e-mail goes out alone.
+    SafetyAlert.objects.filter(pk=alert.pk).update(raised_at=NOW - timedelta(hours=30))
+    assert tick_and_send(NOW) == ["sent"]
+    assert list(Delivery.objects.values_list("kind", flat=True)) == [Kind.SAFETY_ALERT]
+
+    frozen.move_to(NOW + timedelta(hours=23, minutes=59))
+    assert tick_and_send(NOW + timedelta(hours=23, minutes=59)) == []
+    frozen.move_to(NOW + timedelta(hours=24))
+    assert tick_and_send(NOW + timedelta(hours=24)) == ["sent"]
+    assert [m.subject for m in mailoutbox] == [
+        SUBJECT,
+        f"Still open: {SUBJECT[0].lower()}{SUBJECT[1:]}",
+    ]
+
+
+def test_no_re_alert_while_the_first_e_mail_is_still_waiting(alert, mailoutbox, monkeypatch):
+    services.tick(now=NOW)  # the first e-mail's row, not sent yet (the mail server is away)
+    assert services.tick(now=NOW + timedelta(hours=25)).deliveries == []
 
 
 def test_the_time_limit_comes_from_the_settings(alert, mailoutbox, settings):
@@ -183,3 +208,20 @@ def test_an_erased_client_s_alert_is_never_sent(personas, alert, mailoutbox):
 
     assert [services.delivery_send(pk) for pk in pending] == ["skipped: no such alert"]
     assert mailoutbox == []
+
+
+def test_a_safety_e_mail_is_never_given_up_and_waits_at_most_minutes(alert, frozen, monkeypatch):
+    def greylisted(self):
+        raise smtplib.SMTPDataError(451, b"try again later")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", greylisted)
+    [pk] = services.tick(now=NOW).deliveries
+    assert Delivery.objects.get(pk=pk).give_up_at is None
+    later = NOW + timedelta(days=30)
+    frozen.move_to(later)
+    Delivery.objects.filter(pk=pk).update(attempts=500)
+    with pytest.raises(services.TransientSendError):
+        services.delivery_send(pk)
+    row = Delivery.objects.get(pk=pk)
+    assert row.status == Status.PENDING
+    assert row.next_attempt_at - later <= services.SAFETY_RETRY_MAX * 1.1

@@ -1,7 +1,9 @@
+import smtplib
 from datetime import timedelta
 
 import pytest
 from celery.schedules import crontab
+from django.core.mail import EmailMultiAlternatives
 
 from config.celery_app import app
 from notifications import services, tasks
@@ -24,8 +26,22 @@ def test_beat_only_ticks_every_minute_in_utc():
 def test_the_delivery_task_is_acked_late_bounded_and_time_limited():
     task = tasks.deliver
     assert task.acks_late and task.reject_on_worker_lost
-    assert task.max_retries == 8
+    assert task.max_retries == 0  # retries are the row's, kept by the tick
     assert task.soft_time_limit < task.time_limit <= 60
+
+
+def test_a_mail_server_saying_try_later_leaves_the_row_waiting_not_a_countdown(monkeypatch):
+    def greylisted(self):
+        raise smtplib.SMTPDataError(451, b"try again later")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", greylisted)
+    assignment = AssignmentFactory(start_date=TODAY - timedelta(days=1))
+    due_now(assignment.client)
+    [pk] = services.tick(now=NOW).deliveries
+    assert tasks.deliver.apply(args=[pk]).get() == "retry later"
+    row = Delivery.objects.get(pk=pk)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at > NOW
 
 
 def test_the_tick_enqueues_only_after_commit(monkeypatch, django_capture_on_commit_callbacks):

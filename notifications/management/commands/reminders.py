@@ -29,6 +29,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, at=None, dry_run=False, limit=services.TICK_BATCH, **options):
         now = at or timezone.now()
+        if not dry_run and now > timezone.now():
+            # A real tick at a future instant would claim (and drop) reminders not yet due.
+            raise CommandError(
+                "--at in the future needs --dry-run: a real tick runs now or earlier"
+            )
         if not dry_run:
             result = services.tick_and_enqueue(now=now)
             self.stdout.write(f"{len(result.deliveries)} e-mail(s) handed to the workers")
