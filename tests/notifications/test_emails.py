@@ -114,7 +114,7 @@ def test_each_kind_carries_the_look_the_greeting_and_a_plain_text_part(kind, nam
         assert "Hello Siobhán O&#x27;Neil &amp; Co," in html
         assert text.startswith("Hello Siobhán O'Neil & Co,\n")
     else:
-        assert "<p style=\"margin:0 0 16px;\">Hello,</p>" in html
+        assert '<p style="margin:0 0 16px;">Hello,</p>' in html
         assert text.startswith("Hello,\n")
 
     # The text part and subject are plain text: no tags, no escaped entities.
