@@ -357,18 +357,22 @@ def readable_context(client: User, data: dict[str, list[dict]]) -> dict:
     zone = client.zone
     specs = {spec.name: spec for spec in REGISTRY}
 
-    def rows(name: str, *, newest_first: bool = False) -> list[dict]:
+    def rows(name: str, *, newest: str = "") -> list[dict]:
+        """The section's rows in words; with `newest`, sorted by that field, newest first."""
         if name not in specs:
             return []
         spec = specs[name]
+        found = data.get(name, [])
+        if newest:
+            found = sorted(found, key=lambda row: str(row[newest] or ""), reverse=True)
         out = []
-        for row in data.get(name, []):
+        for row in found:
             readable = _words(spec, row)
             for key, value in row.items():
                 if hasattr(value, "strftime"):  # a date or a moment
                     readable[key] = _when(value, zone)
             out.append(readable)
-        return out[::-1] if newest_first else out
+        return out
 
     plans = _plans(data, rows("care_plan_items"), specs.get("care_plan_items"))
     access = [
@@ -379,12 +383,12 @@ def readable_context(client: User, data: dict[str, list[dict]]) -> dict:
         "client": client,
         "zone": str(zone),
         "exported_at": _when(timezone.now(), zone),
-        "journal": rows("journal", newest_first=True),
-        "lifestyle": rows("lifestyle", newest_first=True),
-        "social": rows("social", newest_first=True),
-        "responses": rows("measure_responses", newest_first=True),
+        "journal": rows("journal", newest="occurred_at"),
+        "lifestyle": rows("lifestyle", newest="day"),
+        "social": rows("social", newest="day"),
+        "responses": rows("measure_responses", newest="submitted_at"),
         "plans": plans,
-        "alerts": rows("safety_alerts", newest_first=True),
+        "alerts": rows("safety_alerts", newest="raised_at"),
         "access": access,
     }
 

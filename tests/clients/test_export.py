@@ -246,6 +246,19 @@ def test_the_page_escapes_free_text_and_runs_nothing(a_year_of_a):
     assert "@media print" in page
 
 
+def test_the_page_lists_records_newest_first_whatever_order_they_were_written_in(personas):
+    client_a = personas.client_a
+    with time_machine.travel(VIEWED_AT, tick=False):
+        services.journal_create(client=client_a, text="Today's words", occurred_at=VIEWED_AT)
+        services.journal_create(
+            client=client_a,
+            text="Remembered later",
+            occurred_at=datetime(2026, 11, 2, 9, tzinfo=UTC),
+        )
+    page = read_page(client_a)
+    assert page.index("Today&#x27;s words") < page.index("Remembered later")
+
+
 def test_the_page_of_a_client_with_nothing_says_so_kindly(personas):
     page = read_page(personas.client_b)
     assert "No journal entries." in page and "No care plan." in page
