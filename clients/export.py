@@ -9,13 +9,17 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import AuditEvent, CareRelationship, User
+from accounts.models import AuditAction, AuditEvent, CareRelationship, User
 from homework.models import Assignment, CalendarFeed, Completion
 from safety.models import SafetyAlert
 
@@ -29,6 +33,9 @@ class ExportSpec:
     path: str  # the lookup from the model to the client
     fields: tuple[str, ...]
     erase: bool = True  # deleted by erasure (else handled there by hand, e.g. pseudonymised)
+    # Words for a row's codes on the readable page (say a band's name for its key), for
+    # codes that are not a field's choices; the JSON and CSV keep the codes.
+    words: Callable[[dict], dict[str, str]] | None = None
 
     def queryset(self, client: User) -> QuerySet:
         return self.model.objects.filter(**{self.path: client.pk})
@@ -178,7 +185,7 @@ REGISTRY: list[ExportSpec] = [
         "access_log",
         AuditEvent,
         "subject",
-        ("created_at", "action", "actor_label"),
+        ("created_at", "action", "actor_label", "actor__name", "detail"),
         erase=False,  # kept, pseudonymised
     ),
 ]
@@ -218,7 +225,7 @@ def export_data(client: User) -> dict[str, list[dict]]:
 
 
 def export_zip(client: User) -> bytes:
-    """One JSON file with everything and one CSV per kind, in a zip."""
+    """One JSON file with everything, one CSV per kind and one page to read, in a zip."""
     data = export_data(client)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -233,4 +240,159 @@ def export_zip(client: User) -> bytes:
             for row in data[spec.name]:
                 writer.writerow([csv_cell(row[field]) for field in spec.fields])
             archive.writestr(f"{spec.name}.csv", out.getvalue())
+        archive.writestr(READABLE_NAME, readable_html(client, data))
     return buffer.getvalue()
+
+
+# --- The page to read (and print) ------------------------------------------------------
+
+READABLE_NAME = "tandem-export.html"
+
+# What a viewer looked at (accounts.services.records_viewed's `what`), in the client's words.
+VIEWED = {
+    "timeline": "your shared entries",
+    "record": "one of your shared entries",
+    "journal": "your shared journal entries",
+    "lifestyle": "your shared lifestyle logs",
+    "social": "your shared social activities",
+    "feedback": "a conversation on one of your shared entries",
+    "homework": "your homework",
+    "care plan": "your care plan",
+    "trigger log": 'your "I\'m triggered" notes',
+    "measures": "your questionnaire results",
+    "progress": "your progress",
+}
+# Access-log actions as sentences; {who} is "You" or the person who acted.
+SENTENCES = {
+    AuditAction.LOGIN_SUCCEEDED: "{who} signed in",
+    AuditAction.LOGIN_FAILED: "A sign-in to your account did not succeed",
+    AuditAction.LOGIN_BLOCKED: "Sign-in to your account was paused after several failed tries",
+    AuditAction.LOGOUT: "{who} signed out",
+    AuditAction.INVITATION_SENT: "{who} invited you to Tandem",
+    AuditAction.INVITATION_REVOKED: "{who} withdrew an invitation",
+    AuditAction.RELATIONSHIP_ACTIVATED: "A care relationship started ({who})",
+    AuditAction.RELATIONSHIP_ENDED: "A care relationship ended ({who})",
+    AuditAction.FEEDBACK: "{who} wrote on one of your shared entries",
+    AuditAction.EXPORT: "{who} downloaded your data",
+    AuditAction.ERASURE: "{who} erased the account",
+    AuditAction.SAFETY_ALERT_RAISED: "A safety alert was raised for your therapist",
+    AuditAction.SAFETY_ALERT_EMAILED: "Your therapist was e-mailed about a safety alert",
+    AuditAction.SAFETY_ALERT_ACKNOWLEDGED: "{who} acknowledged a safety alert",
+}
+RECORD_SECTIONS = ("journal", "lifestyle", "social")
+
+
+def _when(value, zone) -> str:
+    """'3 Dec 2026 at 14:05' in the client's zone; a date stays a date."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value, zone).strftime("%-d %b %Y at %H:%M")
+    return value.strftime("%-d %b %Y") if hasattr(value, "strftime") else str(value)
+
+
+def _words(spec: ExportSpec, row: dict) -> dict:
+    """The row with choices, dates and lists in words, and the spec's own words on top."""
+    readable = dict(row)
+    for name, value in row.items():
+        field = _field(spec.model, name)
+        if field is not None and field.choices and value not in (None, ""):
+            readable[name] = dict(field.flatchoices).get(value, value)
+        elif isinstance(value, bool):
+            readable[name] = "Yes" if value else "No"
+    if spec.words is not None:
+        readable.update(spec.words(row))
+    return readable
+
+
+def _field(model: type[Model], path: str):
+    """The model field a `values()` path such as `person__name` ends at, or None."""
+    *hops, last = path.split("__")
+    try:
+        for hop in hops:
+            model = model._meta.get_field(hop).related_model
+        return model._meta.get_field(last)
+    except (FieldDoesNotExist, AttributeError):  # a path the page needs no words for
+        return None
+
+
+def _access_sentence(row: dict, client: User) -> str:
+    mine = row["actor_label"] in (client.email, "") and not row.get("actor__name")
+    who = "You" if mine else (row.get("actor__name") or row["actor_label"] or "Someone")
+    if row["action"] == AuditAction.RECORDS_VIEWED:
+        what = (row.get("detail") or {}).get("what", "")
+        return f"{who} viewed {VIEWED.get(what, 'your shared records')}"
+    sentence = SENTENCES.get(row["action"])
+    if sentence is None:
+        return f"{AuditAction(row['action']).label} ({who})"
+    return sentence.format(who=who)
+
+
+def _plans(data: dict, items: list[dict], spec: ExportSpec | None) -> list[dict]:
+    """Each care plan's current items, section by section in the plan's own order."""
+    if spec is None:
+        return []
+    order = [code for code, _ in _field(spec.model, "section").choices]
+    therapists = {r["public_id"]: r["therapist__name"] for r in data["care_relationships"]}
+    raw = {row["public_id"]: row for row in data.get("care_plan_items", [])}
+    plans = []
+    for plan in data.get("care_plans", []):
+        mine = [i for i in items if i["plan__public_id"] == plan["public_id"]]
+        mine.sort(key=lambda i: (order.index(raw[i["public_id"]]["section"]), i["position"]))
+        sections: dict[str, list[dict]] = {}
+        for item in mine:
+            sections.setdefault(item["section"], []).append(item)
+        plans.append(
+            {
+                "therapist": therapists.get(plan["relationship__public_id"]) or "your therapist",
+                "version": plan["version"],
+                "sections": sections,
+            }
+        )
+    return plans
+
+
+def readable_context(client: User, data: dict[str, list[dict]]) -> dict:
+    """What the page shows, from the same rows as the JSON: times in the client's zone."""
+    zone = client.zone
+    specs = {spec.name: spec for spec in REGISTRY}
+
+    def rows(name: str, *, newest: str = "") -> list[dict]:
+        """The section's rows in words; with `newest`, sorted by that field, newest first."""
+        if name not in specs:
+            return []
+        spec = specs[name]
+        found = data.get(name, [])
+        if newest:
+            found = sorted(found, key=lambda row: str(row[newest] or ""), reverse=True)
+        out = []
+        for row in found:
+            readable = _words(spec, row)
+            for key, value in row.items():
+                if hasattr(value, "strftime"):  # a date or a moment
+                    readable[key] = _when(value, zone)
+            out.append(readable)
+        return out
+
+    plans = _plans(data, rows("care_plan_items"), specs.get("care_plan_items"))
+    access = [
+        {"when": _when(row["created_at"], zone), "sentence": _access_sentence(row, client)}
+        for row in sorted(data.get("access_log", []), key=lambda r: r["created_at"], reverse=True)
+    ]
+    return {
+        "client": client,
+        "zone": str(zone),
+        "exported_at": _when(timezone.now(), zone),
+        "journal": rows("journal", newest="occurred_at"),
+        "lifestyle": rows("lifestyle", newest="day"),
+        "social": rows("social", newest="day"),
+        "responses": rows("measure_responses", newest="submitted_at"),
+        "plans": plans,
+        "alerts": rows("safety_alerts", newest="raised_at"),
+        "access": access,
+    }
+
+
+def readable_html(client: User, data: dict[str, list[dict]]) -> str:
+    """One self-contained page (no scripts, nothing fetched) that prints to PDF."""
+    return render_to_string("clients/export.html", readable_context(client, data))

@@ -6,7 +6,14 @@ the registry backwards: the answers go before the assignments they belong to."""
 from clients.export import ExportSpec
 from clients.export import register as register_spec
 
+from .instruments import INSTRUMENTS
 from .models import MeasureAssignment, MeasureResponse
+
+
+def response_words(row: dict) -> dict[str, str]:
+    """The band's name as the client sees it in the portal, for the readable page."""
+    return {"band": INSTRUMENTS[row["instrument"]].band(row["band"]).client_label}
+
 
 SPECS = [
     ExportSpec(
@@ -39,6 +46,7 @@ SPECS = [
             "band",
             "submitted_at",
         ),
+        words=response_words,
     ),
 ]
 

@@ -69,6 +69,7 @@ def _message(delivery: Delivery, template: str, context: dict) -> ListEmail:
         "site_url": settings.SITE_URL,
         "unsubscribe_url": unsubscribe,
         "preferences_url": preferences,
+        "recipient_name": user.name,  # the reader's own name; "Hello," without one
         **context,
     }
     subject = " ".join(render_text(f"emails/{template}_subject.txt", context).split())
@@ -144,6 +145,7 @@ def safety_email(delivery: Delivery, *, again: bool) -> EmailMultiAlternatives:
     (a safety notice cannot be turned off). The same words the first time and again."""
     context = {
         "site_url": settings.SITE_URL,
+        "recipient_name": delivery.user.name,
         "again": again,
         "url": settings.SITE_URL + reverse("therapist_alerts"),
     }

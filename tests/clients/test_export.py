@@ -4,16 +4,21 @@ the files (the admin does not show it at all: tests/clients/test_admin.py)."""
 import csv
 import io
 import json
+import uuid
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.db import models
 
 from accounts.models import User
+from accounts.services import records_viewed
 from clients import services
-from clients.export import NOT_EXPORTED, REGISTRY, csv_cell, export_zip
+from clients.export import NOT_EXPORTED, READABLE_NAME, REGISTRY, csv_cell, export_zip
 from homework.models import Completion
+from safety.models import Source
 from tests.clients.conftest import assign_from_library
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +144,103 @@ def test_the_client_s_safety_alerts_and_the_answers_are_in_their_export(personas
     assert document["journal"][0]["needs_help"] is True
     header, csv_row = tables["safety_alerts"]
     assert csv_row[header.index("note")] == "'=Called her"
+
+
+# --- The page to read ----------------------------------------------------------------------
+
+# 19:05 UTC on 3 December 2026 is 14:05 in New York.
+VIEWED_AT = datetime(2026, 12, 3, 19, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def a_year_of_a(personas):
+    """Client A, in New York, with a record of each section the page shows."""
+    from careplans import services as plans
+    from measures import services as measures
+    from safety.services import acknowledge, raise_alert
+
+    client_a = personas.client_a
+    User.objects.filter(pk=client_a.pk).update(timezone="America/New_York")
+    client_a.refresh_from_db()
+    with time_machine.travel(VIEWED_AT, tick=False):
+        services.journal_create(client=client_a, text=MARKER, mood=6, shared=True)
+        services.lifestyle_create(client=client_a, sleep_hours=7, exercise_minutes=20)
+        person = services.person_create(client=client_a, name="Grace", kind="friend")
+        services.social_create(client=client_a, person=person, mode="call", minutes=15)
+        phq9 = measures.measure_assign(
+            therapist=personas.therapist_a, relationship=personas.relationship_a, instrument="phq9"
+        )
+        measures.response_submit(
+            client=client_a, assignment=phq9, answers=[1, 2, 3, 0, 1, 2, 3, 0, 0]
+        )
+        plan = plans.plan_for_relationship(personas.relationship_a)
+        plans.item_add(
+            author=personas.therapist_a, plan=plan, section="empowers", text="Morning walks"
+        )
+        (alert,) = raise_alert(client=client_a, source=Source.JOURNAL, reference=uuid.uuid4())
+        acknowledge(alert=alert, therapist=personas.therapist_a, note="Called, all well")
+        records_viewed(viewer=personas.therapist_a, client=client_a, what="timeline")
+    return client_a
+
+
+def read_page(client) -> str:
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(client)))
+    assert READABLE_NAME == "tandem-export.html"
+    assert READABLE_NAME in archive.namelist()
+    return archive.read(READABLE_NAME).decode()
+
+
+def test_the_zip_holds_a_page_to_read_with_every_section(a_year_of_a):
+    page = read_page(a_year_of_a)
+    for heading in (
+        "Journal",
+        "Lifestyle",
+        "Time with people",
+        "Questionnaires",
+        "Care plan",
+        "Calls for help",
+        "Who looked at your records",
+    ):
+        assert f">{heading}</h2>" in page, heading
+    assert "PHQ-9" in page and "<dd>12</dd>" in page
+    assert "<dt>Band</dt><dd>Moderate</dd>" in page  # the band's name, not its key
+    assert "With Dr. Ann Able · version 1" in page
+    assert "What empowers me" in page and "Morning walks" in page
+    assert "Called, all well" in page and "by Dr. Ann Able" in page
+    assert "Grace" in page and "Call, 15 minutes" in page
+
+
+def test_the_page_shows_times_in_the_clients_own_zone_and_names_it(a_year_of_a):
+    page = read_page(a_year_of_a)
+    assert "All times are in your time zone, America/New_York." in page
+    assert "3 Dec 2026 at 14:05" in page
+    assert "19:05" not in page
+    assert "Dr. Ann Able viewed your shared entries" in page
+
+
+def test_the_page_escapes_free_text_and_runs_nothing(a_year_of_a):
+    page = read_page(a_year_of_a)
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "<script" not in page.lower()
+    # Nothing is fetched: no links to files, images or fonts elsewhere.
+    assert "src=" not in page and "<link" not in page and "@import" not in page
+    assert "@media print" in page
+
+
+def test_the_page_lists_records_newest_first_whatever_order_they_were_written_in(personas):
+    client_a = personas.client_a
+    with time_machine.travel(VIEWED_AT, tick=False):
+        services.journal_create(client=client_a, text="Today's words", occurred_at=VIEWED_AT)
+        services.journal_create(
+            client=client_a,
+            text="Remembered later",
+            occurred_at=datetime(2026, 11, 2, 9, tzinfo=UTC),
+        )
+    page = read_page(client_a)
+    assert page.index("Today&#x27;s words") < page.index("Remembered later")
+
+
+def test_the_page_of_a_client_with_nothing_says_so_kindly(personas):
+    page = read_page(personas.client_b)
+    assert "No journal entries." in page and "No care plan." in page
+    assert "Ada Alpha" not in page

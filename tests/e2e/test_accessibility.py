@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 from accounts import services as account_services
 from accounts.models import CareRelationship
 from clients import services as record_services
+from clients.export import export_data, readable_html
 from homework import library
 from homework import services as homework_services
 from homework.models import HomeworkTemplate
@@ -420,6 +421,11 @@ def test_client_pages_are_accessible(world, browser_contexts):
         page.emulate_media(media="print")
         page.screenshot(path=str(SCREENSHOTS / f"progress-print-{viewport}.png"), full_page=True)
         page.emulate_media(media="screen")
+        # The page inside the data download, opened from a file: no site, no navigation, and
+        # none of the site's CSP (which would refuse its inline styles).
+        page.goto("about:blank")
+        page.set_content(readable_html(world["client"], export_data(world["client"])))
+        check(page, report, "Export page", viewport, place=False, screenshot="export-page")
         # Past days open, as a person would open them.
         page.goto("/client/")
         page.locator("details.backlog summary").first.click()

@@ -1,5 +1,6 @@
 """No e-mail carries clinical content: markers in every clinical field and in client names
-appear nowhere in any reminder, catch-up note or digest (subject, bodies, headers, links)."""
+appear nowhere in any reminder, catch-up note or digest (subject, bodies, headers, links),
+except a client's own name in the greeting of the e-mails sent to her."""
 
 from datetime import timedelta
 
@@ -130,6 +131,11 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
     assert "1 shared entry, 1 reply" in reminder.body
     for message in mailoutbox:
         text = whole(message)
+        if message.to == [client.email]:
+            # Her own e-mails greet her by her own name, and carry it nowhere else.
+            greeting = f"Hello {client.name},"
+            assert greeting in message.body
+            text = text.replace(greeting, "Hello,")
         for field, marker in MARKERS.items():
             assert marker.lower() not in text.lower(), f"{field} in {message.subject!r}"
         assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in text

@@ -1,0 +1,148 @@
+"""Every e-mail kind, both parts: the product's name and colour, a greeting with or without
+the reader's name, the unsubscribe footer where it applies, and a text part that is plain
+text (no tags, no HTML entities)."""
+
+import re
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from accounts.mail import send_templated_email
+from notifications import emails
+from notifications.models import Delivery, Kind
+from notifications.selectors import ClientWeek, Waiting
+from tests.factories import ClientFactory, TherapistFactory
+
+pytestmark = pytest.mark.django_db
+
+TEAL = "#1d5f6e"
+OLD_BLUE = "#2456a6"
+# An apostrophe and an ampersand: escaped in the HTML part, as typed in the text part.
+NAME = "Siobhán O'Neil & Co"
+MONDAY = date(2026, 11, 23)
+ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
+TAG = re.compile(r"</?[a-z][^>]*>", re.IGNORECASE)
+
+
+def week() -> ClientWeek:
+    return ClientWeek(
+        monday=MONDAY,
+        homework_done=3,
+        homework_due=5,
+        days_logged=4,
+        journal_entries=2,
+        active_minutes=90,
+        social_contacts=1,
+        streak=2,
+        moods=((MONDAY, 7.0),),
+    )
+
+
+def caseload() -> SimpleNamespace:
+    flags = {"alert": 1, "mood_down": 0, "overdue": 2, "low_adherence": 1, "silent": 1}
+    return SimpleNamespace(
+        monday=MONDAY, active=3, all_done=1, quiet=1, flag_counts=flags, rows=(1, 2, 3, 4)
+    )
+
+
+def build(kind: str, user, mailoutbox):
+    """One message of `kind` for `user` (for the invitation: to an address with no account)."""
+    if kind == "invitation":
+        send_templated_email(
+            to="new.client@example.org",
+            template="invitation",
+            context={
+                "therapist_name": NAME,
+                "url": "https://tandem.example/invite/abc",
+                "expires_at": datetime(2026, 12, 17, tzinfo=UTC),
+            },
+        )
+        return mailoutbox[-1]
+    delivery = Delivery.objects.create(user=user, kind=kind, period="2026-W49")
+    if kind == Kind.REMINDER:
+        return emails.reminder_email(delivery, waiting=2)
+    if kind == Kind.CATCH_UP:
+        return emails.catch_up_email(delivery)
+    if kind == Kind.CLIENT_DIGEST:
+        return emails.client_digest_email(delivery, week=week())
+    if kind == Kind.THERAPIST_DIGEST:
+        return emails.therapist_digest_email(delivery, caseload=caseload())
+    if kind == Kind.THERAPIST_REMINDER:
+        waiting = Waiting(shared=1, replies=1, invitations=0, silent=1)
+        return emails.therapist_reminder_email(delivery, waiting=waiting)
+    if kind == Kind.SAFETY_ALERT:
+        return emails.safety_email(delivery, again=False)
+    if kind == Kind.SAFETY_REALERT:
+        return emails.safety_email(delivery, again=True)
+    raise AssertionError(kind)
+
+
+CLIENT_KINDS = [Kind.REMINDER, Kind.CATCH_UP, Kind.CLIENT_DIGEST]
+THERAPIST_KINDS = [
+    Kind.THERAPIST_DIGEST,
+    Kind.THERAPIST_REMINDER,
+    Kind.SAFETY_ALERT,
+    Kind.SAFETY_REALERT,
+]
+LIST_KINDS = set(emails.LISTS)
+
+
+def test_every_kind_is_covered_here():
+    assert set(Kind.values) == set(CLIENT_KINDS + THERAPIST_KINDS)
+
+
+@pytest.mark.parametrize("kind", ["invitation", *CLIENT_KINDS, *THERAPIST_KINDS])
+@pytest.mark.parametrize("named", [True, False], ids=["named", "nameless"])
+def test_each_kind_carries_the_look_the_greeting_and_a_plain_text_part(kind, named, mailoutbox):
+    factory = TherapistFactory if kind in THERAPIST_KINDS else ClientFactory
+    user = factory(name=NAME if named else "")
+    message = build(kind, user, mailoutbox)
+    [(html, mimetype)] = message.alternatives
+    text, subject = message.body, message.subject
+    assert mimetype == "text/html"
+
+    # The product's name and mark, in its own teal; the old blue is gone.
+    assert "Tandem" in subject + text and "Tandem" in html
+    assert html.count(TEAL) >= 2  # the mark and the button
+    assert OLD_BLUE not in html.lower()
+    assert '<html lang="en">' in html
+    assert "<img" not in html and "url(" not in html  # nothing fetched from elsewhere
+
+    # A greeting that works with and without a name; the invitee has none yet.
+    if named and kind != "invitation":
+        assert "Hello Siobhán O&#x27;Neil &amp; Co," in html
+        assert text.startswith("Hello Siobhán O'Neil & Co,\n")
+    else:
+        assert '<p style="margin:0 0 16px;">Hello,</p>' in html
+        assert text.startswith("Hello,\n")
+
+    # The text part and subject are plain text: no tags, no escaped entities.
+    for plain in (text, subject):
+        assert not TAG.search(plain), plain
+        assert not ENTITY.search(plain), plain
+    if kind == "invitation":
+        assert "Siobhán O'Neil & Co invited you" in text + subject
+        assert "O&#x27;Neil &amp; Co invited you" in html
+
+    # One-click unsubscribe footer on lists; never on a safety notice or an invitation.
+    if kind in LIST_KINDS:
+        assert "Stop these e-mails" in html and "Stop these e-mails:" in text
+        assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        url = message.extra_headers["List-Unsubscribe"].strip("<>")
+        assert url in text and url in html
+    else:
+        assert "Stop these e-mails" not in html + text
+        assert "List-Unsubscribe" not in message.extra_headers
+    if kind in (Kind.SAFETY_ALERT, Kind.SAFETY_REALERT):
+        assert "cannot be turned off" in html and "cannot be turned off" in text
+
+
+@pytest.mark.parametrize("kind", THERAPIST_KINDS)
+def test_a_therapist_e_mail_greets_the_therapist_and_names_no_client(kind, mailoutbox):
+    ClientFactory(name="Zephyrine Quackenbush")
+    therapist = TherapistFactory(name="Dr. Ada Byron")
+    message = build(kind, therapist, mailoutbox)
+    whole = message.subject + message.body + message.alternatives[0][0]
+    assert "Hello Dr. Ada Byron," in whole
+    assert "Zephyrine" not in whole
