@@ -625,3 +625,19 @@ def account_erase(*, client: User, password: str) -> None:
         actor_label=ERASED_LABEL,
         detail={"relationships": [str(r.public_id) for r in relationships]},
     )
+
+
+def feedback_mark_read(*, client: User, record, thread: list[Feedback]) -> int:
+    """The client opened the record: what others wrote in its thread is read now. Writes
+    only when something was unread (the thread is already loaded), so a plain visit costs
+    no query."""
+    unread = [f.pk for f in thread if f.author_id != client.pk and f.read_by_client_at is None]
+    if not unread:
+        return 0
+    now = timezone.now()
+    for feedback in thread:
+        if feedback.pk in unread:
+            feedback.read_by_client_at = now
+    return Feedback.objects.filter(
+        pk__in=unread, client=client, **{FEEDBACK_FIELD[type(record)]: record}
+    ).update(read_by_client_at=now)
