@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import CareStatus, User
-from clients.models import JournalEntry
+from clients.models import JournalEntry, tag_key
+from clients.selectors import trigger_suggestions
 from homework.selectors import client_adherence
 
 from .diff import Change, diff
@@ -166,7 +167,7 @@ def trigger_figures(
         client_id=plan.client_id, occurred_at__gte=since
     )
     for tags in entries.values_list("triggers", flat=True):
-        for tag in {str(tag).casefold() for tag in tags}:
+        for tag in {tag_key(tag) for tag in tags or []}:
             tagged[tag] += 1
     logs = list(
         TriggerLog.objects.visible_to(viewer)
@@ -182,7 +183,7 @@ def trigger_figures(
         figures.append(
             TriggerFigure(
                 item=item,
-                count=tagged[item.tag.casefold()],
+                count=tagged[tag_key(item.tag)],
                 logs=len(mine),
                 rated=sum(1 for _steps, helped in mine if helped),
                 steps=[
@@ -289,11 +290,25 @@ def plan_tags(client: User, plan: CarePlan | None = None) -> dict[str, list[str]
     ).order_by("position", "id")
     if plan is not None:
         rows = rows.filter(plan=plan)
+    seen: set[tuple[str, str]] = set()
     for item in rows:
-        bucket = tags[item.section]
-        if item.tag not in bucket:
-            bucket.append(item.tag)
+        if (item.section, tag_key(item.tag)) not in seen:
+            seen.add((item.section, tag_key(item.tag)))
+            tags[item.section].append(item.tag)
     return tags
+
+
+def journal_trigger_choices(client: User) -> list[str]:
+    """The triggers a journal entry offers to tick: the plan's first, in its spelling, then
+    the client's own earlier ones that are not already there. 2 queries."""
+
+    choices = plan_tags(client)["triggers"]
+    keys = {tag_key(tag) for tag in choices}
+    for tag in trigger_suggestions(client=client):
+        if tag_key(tag) not in keys:
+            keys.add(tag_key(tag))
+            choices.append(tag)
+    return choices
 
 
 def unrated_logs(client: User, limit: int = 3) -> list[TriggerLog]:

@@ -19,6 +19,7 @@ from .models import (
     RelationshipKind,
     Support,
     SupportDirection,
+    tag_key,
     validate_text,
 )
 
@@ -51,6 +52,14 @@ class WordsField(forms.CharField):
             if len(tag) > TAG_MAX:
                 raise forms.ValidationError(f"Keep each one under {TAG_MAX} characters.")
         return tags
+
+
+class TagPicksField(forms.MultipleChoiceField):
+    """Ticked tags from a list offered when the page was drawn. A tag the list no longer
+    holds (the plan changed meanwhile) is still a fine tag, not an error."""
+
+    def valid_value(self, value) -> bool:
+        return isinstance(value, str) and 0 < len(value.strip()) <= TAG_MAX
 
 
 class SharedField(forms.BooleanField):
@@ -129,6 +138,11 @@ class JournalForm(RecordForm):
         validators=[validate_text],
         help_text="Separate them with commas.",
     )
+    trigger_picks = TagPicksField(
+        label="What set it off (optional)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
+    )
     triggers = WordsField(
         label="What set it off (optional)",
         required=False,
@@ -159,6 +173,7 @@ class JournalForm(RecordForm):
         "text",
         "emotions",
         "emotions_own",
+        "trigger_picks",
         "triggers",
         "needed",
         "assignment",
@@ -166,8 +181,21 @@ class JournalForm(RecordForm):
         "needs_help",
     ]
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    def __init__(
+        self, *args, editing: bool = False, triggers_offered: list[str] | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        # The plan's triggers and the client's earlier ones, ticked rather than retyped,
+        # so one trigger keeps one spelling; anything else goes in the free box.
+        self.spelling = {}
+        for tag in triggers_offered or []:
+            self.spelling.setdefault(tag_key(tag), tag)
+        if self.spelling:
+            self.fields["trigger_picks"].choices = [(t, t) for t in self.spelling.values()]
+            self.fields["triggers"].label = "Something else (optional)"
+            self._split_initial_triggers()
+        else:
+            del self.fields["trigger_picks"]
         self.fields["needs_help"].help_text = help_now_text(kwargs.get("therapists", ""))
         if editing:
             del self.fields["assignment"]
@@ -175,11 +203,44 @@ class JournalForm(RecordForm):
             self.fields["assignment"].queryset = Assignment.objects.visible_to(self.client).filter(
                 kind=Kind.JOURNAL, status=AssignmentStatus.ACTIVE
             )
-        self.fields["triggers"].widget.attrs["list"] = "trigger-suggestions"
         self.fields["emotions_own"].widget.attrs["list"] = "emotion-suggestions"
+
+    def _split_initial_triggers(self) -> None:
+        """An entry being edited: its triggers on the list are ticked, the rest typed."""
+        if self.is_bound or "triggers" not in self.initial:
+            return
+        typed = self.initial["triggers"]
+        tags = words(typed) if isinstance(typed, str) else list(typed or [])
+        ticked = [self.spelling[tag_key(t)] for t in tags if tag_key(t) in self.spelling]
+        self.initial["trigger_picks"] = ticked
+        self.initial["triggers"] = ", ".join(t for t in tags if tag_key(t) not in self.spelling)
+
+    def clean(self):
+        cleaned = super().clean()
+        if len(self.chosen_triggers()) > TAGS_MAX:
+            picks = len(self.cleaned_data.get("trigger_picks", [])) > TAGS_MAX
+            self.add_error(
+                "trigger_picks" if picks else "triggers", f"At most {TAGS_MAX} triggers, please."
+            )
+        return cleaned
+
+    def chosen_triggers(self) -> list[str]:
+        """Ticked and typed triggers, once each, in the plan's (or earlier) spelling when
+        they match it whatever the case or spacing."""
+        chosen: dict[str, str] = {}
+        for tag in [
+            *self.cleaned_data.get("trigger_picks", []),
+            *self.cleaned_data.get("triggers", []),
+        ]:
+            key = tag_key(tag)
+            if key:
+                chosen.setdefault(key, self.spelling.get(key, " ".join(tag.split())))
+        return list(chosen.values())
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
+        data["triggers"] = self.chosen_triggers()
+        data.pop("trigger_picks", None)
         data["emotions"] = [*data.get("emotions", []), *data.pop("emotions_own", [])]
         data.pop("assignment", None)
         if data.get("occurred_at") is None:

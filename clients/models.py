@@ -42,6 +42,12 @@ def validate_tags(value) -> None:
             raise ValidationError(f"Each word must be 1 to {TAG_MAX} characters.")
 
 
+def tag_key(tag: str) -> str:
+    """How tags are compared: "Late  nights", "late nights" and "LateNights" are one tag,
+    whatever the case or spacing someone typed."""
+    return "".join(str(tag).split()).casefold()
+
+
 class Emotion(models.TextChoices):
     CALM = "calm", "Calm"
     JOY = "joy", "Joy"
@@ -354,6 +360,8 @@ class Feedback(models.Model):
         max_length=SHORT_TEXT_MAX, validators=[validate_text, MaxLengthValidator(SHORT_TEXT_MAX)]
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When the client opened the record after this message came (their own: never needed).
+    read_by_client_at = models.DateTimeField(null=True, blank=True)
 
     objects = FeedbackQuerySet.as_manager()
 

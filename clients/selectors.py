@@ -1,17 +1,18 @@
 """Reads about the client's records: trigger suggestions and the therapist's timeline."""
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Subquery, TextChoices, Value
+from django.db.models import CharField, Count, F, Subquery, TextChoices, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from homework.models import Completion
 from homework.schedules import iso_week_monday, local_today
 
-from .models import JournalEntry, LifestyleLog, SocialActivity
+from .models import RECORD_MODELS, JournalEntry, LifestyleLog, SocialActivity, tag_key
 
 SUGGESTIONS_FROM = 200  # the latest entries are enough to know someone's usual triggers
 TIMELINE_LIMIT = 200
@@ -35,7 +36,7 @@ def trigger_suggestions(*, client: User, limit: int = 20) -> list[str]:
         :SUGGESTIONS_FROM
     ]:
         for trigger in triggers or []:
-            key = trigger.lower()
+            key = tag_key(trigger)
             counts[key] += 1
             spelling.setdefault(key, trigger)
     return [spelling[key] for key, _n in counts.most_common(limit)]
@@ -156,6 +157,24 @@ def filter_day(value: str | None) -> date | None:
     return day
 
 
+def filter_month(value: str | None) -> tuple[date, date] | None:
+    """A month asked for as "2026-03": its first and last day, or None when it is missing
+    or malformed (a filter never fails a page)."""
+    first = filter_day(f"{value}-01") if value and len(value) == 7 else None
+    if first is None:
+        return None
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def months_by_year(months: list[date]) -> list[tuple[int, list[date]]]:
+    """[2026-11-01, 2026-10-01, 2025-12-01] -> [(2026, [Nov, Oct]), (2025, [Dec])]."""
+    years: dict[int, list[date]] = {}
+    for month in months:
+        years.setdefault(month.year, []).append(month)
+    return list(years.items())
+
+
 RECORD_KINDS = ("journal", "lifestyle", "social")
 RECORD_KIND_LABELS = {
     "journal": "Journal entry",
@@ -194,24 +213,69 @@ class RecordRow:
     record: object
 
 
-def _own_records(
+SEARCH_MAX = 200  # characters of a search that are read
+SEARCH_WORDS_MAX = 8
+# What the client wrote in each kind of record, searched as one text.
+SEARCHED_FIELDS = {
+    "journal": ("text", "needed", "triggers", "emotions"),
+    "lifestyle": ("note", "exercise_kind"),
+    "social": ("note", "person__name"),
+}
+JSON_FIELDS = {"triggers", "emotions"}
+
+
+def search_words(value: str | None) -> list[str]:
+    """The words of a search: letters and digits only (so nothing typed can change the
+    query's syntax), at most a few of them."""
+    return re.findall(r"\w+", (value or "")[:SEARCH_MAX])[:SEARCH_WORDS_MAX]
+
+
+def _searched(queryset, kind: str, words: list[str]):
+    """Records whose own text holds every word. On PostgreSQL a full-text match with the
+    'simple' configuration and prefix terms: the client's language is not known, a language's
+    stemmer would mangle words of another, and a prefix ("walk" finds "walking") gives most of
+    what stemming would. Elsewhere (SQLite) each word is a substring of one of the fields."""
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+    from django.db import connection
+    from django.db.models import Q, TextField
+    from django.db.models.functions import Cast
+
+    fields = SEARCHED_FIELDS[kind]
+    columns = {name: Cast(name, TextField()) if name in JSON_FIELDS else F(name) for name in fields}
+    if connection.vendor == "postgresql":
+        terms = " & ".join(f"{word}:*" for word in words)
+        vector = SearchVector(*columns.values(), config="simple")
+        query = SearchQuery(terms, config="simple", search_type="raw")
+        return queryset.annotate(search=vector).filter(search=query)
+    queryset = queryset.annotate(
+        **{f"search_{i}": column for i, column in enumerate(columns.values())}
+    )
+    for word in words:
+        match = Q()
+        for i in range(len(columns)):
+            match |= Q(**{f"search_{i}__icontains": word})
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def _own_parts(
     client: User,
     kinds: tuple[str, ...],
     start: date | None,
     end: date | None,
     shared: bool | None,
-):
-    """One UNION of the client's records as (public id, kind, local day, moment) rows."""
-    from django.db.models import CharField, F, Value
+    words: list[str],
+) -> list:
+    """Per kind, the client's records after the filters, each with its kind, local day and
+    moment as `row_kind`, `row_day` and `row_at`."""
     from django.db.models.functions import TruncDate
 
-    zone = client.zone
     parts = []
     for kind in kinds:
-        model = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}[kind]
+        model = RECORD_MODELS[kind]
         queryset = model.objects.visible_to(client).filter(client=client)
         if kind == "journal":
-            day = TruncDate("occurred_at", tzinfo=zone)
+            day = TruncDate("occurred_at", tzinfo=client.zone)
             moment = F("occurred_at")
         else:
             day = F("day")
@@ -225,12 +289,48 @@ def _own_records(
             queryset = queryset.filter(row_day__lte=end)
         if shared is not None:
             queryset = queryset.filter(shared=shared)
-        parts.append(queryset.order_by().values_list("public_id", "row_kind", "row_day", "row_at"))
+        if words:
+            queryset = _searched(queryset, kind, words)
+        parts.append(queryset.order_by())
+    return parts
+
+
+def _union(querysets: list, *, all: bool = True):
+    first, *rest = querysets
+    return first.union(*rest, all=all) if rest else first
+
+
+def _own_records(parts: list):
+    """One UNION of the client's records as (public id, kind, local day, moment) rows."""
     if not parts:
         return JournalEntry.objects.none().values_list("public_id")
-    first, *rest = parts
-    union = first.union(*rest, all=True) if rest else first
-    return union.order_by("-row_day", "-row_at")
+    rows = [part.values_list("public_id", "row_kind", "row_day", "row_at") for part in parts]
+    return _union(rows).order_by("-row_day", "-row_at")
+
+
+def record_months(
+    *,
+    client: User,
+    kinds: tuple[str, ...] = RECORD_KINDS,
+    shared: bool | None = None,
+    search: str | None = None,
+) -> list[date]:
+    """The first day of every month that has a record after the filters (not the dates),
+    newest first: one query."""
+    from django.db.models.functions import TruncMonth
+
+    parts = _own_parts(client, kinds, None, None, shared, search_words(search))
+    if not parts:
+        return []
+    months = [
+        part.annotate(row_month=TruncMonth("row_day")).values_list("row_month") for part in parts
+    ]
+    found = {value for (value,) in _union(months, all=False).order_by()}
+    # SQLite may hand back a string for a truncated date; read it as a date either way.
+    days = {
+        value if isinstance(value, date) else date.fromisoformat(str(value)[:10]) for value in found
+    }
+    return sorted(days, reverse=True)
 
 
 def client_records(
@@ -240,22 +340,34 @@ def client_records(
     start: date | None = None,
     end: date | None = None,
     shared: bool | None = None,
+    search: str | None = None,
     page: int = 1,
     per_page: int = 20,
 ):
     """The client's own records, newest first, one page of them: a count, one UNION read
-    of the page and one read per kind on it, however many records there are."""
+    of the page and one read per kind on it, however many records there are. `search`
+    keeps records whose own words hold every word of it; each record read says whether the
+    therapist wrote something the client has not opened yet (`has_new_reply`)."""
     from django.core.paginator import Paginator
+    from django.db.models import Exists, OuterRef
 
-    paginator = Paginator(_own_records(client, kinds, start, end, shared), per_page)
+    from .models import FEEDBACK_FIELD, Feedback
+
+    parts = _own_parts(client, kinds, start, end, shared, search_words(search))
+    paginator = Paginator(_own_records(parts), per_page)
     page_obj = paginator.get_page(page)
     wanted: dict[str, list] = {}
     for public_id, kind, _day, _at in page_obj.object_list:
         wanted.setdefault(kind, []).append(public_id)
     found = {}
     for kind, ids in wanted.items():
-        model = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}[kind]
-        queryset = model.objects.filter(client=client, public_id__in=ids)
+        model = RECORD_MODELS[kind]
+        unread = Feedback.objects.filter(
+            client=client, read_by_client_at__isnull=True, **{FEEDBACK_FIELD[model]: OuterRef("pk")}
+        ).exclude(author=client)
+        queryset = model.objects.filter(client=client, public_id__in=ids).annotate(
+            has_new_reply=Exists(unread)
+        )
         if kind == "social":
             queryset = queryset.select_related("person")
         for record in queryset:

@@ -641,3 +641,19 @@ def _checkpoint_sqlite() -> None:
     if busy:
         # Another process was reading; SQLite checkpoints again as the log grows.
         logger.warning("the write-ahead log could not be emptied after an erasure")
+
+
+def feedback_mark_read(*, client: User, record, thread: list[Feedback]) -> int:
+    """The client opened the record: what others wrote in its thread is read now. Writes
+    only when something was unread (the thread is already loaded), so a plain visit costs
+    no query."""
+    unread = [f.pk for f in thread if f.author_id != client.pk and f.read_by_client_at is None]
+    if not unread:
+        return 0
+    now = timezone.now()
+    for feedback in thread:
+        if feedback.pk in unread:
+            feedback.read_by_client_at = now
+    return Feedback.objects.filter(
+        pk__in=unread, client=client, **{FEEDBACK_FIELD[type(record)]: record}
+    ).update(read_by_client_at=now)

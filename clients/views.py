@@ -12,6 +12,7 @@ from accounts import services
 from accounts.form_errors import add_service_errors, form_error_text, refused
 from accounts.models import AuditAction, CareStatus
 from accounts.policy import care_relationships_visible_to, get_relationship_for_user
+from careplans.selectors import journal_trigger_choices
 from homework import selectors
 from homework import services as homework_services
 from homework.forms import CompletionForm
@@ -201,21 +202,36 @@ def _parse_day(value) -> date | None:
 
 
 def journal(request):
-    """All of the client's records, newest first, filtered by kind, dates and sharing."""
+    """All of the client's records, newest first, filtered by kind, month or dates, sharing
+    and words they wrote, with the months that hold records to jump to."""
     kind = request.GET.get("kind")
     kinds = (kind,) if kind in record_selectors.RECORD_KINDS else record_selectors.RECORD_KINDS
     shared = {"shared": True, "private": False}.get(request.GET.get("shared"))
-    start, end = _parse_day(request.GET.get("from")), _parse_day(request.GET.get("to"))
+    search = (request.GET.get("q") or "").strip()[: record_selectors.SEARCH_MAX]
+    month = record_selectors.filter_month(request.GET.get("month"))
+    if month is not None:
+        start, end = month
+    else:
+        start, end = _parse_day(request.GET.get("from")), _parse_day(request.GET.get("to"))
     page, rows = record_selectors.client_records(
         client=request.user,
         kinds=kinds,
         start=start,
         end=end,
         shared=shared,
+        search=search,
         page=request.GET.get("page") or 1,
+    )
+    months = record_selectors.record_months(
+        client=request.user, kinds=kinds, shared=shared, search=search
     )
     query = request.GET.copy()
     query.pop("page", None)
+    month_query = request.GET.copy()
+    for name in ("page", "month", "from", "to"):
+        month_query.pop(name, None)
+    unsearched_query = query.copy()
+    unsearched_query.pop("q", None)
     return render(
         request,
         "clients/journal.html",
@@ -225,9 +241,15 @@ def journal(request):
             "kind": kind if kind in record_selectors.RECORD_KINDS else "",
             "kinds": record_selectors.RECORD_KIND_LABELS,
             "shared": request.GET.get("shared", ""),
-            "start": start,
-            "end": end,
+            "search": search,
+            "searched": bool(record_selectors.search_words(search)),
+            "month": month[0] if month else None,
+            "months": record_selectors.months_by_year(months),
+            "start": None if month else start,
+            "end": None if month else end,
             "query": query.urlencode(),
+            "month_query": month_query.urlencode(),
+            "unsearched_query": unsearched_query.urlencode(),
         },
     )
 
@@ -245,9 +267,16 @@ def journal_new(request):
     if linked:
         initial["assignment"] = linked
     with timezone.override(client.zone):
+        offered = journal_trigger_choices(client)
 
         def make_form(data):
-            return JournalForm(data, client=client, therapists=therapists, initial=initial)
+            return JournalForm(
+                data,
+                client=client,
+                therapists=therapists,
+                initial=initial,
+                triggers_offered=offered,
+            )
 
         form, left_out = make_form(_posted(request)), {}
         if request.method == "POST" and not form.is_valid() and _asks_for_help(form):
@@ -265,11 +294,10 @@ def journal_new(request):
                 if entry.needs_help:
                     return _help_now(request, form, {**left_out, **entry.not_saved})
                 return _after_save(request, entry, "Saved to your journal.")
-        suggestions = record_selectors.trigger_suggestions(client=client)
         return _form_page(
             request,
             "clients/journal_form.html",
-            {"form": form, "suggestions": suggestions, "therapists": therapists},
+            {"form": form, "therapists": therapists},
             posted=request.method == "POST",
         )
 
@@ -343,6 +371,7 @@ def record_detail(request, public_id):
     """One of the client's records, its feedback thread and when it was first seen."""
     record = _own_record(request, public_id)
     thread = record_selectors.feedback_thread(viewer=request.user, record=record)
+    record_services.feedback_mark_read(client=request.user, record=record, thread=thread)
     can_reply = record.shared and any(f.author_id != request.user.pk for f in thread)
     return render(
         request,
@@ -388,6 +417,8 @@ def record_edit(request, public_id):
         if isinstance(record, SocialActivity) and record.person is not None:
             initial["person"] = record.person.public_id
     kwargs = {"editing": True} if form_class is not SocialForm else {}
+    if form_class is JournalForm:
+        kwargs["triggers_offered"] = journal_trigger_choices(request.user)
     therapists = _therapists(request)
     asked_before = getattr(record, "needs_help", False)
     with timezone.override(request.user.zone):
@@ -418,8 +449,6 @@ def record_edit(request, public_id):
                     return _help_now(request, form, {**left_out, **saved.not_saved})
                 return _after_save(request, record, "Changes saved.")
         context = {"form": form, "record": record, "therapists": therapists}
-        if isinstance(record, JournalEntry):
-            context["suggestions"] = record_selectors.trigger_suggestions(client=request.user)
         if isinstance(record, SocialActivity):
             context["has_people"] = form.fields["person"].queryset.exists()
         return _form_page(request, template, context, posted=request.method == "POST")

@@ -1,5 +1,6 @@
 """Small template helpers for the design system: the current place in the navigation."""
 
+import re
 from datetime import timedelta
 
 from django import template
@@ -107,14 +108,21 @@ def record_title(record) -> str:
     return " · ".join(parts)
 
 
+BLOCK_END = re.compile(r"(</(?:li|p|h[1-6]|blockquote|pre|ul|ol)>|<br\s*/?>)", re.IGNORECASE)
+
+
 @register.filter
 def plain(source: str) -> str:
     """Text written in the safe Markdown subset, as plain words for a one-line excerpt
-    ("**better**" reads "better"). Returned unsafe: the template escapes it once."""
+    ("**better**" reads "better"); lines and list items stay apart, joined by " · ", so
+    "- woke up anxious" and "- breathing exercise" never run together. Returned unsafe:
+    the template escapes it once."""
     import html
 
     from django.utils.html import strip_tags
 
     from homework.markdown import render
 
-    return " ".join(html.unescape(strip_tags(str(render(source or "")))).split())
+    text = html.unescape(strip_tags(BLOCK_END.sub("\\1\n", str(render(source or "")))))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return " · ".join(line for line in lines if line)

@@ -19,7 +19,7 @@ QUERIES = {
     "baseline: How Tandem works (client)": 2,
     "client Today": 13,
     "client This week": 6,
-    "client journal list": 7,
+    "client journal list": 8,  # + the months to jump to, one UNION
     "client care plan": 9,
     "therapist caseload, 25 clients": 13,
     "therapist caseload, 100 clients": 13,

@@ -128,10 +128,11 @@ class TestClientPages:
         assert entry.needed == "Rest"
         assert not entry.shared  # private unless the client chose otherwise
 
-    def test_earlier_triggers_are_suggested(self, as_a, personas):
+    def test_earlier_triggers_are_offered_to_tick(self, as_a, personas):
         services.journal_create(client=personas.client_a, text="x", triggers=["crowds"])
         page = as_a.get(reverse("client_journal_new")).content.decode()
-        assert '<datalist id="trigger-suggestions"><option value="crowds">' in page
+        assert 'name="trigger_picks" value="crowds"' in page
+        assert "Something else (optional)" in page
 
     def test_the_client_edits_and_deletes_their_record(self, as_a, shared):
         response = as_a.post(
@@ -548,8 +549,9 @@ def test_erasure_signs_out_says_goodbye_and_the_caseload_shows_client_left(clien
 
 # Session and user (the session is saved at most once a minute), then:
 # the journal: the page count, one UNION read of the page, then one read per kind on it (all
-# three here; fewer when a page holds fewer kinds);
-JOURNAL_QUERIES = 7
+# three here; fewer when a page holds fewer kinds; each says in the same read whether a reply
+# waits), and one UNION for the months to jump to;
+JOURNAL_QUERIES = 8
 # Today: relationships, homework, pauses, completions, what was logged today (three kinds)
 # and the client's people; the care plan's "I'm triggered" moments not yet rated; the
 # questionnaires set

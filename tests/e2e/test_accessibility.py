@@ -373,6 +373,9 @@ def test_client_pages_are_accessible(world, browser_contexts):
             ("Calendar link", "/client/calendar/", None),
             ("Journal", "/client/journal/", "journal"),
             ("Journal, filtered", "/client/journal/?kind=journal&shared=private", None),
+            ("Journal, searched", "/client/journal/?q=sam", "journal-search"),
+            ("Journal, nothing found", "/client/journal/?q=zebra", "journal-no-results"),
+            ("Journal, a month", f"/client/journal/?month={local_today('UTC'):%Y-%m}", None),
             ("Write an entry", "/client/journal/new/", "journal-new"),
             (
                 "Write an entry for homework",
@@ -499,6 +502,7 @@ def test_client_pages_are_accessible(world, browser_contexts):
             "/client/week/",
             "/client/account/",
             "/client/journal/",
+            "/client/journal/?q=sam",
             f"/client/records/{world['shared'].public_id}/",
             "/client/progress/?range=1y",
         ],
