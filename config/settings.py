@@ -419,15 +419,15 @@ MFA_TOTP_ISSUER = "Tandem"
 # Therapists and staff must have TOTP before any client data is shown to them. The demo
 # started by `make run` may relax this; production leaves it on.
 # Crisis resources shown to a client right after they signal risk: a JSON list of objects with
-# "name" and optionally "detail", "phone" and "url". The default points to emergency services.
+# "name" and optionally "detail", "phone", "url" and "country" (shown only to clients in that
+# country). The default points to emergency services without naming any country's number.
 TANDEM_CRISIS_RESOURCES = env.json(
     "TANDEM_CRISIS_RESOURCES",
     default=[
         {
             "name": "Your local emergency number",
             "detail": "If you are in danger now, or might act on thoughts of harming yourself, "
-            "call your local emergency number (such as 112, 911 or 999) or go to the nearest "
-            "emergency department.",
+            "call your local emergency number or go to the nearest emergency department.",
         }
     ],
 )

@@ -145,6 +145,7 @@ def response_submit(
                 client=client,
                 source=Source.PHQ9_ITEM9,
                 reference=_period_reference(assignment, period),
+                level=answers[instruments.PHQ9_SELF_HARM_ITEM],
             )
         raise NotSavedButHelpAsked(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -206,8 +207,14 @@ def _response_submit(
             source=Source.PHQ9_ITEM9,
             reference=_period_reference(assignment, period),
         )
-        if not early.update(reference=response.public_id):
-            raise_alert(client=client, source=Source.PHQ9_ITEM9, reference=response.public_id)
+        level = response.answers[instruments.PHQ9_SELF_HARM_ITEM]
+        if not early.update(reference=response.public_id, level=level):
+            raise_alert(
+                client=client,
+                source=Source.PHQ9_ITEM9,
+                reference=response.public_id,
+                level=level,
+            )
     return response
 
 

@@ -4,6 +4,7 @@ questionnaires and reads the results. Who sees what is decided by `visible_to`."
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.form_errors import add_service_errors, form_error_text
@@ -58,7 +59,8 @@ def client_measure_take(request, public_id):
                 add_service_errors(form, exc)
             else:
                 if services.needs_crisis_page(response):
-                    return redirect("crisis")
+                    # The crisis page links back to these answers' result.
+                    return redirect(f"{reverse('crisis')}?result={response.public_id}")
                 return redirect("client_measure_result", response.public_id)
         status = 400
     return render(

@@ -44,6 +44,9 @@ class SafetyAlert(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     # The public id of the record that raised it (a journal entry, a measure's answers).
     reference = models.UUIDField()
+    # How often, for a questionnaire's answer (PHQ-9: 1 several days … 3 nearly every day);
+    # kept here because answers saved incomplete are not stored anywhere else.
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
     raised_at = models.DateTimeField(default=timezone.now, db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(

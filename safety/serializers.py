@@ -8,6 +8,9 @@ class ResourceSerializer(serializers.Serializer):
     detail = serializers.CharField()
     phone = serializers.CharField()
     url = serializers.CharField()
+    country = serializers.CharField(
+        help_text="ISO 3166 country code the resource is for; empty when it is for everyone."
+    )
 
 
 class CrisisSerializer(serializers.Serializer):
@@ -16,5 +19,7 @@ class CrisisSerializer(serializers.Serializer):
         help_text="An open safety alert reaches at least one therapist in active care."
     )
     resources = ResourceSerializer(
-        many=True, help_text="Where to find help now, as this deployment configures it."
+        many=True,
+        help_text="Where to find help now, as this deployment configures it: the client's "
+        "country's first (from their time zone), then those for everyone.",
     )

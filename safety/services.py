@@ -25,15 +25,18 @@ class AlreadyAcknowledged(Exception):
 
 
 @transaction.atomic
-def raise_alert(*, client: User, source: str, reference: UUID) -> list[SafetyAlert]:
+def raise_alert(
+    *, client: User, source: str, reference: UUID, level: int | None = None
+) -> list[SafetyAlert]:
     """Open an alert for each of the client's active therapists (once per record and
-    relationship). Returns the alerts opened now; none when the client has no therapist."""
+    relationship). `level` is the answer's value for an alert raised by a questionnaire.
+    Returns the alerts opened now; none when the client has no therapist."""
     opened = []
     for relationship in CareRelationship.objects.active().filter(client=client):
         try:
             with transaction.atomic():
                 alert = SafetyAlert.objects.create(
-                    relationship=relationship, source=source, reference=reference
+                    relationship=relationship, source=source, reference=reference, level=level
                 )
         except IntegrityError:
             continue  # this record has already raised its alert here

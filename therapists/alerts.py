@@ -1,8 +1,11 @@
 """The therapist's safety alerts: open ones first, then those acknowledged lately, and the
-acknowledgement with a note. Nothing of a private entry is shown: only that the client asked
-for help, and a link to the record when the client shared it."""
+acknowledgement with a note. Each card says what happened (the answer to question 9, or a
+call for help in a shared or private entry) and, for an open alert, the triggers, coping
+steps and support circle of the plan the therapist shares with that client. Nothing of a
+private entry is shown: only that the client asked for help in one."""
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
@@ -12,9 +15,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.form_errors import add_service_errors
-from clients.models import JournalEntry, validate_text
+from accounts.services import records_viewed
+from careplans.models import PlanItem, Section
+from clients.models import JournalEntry, SupportDirection, validate_text
+from measures import instruments
+from measures.models import Instrument, MeasureResponse
 from safety import selectors, services
 from safety.models import SafetyAlert, Source
+
+LEVELS = dict(instruments.get(Instrument.PHQ9).options)
+SUPPORTING = (SupportDirection.THEY_SUPPORT_ME, SupportDirection.MUTUAL)
 
 
 class AcknowledgeForm(forms.Form):
@@ -32,12 +42,16 @@ class AcknowledgeForm(forms.Form):
 @dataclass(frozen=True)
 class AlertRow:
     alert: SafetyAlert
-    record_url: str  # empty unless the client shares the record
+    client_url: str
+    record_url: str = ""  # empty unless the client shares the record
+    level: str = ""  # how often, in the questionnaire's words, for question 9
+    triggers: list[PlanItem] = field(default_factory=list)
+    circle: list[PlanItem] = field(default_factory=list)
 
 
 def shared_record_urls(alerts: list[SafetyAlert]) -> dict:
-    """{reference: url} for the records behind these alerts that their client shares: one
-    query per source. Alerts from other sources (measures) link nowhere yet."""
+    """{reference: url} for the journal entries behind these alerts that their client
+    shares: one query."""
     refs = {a.reference: a for a in alerts if a.source == Source.JOURNAL}
     if not refs:
         return {}
@@ -50,20 +64,82 @@ def shared_record_urls(alerts: list[SafetyAlert]) -> dict:
     }
 
 
-def rows(alerts) -> list[AlertRow]:
+def answer_levels(alerts: list[SafetyAlert]) -> dict:
+    """{alert pk: level} for question-9 alerts: stored on the alert, or (for alerts raised
+    before it was) read from the answers it points at, in one query."""
+    levels = {a.pk: a.level for a in alerts if a.source == Source.PHQ9_ITEM9}
+    missing = {a.reference: a.pk for a in alerts if levels.get(a.pk, 0) is None}
+    if missing:
+        answers = MeasureResponse.objects.filter(
+            public_id__in=missing, instrument=Instrument.PHQ9
+        ).values_list("public_id", "answers")
+        for reference, values in answers:
+            levels[missing[reference]] = values[instruments.PHQ9_SELF_HARM_ITEM]
+    return levels
+
+
+def plan_parts(therapist, alerts: list[SafetyAlert]) -> dict:
+    """{relationship pk: (triggers, circle)} from the plans of these alerts' relationships,
+    read through `visible_to`, so no other therapist's plan can appear: one query."""
+    parts = defaultdict(lambda: ([], []))
+    relationships = {a.relationship_id for a in alerts}
+    if not relationships:
+        return parts
+    items = (
+        PlanItem.objects.visible_to(therapist)
+        .filter(
+            plan__relationship__in=relationships, section__in=(Section.TRIGGERS, Section.CIRCLE)
+        )
+        .select_related("plan", "person")
+        .order_by("position", "id")
+    )
+    for item in items:
+        triggers, circle = parts[item.plan.relationship_id]
+        if item.section == Section.TRIGGERS:
+            triggers.append(item)
+        elif item.person is not None and item.person.support in SUPPORTING:
+            circle.append(item)
+    return parts
+
+
+def rows(alerts, *, therapist=None) -> list[AlertRow]:
+    """The cards; with `therapist`, each one also carries its plan's triggers and circle."""
     alerts = list(alerts)
     urls = shared_record_urls(alerts)
-    return [AlertRow(alert=a, record_url=urls.get(a.reference, "")) for a in alerts]
+    levels = answer_levels(alerts)
+    plans = plan_parts(therapist, alerts) if therapist is not None else {}
+    result = []
+    for alert in alerts:
+        level = levels.get(alert.pk)
+        triggers, circle = plans.get(alert.relationship_id, ([], []))
+        result.append(
+            AlertRow(
+                alert=alert,
+                client_url=reverse(
+                    "therapist_client_detail", args=[alert.relationship.client.public_id]
+                ),
+                record_url=urls.get(alert.reference, ""),
+                level=LEVELS.get(level, "").lower() if level else "",
+                triggers=triggers,
+                circle=circle,
+            )
+        )
+    return result
 
 
 def alert_list(request, *, form=None, failed=None, status=200):
     therapist = request.user
+    open_rows = rows(selectors.alerts_for_therapist(therapist, status="open"), therapist=therapist)
+    done_rows = rows(selectors.recently_acknowledged(therapist))
+    # The cards show answers and plan content: a read of each client's records.
+    for client in {row.alert.relationship.client for row in (*open_rows, *done_rows)}:
+        records_viewed(viewer=therapist, client=client, what="safety alerts")
     return render(
         request,
         "therapists/alerts.html",
         {
-            "open_rows": rows(selectors.alerts_for_therapist(therapist, status="open")),
-            "done_rows": rows(selectors.recently_acknowledged(therapist)),
+            "open_rows": open_rows,
+            "done_rows": done_rows,
             "recent_days": selectors.RECENT_DAYS,
             "form": form,
             "failed": failed,

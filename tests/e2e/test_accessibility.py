@@ -493,6 +493,27 @@ def test_client_pages_are_accessible(world, browser_contexts):
         check(page, report, "403", viewport, place=False)
         page.goto("/client/nothing-here/")
         check(page, report, "404", viewport, place=False)
+    # Question 9 answered above "not at all": the crisis page says so and links the result.
+    page.goto(f"/client/questionnaires/{world['measure_due'].public_id}/")
+    for group in page.locator("main fieldset").all():
+        group.locator("input[type=radio]").nth(1).check()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator("[data-result-link]")).to_be_visible()
+    crisis = page.url
+    for viewport, size in VIEWPORTS.items():
+        for scheme in ("light", "dark"):
+            page = browser_contexts(viewport=size, storage_state=state, color_scheme=scheme)
+            page = page.new_page()
+            page.goto(crisis)
+            shot = f"crisis-question-9-{scheme}"
+            check(
+                page,
+                report,
+                f"Help right now, question 9 ({scheme})",
+                viewport,
+                place=False,
+                screenshot=shot,
+            )
     check_dark(
         browser_contexts,
         state,
@@ -583,7 +604,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
         browser_contexts,
         state,
         report,
-        ["/therapist/", detail, f"{detail}assign/new/", f"{detail}timeline/"],
+        ["/therapist/", detail, f"{detail}assign/new/", f"{detail}timeline/", "/therapist/alerts/"],
     )
     assert_clean(report, "therapist")
 

@@ -71,9 +71,10 @@ def test_a_phq9_with_question_9_above_zero_ends_on_the_crisis_page(people, brows
     # Question 9 answered "several days": straight to where to find help now.
     phone.get_by_role("group", name=f"9. {PHQ9.items[8]}").get_by_label("Several days").tap()
     phone.get_by_role("button", name="Send my answers").tap()
-    expect(phone).to_have_url(re.compile(r"/help-now/$"))
+    expect(phone).to_have_url(re.compile(r"/help-now/\?result=[0-9a-f-]+$"))
     expect(phone.get_by_role("heading", name="Help right now")).to_be_visible()
-    expect(phone.locator("[data-alerted]")).to_be_visible()
+    expect(phone.locator("[data-alerted]")).to_contain_text("your answer to question 9")
+    expect(phone.locator("[data-result-link]")).to_have_text("See your result")
     assert_fits_the_screen(phone)
     response = MeasureResponse.objects.get()
     assert (response.score, response.band, response.answers[8]) == (1, "minimal", 1)

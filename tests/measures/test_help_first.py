@@ -54,9 +54,11 @@ class TestPortal:
 
         response = browser.post(url, form([1, 1, 1, 1, 1, 1, 1, 1, 2]))
 
-        assert response["Location"] == reverse("crisis")
+        answers = MeasureResponse.objects.get()
+        assert response["Location"] == f"{reverse('crisis')}?result={answers.public_id}"
         alert = SafetyAlert.objects.get()
-        assert alert.reference == MeasureResponse.objects.get().public_id
+        assert alert.reference == answers.public_id
+        assert alert.level == 2
 
     def test_missing_answers_without_question_9_raise_nothing(self, personas, phq9):
         url = reverse("client_measure_take", args=[phq9.public_id])

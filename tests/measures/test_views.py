@@ -69,10 +69,13 @@ def test_question_9_above_zero_leads_to_the_crisis_page(personas, phq9):
     url = reverse("client_measure_take", args=[phq9.public_id])
     response = browser.post(url, form([0] * 8 + [2]))
     assert response.status_code == 302
-    assert response["Location"] == reverse("crisis")
-    assert SafetyAlert.objects.filter(relationship=personas.relationship_a).count() == 1
-    crisis = browser.get(reverse("crisis")).content.decode()
-    assert "We have let your therapist know" in crisis
+    answers = MeasureResponse.objects.get()
+    assert response["Location"] == f"{reverse('crisis')}?result={answers.public_id}"
+    assert SafetyAlert.objects.get(relationship=personas.relationship_a).level == 2
+    crisis = browser.get(response["Location"]).content.decode()
+    assert "We have let your therapist know about your answer to question 9." in crisis
+    assert "asked for help" not in crisis
+    assert reverse("client_measure_result", args=[answers.public_id]) in crisis
 
 
 def test_an_unanswered_question_is_named_and_nothing_is_saved(personas, phq9):

@@ -11,10 +11,14 @@ from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEvent
 from accounts.services import relationship_end
+from careplans import services as plan_services
 from clients import services as record_services
+from measures import services as measure_services
+from measures.models import MeasureResponse
 from safety.models import SafetyAlert, Source
 from safety.services import acknowledge, raise_alert
-from tests.factories import SafetyAlertFactory
+from tests.conftest import make_active_relationship
+from tests.factories import PersonFactory, SafetyAlertFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +42,7 @@ def _signed_in(client, user):
 
 
 @pytest.mark.parametrize(
-    "page", ["therapist_home", "therapist_templates", "therapist_notifications", "therapist_alerts"]
+    "page", ["therapist_home", "therapist_templates", "therapist_notifications"]
 )
 def test_the_banner_is_at_the_top_of_every_therapist_page(client, personas, private_alert, page):
     text = _signed_in(client, personas.therapist_a).get(reverse(page)).content.decode()
@@ -106,8 +110,7 @@ def test_the_page_shows_who_asked_without_a_private_entry_s_content(
     text = text.decode()
 
     assert "Ada Alpha" in text
-    assert "I need help now" in text
-    assert "data-private" in text
+    assert "Asked for help (“I need help now”) in a <span data-private>private entry</span>" in text
     assert PRIVATE_TEXT not in text
     assert str(private_alert.reference) not in text  # not even a link to the private entry
 
@@ -120,6 +123,7 @@ def test_a_shared_entry_is_linked(client, personas):
 
     url = reverse("therapist_record", args=[personas.client_a.public_id, entry.public_id])
     assert url in text.decode()
+    assert "in a <span data-shared>shared entry</span>" in text.decode()
     assert "data-private" not in text.decode()
 
 
@@ -214,3 +218,162 @@ def test_a_measure_s_alert_shows_without_a_link(client, personas):
 
     assert "PHQ-9 question 9" in text.decode()
     assert "Read the shared entry" not in text.decode()
+
+
+# --- The card: what happened, and the plan to act on -----------------------------------------
+
+
+def _alerts_page(client, user) -> str:
+    return _signed_in(client, user).get(reverse("therapist_alerts")).content.decode()
+
+
+def _card(text: str, alert: SafetyAlert) -> str:
+    return text.split(f'data-alert="{alert.public_id}"', 1)[1].split("</li>\n    \n", 1)[0]
+
+
+def test_there_is_no_banner_on_the_alerts_page_itself(client, personas, private_alert):
+    text = _alerts_page(client, personas.therapist_a)
+
+    assert "data-safety-banner" not in text
+    assert "data-open-alerts" in text
+    failed = _signed_in(client, personas.therapist_a).post(
+        reverse("therapist_alert_acknowledge", args=[private_alert.public_id]), {"note": ""}
+    )
+    assert "data-safety-banner" not in failed.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("level", "words"),
+    [(1, "several days"), (2, "more than half the days"), (3, "nearly every day")],
+)
+def test_question_9_shows_how_often_in_the_questionnaire_s_words(client, personas, level, words):
+    phq9 = measure_services.measure_assign(
+        therapist=personas.therapist_a, relationship=personas.relationship_a, instrument="phq9"
+    )
+    measure_services.response_submit(
+        client=personas.client_a, assignment=phq9, answers=[0] * 8 + [level]
+    )
+    alert = SafetyAlert.objects.get()
+
+    card = _card(_alerts_page(client, personas.therapist_a), alert)
+
+    assert alert.level == level
+    assert (
+        f"Answered PHQ-9 question 9 (thoughts of being better off dead or of self-harm): "
+        f"<strong data-level>{words}</strong>" in card
+    )
+
+
+def test_question_9_answered_with_other_answers_missing_still_shows_how_often(client, personas):
+    phq9 = measure_services.measure_assign(
+        therapist=personas.therapist_a, relationship=personas.relationship_a, instrument="phq9"
+    )
+    with pytest.raises(measure_services.NotSavedButHelpAsked):
+        measure_services.response_submit(
+            client=personas.client_a, assignment=phq9, answers=[1, None, 1, 1, 1, 1, 1, 1, 3]
+        )
+    alert = SafetyAlert.objects.get()
+
+    assert not MeasureResponse.objects.exists()
+    assert "<strong data-level>nearly every day</strong>" in _card(
+        _alerts_page(client, personas.therapist_a), alert
+    )
+
+
+def test_an_alert_without_a_stored_level_reads_it_from_its_answers(client, personas):
+    phq9 = measure_services.measure_assign(
+        therapist=personas.therapist_a, relationship=personas.relationship_a, instrument="phq9"
+    )
+    measure_services.response_submit(
+        client=personas.client_a, assignment=phq9, answers=[0] * 8 + [2]
+    )
+    SafetyAlert.objects.update(level=None)  # as raised before the level was kept
+
+    card = _card(_alerts_page(client, personas.therapist_a), SafetyAlert.objects.get())
+
+    assert "<strong data-level>more than half the days</strong>" in card
+
+
+def test_the_client_s_name_links_to_their_page(client, personas, private_alert):
+    card = _card(_alerts_page(client, personas.therapist_a), private_alert)
+
+    url = reverse("therapist_client_detail", args=[personas.client_a.public_id])
+    assert f'<h3><a href="{url}" data-client-link>Ada Alpha</a></h3>' in card
+
+
+@pytest.fixture
+def plan_a(personas):
+    """Client A's plan with their therapist: a trigger with steps, and a circle."""
+    plan = plan_services.plan_for_relationship(personas.relationship_a)
+    author = personas.client_a
+    plan_services.item_add(
+        author=author,
+        plan=plan,
+        section="triggers",
+        text="Crowded trains",
+        steps=["Breathe out slowly", "Text Sam"],
+    )
+    for name, support in (
+        ("Sam", "they_support_me"),
+        ("Jo", "mutual"),
+        ("Kit", "i_support_them"),
+    ):
+        person = PersonFactory(client=personas.client_a, name=name, support=support)
+        plan_services.item_add(author=author, plan=plan, section="circle", person=person)
+    return plan
+
+
+def test_an_open_card_shows_the_plan_s_triggers_steps_and_who_supports_the_client(
+    client, personas, private_alert, plan_a
+):
+    card = _card(_alerts_page(client, personas.therapist_a), private_alert)
+
+    triggers = card.split("data-plan-triggers", 1)[1].split("</ul>", 1)[0]
+    assert "<strong>Crowded trains</strong>" in triggers
+    assert "<li>Breathe out slowly</li><li>Text Sam</li>" in triggers
+    circle = card.split("data-plan-circle", 1)[1].split("</ul>", 1)[0]
+    assert 'Sam <span class="muted">· Friend · supports them</span>' in circle
+    assert 'Jo <span class="muted">· Friend · they support each other</span>' in circle
+    assert "Kit" not in circle  # support that goes only from the client
+
+
+def test_without_a_plan_the_card_says_so(client, personas, private_alert):
+    card = _card(_alerts_page(client, personas.therapist_a), private_alert)
+
+    assert "Your plan together has no triggers or support circle yet." in card
+    assert "data-alert-plan" not in card
+
+
+def test_another_therapist_s_plan_with_the_same_client_never_appears(
+    client, personas, private_alert, plan_a
+):
+    other = make_active_relationship(personas.therapist_b, personas.client_a)
+    plan_b = plan_services.plan_for_relationship(other)
+    plan_services.item_add(
+        author=personas.client_a,
+        plan=plan_b,
+        section="triggers",
+        text="Loud rooms",
+        steps=["Step outside"],
+    )
+    raise_alert(client=personas.client_a, source=Source.JOURNAL, reference=uuid.uuid4())
+    b_alert = SafetyAlert.objects.get(relationship=other)
+
+    mine = _alerts_page(client, personas.therapist_a)
+    theirs = _alerts_page(client, personas.therapist_b)
+
+    assert "Crowded trains" in mine and "Loud rooms" not in mine
+    assert "Step outside" not in mine
+    assert "Loud rooms" in _card(theirs, b_alert)
+    assert "Crowded trains" not in theirs and "Sam" not in theirs
+
+
+def test_reading_the_cards_is_audited_once_per_client(client, personas, private_alert, plan_a):
+    SafetyAlertFactory(relationship=personas.relationship_a)
+
+    _alerts_page(client, personas.therapist_a)
+
+    [event] = AuditEvent.objects.filter(action=AuditAction.RECORDS_VIEWED)
+    assert event.actor == personas.therapist_a
+    assert event.subject == personas.client_a
+    assert event.detail == {"what": "safety alerts"}
