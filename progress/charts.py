@@ -19,7 +19,7 @@ from .series import ProgressSeries, WeekValues
 
 # Two drawings of each chart: one at about a phone's width, one filling a desktop card; the
 # stylesheet shows the one that fits, so text keeps about its drawn size on both.
-NARROW = (480, 320)
+NARROW = (420, 320)
 WIDE = (880, 340)
 # What the stylesheet (progress.css) defines for each scheme: every series colour keeps
 # 3:1 contrast against the page and the card, light and dark (tests/progress/test_charts.py).
@@ -104,9 +104,13 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
     return len(text) * size * GLYPH_EM
 
 
-def _label_every(count: int, shown: int = 6) -> int:
-    """One x label in `count / shown`, so labels never overlap."""
-    return max(1, -(-count // shown))
+def _label_every(labels: Sequence[str], width: int) -> int:
+    """Show one x label in this many, so that the shown ones never touch (at most 10)."""
+    if not labels:
+        return 1
+    room = width - 100  # the y axis and its title, and the margins
+    shown = max(2, min(10, int(room // (max(map(text_width, labels)) + 12))))
+    return max(1, -(-len(labels) // shown))
 
 
 def _nice_step(rough: float, steps: Sequence[int] = (1, 2, 5)) -> int:
@@ -158,7 +162,7 @@ def _chart(
         "legend_at_bottom": True,
         "legend_at_bottom_columns": columns,
         "show_minor_x_labels": False,
-        "x_labels_major_every": _label_every(len(labels), 6 if width < WIDE[0] else 10),
+        "x_labels_major_every": _label_every(labels, width),
         "truncate_label": -1,
         "truncate_legend": -1,
         "y_title": y_title,
@@ -175,8 +179,9 @@ def _chart(
     if len(legends) > 1 and len(legends) % columns:
         # pygal leaves room for `count // columns` legend rows: add the last, part-filled one.
         config["margin_bottom"] = MARGIN + 1.5 * LEGEND_FONT_SIZE
-    if kind is pygal.Line and labels:
-        # A line's last point sits on the plot's edge: leave room for half its label.
+    if labels and not secondary_range:
+        # The last label is centred on the plot's last point (or narrow bar), near its right
+        # edge: leave room for half of it. A second axis leaves room of its own.
         config["margin_right"] = MARGIN + text_width(labels[-1]) / 2
     if value_range:
         config["range"] = value_range
@@ -235,6 +240,7 @@ def _plot(
     value_range=None,
     empty_text: str,
     counts: bool = False,
+    series_options: Sequence[dict] = (),
 ) -> Chart:
     """Draw `measure` (rows without any value are left out of the table, and stay gaps in
     the drawing). `counts`: whole-number ticks, and a second series on its own axis."""
@@ -272,6 +278,7 @@ def _plot(
                 [values[index] for values in measure.values],
                 formatter=number_text,
                 secondary=secondary_range is not None and index > 0,
+                **(series_options[index] if index < len(series_options) else {}),
             )
         return chart
 
@@ -364,6 +371,9 @@ def mood_chart(series: ProgressSeries) -> Chart:
         kind=pygal.Line,
         value_range=(0, 10),
         empty_text="No moods in your journal in this period yet.",
+        # The day's mood in big dots, the average in small ones drawn over them: where the
+        # two are equal, both stay visible.
+        series_options=({"dots_size": 4.5}, {"dots_size": 2}) if measure.plotted > 1 else (),
     )
 
 

@@ -7,6 +7,7 @@ lowercase letters the charts use); anchors follow pygal's stylesheet.
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from itertools import pairwise
 
 SVG = "{http://www.w3.org/2000/svg}"
 GLYPH_EM = 0.62
@@ -17,6 +18,7 @@ _ROTATE = re.compile(r"rotate\(\s*(-?90)[ ,]+([-\d.]+)[ ,]+([-\d.]+)\s*\)")
 @dataclass(frozen=True)
 class Box:
     text: str
+    kind: str
     left: float
     top: float
     right: float
@@ -55,15 +57,15 @@ def text_boxes(svg: str) -> tuple[tuple[float, float], list[Box]]:
 def _box(node, dx, dy, classes, sizes) -> Box:
     text = node.text.strip()
     if "title" in node.get("class", "").split():
-        size, anchor = sizes["title"], "middle"
+        kind, size, anchor = "title", sizes["title"], "middle"
     elif "legend" in classes:
-        size, anchor = sizes["legend"], "start"
+        kind, size, anchor = "legend", sizes["legend"], "start"
     elif "y2" in classes:
-        size, anchor = sizes["axis"], "start"
+        kind, size, anchor = "y2", sizes["axis"], "start"
     elif "y" in classes and "axis" in classes:
-        size, anchor = sizes["axis"], "end"
+        kind, size, anchor = "y", sizes["axis"], "end"
     else:
-        size, anchor = sizes["axis"], "middle"
+        kind, size, anchor = "x", sizes["axis"], "middle"
     width = len(text) * size * GLYPH_EM
     x, y = float(node.get("x", 0)) + dx, float(node.get("y", 0)) + dy
     left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
@@ -73,10 +75,16 @@ def _box(node, dx, dy, classes, sizes) -> Box:
         cx, cy = float(match.group(2)) + dx, float(match.group(3)) + dy
         corners = [(cx + (py - cy), cy - (px - cx)) for px, py in corners]
     xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-    return Box(text, min(xs), min(ys), max(xs), max(ys))
+    return Box(text, kind, min(xs), min(ys), max(xs), max(ys))
 
 
 def overflowing(svg: str) -> list[Box]:
     """The texts that reach outside the SVG's viewBox."""
     (width, height), boxes = text_boxes(svg)
     return [b for b in boxes if b.left < 0 or b.top < 0 or b.right > width or b.bottom > height]
+
+
+def touching(svg: str, gap: float = 4) -> list[tuple[str, str]]:
+    """Neighbouring x axis labels closer than `gap` to each other."""
+    labels = sorted((b for b in text_boxes(svg)[1] if b.kind == "x"), key=lambda b: b.left)
+    return [(a.text, b.text) for a, b in pairwise(labels) if b.left - a.right < gap]

@@ -9,7 +9,7 @@ from progress.charts import Chart, count_ticks, number_text, progress_charts, sc
 from progress.series import progress_series
 
 from .conftest import TODAY, history, journal
-from .svgbox import overflowing, text_boxes
+from .svgbox import overflowing, text_boxes, touching
 
 pytestmark = pytest.mark.django_db
 SVG = "{http://www.w3.org/2000/svg}"
@@ -220,6 +220,7 @@ def test_no_tick_label_or_legend_leaves_its_chart(personas, range_key):
         for svg in (chart.svg, chart.svg_wide):
             assert text_boxes(svg)[1], chart.key  # the measuring found the texts
             assert overflowing(svg) == [], chart.key
+            assert touching(svg) == [], chart.key
 
 
 def test_the_measuring_sees_a_label_cut_off():
