@@ -176,9 +176,14 @@ def _chart(
         "margin": MARGIN,
         "spacing": 8,
     }
-    if len(legends) > 1 and len(legends) % columns:
-        # pygal leaves room for `count // columns` legend rows: add the last, part-filled one.
-        config["margin_bottom"] = MARGIN + 1.5 * LEGEND_FONT_SIZE
+    if len(legends) > 1:
+        # pygal leaves room for `count // columns` legend rows (add the last, part-filled
+        # one), and leaves it twice when a series has a second axis (take one away).
+        rows = len(legends) // columns
+        extra = 1.5 * LEGEND_FONT_SIZE if len(legends) % columns else 0
+        if secondary_range:
+            extra -= 8 + 1.5 * LEGEND_FONT_SIZE * (rows - 1) + LEGEND_FONT_SIZE
+        config["margin_bottom"] = MARGIN + extra
     if labels and not secondary_range:
         # The last label is centred on the plot's last point (or narrow bar), near its right
         # edge: leave room for half of it. A second axis leaves room of its own.
