@@ -16,7 +16,7 @@ from accounts.policy import get_client_for_user
 from homework.api import query_params
 
 from .forms import RANGE_ERROR
-from .insights import MIN_DAYS, MIN_GROUP_DAYS, what_helps
+from .insights import MIN_DAYS, MIN_DIFFERENCE, MIN_GROUP_DAYS, what_helps
 from .series import DEFAULT_RANGE, RANGES, progress_series
 
 
@@ -53,12 +53,36 @@ class WeekPointSerializer(serializers.Serializer):
     percent = serializers.IntegerField(allow_null=True)
 
 
+class WeekValuesSerializer(serializers.Serializer):
+    first = serializers.DateField(help_text="The week's first day in the range.")
+    last = serializers.DateField(help_text="The week's last day in the range.")
+    mood = serializers.FloatField(allow_null=True, help_text="Mean of the daily moods.")
+    mood_days = serializers.IntegerField()
+    sleep_hours = serializers.FloatField(allow_null=True, help_text="Mean of the nights logged.")
+    sleep_days = serializers.IntegerField()
+    exercise_minutes = serializers.IntegerField(allow_null=True, help_text="Total.")
+    exercise_days = serializers.IntegerField()
+    social_contacts = serializers.IntegerField(help_text="Total.")
+    social_minutes = serializers.IntegerField(help_text="Total.")
+    social_days = serializers.IntegerField(help_text="Days with a contact.")
+
+
 class SeriesSerializer(serializers.Serializer):
     client = serializers.UUIDField(source="client.public_id")
     range = serializers.CharField()
     first = serializers.DateField()
     last = serializers.DateField()
+    aggregation = serializers.ChoiceField(
+        choices=["daily", "weekly"],
+        help_text="How the portal draws and tables this range: daily for 4 weeks, weekly "
+        "(the `weekly` values) for 12 weeks and a year.",
+    )
     days = DayPointSerializer(many=True)
+    weekly = WeekValuesSerializer(
+        many=True,
+        help_text="The days by ISO week (clipped to the range): means for mood and sleep, "
+        "totals for minutes and contacts, each with the number of days behind it.",
+    )
     weeks = WeekPointSerializer(many=True, help_text="Homework done of due per ISO week.")
 
 
@@ -69,6 +93,9 @@ class InsightSerializer(serializers.Serializer):
     days_with = serializers.IntegerField()
     mean_without = serializers.FloatField()
     days_without = serializers.IntegerField()
+    direction = serializers.ChoiceField(
+        choices=["higher", "lower"], help_text="The mood with the factor, against without it."
+    )
 
 
 class InsightsSerializer(serializers.Serializer):
@@ -76,6 +103,7 @@ class InsightsSerializer(serializers.Serializer):
     range = serializers.CharField()
     min_days = serializers.IntegerField(help_text="Days with a mood and the factor needed.")
     min_group_days = serializers.IntegerField(help_text="Days needed on each side.")
+    min_difference = serializers.FloatField(help_text="Points between the two averages needed.")
     insights = InsightSerializer(many=True)
 
 
@@ -103,7 +131,8 @@ class SeriesView(APIView):
 
 
 class InsightsView(APIView):
-    """What went with a better or worse mood, with the numbers behind it."""
+    """How the mood went on days with and without each factor (only differences of at
+    least `min_difference` points), with the numbers behind it."""
 
     @extend_schema(parameters=[ProgressQuerySerializer], responses=InsightsSerializer)
     def get(self, request):
@@ -115,6 +144,7 @@ class InsightsView(APIView):
             "range": query["range"],
             "min_days": MIN_DAYS,
             "min_group_days": MIN_GROUP_DAYS,
+            "min_difference": MIN_DIFFERENCE,
             "insights": what_helps(viewer=request.user, series=series),
         }
         return Response(InsightsSerializer(data).data)

@@ -15,30 +15,42 @@ import pygal
 from django.utils.html import escape
 from pygal.style import Style
 
-from .series import ProgressSeries
+from .series import ProgressSeries, WeekValues
 
-# Drawn at about a phone's width, so the text stays readable when scaled down to 390px.
-WIDTH, HEIGHT = 480, 300
-# Series colours: the accent, the focus orange, then calm tones; all readable on white and
-# on the dark theme's surface.
-COLOURS = ("#1d5f6e", "#c45a00", "#2a6b45", "#6a4b00", "#7a3e9d")
+# Two drawings of each chart: one at about a phone's width, one filling a desktop card; the
+# stylesheet shows the one that fits, so text keeps about its drawn size on both.
+NARROW = (420, 320)
+WIDE = (880, 340)
+# What the stylesheet (progress.css) defines for each scheme: every series colour keeps
+# 3:1 contrast against the page and the card, light and dark (tests/progress/test_charts.py).
+COLOURS = tuple(f"var(--chart-{index})" for index in range(1, 6))
+FONT_SIZE = 15
+LEGEND_FONT_SIZE = 16
+TITLE_FONT_SIZE = 15
 STYLE = Style(
     background="transparent",
     plot_background="transparent",
     foreground="currentColor",
     foreground_strong="currentColor",
     foreground_subtle="rgba(128,128,128,0.35)",
-    opacity="0.85",
-    opacity_hover="0.95",
+    # Full colour: a translucent bar would lose contrast against the card.
+    opacity="1",
+    opacity_hover="1",
     colors=COLOURS,
+    # pygal would otherwise parse the colours to pick value label colours (none are printed).
+    value_colors=("currentColor",) * len(COLOURS),
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    label_font_size=15,
-    major_label_font_size=15,
-    legend_font_size=16,
+    label_font_size=FONT_SIZE,
+    major_label_font_size=FONT_SIZE,
+    legend_font_size=LEGEND_FONT_SIZE,
+    title_font_size=TITLE_FONT_SIZE,
     value_font_size=14,
     tooltip_font_size=14,
     no_data_font_size=18,
 )
+MARGIN = 8
+# A generous average glyph width (in em) for sizing legends and margins before drawing.
+GLYPH_EM = 0.62
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 # The CSP allows no style attributes; the only one pygal writes hides its (script-only)
 # tooltip, which progress.css hides instead.
@@ -64,19 +76,21 @@ class Chart:
     columns: tuple[str, ...]  # the header of each value column
     row_header: str
     rows: tuple[tuple[str, tuple[Number, ...]], ...]  # (label, values) as plotted
-    svg: str  # "" when there is nothing to plot
+    svg: str  # drawn for a phone; "" when there is nothing to plot
     empty_text: str = "Nothing logged in this period yet."
     note: str = ""
+    svg_wide: str = ""  # the same chart drawn for a desktop card
 
     @property
     def is_empty(self) -> bool:
         return not self.svg
 
-    def svg_with_nonce(self, nonce) -> str:
+    def svg_with_nonce(self, nonce, *, wide: bool = False) -> str:
+        svg = self.svg_wide if wide else self.svg
         # `is None`, not falsiness: Django's lazy nonce is false until first read.
         if nonce is None:
-            return self.svg
-        return self.svg.replace("<style ", f'<style nonce="{escape(str(nonce))}" ', 1)
+            return svg
+        return svg.replace("<style ", f'<style nonce="{escape(str(nonce))}" ', 1)
 
 
 def axis_text(value: Number) -> str:
@@ -86,32 +100,69 @@ def axis_text(value: Number) -> str:
     return f"{value:g}"
 
 
-def _label_every(count: int) -> int:
-    """One x label in about six, so labels never overlap at phone width."""
-    return max(1, -(-count // 6))
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    return len(text) * size * GLYPH_EM
+
+
+def _label_every(labels: Sequence[str], width: int) -> int:
+    """Show one x label in this many, so that the shown ones never touch (at most 10)."""
+    if not labels:
+        return 1
+    room = width - 100  # the y axis and its title, and the margins
+    shown = max(2, min(10, int(room // (max(map(text_width, labels)) + 12))))
+    return max(1, -(-len(labels) // shown))
+
+
+def _nice_step(rough: float, steps: Sequence[int] = (1, 2, 5)) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50 … (or the steps given) at least `rough`."""
+    scale = 1
+    while True:
+        for step in steps:
+            if step * scale >= rough:
+                return step * scale
+        scale *= 10
+
+
+def count_ticks(highest: float, most: int = 5) -> list[int]:
+    """Whole-number ticks from 0 to at least `highest`, at most `most` steps."""
+    step = _nice_step(max(highest, 1) / most)
+    top = step * max(1, -(-int(highest) // step))
+    return list(range(0, top + 1, step))
+
+
+def _legend_columns(names: Sequence[str], width: int) -> int:
+    """Two legend columns when every name fits in half the width, else one."""
+    box = LEGEND_FONT_SIZE + 8  # the colour box and the gap before the name
+    longest = max((text_width(name, LEGEND_FONT_SIZE) for name in names), default=0)
+    return 2 if box + longest <= (width - 2 * MARGIN) / 2 - MARGIN else 1
 
 
 def _chart(
     kind,
     *,
+    size: tuple[int, int],
     labels: list[str],
     y_title: str,
+    legends: Sequence[str] = (),
     value_range=None,
-    many: bool = False,
-    legend: bool = True,
+    y_labels: Sequence[int] | None = None,
+    secondary_range=None,
 ):
+    width, height = size
+    many = len(labels) > 90
+    columns = _legend_columns(legends, width)
     config = {
         "js": [],
         "style": STYLE,
-        "width": WIDTH,
-        "height": HEIGHT,
+        "width": width,
+        "height": height,
         "explicit_size": False,
         "disable_xml_declaration": True,
-        "show_legend": legend,
+        "show_legend": len(legends) > 1,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": 2,
+        "legend_at_bottom_columns": columns,
         "show_minor_x_labels": False,
-        "x_labels_major_every": _label_every(len(labels)),
+        "x_labels_major_every": _label_every(labels, width),
         "truncate_label": -1,
         "truncate_legend": -1,
         "y_title": y_title,
@@ -122,12 +173,29 @@ def _chart(
         "allow_interruptions": True,
         "include_x_axis": True,
         "max_scale": 6,
-        "margin": 8,
+        "margin": MARGIN,
         "spacing": 8,
     }
+    if len(legends) > 1:
+        # pygal leaves room for `count // columns` legend rows (add the last, part-filled
+        # one), and leaves it twice when a series has a second axis (take one away).
+        rows = len(legends) // columns
+        extra = 1.5 * LEGEND_FONT_SIZE if len(legends) % columns else 0
+        if secondary_range:
+            extra -= 8 + 1.5 * LEGEND_FONT_SIZE * (rows - 1) + LEGEND_FONT_SIZE
+        config["margin_bottom"] = MARGIN + extra
+    if labels and not secondary_range:
+        # The last label is centred on the plot's last point (or narrow bar), near its right
+        # edge: leave room for half of it. A second axis leaves room of its own.
+        config["margin_right"] = MARGIN + text_width(labels[-1]) / 2
     if value_range:
         config["range"] = value_range
         config["min_scale"] = 4
+    if y_labels:
+        config["y_labels"] = list(y_labels)
+        config["range"] = (y_labels[0], y_labels[-1])
+    if secondary_range:
+        config["secondary_range"] = secondary_range
     chart = kind(**config)
     chart.x_labels = labels
     return chart
@@ -140,117 +208,236 @@ def _render(chart, title: str) -> str:
     )
 
 
+def _draw(draw, title: str) -> tuple[str, str]:
+    """The chart drawn by `draw(size)` at both sizes."""
+    return _render(draw(NARROW), title), _render(draw(WIDE), title)
+
+
 def _day_label(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def _day_chart(
+def _week_label(week: WeekValues) -> str:
+    return f"{_day_label(week.first)} to {_day_label(week.last)}"
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """One chart's values: a column per value, the first `plotted` of them drawn."""
+
+    key: str
+    title: str
+    caption: str
+    columns: tuple[str, ...]
+    row_header: str
+    axis_labels: list[str]
+    table_labels: list[str]
+    values: list[tuple[Number, ...]]
+    plotted: int
+    y_title: str
+    note: str = ""
+
+
+def _plot(
+    measure: _Measure,
+    *,
+    kind=pygal.Bar,
+    value_range=None,
+    empty_text: str,
+    counts: bool = False,
+    series_options: Sequence[dict] = (),
+) -> Chart:
+    """Draw `measure` (rows without any value are left out of the table, and stay gaps in
+    the drawing). `counts`: whole-number ticks, and a second series on its own axis."""
+    rows = tuple(
+        (label, values)
+        for label, values in zip(measure.table_labels, measure.values, strict=True)
+        if any(v is not None for v in values[: measure.plotted])
+    )
+    names = measure.columns[: measure.plotted]
+    y_labels = secondary_range = None
+    if counts:
+        first = [values[0] or 0 for values in measure.values]
+        y_labels = count_ticks(max(first))
+        if measure.plotted > 1:
+            # The second axis steps as the first, in round minutes.
+            second = max(values[1] or 0 for values in measure.values)
+            step = _nice_step(second / (len(y_labels) - 1), (1, 2, 3, 5))
+            secondary_range = (0, step * (len(y_labels) - 1))
+            names = (f"{names[0]} (left axis)", f"{names[1]} (right axis)")
+
+    def draw(size):
+        chart = _chart(
+            kind,
+            size=size,
+            labels=measure.axis_labels,
+            y_title=measure.y_title,
+            legends=names,
+            value_range=value_range,
+            y_labels=y_labels,
+            secondary_range=secondary_range,
+        )
+        for index, name in enumerate(names):
+            chart.add(
+                name,
+                [values[index] for values in measure.values],
+                formatter=number_text,
+                secondary=secondary_range is not None and index > 0,
+                **(series_options[index] if index < len(series_options) else {}),
+            )
+        return chart
+
+    svg, svg_wide = _draw(draw, measure.title) if rows else ("", "")
+    return Chart(
+        key=measure.key,
+        title=measure.title,
+        caption=measure.caption,
+        columns=measure.columns,
+        row_header=measure.row_header,
+        rows=rows,
+        svg=svg,
+        svg_wide=svg_wide,
+        empty_text=empty_text,
+        note=measure.note if rows else "",
+    )
+
+
+WEEKLY_MEAN_NOTE = "Each point is one week: the average of the days logged in it."
+WEEKLY_TOTAL_NOTE = "Each bar is one week: the total of the days logged in it."
+
+
+def _measure(
     series: ProgressSeries,
     *,
     key: str,
     title: str,
-    caption: str,
-    fields: Sequence[tuple[str, str]],  # (attribute, series name)
     y_title: str,
-    kind=pygal.Bar,
-    value_range=None,
-    empty_text: str = "Nothing logged in this period yet.",
+    daily: tuple[str, Sequence[tuple[str, str]]],  # (caption, (attribute, column) …)
+    weekly: tuple[str, Sequence[tuple[str, str]], str],  # (caption, columns, note)
     none_if_zero: bool = False,
-    second_axis: bool = False,
-) -> Chart:
+) -> _Measure:
+    """The daily values for 4 weeks; for longer ranges one row a week, its values followed
+    by the days behind them (the last weekly column, never drawn)."""
+
     def value(point, attribute):
         number = getattr(point, attribute)
         return None if none_if_zero and number == 0 else number
 
-    plotted = [
-        (point, [value(point, attribute) for attribute, _ in fields]) for point in series.days
-    ]
-    rows = tuple(
-        (_day_label(point.day), tuple(values))
-        for point, values in plotted
-        if any(v is not None for v in values)
-    )
-    svg = ""
-    if rows:
-        labels = [_day_label(point.day) for point, _ in plotted]
-        chart = _chart(
-            kind,
-            labels=labels,
+    if series.aggregation == "daily":
+        caption, fields = daily
+        labels = [_day_label(point.day) for point in series.days]
+        return _Measure(
+            key=key,
+            title=title,
+            caption=caption,
+            columns=tuple(name for _, name in fields),
+            row_header="Day",
+            axis_labels=labels,
+            table_labels=labels,
+            values=[tuple(value(p, a) for a, _ in fields) for p in series.days],
+            plotted=len(fields),
             y_title=y_title,
-            value_range=value_range,
-            many=len(labels) > 90,
-            legend=len(fields) > 1,
         )
-        for index, (_, name) in enumerate(fields):
-            chart.add(
-                name,
-                [values[index] for _, values in plotted],
-                formatter=number_text,
-                secondary=second_axis and index > 0,
-            )
-        svg = _render(chart, title)
-    return Chart(
+    caption, fields, note = weekly
+    weeks = series.weekly
+    return _Measure(
         key=key,
         title=title,
         caption=caption,
         columns=tuple(name for _, name in fields),
-        row_header="Day",
-        rows=rows,
-        svg=svg,
-        empty_text=empty_text,
+        row_header="Week",
+        axis_labels=[_day_label(week.first) for week in weeks],
+        table_labels=[_week_label(week) for week in weeks],
+        values=[tuple(value(w, a) for a, _ in fields) for w in weeks],
+        plotted=len(fields) - 1,
+        y_title=y_title,
+        note=note,
     )
 
 
 def mood_chart(series: ProgressSeries) -> Chart:
-    return _day_chart(
+    measure = _measure(
         series,
         key="mood",
         title="Mood",
-        caption="Mood by day (0 to 10): the day's average and the average of the last 7 days",
-        fields=(("mood", "Mood that day"), ("mood_average", "7-day average")),
         y_title="Mood (0 to 10)",
+        daily=(
+            "Mood by day (0 to 10): the day's average and the average of the last 7 days",
+            (("mood", "Mood that day"), ("mood_average", "7-day average")),
+        ),
+        weekly=(
+            "Mood by week (0 to 10): the average of the days with a mood, and how many days",
+            (("mood", "Average mood"), ("mood_days", "Days")),
+            WEEKLY_MEAN_NOTE,
+        ),
+    )
+    return _plot(
+        measure,
         kind=pygal.Line,
         value_range=(0, 10),
         empty_text="No moods in your journal in this period yet.",
+        # The day's mood in big dots, the average in small ones drawn over them: where the
+        # two are equal, both stay visible.
+        series_options=({"dots_size": 4.5}, {"dots_size": 2}) if measure.plotted > 1 else (),
     )
 
 
 def sleep_chart(series: ProgressSeries) -> Chart:
-    return _day_chart(
+    measure = _measure(
         series,
         key="sleep",
         title="Sleep",
-        caption="Hours of sleep by day",
-        fields=(("sleep_hours", "Hours of sleep"),),
         y_title="Hours",
-        empty_text="No sleep logged in this period yet.",
+        daily=("Hours of sleep by day", (("sleep_hours", "Hours of sleep"),)),
+        weekly=(
+            "Hours of sleep by week: the average of the nights logged, and how many nights",
+            (("sleep_hours", "Average hours"), ("sleep_days", "Nights")),
+            "Each bar is one week: the average of the nights logged in it.",
+        ),
     )
+    return _plot(measure, empty_text="No sleep logged in this period yet.")
 
 
 def exercise_chart(series: ProgressSeries) -> Chart:
-    return _day_chart(
+    measure = _measure(
         series,
         key="exercise",
         title="Exercise",
-        caption="Minutes of exercise by day",
-        fields=(("exercise_minutes", "Minutes of exercise"),),
         y_title="Minutes",
-        empty_text="No exercise logged in this period yet.",
+        daily=("Minutes of exercise by day", (("exercise_minutes", "Minutes of exercise"),)),
+        weekly=(
+            "Minutes of exercise by week: the total, and how many days were logged",
+            (("exercise_minutes", "Minutes in all"), ("exercise_days", "Days")),
+            WEEKLY_TOTAL_NOTE,
+        ),
     )
+    return _plot(measure, empty_text="No exercise logged in this period yet.")
 
 
 def social_chart(series: ProgressSeries) -> Chart:
-    return _day_chart(
+    measure = _measure(
         series,
         key="social",
         title="Time with others",
-        caption="Social contacts and minutes spent with others, by day",
-        fields=(("social_contacts", "Contacts"), ("social_minutes", "Minutes")),
-        y_title="Contacts (minutes on the right)",
-        empty_text="No time with others logged in this period yet.",
-        none_if_zero=True,  # a day without a contact is no bar, and no row
-        second_axis=True,  # 1 or 2 contacts would vanish next to 90 minutes
+        y_title="Contacts",
+        daily=(
+            "Social contacts and minutes spent with others, by day",
+            (("social_contacts", "Contacts"), ("social_minutes", "Minutes")),
+        ),
+        weekly=(
+            "Social contacts and minutes spent with others, by week: the totals, and how "
+            "many days had a contact",
+            (
+                ("social_contacts", "Contacts"),
+                ("social_minutes", "Minutes"),
+                ("social_days", "Days"),
+            ),
+            WEEKLY_TOTAL_NOTE,
+        ),
+        none_if_zero=True,  # a day or week without a contact is no bar, and no row
     )
+    # Minutes on their own axis: 1 or 2 contacts would vanish next to 90 minutes.
+    return _plot(measure, empty_text="No time with others logged in this period yet.", counts=True)
 
 
 def adherence_chart(series: ProgressSeries) -> Chart:
@@ -260,17 +447,19 @@ def adherence_chart(series: ProgressSeries) -> Chart:
         (f"Week of {_day_label(week.monday)}", (week.percent, week.done, week.due))
         for week in weeks
     )
-    svg = ""
-    if weeks:
+
+    def draw(size):
         chart = _chart(
             pygal.Bar,
+            size=size,
             labels=[_day_label(week.monday) for week in weeks],
             y_title="% done",
             value_range=(0, 100),
-            legend=False,
         )
         chart.add("Homework done (%)", [week.percent for week in weeks], formatter=number_text)
-        svg = _render(chart, "Homework done each week")
+        return chart
+
+    svg, svg_wide = _draw(draw, "Homework done each week") if weeks else ("", "")
     return Chart(
         key="homework",
         title="Homework done each week",
@@ -279,6 +468,7 @@ def adherence_chart(series: ProgressSeries) -> Chart:
         row_header="Week",
         rows=rows,
         svg=svg,
+        svg_wide=svg_wide,
         empty_text="No homework was due in this period.",
     )
 
@@ -322,23 +512,28 @@ def score_chart(
     rows = tuple((_day_label(day), (score,)) for day, score in points)
     boundaries = [(lowest, band) for lowest, band in ordered if lowest > y_range[0]]
     note = "; ".join(f"{band}: from {number_text(lowest)}" for lowest, band in ordered)
-    svg = ""
-    if points:
+    names = [title] + [f"{band} from {number_text(lowest)}" for lowest, band in boundaries]
+
+    def draw(size):
         chart = _chart(
             pygal.Line,
+            size=size,
             labels=[_day_label(day) for day, _ in points],
             y_title=y_title,
+            legends=names,
             value_range=y_range,
         )
         chart.add(title, [score for _, score in points], formatter=number_text)
-        for lowest, band in boundaries:
+        for (lowest, _), name in zip(boundaries, names[1:], strict=True):
             chart.add(
-                f"{band} from {number_text(lowest)}",
+                name,
                 [lowest] * len(points),
                 show_dots=False,
                 stroke_style={"width": 1.5, "dasharray": "6, 4"},
             )
-        svg = _render(chart, title)
+        return chart
+
+    svg, svg_wide = _draw(draw, title) if points else ("", "")
     return Chart(
         key=key,
         title=title,
@@ -347,6 +542,7 @@ def score_chart(
         row_header="Date",
         rows=tuple((label, (*values, band_of(values[0]))) for label, values in rows),
         svg=svg,
+        svg_wide=svg_wide,
         empty_text="No scores yet.",
         note=f"Bands — {note}." if note else "",
     )

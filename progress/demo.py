@@ -42,7 +42,7 @@ def seed_history(relationships: list[CareRelationship]) -> bool:
         sleep = round(rng.uniform(5, 9) * 2) / 2
         met = rng.random() < 0.3 + 0.3 * number / len(days)
         mood = 3.8 + 2.2 * number / len(days) + rng.gauss(0, 1.1)
-        mood += 0.9 * (exercise >= 30) + 0.6 * (sleep >= 7) + 0.7 * met
+        mood += 0.9 * (exercise >= 30) + 0.8 * (sleep >= 7) + 0.7 * met
         if rng.random() < 0.85:
             lifestyle.append(
                 LifestyleLog(

@@ -1,7 +1,8 @@
 """ "What helps": how the client's mood went on days with and without something they did.
 
-Associations in the client's own records, never causes. A factor is shown only with enough
-days behind it, and both groups big enough to compare. The same viewer rule as the series:
+Associations in the client's own records, never causes, each worded by its direction (the
+mood was higher, or lower). A factor is shown only with enough days behind it, both groups
+big enough to compare, and a difference worth mentioning. The same viewer rule as the series:
 the client's own view counts all their records, a therapist's only what the client shared.
 """
 
@@ -24,6 +25,8 @@ MIN_DAYS = 14
 MIN_GROUP_DAYS = 5
 EXERCISE_MINUTES = 30
 SLEEP_HOURS = 7
+# Points between the two averages (as shown, one decimal) before a difference is mentioned.
+MIN_DIFFERENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class Insight:
     days_without: int
     text: str
 
+    @property
+    def direction(self) -> str:
+        """ "higher" or "lower": the mood with the factor, against without it."""
+        return "higher" if self.mean_with > self.mean_without else "lower"
+
 
 @dataclass(frozen=True)
 class _Factor:
@@ -43,7 +51,8 @@ class _Factor:
     test: Callable[[DayPoint, dict], bool | None]
     # 0: mood the same day; 1: mood the next day.
     lag: int
-    text: str
+    when: str  # the days with the factor, opening the sentence
+    otherwise: str  # the other days
 
 
 FACTORS = (
@@ -51,36 +60,36 @@ FACTORS = (
         "exercise",
         lambda p, _: None if p.exercise_minutes is None else p.exercise_minutes >= EXERCISE_MINUTES,
         0,
-        f"On days with {EXERCISE_MINUTES}+ minutes of exercise {{whose}} mood averaged "
-        "{mean_with} ({days_with} days); on other days {mean_without} ({days_without} days).",
+        f"On days with {EXERCISE_MINUTES}+ minutes of exercise",
+        "on other days",
     ),
     _Factor(
         "sleep",
         lambda p, _: None if p.sleep_hours is None else p.sleep_hours >= SLEEP_HOURS,
         0,
-        f"On days with {SLEEP_HOURS}+ hours of sleep {{whose}} mood averaged "
-        "{mean_with} ({days_with} days); on other days {mean_without} ({days_without} days).",
+        f"On days with {SLEEP_HOURS}+ hours of sleep",
+        "on other days",
     ),
     _Factor(
         "social",
         lambda p, _: p.social_contacts > 0,
         0,
-        "On days with a social contact {whose} mood averaged {mean_with} ({days_with} days); "
-        "on days without one {mean_without} ({days_without} days).",
+        "On days with a social contact",
+        "on days without one",
     ),
     _Factor(
         "homework",
         lambda p, extra: p.day in extra["homework"],
         0,
-        "On days with homework done {whose} mood averaged {mean_with} ({days_with} days); "
-        "on other days {mean_without} ({days_without} days).",
+        "On days with homework done",
+        "on other days",
     ),
     _Factor(
         "coping",
         lambda p, extra: p.day in extra["coping"],
         1,
-        "On the day after using coping steps from the plan, {whose} mood averaged {mean_with} "
-        "({days_with} days); after other days {mean_without} ({days_without} days).",
+        "On the day after using coping steps from the plan,",
+        "after other days",
     ),
 )
 
@@ -134,13 +143,28 @@ def what_helps(*, viewer: User, series: ProgressSeries) -> list[Insight]:
         with_, without = groups[True], groups[False]
         if len(with_) + len(without) < MIN_DAYS or min(len(with_), len(without)) < MIN_GROUP_DAYS:
             continue
-        figures = {
-            "mean_with": _mean(with_),
-            "days_with": len(with_),
-            "mean_without": _mean(without),
-            "days_without": len(without),
-        }
+        mean_with, mean_without = _mean(with_), _mean(without)
+        # Compared as shown: 5.6 against 5.1 is a difference of 0.5.
+        if round(abs(mean_with - mean_without), 1) < MIN_DIFFERENCE:
+            continue
+        direction = "higher" if mean_with > mean_without else "lower"
+        text = (
+            f"{factor.when} {whose} mood was {direction}: {mean_with:.1f} on average "
+            f"({_days(len(with_))}), against {mean_without:.1f} {factor.otherwise} "
+            f"({_days(len(without))})."
+        )
         insights.append(
-            Insight(key=factor.key, text=factor.text.format(whose=whose, **figures), **figures)
+            Insight(
+                key=factor.key,
+                mean_with=mean_with,
+                days_with=len(with_),
+                mean_without=mean_without,
+                days_without=len(without),
+                text=text,
+            )
         )
     return insights
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"

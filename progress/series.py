@@ -24,6 +24,8 @@ RANGES: dict[str, int] = {"4w": 28, "12w": 84, "1y": 365}
 RANGE_LABELS: dict[str, str] = {"4w": "4 weeks", "12w": "12 weeks", "1y": "1 year"}
 DEFAULT_RANGE = "4w"
 AVERAGE_DAYS = 7
+# Daily values stay readable for 4 weeks; longer ranges are drawn and tabled by week.
+AGGREGATION: dict[str, str] = {"4w": "daily", "12w": "weekly", "1y": "weekly"}
 
 
 def parse_range(value: str | None) -> str:
@@ -60,6 +62,58 @@ class WeekPoint:
 
 
 @dataclass(frozen=True)
+class WeekValues:
+    """One week of the daily values: means for mood and sleep, totals for minutes and
+    contacts, each with the number of days behind it. The range may start or end inside
+    the week, so `first` and `last` are the days it covers."""
+
+    first: date
+    last: date
+    mood: float | None  # mean of the daily moods
+    mood_days: int
+    sleep_hours: float | None  # mean of the nights logged
+    sleep_days: int
+    exercise_minutes: int | None  # total; None when no day was logged
+    exercise_days: int
+    social_contacts: int  # total
+    social_minutes: int  # total
+    social_days: int  # days with a contact
+
+
+def _mean(values: list[float]) -> float | None:
+    return one_decimal(sum(values) / len(values)) if values else None
+
+
+def week_values(days: Iterable[DayPoint]) -> tuple[WeekValues, ...]:
+    """The days grouped by ISO week (Monday to Sunday), oldest first."""
+    weeks: dict[date, list[DayPoint]] = {}
+    for point in days:
+        weeks.setdefault(iso_week_monday(point.day), []).append(point)
+    result = []
+    for points in weeks.values():
+        moods = [p.mood_exact for p in points if p.mood_exact is not None]
+        sleep = [p.sleep_hours for p in points if p.sleep_hours is not None]
+        exercise = [p.exercise_minutes for p in points if p.exercise_minutes is not None]
+        social = [p for p in points if p.social_contacts]
+        result.append(
+            WeekValues(
+                first=points[0].day,
+                last=points[-1].day,
+                mood=_mean(moods),
+                mood_days=len(moods),
+                sleep_hours=_mean(sleep),
+                sleep_days=len(sleep),
+                exercise_minutes=sum(exercise) if exercise else None,
+                exercise_days=len(exercise),
+                social_contacts=sum(p.social_contacts for p in social),
+                social_minutes=sum(p.social_minutes for p in social),
+                social_days=len(social),
+            )
+        )
+    return tuple(result)
+
+
+@dataclass(frozen=True)
 class ProgressSeries:
     client: User
     range: str
@@ -67,6 +121,15 @@ class ProgressSeries:
     last: date
     days: tuple[DayPoint, ...]
     weeks: tuple[WeekPoint, ...]
+
+    @property
+    def aggregation(self) -> str:
+        """ "daily" or "weekly": how the charts, their tables and the API group the days."""
+        return AGGREGATION[self.range]
+
+    @property
+    def weekly(self) -> tuple[WeekValues, ...]:
+        return week_values(self.days)
 
     @property
     def has_mood(self) -> bool:

@@ -7,10 +7,11 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def chart_svg(context, chart: Chart) -> str:
-    """The chart's SVG inline, its <style> allowed by this response's CSP nonce."""
+def chart_svg(context, chart: Chart, wide: bool = False) -> str:
+    """The chart's SVG inline (the phone or the desktop drawing), its <style> allowed by
+    this response's CSP nonce."""
     # The SVG is pygal's output from our own numbers and escaped labels.
-    return mark_safe(chart.svg_with_nonce(context.get("csp_nonce")))  # noqa: S308
+    return mark_safe(chart.svg_with_nonce(context.get("csp_nonce"), wide=wide))  # noqa: S308
 
 
 @register.filter

@@ -560,6 +560,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
             ("E-mail settings", "/therapist/notifications/", None),
             ("Weekly review", "/therapist/weekly-review/", "weekly-review"),
             ("Progress", f"{detail}progress/?range=1y", "therapist-progress"),
+            ("Progress, 4 weeks", f"{detail}progress/", None),
             ("New template", "/therapist/templates/new/", None),
             ("Edit template", f"/therapist/templates/{template.public_id}/edit/", None),
             ("Password", "/accounts/password/change/", None),

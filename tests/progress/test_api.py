@@ -44,6 +44,28 @@ class TestSeries:
             "social_minutes": 0,
         }
         assert body["weeks"][-1] == {"monday": "2026-11-23", "done": 2, "due": 3, "percent": 67}
+        assert body["aggregation"] == "daily"
+
+    def test_a_year_says_weekly_and_gives_the_weeks_the_page_draws(self, client, personas):
+        history(personas, 365)
+        client.force_login(personas.client_a)
+        body = client.get(SERIES, {"range": "1y"}).json()
+        assert body["aggregation"] == "weekly"
+        assert len(body["weekly"]) == 53
+        # Monday 23 to Wednesday 25 November: days 362 to 364 of history().
+        assert body["weekly"][-1] == {
+            "first": "2026-11-23",
+            "last": "2026-11-25",
+            "mood": 6.0,
+            "mood_days": 3,
+            "sleep_hours": 7.0,
+            "sleep_days": 3,
+            "exercise_minutes": 75,
+            "exercise_days": 3,
+            "social_contacts": 1,
+            "social_minutes": 20,
+            "social_days": 1,
+        }
 
     def test_a_year(self, client, personas):
         client.force_login(personas.client_a)
@@ -92,18 +114,19 @@ class TestInsights:
     def test_the_client_gets_the_figures(self, client, personas, fixed):  # noqa: F811
         client.force_login(personas.client_a)
         body = client.get(INSIGHTS).json()
-        assert (body["min_days"], body["min_group_days"]) == (14, 5)
+        assert (body["min_days"], body["min_group_days"], body["min_difference"]) == (14, 5, 0.5)
         exercise = next(i for i in body["insights"] if i["key"] == "exercise")
         assert exercise == {
             "key": "exercise",
-            "text": "On days with 30+ minutes of exercise your mood averaged 6.9 (9 days); "
-            "on other days 4.4 (11 days).",
+            "text": "On days with 30+ minutes of exercise your mood was higher: 6.9 on average "
+            "(9 days), against 4.4 on other days (11 days).",
             "mean_with": 6.9,
             "days_with": 9,
             "mean_without": 4.4,
             "days_without": 11,
+            "direction": "higher",
         }
-        assert {i["key"] for i in body["insights"]} == {"exercise", "homework", "coping"}
+        assert {i["key"] for i in body["insights"]} == {"exercise", "homework"}
 
     def test_below_the_threshold_the_list_is_empty(self, client, personas):
         history(personas, 10)
@@ -113,7 +136,7 @@ class TestInsights:
     def test_the_therapist_sees_fewer_after_unsharing(self, client, personas, fixed):  # noqa: F811
         client.force_login(personas.therapist_a)
         query = {"client": str(personas.client_a.public_id)}
-        assert len(client.get(INSIGHTS, query).json()["insights"]) == 3
+        assert len(client.get(INSIGHTS, query).json()["insights"]) == 2
         JournalEntry.objects.filter(pk__in=[entry.pk for entry in fixed[:7]]).update(shared=False)
         assert client.get(INSIGHTS, query).json()["insights"] == []
 

@@ -1,12 +1,15 @@
+import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
-from progress.charts import Chart, number_text, progress_charts, score_chart
+from progress.charts import Chart, count_ticks, number_text, progress_charts, score_chart
 from progress.series import progress_series
 
 from .conftest import TODAY, history, journal
+from .svgbox import overflowing, text_boxes, touching
 
 pytestmark = pytest.mark.django_db
 SVG = "{http://www.w3.org/2000/svg}"
@@ -71,28 +74,85 @@ def test_one_point_is_drawn_and_tabled(personas):
     assert charts_of(personas.client_a)["sleep"].is_empty
 
 
-def test_a_year_is_drawn_and_its_tables_hold_the_plotted_numbers(personas):
+def test_a_year_is_drawn_by_week_and_its_tables_hold_the_plotted_numbers(personas):
     history(personas, 365)
     charts = charts_of(personas.client_a, "1y")
     for key, chart in charts.items():
         assert not chart.is_empty, key
-        values = plotted(chart.svg)
-        if key == "homework":
-            # One bar series (the percentage); the table adds done and due.
-            assert values == [tabled(chart)[0]]
-        else:
-            assert values == tabled(chart), key
-    assert len(charts["mood"].rows) == 365
-    assert len(charts["social"].rows) == 182  # every other day
-    assert len(charts["homework"].rows) == 53  # ISO weeks touched by 365 days
+        for svg in (chart.svg, chart.svg_wide):
+            values = plotted(svg)
+            # The drawn columns come first; the table adds the days behind them (or, for
+            # homework, done and due).
+            assert values == tabled(chart)[: len(values)], key
+        # 365 days ending Wednesday 25 November touch 53 ISO weeks.
+        assert len(chart.rows) == 53, key
+        assert chart.row_header == "Week"
+    assert charts["mood"].columns == ("Average mood", "Days")
+    assert charts["social"].columns == ("Contacts", "Minutes", "Days")
+    assert charts["mood"].note == "Each point is one week: the average of the days logged in it."
+    assert charts["exercise"].note == "Each bar is one week: the total of the days logged in it."
+    # The last week, Monday 23 to Wednesday 25 November, is days 362 to 364 of history():
+    # moods 5 6 7 (mean 6.0), sleep 8 6 7 (mean 7.0), exercise 30 45 0 (75 in all), and one
+    # contact (odd days only) of 20 minutes.
+    last = {key: chart.rows[-1] for key, chart in charts.items()}
+    assert last["mood"] == ("23 Nov to 25 Nov", (6.0, 3))
+    assert last["sleep"] == ("23 Nov to 25 Nov", (7.0, 3))
+    assert last["exercise"] == ("23 Nov to 25 Nov", (75, 3))
+    assert last["social"] == ("23 Nov to 25 Nov", (1, 20, 1))
+    # The first week is cut by the range: it starts on Wednesday 26 November 2025.
+    assert charts["mood"].rows[0][0] == "26 Nov to 30 Nov"
+
+
+def test_four_weeks_stay_daily_and_twelve_weeks_are_weekly(personas):
+    history(personas, 84)
+    four = charts_of(personas.client_a, "4w")
+    assert len(four["mood"].rows) == 28
+    assert four["mood"].row_header == "Day"
+    assert four["mood"].columns == ("Mood that day", "7-day average")
+    assert four["mood"].note == ""
+    twelve = charts_of(personas.client_a, "12w")
+    # 84 days from Thursday 3 September: a part week, 11 whole ones, and this part week.
+    assert [label for label, _ in twelve["sleep"].rows][:2] == ["3 Sep to 6 Sep", "7 Sep to 13 Sep"]
+    assert len(twelve["sleep"].rows) == 13
+    assert sum(values[1] for _, values in twelve["sleep"].rows) == 84  # nights behind them
+
+
+def _axis_labels(svg: str, axis: str) -> list[str]:
+    root = ET.fromstring(svg)
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class", "").split()[:2] == ["axis", axis]:
+            return [t.text for t in group.iter(f"{SVG}text") if t.text]
+    return []
+
+
+@pytest.mark.parametrize("range_key", ["4w", "1y"])
+def test_contacts_tick_in_whole_numbers_and_minutes_in_round_ones(personas, range_key):
+    history(personas, 365)
+    social = charts_of(personas.client_a, range_key)["social"]
+    for svg in (social.svg, social.svg_wide):
+        counts = _axis_labels(svg, "y")
+        minutes = _axis_labels(svg, "y2")
+        assert counts and all(label.isdigit() for label in counts), counts
+        assert minutes and all(label.isdigit() for label in minutes), minutes
+        assert len(minutes) == len(counts)
+        legends = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text") if "axis)" in t.text]
+        assert legends == ["Contacts (left axis)", "Minutes (right axis)"]
+
+
+@pytest.mark.parametrize(
+    "highest,ticks", [(1, [0, 1]), (3, [0, 1, 2, 3]), (9, [0, 2, 4, 6, 8, 10])]
+)
+def test_count_ticks(highest, ticks):
+    assert count_ticks(highest) == ticks
 
 
 def test_charts_carry_no_script_and_no_style_attribute(personas):
     history(personas, 7)
     for chart in charts_of(personas.client_a).values():
-        assert "<script" not in chart.svg
-        assert ' style="' not in chart.svg
-        assert chart.svg.startswith('<svg role="img" aria-label="')
+        for svg in (chart.svg, chart.svg_wide):
+            assert "<script" not in svg
+            assert ' style="' not in svg
+            assert svg.startswith('<svg role="img" aria-label="')
 
 
 def test_the_style_takes_the_nonce(personas):
@@ -100,6 +160,8 @@ def test_the_style_takes_the_nonce(personas):
     chart = charts_of(personas.client_a)["mood"]
     assert '<style nonce="abc123" type="text/css">' in chart.svg_with_nonce("abc123")
     assert chart.svg_with_nonce(None) == chart.svg
+    assert '<style nonce="abc123" ' in chart.svg_with_nonce("abc123", wide=True)
+    assert chart.svg_with_nonce(None, wide=True) == chart.svg_wide
 
 
 def test_score_chart_draws_scores_and_band_boundaries():
@@ -136,3 +198,104 @@ def test_score_chart_with_one_point_and_with_none():
     none = score_chart([], PHQ9_BANDS, title="PHQ-9", y_range=(0, 27))
     assert none.is_empty
     assert none.rows == ()
+
+
+def _phq9(points) -> Chart:
+    return score_chart(
+        points,
+        [(0, "minimal"), (5, "mild"), (10, "moderate"), (15, "moderately severe"), (20, "severe")],
+        title="PHQ-9 score",
+        y_range=(0, 27),
+        key="measure-phq9",
+        y_title="PHQ-9 (0 to 27)",
+    )
+
+
+@pytest.mark.parametrize("range_key", ["4w", "12w", "1y"])
+def test_no_tick_label_or_legend_leaves_its_chart(personas, range_key):
+    history(personas, 365)
+    charts = list(charts_of(personas.client_a, range_key).values())
+    charts.append(_phq9([(date(2026, 9, 1), 16), (date(2026, 10, 1), 11), (TODAY, 4)]))
+    for chart in charts:
+        for svg in (chart.svg, chart.svg_wide):
+            assert text_boxes(svg)[1], chart.key  # the measuring found the texts
+            assert overflowing(svg) == [], chart.key
+            assert touching(svg) == [], chart.key
+
+
+def test_the_measuring_sees_a_label_cut_off():
+    # The last date of a line chart drawn without room on its right, as it used to be.
+    chart = _phq9([(date(2026, 9, 1), 16), (date(2026, 11, 20), 4)])
+    cut = re.sub(
+        r'x="([\d.]+)" y="([\d.]+)" class="major">20 Nov', 'x="460" y="\\2">20 Nov', chart.svg
+    )
+    assert [box.text for box in overflowing(cut)] == ["20 Nov"]
+
+
+# The stylesheets that set the series colours and the backgrounds behind the charts.
+STATIC = Path(__file__).resolve().parents[2] / "static" / "css"
+
+
+def _custom_properties(css: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The custom properties of :root, light and dark (print is left out)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    css = re.sub(r"@media print\s*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)
+    dark_blocks = re.findall(
+        r"@media \(prefers-color-scheme: dark\)\s*\{((?:[^{}]*\{[^{}]*\})*[^{}]*)\}", css
+    )
+    light_css = re.sub(
+        r"@media \(prefers-color-scheme: dark\)\s*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css
+    )
+
+    def props(text: str) -> dict[str, str]:
+        found = {}
+        for block in re.findall(r":root\s*\{([^{}]*)\}", text):
+            found.update(re.findall(r"(--[\w-]+)\s*:\s*([^;]+);", block))
+        return {name: value.strip() for name, value in found.items()}
+
+    return props(light_css), props("".join(dark_blocks))
+
+
+def _luminance(colour: str) -> float:
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast(one: str, two: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_helper_matches_wcag():
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast("#1d5f6e", "#121619"), 1) < 3  # the old dark-mode mood line
+
+
+def test_every_series_colour_keeps_3_to_1_against_the_page_in_both_schemes(personas):
+    history(personas, 28)
+    svgs = [chart.svg for chart in charts_of(personas.client_a).values()]
+    svgs.append(_phq9([(date(2026, 9, 1), 16), (TODAY, 4)]).svg)
+    used = set()
+    for svg in svgs:
+        style = ET.fromstring(svg).find(f"{SVG}defs/{SVG}style").text
+        # Each series is coloured by the page's custom properties, never a fixed colour.
+        series = re.findall(r"\.color-\d+[^{]*\{\s*stroke:\s*([^;}]+);\s*fill:\s*([^;}]+)", style)
+        assert series, "no series colours found"
+        for stroke, fill in series:
+            assert stroke == fill
+            used.add(re.fullmatch(r"var\((--chart-\d)\)", stroke.strip()).group(1))
+    base_light, base_dark = _custom_properties((STATIC / "tandem.css").read_text())
+    chart_light, chart_dark = _custom_properties((STATIC / "progress.css").read_text())
+    for scheme, base, colours in (
+        ("light", base_light, chart_light),
+        ("dark", {**base_light, **base_dark}, {**chart_light, **chart_dark}),
+    ):
+        for name in sorted(used):
+            for background in ("--bg", "--surface"):
+                ratio = contrast(colours[name], base[background])
+                assert ratio >= 3, (scheme, name, colours[name], background, round(ratio, 2))
+    assert chart_dark, "the dark scheme sets its own series colours"

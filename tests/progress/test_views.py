@@ -55,6 +55,9 @@ class TestClientPage:
         assert re.search(r'<a href="\?range=4w" aria-current="page">4 weeks</a>', html)
         assert "data-insights" in html
         assert "not proof that one thing causes another" in html
+        # A neutral heading: what is listed under it may go either way.
+        assert '<h2 id="helps-heading">Patterns in mood</h2>' in html
+        assert "better mood" not in html
         assert "<script" not in re.sub(r"<script src=[^>]*></script>", "", html)
 
     def test_the_page_tables_hold_the_plotted_numbers(self, client, personas):
@@ -96,7 +99,10 @@ class TestClientPage:
         history(personas, 365)
         client.force_login(personas.client_a)
         html = client.get(client_page(range="1y")).content.decode()
-        assert html.count('<tr><th scope="row">') >= 365
+        # By week: 53 rows in each of the five tables, each chart drawn for phone and desktop.
+        assert html.count('<tr><th scope="row">') == 5 * 53
+        assert html.count('<svg role="img"') == 10
+        assert html.count("Each point is one week: the average of the days logged in it.") == 1
         assert "The last 1 year" in html
 
     def test_the_tab_is_in_the_client_nav(self, client, personas):
