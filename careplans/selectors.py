@@ -268,6 +268,21 @@ def versions_of(plan: CarePlan):
     return plan.versions.defer("snapshot").select_related("agreed_by").order_by("-number")
 
 
+def default_comparison(versions: list[PlanVersion]) -> tuple[int, int]:
+    """The two versions the history compares first, from `versions` newest first: what
+    changed since the last agreed version; once the newest is agreed, what that agreement
+    changed since the one before it (0, the empty plan, when there is none)."""
+    if not versions:
+        return 0, 0
+    agreed = [v.number for v in versions if v.agreed_at]
+    latest = versions[0].number
+    if not agreed:
+        return 0, latest
+    if agreed[0] != latest:
+        return agreed[0], latest
+    return (agreed[1] if len(agreed) > 1 else 0), latest
+
+
 def versions_diff(plan: CarePlan, first: int, second: int) -> list[Change]:
     """The changes from version `first` to version `second` (0 is the empty plan)."""
     snapshots = dict(

@@ -35,7 +35,9 @@ def _people(request, plan):
 
 
 def _plan_url(plan, anchor: str = "") -> str:
-    return reverse("plan_detail", args=[plan.public_id]) + (f"#{anchor}" if anchor else "")
+    """The plan in its editing mode: where every change is made, and where it returns."""
+    url = reverse("plan_detail", args=[plan.public_id]) + "?edit=1"
+    return url + (f"#{anchor}" if anchor else "")
 
 
 def client_plan(request):
@@ -65,7 +67,13 @@ def plan_detail(request, public_id):
     return render(
         request,
         "careplans/plan.html",
-        {"page": page, "plan": plan, "is_therapist": request.user.role == Role.THERAPIST},
+        {
+            "page": page,
+            "plan": plan,
+            "is_therapist": request.user.role == Role.THERAPIST,
+            # A calm page to read; the per-item actions appear only while editing.
+            "editing": request.GET.get("edit") == "1",
+        },
     )
 
 
@@ -73,11 +81,10 @@ def plan_history(request, public_id):
     plan = selectors.get_plan_for_user(request.user, public_id)
     _viewed(request, plan)
     versions = list(selectors.versions_of(plan))
-    latest = plan.version
-    last_agreed = next((v.number for v in versions if v.agreed_at), 0)
+    default_first, default_second = selectors.default_comparison(versions)
     try:
-        first = int(request.GET.get("from", last_agreed))
-        second = int(request.GET.get("to", latest))
+        first = int(request.GET.get("from", default_first))
+        second = int(request.GET.get("to", default_second))
     except ValueError:
         raise Http404 from None
     changes = selectors.versions_diff(plan, first, second) if versions else []

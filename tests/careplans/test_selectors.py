@@ -1,9 +1,17 @@
 """What each side sees about triggers and goals."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from careplans import services
-from careplans.selectors import goal_figures, plan_items, plan_tags, trigger_figures
+from careplans.selectors import (
+    default_comparison,
+    goal_figures,
+    plan_items,
+    plan_tags,
+    trigger_figures,
+)
 from clients import services as record_services
 from homework import services as homework_services
 from homework.schedules import local_today
@@ -94,3 +102,21 @@ def test_homework_linked_to_a_coping_step_shows_beside_it(personas, plan, trigge
     services.homework_link(author=personas.therapist_a, item=trigger, assignment=assignment, step=0)
     (figure,) = trigger_figures(viewer=personas.client_a, plan=plan, items=plan_items(plan))
     assert [step.homework for step in figure.steps] == [["Practise slow breathing"], []]
+
+
+@pytest.mark.parametrize(
+    ("agreed", "latest", "expected"),
+    [
+        ([], 0, (0, 0)),
+        ([], 3, (0, 3)),
+        ([2], 3, (2, 3)),  # changes since the last agreement
+        ([3], 3, (0, 3)),  # just agreed, the first time: the whole plan
+        ([1, 3], 3, (1, 3)),  # just agreed: what it changed since the one before
+    ],
+)
+def test_the_history_compares_first_what_matters_now(agreed, latest, expected):
+    versions = [
+        SimpleNamespace(number=n, agreed_at="then" if n in agreed else None)
+        for n in range(latest, 0, -1)
+    ]
+    assert default_comparison(versions) == expected

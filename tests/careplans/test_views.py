@@ -173,6 +173,78 @@ def test_another_clients_trigger_is_404(personas, plan, trigger):
     assert signed_in(personas.client_b).get(url).status_code == 404
 
 
+def test_the_plan_reads_calmly_with_one_way_into_editing(personas, plan, trigger):
+    url = reverse("plan_detail", args=[plan.public_id])
+    for user in (personas.client_a, personas.therapist_a):
+        body = signed_in(user).get(url).content.decode()
+        assert 'data-mode="reading"' in body
+        assert f'href="{url}?edit=1">Edit the plan</a>' in body
+        assert "data-actions" not in body and "Remove…" not in body and "Move " not in body
+        assert reverse("plan_item_edit", args=[trigger.public_id]) not in body
+        assert reverse("plan_item_add", args=[plan.public_id, "needs"]) not in body
+        assert "Crowded trains" in body and "Step off at the next stop" in body
+
+
+def test_the_editing_mode_shows_each_action_and_remove_is_no_louder_than_edit(
+    personas, plan, trigger
+):
+    services.item_add(author=personas.therapist_a, plan=plan, section="triggers", text="Noise")
+    url = reverse("plan_detail", args=[plan.public_id]) + "?edit=1"
+    for user in (personas.client_a, personas.therapist_a):
+        body = signed_in(user).get(url).content.decode()
+        assert 'data-mode="editing"' in body and ">Done editing</a>" in body
+        actions = body.split(f'data-item="{trigger.public_id}"')[1].split("</article>")[0]
+        edit = reverse("plan_item_edit", args=[trigger.public_id])
+        assert f'<a class="action" href="{edit}">Edit' in actions
+        assert '<button type="submit" class="link action">Move down' in actions
+        assert '<summary class="action">Remove…' in actions
+        assert "danger" not in actions and "<strong" not in actions.split("data-actions")[1]
+        assert reverse("plan_item_add", args=[plan.public_id, "needs"]) in body
+
+
+def test_a_change_returns_to_the_editing_mode(personas, plan, trigger):
+    response = signed_in(personas.client_a).post(
+        reverse("plan_item_remove", args=[trigger.public_id]), {"base_version": 1}
+    )
+    plan.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"].startswith(
+        reverse("plan_detail", args=[plan.public_id]) + "?edit=1#"
+    )
+    assert not plan.items.exists()
+
+
+def test_the_history_says_by_you_for_your_own_changes(personas, plan, trigger):
+    services.item_add(author=personas.client_a, plan=plan, section="needs", text="Quiet mornings")
+    url = reverse("plan_history", args=[plan.public_id])
+    mine = signed_in(personas.client_a).get(url).content.decode()
+    assert "What I need: added · by you ·" in mine
+    assert "Triggers: added · by the therapist ·" in mine
+    versions = mine.split('id="versions-heading"')[1]
+    assert "by the client" not in versions and personas.client_a.name not in versions
+    theirs = signed_in(personas.therapist_a).get(url).content.decode()
+    assert "What I need: added · by the client ·" in theirs
+    assert "Triggers: added · by you ·" in theirs
+
+
+def test_after_agreeing_the_history_compares_it_with_the_agreed_version_before(
+    personas, plan, trigger
+):
+    browser = signed_in(personas.therapist_a)
+    url = reverse("plan_history", args=[plan.public_id])
+    browser.post(reverse("plan_version_agree", args=[plan.public_id, 1]))
+    body = browser.get(url).content.decode()
+    # The first agreement: everything since the empty plan.
+    assert "From version 0 to 1" in body and "added “Crowded trains”" in body
+    services.item_add(author=personas.client_a, plan=plan, section="needs", text="Quiet mornings")
+    browser.post(reverse("plan_version_agree", args=[plan.public_id, 2]))
+    body = browser.get(url).content.decode()
+    changes = body.split('id="changes-heading">')[1].split("Versions")[0]
+    assert "From version 1 to 2" in changes and "added “Quiet mornings”" in changes
+    assert "Crowded trains" not in changes
+    assert '<option value="1" selected>1 — agreed</option>' in body
+
+
 def _count(browser, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = browser.get(url)
@@ -194,10 +266,11 @@ def _fill(personas, plan, n: int) -> None:
         )
 
 
-# The plan page: session and user (the session is saved at most once a minute), the plan
-# with its people, the items, the last agreed and the latest version, the tagged entries and
-# the trigger logs, the goals' homework links: 9. The therapist
-# adds the MFA check, the audit row and the open safety alerts counted for the banner.
+# The plan page, to read or to edit (the same reads: only the buttons differ): session and
+# user (the session is saved at most once a minute), the plan with its people, the items,
+# the last agreed and the latest version, the tagged entries and the trigger logs, the goals'
+# homework links: 9. The therapist adds the MFA check, the audit row and the open safety
+# alerts counted for the banner.
 # "I'm triggered": session and user, whether there is a therapist, the triggers: 4. Its
 # steps screen: session and user, the trigger with its plan, the therapists who would see a
 # shared note: 4.
@@ -206,6 +279,8 @@ def _fill(personas, plan, n: int) -> None:
     [
         ("client_a", "plan_detail", 9),
         ("therapist_a", "plan_detail", 12),
+        ("client_a", "plan_detail_editing", 9),
+        ("therapist_a", "plan_detail_editing", 12),
         ("client_a", "client_triggered", 4),
         ("client_a", "client_triggered_steps", 4),
     ],
@@ -219,6 +294,8 @@ def test_pages_run_a_fixed_number_of_queries_for_5_and_200_items(
         browser = signed_in(getattr(personas, who))
         if page == "plan_detail":
             url = reverse(page, args=[plan.public_id])
+        elif page == "plan_detail_editing":
+            url = reverse("plan_detail", args=[plan.public_id]) + "?edit=1"
         elif page == "client_triggered_steps":
             trigger = plan.items.filter(section="triggers").last()
             url = reverse(page, args=[trigger.public_id])
@@ -308,3 +385,11 @@ def test_with_one_therapist_the_share_box_names_them(personas, plan, trigger):
     form = signed_in(personas.client_a).get(url).context["form"]
     assert form.fields["shared"].label == "Share this entry with Dr. Ann Able"
     assert form.fields["shared"].help_text == ""
+
+
+def test_the_trigger_notes_share_box_looks_like_every_other_share_box(personas, plan, trigger):
+    url = reverse("client_triggered_steps", args=[trigger.public_id])
+    page = signed_in(personas.client_a).get(url).content.decode()
+    share = page.split('<div class="field share-field">')[1].split("</div>")[0]
+    assert '<label for="id_shared" class="check"><input type="checkbox" name="shared"' in share
+    assert "Share this entry with Dr. Ann Able" in share

@@ -122,3 +122,31 @@ def test_pages_mark_the_current_place(client, personas):
     assert f'href="{reverse("client_home")}" aria-current="page"' in page
     week = client.get(reverse("client_week")).content.decode()
     assert f'href="{reverse("client_week")}" aria-current="page"' in week
+
+
+def test_more_than_asked_this_week_is_said_as_it_is(client, personas):
+    walk = assign(
+        personas, title="Walk", frequency="weekly", times_per_week=2, start_date=date(2026, 11, 1)
+    )
+    for day in (23, 24, 25):
+        services.completion_create(
+            client=personas.client_a, assignment=walk, due_date=date(2026, 11, day)
+        )
+    page = today_page(client, personas)
+    assert f'data-done="{walk.public_id}"' in page
+    assert "3 this week, 2 asked" in page
+    assert "3 of 2" not in page
+
+
+def test_the_done_list_keeps_the_check_and_title_together_and_undo_last(client, personas):
+    walk = assign(
+        personas, title="Walk", frequency="weekly", times_per_week=2, start_date=date(2026, 11, 1)
+    )
+    for day in (23, 26):
+        services.completion_create(
+            client=personas.client_a, assignment=walk, due_date=date(2026, 11, day)
+        )
+    page = today_page(client, personas)
+    row = page.split(f'data-done="{walk.public_id}"')[1].split("</div>")[0]
+    assert '<span class="done-text">Walk' in row and "2 of 2 this week" in row
+    assert row.index('class="done-text"') < row.index("Undo")

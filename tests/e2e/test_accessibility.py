@@ -335,6 +335,7 @@ def care_plan_pages(world, *, therapist: bool = False) -> list[tuple]:
     trigger = plan.items.get(section="triggers")
     pages = [
         ("Care plan", f"/plans/{plan.public_id}/", "plan"),
+        ("Care plan, editing", f"/plans/{plan.public_id}/?edit=1", "plan-edit"),
         ("Plan history", f"/plans/{plan.public_id}/history/", "plan-history"),
         ("Add a trigger", f"/plans/{plan.public_id}/add/triggers/", None),
         ("Edit a trigger", f"/plans/items/{trigger.public_id}/", "plan-item"),

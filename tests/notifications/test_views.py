@@ -176,3 +176,21 @@ def test_the_weekly_review_lists_each_client_by_name(client, personas):
     assert response.status_code == 200
     assert personas.client_a.name in response.content.decode()
     assert personas.client_b.name not in response.content.decode()
+
+
+def test_the_preferences_checkboxes_sit_beside_their_labels(client, personas):
+    client.force_login(personas.client_a)
+    page = client.get(reverse("client_notifications")).content.decode()
+    assert (
+        '<label for="id_reminders_enabled" class="check"><input type="checkbox"'
+        ' name="reminders_enabled"'
+    ) in page
+    assert '<label for="id_reminders_enabled">' not in page
+
+
+def test_the_weekly_review_becomes_labelled_blocks_on_a_phone(client, personas):
+    client.force_login(personas.therapist_a)
+    page = client.get(reverse("therapist_weekly_review")).content.decode()
+    assert '<table class="responsive">' in page
+    for label in ("Needs attention", "Homework", "Days logged", "Active minutes", "Last active"):
+        assert f'<td data-label="{label}"' in page
