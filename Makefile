@@ -38,13 +38,13 @@ seed: migrate
 # The local demo relaxes the MFA requirement for therapists and staff; production keeps it.
 # Links in e-mails and the calendar feed use the address served here (web, worker and beat
 # all get it: honcho gives each process its own PORT, so the Procfile cannot derive it).
+# Ctrl-C is how the demo is stopped: the process manager then exits 130, which is no error.
 run: seed
 	@echo ""
 	@echo "Tandem is starting on http://127.0.0.1:$(PORT)/  (sign in at /accounts/login/)"
 	@echo "Demo mode: DJANGO_DEBUG=$$DJANGO_DEBUG, TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} (production requires MFA for therapists and staff)"
 	@echo "Web server, Celery worker and Celery beat run together; Ctrl-C stops all three."
 	@$(PY) manage.py demo_reminder --minutes 3
-	@# Ctrl-C is how the demo is stopped: honcho then exits 130, which is no error here.
 	@TANDEM_REQUIRE_MFA=$${TANDEM_REQUIRE_MFA:-false} TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://127.0.0.1:$(PORT)} honcho -f platform/Procfile -d . start -p $(PORT); \
 	  status=$$?; if [ $$status -eq 130 ]; then echo "Tandem stopped."; exit 0; fi; exit $$status
 

@@ -105,12 +105,16 @@ def test_a_therapist_invites_a_client_who_joins_from_the_emailed_link(
     expect(row.locator(".badge")).to_have_text("No homework yet")
     expect(desk.locator(f'li[data-invitation="{CLIENT_EMAIL}"]')).to_have_count(0)
 
-    # The link works once: opened again, signed in or not, it says so without an error.
-    for page in (phone, browser_contexts(viewport=PHONE).new_page()):
-        response = page.goto(link)
-        assert response.status == 410
-        expect(page.get_by_role("heading", name="This invitation cannot be used")).to_be_visible()
-        expect(page.get_by_role("alert")).to_contain_text("already been used")
+    # The link works once: opened again by the client, it leads to Today; by anyone else, it
+    # says so without an error.
+    phone.goto(link)
+    expect(phone).to_have_url(re.compile(r"/today/$|/$"))
+    expect(phone.get_by_role("status")).to_contain_text("You already work with")
+    other = browser_contexts(viewport=PHONE).new_page()
+    response = other.goto(link)
+    assert response.status == 410
+    expect(other.get_by_role("heading", name="This invitation cannot be used")).to_be_visible()
+    expect(other.get_by_role("alert")).to_contain_text("already been used")
     assert CareRelationship.objects.get(invited_email=CLIENT_EMAIL).status == CareStatus.ACTIVE
     assert len(smtp_server.messages) == 1
 

@@ -501,7 +501,7 @@ class TestAssignments:
         assert response.status_code == 400
         assert query.split("=")[0] in response.json()
 
-    def test_listing_takes_eleven_queries_for_5_and_for_50(self, client, personas):
+    def test_listing_takes_nine_queries_for_5_and_for_50(self, client, personas):
         def count_queries() -> int:
             with CaptureQueriesContext(connection) as queries:
                 response = client.get("/api/v1/assignments/")
@@ -517,12 +517,12 @@ class TestAssignments:
         client.force_login(personas.client_a)
         make(5)
         # session, user, count for the pager, the page, its pauses: 5 (the session is saved at
-        # most once a minute); the rate limit in the database cache (read, count, savepoint,
-        # read, update, release): 6
-        assert count_queries() == 11
+        # most once a minute); the rate limit counted atomically in the database cache
+        # (savepoint, read for update, write, release): 4
+        assert count_queries() == 9
         make(45)
         assert len(results(client.get("/api/v1/assignments/"))) == 50
-        assert count_queries() == 11
+        assert count_queries() == 9
 
 
 # --- Completions ---------------------------------------------------------------------
