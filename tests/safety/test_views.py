@@ -131,7 +131,7 @@ def test_with_both_open_it_says_both_to_both_therapists(client, personas):
     )
 
 
-@pytest.mark.parametrize("value", ["not-a-uuid", str(uuid.uuid4()), "other"])
+@pytest.mark.parametrize("value", ["not-a-uuid", "7d3f6c2e-0b1a-4c5d-9e8f-1a2b3c4d5e6f", "other"])
 def test_a_result_link_is_only_ever_to_the_client_s_own_answers(client, personas, value):
     theirs = uuid.uuid4()
     raise_alert(client=personas.client_b, source=Source.PHQ9_ITEM9, reference=theirs)
