@@ -29,7 +29,7 @@ QUERIES = {
     "client Progress, a year": 10,
     "client questionnaires": 5,
     "therapist client progress, a year": 14,
-    "therapist safety alerts": 8,
+    "therapist safety alerts": 9,  # + the open alerts' plan triggers, steps and circle, one query
     "API clients (therapist, 100)": 5,
     "API assignments (client)": 5,
     "API completions (client)": 4,
