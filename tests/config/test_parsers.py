@@ -1,7 +1,10 @@
 """Bad JSON bodies on the API's write endpoints are a 400 (or 413) with a message, never a 500,
 and nothing is saved."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.test import Client
 
 from accounts.models import CareRelationship
@@ -10,6 +13,22 @@ from homework import services
 from homework.models import Completion
 
 pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def daily_homework(personas):
+    """Client A's daily journaling since a month ago, with "today" frozen for the test."""
+    with time_machine.travel(NOW, tick=False):
+        yield services.assignment_create(
+            therapist=personas.therapist_a,
+            relationship=personas.relationship_a,
+            kind="journal",
+            title="Mood journal",
+            frequency="daily",
+            start_date=NOW.date() - timedelta(days=30),
+        )
 
 
 @pytest.fixture
@@ -105,17 +124,8 @@ def test_nul_characters_are_a_400(as_therapist, body):
     assert CareRelationship.objects.count() == before
 
 
-def test_a_nul_character_in_a_completion_note_is_a_400(as_client, personas):
-    from datetime import date, timedelta
-
-    assignment = services.assignment_create(
-        therapist=personas.therapist_a,
-        relationship=personas.relationship_a,
-        kind="journal",
-        title="Mood journal",
-        frequency="daily",
-        start_date=date.today() - timedelta(days=30),
-    )
+def test_a_nul_character_in_a_completion_note_is_a_400(as_client, daily_homework):
+    assignment = daily_homework
     body = f'{{"assignment": "{assignment.public_id}", "note": "fine\\u0000"}}'.encode()
     response = post_raw(as_client, "/api/v1/completions/", body)
     assert response.status_code == 400, response.content
@@ -213,17 +223,8 @@ def test_a_form_field_name_that_is_not_utf8_is_a_400(as_therapist):
     )
 
 
-def test_a_completion_note_that_is_not_utf8_saves_nothing(as_client, personas):
-    from datetime import date, timedelta
-
-    assignment = services.assignment_create(
-        therapist=personas.therapist_a,
-        relationship=personas.relationship_a,
-        kind="journal",
-        title="Mood journal",
-        frequency="daily",
-        start_date=date.today() - timedelta(days=30),
-    )
+def test_a_completion_note_that_is_not_utf8_saves_nothing(as_client, daily_homework):
+    assignment = daily_homework
     body = f"assignment={assignment.public_id}&note=".encode() + b"%ff%fe"
     response = post_raw(as_client, "/api/v1/completions/", body, content_type=FORM)
     assert response.status_code == 400, response.content
@@ -252,18 +253,10 @@ def test_a_multipart_body_that_is_not_utf8_is_a_400(as_therapist, fields):
 
 
 @pytest.mark.parametrize("kind", ["form", "multipart"])
-def test_a_utf8_form_body_is_stored_whole(as_client, personas, kind):
-    from datetime import date, timedelta
+def test_a_utf8_form_body_is_stored_whole(as_client, daily_homework, kind):
     from urllib.parse import urlencode
 
-    assignment = services.assignment_create(
-        therapist=personas.therapist_a,
-        relationship=personas.relationship_a,
-        kind="journal",
-        title="Mood journal",
-        frequency="daily",
-        start_date=date.today() - timedelta(days=30),
-    )
+    assignment = daily_homework
     fields = {"assignment": str(assignment.public_id), "note": "Café, 散歩 ✓ + 100% 🙂"}
     if kind == "form":
         body, content_type = urlencode(fields).encode(), FORM
@@ -283,21 +276,14 @@ def test_a_form_with_too_many_fields_is_a_json_400(as_therapist, settings):
 
 
 @pytest.mark.parametrize("kind", ["form", "multipart"])
-def test_a_browser_post_that_is_not_utf8_is_a_400_after_its_csrf_check(personas, kind):
+def test_a_browser_post_that_is_not_utf8_is_a_400_after_its_csrf_check(
+    personas, daily_homework, kind
+):
     """A session-authenticated POST is CSRF-checked first; the check reads the form fields
     through the same parsers."""
-    from datetime import date, timedelta
-
     from django.middleware.csrf import _get_new_csrf_string
 
-    assignment = services.assignment_create(
-        therapist=personas.therapist_a,
-        relationship=personas.relationship_a,
-        kind="journal",
-        title="Mood journal",
-        frequency="daily",
-        start_date=date.today() - timedelta(days=30),
-    )
+    assignment = daily_homework
     browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
     browser.force_login(personas.client_a)
     token = _get_new_csrf_string()
