@@ -10,16 +10,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
 from .addresses import normalize_email
-
-# Entries of the tz database that name no place: "localtime" is the server's own zone and
-# "Factory" a placeholder ("-00"); "posixrules" appears on some systems.
-NOT_IANA_ZONES = frozenset({"localtime", "Factory", "posixrules"})
-
-
-@cache
-def iana_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones() - NOT_IANA_ZONES)
-
+from .clock import NOT_IANA_ZONES as NOT_IANA_ZONES  # the zone list's old home
+from .clock import iana_timezones as iana_timezones
+from .clock import zone
 
 REGIONS = (
     "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/",
@@ -133,7 +126,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         # A name saved before validation was strict (say "localtime") reads as UTC.
-        return zoneinfo.ZoneInfo(self.timezone if self.timezone in iana_timezones() else "UTC")
+        return zone(self.timezone)
 
 
 class CareStatus(models.TextChoices):

@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, WEEKLY
 from dateutil.rrule import rrule as RRule
 
+from accounts.clock import local_today as local_today  # its old home, for its callers
+from accounts.clock import require_aware
+
 # RFC 5545 BYDAY codes, indexed like date.weekday() (0 = Monday).
 RFC5545_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -241,14 +244,6 @@ def iso_week_label(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def local_today(tz_name: str, now: datetime | None = None) -> date:
-    """The client's local date at `now` (aware; default: the current time)."""
-    if now is None:
-        now = datetime.now(UTC)
-    _require_aware(now, "now")
-    return now.astimezone(ZoneInfo(tz_name)).date()
-
-
 def local_time_to_utc(day: date, at: time, tz_name: str) -> datetime:
     """The UTC instant of the wall-clock time `at` (naive) on local date `day`.
 
@@ -279,7 +274,7 @@ def next_reminder_at(
     WEEKLY: on every day inside start..end that is not paused — whether the week's target
     is already met is the caller's business. None when nothing will be due any more.
     """
-    _require_aware(after, "after")
+    require_aware(after, "after")
     schedule._require_valid()
     tz = ZoneInfo(tz_name)
     # Start a day early: cheap insurance against a DST gap or repeat around midnight putting
@@ -294,11 +289,6 @@ def next_reminder_at(
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
-
-
-def _require_aware(moment: datetime, name: str) -> None:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"`{name}` must be an aware datetime.")
 
 
 def _gap_end(wall: datetime, tz: ZoneInfo) -> datetime:

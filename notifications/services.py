@@ -15,7 +15,8 @@ from django.db.models import Count, F, Min, Q, Value
 from django.db.models.functions import Concat, Greatest, Left
 from django.utils import timezone
 
-from accounts.models import Role, User, iana_timezones
+from accounts.clock import zone_name
+from accounts.models import Role, User
 from homework.models import Assignment, AssignmentStatus
 from homework.schedules import iso_week_label
 
@@ -72,7 +73,7 @@ NOTIFIED_ROLES = (Role.CLIENT, Role.THERAPIST)
 
 def zone_of(user: User) -> str:
     """The user's zone; an unknown name in old data reads as UTC."""
-    return user.timezone if user.timezone in iana_timezones() else "UTC"
+    return zone_name(user.timezone)
 
 
 def _quiet(prefs: Preferences) -> scheduling.QuietHours | None:

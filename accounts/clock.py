@@ -1,0 +1,56 @@
+"""Time at the ground floor: a person's zone, their local day, and a local day's bounds.
+
+Every app reads "today" and "midnight" for a person through these few functions, so a day
+means the same thing on Today, in the caseload, the e-mails and the charts.
+"""
+
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+
+# Entries of the tz database that name no place: "localtime" is the server's own zone and
+# "Factory" a placeholder ("-00"); "posixrules" appears on some systems.
+NOT_IANA_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@cache
+def iana_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - NOT_IANA_ZONES)
+
+
+def zone_name(name: str) -> str:
+    """`name` if it is a known IANA zone, else "UTC" (a name saved before validation was strict)."""
+    return name if name in iana_timezones() else "UTC"
+
+
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The zone called `name`; an unknown name reads as UTC."""
+    return zoneinfo.ZoneInfo(zone_name(name))
+
+
+def require_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"`{name}` must be an aware datetime.")
+
+
+def local_today(tz_name: str, now: datetime | None = None) -> date:
+    """The local date in zone `tz_name` at `now` (aware; default: the current time)."""
+    if now is None:
+        now = datetime.now(UTC)
+    require_aware(now, "now")
+    return now.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+def local_day(moment: datetime, tz: zoneinfo.ZoneInfo) -> date:
+    """The local date of the aware instant `moment` in `tz`."""
+    return moment.astimezone(tz).date()
+
+
+def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+    """The instant (aware, UTC) at which local date `day` begins in `tz`."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def local_days_bounds(first: date, last: date, tz: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+    """[start of `first`, start of the day after `last`) as aware UTC instants."""
+    return local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
