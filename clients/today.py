@@ -122,7 +122,7 @@ def today_page(*, client: User, readers: dict[int, str], today: date | None = No
 
 def week_page(*, client: User, readers: dict[int, str]):
     """This week day by day, each day with how much of it is done and who reads the notes."""
-    days, summary = selectors.client_week(client=client)
+    days, summary = selectors.week_days_and_today(client=client)
     for day in days:
         day.done_count = sum(1 for o in day.occurrences if o.completion)
         for occurrence in day.occurrences:

@@ -19,8 +19,9 @@ from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday, local_today
 logger = logging.getLogger(__name__)
 
 
-def _log_bad_row(assignment: Assignment) -> None:
-    # One bad row never takes a page down: it is left out, and the log says which.
+def log_bad_row(assignment: Assignment) -> None:
+    """Log that `assignment` is left out because its schedule cannot be computed: one bad
+    row never takes a page down (callers catch ValueError and OverflowError, then call this)."""
     logger.exception("assignment %s left out: its schedule cannot be computed", assignment.pk)
 
 
@@ -106,16 +107,18 @@ def _add_to_today(
             result.overdue.append(occurrence)
 
 
-def _today_from(
+def today_from(
     assignments: list[Assignment], done: dict[int, dict[date, Completion]], today: date
 ) -> Today:
+    """`Today` for `today` from active `assignments` and their completions by assignment
+    id and due date (those from OVERDUE_DAYS back, or the ISO week's Monday if earlier)."""
     monday = iso_week_monday(today)
     result = Today(today=today, due=[], done=[], overdue=[], weekly=[])
     for assignment in assignments:
         try:
             _add_to_today(result, assignment, done.get(assignment.pk, {}), today, monday)
         except (ValueError, OverflowError):
-            _log_bad_row(assignment)
+            log_bad_row(assignment)
     result.overdue.sort(key=lambda o: (o.due_date, o.assignment.title))
     return result
 
@@ -124,7 +127,7 @@ def client_today(*, client: User, today: date | None = None) -> Today:
     """Due today, done today, overdue in the last 7 days, and N-a-week progress. 3 queries."""
     today = today or local_today(client.timezone)
     first = min(today - timedelta(days=OVERDUE_DAYS), iso_week_monday(today))
-    return _today_from(*_active_homework(client, first, today), today)
+    return today_from(*_active_homework(client, first, today), today)
 
 
 @dataclass
@@ -133,8 +136,9 @@ class WeekDay:
     occurrences: list[Occurrence]
 
 
-def client_week(*, client: User, today: date | None = None) -> tuple[list[WeekDay], Today]:
-    """This ISO week, day by day, with the N-a-week progress. 3 queries."""
+def week_days_and_today(*, client: User, today: date | None = None) -> tuple[list[WeekDay], Today]:
+    """This ISO week's days with their occurrences, and `Today` (with the N-a-week
+    progress). 3 queries."""
     today = today or local_today(client.timezone)
     monday = iso_week_monday(today)
     days = [monday + timedelta(days=i) for i in range(7)]
@@ -147,13 +151,13 @@ def client_week(*, client: User, today: date | None = None) -> tuple[list[WeekDa
         try:
             dues = assignment.schedule().due_dates(monday, days[-1])
         except (ValueError, OverflowError):
-            _log_bad_row(assignment)
+            log_bad_row(assignment)
             continue
         for due in dues:
             week[(due - monday).days].occurrences.append(
                 Occurrence(assignment, due, done.get(assignment.pk, {}).get(due))
             )
-    return week, _today_from(assignments, done, today)
+    return week, today_from(assignments, done, today)
 
 
 # --- Adherence ---------------------------------------------------------------------
@@ -198,13 +202,16 @@ def weeks_ending(today: date, count: int) -> list[date]:
     return [monday - timedelta(weeks=i) for i in reversed(range(count))]
 
 
-def _weeks_due(
+def weeks_due(
     assignment: Assignment,
     weeks: list[date],
     counts: dict,
     today: date | None,
     zone: tzinfo,
 ) -> tuple[Adherence, ...]:
+    """Done / due of `assignment` in each of `weeks` (Mondays), with `counts` of completions
+    by (assignment id, week) and days up to `today` counted as due; raises ValueError or
+    OverflowError for a schedule that cannot be computed."""
     schedule = assignment.schedule()
     # The day it ended, in the client's zone (its UTC date may be the day before or after).
     last_day = timezone.localtime(assignment.ended_at, zone).date() if assignment.ended_at else None
@@ -240,9 +247,9 @@ def adherence_report(
     rows = []
     for assignment in assignments:
         try:
-            cells = _weeks_due(assignment, weeks, counts, today, client.zone)
+            cells = weeks_due(assignment, weeks, counts, today, client.zone)
         except (ValueError, OverflowError):
-            _log_bad_row(assignment)
+            log_bad_row(assignment)
             continue
         rows.append(AssignmentAdherence(assignment, cells))
     totals = tuple(sum((row.weeks[i] for row in rows), Adherence(0, 0)) for i in range(len(weeks)))
@@ -311,4 +318,4 @@ def client_today_page(
     today = today or local_today(client.timezone)
     first = min(today - timedelta(days=OVERDUE_DAYS), iso_week_monday(today))
     assignments, done = _active_homework(client, first, today + timedelta(days=ONCE_LOOKAHEAD_DAYS))
-    return _today_from(assignments, done, today), assignments, done
+    return today_from(assignments, done, today), assignments, done

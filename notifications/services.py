@@ -19,6 +19,8 @@ from accounts.clock import zone_name
 from accounts.models import Role, User
 from homework.models import Assignment, AssignmentStatus
 from homework.schedules import iso_week_label
+from progress.caseload import caseload_week
+from progress.waiting import waiting_for_therapist
 
 from . import safety, scheduling
 from .models import Delivery, Kind, Preferences, Status
@@ -539,21 +541,21 @@ def _build(delivery: Delivery):
         case Kind.CLIENT_DIGEST:
             if not prefs.digest_enabled:
                 return "digest off"
-            week = selectors.client_week(client=user, monday=_week_of(delivery.period))
+            week = selectors.client_week_summary(client=user, monday=_week_of(delivery.period))
             return emails.client_digest_email(delivery, week=week)
         case Kind.THERAPIST_REMINDER:
             if not prefs.reminders_enabled:
                 return "reminders off"
             if scheduling.local_date(timezone.now(), zone) != date.fromisoformat(delivery.period):
                 return "too late: the day is over"
-            waiting = selectors.waiting_for_therapist(user, timezone.now())
+            waiting = waiting_for_therapist(user, timezone.now())
             if not waiting.total:
                 return "nothing waiting"
             return emails.therapist_reminder_email(delivery, waiting=waiting)
         case Kind.THERAPIST_DIGEST:
             if not prefs.digest_enabled:
                 return "digest off"
-            caseload = selectors.caseload_week(therapist=user, monday=_week_of(delivery.period))
+            caseload = caseload_week(therapist=user, monday=_week_of(delivery.period))
             if not caseload.rows:
                 return "no clients"
             return emails.therapist_digest_email(delivery, caseload=caseload)

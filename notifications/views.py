@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.form_errors import add_service_errors
 from accounts.models import User
 from homework.schedules import iso_week_label, iso_week_monday, local_today
+from progress.caseload import caseload_week
 
 from . import selectors, services
 from .emails import UNSUBSCRIBE_MAX_AGE, UNSUBSCRIBE_SALT
@@ -75,7 +76,7 @@ def _week(request, today: date) -> date:
 def client_my_week(request):
     today = local_today(request.user.timezone)
     monday = _week(request, today)
-    week = selectors.client_week(client=request.user, monday=monday, today=today)
+    week = selectors.client_week_summary(client=request.user, monday=monday, today=today)
     return render(
         request,
         "notifications/my_week.html",
@@ -86,7 +87,7 @@ def client_my_week(request):
 def therapist_weekly_review(request):
     today = local_today(request.user.timezone)
     monday = _week(request, today)
-    caseload = selectors.caseload_week(therapist=request.user, monday=monday)
+    caseload = caseload_week(therapist=request.user, monday=monday)
     return render(
         request,
         "notifications/weekly_review.html",

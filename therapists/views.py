@@ -28,11 +28,11 @@ from homework.forms import (
     TemplateForm,
 )
 from notifications.models import Preferences
-from notifications.selectors import waiting_for_therapist
+from progress import caseload
+from progress.caseload import home_relationships
+from progress.waiting import waiting_for_therapist
 
-from . import caseload
 from .assigning import schedule_summary
-from .selectors import home_relationships
 
 
 def home(request, form=None):

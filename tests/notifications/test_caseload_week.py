@@ -10,7 +10,7 @@ from clients import services as records
 from clients.models import JournalEntry
 from notifications import services
 from notifications.models import Delivery, Kind
-from notifications.selectors import caseload_week
+from progress.caseload import caseload_week
 from tests.factories import (
     AssignmentFactory,
     ClientFactory,
@@ -32,7 +32,7 @@ WEEK = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WEEK_BEFORE = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 LONG_AGO = NOW - timedelta(days=60)
 # Relationships, signals (last activity and shared mood), homework, its pauses, completions
-# (therapists.caseload.build_rows), then check-off days, lifestyle logs, time with people and
+# (progress.caseload.build_rows), then check-off days, lifestyle logs, time with people and
 # journal entries of the week.
 CASELOAD_WEEK_QUERIES = 9
 # Claiming the ledger row, loading it with its user and their preferences (one query),

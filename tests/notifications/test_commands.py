@@ -7,7 +7,7 @@ from accounts.demo import DEMO_CLIENTS, DEMO_THERAPIST
 from accounts.models import User
 from notifications import services
 from notifications.models import Delivery, Kind, Preferences
-from notifications.selectors import waiting_for_therapist
+from progress.waiting import waiting_for_therapist
 from tests.factories import AssignmentFactory
 
 from .conftest import NOW, TODAY, due_now

@@ -11,7 +11,8 @@ import pytest
 from accounts.mail import send_templated_email
 from notifications import emails
 from notifications.models import Delivery, Kind
-from notifications.selectors import ClientWeek, Waiting
+from notifications.selectors import ClientWeek
+from progress.waiting import Waiting
 from tests.factories import ClientFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db

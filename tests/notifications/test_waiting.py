@@ -13,7 +13,7 @@ from accounts.models import CareStatus
 from clients import services as records
 from notifications import scheduling, services
 from notifications.models import Delivery, Kind, Preferences
-from notifications.selectors import waiting_for_therapist
+from progress.waiting import waiting_for_therapist
 from tests.factories import (
     ClientFactory,
     JournalEntryFactory,

@@ -12,6 +12,7 @@ from clients import services as records
 from homework import services
 from homework.selectors import client_today
 from measures.models import MeasureResponse
+from progress.caseload import build_rows, caseload_rows
 from tests.conftest import make_active_relationship
 from tests.factories import (
     AssignmentFactory,
@@ -24,7 +25,6 @@ from tests.factories import (
     SafetyAlertFactory,
     SocialActivityFactory,
 )
-from therapists.caseload import build_rows, caseload_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from clients import services as records
 from clients.models import JournalEntry
 from notifications import services
-from notifications.selectors import waiting_for_therapist
+from progress.waiting import waiting_for_therapist
 
 
 class Command(BaseCommand):

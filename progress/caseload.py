@@ -2,13 +2,13 @@
 trend from shared journal entries and the flags that say who needs attention first.
 
 Everything comes from one bulk computation (`build_rows`) in a fixed number of queries,
-whatever the caseload's size; the therapist's weekly digest and review read it too
-(`notifications.selectors.caseload_week`)."""
+whatever the caseload's size; the therapist's portal reads it (`caseload_rows`), and so do
+the weekly digest and review (`caseload_week`)."""
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import (
     Avg,
@@ -17,7 +17,6 @@ from django.db.models import (
     DateField,
     DateTimeField,
     FloatField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -27,6 +26,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from accounts.clock import local_day, local_midnight
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import care_relationships_visible_to
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
@@ -34,15 +34,24 @@ from homework.models import Assignment, AssignmentStatus, Completion
 from homework.schedules import OVERDUE_DAYS, Frequency, iso_week_monday
 from homework.selectors import (
     Adherence,
-    _log_bad_row,
-    _today_from,
-    _weeks_due,
     assignments_with_pauses,
+    log_bad_row,
+    today_from,
+    weeks_due,
 )
-from measures.models import MeasureResponse
 from measures.selectors import Latest, latest_results
 
-SILENT_DAYS = 7
+from .activity import (
+    LOGGED_NAMES,
+    MADE_NAMES,
+    QUIET_DAYS,
+    LastActivity,
+    is_quiet,
+    last_activity_annotations,
+    quiet_from,
+    with_last_activity,
+)
+
 LOW_ADHERENCE = 50  # percent
 MOOD_DROP = 2.0  # points on the 0-10 scale, week on week
 MOOD_STEADY = 0.5  # a change this small or smaller either way reads as "steady"
@@ -63,7 +72,7 @@ class Flag:
 
 ALERT = Flag("alert", "Open safety alert", 100)
 MOOD_DOWN = Flag("mood_down", "Mood down 2+ points", 4)
-SILENT = Flag("silent", "No activity for 7+ days", 3)
+SILENT = Flag("silent", f"No activity for {QUIET_DAYS}+ days", 3)
 OVERDUE = Flag("overdue", "Overdue homework", 2)
 LOW_ADHERENCE_FLAG = Flag("low_adherence", "Less than half done", 1)
 # Most serious first: the order of badges on a row and of counts in the digest.
@@ -78,7 +87,7 @@ class CaseloadRow:
     client: User
     day: date
     at: datetime  # the instant `day` is seen from: now, or the end of that day
-    last_activity: datetime | None = None  # when the client last did something (`ACTIVITY`)
+    last_activity: datetime | None = None  # when the client last did something
     last_logged_day: date | None = None  # the latest day they logged something for
     done: int = 0
     due: int = 0
@@ -123,22 +132,17 @@ class CaseloadRow:
     @property
     def last_active_day(self) -> date | None:
         """The latest local day the client did something or logged something for."""
-        made = (
-            self.last_activity.astimezone(self.client.zone).date() if self.last_activity else None
-        )
-        return max((d for d in (made, self.last_logged_day) if d is not None), default=None)
+        return LastActivity(self.last_activity, self.last_logged_day).day(self.client.zone)
 
     @property
-    def is_silent(self) -> bool:
-        """Nothing done or logged for SILENT_DAYS up to `day`; a client who joined lately
-        has time (one who joined after `day` had none then)."""
-        last = self.last_active_day
-        if last is None:
-            joined = self.relationship.activated_at
-            if joined is None or joined > self.at:
-                return True
-            last = joined.astimezone(self.client.zone).date()
-        return (self.day - last).days >= SILENT_DAYS
+    def is_quiet(self) -> bool:
+        since = quiet_from(
+            last_active_day=self.last_active_day,
+            joined=self.relationship.activated_at,
+            at=self.at,
+            zone=self.client.zone,
+        )
+        return is_quiet(since, self.day)
 
     @property
     def flags(self) -> tuple[Flag, ...]:
@@ -148,7 +152,7 @@ class CaseloadRow:
         change = self.mood_change
         if change is not None and change <= -MOOD_DROP:
             found.add(MOOD_DOWN)
-        if self.is_silent:
+        if self.is_quiet:
             found.add(SILENT)
         if self.overdue:
             found.add(OVERDUE)
@@ -193,20 +197,16 @@ class _Bounds:
     at: datetime  # now, or the end of `day`
 
 
-def _midnight(day: date, zone) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
 def _bounds(zone, now: datetime, week: date | None) -> _Bounds:
-    today = now.astimezone(zone).date()
+    today = local_day(now, zone)
     day = today if week is None else min(iso_week_monday(week) + timedelta(days=6), today)
     monday = iso_week_monday(day)
     return _Bounds(
         day=day,
-        before=_midnight(monday - timedelta(days=7), zone),
-        start=_midnight(monday, zone),
-        end=_midnight(monday + timedelta(days=7), zone),
-        at=min(now, _midnight(day + timedelta(days=1), zone)),
+        before=local_midnight(monday - timedelta(days=7), zone),
+        start=local_midnight(monday, zone),
+        end=local_midnight(monday + timedelta(days=7), zone),
+        at=min(now, local_midnight(day + timedelta(days=1), zone)),
     )
 
 
@@ -215,16 +215,6 @@ def _per_zone(bounds: dict[str, _Bounds], name: str, output_field=None) -> Case:
     return Case(
         *[When(timezone=tz, then=Value(getattr(b, name))) for tz, b in bounds.items()],
         output_field=output_field or DateTimeField(),
-    )
-
-
-def _latest(model, moment: str, until: str) -> Subquery:
-    """The latest `moment` of the client's rows of `model`, up to the outer `until`."""
-    lookup = "lte" if until == "day" else "lt"
-    rows = model.objects.filter(client=OuterRef("pk"), **{f"{moment}__{lookup}": OuterRef(until)})
-    return Subquery(
-        rows.order_by().values("client").annotate(last=Max(moment)).values("last"),
-        output_field=model._meta.get_field(moment),
     )
 
 
@@ -243,24 +233,6 @@ def _mood(start: str, end: str) -> Subquery:
     )
 
 
-# Activity is anything the client did in the portal, shared or not (as "Waiting for you"
-# counts silence): when they did it, and the day it was for (a check-off made late, or a
-# log filled in after the day, still says the client was there that day).
-ACTIVITY = (
-    (Completion, "completed_at", "at"),
-    (JournalEntry, "created_at", "at"),
-    (LifestyleLog, "created_at", "at"),
-    (SocialActivity, "created_at", "at"),
-    (MeasureResponse, "submitted_at", "at"),
-)
-LOGGED = (
-    (Completion, "due_date", "day"),
-    (JournalEntry, "occurred_at", "at"),
-    (LifestyleLog, "day", "day"),
-    (SocialActivity, "day", "day"),
-)
-
-
 def _signals(clients: Iterable[User], bounds: dict[str, _Bounds]) -> dict[int, dict]:
     """Last activity and both weeks' mean shared mood for every client. One query."""
     rows = (
@@ -273,18 +245,11 @@ def _signals(clients: Iterable[User], bounds: dict[str, _Bounds]) -> dict[int, d
             end=_per_zone(bounds, "end"),
         )
         .annotate(
-            **{f"made_{i}": _latest(*columns) for i, columns in enumerate(ACTIVITY)},
-            **{f"for_{i}": _latest(*columns) for i, columns in enumerate(LOGGED)},
+            **last_activity_annotations("pk", bounded=True),
             mood_now=_mood("start", "end"),
             mood_before=_mood("before", "start"),
         )
-        .values(
-            "pk",
-            "mood_now",
-            "mood_before",
-            *[f"made_{i}" for i in range(len(ACTIVITY))],
-            *[f"for_{i}" for i in range(len(LOGGED))],
-        )
+        .values("pk", "mood_now", "mood_before", *MADE_NAMES, *LOGGED_NAMES)
     )
     return {row["pk"]: row for row in rows}
 
@@ -318,18 +283,14 @@ def build_rows(
     for r in relationships:
         b = bounds[r.client.timezone]
         got = signals.get(r.client_id, {})
-        made = [got.get(f"made_{i}") for i in range(len(ACTIVITY))]
-        logged = [got.get(f"for_{i}") for i in range(len(LOGGED))]
-        logged = [
-            v.astimezone(r.client.zone).date() if isinstance(v, datetime) else v for v in logged
-        ]
+        last = LastActivity.read(got, r.client.zone)
         rows[r.pk] = CaseloadRow(
             relationship=r,
             client=r.client,
             day=b.day,
             at=b.at,
-            last_activity=max((m for m in made if m is not None), default=None),
-            last_logged_day=max((d for d in logged if d is not None), default=None),
+            last_activity=last.at,
+            last_logged_day=last.logged_day,
             mood_now=_rounded(got.get("mood_now")),
             mood_before=_rounded(got.get("mood_before")),
             open_alerts=r.open_alerts,
@@ -349,7 +310,7 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
     assignments = list(
         assignments_with_pauses(
             Assignment.objects.filter(relationship_id__in=list(rows)).exclude(
-                status=AssignmentStatus.ENDED, ended_at__lt=_midnight(earliest, UTC)
+                status=AssignmentStatus.ENDED, ended_at__lt=local_midnight(earliest, UTC)
             )
         )
     )
@@ -372,9 +333,9 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
         if assignment.status == AssignmentStatus.ACTIVE:
             active[assignment.relationship_id].append(assignment)
         try:
-            [cell] = _weeks_due(assignment, [row.monday], counts, row.day, row.client.zone)
+            [cell] = weeks_due(assignment, [row.monday], counts, row.day, row.client.zone)
         except (ValueError, OverflowError):
-            _log_bad_row(assignment)
+            log_bad_row(assignment)
             continue
         row.due += cell.due
         row.done += cell.done
@@ -384,18 +345,18 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
     for pk, own in active.items():
         row = rows[pk]
         in_reach = {a.pk: done[a.pk] for a in own if a.pk in done}
-        row.overdue = len(_today_from(own, in_reach, row.day).overdue)
+        row.overdue = len(today_from(own, in_reach, row.day).overdue)
 
 
 def _past_cell(assignment: Assignment, row: CaseloadRow, counts: dict):
     """The week's done / due up to the last day that is over. N-a-week homework is judged
     when its week is over: until then there is still time."""
     zone = row.client.zone
-    over = row.day if row.at >= _midnight(row.day + timedelta(days=1), zone) else None
+    over = row.day if row.at >= local_midnight(row.day + timedelta(days=1), zone) else None
     through = over or row.day - timedelta(days=1)
     if assignment.frequency == Frequency.WEEKLY and through < row.monday + timedelta(days=6):
         return Adherence(0, 0)
-    [cell] = _weeks_due(assignment, [row.monday], counts, through, zone)
+    [cell] = weeks_due(assignment, [row.monday], counts, through, zone)
     return cell
 
 
@@ -448,16 +409,173 @@ def recent_completions(*, viewer: User, client: User, limit: int = 10) -> list[C
 LEFT_SHOWN_DAYS = 30
 
 
-def clients_left(*, therapist: User, days: int = LEFT_SHOWN_DAYS) -> list[CareRelationship]:
-    """Care relationships whose client deleted their account lately: no name is left to
-    show, only that someone left and when. One query."""
-    return list(
-        care_relationships_visible_to(therapist)
-        .filter(
-            client__isnull=True,
-            status=CareStatus.ENDED,
-            activated_at__isnull=False,
-            ended_at__gte=timezone.now() - timedelta(days=days),
+@dataclass(frozen=True)
+class HomeRelationships:
+    """The therapist's active relationships, invitations and clients who left lately."""
+
+    all: list[CareRelationship]
+    invited: list[CareRelationship]
+    left: list[CareRelationship]
+
+
+def home_relationships(*, therapist: User, now: datetime) -> HomeRelationships:
+    """One query: active relationships (with each client's last activity, for "Waiting for
+    you"), pending invitations (newest first) and relationships whose client deleted their
+    account in the last LEFT_SHOWN_DAYS (latest first): no name is left to show, only that
+    someone left and when."""
+    relationships = list(
+        with_last_activity(
+            care_relationships_visible_to(therapist).filter(
+                Q(status=CareStatus.ACTIVE, client__isnull=False)
+                | Q(status=CareStatus.INVITED)
+                | Q(
+                    client__isnull=True,
+                    status=CareStatus.ENDED,
+                    activated_at__isnull=False,
+                    ended_at__gte=now - timedelta(days=LEFT_SHOWN_DAYS),
+                )
+            )
         )
-        .order_by("-ended_at")
+    )
+    return HomeRelationships(
+        all=relationships,
+        invited=[r for r in relationships if r.status == CareStatus.INVITED],
+        left=sorted(
+            (r for r in relationships if r.status == CareStatus.ENDED),
+            key=lambda r: r.ended_at,
+            reverse=True,
+        ),
+    )
+
+
+# --- The caseload's week, for the therapist's weekly digest and review -----------------
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """One client's week in counts, for the therapist's weekly review."""
+
+    homework_done: int
+    homework_due: int
+    days_logged: int
+    journal_entries: int
+    active_minutes: int
+    social_contacts: int
+
+
+@dataclass(frozen=True)
+class CaseloadWeekRow:
+    client: User
+    week: WeekCounts
+    signals: CaseloadRow  # flags, shared mood trend and last activity
+
+    @property
+    def last_active(self) -> date | None:
+        return self.signals.last_active_day
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        return self.signals.flags
+
+
+@dataclass(frozen=True)
+class CaseloadWeek:
+    monday: date
+    rows: tuple[CaseloadWeekRow, ...]
+
+    @property
+    def active(self) -> int:
+        return sum(1 for r in self.rows if r.week.days_logged)
+
+    @property
+    def all_done(self) -> int:
+        return sum(
+            1
+            for r in self.rows
+            if r.week.homework_due and r.week.homework_done >= r.week.homework_due
+        )
+
+    def flagged(self, flag: Flag) -> int:
+        return sum(1 for r in self.rows if flag in r.flags)
+
+    @property
+    def quiet(self) -> int:
+        """Clients with no activity for QUIET_DAYS or more, up to the week's end."""
+        return self.flagged(SILENT)
+
+    @property
+    def flag_counts(self) -> dict[str, int]:
+        """How many clients carry each flag (by its key): counts only, for the e-mail."""
+        return {flag.key: self.flagged(flag) for flag in FLAGS}
+
+
+def _week_counts(rows: list[CaseloadRow], monday: date) -> dict[int, WeekCounts]:
+    """Days logged, journal entries, active minutes and time with people of each client in
+    the week, from shared records only (that a client wrote a private one is theirs alone),
+    and homework check-offs: 4 queries whatever the caseload's size."""
+    sunday = monday + timedelta(days=6)
+    clients = {row.client.pk: row for row in rows}
+    days: dict[int, set[date]] = {pk: set() for pk in clients}
+    minutes = dict.fromkeys(clients, 0)
+    social = dict.fromkeys(clients, 0)
+    journal = dict.fromkeys(clients, 0)
+    for client_id, day in (
+        Completion.objects.filter(client_id__in=clients, due_date__range=(monday, sunday))
+        .values_list("client_id", "due_date")
+        .distinct()
+    ):
+        days[client_id].add(day)
+    for client_id, day, exercise, outdoor in LifestyleLog.objects.filter(
+        client_id__in=clients, day__range=(monday, sunday), shared=True
+    ).values_list("client_id", "day", "exercise_minutes", "outdoor_minutes"):
+        days[client_id].add(day)
+        minutes[client_id] += (exercise or 0) + (outdoor or 0)
+    for row in (
+        SocialActivity.objects.filter(
+            client_id__in=clients, day__range=(monday, sunday), shared=True
+        )
+        .values("client_id", "day")
+        .annotate(n=Count("id"))
+    ):
+        days[row["client_id"]].add(row["day"])
+        social[row["client_id"]] += row["n"]
+    for client_id, moment in JournalEntry.objects.filter(
+        client_id__in=clients,
+        shared=True,
+        occurred_at__date__range=(monday - timedelta(days=1), sunday + timedelta(days=1)),
+    ).values_list("client_id", "occurred_at"):
+        day = local_day(moment, clients[client_id].client.zone)
+        if monday <= day <= sunday:
+            days[client_id].add(day)
+            journal[client_id] += 1
+    return {
+        pk: WeekCounts(
+            homework_done=row.done,
+            homework_due=row.due,
+            # Only days up to the client's today (a Sunday's log of a week not over waits).
+            days_logged=sum(1 for d in days[pk] if d <= row.day),
+            journal_entries=journal[pk],
+            active_minutes=minutes[pk],
+            social_contacts=social[pk],
+        )
+        for pk, row in clients.items()
+    }
+
+
+def caseload_week(*, therapist: User, monday: date) -> CaseloadWeek:
+    """Each active client of the therapist with their week and flags, as of the week's end
+    (or today): names for the portal; the e-mail reads only counts. 9 queries whatever the
+    caseload's size (`build_rows` and `_week_counts`)."""
+    monday = iso_week_monday(monday)
+    # As before, the digest is built whether or not the therapist has set up MFA yet: the
+    # e-mail carries counts only, and the portal's pages ask for MFA themselves.
+    signals = build_rows(
+        therapist=therapist,
+        week=monday,
+        relationships=CareRelationship.objects.filter(therapist=therapist),
+    )
+    counts = _week_counts(signals, monday) if signals else {}
+    return CaseloadWeek(
+        monday=monday,
+        rows=tuple(CaseloadWeekRow(row.client, counts[row.client.pk], row) for row in signals),
     )
