@@ -14,12 +14,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.clock import local_today
 from accounts.models import CareRelationship, Role, User
 from accounts.services import lock_active_relationship
 from clients import services as record_services
 from clients.models import Person
 from homework.models import Assignment
-from homework.schedules import local_today
 
 from .models import (
     ITEM_TEXT_MAX,

@@ -11,11 +11,11 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.clock import local_today
 from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
 from accounts.services import audit, lock_active_relationship
 from homework import services as homework_services
 from homework.models import Assignment, AssignmentStatus, Completion, CompletionSource, Kind
-from homework.schedules import local_today
 from safety.models import Source
 from safety.services import raise_alert
 
