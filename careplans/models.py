@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import CareRelationship, Role, User
-from clients.models import JournalEntry, Person, validate_text
+from accounts.validators import validate_text
+from clients.models import JournalEntry, Person
 from homework.models import Assignment
 
 ITEM_TEXT_MAX = 300

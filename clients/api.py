@@ -17,9 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts.api import query_params
 from accounts.models import AuditAction, CareRelationship, CareStatus, Role, User
 from accounts.policy import Access, care_relationships_visible_to, get_client_for_user
-from homework.api import CompletionSerializer, query_params
+from accounts.validators import validate_text
+from homework.api import CompletionSerializer
 from homework.markdown import render
 from homework.models import Assignment
 from safety.crisis import crisis_payload
@@ -36,7 +38,6 @@ from .models import (
     LifestyleLog,
     Person,
     SocialActivity,
-    validate_text,
 )
 
 # --- Serializers ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ fields. Ids of people and homework are resolved through `visible_to`, never trus
 from django import forms
 from django.utils import timezone
 
+from accounts.validators import validate_text
 from homework.models import Assignment, AssignmentStatus, Kind
 
 from .models import (
@@ -20,7 +21,6 @@ from .models import (
     Support,
     SupportDirection,
     tag_key,
-    validate_text,
 )
 
 MOOD_CHOICES = [(str(n), str(n)) for n in range(11)]
