@@ -379,12 +379,6 @@ def homework_link(
     return link
 
 
-@transaction.atomic
-def homework_unlink(*, author: User, link: HomeworkLink) -> None:
-    _lock(link.item.plan, author)
-    link.delete()
-
-
 # --- I'm triggered --------------------------------------------------------------------
 
 

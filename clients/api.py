@@ -378,9 +378,6 @@ class RecordViewSet(viewsets.ModelViewSet):
         services.mark_viewed(viewer=request.user, records=[record])
         return Response(self.get_serializer(record).data)
 
-    def _call(self, service, **kwargs):
-        return service(**kwargs)
-
     def _fresh(self, record, code=status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data, code)
 
@@ -391,7 +388,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         return None
 
     def destroy(self, request, *args, **kwargs):
-        self._call(services.record_delete, record=self.get_object())
+        services.record_delete(record=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -449,9 +446,7 @@ class JournalEntryViewSet(RecordViewSet):
                 if not fields.get("needs_help"):
                     raise ValidationError({"assignment": ["There is no such assignment."]})
                 left_out["assignment"] = ["There is no such assignment."]
-        entry = self._call(
-            services.journal_create, client=request.user, assignment=assignment, **fields
-        )
+        entry = services.journal_create(client=request.user, assignment=assignment, **fields)
         return self._saved(entry, left_out, status.HTTP_201_CREATED)
 
     @extend_schema(request=JournalEntrySerializer, responses={200: JournalEntrySavedSerializer})
@@ -466,7 +461,7 @@ class JournalEntryViewSet(RecordViewSet):
             left_out["assignment"] = message
         if response := self._sharing_only(entry, fields):
             return response
-        entry = self._call(services.journal_update, entry=entry, **fields)
+        entry = services.journal_update(entry=entry, **fields)
         return self._saved(entry, left_out)
 
 
@@ -488,9 +483,7 @@ class LifestyleLogViewSet(RecordViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        log = self._call(
-            services.lifestyle_create, client=request.user, **serializer.validated_data
-        )
+        log = services.lifestyle_create(client=request.user, **serializer.validated_data)
         return self._fresh(log, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -502,7 +495,7 @@ class LifestyleLogViewSet(RecordViewSet):
             raise ValidationError({"day": ["The day of a log cannot change."]})
         if response := self._sharing_only(log, fields):
             return response
-        log = self._call(services.lifestyle_update, log=log, **fields)
+        log = services.lifestyle_update(log=log, **fields)
         return self._fresh(log)
 
 
@@ -534,8 +527,7 @@ class SocialActivityViewSet(RecordViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        activity = self._call(
-            services.social_create,
+        activity = services.social_create(
             client=request.user,
             **self._fields(serializer.validated_data),
         )
@@ -547,8 +539,8 @@ class SocialActivityViewSet(RecordViewSet):
         serializer.is_valid(raise_exception=True)
         if response := self._sharing_only(activity, serializer.validated_data):
             return response
-        activity = self._call(
-            services.social_update, activity=activity, **self._fields(serializer.validated_data)
+        activity = services.social_update(
+            activity=activity, **self._fields(serializer.validated_data)
         )
         return self._fresh(activity)
 
@@ -612,17 +604,12 @@ class SharingViewSet(
 # --- Feedback, timeline, suggestions ------------------------------------------------
 
 
-def record_for_user(user, public_id):
-    """A record of any kind, as the user may see it, or 404."""
-    return selectors.get_record_for_user(user, public_id)
-
-
 class FeedbackView(APIView):
     """The thread on one shared record: the therapist leaves feedback, the client replies."""
 
     @extend_schema(parameters=[FeedbackQuerySerializer], responses=FeedbackSerializer(many=True))
     def get(self, request):
-        record = record_for_user(
+        record = selectors.get_record_for_user(
             request.user, query_params(FeedbackQuerySerializer, request)["record"]
         )
         account_services.records_viewed(viewer=request.user, client=record.client, what="feedback")
@@ -637,7 +624,7 @@ class FeedbackView(APIView):
     def post(self, request):
         serializer = FeedbackCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = record_for_user(request.user, serializer.validated_data["record"])
+        record = selectors.get_record_for_user(request.user, serializer.validated_data["record"])
         feedback = services.feedback_create(
             author=request.user, record=record, text=serializer.validated_data["text"]
         )
