@@ -31,6 +31,7 @@ from . import selectors, services
 from .export import export_zip
 from .models import (
     FEEDBACK_FIELD,
+    LIFESTYLE_LOG_FIELDS,
     TAG_MAX,
     TAGS_MAX,
     Feedback,
@@ -164,14 +165,7 @@ class LifestyleLogSerializer(RecordSerializer):
         fields = [
             *RecordSerializer.RECORD_FIELDS,
             "day",
-            "sleep_hours",
-            "sleep_quality",
-            "exercise_minutes",
-            "exercise_kind",
-            "meals",
-            "outdoor_minutes",
-            "alcohol_units",
-            "note",
+            *LIFESTYLE_LOG_FIELDS,
         ]
         read_only_fields = RecordSerializer.RECORD_READ_ONLY
         extra_kwargs = {

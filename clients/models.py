@@ -384,6 +384,17 @@ class Feedback(models.Model):
         return self.journal_entry or self.lifestyle_log or self.social_activity
 
 
+# What a client logs about their day, in the order the form asks it.
+LIFESTYLE_LOG_FIELDS = (
+    "sleep_hours",
+    "sleep_quality",
+    "exercise_minutes",
+    "exercise_kind",
+    "meals",
+    "outdoor_minutes",
+    "alcohol_units",
+    "note",
+)
 RECORD_MODELS = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}
 FEEDBACK_FIELD = {
     JournalEntry: "journal_entry",

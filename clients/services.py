@@ -21,6 +21,7 @@ from safety.services import raise_alert
 
 from .models import (
     FEEDBACK_FIELD,
+    LIFESTYLE_LOG_FIELDS,
     Emotion,
     Feedback,
     JournalEntry,
@@ -53,14 +54,7 @@ JOURNAL_FIELDS = (
     "needs_help",
 )
 LIFESTYLE_FIELDS = (
-    "sleep_hours",
-    "sleep_quality",
-    "exercise_minutes",
-    "exercise_kind",
-    "meals",
-    "outdoor_minutes",
-    "alcohol_units",
-    "note",
+    *LIFESTYLE_LOG_FIELDS,
     "shared",
 )
 SOCIAL_FIELDS = ("day", "person", "mode", "minutes", "feeling", "support", "note", "shared")

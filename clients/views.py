@@ -31,7 +31,7 @@ from .forms import (
     SharingForm,
     SocialForm,
 )
-from .models import JournalEntry, LifestyleLog, Person, SocialActivity
+from .models import LIFESTYLE_LOG_FIELDS, JournalEntry, LifestyleLog, Person, SocialActivity
 from .today import today_page, week_page
 
 
@@ -394,14 +394,7 @@ EDIT = {
 }
 INITIAL_FIELDS = {
     LifestyleLog: (
-        "sleep_hours",
-        "sleep_quality",
-        "exercise_minutes",
-        "exercise_kind",
-        "meals",
-        "outdoor_minutes",
-        "alcohol_units",
-        "note",
+        *LIFESTYLE_LOG_FIELDS,
         "shared",
     ),
     SocialActivity: ("day", "mode", "minutes", "feeling", "support", "note", "shared"),
