@@ -32,6 +32,7 @@ from .export import export_zip
 from .models import (
     FEEDBACK_FIELD,
     LIFESTYLE_LOG_FIELDS,
+    SHORT_TEXT_MAX,
     TAG_MAX,
     TAGS_MAX,
     Feedback,
@@ -251,7 +252,7 @@ class FeedbackQuerySerializer(serializers.Serializer):
 
 
 class FeedbackCreateSerializer(FeedbackQuerySerializer):
-    text = serializers.CharField(max_length=2000, validators=[validate_text])
+    text = serializers.CharField(max_length=SHORT_TEXT_MAX, validators=[validate_text])
 
 
 class RecordQuerySerializer(serializers.Serializer):

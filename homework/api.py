@@ -26,7 +26,7 @@ from accounts.policy import (
 
 from . import selectors, services
 from .markdown import render
-from .models import Assignment, AssignmentStatus, Completion, HomeworkTemplate
+from .models import COMPLETION_NOTE_MAX, Assignment, AssignmentStatus, Completion, HomeworkTemplate
 from .schedules import iso_week_label
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ class CompletionCreateSerializer(serializers.Serializer):
     due_date = serializers.DateField(
         required=False, allow_null=True, help_text="The day it was due; default: today."
     )
-    note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    note = serializers.CharField(max_length=COMPLETION_NOTE_MAX, allow_blank=True, default="")
 
 
 class AssignmentQuerySerializer(serializers.Serializer):
