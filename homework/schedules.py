@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, WEEKLY
 from dateutil.rrule import rrule as RRule
 
-from accounts.clock import local_today as local_today  # its old home, for its callers
+# Dropped at integration, once notifications/selectors.py, notifications/views.py and the e2e
+# tests import it from accounts.clock.
+from accounts.clock import local_today as local_today
 from accounts.clock import require_aware
 
 # RFC 5545 BYDAY codes, indexed like date.weekday() (0 = Monday).
