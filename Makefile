@@ -58,9 +58,12 @@ TEST_WORKERS ?= auto
 test: test-packages install
 	bash platform/test-services.sh run $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+# lint-imports checks the layers of [tool.importlinter] in pyproject.toml (DESIGN.md's
+# "Imports run one way").
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(PY) -m ruff format .

@@ -30,6 +30,13 @@ class LocalTimeField(serializers.TimeField):
         return super().to_internal_value(value).replace(second=0, microsecond=0)
 
 
+def query_params(serializer_class, request) -> dict:
+    """The validated query string; a bad value is a 400 naming the parameter."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
 class MeSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
 

@@ -4,7 +4,8 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import ValidationError
 
 from .addresses import normalize_email
-from .models import canonical_timezones, iana_timezones
+from .clock import iana_timezones
+from .models import canonical_timezones
 
 
 class SignInForm(LoginForm):

@@ -10,9 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
 from .addresses import normalize_email
-from .clock import NOT_IANA_ZONES as NOT_IANA_ZONES  # the zone list's old home
-from .clock import iana_timezones as iana_timezones
-from .clock import zone
+from .clock import iana_timezones, zone
 
 REGIONS = (
     "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/",

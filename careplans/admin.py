@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from clients.admin import MetadataOnlyAdmin
+from accounts.admin import MetadataOnlyAdmin
 
 from .models import CarePlan, PlanVersion, TriggerLog
 

@@ -2,8 +2,7 @@ from django import forms
 
 from clients.models import Person
 
-from .models import DETAIL_MAX, ITEM_TEXT_MAX
-from .services import SECTION_FIELDS
+from .models import DETAIL_MAX, ITEM_TEXT_MAX, SECTION_FIELDS
 
 LABELS = {
     "needs": ("What I need", {}),

@@ -3,15 +3,19 @@ therapist and the client together, with every change kept as a numbered version,
 client's "I'm triggered" log. `visible_to(user)` is the only way to read them."""
 
 import uuid
+from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
+from accounts.clock import local_today
 from accounts.models import CareRelationship, Role, User
-from clients.models import JournalEntry, Person, validate_text
+from accounts.validators import validate_text
+from clients.models import JournalEntry, Person
 from homework.models import Assignment
 
 ITEM_TEXT_MAX = 300
@@ -19,6 +23,10 @@ DETAIL_MAX = 1_000
 STEP_MAX = 200
 STEPS_MAX = 12
 TAG_MAX = 40  # a trigger or emotion is also a journal tag (clients.models.TAG_MAX)
+# A goal's review date: within the next two years of the client's day (a year back, for
+# plans written before a long break).
+REVIEW_AHEAD = timedelta(days=2 * 366)
+REVIEW_BEHIND = timedelta(days=366)
 
 
 class Section(models.TextChoices):
@@ -28,6 +36,28 @@ class Section(models.TextChoices):
     EMPOWERS = "empowers", "What empowers me"
     CIRCLE = "circle", "My circle"
     GOALS = "goals", "Goals"
+
+
+# The fields each section's items use; the others stay empty.
+SECTION_FIELDS = {
+    Section.NEEDS: ("text",),
+    Section.EMOTIONS: ("text", "signs", "helps"),
+    Section.TRIGGERS: ("text", "signs", "steps"),
+    Section.EMPOWERS: ("text",),
+    Section.CIRCLE: ("text", "person"),
+    Section.GOALS: ("text", "measure", "review_date"),
+}
+DETAIL_FIELDS = ("signs", "helps", "steps", "measure", "review_date", "person")
+
+
+def validate_steps(value) -> None:
+    """A trigger's coping steps: a few short sentences."""
+    if not isinstance(value, list) or not all(isinstance(step, str) for step in value):
+        raise ValidationError("Give the steps as a list of short sentences.")
+    if len(value) > STEPS_MAX:
+        raise ValidationError(f"At most {STEPS_MAX} steps: keep it short.")
+    if any(len(step) > STEP_MAX for step in value):
+        raise ValidationError(f"Each step can be at most {STEP_MAX} characters.")
 
 
 class Helped(models.TextChoices):
@@ -77,7 +107,9 @@ class PlanItem(models.Model):
     section = models.CharField(max_length=16, choices=Section.choices)
     position = models.PositiveIntegerField(default=0)
     text = models.CharField(
-        max_length=ITEM_TEXT_MAX, validators=[validate_text, MaxLengthValidator(ITEM_TEXT_MAX)]
+        max_length=ITEM_TEXT_MAX,
+        validators=[validate_text],
+        error_messages={"blank": "Write a few words."},
     )
     # Emotions: early signs; triggers: warning signs.
     signs = models.TextField(
@@ -92,7 +124,7 @@ class PlanItem(models.Model):
         validators=[validate_text, MaxLengthValidator(DETAIL_MAX)],
     )
     # Triggers: coping steps, in order.
-    steps = models.JSONField(default=list, blank=True)
+    steps = models.JSONField(default=list, blank=True, validators=[validate_steps])
     # Goals: how I will know, in the client's words, and when to look again.
     measure = models.TextField(
         max_length=DETAIL_MAX,
@@ -119,6 +151,27 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def clean(self) -> None:
+        """The section's rules: someone from the client's own list in My circle, a trigger
+        or emotion short enough to be a journal tag, and a review date near the client's day."""
+        if self.section == Section.CIRCLE and self.person is None:
+            raise ValidationError({"person": "Choose someone from your list of people."})
+        if self.person is not None and self.person.client_id != self.plan.client_id:
+            raise ValidationError({"person": "Choose someone from your own list."})
+        if self.section in (Section.TRIGGERS, Section.EMOTIONS) and (
+            TAG_MAX < len(self.text) <= ITEM_TEXT_MAX
+        ):
+            raise ValidationError(
+                {
+                    "text": f"Name it in a few words (at most {TAG_MAX} characters): it is also "
+                    "a tag for your journal. The details have their own place."
+                }
+            )
+        if self.review_date is not None:
+            today = local_today(self.plan.client.timezone)  # the client's day, as everywhere
+            if not today - REVIEW_BEHIND <= self.review_date <= today + REVIEW_AHEAD:
+                raise ValidationError({"review_date": "Choose a date within the next two years."})
 
     @property
     def tag(self) -> str:

@@ -74,12 +74,6 @@ def get_log_for_user(user: User, public_id) -> TriggerLog:
     )
 
 
-def active_plans_of_client(client: User):
-    return CarePlan.objects.filter(
-        client=client, relationship__status=CareStatus.ACTIVE
-    ).select_related("relationship__therapist")
-
-
 @dataclass
 class SectionView:
     section: Section

@@ -7,7 +7,7 @@ from. If the item (or, for a move, the order of its section) changed after that 
 the change is refused with `PlanConflict`, which holds both texts: nothing is overwritten.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,13 +19,10 @@ from accounts.services import lock_active_relationship
 from clients import services as record_services
 from clients.models import Person
 from homework.models import Assignment
-from homework.schedules import local_today
 
 from .models import (
-    ITEM_TEXT_MAX,
-    STEP_MAX,
-    STEPS_MAX,
-    TAG_MAX,
+    DETAIL_FIELDS,
+    SECTION_FIELDS,
     CarePlan,
     Helped,
     HomeworkLink,
@@ -35,18 +32,7 @@ from .models import (
     TriggerLog,
 )
 
-SECTION_FIELDS = {
-    Section.NEEDS: ("text",),
-    Section.EMOTIONS: ("text", "signs", "helps"),
-    Section.TRIGGERS: ("text", "signs", "steps"),
-    Section.EMPOWERS: ("text",),
-    Section.CIRCLE: ("text", "person"),
-    Section.GOALS: ("text", "measure", "review_date"),
-}
-DETAIL_FIELDS = ("signs", "helps", "steps", "measure", "review_date", "person")
 SECTION_ITEMS_MAX = 200
-REVIEW_AHEAD = timedelta(days=2 * 366)
-REVIEW_BEHIND = timedelta(days=366)
 NOTE_MAX = 1_000
 
 
@@ -136,24 +122,21 @@ def _record(plan: CarePlan, *, author: User, change: str, section: str, item=Non
     )
 
 
-def _steps(value) -> list[str]:
+def _steps(value):
+    """Steps as typed (one a line) or sent (a list), tidied; `PlanItem` checks the rest."""
     if value in (None, ""):
         return []
     if isinstance(value, str):
         value = value.splitlines()
     if not isinstance(value, list) or not all(isinstance(step, str) for step in value):
-        raise ValidationError({"steps": "Give the steps as a list of short sentences."})
+        return value
     steps = [" ".join(step.split()) for step in value]
-    steps = [step for step in steps if step]
-    if len(steps) > STEPS_MAX:
-        raise ValidationError({"steps": f"At most {STEPS_MAX} steps: keep it short."})
-    if any(len(step) > STEP_MAX for step in steps):
-        raise ValidationError({"steps": f"Each step can be at most {STEP_MAX} characters."})
-    return steps
+    return [step for step in steps if step]
 
 
 def _apply(item: PlanItem, plan: CarePlan, fields: dict) -> None:
-    """Set the fields this section uses, check them, and clear the others."""
+    """Set the fields this section uses and clear the others; the item checks them
+    (`PlanItem.clean` and its fields' validators)."""
     allowed = SECTION_FIELDS[Section(item.section)]
     for name in allowed:
         if name not in fields:
@@ -162,9 +145,7 @@ def _apply(item: PlanItem, plan: CarePlan, fields: dict) -> None:
         if name == "steps":
             value = _steps(value)
         elif name == "person":
-            if value is not None and (
-                not isinstance(value, Person) or value.client_id != plan.client_id
-            ):
+            if value is not None and not isinstance(value, Person):
                 raise ValidationError({"person": "Choose someone from your own list."})
         elif name == "review_date":
             if value is not None and not isinstance(value, date):
@@ -179,29 +160,10 @@ def _apply(item: PlanItem, plan: CarePlan, fields: dict) -> None:
                 name,
                 None if name in ("review_date", "person") else ([] if name == "steps" else ""),
             )
-    if item.section == Section.CIRCLE:
-        if item.person is None:
-            raise ValidationError({"person": "Choose someone from your list of people."})
-        if not item.text:
-            item.text = item.person.name
-    if not item.text:
-        raise ValidationError({"text": "Write a few words."})
-    if len(item.text) > ITEM_TEXT_MAX:
-        raise ValidationError(
-            {"text": f"Keep it to {ITEM_TEXT_MAX} characters; the details have their own place."}
-        )
-    if item.section in (Section.TRIGGERS, Section.EMOTIONS) and len(item.text) > TAG_MAX:
-        raise ValidationError(
-            {
-                "text": f"Name it in a few words (at most {TAG_MAX} characters): it is also a tag "
-                "for your journal. The details have their own place."
-            }
-        )
-    if item.review_date is not None:
-        today = local_today(plan.client.timezone)  # the client's day, as everywhere else
-        if not today - REVIEW_BEHIND <= item.review_date <= today + REVIEW_AHEAD:
-            raise ValidationError({"review_date": "Choose a date within the next two years."})
-    item.full_clean(exclude=["plan", "person", "steps"])
+    if item.section == Section.CIRCLE and not item.text and item.person is not None:
+        item.text = item.person.name
+    item.plan = plan  # the locked plan: its client is the one the rules read
+    item.full_clean(exclude=["plan", "person"])
 
 
 def _section(value) -> str:
@@ -377,12 +339,6 @@ def homework_link(
         item=item, assignment=assignment, defaults={"step": step}
     )
     return link
-
-
-@transaction.atomic
-def homework_unlink(*, author: User, link: HomeworkLink) -> None:
-    _lock(link.item.plan, author)
-    link.delete()
 
 
 # --- I'm triggered --------------------------------------------------------------------

@@ -17,9 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts.api import query_params
 from accounts.models import AuditAction, CareRelationship, CareStatus, Role, User
 from accounts.policy import Access, care_relationships_visible_to, get_client_for_user
-from homework.api import CompletionSerializer, query_params
+from accounts.validators import validate_text
+from homework.api import CompletionSerializer
 from homework.markdown import render
 from homework.models import Assignment
 from safety.crisis import crisis_payload
@@ -29,6 +31,8 @@ from . import selectors, services
 from .export import export_zip
 from .models import (
     FEEDBACK_FIELD,
+    LIFESTYLE_LOG_FIELDS,
+    SHORT_TEXT_MAX,
     TAG_MAX,
     TAGS_MAX,
     Feedback,
@@ -36,7 +40,6 @@ from .models import (
     LifestyleLog,
     Person,
     SocialActivity,
-    validate_text,
 )
 
 # --- Serializers ---------------------------------------------------------------------
@@ -163,14 +166,7 @@ class LifestyleLogSerializer(RecordSerializer):
         fields = [
             *RecordSerializer.RECORD_FIELDS,
             "day",
-            "sleep_hours",
-            "sleep_quality",
-            "exercise_minutes",
-            "exercise_kind",
-            "meals",
-            "outdoor_minutes",
-            "alcohol_units",
-            "note",
+            *LIFESTYLE_LOG_FIELDS,
         ]
         read_only_fields = RecordSerializer.RECORD_READ_ONLY
         extra_kwargs = {
@@ -256,7 +252,7 @@ class FeedbackQuerySerializer(serializers.Serializer):
 
 
 class FeedbackCreateSerializer(FeedbackQuerySerializer):
-    text = serializers.CharField(max_length=2000, validators=[validate_text])
+    text = serializers.CharField(max_length=SHORT_TEXT_MAX, validators=[validate_text])
 
 
 class RecordQuerySerializer(serializers.Serializer):
@@ -377,9 +373,6 @@ class RecordViewSet(viewsets.ModelViewSet):
         services.mark_viewed(viewer=request.user, records=[record])
         return Response(self.get_serializer(record).data)
 
-    def _call(self, service, **kwargs):
-        return service(**kwargs)
-
     def _fresh(self, record, code=status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data, code)
 
@@ -390,7 +383,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         return None
 
     def destroy(self, request, *args, **kwargs):
-        self._call(services.record_delete, record=self.get_object())
+        services.record_delete(record=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -448,9 +441,7 @@ class JournalEntryViewSet(RecordViewSet):
                 if not fields.get("needs_help"):
                     raise ValidationError({"assignment": ["There is no such assignment."]})
                 left_out["assignment"] = ["There is no such assignment."]
-        entry = self._call(
-            services.journal_create, client=request.user, assignment=assignment, **fields
-        )
+        entry = services.journal_create(client=request.user, assignment=assignment, **fields)
         return self._saved(entry, left_out, status.HTTP_201_CREATED)
 
     @extend_schema(request=JournalEntrySerializer, responses={200: JournalEntrySavedSerializer})
@@ -465,7 +456,7 @@ class JournalEntryViewSet(RecordViewSet):
             left_out["assignment"] = message
         if response := self._sharing_only(entry, fields):
             return response
-        entry = self._call(services.journal_update, entry=entry, **fields)
+        entry = services.journal_update(entry=entry, **fields)
         return self._saved(entry, left_out)
 
 
@@ -487,9 +478,7 @@ class LifestyleLogViewSet(RecordViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        log = self._call(
-            services.lifestyle_create, client=request.user, **serializer.validated_data
-        )
+        log = services.lifestyle_create(client=request.user, **serializer.validated_data)
         return self._fresh(log, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -501,7 +490,7 @@ class LifestyleLogViewSet(RecordViewSet):
             raise ValidationError({"day": ["The day of a log cannot change."]})
         if response := self._sharing_only(log, fields):
             return response
-        log = self._call(services.lifestyle_update, log=log, **fields)
+        log = services.lifestyle_update(log=log, **fields)
         return self._fresh(log)
 
 
@@ -533,8 +522,7 @@ class SocialActivityViewSet(RecordViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        activity = self._call(
-            services.social_create,
+        activity = services.social_create(
             client=request.user,
             **self._fields(serializer.validated_data),
         )
@@ -546,8 +534,8 @@ class SocialActivityViewSet(RecordViewSet):
         serializer.is_valid(raise_exception=True)
         if response := self._sharing_only(activity, serializer.validated_data):
             return response
-        activity = self._call(
-            services.social_update, activity=activity, **self._fields(serializer.validated_data)
+        activity = services.social_update(
+            activity=activity, **self._fields(serializer.validated_data)
         )
         return self._fresh(activity)
 
@@ -611,17 +599,12 @@ class SharingViewSet(
 # --- Feedback, timeline, suggestions ------------------------------------------------
 
 
-def record_for_user(user, public_id):
-    """A record of any kind, as the user may see it, or 404."""
-    return selectors.get_record_for_user(user, public_id)
-
-
 class FeedbackView(APIView):
     """The thread on one shared record: the therapist leaves feedback, the client replies."""
 
     @extend_schema(parameters=[FeedbackQuerySerializer], responses=FeedbackSerializer(many=True))
     def get(self, request):
-        record = record_for_user(
+        record = selectors.get_record_for_user(
             request.user, query_params(FeedbackQuerySerializer, request)["record"]
         )
         account_services.records_viewed(viewer=request.user, client=record.client, what="feedback")
@@ -636,7 +619,7 @@ class FeedbackView(APIView):
     def post(self, request):
         serializer = FeedbackCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = record_for_user(request.user, serializer.validated_data["record"])
+        record = selectors.get_record_for_user(request.user, serializer.validated_data["record"])
         feedback = services.feedback_create(
             author=request.user, record=record, text=serializer.validated_data["text"]
         )

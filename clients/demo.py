@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts.clock import local_today
 from accounts.models import CareRelationship, CareStatus
 from homework.models import Assignment, Completion, CompletionSource
-from homework.schedules import iso_week_monday, local_today
+from homework.schedules import iso_week_monday
 
 from .models import (
     Emotion,

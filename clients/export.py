@@ -23,7 +23,15 @@ from accounts.models import AuditAction, AuditEvent, CareRelationship, User
 from homework.models import Assignment, CalendarFeed, Completion
 from safety.models import SafetyAlert
 
-from .models import Feedback, JournalEntry, LifestyleLog, Person, SharingPreference, SocialActivity
+from .models import (
+    LIFESTYLE_LOG_FIELDS,
+    Feedback,
+    JournalEntry,
+    LifestyleLog,
+    Person,
+    SharingPreference,
+    SocialActivity,
+)
 
 
 @dataclass(frozen=True)
@@ -115,14 +123,7 @@ REGISTRY: list[ExportSpec] = [
         (
             "public_id",
             "day",
-            "sleep_hours",
-            "sleep_quality",
-            "exercise_minutes",
-            "exercise_kind",
-            "meals",
-            "outdoor_minutes",
-            "alcohol_units",
-            "note",
+            *LIFESTYLE_LOG_FIELDS,
             "shared",
             "first_viewed_at",
             "created_at",

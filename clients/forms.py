@@ -3,28 +3,64 @@ the rest (dates, one log per day, whose person it is) and their errors come back
 fields. Ids of people and homework are resolved through `visible_to`, never trusted."""
 
 from django import forms
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from accounts.validators import validate_text
 from homework.models import Assignment, AssignmentStatus, Kind
 
 from .models import (
-    SHORT_TEXT_MAX,
     TAG_MAX,
     TAGS_MAX,
-    TEXT_MAX,
     Emotion,
+    Feedback,
+    JournalEntry,
+    LifestyleLog,
     Meals,
     Mode,
     Person,
     RelationshipKind,
+    SocialActivity,
     Support,
     SupportDirection,
     tag_key,
-    validate_text,
 )
 
-MOOD_CHOICES = [(str(n), str(n)) for n in range(11)]
-ONE_TO_FIVE = [(str(n), str(n)) for n in range(1, 6)]
+# What a client may type as their own feelings or triggers, comma-separated.
+OWN_EMOTIONS_MAX = 500
+OWN_TRIGGERS_MAX = 900
+
+
+def model_bounds(model, name: str) -> tuple:
+    """(lowest, highest) value the model's field accepts, from its range validators."""
+    validators = model._meta.get_field(name).validators
+    lows = [v.limit_value for v in validators if isinstance(v, MinValueValidator)]
+    highs = [v.limit_value for v in validators if isinstance(v, MaxValueValidator)]
+    return (max(lows) if lows else None, min(highs) if highs else None)
+
+
+def model_field(model, name: str, **kwargs) -> forms.Field:
+    """The form field of the model's field, within the model's bounds and through its text
+    validators: each rule is written once, on the model."""
+    field = model._meta.get_field(name)
+    low, high = model_bounds(model, name)
+    if low is not None:
+        kwargs.setdefault("min_value", low)
+    if high is not None:
+        kwargs.setdefault("max_value", high)
+    formfield = field.formfield(**kwargs)
+    formfield.validators += [
+        v
+        for v in field.validators
+        if not isinstance(v, BaseValidator) and v not in formfield.validators
+    ]
+    return formfield
+
+
+def scale_choices(model, name: str) -> list[tuple[str, str]]:
+    """Every whole number the model's field accepts, as radio choices ("0" to "10")."""
+    low, high = model_bounds(model, name)
+    return [(str(n), str(n)) for n in range(low, high + 1)]
 
 
 class ScaleSelect(forms.RadioSelect):
@@ -111,17 +147,16 @@ class JournalForm(RecordForm):
     )
     mood = forms.TypedChoiceField(
         label="Mood, from 0 (very low) to 10 (very good)",
-        choices=MOOD_CHOICES,
+        choices=scale_choices(JournalEntry, "mood"),
         coerce=int,
         empty_value=None,
         required=False,
         widget=ScaleSelect,
     )
-    text = forms.CharField(
+    text = model_field(
+        JournalEntry,
+        "text",
         label="What happened, what you thought",
-        required=False,
-        max_length=TEXT_MAX,
-        validators=[validate_text],
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Plain words are fine. **Bold**, *italics* and lists work too.",
     )
@@ -134,7 +169,7 @@ class JournalForm(RecordForm):
     emotions_own = WordsField(
         label="Other feelings, in your own words",
         required=False,
-        max_length=500,
+        max_length=OWN_EMOTIONS_MAX,
         validators=[validate_text],
         help_text="Separate them with commas.",
     )
@@ -146,15 +181,14 @@ class JournalForm(RecordForm):
     triggers = WordsField(
         label="What set it off (optional)",
         required=False,
-        max_length=900,
+        max_length=OWN_TRIGGERS_MAX,
         validators=[validate_text],
         help_text="Separate them with commas.",
     )
-    needed = forms.CharField(
+    needed = model_field(
+        JournalEntry,
+        "needed",
         label="What I needed (optional)",
-        required=False,
-        max_length=SHORT_TEXT_MAX,
-        validators=[validate_text],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     assignment = forms.ModelChoiceField(
@@ -265,56 +299,44 @@ class JournalForm(RecordForm):
 
 class LifestyleForm(RecordForm):
     day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
-    sleep_hours = forms.DecimalField(
+    sleep_hours = model_field(
+        LifestyleLog,
+        "sleep_hours",
         label="Hours of sleep",
-        required=False,
-        min_value=0,
-        max_value=24,
-        max_digits=3,
-        decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
     )
     sleep_quality = forms.TypedChoiceField(
         label="How well you slept, 1 (badly) to 5 (very well)",
-        choices=ONE_TO_FIVE,
+        choices=scale_choices(LifestyleLog, "sleep_quality"),
         coerce=int,
         empty_value=None,
         required=False,
         widget=ScaleSelect,
     )
-    exercise_minutes = forms.IntegerField(
+    exercise_minutes = model_field(
+        LifestyleLog,
+        "exercise_minutes",
         label="Minutes of exercise",
-        required=False,
-        min_value=0,
-        max_value=1440,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    exercise_kind = forms.CharField(
-        label="What kind of exercise", required=False, max_length=80, validators=[validate_text]
-    )
+    exercise_kind = model_field(LifestyleLog, "exercise_kind", label="What kind of exercise")
     meals = forms.ChoiceField(
         label="Regular meals",
         choices=Meals.choices,
         required=False,
         widget=forms.RadioSelect(attrs={"class": "chips"}),
     )
-    outdoor_minutes = forms.IntegerField(
-        label="Minutes outdoors", required=False, min_value=0, max_value=1440
-    )
-    alcohol_units = forms.DecimalField(
+    outdoor_minutes = model_field(LifestyleLog, "outdoor_minutes", label="Minutes outdoors")
+    alcohol_units = model_field(
+        LifestyleLog,
+        "alcohol_units",
         label="Units of alcohol",
-        required=False,
-        min_value=0,
-        max_value=100,
-        max_digits=4,
-        decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
     )
-    note = forms.CharField(
+    note = model_field(
+        LifestyleLog,
+        "note",
         label="Note (optional)",
-        required=False,
-        max_length=SHORT_TEXT_MAX,
-        validators=[validate_text],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     shared = SharedField()
@@ -343,16 +365,15 @@ class SocialForm(RecordForm):
         initial=Mode.IN_PERSON,
         widget=forms.RadioSelect(attrs={"class": "chips"}),
     )
-    minutes = forms.IntegerField(
+    minutes = model_field(
+        SocialActivity,
+        "minutes",
         label="Minutes",
-        required=False,
-        min_value=0,
-        max_value=1440,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     feeling = forms.TypedChoiceField(
         label="How it felt, 1 (hard) to 5 (good)",
-        choices=ONE_TO_FIVE,
+        choices=scale_choices(SocialActivity, "feeling"),
         coerce=int,
         empty_value=None,
         required=False,
@@ -365,11 +386,10 @@ class SocialForm(RecordForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(
+    note = model_field(
+        SocialActivity,
+        "note",
         label="Note (optional)",
-        required=False,
-        max_length=SHORT_TEXT_MAX,
-        validators=[validate_text],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     shared = SharedField()
@@ -385,9 +405,7 @@ class SocialForm(RecordForm):
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(
-        label="First name or nickname", max_length=80, validators=[validate_text]
-    )
+    name = model_field(Person, "name", label="First name or nickname")
     kind = forms.ChoiceField(label="Who they are to you", choices=RelationshipKind.choices)
     support = forms.ChoiceField(
         label="Support",
@@ -398,11 +416,8 @@ class PersonForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    text = forms.CharField(
-        label="Your message",
-        max_length=SHORT_TEXT_MAX,
-        validators=[validate_text],
-        widget=forms.Textarea(attrs={"rows": 3}),
+    text = model_field(
+        Feedback, "text", label="Your message", widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

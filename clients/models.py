@@ -12,22 +12,13 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import CareRelationship, Role, User
+from accounts.validators import validate_text
 from homework.models import Completion
 
 TEXT_MAX = 20_000
 SHORT_TEXT_MAX = 2_000
 TAG_MAX = 40
 TAGS_MAX = 20
-
-
-def validate_text(value: str) -> None:
-    """No NUL bytes and no lone surrogates: neither can be stored or exported safely."""
-    if not isinstance(value, str):
-        return
-    if "\x00" in value:
-        raise ValidationError("Text must not contain NUL characters.")
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise ValidationError("Text must be valid Unicode.")
 
 
 def validate_tags(value) -> None:
@@ -393,6 +384,17 @@ class Feedback(models.Model):
         return self.journal_entry or self.lifestyle_log or self.social_activity
 
 
+# What a client logs about their day, in the order the form asks it.
+LIFESTYLE_LOG_FIELDS = (
+    "sleep_hours",
+    "sleep_quality",
+    "exercise_minutes",
+    "exercise_kind",
+    "meals",
+    "outdoor_minutes",
+    "alcohol_units",
+    "note",
+)
 RECORD_MODELS = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}
 FEEDBACK_FIELD = {
     JournalEntry: "journal_entry",

@@ -8,9 +8,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import CharField, Count, F, Subquery, TextChoices, Value
 from django.db.models.functions import Coalesce
 
+from accounts.clock import local_today
 from accounts.models import User
 from homework.models import Completion
-from homework.schedules import iso_week_monday, local_today
+from homework.schedules import iso_week_monday
 
 from .models import RECORD_MODELS, JournalEntry, LifestyleLog, SocialActivity, tag_key
 

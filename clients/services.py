@@ -11,16 +11,17 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.clock import local_today
 from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
 from accounts.services import audit, lock_active_relationship
 from homework import services as homework_services
 from homework.models import Assignment, AssignmentStatus, Completion, CompletionSource, Kind
-from homework.schedules import local_today
 from safety.models import Source
 from safety.services import raise_alert
 
 from .models import (
     FEEDBACK_FIELD,
+    LIFESTYLE_LOG_FIELDS,
     Emotion,
     Feedback,
     JournalEntry,
@@ -53,14 +54,7 @@ JOURNAL_FIELDS = (
     "needs_help",
 )
 LIFESTYLE_FIELDS = (
-    "sleep_hours",
-    "sleep_quality",
-    "exercise_minutes",
-    "exercise_kind",
-    "meals",
-    "outdoor_minutes",
-    "alcohol_units",
-    "note",
+    *LIFESTYLE_LOG_FIELDS,
     "shared",
 )
 SOCIAL_FIELDS = ("day", "person", "mode", "minutes", "feeling", "support", "note", "shared")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.clock import local_today
 from accounts.form_errors import add_service_errors, form_error_text, refused
 from accounts.models import AuditAction, CareStatus
 from accounts.policy import care_relationships_visible_to, get_relationship_for_user
@@ -30,7 +31,7 @@ from .forms import (
     SharingForm,
     SocialForm,
 )
-from .models import JournalEntry, LifestyleLog, Person, SocialActivity
+from .models import LIFESTYLE_LOG_FIELDS, JournalEntry, LifestyleLog, Person, SocialActivity
 from .today import today_page, week_page
 
 
@@ -305,7 +306,7 @@ def journal_new(request):
 def lifestyle_new(request):
     """Today's lifestyle log (or another day's); a day that has one opens it for editing."""
     client = request.user
-    day = _parse_day(request.GET.get("day")) or record_selectors.local_today(client.timezone)
+    day = _parse_day(request.GET.get("day")) or local_today(client.timezone)
     if request.method == "GET":
         existing = LifestyleLog.objects.filter(client=client, day=day).first()
         if existing is not None:
@@ -340,7 +341,7 @@ def social_new(request):
         client=client,
         therapists=therapists,
         initial={
-            "day": record_selectors.local_today(client.timezone),
+            "day": local_today(client.timezone),
             "shared": record_services.default_shared(client),
         },
     )
@@ -393,14 +394,7 @@ EDIT = {
 }
 INITIAL_FIELDS = {
     LifestyleLog: (
-        "sleep_hours",
-        "sleep_quality",
-        "exercise_minutes",
-        "exercise_kind",
-        "meals",
-        "outdoor_minutes",
-        "alcohol_units",
-        "note",
+        *LIFESTYLE_LOG_FIELDS,
         "shared",
     ),
     SocialActivity: ("day", "mode", "minutes", "feeling", "support", "note", "shared"),

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
-from accounts.api import LocalTimeField
+from accounts.api import LocalTimeField, query_params
 from accounts.models import Role, User
 from accounts.policy import (
     Access,
@@ -26,7 +26,7 @@ from accounts.policy import (
 
 from . import selectors, services
 from .markdown import render
-from .models import Assignment, AssignmentStatus, Completion, HomeworkTemplate
+from .models import COMPLETION_NOTE_MAX, Assignment, AssignmentStatus, Completion, HomeworkTemplate
 from .schedules import iso_week_label
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ class CompletionCreateSerializer(serializers.Serializer):
     due_date = serializers.DateField(
         required=False, allow_null=True, help_text="The day it was due; default: today."
     )
-    note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    note = serializers.CharField(max_length=COMPLETION_NOTE_MAX, allow_blank=True, default="")
 
 
 class AssignmentQuerySerializer(serializers.Serializer):
@@ -209,13 +209,6 @@ class AdherenceWeekSerializer(serializers.Serializer):
 class AdherenceSerializer(serializers.Serializer):
     client = serializers.UUIDField()
     weeks = AdherenceWeekSerializer(many=True, help_text="Oldest first, this week last.")
-
-
-def query_params(serializer_class, request) -> dict:
-    """The validated query string; a bad value is a 400 naming the parameter."""
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
 
 
 # --- Views ---------------------------------------------------------------------------

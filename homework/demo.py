@@ -3,11 +3,12 @@
 import random
 from datetime import timedelta
 
+from accounts.clock import local_today
 from accounts.models import CareRelationship, CareStatus
 
 from . import services
 from .models import Assignment, Completion, CompletionSource, HomeworkTemplate
-from .schedules import Frequency, iso_week_monday, local_today
+from .schedules import Frequency, iso_week_monday
 
 DEMO_PLAN = [
     ("daily-mood-journal", {}),

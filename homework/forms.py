@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from .models import WEEKDAY_NAMES, Assignment, HomeworkTemplate
+from .models import COMPLETION_NOTE_MAX, WEEKDAY_NAMES, Assignment, HomeworkTemplate
 from .services import ASSIGNMENT_FIELDS, SCHEDULE_FIELDS
 
 WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)]
@@ -87,5 +87,8 @@ class TemplateForm(_ModelFieldsForm):
 class CompletionForm(forms.Form):
     due_date = forms.DateField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(
-        required=False, max_length=500, label="Note (optional)", widget=forms.TextInput
+        required=False,
+        max_length=COMPLETION_NOTE_MAX,
+        label="Note (optional)",
+        widget=forms.TextInput,
     )

@@ -14,6 +14,8 @@ from .schedules import Frequency, Schedule
 
 # Instructions are read on a phone before a few minutes' practice: a page at most.
 INSTRUCTIONS_MAX = 5_000
+# A note on a completion is a line ("did it after lunch"), not a journal entry.
+COMPLETION_NOTE_MAX = 500
 
 
 class Kind(models.TextChoices):
@@ -385,7 +387,7 @@ class Completion(models.Model):
     source = models.CharField(
         max_length=16, choices=CompletionSource.choices, default=CompletionSource.CHECK_OFF
     )
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=COMPLETION_NOTE_MAX, blank=True)
     completed_at = models.DateTimeField(default=timezone.now)
 
     objects = CompletionQuerySet.as_manager()

@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, WEEKLY
 from dateutil.rrule import rrule as RRule
 
-from accounts.clock import local_today as local_today  # its old home, for its callers
+# Dropped at integration, once notifications/selectors.py, notifications/views.py and the e2e
+# tests import it from accounts.clock.
+from accounts.clock import local_today as local_today
 from accounts.clock import require_aware
 
 # RFC 5545 BYDAY codes, indexed like date.weekday() (0 = Monday).
@@ -124,26 +126,26 @@ class Schedule:
         week". It becomes one occurrence a week on the start date's weekday, as a nudge.
         """
         self._require_valid()
-        until = _midnight(self.end_date) if self.end_date is not None else None
+        until = _naive_midnight(self.end_date) if self.end_date is not None else None
         match self.frequency:
             case Frequency.ONCE:
                 assert self.due_date is not None
                 # COUNT and UNTIL may not both be set (RFC 5545), and the due date is
                 # inside start..end anyway.
-                return RRule(DAILY, dtstart=_midnight(self.due_date), count=1)
+                return RRule(DAILY, dtstart=_naive_midnight(self.due_date), count=1)
             case Frequency.DAILY:
-                return RRule(DAILY, dtstart=_midnight(self.start_date), until=until)
+                return RRule(DAILY, dtstart=_naive_midnight(self.start_date), until=until)
             case Frequency.WEEKDAYS:
                 days = self._weekdays()
                 first = min(
                     self.start_date + timedelta(days=(day - self.start_date.weekday()) % 7)
                     for day in days
                 )
-                return RRule(WEEKLY, dtstart=_midnight(first), byweekday=days, until=until)
+                return RRule(WEEKLY, dtstart=_naive_midnight(first), byweekday=days, until=until)
             case Frequency.WEEKLY:
                 return RRule(
                     WEEKLY,
-                    dtstart=_midnight(self.start_date),
+                    dtstart=_naive_midnight(self.start_date),
                     byweekday=self.start_date.weekday(),
                     until=until,
                 )
@@ -156,7 +158,7 @@ class Schedule:
 
     def exdates(self, first: date, last: date) -> list[date]:
         """The dates the rrule yields in first..last (inclusive) that fall in a pause."""
-        occurrences = self.rrule().between(_midnight(first), _midnight(last), inc=True)
+        occurrences = self.rrule().between(_naive_midnight(first), _naive_midnight(last), inc=True)
         return [moment.date() for moment in occurrences if self.is_paused_on(moment.date())]
 
     def to_rfc5545(self) -> str:
@@ -287,7 +289,8 @@ def next_reminder_at(
     return None
 
 
-def _midnight(day: date) -> datetime:
+def _naive_midnight(day: date) -> datetime:
+    """Naive midnight of `day`: rrule counts local dates, so no zone belongs here."""
     return datetime.combine(day, time())
 
 

@@ -11,10 +11,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.clock import local_today
 from accounts.models import User
 
 from .models import Assignment, AssignmentPause, AssignmentStatus, Completion, HomeworkTemplate
-from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday, local_today
+from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.clock import local_today
 from accounts.models import CareRelationship, User
 from accounts.services import lock_active_relationship
 
@@ -21,7 +22,7 @@ from .models import (
     CompletionSource,
     HomeworkTemplate,
 )
-from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday, local_today
+from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday
 
 SCHEDULE_FIELDS = (
     "kind",

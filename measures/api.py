@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts import services as account_services
+from accounts.api import query_params
 from accounts.models import Role
 from accounts.policy import Access, get_active_relationship_for_client, get_client_for_user
 from safety.crisis import crisis_payload
@@ -144,12 +145,6 @@ class ResultQuerySerializer(serializers.Serializer):
 
 class AssignmentQuerySerializer(serializers.Serializer):
     client = serializers.UUIDField(required=False, help_text="Only this client's.")
-
-
-def query_params(serializer_class, request) -> dict:
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
 
 
 def result_data(result: selectors.Result, crisis: dict | None = None) -> dict:

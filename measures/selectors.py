@@ -10,8 +10,8 @@ from django.db.models import F, Window
 from django.db.models.functions import FirstValue, RowNumber
 from django.shortcuts import get_object_or_404
 
+from accounts.clock import local_today
 from accounts.models import User
-from homework.schedules import local_today
 
 from . import instruments
 from .models import MeasureAssignment, MeasureResponse

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.clock import local_today
 from accounts.models import CareRelationship, User
 from accounts.services import lock_active_relationship
-from homework.schedules import local_today
 from safety.models import SafetyAlert, Source
 from safety.services import raise_alert
 

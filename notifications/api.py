@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import LocalTimeField
-from accounts.models import iana_timezones
+from accounts.clock import iana_timezones
 
 from . import services
 from .models import WEEKDAYS, Preferences

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from accounts.clock import local_day
 from homework.schedules import iso_week_label, iso_week_monday, local_time_to_utc
 
 ONE_DAY = timedelta(days=1)
@@ -33,16 +34,12 @@ class QuietHours:
         return at >= self.start or at < self.end  # wraps midnight
 
 
-def _local(instant: datetime, tz: ZoneInfo) -> datetime:
-    return instant.astimezone(tz)
-
-
 def reminder_instant(day: date, at: time, tz_name: str, quiet: QuietHours | None) -> datetime:
     """The UTC instant of the reminder planned for local `day` at `at`, out of quiet hours."""
     instant = local_time_to_utc(day, at, tz_name)
     if quiet is None:
         return instant
-    local = _local(instant, ZoneInfo(tz_name))
+    local = instant.astimezone(ZoneInfo(tz_name))
     if not quiet.contains(local.time().replace(tzinfo=None)):
         return instant
     end_day = local.date()
@@ -85,16 +82,17 @@ def next_digest_at(weekday: int, at: time, tz_name: str, after: datetime) -> dat
 
 
 def local_date(instant: datetime, tz_name: str) -> date:
-    return instant.astimezone(ZoneInfo(tz_name)).date()
+    """`accounts.clock.local_day` by zone name (read by notifications/services.py)."""
+    return local_day(instant, ZoneInfo(tz_name))
 
 
 def reminder_period(instant: datetime, tz_name: str) -> str:
-    return local_date(instant, tz_name).isoformat()
+    return local_day(instant, ZoneInfo(tz_name)).isoformat()
 
 
 def digest_week(instant: datetime, tz_name: str) -> date:
     """The Monday of the ISO week a digest sent at `instant` covers."""
-    day = local_date(instant, tz_name)
+    day = local_day(instant, ZoneInfo(tz_name))
     monday = iso_week_monday(day)
     return monday if day.weekday() == 6 else monday - timedelta(days=7)
 

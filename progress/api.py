@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts.api import query_params
 from accounts.models import Role, User
 from accounts.policy import get_client_for_user
-from homework.api import query_params
 
 from .forms import RANGE_ERROR
 from .insights import MIN_DAYS, MIN_DIFFERENCE, MIN_GROUP_DAYS, what_helps

@@ -7,11 +7,12 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from accounts.clock import local_today
 from accounts.models import CareRelationship, CareStatus
 from clients.demo import HISTORY_DAYS, PEOPLE
 from clients.models import JournalEntry, LifestyleLog, Mode, Person, SocialActivity
 from homework.models import Assignment, AssignmentStatus, Completion, CompletionSource, Kind
-from homework.schedules import Frequency, iso_week_monday, local_today
+from homework.schedules import Frequency, iso_week_monday
 
 YEAR_DAYS = 365
 WALK_TITLE = "A short walk most days"

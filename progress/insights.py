@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from django.db.models import Count, Value
 from django.db.models.functions import TruncDate
 
+from accounts.clock import local_days_bounds
 from accounts.models import User
 from careplans.models import TriggerLog
 from homework.models import Completion
 
-from .series import DayPoint, ProgressSeries, _local_bounds, one_decimal
+from .series import DayPoint, ProgressSeries, one_decimal
 
 # Days with both the factor known and a mood before anything is said.
 MIN_DAYS = 14
@@ -95,7 +96,7 @@ FACTORS = (
 
 
 def _days_with(queryset, field: str, kind: str, client: User, first: date, last: date):
-    start, end = _local_bounds(client, first, last)
+    start, end = local_days_bounds(first, last, client.zone)
     return (
         queryset.filter(client=client, **{f"{field}__gte": start, f"{field}__lt": end})
         .annotate(local_day=TruncDate(field, tzinfo=client.zone), kind=Value(kind))

@@ -7,16 +7,17 @@ those the client shared (`visible_to`).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Sum
 from django.db.models.functions import TruncDate
 
+from accounts.clock import local_days_bounds, local_today
 from accounts.models import User
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
-from homework.schedules import iso_week_monday, local_today
+from homework.schedules import iso_week_monday
 from homework.selectors import Adherence, client_adherence
 
 # The ranges offered, in days; anything else is refused.
@@ -159,17 +160,9 @@ def one_decimal(value) -> float | None:
     return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _local_bounds(client: User, first: date, last: date) -> tuple[datetime, datetime]:
-    zone = client.zone
-    return (
-        datetime.combine(first, time.min, tzinfo=zone),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
-
 def daily_moods(*, viewer: User, client: User, first: date, last: date) -> dict[date, float]:
     """Mean journal mood per local day (unrounded). 1 query."""
-    start, end = _local_bounds(client, first, last)
+    start, end = local_days_bounds(first, last, client.zone)
     rows = (
         JournalEntry.objects.visible_to(viewer)
         .filter(client=client, mood__isnull=False, occurred_at__gte=start, occurred_at__lt=end)

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.form_errors import add_service_errors
 from accounts.services import records_viewed
+from accounts.validators import validate_text
 from careplans.models import PlanItem, Section
-from clients.models import JournalEntry, SupportDirection, validate_text
+from clients.models import JournalEntry, SupportDirection
 from measures import instruments
 from measures.models import Instrument, MeasureResponse
 from safety import selectors, services

@@ -5,8 +5,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clients.models import validate_text
-from homework.api import query_params
+from accounts.api import query_params
+from accounts.validators import validate_text
 from safety import selectors, services
 from safety.models import SafetyAlert, Source
 

@@ -7,14 +7,6 @@ from django import forms
 from homework.models import WEEKDAY_NAMES
 from homework.schedules import Frequency
 
-# Which schedule fields belong to which frequency (the form shows only those, with JS).
-FREQUENCY_FIELDS = {
-    "due_date": "once",
-    "weekdays": "weekdays",
-    "times_per_week": "weekly",
-    "end_date": "daily weekdays weekly",
-}
-
 
 def _value(form: forms.Form, name: str):
     if name not in form.fields:

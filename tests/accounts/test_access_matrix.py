@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.checks import iter_routes
+from accounts.clock import local_today
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import clients_visible_to
 from careplans import services as careplan_services
@@ -42,7 +43,7 @@ from homework.models import (
     Completion,
     HomeworkTemplate,
 )
-from homework.schedules import iso_week_monday, local_today
+from homework.schedules import iso_week_monday
 from measures import services as measure_services
 from measures.models import MeasureAssignment, MeasureResponse
 from notifications import emails as notification_emails

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from accounts.clock import local_today
 from careplans import services
 from careplans.selectors import (
     default_comparison,
@@ -14,7 +15,6 @@ from careplans.selectors import (
 )
 from clients import services as record_services
 from homework import services as homework_services
-from homework.schedules import local_today
 
 pytestmark = pytest.mark.django_db
 

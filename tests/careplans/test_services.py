@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.services import relationship_end
 from careplans import services
-from careplans.models import PlanItem, PlanVersion, Section
+from careplans.models import REVIEW_AHEAD, PlanItem, PlanVersion, Section
 from careplans.selectors import versions_diff
 from clients import services as record_services
 from clients.export import export_data
@@ -257,7 +257,7 @@ def test_review_dates_are_bounded_from_the_clients_own_day(personas, plan):
     client.timezone = "Pacific/Kiritimati"  # UTC+14: a day ahead of UTC at 10:00 UTC
     client.save(update_fields=["timezone"])
     with time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC), tick=False):
-        latest = date(2026, 11, 26) + services.REVIEW_AHEAD  # from the client's 26 November
+        latest = date(2026, 11, 26) + REVIEW_AHEAD  # from the client's 26 November
         item = services.item_add(
             author=client, plan=plan, section="goals", text="Walk", review_date=latest
         )

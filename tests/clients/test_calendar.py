@@ -9,10 +9,10 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
+from accounts.clock import local_today
 from homework import ical, services
 from homework import services as homework_services
 from homework.models import Assignment, CalendarFeed
-from homework.schedules import local_today
 from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,11 +25,12 @@ from schemathesis import GenerationMode
 from schemathesis import checks as st_checks
 
 from accounts import services as account_services
+from accounts.clock import local_today
 from careplans import services as careplan_services
 from clients import services as record_services
 from homework import services as homework_services
 from homework.models import Completion
-from homework.schedules import iso_week_monday, local_today
+from homework.schedules import iso_week_monday
 from measures import services as measure_services
 from safety.models import Source
 from safety.services import raise_alert

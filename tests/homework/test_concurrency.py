@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts import services as account_services
+from accounts.clock import local_today
 from homework import services
 from homework.models import Completion
-from homework.schedules import local_today
 from tests.factories import AssignmentFactory, RelationshipFactory
 
 TRIALS = 30

@@ -10,10 +10,10 @@ from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.core import signing
 
+from accounts.clock import local_today
 from homework import ical, services
 from homework import services as homework_services
 from homework.models import Assignment, AssignmentStatus, CalendarFeed, Kind
-from homework.schedules import local_today
 from homework.selectors import assignments_with_pauses
 from tests.factories import AssignmentFactory
 

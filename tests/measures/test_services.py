@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts import services as account_services
+from accounts.clock import local_today
 from accounts.models import AuditAction, AuditEvent
-from homework.schedules import local_today
 from measures import services
 from measures.models import MeasureAssignment, MeasureResponse, MeasureStatus
 from safety.models import SafetyAlert, Source

@@ -1,0 +1,72 @@
+"""Small template helpers for the design system, shared by every app's templates: the
+current place in the navigation, sentence case, "3 days ago", a bar's width."""
+
+from datetime import timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def current(context, target: str, *section: str):
+    """`aria-current="page"` on the link to this page, `"true"` on its section's link."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    name = match.url_name if match else None
+    if name == target:
+        return format_html(' aria-current="{}"', "page")
+    if name and any(name == s or (s.endswith("*") and name.startswith(s[:-1])) for s in section):
+        return format_html(' aria-current="{}"', "true")
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def in_section(context, *section: str) -> bool:
+    match = getattr(context.get("request"), "resolver_match", None)
+    name = match.url_name if match else None
+    return bool(name) and any(
+        name == s or (s.endswith("*") and name.startswith(s[:-1])) for s in section
+    )
+
+
+@register.filter
+def tenth(percent) -> int:
+    """A percentage rounded to tens, for the progress bar's width class (no inline style)."""
+    if percent is None:
+        return 0
+    return max(0, min(100, round(float(percent) / 10) * 10))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "")
+
+
+@register.filter(is_safe=True)
+def sentence(text):
+    """Title Case from allauth ("Sign In", "Two-Factor Authentication") in sentence case."""
+    words = str(text).strip().split(" ")
+    out = []
+    for i, word in enumerate(words):
+        if i and word[:1].isupper() and not word.isupper() and word not in KEEP_CAPITALS:
+            word = "-".join(part[:1].lower() + part[1:] for part in word.split("-"))
+        elif not i:
+            word = "-".join([word.split("-")[0], *(p.lower() for p in word.split("-")[1:])])
+        out.append(word)
+    return " ".join(out)
+
+
+KEEP_CAPITALS = {"Tandem", "I"}
+
+
+@register.filter
+def ago(moment) -> str:
+    """ "3 days ago", or "just now" within the minute."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment).split(',')[0]} ago"
