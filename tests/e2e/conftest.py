@@ -3,6 +3,7 @@ SMTP server and Chromium driven by Playwright."""
 
 import email
 import email.policy
+import json
 import logging
 import os
 import socket
@@ -11,7 +12,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -73,6 +74,14 @@ def redis_url() -> str:
     client.flushdb()
     client.close()
     return url
+
+
+def wait_until(condition: Callable[[], object], *, timeout: float = 60, what: str) -> None:
+    """Poll `condition` until it holds: a loaded machine only makes the wait longer."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
+        time.sleep(0.1)
 
 
 class Process:
@@ -249,6 +258,40 @@ def celery_queue(redis_url) -> Iterator[str]:
     for key in client.scan_iter(match=f"*{queue}*"):
         client.delete(key)
     client.close()
+
+
+@pytest.fixture
+def broker_idle(redis_url, celery_queue) -> Callable[..., bool]:
+    """Whether nothing of this test's queue waits on Redis nor is held by a live worker.
+
+    With `acks_late` a worker holds each task it took (in kombu's `unacked` hash) until the
+    task is done, so an idle broker and a ledger with every row finished mean that no message
+    can still be on its way. Tasks held by a worker that was killed (`dead`, their delivery
+    tags) stay there until the visibility timeout: they are named by the test."""
+
+    def idle(dead: frozenset[bytes] = frozenset()) -> bool:
+        client = redis.Redis.from_url(redis_url)
+        try:
+            if client.llen(celery_queue):
+                return False
+            return not any(
+                json.loads(payload)[2] == celery_queue
+                for tag, payload in client.hgetall("unacked").items()
+                if tag not in dead
+            )
+        finally:
+            client.close()
+
+    return idle
+
+
+def held_by_workers(redis_url: str) -> frozenset[bytes]:
+    """The delivery tags of the tasks the workers hold now (taken, not acknowledged)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return frozenset(client.hkeys("unacked"))
+    finally:
+        client.close()
 
 
 @pytest.fixture
