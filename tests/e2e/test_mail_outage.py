@@ -11,10 +11,11 @@ import pytest
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
+from benchmarks.notifications import seed_due_reminders
 from notifications import services
 from notifications.models import Delivery, Kind, Preferences, Status
 from tests.e2e.conftest import wait_until
-from tests.e2e.test_reminders import GatedSMTP, seed_due_reminders
+from tests.e2e.test_reminders import GatedSMTP
 
 pytestmark = pytest.mark.e2e
 

@@ -13,66 +13,17 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import CareRelationship, CareStatus, Role, User
-from homework.models import Assignment, AssignmentStatus
+from benchmarks.notifications import seed_due_reminders
+from homework.models import Assignment
 from notifications import services
 from notifications.models import Delivery, Preferences, Status
 from tests.e2e.conftest import SMTPServer, held_by_workers, wait_until
 from tests.e2e.test_invitation_sweep import PrivateRedis
 
 pytestmark = pytest.mark.e2e
-
-
-def seed_due_reminders(count: int) -> list[User]:
-    """`count` clients in UTC, each with daily homework since today and a reminder due a
-    minute ago. Bulk inserts: a thousand people in well under a second (`make bench`)."""
-    now = timezone.now()
-    tag = uuid.uuid4().hex[:8]
-    therapist = User.objects.create(
-        email=f"therapist-{tag}@example.org", role=Role.THERAPIST, password=make_password(None)
-    )
-    clients = User.objects.bulk_create(
-        User(email=f"c{i}-{tag}@example.org", role=Role.CLIENT, timezone="UTC", password="!")
-        for i in range(count)
-    )
-    relationships = CareRelationship.objects.bulk_create(
-        CareRelationship(
-            therapist=therapist,
-            client=client,
-            status=CareStatus.ACTIVE,
-            invited_email=client.email,
-            invitation_expires_at=now,
-            activated_at=now,
-        )
-        for client in clients
-    )
-    Assignment.objects.bulk_create(
-        Assignment(
-            relationship=relationship,
-            client=relationship.client,
-            therapist=therapist,
-            kind="journal",
-            title="Evening journal",
-            frequency="daily",
-            start_date=now.date(),
-            status=AssignmentStatus.ACTIVE,
-        )
-        for relationship in relationships
-    )
-    Preferences.objects.bulk_create(
-        Preferences(
-            user=client,
-            zone="UTC",
-            next_reminder_at=now - timedelta(minutes=1),
-            digest_enabled=False,
-        )
-        for client in clients
-    )
-    return clients
 
 
 class GatedSMTP(SMTPServer):
