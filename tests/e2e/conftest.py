@@ -111,13 +111,20 @@ class Process:
         )
 
     def stop(self) -> None:
+        self.terminate()
+        self.reap()
+
+    def terminate(self) -> None:
         if self.popen.poll() is None:
             self.popen.terminate()
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+
+    def reap(self) -> None:
+        """Wait for the process asked to stop; kill it if it takes longer than 15 s."""
+        try:
+            self.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
         self._file.close()
 
 
@@ -156,8 +163,11 @@ def start_celery(tmp_path) -> Iterator:
         return proc
 
     yield start
+    # Asked to stop all at once: their shutdowns overlap instead of adding up.
     for proc in started:
-        proc.stop()
+        proc.terminate()
+    for proc in started:
+        proc.reap()
 
 
 # --- Mail: a real SMTP server -------------------------------------------------------
