@@ -3,9 +3,9 @@
 Builds the data set (benchmarks/data.py) in a database of its own, then, with DEBUG off,
 cached templates and collected static files: gunicorn (platform/gunicorn.conf.py) on a
 loopback port driven by wrk for a fixed time per page (benchmarks/pages.py), signed in by
-session cookie; weekly digests through Redis, a celery worker and a local SMTP server; the
-reminder tick among 100,000 people; the resident size of a web and a celery worker. Prints
-one table. Ratios travel between machines; the absolute figures do not.
+session cookie; weekly digests and a thousand due reminders through Redis, a celery worker
+and a local SMTP server; the reminder tick among 100,000 people; the resident size of a web
+and a celery worker. Prints one table. Ratios travel between machines; the absolute figures do not.
 
 PostgreSQL: DATABASE_URL names the server; the benchmark drops and creates its own database
 there (BENCH_DATABASE, default `tandem_bench`). Without DATABASE_URL (only with --small) it
@@ -144,6 +144,10 @@ def _run(args, seconds: int, tmp: str) -> None:
             f"{figures['digests']:,} in {figures['digest_seconds']:,.1f} s)",
             f"{'digests / no-op throughput':<52} "
             f"{figures['digest_rate'] / figures['noop_rate']:.3f}",
+            f"{'reminders due at once, each sent once':<52} "
+            f"{figures['reminder_rate']:,.1f} messages/s ({figures['reminders_arrived']:,} of "
+            f"{figures['reminders']:,}, {figures['reminder_ids']:,} Message-IDs, "
+            f"in {figures['reminder_seconds']:,.1f} s)",
             f"{'reminder tick: who is due among ' + format(figures['people'], ',') + ' people':<52}"
             f" {figures['tick_ms']:.1f} ms median ({figures['due']} due)",
             f"{'memory: one celery worker process (RSS)':<52} "

@@ -1,13 +1,16 @@
-"""Notifications under load: weekly digests through Redis, a real `celery worker` and a local
-SMTP server, as messages per second and as a ratio to a no-op task's throughput measured the
-same way in the same run; and the tick's time to find who is due among many people."""
+"""Notifications under load: weekly digests, then a thousand due reminders, through Redis, a
+real `celery worker` and a local SMTP server, as messages per second and as a ratio to a
+no-op task's throughput measured the same way in the same run (the reminders also as distinct
+Message-IDs: each once); and the tick's time to find who is due among many people."""
 
+import email.parser
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,16 +52,93 @@ def start_redis() -> tuple[str, subprocess.Popen | None]:
 
 
 class Counter:
-    """An SMTP handler that counts what it accepts."""
+    """An SMTP handler that counts what it accepts, and the distinct Message-IDs."""
 
     def __init__(self):
         self.count = 0
+        self.ids: set[str] = set()
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        headers = email.parser.BytesHeaderParser().parsebytes(envelope.content)
         with self.lock:
             self.count += 1
+            self.ids.add(headers["Message-ID"])
         return "250 OK"
+
+
+REMINDERS = 1000
+
+
+def seed_due_reminders(count: int) -> list:
+    """`count` clients in UTC, each with daily homework since today and a reminder due a
+    minute ago. Bulk inserts: a thousand people in well under a second."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from accounts.models import CareRelationship, CareStatus, Role, User
+    from homework.models import Assignment, AssignmentStatus
+    from notifications.models import Preferences
+
+    now = timezone.now()
+    tag = uuid.uuid4().hex[:8]
+    therapist = User.objects.create(
+        email=f"therapist-{tag}@example.org", role=Role.THERAPIST, password=make_password(None)
+    )
+    clients = User.objects.bulk_create(
+        User(email=f"c{i}-{tag}@example.org", role=Role.CLIENT, timezone="UTC", password="!")
+        for i in range(count)
+    )
+    relationships = CareRelationship.objects.bulk_create(
+        CareRelationship(
+            therapist=therapist,
+            client=client,
+            status=CareStatus.ACTIVE,
+            invited_email=client.email,
+            invitation_expires_at=now,
+            activated_at=now,
+        )
+        for client in clients
+    )
+    Assignment.objects.bulk_create(
+        Assignment(
+            relationship=relationship,
+            client=relationship.client,
+            therapist=therapist,
+            kind="journal",
+            title="Evening journal",
+            frequency="daily",
+            start_date=now.date(),
+            status=AssignmentStatus.ACTIVE,
+        )
+        for relationship in relationships
+    )
+    Preferences.objects.bulk_create(
+        Preferences(
+            user=client,
+            zone="UTC",
+            next_reminder_at=now - timedelta(minutes=1),
+            digest_enabled=False,
+        )
+        for client in clients
+    )
+    return clients
+
+
+def wait_for_mail(counter: Counter, expected: int, worker: subprocess.Popen, begun: float):
+    """Wait for `expected` messages; one that keeps failing (its task over the time limit) is
+    reported as missing once nothing has arrived for STALL seconds. Returns the number that
+    arrived and the seconds until the last of them."""
+    last, last_change = counter.count, time.monotonic()
+    while counter.count < expected:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker stopped; {counter.count} of {expected} arrived")
+        if counter.count != last:
+            last, last_change = counter.count, time.monotonic()
+        elif time.monotonic() - last_change > STALL:
+            break
+        time.sleep(0.05)
+    return counter.count, (last_change if counter.count < expected else time.monotonic()) - begun
 
 
 STALL = 120  # seconds without a new digest before the missing ones are given up on
@@ -157,20 +237,7 @@ def run(*, people: int) -> dict:
         # Ticks as beat would send them, each claiming up to TICK_BATCH; then wait for mail.
         while services.tick_and_enqueue().deliveries:
             pass
-        # Wait for the mail; a digest that keeps failing (its task over the time limit) is
-        # reported as missing once nothing has arrived for STALL seconds.
-        last, last_change = 0, time.monotonic()
-        while counter.count < expected:
-            if worker.poll() is not None:
-                raise RuntimeError(f"the worker stopped; {counter.count} of {expected} arrived")
-            if counter.count != last:
-                last, last_change = counter.count, time.monotonic()
-            elif time.monotonic() - last_change > STALL:
-                break
-            time.sleep(0.05)
-        # Until the last digest that arrived.
-        seconds = (last_change if counter.count < expected else time.monotonic()) - begun
-        arrived = counter.count
+        arrived, seconds = wait_for_mail(counter, expected, worker, begun)
         figures.update(
             digests=expected,
             arrived=arrived,
@@ -178,6 +245,22 @@ def run(*, people: int) -> dict:
             digest_rate=arrived / seconds,
         )
         figures["celery_rss_kib"] = max(rss_kib(pid) for pid in children(worker.pid))
+
+        # A thousand reminders due at once: each arrives once (one Message-ID each).
+        seed_due_reminders(REMINDERS)
+        counter.count, counter.ids = 0, set()
+        begun = time.monotonic()
+        handed = 0
+        while deliveries := services.tick_and_enqueue().deliveries:
+            handed += len(deliveries)
+        arrived, seconds = wait_for_mail(counter, handed, worker, begun)
+        figures.update(
+            reminders=handed,
+            reminders_arrived=arrived,
+            reminder_ids=len(counter.ids),
+            reminder_seconds=seconds,
+            reminder_rate=arrived / seconds,
+        )
 
         from datetime import UTC, datetime
 

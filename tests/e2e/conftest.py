@@ -3,6 +3,7 @@ SMTP server and Chromium driven by Playwright."""
 
 import email
 import email.policy
+import json
 import logging
 import os
 import socket
@@ -11,7 +12,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -75,6 +76,14 @@ def redis_url() -> str:
     return url
 
 
+def wait_until(condition: Callable[[], object], *, timeout: float = 60, what: str) -> None:
+    """Poll `condition` until it holds: a loaded machine only makes the wait longer."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
+        time.sleep(0.1)
+
+
 class Process:
     """A child process whose combined output goes to a file the test can wait on."""
 
@@ -102,13 +111,20 @@ class Process:
         )
 
     def stop(self) -> None:
+        self.terminate()
+        self.reap()
+
+    def terminate(self) -> None:
         if self.popen.poll() is None:
             self.popen.terminate()
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+
+    def reap(self) -> None:
+        """Wait for the process asked to stop; kill it if it takes longer than 15 s."""
+        try:
+            self.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
         self._file.close()
 
 
@@ -147,8 +163,11 @@ def start_celery(tmp_path) -> Iterator:
         return proc
 
     yield start
+    # Asked to stop all at once: their shutdowns overlap instead of adding up.
     for proc in started:
-        proc.stop()
+        proc.terminate()
+    for proc in started:
+        proc.reap()
 
 
 # --- Mail: a real SMTP server -------------------------------------------------------
@@ -249,6 +268,40 @@ def celery_queue(redis_url) -> Iterator[str]:
     for key in client.scan_iter(match=f"*{queue}*"):
         client.delete(key)
     client.close()
+
+
+@pytest.fixture
+def broker_idle(redis_url, celery_queue) -> Callable[..., bool]:
+    """Whether nothing of this test's queue waits on Redis nor is held by a live worker.
+
+    With `acks_late` a worker holds each task it took (in kombu's `unacked` hash) until the
+    task is done, so an idle broker and a ledger with every row finished mean that no message
+    can still be on its way. Tasks held by a worker that was killed (`dead`, their delivery
+    tags) stay there until the visibility timeout: they are named by the test."""
+
+    def idle(dead: frozenset[bytes] = frozenset()) -> bool:
+        client = redis.Redis.from_url(redis_url)
+        try:
+            if client.llen(celery_queue):
+                return False
+            return not any(
+                json.loads(payload)[2] == celery_queue
+                for tag, payload in client.hgetall("unacked").items()
+                if tag not in dead
+            )
+        finally:
+            client.close()
+
+    return idle
+
+
+def held_by_workers(redis_url: str) -> frozenset[bytes]:
+    """The delivery tags of the tasks the workers hold now (taken, not acknowledged)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return frozenset(client.hkeys("unacked"))
+    finally:
+        client.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ The API docs page (/api/docs/) is left out: it is Swagger UI's own markup for de
 outside the product's design, and is checked for the CSP by test_api_docs.py.
 """
 
+import fcntl
 import json
 import re
 from dataclasses import dataclass, field
@@ -79,10 +80,13 @@ class Report:
     problems: list[str] = field(default_factory=list)
 
     def save(self, role: str) -> None:
+        """The walks run on different workers: each adds its role under a lock."""
         FIGURES.parent.mkdir(parents=True, exist_ok=True)
-        figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
-        figures[role] = self.checked
-        FIGURES.write_text(json.dumps(figures, indent=1))
+        with FIGURES.with_suffix(".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+            figures[role] = self.checked
+            FIGURES.write_text(json.dumps(figures, indent=1))
 
 
 def check(
@@ -354,6 +358,7 @@ def care_plan_pages(world, *, therapist: bool = False) -> list[tuple]:
 # --- Tests ---------------------------------------------------------------------------
 
 
+@pytest.mark.xdist_group("browser:accessibility:client")
 def test_client_pages_are_accessible(world, browser_contexts):
     report = Report("client")
     context = browser_contexts(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
@@ -532,6 +537,7 @@ def test_client_pages_are_accessible(world, browser_contexts):
     assert_clean(report, "client")
 
 
+@pytest.mark.xdist_group("browser:accessibility:therapist")
 def test_therapist_pages_are_accessible(world, browser_contexts):
     report = Report("therapist")
     context = browser_contexts(viewport=VIEWPORTS["desk"])
@@ -611,6 +617,7 @@ def test_therapist_pages_are_accessible(world, browser_contexts):
     assert_clean(report, "therapist")
 
 
+@pytest.mark.xdist_group("browser:accessibility:anonymous")
 def test_sign_in_and_error_pages_are_accessible(world, browser_contexts, live_server):
     from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str

@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts import tasks
 from accounts.models import CareRelationship
 from tests.conftest import activate_totp
-from tests.e2e.conftest import Process, free_port
+from tests.e2e.conftest import Process, free_port, wait_until
 from tests.factories import TherapistFactory
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +69,7 @@ def redis_url(private_redis) -> str:
 
 
 def test_an_invitation_saved_while_redis_was_down_is_mailed_once_when_it_returns(
-    private_redis, celery_queue, celery_env, smtp_server, start_celery, client
+    private_redis, celery_queue, celery_env, smtp_server, start_celery, client, broker_idle
 ):
     therapist = TherapistFactory(name="Dr. Sam Sweep")
     activate_totp(therapist)
@@ -107,7 +107,7 @@ def test_an_invitation_saved_while_redis_was_down_is_mailed_once_when_it_returns
     assert message["To"] == INVITEE
     assert "Dr. Sam Sweep" in message["Subject"]
     worker.wait_for("'sent'", timeout=30)
-    time.sleep(2)  # room for a second message, which must not come
+    wait_until(broker_idle, what="nothing else queued nor held by the worker")
     assert len(smtp_server.messages) == 1
     assert worker.output().count("accounts.tasks.send_invitation_email[") == 2  # received, done
     relationship.refresh_from_db()

@@ -3,7 +3,6 @@ nothing: a real Redis, a real worker and a real SMTP server. The half hour passe
 ledger (every instant in it moves back) between the ticks the test runs, so the worker keeps
 the settings of production: a minute's backoff doubling up to an hour."""
 
-import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -12,9 +11,11 @@ import pytest
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
+from benchmarks.notifications import seed_due_reminders
 from notifications import services
 from notifications.models import Delivery, Kind, Preferences, Status
-from tests.e2e.test_reminders import GatedSMTP, seed_due_reminders
+from tests.e2e.conftest import wait_until
+from tests.e2e.test_reminders import GatedSMTP
 
 pytestmark = pytest.mark.e2e
 
@@ -49,13 +50,6 @@ def worker(celery_env, celery_queue, start_celery, relay):
     proc.wait_for("ready.", timeout=60)
     yield proc
     print(f"--- worker log ({proc.log}) ---\n{proc.output()[-6000:]}")
-
-
-def wait_until(condition, *, timeout: float = 60, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
-        time.sleep(0.1)
 
 
 def tried_everything_handed_over() -> bool:
