@@ -6,16 +6,17 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 
-from careplans import services as careplan_services
 from careplans.models import TriggerLog
 from homework.models import Assignment
 from homework.schedules import iso_week_monday
 from tests.factories import (
     AssignmentFactory,
+    CarePlanFactory,
     CompletionFactory,
     JournalEntryFactory,
     LifestyleLogFactory,
     SocialActivityFactory,
+    TriggerLogFactory,
 )
 
 TODAY = date(2026, 11, 25)
@@ -63,14 +64,8 @@ def done(assignment: Assignment, day: date):
 
 
 def coping(relationship, day: date, *, entry=None) -> TriggerLog:
-    plan = careplan_services.plan_for_relationship(relationship)
-    return TriggerLog.objects.create(
-        plan=plan,
-        client=relationship.client,
-        trigger="crowds",
-        created_at=at(day, 10),
-        journal_entry=entry,
-    )
+    plan = CarePlanFactory(relationship=relationship)
+    return TriggerLogFactory(plan=plan, created_at=at(day, 10), journal_entry=entry)
 
 
 def history(personas, days: int, *, shared: bool = True) -> None:
