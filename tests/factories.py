@@ -1,3 +1,4 @@
+import uuid
 from datetime import date, timedelta
 from functools import cache
 
@@ -6,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import CareRelationship, CareStatus, Role, User
-from homework.models import Assignment, Completion, HomeworkTemplate, Kind
+from homework.models import Assignment, AssignmentStatus, Completion, HomeworkTemplate, Kind
 from homework.schedules import Frequency, iso_week_monday
 from measures import instruments
 from notifications.models import Preferences
@@ -181,7 +182,7 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     text = "Thank you for writing this down."
 
 
-# --- Care plans ---------------------------------------------------------------------------
+# --- Care plans -----------------------------------------------------------------------
 
 
 class CarePlanFactory(factory.django.DjangoModelFactory):
@@ -218,7 +219,7 @@ class TriggerLogFactory(factory.django.DjangoModelFactory):
     trigger = "crowds"
 
 
-# --- Measures -----------------------------------------------------------------------------
+# --- Measures -------------------------------------------------------------------------
 
 
 class MeasureResponseFactory(factory.django.DjangoModelFactory):
@@ -243,7 +244,7 @@ class MeasureResponseFactory(factory.django.DjangoModelFactory):
     band = factory.SelfAttribute("scored.band.key")
 
 
-# --- Notifications ------------------------------------------------------------------------
+# --- Notifications --------------------------------------------------------------------
 
 
 class PreferencesFactory(factory.django.DjangoModelFactory):
@@ -265,3 +266,51 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(ClientFactory)
     kind = "reminder"
     period = "2026-12-01"
+
+
+# --- Many at once ---------------------------------------------------------------------
+
+
+def seed_due_reminders(count: int) -> list[User]:
+    """`count` clients in UTC, each with daily homework since today and a reminder due a
+    minute ago. Bulk inserts: a thousand people in well under a second."""
+    now = timezone.now()
+    tag = uuid.uuid4().hex[:8]
+    therapist = User.objects.create(
+        email=f"therapist-{tag}@example.org", role=Role.THERAPIST, password=make_password(None)
+    )
+    clients = User.objects.bulk_create(
+        User(email=f"c{i}-{tag}@example.org", role=Role.CLIENT, timezone="UTC", password="!")
+        for i in range(count)
+    )
+    relationships = CareRelationship.objects.bulk_create(
+        CareRelationship(
+            therapist=therapist,
+            client=client,
+            status=CareStatus.ACTIVE,
+            invited_email=client.email,
+            invitation_expires_at=now,
+            activated_at=now,
+        )
+        for client in clients
+    )
+    Assignment.objects.bulk_create(
+        Assignment(
+            relationship=relationship,
+            client=relationship.client,
+            therapist=therapist,
+            kind="journal",
+            title="Evening journal",
+            frequency="daily",
+            start_date=now.date(),
+            status=AssignmentStatus.ACTIVE,
+        )
+        for relationship in relationships
+    )
+    Preferences.objects.bulk_create(
+        PreferencesFactory.build(
+            user=client, next_reminder_at=now - timedelta(minutes=1), digest_enabled=False
+        )
+        for client in clients
+    )
+    return clients

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from notifications import services
 from notifications.models import Delivery, Kind, Preferences, Status
-from tests.e2e.test_reminders import GatedSMTP, seed_due_reminders
+from tests.e2e.servers import GatedSMTP
+from tests.factories import seed_due_reminders
 
 pytestmark = pytest.mark.e2e
 

@@ -9,78 +9,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import CareRelationship, CareStatus, Role, User
-from homework.models import Assignment, AssignmentStatus
+from homework.models import Assignment
 from notifications import services
 from notifications.models import Delivery, Preferences, Status
 from tests.e2e.conftest import SMTPServer
-from tests.e2e.test_invitation_sweep import PrivateRedis
+from tests.e2e.servers import GatedSMTP, PrivateRedis
+from tests.factories import seed_due_reminders
 
 pytestmark = pytest.mark.e2e
-
-
-def seed_due_reminders(count: int) -> list[User]:
-    """`count` clients in UTC, each with daily homework since today and a reminder due a
-    minute ago. Bulk inserts: a thousand people in well under a second."""
-    now = timezone.now()
-    tag = uuid.uuid4().hex[:8]
-    therapist = User.objects.create(
-        email=f"therapist-{tag}@example.org", role=Role.THERAPIST, password=make_password(None)
-    )
-    clients = User.objects.bulk_create(
-        User(email=f"c{i}-{tag}@example.org", role=Role.CLIENT, timezone="UTC", password="!")
-        for i in range(count)
-    )
-    relationships = CareRelationship.objects.bulk_create(
-        CareRelationship(
-            therapist=therapist,
-            client=client,
-            status=CareStatus.ACTIVE,
-            invited_email=client.email,
-            invitation_expires_at=now,
-            activated_at=now,
-        )
-        for client in clients
-    )
-    Assignment.objects.bulk_create(
-        Assignment(
-            relationship=relationship,
-            client=relationship.client,
-            therapist=therapist,
-            kind="journal",
-            title="Evening journal",
-            frequency="daily",
-            start_date=now.date(),
-            status=AssignmentStatus.ACTIVE,
-        )
-        for relationship in relationships
-    )
-    Preferences.objects.bulk_create(
-        Preferences(
-            user=client,
-            zone="UTC",
-            next_reminder_at=now - timedelta(minutes=1),
-            digest_enabled=False,
-        )
-        for client in clients
-    )
-    return clients
-
-
-class GatedSMTP(SMTPServer):
-    """An SMTP server that can run a hook before accepting a message; a hook returning a
-    reply refuses the message (it is not recorded)."""
-
-    before_accept = None
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        if self.before_accept is not None and (reply := self.before_accept(len(self.messages))):
-            return reply
-        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture
