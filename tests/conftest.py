@@ -2,10 +2,12 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +63,30 @@ def throttle_counts_in_the_test_database(settings):
     rolls back, rather than in the Redis the whole run shares (where user ids repeat from one
     test to the next). tests/config/test_throttling.py checks Redis explicitly."""
     settings.CACHES = {**settings.CACHES, "throttle": settings.CACHES["default"]}
+
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_throttle(settings):
+    """The API throttle's cache in Redis, as production runs it (REDIS_URL set), under a key
+    prefix of this test's own; yields the prefix."""
+    prefix = f"test-throttle-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    yield prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
 
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

@@ -8,6 +8,8 @@ from django.utils import timezone
 from accounts.models import CareRelationship, CareStatus, Role, User
 from homework.models import Assignment, Completion, HomeworkTemplate, Kind
 from homework.schedules import Frequency, iso_week_monday
+from measures import instruments
+from notifications.models import Preferences
 
 PASSWORD = "correct-horse-battery-42"
 
@@ -161,3 +163,105 @@ class SafetyAlertFactory(factory.django.DjangoModelFactory):
     relationship = factory.SubFactory(RelationshipFactory)
     source = "journal"
     reference = factory.Faker("uuid4", cast_to=None)
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    """The therapist's message on a shared journal entry of their client; for another kind
+    of record pass it (`lifestyle_log=...`) with `journal_entry=None`."""
+
+    class Meta:
+        model = "clients.Feedback"
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    client = factory.SelfAttribute("relationship.client")
+    author = factory.SelfAttribute("relationship.therapist")
+    journal_entry = factory.SubFactory(
+        JournalEntryFactory, client=factory.SelfAttribute("..client"), shared=True
+    )
+    text = "Thank you for writing this down."
+
+
+# --- Care plans -----------------------------------------------------------------------
+
+
+class CarePlanFactory(factory.django.DjangoModelFactory):
+    """The plan of a care relationship: the one it has, else a new empty one (as
+    `careplans.services.plan_for_relationship` gives)."""
+
+    class Meta:
+        model = "careplans.CarePlan"
+        django_get_or_create = ("relationship",)
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    client = factory.SelfAttribute("relationship.client")
+
+
+class PlanItemFactory(factory.django.DjangoModelFactory):
+    """A trigger on the plan, as stored (no service rules, no version)."""
+
+    class Meta:
+        model = "careplans.PlanItem"
+
+    plan = factory.SubFactory(CarePlanFactory)
+    section = "triggers"
+    text = factory.Sequence(lambda n: f"Trigger {n}")
+
+
+class TriggerLogFactory(factory.django.DjangoModelFactory):
+    """One "I'm triggered" moment, not rated yet."""
+
+    class Meta:
+        model = "careplans.TriggerLog"
+
+    plan = factory.SubFactory(CarePlanFactory)
+    client = factory.SelfAttribute("plan.client")
+    trigger = "crowds"
+
+
+# --- Measures -------------------------------------------------------------------------
+
+
+class MeasureResponseFactory(factory.django.DjangoModelFactory):
+    """Period 0's answers to the assignment's questionnaire (1 to each question, 0 to a
+    PHQ-9's last), scored as the instrument scores them unless the scores are given."""
+
+    class Meta:
+        model = "measures.MeasureResponse"
+
+    class Params:
+        scored = factory.LazyAttribute(lambda o: instruments.get(o.instrument).score(o.answers))
+
+    assignment = factory.SubFactory(MeasureAssignmentFactory)
+    client = factory.SelfAttribute("assignment.client")
+    instrument = factory.SelfAttribute("assignment.instrument")
+    period = 0
+    answers = factory.LazyAttribute(
+        lambda o: [1] * (len(instruments.get(o.instrument).items) - 1) + [0]
+    )
+    raw_total = factory.SelfAttribute("scored.raw")
+    score = factory.SelfAttribute("scored.score")
+    band = factory.SelfAttribute("scored.band.key")
+
+
+# --- Notifications --------------------------------------------------------------------
+
+
+class PreferencesFactory(factory.django.DjangoModelFactory):
+    """A client's e-mail settings, the model's defaults, in the client's zone."""
+
+    class Meta:
+        model = Preferences
+
+    user = factory.SubFactory(ClientFactory)
+    zone = factory.SelfAttribute("user.timezone")
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """A pending reminder in the ledger, for a new client unless `user` is given."""
+
+    class Meta:
+        model = "notifications.Delivery"
+
+    user = factory.SubFactory(ClientFactory)
+    kind = "reminder"
+    period = "2026-12-01"

@@ -1,7 +1,6 @@
 """Every page `make bench` measures costs a fixed number of queries, pinned here, whether the
 client has a week of history or a year, and a caseload has 2 clients or 6."""
 
-import uuid
 from dataclasses import replace
 from datetime import date
 
@@ -63,21 +62,6 @@ def queries_per_page(client, size: data.Size) -> dict[str, int]:
         assert response.status_code == 200, page.label
         counts[page.label] = len(queries)
     return counts
-
-
-@pytest.fixture
-def redis_throttle(settings):
-    """The API throttle in Redis, as production runs it (REDIS_URL set): no SQL."""
-    from tests.config.test_throttling import REDIS_URL
-
-    settings.CACHES = {
-        **settings.CACHES,
-        "throttle": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-bench-{uuid.uuid4().hex}",
-        },
-    }
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from careplans.models import PlanItem, PlanVersion, TriggerLog
+from careplans.models import PlanVersion
 from careplans.services import plan_for_relationship
 from clients import services
 from homework.models import Completion
 from measures import services as measure_services
 from safety.models import SafetyAlert
 from tests.clients.conftest import assign_from_library
+from tests.factories import PlanItemFactory, TriggerLogFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,15 +115,11 @@ def everything_marked(personas):
     services.feedback_create(author=personas.therapist_a, record=entry, text=MARKER)
     Completion.objects.filter(client=client_a).update(note=MARKER)
     plan = plan_for_relationship(personas.relationship_a)
-    item = PlanItem.objects.create(
-        plan=plan, section="triggers", text=MARKER, signs=MARKER, steps=[MARKER]
-    )
+    item = PlanItemFactory(plan=plan, text=MARKER, signs=MARKER, steps=[MARKER])
     PlanVersion.objects.create(
         plan=plan, number=1, change="add", section="triggers", snapshot=[{"text": MARKER}]
     )
-    TriggerLog.objects.create(
-        plan=plan, client=client_a, item=item, trigger=MARKER, steps=[MARKER], helped="yes"
-    )
+    TriggerLogFactory(plan=plan, item=item, trigger=MARKER, steps=[MARKER], helped="yes")
     phq9 = measure_services.measure_assign(
         therapist=personas.therapist_a, relationship=personas.relationship_a, instrument="phq9"
     )

@@ -11,8 +11,14 @@ from careplans import services as plan_services
 from careplans.selectors import plan_items, trigger_figures
 from clients import services
 from clients.models import Feedback, JournalEntry
-from tests.clients.conftest import NOW, TODAY
-from tests.clients.test_views import count_queries, many_records, record_url
+from tests.clients.conftest import (
+    JOURNAL_QUERIES,
+    NOW,
+    TODAY,
+    count_queries,
+    many_records,
+    record_url,
+)
 from tests.factories import (
     JournalEntryFactory,
     LifestyleLogFactory,
@@ -21,12 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def as_a(client, personas):
-    client.force_login(personas.client_a)
-    return client
 
 
 def journal(browser, **params) -> str:
@@ -110,8 +110,6 @@ def test_search_uses_full_text_on_postgresql_and_a_plain_filter_elsewhere(as_a, 
 
 @pytest.mark.parametrize("n", [10, 1000])
 def test_search_costs_the_same_queries_for_10_and_1000_records(client, personas, n):
-    from tests.clients.test_views import JOURNAL_QUERIES
-
     many_records(personas, n)
     client.force_login(personas.client_a)
     # Only journal entries hold "entry": one read of that kind instead of three.

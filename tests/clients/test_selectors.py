@@ -12,7 +12,12 @@ from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Completion
 from homework.schedules import iso_week_monday
 from tests.clients.conftest import NOW, TODAY, assign_from_library
-from tests.factories import JournalEntryFactory, LifestyleLogFactory, SocialActivityFactory
+from tests.factories import (
+    FeedbackFactory,
+    JournalEntryFactory,
+    LifestyleLogFactory,
+    SocialActivityFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +162,7 @@ def test_a_therapist_without_totp_sees_no_records_when_it_is_required(settings, 
     from clients.models import Feedback
 
     entry = services.journal_create(client=personas.client_a, text="x", shared=True)
-    services.feedback_create(author=personas.therapist_a, record=entry, text="Noted")
+    FeedbackFactory(relationship=personas.relationship_a, journal_entry=entry)
     settings.TANDEM_REQUIRE_MFA = True
     assert JournalEntry.objects.visible_to(personas.therapist_a).exists()
     Authenticator.objects.filter(user=personas.therapist_a).delete()

@@ -12,7 +12,15 @@ from accounts.services import relationship_end
 from clients import services
 from clients.models import Feedback, JournalEntry, LifestyleLog, Person, SocialActivity
 from homework.models import Completion
-from tests.clients.conftest import NOW, TODAY, assign_from_library
+from tests.clients.conftest import (
+    JOURNAL_QUERIES,
+    NOW,
+    TODAY,
+    assign_from_library,
+    count_queries,
+    many_records,
+    record_url,
+)
 from tests.conftest import make_active_relationship
 from tests.factories import (
     PASSWORD,
@@ -37,16 +45,6 @@ def therapist_record_url(record) -> str:
         "therapist_record",
         kwargs={"public_id": record.client.public_id, "record_id": record.public_id},
     )
-
-
-def record_url(record, name: str = "client_record") -> str:
-    return reverse(name, kwargs={"public_id": record.public_id})
-
-
-@pytest.fixture
-def as_a(client, personas):
-    client.force_login(personas.client_a)
-    return client
 
 
 @pytest.fixture
@@ -547,11 +545,8 @@ def test_erasure_signs_out_says_goodbye_and_the_caseload_shows_client_left(clien
 
 # --- Query counts ------------------------------------------------------------------------
 
-# Session and user (the session is saved at most once a minute), then:
-# the journal: the page count, one UNION read of the page, then one read per kind on it (all
-# three here; fewer when a page holds fewer kinds; each says in the same read whether a reply
-# waits), and one UNION for the months to jump to;
-JOURNAL_QUERIES = 8
+# Each page: session and user (the session is saved at most once a minute), then its own
+# reads (the journal's are counted in conftest's JOURNAL_QUERIES).
 # Today: relationships, homework, pauses, completions, what was logged today (three kinds)
 # and the client's people; the care plan's "I'm triggered" moments not yet rated; the
 # questionnaires set
@@ -560,47 +555,6 @@ TODAY_QUERIES = 12
 # counts, per kind a read (the policy's MFA check memoised), and on a first view one UPDATE
 # per kind now seen; the open safety alerts counted for the banner on every therapist page.
 TIMELINE_QUERIES = 14
-
-
-def many_records(personas, n: int) -> None:
-    """n records of client A spread over 50 days, of every kind, all shared."""
-    a = personas.client_a
-    sam = PersonFactory(client=a, name="Sam")
-    JournalEntry.objects.bulk_create(
-        JournalEntry(
-            client=a,
-            text=f"Entry {i}",
-            mood=i % 11,
-            shared=True,
-            occurred_at=NOW - timedelta(hours=i),
-        )
-        for i in range(n)
-    )
-    SocialActivity.objects.bulk_create(
-        SocialActivity(
-            client=a,
-            person=sam,
-            mode="call",
-            minutes=i % 60,
-            shared=True,
-            day=TODAY - timedelta(days=i % 50),
-        )
-        for i in range(n)
-    )
-    LifestyleLog.objects.bulk_create(
-        LifestyleLog(client=a, day=TODAY - timedelta(days=i), sleep_hours=7, shared=True)
-        for i in range(min(n, 50))
-    )
-
-
-def count_queries(browser, url, params=None) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        response = browser.get(url, params or {})
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("n", [10, 1000])

@@ -6,7 +6,6 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import ROOT, run_manage
+from tests.conftest import REDIS_URL, ROOT, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -168,28 +167,6 @@ def test_a_malformed_rate_stops_start_up_and_names_itself(value):
 
 
 # --- With Redis, as production runs it (REDIS_URL set) ---------------------------------
-
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-
-
-@pytest.fixture
-def redis_throttle(settings):
-    """The throttle's cache in Redis, under a key prefix of this test's own."""
-    prefix = f"test-throttle-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        **settings.CACHES,
-        "throttle": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        },
-    }
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 def test_with_redis_a_burst_gets_429_and_the_count_is_in_redis(

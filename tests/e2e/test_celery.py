@@ -3,21 +3,7 @@
 import pytest
 from celery import Celery
 
-from config.celery_app import app
-
 pytestmark = pytest.mark.e2e
-
-
-def test_the_app_follows_the_reliability_rules():
-    conf = app.conf
-    assert conf.task_acks_late is True
-    assert conf.task_reject_on_worker_lost is True
-    assert conf.worker_prefetch_multiplier == 1
-    assert conf.task_serializer == "json"
-    assert conf.accept_content == ["json"]
-    assert conf.timezone == "UTC"
-    assert 0 < conf.task_soft_time_limit < conf.task_time_limit <= 60
-    assert conf.task_always_eager is False
 
 
 def test_a_worker_runs_a_heartbeat_sent_through_redis(redis_url, celery_env, start_celery):

@@ -1,57 +1,22 @@
 """An invitation saved while Redis was down is mailed once when Redis and a worker return."""
 
-import os
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import redis
 from django.db.models import F
 from django.urls import reverse
 
 from accounts import tasks
 from accounts.models import CareRelationship
 from tests.conftest import activate_totp
-from tests.e2e.conftest import Process, free_port, wait_until
+from tests.e2e.conftest import wait_until
+from tests.e2e.servers import PrivateRedis
 from tests.factories import TherapistFactory
 
 pytestmark = pytest.mark.e2e
 
 INVITEE = "later.client@example.org"
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, on a free port, that the test may stop."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: Process | None = None
-        self.runs = 0
-
-    def start(self) -> None:
-        self.runs += 1
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-        args += ["--save", "", "--appendonly", "no", "--dir", str(self.folder)]
-        self.process = Process(args, dict(os.environ), self.folder / f"redis-{self.runs}.log")
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(self.process.output()) from None
-                time.sleep(0.1)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
 
 
 @pytest.fixture

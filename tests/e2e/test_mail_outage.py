@@ -15,7 +15,7 @@ from benchmarks.notifications import seed_due_reminders
 from notifications import services
 from notifications.models import Delivery, Kind, Preferences, Status
 from tests.e2e.conftest import wait_until
-from tests.e2e.test_reminders import GatedSMTP
+from tests.e2e.servers import GatedSMTP
 
 pytestmark = pytest.mark.e2e
 

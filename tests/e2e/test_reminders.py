@@ -21,21 +21,9 @@ from homework.models import Assignment
 from notifications import services
 from notifications.models import Delivery, Preferences, Status
 from tests.e2e.conftest import SMTPServer, held_by_workers, wait_until
-from tests.e2e.test_invitation_sweep import PrivateRedis
+from tests.e2e.servers import GatedSMTP, PrivateRedis
 
 pytestmark = pytest.mark.e2e
-
-
-class GatedSMTP(SMTPServer):
-    """An SMTP server that can run a hook before accepting a message; a hook returning a
-    reply refuses the message (it is not recorded)."""
-
-    before_accept = None
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        if self.before_accept is not None and (reply := self.before_accept(len(self.messages))):
-            return reply
-        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture

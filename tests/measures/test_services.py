@@ -11,6 +11,7 @@ from accounts.models import AuditAction, AuditEvent
 from measures import services
 from measures.models import MeasureAssignment, MeasureResponse, MeasureStatus
 from safety.models import SafetyAlert, Source
+from tests.factories import MeasureResponseFactory
 from tests.measures.conftest import answer
 
 pytestmark = pytest.mark.django_db
@@ -87,16 +88,7 @@ def test_a_double_submit_records_nothing_twice(phq9):
 
 def test_the_database_refuses_a_second_row_for_the_same_period(phq9):
     first = answer(phq9, [0] * 9)
-    copy = MeasureResponse(
-        assignment=phq9,
-        client=phq9.client,
-        instrument="phq9",
-        period=first.period,
-        answers=[0] * 9,
-        raw_total=0,
-        score=0,
-        band="minimal",
-    )
+    copy = MeasureResponseFactory.build(assignment=phq9, period=first.period, answers=[0] * 9)
     with (
         pytest.raises(IntegrityError, match=r"once_per_period|assignment_id, measures_measure"),
         transaction.atomic(),
@@ -114,15 +106,11 @@ def test_answers_cannot_be_changed_once_submitted(phq9):
 
 
 def test_the_database_refuses_a_score_that_does_not_match_the_measure(phq9):
-    bad = MeasureResponse(
+    bad = MeasureResponseFactory.build(
         assignment=phq9,
-        client=phq9.client,
         instrument="who5",
-        period=0,
         answers=[5] * 5,
-        raw_total=25,
         score=25,  # not 25 * 4
-        band="good",
     )
     with (
         pytest.raises(IntegrityError, match="measures_response_score_in_range"),
@@ -132,16 +120,7 @@ def test_the_database_refuses_a_score_that_does_not_match_the_measure(phq9):
 
 
 def test_clean_refuses_answers_that_do_not_match_the_score(phq9):
-    bad = MeasureResponse(
-        assignment=phq9,
-        client=phq9.client,
-        instrument="phq9",
-        period=0,
-        answers=[1] * 9,
-        raw_total=8,
-        score=8,
-        band="mild",
-    )
+    bad = MeasureResponseFactory.build(assignment=phq9, answers=[1] * 9, raw_total=8, score=8)
     with pytest.raises(ValidationError, match="does not match"):
         bad.full_clean()
 

@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import Delivery
 from tests.conftest import activate_totp
-from tests.factories import ClientFactory, StaffFactory
+from tests.factories import DeliveryFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +14,7 @@ def test_the_ledger_is_read_only_in_the_admin(client):
     staff = StaffFactory()
     activate_totp(staff)
     client.force_login(staff)
-    row = Delivery.objects.create(user=ClientFactory(), kind="reminder", period="2026-12-01")
+    row = DeliveryFactory(period="2026-12-01")
     assert client.get(reverse("admin:notifications_delivery_changelist")).status_code == 200
     change = reverse("admin:notifications_delivery_change", args=[row.pk])
     assert client.get(change).status_code == 200  # view only
@@ -32,8 +31,7 @@ def test_an_operator_sees_what_waits_and_what_failed(client):
     activate_totp(staff)
     client.force_login(staff)
     now = timezone.now()
-    Delivery.objects.create(
-        user=ClientFactory(),
+    DeliveryFactory(
         kind="client_digest",
         period="2026-W48",
         attempts=6,
@@ -41,15 +39,13 @@ def test_an_operator_sees_what_waits_and_what_failed(client):
         next_attempt_at=now + timedelta(minutes=16),
         created_at=now - timedelta(minutes=40),
     )
-    Delivery.objects.create(
-        user=ClientFactory(),
-        kind="reminder",
+    DeliveryFactory(
         period="2026-12-01",
         status="failed",
         attempts=9,
         error="gave up: SMTPDataError 451",
     )
-    Delivery.objects.create(user=ClientFactory(), kind="reminder", period="2026-12-02")
+    DeliveryFactory(period="2026-12-02")
     changelist = reverse("admin:notifications_delivery_changelist")
 
     page = client.get(changelist, {"waiting": "retry"}).content.decode()

@@ -16,39 +16,15 @@ from notifications import scheduling, services
 from notifications.models import Delivery, Kind, Preferences
 from tests.factories import ClientFactory
 
+from .conftest import MINUTE, expected_instant, transitions_2026
+
 ZONES = ("America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata", "Pacific/Chatham")
 TIMES = (time(1, 30), time(2, 30), time(9, 0))
-MINUTE = timedelta(minutes=1)
-
-
-def transitions_2026(zone: str) -> list[date]:
-    """Local dates in 2026 on which the UTC offset changes; for a zone without DST, the
-    dates London changes on (the same walk, nothing special expected)."""
-    tz = ZoneInfo(zone)
-    days = []
-    day = date(2026, 1, 1)
-    while day.year == 2026:
-        start = datetime.combine(day, time(0), tz)
-        end = datetime.combine(day + timedelta(days=1), time(0), tz)
-        if start.utcoffset() != end.utcoffset():
-            days.append(day)
-        day += timedelta(days=1)
-    return days or transitions_2026("Europe/London")
 
 
 CASES = [
     pytest.param(zone, day, id=f"{zone}-{day}") for zone in ZONES for day in transitions_2026(zone)
 ]
-
-
-def expected_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The first UTC minute of local date `day` at or after wall time `at`."""
-    moment = datetime.combine(day, time(0), UTC) - timedelta(hours=15)
-    while True:
-        local = moment.astimezone(tz)
-        if local.date() == day and local.time() >= at:
-            return moment
-        moment += MINUTE
 
 
 def test_every_zone_changes_its_offset_twice_in_2026_except_kolkata():

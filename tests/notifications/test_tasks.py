@@ -2,7 +2,8 @@ import smtplib
 from datetime import timedelta
 
 import pytest
-from celery.schedules import crontab
+import time_machine
+from celery import beat
 from django.core.mail import EmailMultiAlternatives
 
 from config.celery_app import app
@@ -15,19 +16,24 @@ from .conftest import NOW, TODAY, due_now
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
-def test_beat_only_ticks_every_minute_in_utc():
-    entry = app.conf.beat_schedule["notifications-tick"]
-    assert entry["task"] == "notifications.tasks.tick"
-    assert isinstance(entry["schedule"], crontab)
-    assert entry["schedule"].minute == set(range(60))
-    assert app.conf.timezone == "UTC"
-
-
-def test_the_delivery_task_is_acked_late_bounded_and_time_limited():
-    task = tasks.deliver
-    assert task.acks_late and task.reject_on_worker_lost
-    assert task.max_retries == 0  # retries are the row's, kept by the tick
-    assert task.soft_time_limit < task.time_limit <= 60
+def test_beat_ticks_once_a_minute_and_the_tick_hands_each_due_row_to_a_worker(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr(tasks.deliver, "delay", published.append)
+    assignment = AssignmentFactory(start_date=TODAY - timedelta(days=1))
+    due_now(assignment.client)
+    scheduler = beat.Scheduler(app, lazy=True)
+    scheduler.setup_schedule()  # what `celery beat` loads
+    entry = scheduler.schedule["notifications-tick"]
+    entry.last_run_at = NOW
+    assert not entry.is_due().is_due
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        assert entry.is_due().is_due
+        with django_capture_on_commit_callbacks(execute=True):
+            assert app.tasks[entry.task].apply(args=entry.args, kwargs=entry.kwargs).get() == 1
+    [pk] = published
+    assert Delivery.objects.get(pk=pk).user == assignment.client
 
 
 def test_a_mail_server_saying_try_later_leaves_the_row_waiting_not_a_countdown(monkeypatch):

@@ -22,8 +22,7 @@ from tests.factories import (
     TherapistFactory,
 )
 
-from .conftest import NOW, due_now
-from .test_scheduling import MINUTE, expected_instant, transitions_2026
+from .conftest import MINUTE, NOW, due_now, expected_instant, transitions_2026
 
 pytestmark = pytest.mark.django_db
 

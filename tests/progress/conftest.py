@@ -6,16 +6,17 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 
-from careplans import services as careplan_services
 from careplans.models import TriggerLog
 from homework.models import Assignment
 from homework.schedules import iso_week_monday
 from tests.factories import (
     AssignmentFactory,
+    CarePlanFactory,
     CompletionFactory,
     JournalEntryFactory,
     LifestyleLogFactory,
     SocialActivityFactory,
+    TriggerLogFactory,
 )
 
 TODAY = date(2026, 11, 25)
@@ -63,14 +64,8 @@ def done(assignment: Assignment, day: date):
 
 
 def coping(relationship, day: date, *, entry=None) -> TriggerLog:
-    plan = careplan_services.plan_for_relationship(relationship)
-    return TriggerLog.objects.create(
-        plan=plan,
-        client=relationship.client,
-        trigger="crowds",
-        created_at=at(day, 10),
-        journal_entry=entry,
-    )
+    plan = CarePlanFactory(relationship=relationship)
+    return TriggerLogFactory(plan=plan, created_at=at(day, 10), journal_entry=entry)
 
 
 def history(personas, days: int, *, shared: bool = True) -> None:
@@ -85,3 +80,34 @@ def history(personas, days: int, *, shared: bool = True) -> None:
             social(client, day, shared=shared)
         if index % 3:
             done(walk, day)
+
+
+# "What helps" on a small fixed data set: 20 days of client A's records, whose figures
+# test_insights works out by hand.
+DAYS = 20
+MOODS = [7, 4, 6, 5, 8, 3, 7, 5, 6, 4, 7, 5, 4, 8, 5, 6, 3, 4, 7, 6]
+EXERCISE = [40, 0, 30, 10, 60, 0, 45, 0, 35, 20, 30, 0, 0, 50, 15, 30, 0, 0, 40, 5]
+SLEEP_KNOWN = 13  # sleep logged on the first 13 days only: one short of the threshold
+SOCIAL_DAYS = (0, 4, 8, 13)  # 4 days: one short of a comparable group
+HOMEWORK_DAYS = (0, 2, 4, 6, 13)
+COPING_DAYS = (1, 5, 9, 11, 16)
+
+
+@pytest.fixture
+def fixed(personas) -> list:
+    """The 20 days; returns client A's journal entries, oldest first."""
+    client = personas.client_a
+    walk = daily_homework(personas.relationship_a, day_of(0, DAYS))
+    entries = []
+    for index in range(DAYS):
+        day = day_of(index, DAYS)
+        entries.append(journal(client, day, MOODS[index]))
+        sleep = 7 if index < SLEEP_KNOWN else None
+        lifestyle(client, day, sleep=sleep, exercise=EXERCISE[index])
+        if index in SOCIAL_DAYS:
+            social(client, day)
+        if index in HOMEWORK_DAYS:
+            done(walk, day)
+        if index in COPING_DAYS:
+            coping(personas.relationship_a, day, entry=entries[-1])
+    return entries

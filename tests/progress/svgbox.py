@@ -1,4 +1,5 @@
-"""Where each text of a pygal SVG falls, to check that nothing spills out of its box.
+"""Reading a pygal SVG: the values each series plots, and where each text falls, to check
+that nothing spills out of its box.
 
 Text widths are estimated generously (0.62 em a character, wider than the digits and
 lowercase letters the charts use); anchors follow pygal's stylesheet.
@@ -13,6 +14,21 @@ SVG = "{http://www.w3.org/2000/svg}"
 GLYPH_EM = 0.62
 _TRANSLATE = re.compile(r"translate\(\s*([-\d.]+)[ ,]+([-\d.]+)\s*\)")
 _ROTATE = re.compile(r"rotate\(\s*(-?90)[ ,]+([-\d.]+)[ ,]+([-\d.]+)\s*\)")
+
+
+def plotted(svg: str) -> list[list[str]]:
+    """The values each series of a pygal SVG plots, in order, as its value labels say."""
+    root = ET.fromstring(svg)
+    series = {}
+    for group in root.iter(f"{SVG}g"):
+        classes = group.get("class", "").split()
+        if "series" in classes:
+            index = int(next(c for c in classes if c.startswith("serie-"))[6:])
+            # pygal draws each series in layers (lines, dots, labels): gather them all.
+            series.setdefault(index, []).extend(
+                desc.text for desc in group.iter(f"{SVG}desc") if desc.get("class") == "value"
+            )
+    return [series[i] for i in sorted(series)]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from accounts.models import AuditAction, AuditEvent
 from clients.models import JournalEntry
 
 from .conftest import TODAY, history
-from .test_insights import fixed  # noqa: F401 - the fixed data set, as a fixture
 
 pytestmark = pytest.mark.django_db
 SERIES = "/api/v1/progress/series/"
@@ -111,7 +110,7 @@ class TestSeries:
 
 
 class TestInsights:
-    def test_the_client_gets_the_figures(self, client, personas, fixed):  # noqa: F811
+    def test_the_client_gets_the_figures(self, client, personas, fixed):
         client.force_login(personas.client_a)
         body = client.get(INSIGHTS).json()
         assert (body["min_days"], body["min_group_days"], body["min_difference"]) == (14, 5, 0.5)
@@ -133,7 +132,7 @@ class TestInsights:
         client.force_login(personas.client_a)
         assert client.get(INSIGHTS).json()["insights"] == []
 
-    def test_the_therapist_sees_fewer_after_unsharing(self, client, personas, fixed):  # noqa: F811
+    def test_the_therapist_sees_fewer_after_unsharing(self, client, personas, fixed):
         client.force_login(personas.therapist_a)
         query = {"client": str(personas.client_a.public_id)}
         assert len(client.get(INSIGHTS, query).json()["insights"]) == 2

@@ -9,7 +9,7 @@ from progress.charts import Chart, count_ticks, number_text, progress_charts, sc
 from progress.series import progress_series
 
 from .conftest import TODAY, history, journal
-from .svgbox import overflowing, text_boxes, touching
+from .svgbox import overflowing, plotted, text_boxes, touching
 
 pytestmark = pytest.mark.django_db
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,21 +20,6 @@ PHQ9_BANDS = [
     (15, "moderately severe"),
     (20, "severe"),
 ]
-
-
-def plotted(svg: str) -> list[list[str]]:
-    """The values each series of a pygal SVG plots, in order, as its value labels say."""
-    root = ET.fromstring(svg)
-    series = {}
-    for group in root.iter(f"{SVG}g"):
-        classes = group.get("class", "").split()
-        if "series" in classes:
-            index = int(next(c for c in classes if c.startswith("serie-"))[6:])
-            # pygal draws each series in layers (lines, dots, labels): gather them all.
-            series.setdefault(index, []).extend(
-                desc.text for desc in group.iter(f"{SVG}desc") if desc.get("class") == "value"
-            )
-    return [series[i] for i in sorted(series)]
 
 
 def tabled(chart: Chart) -> list[list[str]]:

@@ -1,4 +1,5 @@
-""" "What helps" on a small fixed data set, with every figure worked out by hand below."""
+""" "What helps" on the small fixed data set of conftest (`fixed`), with every figure worked
+out by hand below."""
 
 import pytest
 
@@ -6,36 +7,9 @@ from clients.models import JournalEntry
 from progress.insights import MIN_DAYS, MIN_DIFFERENCE, MIN_GROUP_DAYS, what_helps
 from progress.series import progress_series
 
-from .conftest import coping, daily_homework, day_of, done, journal, lifestyle, social
+from .conftest import DAYS, day_of, journal, lifestyle
 
 pytestmark = pytest.mark.django_db
-
-DAYS = 20
-MOODS = [7, 4, 6, 5, 8, 3, 7, 5, 6, 4, 7, 5, 4, 8, 5, 6, 3, 4, 7, 6]
-EXERCISE = [40, 0, 30, 10, 60, 0, 45, 0, 35, 20, 30, 0, 0, 50, 15, 30, 0, 0, 40, 5]
-SLEEP_KNOWN = 13  # sleep logged on the first 13 days only: one short of the threshold
-SOCIAL_DAYS = (0, 4, 8, 13)  # 4 days: one short of a comparable group
-HOMEWORK_DAYS = (0, 2, 4, 6, 13)
-COPING_DAYS = (1, 5, 9, 11, 16)
-
-
-@pytest.fixture
-def fixed(personas):
-    client = personas.client_a
-    walk = daily_homework(personas.relationship_a, day_of(0, DAYS))
-    entries = []
-    for index in range(DAYS):
-        day = day_of(index, DAYS)
-        entries.append(journal(client, day, MOODS[index]))
-        sleep = 7 if index < SLEEP_KNOWN else None
-        lifestyle(client, day, sleep=sleep, exercise=EXERCISE[index])
-        if index in SOCIAL_DAYS:
-            social(client, day)
-        if index in HOMEWORK_DAYS:
-            done(walk, day)
-        if index in COPING_DAYS:
-            coping(personas.relationship_a, day, entry=entries[-1])
-    return entries
 
 
 def insights_of(viewer, client):

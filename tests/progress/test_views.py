@@ -9,7 +9,7 @@ from accounts.models import AuditAction, AuditEvent
 from clients.models import JournalEntry, LifestyleLog
 
 from .conftest import history
-from .test_charts import plotted
+from .svgbox import plotted
 
 pytestmark = pytest.mark.django_db
 
