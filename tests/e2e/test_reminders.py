@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import CareRelationship, CareStatus, Role, User
 from homework.models import Assignment, AssignmentStatus
-from notifications import services
+from notifications import ledger, services
 from notifications.models import Delivery, Preferences, Status
 from tests.e2e.conftest import SMTPServer
 from tests.e2e.test_invitation_sweep import PrivateRedis
@@ -177,9 +177,7 @@ def test_a_worker_killed_mid_send_then_the_sweep_still_gives_each_message_once(
         time.sleep(0.3)
     assert 1 <= unsent <= 8, unsent
     assert len(smtp_gate.messages) == 1000 - unsent
-    services.sweep(
-        stuck_after=timedelta(0), requeue_after=timedelta(0), unqueued_after=timedelta(0)
-    )
+    ledger.sweep(stuck_after=timedelta(0), requeue_after=timedelta(0), unqueued_after=timedelta(0))
     assert_exactly_once(smtp_gate, 1000)
 
 
@@ -270,7 +268,7 @@ def test_with_redis_stopped_a_client_still_logs_and_due_mail_goes_out_when_it_re
 
     private_redis.start()
     start_worker(smtp_server.url)
-    services.sweep(unqueued_after=timedelta(0))  # a tick's sweep, a minute later
+    ledger.sweep(unqueued_after=timedelta(0))  # a tick's sweep, a minute later
     assert_exactly_once(smtp_server, 1)
 
 
