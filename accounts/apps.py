@@ -5,4 +5,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers start-up checks and audit)
+        from . import checks, receivers  # noqa: F401  (registers start-up checks and audit)

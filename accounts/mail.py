@@ -1,4 +1,5 @@
-"""Render and send one e-mail. At the bottom of the imports: knows no domain model."""
+"""Render one e-mail. At the bottom of the imports: knows no domain model, only a template
+name and a context of plain values (counts, names the reader knows, dates and links)."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -12,21 +13,23 @@ def render_text(template_name: str, context: dict) -> str:
     return template.render(Context(context, autoescape=False))
 
 
-def send_templated_email(
+def render_email(
     *,
     to: str,
     template: str,
     context: dict,
     headers: dict[str, str] | None = None,
-) -> None:
-    """Send `emails/<template>_subject.txt`, `.txt` and `.html`, rendered with `context`."""
+    message_class: type[EmailMultiAlternatives] = EmailMultiAlternatives,
+) -> EmailMultiAlternatives:
+    """`emails/<template>_subject.txt`, `.txt` and `.html`, rendered with `context`."""
     context = {"site_url": settings.SITE_URL, **context}
     # Subject and text part are plain text; only the HTML part is escaped.
-    subject = render_text(f"emails/{template}_subject.txt", context).strip()
-    text = render_text(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, to=[to], headers=headers or {}
+    subject = " ".join(render_text(f"emails/{template}_subject.txt", context).split())
+    message = message_class(
+        subject=subject,
+        body=render_text(f"emails/{template}.txt", context),
+        to=[to],
+        headers=headers or {},
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    return message

@@ -150,9 +150,10 @@ class CareRelationship(models.Model):
     invited_email = models.EmailField()
     invited_at = models.DateTimeField(default=dj_timezone.now)
     invitation_expires_at = models.DateTimeField()
+    # When the invitation's e-mail went out; null until then, and again after a resend.
     invitation_sent_at = models.DateTimeField(null=True, blank=True)
-    # When the e-mail task was handed to the broker; null while it never was (broker down).
-    invitation_queued_at = models.DateTimeField(null=True, blank=True)
+    # Each resend is a new e-mail: its ledger period is the id and this count.
+    invitation_resends = models.PositiveSmallIntegerField(default=0)
     activated_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,6 +1,5 @@
 """Writes about people: accounts, care relationships, invitations, the audit log."""
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,20 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import RedisError
 
 from .addresses import normalize_email, same_address
 from .errors import InvitationError
 from .models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
-
-logger = logging.getLogger(__name__)
+from .signals import invitation_to_send
 
 INVITATION_SALT = "tandem.accounts.invitation"
-# What publishing a task raises when the broker is away (Redis refused or timed out, the
-# filesystem transport's folder missing): the invitation stays saved, the sweep sends it.
-BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
-INVITATION_SWEEP_AFTER = timedelta(minutes=1)
 ALREADY_PENDING = "An invitation to this address is already pending. Resend it instead."
 
 
@@ -119,7 +111,7 @@ def invitation_from_token(token: str) -> CareRelationship:
 
 @transaction.atomic
 def invitation_create(*, therapist: User, email: str) -> CareRelationship:
-    """Invite a client by e-mail; the e-mail is sent by a task after commit."""
+    """Invite a client by e-mail; the e-mail goes out through the ledger after commit."""
     email = _normalize(email)
     if email == therapist.email:
         raise ValidationError({"email": "You cannot invite yourself."})
@@ -163,70 +155,25 @@ def invitation_create(*, therapist: User, email: str) -> CareRelationship:
         subject=existing,
         detail={"relationship": str(relationship.public_id)},
     )
-    _enqueue_invitation_email(relationship)
+    _send_invitation(relationship)
     return relationship
 
 
-def _enqueue_invitation_email(relationship: CareRelationship) -> None:
-    # The invitation is saved whether or not the broker answers; the sweep sends it later.
-    transaction.on_commit(lambda: invitation_enqueue(relationship_id=relationship.pk))
+def _send_invitation(relationship: CareRelationship) -> None:
+    # Told inside the transaction: the e-mail's ledger row is saved with the invitation.
+    invitation_to_send.send(sender=CareRelationship, relationship=relationship)
 
 
-def invitation_enqueue(*, relationship_id: int) -> bool:
-    """Hand one invitation e-mail to the broker; False (and logged) when it is away."""
-    from .tasks import send_invitation_email
-
-    try:
-        send_invitation_email.delay(relationship_id)
-    except BROKER_ERRORS:
-        logger.exception("could not enqueue invitation e-mail %s", relationship_id)
-        return False
-    CareRelationship.objects.filter(pk=relationship_id).update(invitation_queued_at=timezone.now())
-    return True
-
-
-def invitations_sweep(*, limit: int = 500) -> int:
-    """Enqueue, once each, the pending invitations that never reached the broker.
-
-    Run on every beat tick. An invitation qualifies a minute after it was saved or resent;
-    the sweep claims `invitation_queued_at` (null -> now) before publishing, so two ticks
-    or two sweeps never enqueue it twice, and the task's own claim never sends it twice.
-    """
-    from .tasks import send_invitation_email
-
-    now = timezone.now()
-    ids = list(
-        CareRelationship.objects.filter(
-            status=CareStatus.INVITED,
-            invitation_sent_at__isnull=True,
-            invitation_queued_at__isnull=True,
-            invited_at__lte=now - INVITATION_SWEEP_AFTER,
-            invitation_expires_at__gt=now,
-        )
-        .order_by("invited_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    enqueued = 0
-    for pk in ids:
-        claim = CareRelationship.objects.filter(
-            pk=pk, invitation_queued_at__isnull=True, invitation_sent_at__isnull=True
-        )
-        if not claim.update(invitation_queued_at=now):
-            continue
-        try:
-            send_invitation_email.delay(pk)
-        except BROKER_ERRORS:
-            # Still away: release the claim; the next tick tries again.
-            CareRelationship.objects.filter(pk=pk).update(invitation_queued_at=None)
-            logger.exception("could not enqueue invitation e-mail %s", pk)
-            break
-        enqueued += 1
-    return enqueued
+def invitation_sent(*, relationship: CareRelationship, resends: int) -> None:
+    """The invitation's e-mail went out (unless it was resent since, which waits again)."""
+    CareRelationship.objects.filter(
+        pk=relationship.pk, status=CareStatus.INVITED, invitation_resends=resends
+    ).update(invitation_sent_at=timezone.now())
 
 
 @transaction.atomic
 def invitation_resend(*, relationship: CareRelationship) -> CareRelationship:
-    """Send a pending invitation again, with a fresh expiry."""
+    """Send a pending invitation again, with a fresh expiry: a new e-mail, once."""
     relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
     if relationship.status != CareStatus.INVITED:
         raise ValidationError("Only a pending invitation can be resent.")
@@ -234,11 +181,11 @@ def invitation_resend(*, relationship: CareRelationship) -> CareRelationship:
         days=settings.INVITATION_MAX_AGE_DAYS
     )
     relationship.invitation_sent_at = None
-    relationship.invitation_queued_at = None
+    relationship.invitation_resends += 1
     relationship.save(
-        update_fields=["invitation_expires_at", "invitation_sent_at", "invitation_queued_at"]
+        update_fields=["invitation_expires_at", "invitation_sent_at", "invitation_resends"]
     )
-    _enqueue_invitation_email(relationship)
+    _send_invitation(relationship)
     return relationship
 
 

@@ -264,9 +264,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "config.heartbeat",
         "schedule": timedelta(seconds=env.int("TANDEM_HEARTBEAT_SECONDS", default=60)),
     },
-    # Invitations saved while the broker was down; a tick missed while no worker ran is
-    # dropped (expires), as the next one does the same work.
     # The only periodic task that decides who gets an e-mail: local times live in the rows.
+    # Its sweep hands over every e-mail saved while the broker was down (invitations too); a
+    # tick missed while no worker ran is dropped (expires), as the next one does the same work.
     "notifications-tick": {
         "task": "notifications.tasks.tick",
         # Tests set TANDEM_TICK_SECONDS to tick faster than once a minute.
@@ -275,11 +275,6 @@ CELERY_BEAT_SCHEDULE = {
             if env.str("TANDEM_TICK_SECONDS", default="")
             else crontab(minute="*")
         ),
-        "options": {"expires": 55},
-    },
-    "invitation-sweep": {
-        "task": "accounts.tasks.sweep_unsent_invitations",
-        "schedule": timedelta(minutes=1),
         "options": {"expires": 55},
     },
 }

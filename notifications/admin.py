@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from .ledger import LATE_AFTER
 from .models import Delivery, Preferences, Status
-from .services import LATE_AFTER
 
 
 class WaitingFilter(admin.SimpleListFilter):

@@ -13,6 +13,13 @@ class NotificationsConfig(AppConfig):
 
         alerts_raised.connect(on_alerts_raised, dispatch_uid="notifications-safety-alerts")
 
+        # An invitation's e-mail row is made in the transaction that saves the invitation.
+        from accounts.signals import invitation_to_send
+
+        from .invitations import on_invitation_to_send
+
+        invitation_to_send.connect(on_invitation_to_send, dispatch_uid="notifications-invitations")
+
         # A client's e-mail settings and what was sent to them are theirs to download.
         from clients.export import ExportSpec, register
 

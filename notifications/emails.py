@@ -1,18 +1,20 @@
-"""One function per e-mail kind. Counts and links only: no names, no titles, no text, no
-moods (TRUST.md, "E-mail carries no clinical content"). Each carries a Message-ID derived
-from its ledger key and RFC 8058 one-click unsubscribe headers."""
+"""One function per e-mail kind. Each builds its context from counts only (ints, dates,
+links and the names the reader already knows), never from a model or a selector's rows, so
+no clinical value can reach a template by accident (TRUST.md, "E-mail carries no clinical
+content"). Each carries a Message-ID derived from its ledger key; lists carry RFC 8058
+one-click unsubscribe headers."""
 
 import email.policy
 import hashlib
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.mail import render_text
+from accounts.mail import render_email
 from accounts.models import User
 
 from .models import Delivery, Kind
@@ -59,105 +61,178 @@ def unsubscribe_url(user: User, what: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _message(delivery: Delivery, template: str, context: dict) -> ListEmail:
+def _list_email(delivery: Delivery, template: str, context: dict) -> ListEmail:
     user = delivery.user
     unsubscribe = unsubscribe_url(user, LISTS[delivery.kind])
     preferences = settings.SITE_URL + reverse(
         "therapist_notifications" if user.is_therapist else "client_notifications"
     )
-    context = {
-        "site_url": settings.SITE_URL,
-        "unsubscribe_url": unsubscribe,
-        "preferences_url": preferences,
-        "recipient_name": user.name,  # the reader's own name; "Hello," without one
-        **context,
-    }
-    subject = " ".join(render_text(f"emails/{template}_subject.txt", context).split())
-    message = ListEmail(
-        subject=subject,
-        body=render_text(f"emails/{template}.txt", context),
-        to=[user.email],
+    return render_email(
+        to=user.email,
+        template=template,
+        context={
+            "unsubscribe_url": unsubscribe,
+            "preferences_url": preferences,
+            "recipient_name": user.name,  # the reader's own name; "Hello," without one
+            **context,
+        },
         headers={
             "Message-ID": message_id(delivery),
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         },
+        message_class=ListEmail,
     )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    return message
 
 
-def reminder_email(delivery: Delivery, *, waiting: int) -> EmailMultiAlternatives:
-    return _message(
+# --- What each e-mail may say: counts ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """A client's week in numbers, for their summary (the portal's week has more)."""
+
+    monday: date
+    sunday: date
+    homework_done: int
+    homework_due: int
+    days_logged: int
+    journal_entries: int
+    active_minutes: int
+    social_contacts: int
+    streak: int
+
+    @classmethod
+    def of(cls, week) -> "WeekCounts":
+        return cls(
+            monday=week.monday,
+            sunday=week.sunday,
+            homework_done=week.homework_done,
+            homework_due=week.homework_due,
+            days_logged=week.days_logged,
+            journal_entries=week.journal_entries,
+            active_minutes=week.active_minutes,
+            social_contacts=week.social_contacts,
+            streak=week.streak,
+        )
+
+
+@dataclass(frozen=True)
+class CaseloadCounts:
+    """A therapist's caseload in numbers: how many clients, never which."""
+
+    monday: date
+    clients: int
+    active: int
+    all_done: int
+    quiet: int
+    flags: dict[str, int]  # how many clients carry each caseload flag, by its key
+
+    @classmethod
+    def of(cls, caseload) -> "CaseloadCounts":
+        return cls(
+            monday=caseload.monday,
+            clients=len(caseload.rows),
+            active=caseload.active,
+            all_done=caseload.all_done,
+            quiet=caseload.quiet,
+            flags={key: int(count) for key, count in caseload.flag_counts.items()},
+        )
+
+
+@dataclass(frozen=True)
+class WaitingCounts:
+    """What waits for a therapist, counted; the items (which name clients) stay in the portal."""
+
+    total: int
+    shared: int
+    replies: int
+    invitations: int
+    silent: int
+
+    @classmethod
+    def of(cls, waiting) -> "WaitingCounts":
+        return cls(
+            total=waiting.total,
+            shared=waiting.shared,
+            replies=waiting.replies,
+            invitations=waiting.invitations,
+            silent=waiting.silent,
+        )
+
+
+# --- The e-mails ---------------------------------------------------------------------
+
+
+def reminder_email(delivery: Delivery, *, waiting: int) -> ListEmail:
+    return _list_email(
         delivery,
         "reminder",
-        {"waiting": waiting, "url": settings.SITE_URL + reverse("client_home")},
+        {"waiting": int(waiting), "url": settings.SITE_URL + reverse("client_home")},
     )
 
 
-def catch_up_email(delivery: Delivery) -> EmailMultiAlternatives:
-    return _message(delivery, "catch_up", {"url": settings.SITE_URL + reverse("client_home")})
+def catch_up_email(delivery: Delivery) -> ListEmail:
+    return _list_email(delivery, "catch_up", {"url": settings.SITE_URL + reverse("client_home")})
 
 
-def client_digest_email(delivery: Delivery, *, week) -> EmailMultiAlternatives:
-    return _message(
+def client_digest_email(delivery: Delivery, *, week: WeekCounts) -> ListEmail:
+    return _list_email(
         delivery,
         "client_digest",
-        {"week": week, "url": settings.SITE_URL + reverse("client_my_week")},
+        {"week": asdict(week), "url": settings.SITE_URL + reverse("client_my_week")},
     )
 
 
-def therapist_digest_email(delivery: Delivery, *, caseload) -> EmailMultiAlternatives:
-    return _message(
+def therapist_digest_email(delivery: Delivery, *, caseload: CaseloadCounts) -> ListEmail:
+    return _list_email(
         delivery,
         "therapist_digest",
-        {
-            "monday": caseload.monday,
-            "active": caseload.active,
-            "all_done": caseload.all_done,
-            "quiet": caseload.quiet,
-            "flags": caseload.flag_counts,  # counts only: no names, moods or scores
-            "clients": len(caseload.rows),
-            "url": settings.SITE_URL + reverse("therapist_weekly_review"),
-        },
+        {**asdict(caseload), "url": settings.SITE_URL + reverse("therapist_weekly_review")},
     )
 
 
-def therapist_reminder_email(delivery: Delivery, *, waiting) -> EmailMultiAlternatives:
-    """Counts only: `waiting.items` name clients and stay in the portal."""
-    return _message(
+def therapist_reminder_email(delivery: Delivery, *, waiting: WaitingCounts) -> ListEmail:
+    return _list_email(
         delivery,
         "therapist_reminder",
-        {
-            "total": waiting.total,
-            "shared": waiting.shared,
-            "replies": waiting.replies,
-            "invitations": waiting.invitations,
-            "silent": waiting.silent,
-            "url": settings.SITE_URL + reverse("therapist_home"),
-        },
+        {**asdict(waiting), "url": settings.SITE_URL + reverse("therapist_home")},
     )
 
 
 def safety_email(delivery: Delivery, *, again: bool) -> EmailMultiAlternatives:
     """ "A client needs your attention": no name, no source, no content, and no unsubscribe
     (a safety notice cannot be turned off). The same words the first time and again."""
-    context = {
-        "site_url": settings.SITE_URL,
-        "recipient_name": delivery.user.name,
-        "again": again,
-        "url": settings.SITE_URL + reverse("therapist_alerts"),
-    }
-    message = EmailMultiAlternatives(
-        subject=" ".join(render_text("emails/safety_alert_subject.txt", context).split()),
-        body=render_text("emails/safety_alert.txt", context),
-        to=[delivery.user.email],
+    return render_email(
+        to=delivery.user.email,
+        template="safety_alert",
+        context={
+            "recipient_name": delivery.user.name,
+            "again": again,
+            "url": settings.SITE_URL + reverse("therapist_alerts"),
+        },
         headers={
             "Message-ID": message_id(delivery),
             "Auto-Submitted": "auto-generated",
             "X-Priority": "1",
         },
     )
-    message.attach_alternative(render_to_string("emails/safety_alert.html", context), "text/html")
-    return message
+
+
+def invitation_email(
+    delivery: Delivery, *, to: str, therapist_name: str, url: str, expires_at: datetime
+) -> EmailMultiAlternatives:
+    """To an address, not an account: the invitee is greeted without a name, and no list
+    footer (nobody subscribed)."""
+    return render_email(
+        to=to,
+        template="invitation",
+        context={
+            "therapist_name": therapist_name or "Your therapist",
+            "url": url,
+            "expires_at": expires_at,
+        },
+        # RFC 3834: no out-of-office replies to a message nobody typed.
+        headers={"Message-ID": message_id(delivery), "Auto-Submitted": "auto-generated"},
+    )

@@ -79,6 +79,11 @@ class Kind(models.TextChoices):
     THERAPIST_REMINDER = "therapist_reminder", "Therapist reminder"
     SAFETY_ALERT = "safety_alert", "Safety alert"
     SAFETY_REALERT = "safety_realert", "Safety alert, still open"
+    INVITATION = "invitation", "Invitation"
+
+
+# Sent whatever the person's settings say, and retried while the alert is open.
+SAFETY_KINDS = (Kind.SAFETY_ALERT, Kind.SAFETY_REALERT)
 
 
 class Status(models.TextChoices):
@@ -96,12 +101,16 @@ class Delivery(models.Model):
     A temporary failure puts the row back to pending with `next_attempt_at` (backing off);
     the tick's sweep hands it to a worker again when that comes, until `give_up_at`.
 
+    An invitation's row is its therapist's (the invitee may have no account yet), and its
+    period is the care relationship's id and how often it was resent: "41.0", "41.1".
+
     After erasure `user` is null: the row stays as a count, naming nobody."""
 
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     period = models.CharField(
-        max_length=16, help_text="Local date, ISO week, or a safety alert's id."
+        max_length=16,
+        help_text="Local date, ISO week, a safety alert's id, or an invitation's id and resends.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     message_id = models.CharField(max_length=128, blank=True)

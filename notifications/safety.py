@@ -19,11 +19,11 @@ from accounts.models import AuditAction, CareStatus
 from accounts.services import audit
 from safety.models import SafetyAlert
 
+from . import emails, ledger
 from .models import Delivery, Kind, Status
 
 logger = logging.getLogger(__name__)
 
-SAFETY_KINDS = (Kind.SAFETY_ALERT, Kind.SAFETY_REALERT)
 BATCH = 500
 
 
@@ -46,8 +46,6 @@ def _without(kind: str):
 def safety_deliveries(*, now: datetime, alert_ids: list[int] | None = None) -> list[int]:
     """Make the ledger rows that are due: first e-mails for new alerts, re-alerts for those
     open too long. Two queries when there is nothing to do."""
-    from .services import _ledger_row
-
     first = _without(Kind.SAFETY_ALERT)
     if alert_ids is not None:
         first = first.filter(pk__in=alert_ids)
@@ -67,7 +65,8 @@ def safety_deliveries(*, now: datetime, alert_ids: list[int] | None = None) -> l
         due += [(Kind.SAFETY_REALERT, pk, therapist) for pk, therapist in again[:BATCH]]
     rows = []
     for kind, pk, therapist in due:
-        if (row := _ledger_row(therapist, kind, str(pk), now)) is not None:
+        row = ledger.create(user_id=therapist, kind=kind, period=str(pk), now=now)
+        if row is not None:
             rows.append(row)
     return rows
 
@@ -75,12 +74,9 @@ def safety_deliveries(*, now: datetime, alert_ids: list[int] | None = None) -> l
 def on_alerts_raised(sender, alert_ids, **kwargs) -> None:
     """Right after an alert commits: its e-mail rows, handed to the broker. If the broker is
     away the rows wait for the sweep; if this fails outright the next tick makes them."""
-    from .services import delivery_enqueue
-
     try:
         with transaction.atomic():
-            ids = safety_deliveries(now=timezone.now(), alert_ids=alert_ids)
-            transaction.on_commit(lambda: delivery_enqueue(ids))
+            ledger.enqueue_on_commit(safety_deliveries(now=timezone.now(), alert_ids=alert_ids))
     except Exception:
         # The client's request must not fail for this: the tick is the safety net.
         logger.exception("safety alert e-mails left for the tick")
@@ -88,8 +84,6 @@ def on_alerts_raised(sender, alert_ids, **kwargs) -> None:
 
 def build(delivery: Delivery):
     """The content-free message for a claimed safety row, or a reason to skip it."""
-    from . import emails
-
     alert = (
         SafetyAlert.objects.select_related("relationship").filter(pk=int(delivery.period)).first()
         if delivery.period.isdigit()

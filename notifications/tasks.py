@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from . import services
+from . import ledger, services
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,6 @@ def deliver(delivery_id: int) -> str:
     (TRUST.md), and no retry budget a sweep could spend."""
     try:
         return services.delivery_send(delivery_id)
-    except services.TransientSendError as exc:
+    except ledger.TransientSendError as exc:
         logger.info("delivery %s: the mail server could not take it (%s)", delivery_id, exc)
         return "retry later"

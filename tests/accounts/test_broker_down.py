@@ -29,7 +29,7 @@ def test_an_invitation_is_saved_when_the_broker_is_down(
             therapist=personas.therapist_a, email="later@example.org"
         )
     assert time.monotonic() - started < 15
-    assert "could not enqueue invitation e-mail" in caplog.text
+    assert "could not enqueue delivery" in caplog.text
     assert "OperationalError" in caplog.text  # the broker's own error, nothing else
     relationship.refresh_from_db()
     assert relationship.status == CareStatus.INVITED
@@ -40,12 +40,12 @@ def test_an_invitation_is_saved_when_the_broker_is_down(
 def test_a_programming_error_while_enqueuing_is_not_swallowed(
     personas, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from accounts import tasks
+    from notifications import tasks
 
     def broken(*args, **kwargs):
         raise TypeError("a bug, not a broker outage")
 
-    monkeypatch.setattr(tasks.send_invitation_email, "delay", broken)
+    monkeypatch.setattr(tasks.deliver, "delay", broken)
     with (
         pytest.raises(TypeError, match="a bug"),
         django_capture_on_commit_callbacks(execute=True),

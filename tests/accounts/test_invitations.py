@@ -9,9 +9,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services, tasks
+from accounts import services
 from accounts.errors import InvitationError
 from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
+from notifications import emails, ledger
+from notifications import services as notification_services
+from notifications import tasks as notification_tasks
+from notifications.invitations import period_of
+from notifications.models import Delivery, Kind, Status
 from tests.factories import PASSWORD, ClientFactory, StaffFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +29,10 @@ def therapist():
 
 def invite(therapist, email="new.client@example.org"):
     return services.invitation_create(therapist=therapist, email=email)
+
+
+def invitation_row(relationship) -> Delivery:
+    return Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship))
 
 
 def accept_url(relationship):
@@ -52,32 +61,55 @@ class TestCreate:
         self, therapist, django_capture_on_commit_callbacks, monkeypatch
     ):
         enqueued = []
-        monkeypatch.setattr(tasks.send_invitation_email, "delay", enqueued.append)
-        with django_capture_on_commit_callbacks() as callbacks:
+        monkeypatch.setattr(notification_tasks.deliver, "delay", enqueued.append)
+        with django_capture_on_commit_callbacks(execute=True):
             relationship = invite(therapist)
-        assert enqueued == []  # nothing before the commit
-        [callback] = callbacks
-        callback()
-        assert enqueued == [relationship.pk]  # the invitation e-mail task, by id
+            row = invitation_row(relationship)  # saved with the invitation
+            assert enqueued == []  # nothing before the commit
+        assert enqueued == [row.pk]  # the ledger's task, by id
+        assert (row.user, row.status) == (therapist, Status.PENDING)
 
     def test_a_failed_send_releases_the_claim_and_the_next_try_sends(
         self, therapist, mailoutbox, monkeypatch
     ):
         relationship = invite(therapist)
+        row = invitation_row(relationship)
         with monkeypatch.context() as patch:
 
             def smtp_down(message, *args, **kwargs):
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
             patch.setattr(EmailMultiAlternatives, "send", smtp_down)
-            with pytest.raises(smtplib.SMTPServerDisconnected):
-                tasks.send_invitation_email(relationship.pk)
+            with pytest.raises(ledger.TransientSendError):
+                notification_services.delivery_send(row.pk)
         relationship.refresh_from_db()
         assert relationship.invitation_sent_at is None  # released
-        assert tasks.send_invitation_email(relationship.pk) == "sent"
-        assert tasks.send_invitation_email(relationship.pk) == "skipped"
+        assert invitation_row(relationship).status == Status.PENDING
+        assert notification_services.delivery_send(row.pk) == "sent"
+        assert notification_services.delivery_send(row.pk) == "not pending"
         assert [m.to for m in mailoutbox] == [["new.client@example.org"]]
-        assert issubclass(smtplib.SMTPServerDisconnected, tasks.send_invitation_email.autoretry_for)
+        relationship.refresh_from_db()
+        assert relationship.invitation_sent_at is not None
+
+    def test_a_resend_is_one_new_e_mail_and_the_one_it_replaces_is_not_sent(
+        self, therapist, mailoutbox
+    ):
+        relationship = invite(therapist)
+        first = invitation_row(relationship)
+        relationship = services.invitation_resend(relationship=relationship)
+        again = invitation_row(relationship)
+        assert (first.period, again.period) == (f"{relationship.pk}.0", f"{relationship.pk}.1")
+        assert notification_services.delivery_send(first.pk) == "skipped: resent since"
+        assert notification_services.delivery_send(again.pk) == "sent"
+        assert len(mailoutbox) == 1
+        assert mailoutbox[0].extra_headers["Message-ID"] == emails.message_id(again)
+
+    def test_a_revoked_invitation_is_not_sent(self, therapist, mailoutbox):
+        relationship = invite(therapist)
+        services.invitation_revoke(actor=therapist, relationship=relationship)
+        row = invitation_row(relationship)
+        assert notification_services.delivery_send(row.pk) == "skipped: no longer pending"
+        assert mailoutbox == []
 
     @pytest.mark.parametrize(
         ("make_email", "message"),

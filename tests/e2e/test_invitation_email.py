@@ -6,7 +6,9 @@ import pytest
 
 from accounts import services
 from accounts.models import CareRelationship
-from accounts.tasks import send_invitation_email
+from notifications.invitations import period_of
+from notifications.models import Delivery, Kind, Status
+from notifications.tasks import deliver
 from tests.conftest import make_active_relationship
 from tests.factories import ClientFactory, TherapistFactory
 
@@ -56,15 +58,21 @@ def test_an_invitation_is_mailed_once_with_its_link_and_no_client_data(
     ):
         assert client_data not in everything, client_data
     # The only address in the message is the one it is sent to (and the sender's).
-    addresses = set(re.findall(r"[\w.+-]+@[\w.-]+\.\w+", everything))
+    # (The Message-ID, derived from the ledger key, names nobody.)
+    without_id = everything.replace(message["Message-ID"].strip(), "")
+    addresses = set(re.findall(r"[\w.+-]+@[\w.-]+\.\w+", without_id))
     assert addresses <= {INVITEE, "no-reply@tandem.localhost"}, addresses
 
     relationship.refresh_from_db()
     assert relationship.invitation_sent_at is not None
 
+    row = Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship))
+    assert row.status == Status.SENT
+    assert message["Message-ID"].strip() == row.message_id
+
     # A retry or a second delivery of the task finds the row claimed and sends nothing.
-    send_invitation_email.delay(relationship.pk)
-    output = mail_worker.wait_for("'skipped'", timeout=30)
+    deliver.delay(row.pk)
+    output = mail_worker.wait_for("'not pending'", timeout=30)
     assert output.count("succeeded") == 2
     assert len(smtp_server.messages) == 1
     assert CareRelationship.objects.get(pk=relationship.pk).invitation_sent_at == (

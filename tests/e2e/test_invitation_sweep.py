@@ -1,4 +1,5 @@
-"""An invitation saved while Redis was down is mailed once when Redis and a worker return."""
+"""An invitation saved while Redis was down is mailed once when Redis and a worker return:
+the ledger's sweep, on the tick, hands its row over."""
 
 import time
 from datetime import timedelta
@@ -7,10 +8,11 @@ import pytest
 from django.db.models import F
 from django.urls import reverse
 
-from accounts import tasks
 from accounts.models import CareRelationship
+from notifications import ledger
+from notifications.invitations import period_of
+from notifications.models import Delivery, Kind, Status
 from tests.conftest import activate_totp
-from tests.e2e.conftest import wait_until
 from tests.e2e.servers import PrivateRedis
 from tests.factories import TherapistFactory
 
@@ -34,7 +36,7 @@ def redis_url(private_redis) -> str:
 
 
 def test_an_invitation_saved_while_redis_was_down_is_mailed_once_when_it_returns(
-    private_redis, celery_queue, celery_env, smtp_server, start_celery, client, broker_idle
+    private_redis, celery_queue, celery_env, smtp_server, start_celery, client
 ):
     therapist = TherapistFactory(name="Dr. Sam Sweep")
     activate_totp(therapist)
@@ -50,13 +52,12 @@ def test_an_invitation_saved_while_redis_was_down_is_mailed_once_when_it_returns
     assert f"Invitation to {INVITEE} saved: the e-mail goes out within a minute." in page
     assert "not sent yet" in page
     relationship = CareRelationship.objects.get(invited_email=INVITEE)
-    assert relationship.invitation_queued_at is None
+    rows = Delivery.objects.filter(kind=Kind.INVITATION, period=period_of(relationship))
+    assert rows.get().queued_at is None
     assert relationship.invitation_sent_at is None
 
     # Two minutes later Redis is back and a real worker runs; nothing has been mailed.
-    CareRelationship.objects.filter(pk=relationship.pk).update(
-        invited_at=F("invited_at") - timedelta(minutes=2)
-    )
+    rows.update(created_at=F("created_at") - timedelta(minutes=2))
     private_redis.start()
     env = {**celery_env, "EMAIL_URL": smtp_server.url, "TANDEM_SITE_URL": "http://tandem.example"}
     worker = start_celery(
@@ -66,15 +67,15 @@ def test_an_invitation_saved_while_redis_was_down_is_mailed_once_when_it_returns
     assert smtp_server.messages == []
 
     # The sweep runs on two beat ticks (or in two beats at once): one e-mail goes out.
-    assert tasks.sweep_unsent_invitations() == 1
-    assert tasks.sweep_unsent_invitations() == 0
+    assert ledger.sweep() == 1
+    assert ledger.sweep() == 0
     [message] = smtp_server.wait_for(1)
     assert message["To"] == INVITEE
     assert "Dr. Sam Sweep" in message["Subject"]
     worker.wait_for("'sent'", timeout=30)
-    wait_until(broker_idle, what="nothing else queued nor held by the worker")
+    assert rows.get().status == Status.SENT
     assert len(smtp_server.messages) == 1
-    assert worker.output().count("accounts.tasks.send_invitation_email[") == 2  # received, done
+    assert worker.output().count("notifications.tasks.deliver[") == 2  # received, done
     relationship.refresh_from_db()
     assert relationship.invitation_sent_at is not None
     assert "not sent yet" not in client.get(reverse("therapist_home")).content.decode()

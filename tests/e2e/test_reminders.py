@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from benchmarks.notifications import seed_due_reminders
 from homework.models import Assignment
-from notifications import services
+from notifications import ledger, services
 from notifications.models import Delivery, Preferences, Status
 from tests.e2e.conftest import SMTPServer, held_by_workers, wait_until
 from tests.e2e.servers import GatedSMTP, PrivateRedis
@@ -116,9 +116,7 @@ def test_a_worker_killed_mid_send_then_the_sweep_still_gives_each_message_once(
     start_worker(smtp_gate.url)
     wait_until(partial(broker_idle, dead), timeout=90, what="the second worker drains the queue")
     assert set(Delivery.objects.filter(status=Status.SENDING).values_list("pk", flat=True)) == stuck
-    services.sweep(
-        stuck_after=timedelta(0), requeue_after=timedelta(0), unqueued_after=timedelta(0)
-    )
+    ledger.sweep(stuck_after=timedelta(0), requeue_after=timedelta(0), unqueued_after=timedelta(0))
     wait_until(
         partial(all_sent_and_idle, broker_idle, dead),
         timeout=90,
@@ -230,7 +228,7 @@ def test_with_redis_stopped_a_client_still_logs_and_due_mail_goes_out_when_it_re
 
     private_redis.start()
     start_worker(smtp_server.url)
-    services.sweep(unqueued_after=timedelta(0))  # a tick's sweep, a minute later
+    ledger.sweep(unqueued_after=timedelta(0))  # a tick's sweep, a minute later
     assert_exactly_once(smtp_server, 1, broker_idle)
 
 

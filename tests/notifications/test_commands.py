@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.demo import DEMO_CLIENTS, DEMO_THERAPIST
 from accounts.models import User
-from notifications import services
+from notifications import ledger, services
 from notifications.models import Delivery, Kind, Preferences
 from progress.waiting import waiting_for_therapist
 from tests.factories import AssignmentFactory
@@ -40,9 +40,8 @@ def test_an_instant_before_anything_is_due_lists_nothing():
 
 
 def test_without_dry_run_it_ticks(monkeypatch):
-    from notifications import services
 
-    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: len(ids))
+    monkeypatch.setattr(ledger, "enqueue", lambda ids: len(ids))
     assignment = AssignmentFactory(start_date=TODAY)
     due_now(assignment.client)
     assert "1 e-mail(s) handed" in run("--at", NOW.isoformat())
@@ -51,7 +50,7 @@ def test_without_dry_run_it_ticks(monkeypatch):
 
 def test_a_future_instant_without_dry_run_is_refused_and_claims_nothing(monkeypatch):
     enqueued = []
-    monkeypatch.setattr(services, "delivery_enqueue", enqueued.extend)
+    monkeypatch.setattr(ledger, "enqueue", enqueued.extend)
     assignment = AssignmentFactory(start_date=TODAY)
     due_now(assignment.client)
     before = Preferences.objects.get(user=assignment.client).next_reminder_at

@@ -10,7 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from accounts.models import AuditAction, AuditEvent
 from accounts.services import relationship_end
 from clients.services import account_erase
-from notifications import services, tasks
+from notifications import ledger, services, tasks
 from notifications.models import Delivery, Kind, Status
 from safety.models import SafetyAlert, Source
 from safety.services import acknowledge, raise_alert
@@ -198,7 +198,7 @@ def test_with_the_broker_away_the_alert_is_saved_and_the_sweep_sends_it_later(
     assert row.status == Status.PENDING and row.queued_at is None
     sent = []
     monkeypatch.setattr(tasks.deliver, "delay", sent.append)
-    assert services.sweep(now=NOW + timedelta(minutes=2)) == 1
+    assert ledger.sweep(now=NOW + timedelta(minutes=2)) == 1
     assert sent == [row.pk]
 
 
@@ -220,8 +220,8 @@ def test_a_safety_e_mail_is_never_given_up_and_waits_at_most_minutes(alert, froz
     later = NOW + timedelta(days=30)
     frozen.move_to(later)
     Delivery.objects.filter(pk=pk).update(attempts=500)
-    with pytest.raises(services.TransientSendError):
+    with pytest.raises(ledger.TransientSendError):
         services.delivery_send(pk)
     row = Delivery.objects.get(pk=pk)
     assert row.status == Status.PENDING
-    assert row.next_attempt_at - later <= services.SAFETY_RETRY_MAX * 1.1
+    assert row.next_attempt_at - later <= ledger.SAFETY_RETRY_MAX * 1.1

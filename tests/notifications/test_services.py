@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 
 from clients.services import account_erase
 from homework.models import Assignment
-from notifications import services
+from notifications import ledger, services
 from notifications.models import Delivery, Kind, Preferences, Status
 from tests.factories import (
     PASSWORD,
@@ -159,7 +159,7 @@ def test_a_server_that_is_away_releases_the_row_for_a_retry(homework, monkeypatc
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", away)
     [pk] = services.tick(now=NOW).deliveries
-    with pytest.raises(services.TransientSendError):
+    with pytest.raises(ledger.TransientSendError):
         services.delivery_send(pk)
     row = Delivery.objects.get(pk=pk)
     assert (row.status, row.attempts) == (Status.PENDING, 1)
@@ -171,7 +171,7 @@ def test_a_temporary_refusal_is_retried(homework, monkeypatch):
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", later)
     [pk] = services.tick(now=NOW).deliveries
-    with pytest.raises(services.TransientSendError):
+    with pytest.raises(ledger.TransientSendError):
         services.delivery_send(pk)
     assert Delivery.objects.get(pk=pk).status == Status.PENDING
 
@@ -184,7 +184,7 @@ def test_twelve_temporary_failures_in_a_row_do_not_lose_the_e_mail(homework, mon
     monkeypatch.setattr(EmailMultiAlternatives, "send", _greylisted)
     [pk] = services.tick(now=NOW).deliveries
     for _ in range(12):
-        with pytest.raises(services.TransientSendError):
+        with pytest.raises(ledger.TransientSendError):
             services.delivery_send(pk)
     row = Delivery.objects.get(pk=pk)
     assert (row.status, row.attempts) == (Status.PENDING, 12)
@@ -197,26 +197,26 @@ def test_a_temporary_failure_waits_and_backs_off_then_the_sweep_hands_it_over(
     settings.TANDEM_MAIL_RETRY_SECONDS = 60
     settings.TANDEM_MAIL_RETRY_MAX_SECONDS = 3600
     enqueued = []
-    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: enqueued.extend(ids) or len(ids))
+    monkeypatch.setattr(ledger, "enqueue", lambda ids: enqueued.extend(ids) or len(ids))
     monkeypatch.setattr(EmailMultiAlternatives, "send", _greylisted)
     [pk] = services.tick(now=NOW).deliveries
-    with pytest.raises(services.TransientSendError):
+    with pytest.raises(ledger.TransientSendError):
         services.delivery_send(pk)
     first = Delivery.objects.get(pk=pk).next_attempt_at
     assert timedelta(seconds=54) <= first - NOW <= timedelta(seconds=66)
 
-    services.sweep(now=NOW + timedelta(seconds=30))
+    ledger.sweep(now=NOW + timedelta(seconds=30))
     assert enqueued == []  # not due yet
-    services.sweep(now=first)
+    ledger.sweep(now=first)
     assert enqueued == [pk]
 
-    with pytest.raises(services.TransientSendError):
+    with pytest.raises(ledger.TransientSendError):
         services.delivery_send(pk)
     second = Delivery.objects.get(pk=pk).next_attempt_at
     assert timedelta(seconds=108) <= second - NOW <= timedelta(seconds=132)
     Delivery.objects.filter(pk=pk).update(attempts=40)
-    services.delivery_claim(pk)
-    services.delivery_release(pk, error="SMTPDataError 451", now=NOW)
+    ledger.claim(pk)
+    ledger.release(pk, error="SMTPDataError 451", now=NOW)
     capped = Delivery.objects.get(pk=pk).next_attempt_at - NOW
     assert timedelta(minutes=54) <= capped <= timedelta(minutes=66)
 
@@ -224,14 +224,14 @@ def test_a_temporary_failure_waits_and_backs_off_then_the_sweep_hands_it_over(
 def test_a_reminder_gives_up_at_its_lateness_limit(homework, monkeypatch, frozen):
     monkeypatch.setattr(EmailMultiAlternatives, "send", _greylisted)
     [pk] = services.tick(now=NOW).deliveries
-    assert Delivery.objects.get(pk=pk).give_up_at == NOW + services.REMINDER_GRACE
+    assert Delivery.objects.get(pk=pk).give_up_at == NOW + ledger.REMINDER_GRACE
     frozen.move_to(NOW + timedelta(hours=4))
-    with pytest.raises(services.TransientSendError):
+    with pytest.raises(ledger.TransientSendError):
         services.delivery_send(pk)
     assert Delivery.objects.get(pk=pk).status == Status.PENDING
     Delivery.objects.filter(pk=pk).update(attempts=9)  # the next wait is the full hour
     frozen.move_to(NOW + timedelta(hours=5, minutes=30))
-    with pytest.raises(services.TransientSendError):
+    with pytest.raises(ledger.TransientSendError):
         services.delivery_send(pk)
     row = Delivery.objects.get(pk=pk)
     assert (row.status, row.next_attempt_at) == (Status.FAILED, None)
@@ -246,51 +246,51 @@ def test_a_digest_is_retried_for_days(monkeypatch, frozen):
     assert Delivery.objects.get(pk=pk).kind == Kind.CLIENT_DIGEST
     frozen.move_to(NOW + timedelta(days=5))
     Delivery.objects.filter(pk=pk).update(attempts=30)
-    with pytest.raises(services.TransientSendError):
+    with pytest.raises(ledger.TransientSendError):
         services.delivery_send(pk)
     assert Delivery.objects.get(pk=pk).status == Status.PENDING
 
 
 def test_the_sweep_frees_rows_stuck_in_sending_and_enqueues_pending_ones(homework, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: enqueued.extend(ids) or len(ids))
+    monkeypatch.setattr(ledger, "enqueue", lambda ids: enqueued.extend(ids) or len(ids))
     [pk] = services.tick(now=NOW).deliveries
-    assert services.delivery_claim(pk, now=NOW - timedelta(minutes=10))
-    services.sweep(now=NOW + timedelta(minutes=2))
+    assert ledger.claim(pk, now=NOW - timedelta(minutes=10))
+    ledger.sweep(now=NOW + timedelta(minutes=2))
     assert Delivery.objects.get(pk=pk).status == Status.PENDING
     assert enqueued == [pk]
 
 
 def test_the_sweep_spends_no_attempts(homework, monkeypatch):
-    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: len(ids))
+    monkeypatch.setattr(ledger, "enqueue", lambda ids: len(ids))
     [pk] = services.tick(now=NOW).deliveries
     Delivery.objects.filter(pk=pk).update(attempts=3)
     # The worker died mid-send: the interrupted try does not count.
-    services.delivery_claim(pk, now=NOW - timedelta(minutes=10))
-    services.sweep(now=NOW)
+    ledger.claim(pk, now=NOW - timedelta(minutes=10))
+    ledger.sweep(now=NOW)
     row = Delivery.objects.get(pk=pk)
     assert (row.status, row.attempts) == (Status.PENDING, 3)
     # A pending row whose task was lost is handed over again as often as needed.
     for minutes in range(6, 60, 6):
-        services.sweep(now=NOW + timedelta(minutes=minutes))
+        ledger.sweep(now=NOW + timedelta(minutes=minutes))
     assert Delivery.objects.get(pk=pk).attempts == 3
 
 
 def test_the_sweep_stops_rows_past_their_limit(homework, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: enqueued.extend(ids) or len(ids))
+    monkeypatch.setattr(ledger, "enqueue", lambda ids: enqueued.extend(ids) or len(ids))
     [never] = services.tick(now=NOW).deliveries
     tried = Delivery.objects.create(
         user=homework.therapist,
         kind=Kind.THERAPIST_REMINDER,
         period="2026-12-01",
         created_at=NOW,
-        give_up_at=NOW + services.REMINDER_GRACE,
+        give_up_at=NOW + ledger.REMINDER_GRACE,
         attempts=4,
         error="SMTPDataError 451",
         next_attempt_at=NOW + timedelta(hours=7),
     )
-    services.sweep(now=NOW + timedelta(hours=6))
+    ledger.sweep(now=NOW + timedelta(hours=6))
     assert enqueued == []
     assert Delivery.objects.get(pk=never).status == Status.SKIPPED
     tried.refresh_from_db()
@@ -298,20 +298,20 @@ def test_the_sweep_stops_rows_past_their_limit(homework, monkeypatch):
 
 
 def test_the_tick_logs_a_line_while_mail_is_late(homework, monkeypatch, caplog):
-    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: len(ids))
+    monkeypatch.setattr(ledger, "enqueue", lambda ids: len(ids))
     services.tick(now=NOW)
     with caplog.at_level("WARNING", logger="notifications.services"):
-        services.sweep(now=NOW + timedelta(minutes=10))
+        ledger.sweep(now=NOW + timedelta(minutes=10))
         assert caplog.messages == []
-        services.sweep(now=NOW + timedelta(minutes=20))
+        ledger.sweep(now=NOW + timedelta(minutes=20))
     assert caplog.messages == ["mail is late: 1 deliveries pending, the oldest for 20 minutes"]
 
 
 def test_the_sweep_leaves_a_row_being_sent_alone(homework, monkeypatch):
-    monkeypatch.setattr(services, "delivery_enqueue", lambda ids: len(ids))
+    monkeypatch.setattr(ledger, "enqueue", lambda ids: len(ids))
     [pk] = services.tick(now=NOW).deliveries
-    services.delivery_claim(pk, now=NOW)
-    services.sweep(now=NOW)
+    ledger.claim(pk, now=NOW)
+    ledger.sweep(now=NOW)
     assert Delivery.objects.get(pk=pk).status == Status.SENDING
 
 

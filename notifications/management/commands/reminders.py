@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from notifications import scheduling, selectors, services
+from notifications import ledger, scheduling, selectors, services
 from notifications.models import Kind
 
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         for prefs in selectors.due_reminders(now=now, limit=limit):
             zone = services.zone_of(prefs.user)
             period = scheduling.reminder_period(prefs.next_reminder_at, zone)
-            late = now - prefs.next_reminder_at > services.REMINDER_GRACE
+            late = now - prefs.next_reminder_at > ledger.REMINDER_GRACE
             rows.append(
                 (prefs, services.reminder_kind(prefs), period, prefs.next_reminder_at, late)
             )

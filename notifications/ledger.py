@@ -1,0 +1,291 @@
+"""The delivery ledger: every e-mail is one row, unique per (person, kind, period), made by
+its sender, handed to the broker after commit, claimed before sending and marked after.
+
+Below every sender (reminders and digests in services.py, safety.py, invitations.py): it
+knows the rows, their retry schedule and the sweep, never how a message is made."""
+
+import logging
+import random
+import smtplib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Min, Q, Value
+from django.db.models.functions import Concat, Greatest, Left
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
+
+from .models import SAFETY_KINDS, Delivery, Kind, Status
+
+logger = logging.getLogger(__name__)
+
+# What publishing a task raises when the broker is away (Redis refused or timed out, the
+# filesystem transport's folder missing): the row stays pending, the sweep hands it over.
+BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
+# A reminder more than this late (the broker or beat was down) is dropped, not sent at night.
+REMINDER_GRACE = timedelta(hours=6)
+# A row "sending" for longer than the hard time limit belongs to a worker that died.
+STUCK_AFTER = timedelta(seconds=120)
+# A pending row whose task has not run by then (the broker lost it) is enqueued again.
+REQUEUE_AFTER = timedelta(minutes=5)
+# A row never handed to the broker (it was down) is the sweep's after this; sooner would race
+# the sender's own enqueue after commit.
+UNQUEUED_AFTER = timedelta(minutes=1)
+SWEEP_BATCH = 2000
+# How long an e-mail the mail server could not take is tried again (TRUST.md: over hours,
+# not minutes): a reminder until its lateness limit, a weekly e-mail until shortly before the
+# next week's. A safety e-mail has no limit: it stops when the alert is acknowledged. An
+# invitation's sender gives its own limit: the link's expiry.
+RETRY_WINDOWS = {
+    Kind.REMINDER: REMINDER_GRACE,
+    Kind.THERAPIST_REMINDER: REMINDER_GRACE,
+    Kind.CATCH_UP: timedelta(days=6),
+    Kind.CLIENT_DIGEST: timedelta(days=6),
+    Kind.THERAPIST_DIGEST: timedelta(days=6),
+}
+# A call for help waits at most this long for the next try, whatever the backoff has reached.
+SAFETY_RETRY_MAX = timedelta(minutes=5)
+# Mail still pending this long after its row was made is late: the tick says so in the log.
+LATE_AFTER = timedelta(minutes=15)
+
+
+class TransientSendError(Exception):
+    """The mail server could not take the message now; the row waits for its next try."""
+
+
+# --- The retry schedule --------------------------------------------------------------
+
+
+def give_up_at(kind: str, created_at: datetime) -> datetime | None:
+    """When a row made at `created_at` stops being retried; None: never (safety e-mails)."""
+    if kind in SAFETY_KINDS:
+        return None
+    return created_at + RETRY_WINDOWS.get(kind, REMINDER_GRACE)
+
+
+def retry_delay(*, kind: str, attempts: int) -> timedelta:
+    """Exponential backoff from TANDEM_MAIL_RETRY_SECONDS, capped, with a little jitter so
+    that a queue refused at once is not retried all in the same second."""
+    seconds = min(
+        settings.TANDEM_MAIL_RETRY_SECONDS * 2 ** min(max(attempts - 1, 0), 30),
+        settings.TANDEM_MAIL_RETRY_MAX_SECONDS,
+    )
+    if kind in SAFETY_KINDS:
+        seconds = min(seconds, SAFETY_RETRY_MAX.total_seconds())
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))  # noqa: S311 - not a secret
+
+
+# --- Rows ----------------------------------------------------------------------------
+
+
+def create(
+    *, user_id: int, kind: str, period: str, now: datetime, until: datetime | None = None
+) -> int | None:
+    """The id of a new pending row, or None when one exists for this key already. `until`
+    replaces the kind's own retry limit."""
+    try:
+        with transaction.atomic():
+            return Delivery.objects.create(
+                user_id=user_id,
+                kind=kind,
+                period=period,
+                created_at=now,
+                give_up_at=until or give_up_at(kind, now),
+            ).pk
+    except IntegrityError:
+        return None
+
+
+def enqueue(delivery_ids: list[int]) -> int:
+    """Hand rows to the broker; those it refuses stay pending for the sweep."""
+    from .tasks import deliver  # the worker's side of the ledger
+
+    sent = 0
+    for pk in delivery_ids:
+        try:
+            deliver.delay(pk)
+        except BROKER_ERRORS as exc:
+            logger.warning(
+                "could not enqueue delivery %s (%s): left for the sweep", pk, type(exc).__name__
+            )
+            break
+        sent += 1
+    if sent:
+        Delivery.objects.filter(pk__in=delivery_ids[:sent]).update(queued_at=timezone.now())
+    return sent
+
+
+def enqueue_on_commit(delivery_ids: list[int]) -> None:
+    ids = list(delivery_ids)
+    if ids:
+        transaction.on_commit(lambda: enqueue(ids))
+
+
+def claim(delivery_id: int, *, now: datetime | None = None) -> bool:
+    """pending -> sending, once: a retried or duplicated task finds nothing to claim."""
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, status=Status.PENDING).update(
+            status=Status.SENDING,
+            claimed_at=now or timezone.now(),
+            attempts=F("attempts") + 1,
+        )
+    )
+
+
+def finish(delivery_id: int, *, status: str, message_id: str = "", error: str = "") -> None:
+    Delivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
+        status=status, message_id=message_id, error=error[:200], finished_at=timezone.now()
+    )
+
+
+def release(delivery_id: int, *, error: str, now: datetime | None = None) -> str:
+    """A transient failure: back to pending, due again after a backoff; failed once the next
+    try would come after the row's `give_up_at`. Returns the new status."""
+    now = now or timezone.now()
+    row = (
+        Delivery.objects.filter(pk=delivery_id, status=Status.SENDING)
+        .values("kind", "attempts", "give_up_at")
+        .first()
+    )
+    if row is None:
+        return ""
+    due = now + retry_delay(kind=row["kind"], attempts=row["attempts"])
+    sending = Delivery.objects.filter(pk=delivery_id, status=Status.SENDING)
+    if row["give_up_at"] is not None and due >= row["give_up_at"]:
+        sending.update(
+            status=Status.FAILED,
+            error=f"gave up: {error}"[:200],
+            finished_at=now,
+            next_attempt_at=None,
+        )
+        logger.warning(
+            "delivery %s (%s) failed after %s attempts: %s",
+            delivery_id,
+            row["kind"],
+            row["attempts"],
+            error,
+        )
+        return Status.FAILED
+    sending.update(status=Status.PENDING, error=error[:200], next_attempt_at=due)
+    return Status.PENDING
+
+
+# --- Sending one row -----------------------------------------------------------------
+
+
+def _smtp_permanent(exc: Exception) -> bool:
+    """A 5xx answer (recipient refused, message rejected) will not change on a retry."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _smtp_reason(exc: Exception) -> str:
+    """The error class and SMTP codes: never the server's text, which may echo the address."""
+    codes = [getattr(exc, "smtp_code", None)]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+    codes = [str(code) for code in codes if code]
+    return f"{type(exc).__name__} {' '.join(codes)}".strip()
+
+
+def send(
+    delivery_id: int,
+    *,
+    build: Callable[[Delivery], EmailMessage | str],
+    on_sent: Callable[[Delivery], None] | None = None,
+) -> str:
+    """Claim, build, send and mark one row. `build` gives the message or a reason (str) to
+    skip it. Raises TransientSendError when the row waits for another try."""
+    if not claim(delivery_id):
+        return "not pending"
+    delivery = Delivery.objects.select_related("user__notification_prefs").get(pk=delivery_id)
+    try:
+        message = build(delivery)
+    except Exception:
+        release(delivery_id, error="could not build the message")
+        raise
+    if isinstance(message, str):
+        finish(delivery_id, status=Status.SKIPPED, error=message)
+        return f"skipped: {message}"
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        reason = _smtp_reason(exc)
+        if _smtp_permanent(exc):
+            finish(delivery_id, status=Status.FAILED, error=f"refused ({reason})")
+            return "refused"
+        release(delivery_id, error=reason)
+        raise TransientSendError(reason) from exc
+    finish(delivery_id, status=Status.SENT, message_id=message.extra_headers["Message-ID"])
+    if on_sent is not None:
+        on_sent(delivery)
+    return "sent"
+
+
+# --- The sweep -----------------------------------------------------------------------
+
+
+def sweep(
+    *,
+    now: datetime | None = None,
+    stuck_after: timedelta = STUCK_AFTER,
+    requeue_after: timedelta = REQUEUE_AFTER,
+    unqueued_after: timedelta = UNQUEUED_AFTER,
+) -> int:
+    """Hand pending rows to the workers again: retries that are due, rows the broker never
+    took (it was down) or lost. Rows stuck in "sending" (their worker died) go back to
+    pending, due at once; the interrupted try is not counted. Rows past their `give_up_at`
+    stop. None of this spends a row's retries: only its own clock does.
+    The claim makes a duplicate task harmless."""
+    now = now or timezone.now()
+    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - stuck_after).update(
+        status=Status.PENDING, attempts=Greatest(F("attempts") - 1, 0), next_attempt_at=now
+    )
+    expired = Delivery.objects.filter(status=Status.PENDING, give_up_at__lte=now)
+    expired.filter(attempts=0).update(
+        status=Status.SKIPPED, error="too late", finished_at=now, next_attempt_at=None
+    )
+    expired.update(
+        status=Status.FAILED,
+        error=Left(Concat(Value("gave up: "), "error"), 200),
+        finished_at=now,
+        next_attempt_at=None,
+    )
+    ids = list(
+        Delivery.objects.filter(status=Status.PENDING)
+        .filter(
+            Q(next_attempt_at__lte=now)
+            | Q(
+                next_attempt_at__isnull=True,
+                queued_at__isnull=True,
+                created_at__lt=now - unqueued_after,
+            )
+            | Q(next_attempt_at__isnull=True, queued_at__lt=now - requeue_after)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    # Cleared before the hand-over: a worker may try (and reschedule) a row at once.
+    Delivery.objects.filter(pk__in=ids, status=Status.PENDING).update(next_attempt_at=None)
+    _report_waiting(now)
+    return enqueue(ids)
+
+
+def _report_waiting(now: datetime) -> None:
+    """One line in the log on each tick while mail waits longer than it should."""
+    waiting = Delivery.objects.filter(status=Status.PENDING).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    if waiting["oldest"] is not None and now - waiting["oldest"] > LATE_AFTER:
+        logger.warning(
+            "mail is late: %s deliveries pending, the oldest for %s minutes",
+            waiting["count"],
+            int((now - waiting["oldest"]).total_seconds() // 60),
+        )
