@@ -20,7 +20,6 @@ from dateutil.rrule import rrule as RRule
 
 # Dropped at integration, once notifications/selectors.py, notifications/views.py and the e2e
 # tests import it from accounts.clock.
-from accounts.clock import local_today as local_today
 from accounts.clock import require_aware
 
 # RFC 5545 BYDAY codes, indexed like date.weekday() (0 = Monday).

@@ -81,11 +81,6 @@ def next_digest_at(weekday: int, at: time, tz_name: str, after: datetime) -> dat
         day += timedelta(days=7)
 
 
-def local_date(instant: datetime, tz_name: str) -> date:
-    """`accounts.clock.local_day` by zone name (read by notifications/services.py)."""
-    return local_day(instant, ZoneInfo(tz_name))
-
-
 def reminder_period(instant: datetime, tz_name: str) -> str:
     return local_day(instant, ZoneInfo(tz_name)).isoformat()
 

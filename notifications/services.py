@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from accounts.clock import zone_name
+from accounts.clock import local_day, zone_name
+from accounts.clock import zone as clock_zone
 from accounts.models import Role, User
 from homework.models import Assignment, AssignmentStatus
 from homework.schedules import iso_week_label
@@ -309,7 +310,7 @@ def _build(delivery: Delivery):
             if delivery.kind == Kind.CATCH_UP:
                 return emails.catch_up_email(delivery)
             day = date.fromisoformat(delivery.period)
-            if scheduling.local_date(timezone.now(), zone) != day:
+            if local_day(timezone.now(), clock_zone(zone)) != day:
                 return "too late: the day is over"
             if selectors.needs_catch_up(client=user, today=day):
                 week = iso_week_label(day)
@@ -331,7 +332,7 @@ def _build(delivery: Delivery):
         case Kind.THERAPIST_REMINDER:
             if not prefs.reminders_enabled:
                 return "reminders off"
-            if scheduling.local_date(timezone.now(), zone) != date.fromisoformat(delivery.period):
+            if local_day(timezone.now(), clock_zone(zone)) != date.fromisoformat(delivery.period):
                 return "too late: the day is over"
             waiting = waiting_for_therapist(user, timezone.now())
             if not waiting.total:

@@ -10,9 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.clock import local_today
 from accounts.form_errors import add_service_errors
 from accounts.models import User
-from homework.schedules import iso_week_label, iso_week_monday, local_today
+from homework.schedules import iso_week_label, iso_week_monday
 from progress.caseload import caseload_week
 
 from . import selectors, services

@@ -23,13 +23,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts import services as account_services
+from accounts.clock import local_today
 from accounts.models import CareRelationship
 from clients import services as record_services
 from clients.export import export_data, readable_html
 from homework import library
 from homework import services as homework_services
 from homework.models import HomeworkTemplate
-from homework.schedules import local_today
 from notifications.emails import unsubscribe_token
 from progress.demo import seed_history
 from safety import services as safety_services

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from accounts.clock import local_today
 from homework import services
 from homework.models import Completion
-from homework.schedules import local_today
 from tests.conftest import make_active_relationship
 from tests.e2e.browser import PHONE, assert_fits_the_screen
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
