@@ -127,7 +127,8 @@ class LifestyleLogFactory(factory.django.DjangoModelFactory):
         model = "clients.LifestyleLog"
 
     client = factory.SubFactory(ClientFactory)
-    day = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    # Distinct days for one client, far in the past: a default never reads as recent activity.
+    day = factory.Sequence(lambda n: date(2000, 1, 1) + timedelta(days=n))
     sleep_hours = 7
 
 

@@ -39,7 +39,7 @@ def active_client(therapist, **client_fields):
         client=ClientFactory(**client_fields),
         activated_at=NOW - 30 * DAY,
     )
-    LifestyleLogFactory(client=relationship.client, created_at=NOW)
+    LifestyleLogFactory(client=relationship.client, created_at=NOW, day=NOW.date())
     return relationship
 
 
@@ -108,7 +108,7 @@ def test_an_invitation_waits_in_its_last_day_until_accepted(therapist):
 def test_a_silent_client_waits_once_per_silence_and_stops_when_active_again(therapist):
     relationship = RelationshipFactory(therapist=therapist, activated_at=NOW - 60 * DAY)
     client = relationship.client
-    LifestyleLogFactory(client=client, created_at=NOW - 8 * DAY)
+    LifestyleLogFactory(client=client, created_at=NOW - 8 * DAY, day=(NOW - 8 * DAY).date())
     waiting = waiting_for_therapist(therapist, NOW)
     assert (waiting.silent, waiting.total) == (1, 1)
     # The same silence a week on is the caseload's, not a new nudge every day.
@@ -116,7 +116,7 @@ def test_a_silent_client_waits_once_per_silence_and_stops_when_active_again(ther
     # Six days quiet is not yet a silence.
     assert waiting_for_therapist(therapist, NOW - 2 * DAY).silent == 0
 
-    LifestyleLogFactory(client=client, created_at=NOW - DAY)
+    LifestyleLogFactory(client=client, created_at=NOW - DAY, day=(NOW - DAY).date())
     assert waiting_for_therapist(therapist, NOW).total == 0
 
 
