@@ -73,3 +73,9 @@ def sent(delivery: Delivery) -> None:
     relationship, resends = _relationship(delivery)
     if relationship is not None and resends.isdigit():
         invitation_sent(relationship=relationship, resends=int(resends))
+
+
+# To an address: the row is its therapist's, and the invitee may have no account yet.
+ledger.register(
+    (Kind.INVITATION,), ledger.Sender(build=build, on_sent=sent, needs_active_user=False)
+)

@@ -8,6 +8,7 @@ import logging
 import random
 import smtplib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -193,6 +194,47 @@ def _smtp_reason(exc: Exception) -> str:
         codes = [code for code, _ in exc.recipients.values()]
     codes = [str(code) for code in codes if code]
     return f"{type(exc).__name__} {' '.join(codes)}".strip()
+
+
+# --- Senders ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sender:
+    """How the rows of some kinds become messages: `build` gives the message or a reason (str)
+    to skip the row; `on_sent` records what the kind keeps once a message is out."""
+
+    build: Callable[[Delivery], EmailMessage | str]
+    on_sent: Callable[[Delivery], None] | None = None
+    needs_active_user: bool = True
+
+
+SENDERS: dict[str, Sender] = {}
+
+
+def register(kinds, sender: Sender) -> None:
+    """Each sender module names the kinds it builds (at import, from the app's ready())."""
+    for kind in kinds:
+        SENDERS[kind] = sender
+
+
+def deliver(delivery_id: int) -> str:
+    """Send one row of any kind, once, with its kind's sender. Raises TransientSendError when
+    the row waits for another try."""
+
+    def build(delivery: Delivery) -> EmailMessage | str:
+        sender = SENDERS.get(delivery.kind)
+        if sender is None:
+            return f"no sender for {delivery.kind}"
+        if sender.needs_active_user and (delivery.user is None or not delivery.user.is_active):
+            return "no recipient"
+        return sender.build(delivery)
+
+    def on_sent(delivery: Delivery) -> None:
+        if (sender := SENDERS[delivery.kind]).on_sent is not None:
+            sender.on_sent(delivery)
+
+    return send(delivery_id, build=build, on_sent=on_sent)
 
 
 def send(

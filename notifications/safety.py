@@ -20,7 +20,7 @@ from accounts.services import audit
 from safety.models import SafetyAlert
 
 from . import emails, ledger
-from .models import Delivery, Kind, Status
+from .models import SAFETY_KINDS, Delivery, Kind, Status
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +119,6 @@ def audit_sent(delivery: Delivery) -> None:
             "therapist": str(delivery.user.public_id),
         },
     )
+
+
+ledger.register(SAFETY_KINDS, ledger.Sender(build=build, on_sent=audit_sent))

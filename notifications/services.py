@@ -19,9 +19,9 @@ from homework.schedules import iso_week_label
 from progress.caseload import caseload_week
 from progress.waiting import waiting_for_therapist
 
-from . import emails, invitations, ledger, safety, scheduling, selectors
+from . import emails, ledger, safety, scheduling, selectors
 from .ledger import REMINDER_GRACE
-from .models import SAFETY_KINDS, Delivery, Kind, Preferences
+from .models import Delivery, Kind, Preferences
 
 TICK_BATCH = 2000
 
@@ -293,14 +293,8 @@ def _week_of(period: str) -> date:
 
 
 def _build(delivery: Delivery):
-    """The message for a claimed row, or a reason (str) to skip it."""
-    if delivery.kind == Kind.INVITATION:
-        return invitations.build(delivery)  # to an address; the row is its therapist's
+    """The message for a claimed reminder or digest row, or a reason (str) to skip it."""
     user = delivery.user
-    if user is None or not user.is_active:
-        return "no recipient"
-    if delivery.kind in SAFETY_KINDS:
-        return safety.build(delivery)
     prefs = getattr(user, "notification_prefs", None) or preferences_for(user)
     zone = zone_of(user)
     match delivery.kind:
@@ -352,13 +346,13 @@ def _build(delivery: Delivery):
     return "unknown kind"
 
 
-def _on_sent(delivery: Delivery) -> None:
-    if delivery.kind in SAFETY_KINDS:
-        safety.audit_sent(delivery)
-    elif delivery.kind == Kind.INVITATION:
-        invitations.sent(delivery)
-
-
-def delivery_send(delivery_id: int) -> str:
-    """Send one ledger row of any kind, once. Raises ledger.TransientSendError to retry."""
-    return ledger.send(delivery_id, build=_build, on_sent=_on_sent)
+ledger.register(
+    (
+        Kind.REMINDER,
+        Kind.CATCH_UP,
+        Kind.CLIENT_DIGEST,
+        Kind.THERAPIST_REMINDER,
+        Kind.THERAPIST_DIGEST,
+    ),
+    ledger.Sender(build=_build),
+)

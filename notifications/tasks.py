@@ -27,7 +27,7 @@ def deliver(delivery_id: int) -> str:
     next try, which the tick's sweep keeps: no countdown longer than a worker's patience
     (TRUST.md), and no retry budget a sweep could spend."""
     try:
-        return services.delivery_send(delivery_id)
+        return ledger.deliver(delivery_id)
     except ledger.TransientSendError as exc:
         logger.info("delivery %s: the mail server could not take it (%s)", delivery_id, exc)
         return "retry later"

@@ -12,8 +12,8 @@ from accounts import services
 from accounts.addresses import normalize_email, same_address
 from accounts.models import CareRelationship, User
 from notifications.invitations import period_of
+from notifications.ledger import deliver
 from notifications.models import Delivery, Kind
-from notifications.services import delivery_send
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
 LONG_S = "\u017fue@example.org"  # with the long s, U+017F
@@ -68,7 +68,7 @@ class TestEverywhere:
         therapist = TherapistFactory()
         relationship = services.invitation_create(therapist=therapist, email=LONG_S)
         assert relationship.invited_email == "sue@example.org"
-        delivery_send(Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship)).pk)
+        deliver(Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship)).pk)
         assert mailoutbox[0].to == ["sue@example.org"]
         url = f"/invitations/{services.invitation_token(relationship)}/"
         client.post(

@@ -63,7 +63,7 @@ def test_an_invitation_saved_while_the_broker_was_down_is_enqueued_once_after_a_
     with time_machine.travel(timezone.now() + LATER):
         assert ledger.sweep() == 1
         assert ledger.sweep() == 0  # the next tick finds it handed over
-        assert notification_services.delivery_send(row.pk) == "sent"  # the worker
+        assert ledger.deliver(row.pk) == "sent"  # the worker
     with time_machine.travel(timezone.now() + 10 * LATER):
         assert ledger.sweep() == 0
     assert published == [row.pk]
@@ -118,7 +118,7 @@ def test_withdrawn_and_expired_invitations_are_never_mailed(
     with time_machine.travel(timezone.now() + LATER):
         assert ledger.sweep() == 1
         [pk] = published
-        assert notification_services.delivery_send(pk) == "skipped: no longer pending"
+        assert ledger.deliver(pk) == "skipped: no longer pending"
     assert pk == row_of(withdrawn).pk
     assert row_of(expired).status == Status.SKIPPED
     assert mailoutbox == []
@@ -136,7 +136,7 @@ def test_the_caseload_says_not_sent_yet_until_the_email_is_sent(client, personas
     client.force_login(personas.therapist_a)
     page = client.get(reverse("therapist_home")).content.decode()
     assert "not sent yet" in page
-    assert notification_services.delivery_send(row_of(relationship).pk) == "sent"
+    assert ledger.deliver(row_of(relationship).pk) == "sent"
     assert "not sent yet" not in client.get(reverse("therapist_home")).content.decode()
 
 

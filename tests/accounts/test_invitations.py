@@ -13,7 +13,6 @@ from accounts import services
 from accounts.errors import InvitationError
 from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
 from notifications import emails, ledger
-from notifications import services as notification_services
 from notifications import tasks as notification_tasks
 from notifications.invitations import period_of
 from notifications.models import Delivery, Kind, Status
@@ -81,12 +80,12 @@ class TestCreate:
 
             patch.setattr(EmailMultiAlternatives, "send", smtp_down)
             with pytest.raises(ledger.TransientSendError):
-                notification_services.delivery_send(row.pk)
+                ledger.deliver(row.pk)
         relationship.refresh_from_db()
         assert relationship.invitation_sent_at is None  # released
         assert invitation_row(relationship).status == Status.PENDING
-        assert notification_services.delivery_send(row.pk) == "sent"
-        assert notification_services.delivery_send(row.pk) == "not pending"
+        assert ledger.deliver(row.pk) == "sent"
+        assert ledger.deliver(row.pk) == "not pending"
         assert [m.to for m in mailoutbox] == [["new.client@example.org"]]
         relationship.refresh_from_db()
         assert relationship.invitation_sent_at is not None
@@ -99,8 +98,8 @@ class TestCreate:
         relationship = services.invitation_resend(relationship=relationship)
         again = invitation_row(relationship)
         assert (first.period, again.period) == (f"{relationship.pk}.0", f"{relationship.pk}.1")
-        assert notification_services.delivery_send(first.pk) == "skipped: resent since"
-        assert notification_services.delivery_send(again.pk) == "sent"
+        assert ledger.deliver(first.pk) == "skipped: resent since"
+        assert ledger.deliver(again.pk) == "sent"
         assert len(mailoutbox) == 1
         assert mailoutbox[0].extra_headers["Message-ID"] == emails.message_id(again)
 
@@ -108,7 +107,7 @@ class TestCreate:
         relationship = invite(therapist)
         services.invitation_revoke(actor=therapist, relationship=relationship)
         row = invitation_row(relationship)
-        assert notification_services.delivery_send(row.pk) == "skipped: no longer pending"
+        assert ledger.deliver(row.pk) == "skipped: no longer pending"
         assert mailoutbox == []
 
     @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts import services
-from notifications import services as notification_services
+from notifications import ledger
 from notifications.invitations import period_of
 from notifications.models import Delivery, Kind
 from tests.factories import TherapistFactory
@@ -13,7 +13,7 @@ NAME = 'Smith & Jones <"Practice">'
 
 def send_invitation(relationship) -> str:
     row = Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship))
-    return notification_services.delivery_send(row.pk)
+    return ledger.deliver(row.pk)
 
 
 def test_plain_text_parts_are_not_html_escaped_and_the_html_part_is(mailoutbox):

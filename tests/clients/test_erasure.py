@@ -116,14 +116,14 @@ def test_an_invitation_queued_for_the_erased_address_is_never_sent(
     personas, client_a_with_everything, mailoutbox
 ):
     from notifications.invitations import on_invitation_to_send, period_of
+    from notifications.ledger import deliver
     from notifications.models import Delivery, Kind
-    from notifications.services import delivery_send
 
     pending = CareRelationship.objects.get(therapist=personas.therapist_b, status="invited")
     on_invitation_to_send(sender=CareRelationship, relationship=pending)  # its e-mail's row
     services.account_erase(client=client_a_with_everything, password=PASSWORD)
     row = Delivery.objects.get(kind=Kind.INVITATION, period=period_of(pending))
-    assert delivery_send(row.pk) == "skipped: no longer pending"
+    assert deliver(row.pk) == "skipped: no longer pending"
     assert mailoutbox == []
 
 

@@ -11,6 +11,7 @@ from clients import services
 from clients.models import JournalEntry
 from homework import services as homework_services
 from homework.models import HomeworkTemplate
+from notifications import ledger
 from notifications import services as notification_services
 from safety.models import SafetyAlert, Source
 from tests.clients.conftest import NOW, assign_from_library
@@ -34,7 +35,7 @@ def assert_alerted_and_e_mailed(personas, entry, mailoutbox) -> None:
     assert (alert.source, alert.reference) == (Source.JOURNAL, entry.public_id)
     assert alert.relationship == personas.relationship_a and alert.is_open
     result = notification_services.tick(now=NOW)
-    assert [notification_services.delivery_send(pk) for pk in result.deliveries] == ["sent"]
+    assert [ledger.deliver(pk) for pk in result.deliveries] == ["sent"]
     [message] = mailoutbox
     assert (message.to, message.subject) == ([personas.therapist_a.email], SUBJECT)
 

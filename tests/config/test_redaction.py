@@ -10,8 +10,8 @@ from django.urls import reverse
 from accounts import services
 from config.redaction import RedactTokens, redact
 from notifications.invitations import period_of
+from notifications.ledger import deliver
 from notifications.models import Delivery, Kind
-from notifications.services import delivery_send
 from tests.factories import TherapistFactory
 
 
@@ -70,7 +70,7 @@ def test_an_invitation_journey_logs_no_token(client, caplog, mailoutbox, setting
     caplog.set_level(logging.DEBUG)
     therapist = TherapistFactory(name="Dr. Log")
     relationship = services.invitation_create(therapist=therapist, email="new@example.org")
-    delivery_send(Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship)).pk)
+    deliver(Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship)).pk)
     [link] = re.findall(r"https?://\S+/invitations/\S+/", mailoutbox[0].body)
     token = link.rsplit("/", 2)[-2]
     path = reverse("invitation_accept", kwargs={"token": token})

@@ -12,8 +12,8 @@ import pytest
 
 from accounts import services
 from notifications.invitations import period_of
+from notifications.ledger import deliver
 from notifications.models import Delivery, Kind
-from notifications.services import delivery_send
 from tests.e2e.conftest import Process, database_url_for_children, free_port
 from tests.factories import TherapistFactory
 
@@ -72,7 +72,7 @@ def test_an_invitation_journey_leaves_no_token_in_gunicorn_logs(gunicorn, mailou
     relationship = services.invitation_create(
         therapist=TherapistFactory(name="Dr. Log"), email="nia@example.org"
     )
-    delivery_send(Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship)).pk)
+    deliver(Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship)).pk)
     [link] = re.findall(r"https?://\S+/invitations/\S+/", mailoutbox[0].body)
     path = urllib.parse.urlsplit(link).path
     token = path.split("/")[2]

@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from measures.models import MeasureResponse
+from notifications import ledger
 from notifications import services as notification_services
 from safety.models import SafetyAlert, Source
 
@@ -27,7 +28,7 @@ def form(answers) -> dict:
 
 def e_mails_sent(now) -> list[str]:
     result = notification_services.tick(now=now)
-    return [notification_services.delivery_send(pk) for pk in result.deliveries]
+    return [ledger.deliver(pk) for pk in result.deliveries]
 
 
 class TestPortal:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from clients import services as records
 from clients.models import JournalEntry
-from notifications import services
+from notifications import ledger, services
 from notifications.models import Delivery, Kind
 from progress.caseload import caseload_week
 from tests.factories import (
@@ -89,7 +89,7 @@ def test_each_client_carries_the_flags_of_the_weeks_end(flagged):
 def test_the_digest_gives_the_count_of_each_flag_and_nothing_more(flagged, mailoutbox):
     due_now(flagged, digest=True)
     result = services.tick(now=NOW)
-    assert [services.delivery_send(pk) for pk in result.deliveries] == ["sent"]
+    assert [ledger.deliver(pk) for pk in result.deliveries] == ["sent"]
     [message] = mailoutbox
     body = message.body + "".join(content for content, _ in message.alternatives)
     assert "Clients active this week: 3 of 4" in message.body
@@ -160,7 +160,7 @@ def test_one_therapists_digest_costs_a_fixed_number_of_queries(
         user=therapist, kind=Kind.THERAPIST_DIGEST, period="2026-W48"
     )
     with django_assert_num_queries(DIGEST_QUERIES):
-        assert services.delivery_send(delivery.pk) == "sent"
+        assert ledger.deliver(delivery.pk) == "sent"
     assert f"Clients active this week: {clients} of {clients}" in mailoutbox[0].body
 
 
@@ -178,7 +178,7 @@ def test_the_digest_counts_clients_with_an_open_safety_alert(flagged, mailoutbox
     due_now(flagged, digest=True)
     result = services.tick(now=NOW)
     for pk in result.deliveries:
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     [digest] = [m for m in mailoutbox if "Clients active this week" in m.body]
     assert "Clients with an open safety alert (now): 1" in digest.body
     assert "Dora" not in digest.body

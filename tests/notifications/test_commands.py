@@ -87,7 +87,7 @@ def test_the_demo_reminder_falls_a_few_minutes_from_now_and_seeding_stays_idempo
     due = prefs.next_reminder_at
     for pk in services.tick(now=due).deliveries:
         frozen.move_to(due)
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     sent = Delivery.objects.get(user=therapist, kind=Kind.THERAPIST_REMINDER)
     assert sent.status == "sent"
     assert any(m.to == [therapist.email] for m in mailoutbox)

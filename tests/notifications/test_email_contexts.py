@@ -10,7 +10,7 @@ import pytest
 
 from accounts import services as accounts_services
 from accounts.models import CareStatus
-from notifications import emails, services
+from notifications import emails, ledger, services
 from notifications.models import Delivery, Kind
 from notifications.selectors import ClientWeek
 from safety.models import Source
@@ -101,7 +101,7 @@ def rows(personas) -> dict[str, int]:
 def test_every_kind_s_context_holds_counts_and_plain_values_only(rows, contexts, mailoutbox):
     assert set(rows) == set(Kind.values) - {Kind.SAFETY_REALERT}  # the alert's template again
     for kind, pk in rows.items():
-        assert services.delivery_send(pk) == "sent", kind
+        assert ledger.deliver(pk) == "sent", kind
     assert len(contexts) == len(rows) and len(mailoutbox) == len(rows)
     for template, context in contexts.items():
         assert impurities(context) == [], template

@@ -8,7 +8,7 @@ import pytest
 
 from clients import services as records
 from clients.models import JournalEntry
-from notifications import services
+from notifications import ledger, services
 from notifications.models import Delivery, Kind, Preferences
 from tests.factories import (
     AssignmentFactory,
@@ -113,10 +113,10 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
 
     result = services.tick(now=NOW)
     for pk in result.deliveries:
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     # The catch-up note too, sent for this client's week directly.
     catch_up = Delivery.objects.create(user=client, kind=Kind.CATCH_UP, period="2026-W49")
-    assert services.delivery_send(catch_up.pk) == "sent"
+    assert ledger.deliver(catch_up.pk) == "sent"
 
     kinds = set(Delivery.objects.filter(status="sent").values_list("kind", flat=True))
     assert kinds == {

@@ -31,7 +31,7 @@ def alert(personas, frozen):
 
 def tick_and_send(now) -> list[str]:
     result = services.tick(now=now)
-    return [services.delivery_send(pk) for pk in result.deliveries]
+    return [ledger.deliver(pk) for pk in result.deliveries]
 
 
 def test_an_alert_is_e_mailed_once_without_any_content(personas, alert, mailoutbox):
@@ -61,7 +61,7 @@ def test_an_alert_is_e_mailed_once_without_any_content(personas, alert, mailoutb
 def test_two_ticks_do_not_send_twice(alert, mailoutbox):
     assert tick_and_send(NOW) == ["sent"]
     assert tick_and_send(NOW + timedelta(minutes=1)) == []
-    assert services.delivery_send(Delivery.objects.get().pk) == "not pending"
+    assert ledger.deliver(Delivery.objects.get().pk) == "not pending"
     assert len(mailoutbox) == 1
 
 
@@ -129,7 +129,7 @@ def test_a_re_alert_row_is_skipped_if_acknowledged_before_it_is_sent(personas, a
     [pk] = services.tick(now=NOW + timedelta(hours=24)).deliveries
     acknowledge(alert=alert, therapist=personas.therapist_a, note="Called")
 
-    assert services.delivery_send(pk) == "skipped: acknowledged"
+    assert ledger.deliver(pk) == "skipped: acknowledged"
     assert len(mailoutbox) == 1
 
 
@@ -137,7 +137,7 @@ def test_an_ended_relationship_gets_no_e_mail(personas, alert, mailoutbox):
     pending = services.tick(now=NOW).deliveries  # made, then care ends before it is sent
     relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
 
-    assert [services.delivery_send(pk) for pk in pending] == ["skipped: care has ended"]
+    assert [ledger.deliver(pk) for pk in pending] == ["skipped: care has ended"]
     assert tick_and_send(NOW + timedelta(hours=30)) == []
     assert mailoutbox == []
 
@@ -206,7 +206,7 @@ def test_an_erased_client_s_alert_is_never_sent(personas, alert, mailoutbox):
     pending = services.tick(now=NOW).deliveries
     account_erase(client=personas.client_a, password=PASSWORD)
 
-    assert [services.delivery_send(pk) for pk in pending] == ["skipped: no such alert"]
+    assert [ledger.deliver(pk) for pk in pending] == ["skipped: no such alert"]
     assert mailoutbox == []
 
 
@@ -221,7 +221,7 @@ def test_a_safety_e_mail_is_never_given_up_and_waits_at_most_minutes(alert, froz
     frozen.move_to(later)
     Delivery.objects.filter(pk=pk).update(attempts=500)
     with pytest.raises(ledger.TransientSendError):
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     row = Delivery.objects.get(pk=pk)
     assert row.status == Status.PENDING
     assert row.next_attempt_at - later <= ledger.SAFETY_RETRY_MAX * 1.1

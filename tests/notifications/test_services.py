@@ -38,7 +38,7 @@ def homework():
 
 def tick_and_send() -> list[str]:
     result = services.tick(now=NOW)
-    return [services.delivery_send(pk) for pk in result.deliveries]
+    return [ledger.deliver(pk) for pk in result.deliveries]
 
 
 def test_it_reminds_a_client_of_homework_waiting_today(homework, mailoutbox):
@@ -93,7 +93,7 @@ def test_it_sends_a_gentle_catch_up_note_after_three_quiet_days_once_a_week(mail
     assert tick_and_send() == ["skipped: replaced by the catch-up note"]
     catch_up = Delivery.objects.get(kind=Kind.CATCH_UP)
     assert catch_up.period == "2026-W49"
-    assert services.delivery_send(catch_up.pk) == "sent"
+    assert ledger.deliver(catch_up.pk) == "sent"
     assert mailoutbox[0].subject == "Whenever you are ready, Tandem is here"
 
     # The next day, still nothing logged: the usual reminder, no second note this week.
@@ -102,7 +102,7 @@ def test_it_sends_a_gentle_catch_up_note_after_three_quiet_days_once_a_week(mail
     result = services.tick(now=tomorrow)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("django.utils.timezone.now", lambda: tomorrow)
-        assert [services.delivery_send(pk) for pk in result.deliveries] == ["sent"]
+        assert [ledger.deliver(pk) for pk in result.deliveries] == ["sent"]
     assert Delivery.objects.filter(kind=Kind.CATCH_UP).count() == 1
     assert "waiting for you today" in mailoutbox[1].subject
 
@@ -125,16 +125,16 @@ def test_two_ticks_at_once_claim_each_reminder_once(homework):
 
 def test_a_row_is_claimed_once_so_a_second_task_sends_nothing(homework, mailoutbox):
     [pk] = services.tick(now=NOW).deliveries
-    assert services.delivery_send(pk) == "sent"
-    assert services.delivery_send(pk) == "not pending"
+    assert ledger.deliver(pk) == "sent"
+    assert ledger.deliver(pk) == "not pending"
     assert len(mailoutbox) == 1
 
 
 def test_the_message_id_comes_from_the_ledger_key(homework, mailoutbox):
     [pk] = services.tick(now=NOW).deliveries
-    services.delivery_send(pk)
+    ledger.deliver(pk)
     Delivery.objects.filter(pk=pk).update(status=Status.PENDING)
-    services.delivery_send(pk)
+    ledger.deliver(pk)
     first, second = mailoutbox
     assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
     assert homework.client.email not in first.extra_headers["Message-ID"]
@@ -146,11 +146,11 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(homework, monkeypatch):
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
     [pk] = services.tick(now=NOW).deliveries
-    assert services.delivery_send(pk) == "refused"
+    assert ledger.deliver(pk) == "refused"
     row = Delivery.objects.get(pk=pk)
     assert row.status == Status.FAILED
     assert "550" in row.error
-    assert services.delivery_send(pk) == "not pending"
+    assert ledger.deliver(pk) == "not pending"
 
 
 def test_a_server_that_is_away_releases_the_row_for_a_retry(homework, monkeypatch):
@@ -160,7 +160,7 @@ def test_a_server_that_is_away_releases_the_row_for_a_retry(homework, monkeypatc
     monkeypatch.setattr(EmailMultiAlternatives, "send", away)
     [pk] = services.tick(now=NOW).deliveries
     with pytest.raises(ledger.TransientSendError):
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     row = Delivery.objects.get(pk=pk)
     assert (row.status, row.attempts) == (Status.PENDING, 1)
 
@@ -172,7 +172,7 @@ def test_a_temporary_refusal_is_retried(homework, monkeypatch):
     monkeypatch.setattr(EmailMultiAlternatives, "send", later)
     [pk] = services.tick(now=NOW).deliveries
     with pytest.raises(ledger.TransientSendError):
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     assert Delivery.objects.get(pk=pk).status == Status.PENDING
 
 
@@ -185,7 +185,7 @@ def test_twelve_temporary_failures_in_a_row_do_not_lose_the_e_mail(homework, mon
     [pk] = services.tick(now=NOW).deliveries
     for _ in range(12):
         with pytest.raises(ledger.TransientSendError):
-            services.delivery_send(pk)
+            ledger.deliver(pk)
     row = Delivery.objects.get(pk=pk)
     assert (row.status, row.attempts) == (Status.PENDING, 12)
     assert "451" in row.error
@@ -201,7 +201,7 @@ def test_a_temporary_failure_waits_and_backs_off_then_the_sweep_hands_it_over(
     monkeypatch.setattr(EmailMultiAlternatives, "send", _greylisted)
     [pk] = services.tick(now=NOW).deliveries
     with pytest.raises(ledger.TransientSendError):
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     first = Delivery.objects.get(pk=pk).next_attempt_at
     assert timedelta(seconds=54) <= first - NOW <= timedelta(seconds=66)
 
@@ -211,7 +211,7 @@ def test_a_temporary_failure_waits_and_backs_off_then_the_sweep_hands_it_over(
     assert enqueued == [pk]
 
     with pytest.raises(ledger.TransientSendError):
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     second = Delivery.objects.get(pk=pk).next_attempt_at
     assert timedelta(seconds=108) <= second - NOW <= timedelta(seconds=132)
     Delivery.objects.filter(pk=pk).update(attempts=40)
@@ -227,12 +227,12 @@ def test_a_reminder_gives_up_at_its_lateness_limit(homework, monkeypatch, frozen
     assert Delivery.objects.get(pk=pk).give_up_at == NOW + ledger.REMINDER_GRACE
     frozen.move_to(NOW + timedelta(hours=4))
     with pytest.raises(ledger.TransientSendError):
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     assert Delivery.objects.get(pk=pk).status == Status.PENDING
     Delivery.objects.filter(pk=pk).update(attempts=9)  # the next wait is the full hour
     frozen.move_to(NOW + timedelta(hours=5, minutes=30))
     with pytest.raises(ledger.TransientSendError):
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     row = Delivery.objects.get(pk=pk)
     assert (row.status, row.next_attempt_at) == (Status.FAILED, None)
     assert row.error.startswith("gave up: SMTPDataError 451")
@@ -247,7 +247,7 @@ def test_a_digest_is_retried_for_days(monkeypatch, frozen):
     frozen.move_to(NOW + timedelta(days=5))
     Delivery.objects.filter(pk=pk).update(attempts=30)
     with pytest.raises(ledger.TransientSendError):
-        services.delivery_send(pk)
+        ledger.deliver(pk)
     assert Delivery.objects.get(pk=pk).status == Status.PENDING
 
 
@@ -413,7 +413,7 @@ def test_a_therapist_with_no_clients_gets_no_digest(mailoutbox):
 def test_an_erased_person_gets_nothing_and_the_row_names_nobody(homework, mailoutbox):
     [pk] = services.tick(now=NOW).deliveries
     account_erase(client=homework.client, password=PASSWORD)
-    assert services.delivery_send(pk) == "skipped: no recipient"
+    assert ledger.deliver(pk) == "skipped: no recipient"
     assert Delivery.objects.get(pk=pk).user is None
     assert mailoutbox == []
 
@@ -422,7 +422,7 @@ def test_a_clients_email_settings_and_sent_emails_are_in_their_export(homework, 
     from clients.export import export_data
 
     [pk] = services.tick(now=NOW).deliveries
-    services.delivery_send(pk)
+    ledger.deliver(pk)
     data = export_data(homework.client)
     assert data["email_settings"][0]["reminder_time"].hour == 9
     assert data["emails_sent"] == [
@@ -458,7 +458,7 @@ def test_one_clients_digest_costs_a_fixed_number_of_queries(
     due_now(client, digest=True)
     delivery = Delivery.objects.create(user=client, kind=Kind.CLIENT_DIGEST, period="2026-W48")
     with django_assert_num_queries(CLIENT_DIGEST_QUERIES):
-        assert services.delivery_send(delivery.pk) == "sent"
+        assert ledger.deliver(delivery.pk) == "sent"
     body = mailoutbox[0].body
     # Week 48 is 23-29 November, all logged; NOW is Tuesday 1 December.
     assert "Days with something logged: 7 of 7" in body

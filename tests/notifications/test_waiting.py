@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import CareStatus
 from clients import services as records
-from notifications import scheduling, services
+from notifications import ledger, scheduling, services
 from notifications.models import Delivery, Kind, Preferences
 from progress.waiting import waiting_for_therapist
 from tests.factories import (
@@ -192,7 +192,7 @@ def test_the_caseload_shows_what_waits_and_when_the_next_reminder_goes(client, p
 def send_due(now):
     sent = []
     for pk in services.tick(now=now).deliveries:
-        sent.append(services.delivery_send(pk))
+        sent.append(ledger.deliver(pk))
     return sent
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import CareRelationship
 from measures.models import MeasureResponse
-from notifications import services
+from notifications import ledger, services
 from notifications.models import Preferences
 from progress.activity import QUIET_DAYS, is_quiet
 from progress.caseload import SILENT, build_rows
@@ -82,7 +82,7 @@ def test_the_caseload_waiting_for_you_and_the_reminder_agree_on_who_is_quiet(mai
         user=therapist, quiet_start=None, quiet_end=None, reminder_time=time(9, 0)
     )
     Preferences.objects.filter(user=therapist).update(next_reminder_at=NOW)
-    sent = [services.delivery_send(pk) for pk in services.tick(now=NOW).deliveries]
+    sent = [ledger.deliver(pk) for pk in services.tick(now=NOW).deliveries]
     assert sent == ["sent"]
     (message,) = mailoutbox
     assert "2 clients quiet for a week" in message.body
