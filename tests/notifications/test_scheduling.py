@@ -1,4 +1,5 @@
-"""Reminders and digests across both 2026 DST transitions, the clock stepped minute by minute.
+"""Reminders and digests across both 2026 DST transitions, the clock stepped as the minutely
+beat steps it (`conftest.walk`: every minute at which something is due, and a grid between).
 
 The expected instant of a wall time `t` on local date `d` is defined independently of the
 code: the first UTC minute whose local date is `d` and whose local time is `t` or later. So a
@@ -16,7 +17,7 @@ from notifications import scheduling, services
 from notifications.models import Delivery, Kind, Preferences
 from tests.factories import ClientFactory
 
-from .conftest import MINUTE, expected_instant, transitions_2026
+from .conftest import expected_instant, transitions_2026, walk
 
 ZONES = ("America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata", "Pacific/Chatham")
 TIMES = (time(1, 30), time(2, 30), time(9, 0))
@@ -52,11 +53,9 @@ def test_one_reminder_per_local_day_and_one_digest_a_week_across_a_transition(zo
                 digest_time=at,
             )
             people[person.pk] = at
-        now = first
-        while now <= last:
-            clock.move_to(now)
-            services.tick(now=now)
-            now += MINUTE
+        days = (day - timedelta(days=1), day, day + timedelta(days=1))
+        around = [expected_instant(d, at, tz) for d in days for at in TIMES]
+        walk(clock, first, last, lambda now: services.tick(now=now), tz=tz, around=around)
 
     for user_id, at in people.items():
         reminders = list(

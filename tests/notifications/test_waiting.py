@@ -22,7 +22,7 @@ from tests.factories import (
     TherapistFactory,
 )
 
-from .conftest import MINUTE, NOW, due_now, expected_instant, transitions_2026
+from .conftest import NOW, due_now, expected_instant, transitions_2026, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -294,11 +294,8 @@ def test_one_reminder_per_local_day_across_a_transition_and_none_with_nothing_wa
         shared_entry_client = RelationshipFactory(therapist=working, activated_at=first).client
         JournalEntryFactory(client=shared_entry_client, shared=True, created_at=first - 3 * DAY)
         services.preferences_for(working)
-        now = first
-        while now <= last:
-            clock.move_to(now)
-            send_due(now)
-            now += MINUTE
+        around = [expected_instant(d, at, tz) for d in (day - DAY, day, day + DAY) for at in TIMES]
+        walk(clock, first, last, send_due, tz=tz, around=around)
 
     for user_id, at in people.items():
         sent = Delivery.objects.filter(user_id=user_id, kind=Kind.THERAPIST_REMINDER, status="sent")
