@@ -48,6 +48,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 800}}
 SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
+SCREENSHOTS_WANTED = os.environ.get("TANDEM_SCREENSHOTS") == "1"
 FIGURES = ROOT / "var" / "artifacts" / "accessibility.json"
 MIN_TARGET = 24
 
@@ -100,7 +101,7 @@ class Report:
 def save_screenshot(page: Page, name: str) -> None:
     """The whole page as an image, for people to look at: only when TANDEM_SCREENSHOTS=1
     (`make screenshots`), as a full-page capture costs more than the checks themselves."""
-    if os.environ.get("TANDEM_SCREENSHOTS") != "1":
+    if not SCREENSHOTS_WANTED:
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -516,22 +517,23 @@ def test_client_states_are_accessible(world, browser_contexts, viewport):
     report = Report("client")
     state = signed_in_as_client(world, browser_contexts)
     page = browser_contexts(viewport=VIEWPORTS[viewport], storage_state=state).new_page()
-    # The care plan: a save that someone else beat, and the plan as printed.
+    # The care plan: a save that someone else beat.
     trigger = world["plan"].items.get(section="triggers")
     page.goto(f"/plans/items/{trigger.public_id}/")
     page.locator("input[name=base_version]").evaluate("el => el.value = '0'")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("[data-conflict]")).to_be_visible()
     check(page, report, "Plan item with a conflict", viewport, screenshot="plan-conflict")
-    page.goto(f"/plans/{world['plan'].public_id}/")
-    page.emulate_media(media="print")
-    save_screenshot(page, f"plan-print-{viewport}")
-    page.emulate_media(media="screen")
-    # The Progress page as printed: the charts, drawn without JavaScript.
-    page.goto("/client/progress/?range=1y")
-    page.emulate_media(media="print")
-    save_screenshot(page, f"progress-print-{viewport}")
-    page.emulate_media(media="screen")
+    if SCREENSHOTS_WANTED:
+        # The plan, and the Progress page's charts (drawn without JavaScript), as printed.
+        for url, shot in [
+            (f"/plans/{world['plan'].public_id}/", "plan-print"),
+            ("/client/progress/?range=1y", "progress-print"),
+        ]:
+            page.goto(url)
+            page.emulate_media(media="print")
+            save_screenshot(page, f"{shot}-{viewport}")
+            page.emulate_media(media="screen")
     # The page inside the data download, opened from a file: no site, no navigation, and
     # none of the site's CSP (which would refuse its inline styles).
     page.goto("about:blank")
