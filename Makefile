@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install run test test-packages lint format migrate seed bench clean check-python
+.PHONY: install run test screenshots test-packages lint format migrate seed bench clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -57,6 +57,12 @@ test-packages:
 TEST_WORKERS ?= auto
 test: test-packages install
 	bash platform/test-services.sh run $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# The accessibility walks, saving screenshots of the main screens (in light and dark, at a
+# phone's and a desk's size) under var/artifacts/screenshots/; `make test` takes none.
+screenshots: test-packages install
+	TANDEM_SCREENSHOTS=1 bash platform/test-services.sh run $(PY) -m pytest -n $(TEST_WORKERS) \
+	  --dist loadgroup tests/e2e/test_accessibility.py $(PYTEST_ARGS)
 
 # lint-imports checks the layers of [tool.importlinter] in pyproject.toml (DESIGN.md's
 # "Imports run one way").

@@ -51,7 +51,7 @@ def pytest_runtest_makereport(item, call):
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`make test`: `--dist loadgroup`), each browser module runs on one
     worker, which starts Chromium once for it, unless its tests name groups of their own (the
-    three accessibility walks, long enough to be worth a Chromium each, spread over workers)."""
+    parts of the accessibility walks, spread over the workers)."""
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(f"browser:{item.module.__name__}"))

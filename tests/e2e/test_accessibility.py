@@ -3,8 +3,12 @@ checked in Chromium at a phone's and a desk's size, signed in as each role: axe-
 violations, targets are at least 24x24 CSS px, nothing scrolls sideways on a phone, each page
 states its language, has one h1 and marks where you are in the navigation.
 
-axe-core is vendored under tests/e2e/vendor (see its README there). Screenshots of the main
+The main screens are checked again in the dark colour scheme. The figures of every check go
+to var/artifacts/accessibility.json. axe-core is vendored under tests/e2e/vendor (see its
+README there). With TANDEM_SCREENSHOTS=1 (`make screenshots`), screenshots of the main
 screens are saved under var/artifacts/screenshots/ (git-ignored) for people to look at.
+
+Each walk is cut into parts with xdist groups of their own, so that the workers share them.
 
 The API docs page (/api/docs/) is left out: it is Swagger UI's own markup for developers,
 outside the product's design, and is checked for the CSP by test_api_docs.py.
@@ -12,6 +16,7 @@ outside the product's design, and is checked for the CSP by test_api_docs.py.
 
 import fcntl
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,6 +48,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 800}}
 SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
+SCREENSHOTS_WANTED = os.environ.get("TANDEM_SCREENSHOTS") == "1"
 FIGURES = ROOT / "var" / "artifacts" / "accessibility.json"
 MIN_TARGET = 24
 
@@ -80,13 +86,25 @@ class Report:
     problems: list[str] = field(default_factory=list)
 
     def save(self, role: str) -> None:
-        """The walks run on different workers: each adds its role under a lock."""
+        """The parts of the walks run on different workers: each adds its checks to its role's
+        under a lock, replacing those of the same page and viewport from an earlier run."""
         FIGURES.parent.mkdir(parents=True, exist_ok=True)
         with FIGURES.with_suffix(".lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
-            figures[role] = self.checked
+            mine = {(c["page"], c["viewport"]) for c in self.checked}
+            earlier = [c for c in figures.get(role, []) if (c["page"], c["viewport"]) not in mine]
+            figures[role] = earlier + self.checked
             FIGURES.write_text(json.dumps(figures, indent=1))
+
+
+def save_screenshot(page: Page, name: str) -> None:
+    """The whole page as an image, for people to look at: only when TANDEM_SCREENSHOTS=1
+    (`make screenshots`), as a full-page capture costs more than the checks themselves."""
+    if not SCREENSHOTS_WANTED:
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def check(
@@ -101,7 +119,10 @@ def check(
     """Run every check on the page as it is now; problems are collected, not raised."""
     page.wait_for_load_state("load")
     where = f"{name} @ {viewport} ({page.url})"
-    page.evaluate(AXE)  # evaluated by the browser's devtools, outside the page's CSP
+    # Evaluated by the browser's devtools, outside the page's CSP; once per document (a state
+    # checked after another on the same page, such as a menu opened, finds it there already).
+    if page.evaluate("typeof axe === 'undefined'"):
+        page.evaluate(AXE)
     result = page.evaluate(
         "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
         " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
@@ -130,8 +151,7 @@ def check(
     for small in page.evaluate(TARGETS_JS):
         report.problems.append(f"{where}: target smaller than 24x24: {small}")
     if screenshot:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}-{viewport}.png"), full_page=True)
+        save_screenshot(page, f"{screenshot}-{viewport}")
     report.checked.append({"page": name, "viewport": viewport, "violations": len(result)})
 
 
@@ -356,11 +376,100 @@ def care_plan_pages(world, *, therapist: bool = False) -> list[tuple]:
 
 
 # --- Tests ---------------------------------------------------------------------------
+#
+# Each walk is cut into parts, each with an xdist group of its own, so that `--dist loadgroup`
+# spreads them over the workers. A part seeds its own world (the data above) and signs in once.
 
 
-@pytest.mark.xdist_group("browser:accessibility:client")
-def test_client_pages_are_accessible(world, browser_contexts):
-    report = Report("client")
+def client_page_list(world) -> list[tuple]:
+    return [
+        ("Today", "/client/", "today"),
+        ("This week", "/client/week/", "week"),
+        ("Account", "/client/account/", "account"),
+        ("Calendar link", "/client/calendar/", None),
+        ("Journal", "/client/journal/", "journal"),
+        ("Journal, filtered", "/client/journal/?kind=journal&shared=private", None),
+        ("Journal, searched", "/client/journal/?q=sam", "journal-search"),
+        ("Journal, nothing found", "/client/journal/?q=zebra", "journal-no-results"),
+        ("Journal, a month", f"/client/journal/?month={local_today('UTC'):%Y-%m}", None),
+        ("Write an entry", "/client/journal/new/", "journal-new"),
+        (
+            "Write an entry for homework",
+            f"/client/journal/new/?assignment={world['daily'].public_id}",
+            None,
+        ),
+        ("Log your day", "/client/lifestyle/new/", "lifestyle-new"),
+        ("Time with people", "/client/social/new/", "social-new"),
+        ("Shared entry", f"/client/records/{world['shared'].public_id}/", "record"),
+        ("Private entry", f"/client/records/{world['private'].public_id}/", None),
+        ("Day's log", f"/client/records/{world['log'].public_id}/", None),
+        ("Time with Sam", f"/client/records/{world['social'].public_id}/", None),
+        ("Edit entry", f"/client/records/{world['shared'].public_id}/edit/", None),
+        ("Edit day's log", f"/client/records/{world['log'].public_id}/edit/", None),
+        ("Edit time with Sam", f"/client/records/{world['social'].public_id}/edit/", None),
+        ("My people", "/client/people/", "people"),
+        ("Edit person", f"/client/people/{world['sam'].public_id}/", None),
+        ("Delete account", "/client/account/delete/", "erase"),
+        ("E-mail settings", "/client/notifications/", "client-email-settings"),
+        ("My week", "/client/my-week/", "my-week"),
+        ("Progress", "/client/progress/", "progress"),
+        ("Progress, a year", "/client/progress/?range=1y", "progress-year"),
+        ("Progress, a range not offered", "/client/progress/?range=2w", None),
+        ("Password", "/accounts/password/change/", None),
+        ("Two-factor sign-in", "/accounts/2fa/", None),
+        ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
+        *care_plan_pages(world),
+        *measure_pages(world),
+    ]
+
+
+def therapist_page_list(world) -> list[tuple]:
+    detail = f"/therapist/clients/{world['client'].public_id}/"
+    template = HomeworkTemplate.objects.get(title="My gratitude list")
+    return [
+        ("Caseload", "/therapist/", "caseload"),
+        ("Caseload by name", "/therapist/?sort=name", None),
+        ("Client", detail, "client"),
+        ("Assign: pick", f"{detail}assign/", "assign-pick"),
+        ("Assign: form", f"{detail}assign/new/", "assign-form"),
+        ("Assign: from a template", f"{detail}assign/new/?template={template.public_id}", None),
+        ("Edit homework", f"/therapist/assignments/{world['daily'].public_id}/edit/", None),
+        ("Timeline", f"{detail}timeline/", "timeline"),
+        ("Timeline, filtered", f"{detail}timeline/?kind=journal", None),
+        ("Shared entry", f"{detail}records/{world['shared'].public_id}/", "therapist-record"),
+        ("Shared day's log", f"{detail}records/{world['log'].public_id}/", None),
+        ("Templates", "/therapist/templates/", None),
+        ("E-mail settings", "/therapist/notifications/", None),
+        ("Weekly review", "/therapist/weekly-review/", "weekly-review"),
+        ("Progress", f"{detail}progress/?range=1y", "therapist-progress"),
+        ("Progress, 4 weeks", f"{detail}progress/", None),
+        ("New template", "/therapist/templates/new/", None),
+        ("Edit template", f"/therapist/templates/{template.public_id}/edit/", None),
+        ("Password", "/accounts/password/change/", None),
+        ("Two-factor sign-in", "/accounts/2fa/", None),
+        ("New recovery codes", "/accounts/2fa/recovery-codes/generate/", None),
+        ("Safety alerts", "/therapist/alerts/", "alerts"),
+        *care_plan_pages(world, therapist=True),
+        *measure_pages(world, therapist=True),
+    ]
+
+
+def part(pages: list[tuple], number: int, parts: int) -> list[tuple]:
+    """The `number`th of `parts` slices of the list, every page in exactly one of them."""
+    size = -(-len(pages) // parts)
+    return pages[number * size : (number + 1) * size]
+
+
+def parts(role: str, count: int) -> list:
+    return [
+        pytest.param(
+            number, marks=pytest.mark.xdist_group(f"browser:accessibility:{role}-{number}")
+        )
+        for number in range(count)
+    ]
+
+
+def signed_in_as_client(world, browser_contexts) -> dict:
     context = browser_contexts(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto("/accounts/login/")
@@ -368,137 +477,140 @@ def test_client_pages_are_accessible(world, browser_contexts):
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/client/$"))
-    state = context.context.storage_state()
+    return context.context.storage_state()
 
+
+def signed_in_as_therapist(world, browser_contexts) -> dict:
+    context = browser_contexts(viewport=VIEWPORTS["desk"])
+    page = context.new_page()
+    sign_in_with_totp(page, world["therapist"].email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/therapist/$"))
+    return context.context.storage_state()
+
+
+CLIENT_PAGE_PARTS = 3
+
+
+@pytest.mark.parametrize("number", parts("client-pages", CLIENT_PAGE_PARTS))
+def test_client_pages_are_accessible(world, browser_contexts, number):
+    report = Report("client")
+    state = signed_in_as_client(world, browser_contexts)
+    pages = part(client_page_list(world), number, CLIENT_PAGE_PARTS)
     for viewport, size in VIEWPORTS.items():
         page = browser_contexts(viewport=size, storage_state=state).new_page()
-        for name, url, shot in [
-            ("Today", "/client/", "today"),
-            ("This week", "/client/week/", "week"),
-            ("Account", "/client/account/", "account"),
-            ("Calendar link", "/client/calendar/", None),
-            ("Journal", "/client/journal/", "journal"),
-            ("Journal, filtered", "/client/journal/?kind=journal&shared=private", None),
-            ("Journal, searched", "/client/journal/?q=sam", "journal-search"),
-            ("Journal, nothing found", "/client/journal/?q=zebra", "journal-no-results"),
-            ("Journal, a month", f"/client/journal/?month={local_today('UTC'):%Y-%m}", None),
-            ("Write an entry", "/client/journal/new/", "journal-new"),
-            (
-                "Write an entry for homework",
-                f"/client/journal/new/?assignment={world['daily'].public_id}",
-                None,
-            ),
-            ("Log your day", "/client/lifestyle/new/", "lifestyle-new"),
-            ("Time with people", "/client/social/new/", "social-new"),
-            ("Shared entry", f"/client/records/{world['shared'].public_id}/", "record"),
-            ("Private entry", f"/client/records/{world['private'].public_id}/", None),
-            ("Day's log", f"/client/records/{world['log'].public_id}/", None),
-            ("Time with Sam", f"/client/records/{world['social'].public_id}/", None),
-            ("Edit entry", f"/client/records/{world['shared'].public_id}/edit/", None),
-            ("Edit day's log", f"/client/records/{world['log'].public_id}/edit/", None),
-            ("Edit time with Sam", f"/client/records/{world['social'].public_id}/edit/", None),
-            ("My people", "/client/people/", "people"),
-            ("Edit person", f"/client/people/{world['sam'].public_id}/", None),
-            ("Delete account", "/client/account/delete/", "erase"),
-            ("E-mail settings", "/client/notifications/", "client-email-settings"),
-            ("My week", "/client/my-week/", "my-week"),
-            ("Progress", "/client/progress/", "progress"),
-            ("Progress, a year", "/client/progress/?range=1y", "progress-year"),
-            ("Progress, a range not offered", "/client/progress/?range=2w", None),
-            ("Password", "/accounts/password/change/", None),
-            ("Two-factor sign-in", "/accounts/2fa/", None),
-            ("Confirm it's you", "/accounts/2fa/totp/activate/", None),
-            *care_plan_pages(world),
-            *measure_pages(world),
-        ]:
+        for name, url, shot in pages:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)
-        # The care plan: a save that someone else beat, and the plan as printed.
-        trigger = world["plan"].items.get(section="triggers")
-        page.goto(f"/plans/items/{trigger.public_id}/")
-        page.locator("input[name=base_version]").evaluate("el => el.value = '0'")
-        page.get_by_role("button", name="Save", exact=True).click()
-        expect(page.locator("[data-conflict]")).to_be_visible()
-        check(page, report, "Plan item with a conflict", viewport, screenshot="plan-conflict")
-        page.goto(f"/plans/{world['plan'].public_id}/")
-        page.emulate_media(media="print")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"plan-print-{viewport}.png"), full_page=True)
-        page.emulate_media(media="screen")
-        # The Progress page as printed: the charts, drawn without JavaScript.
-        page.goto("/client/progress/?range=1y")
-        page.emulate_media(media="print")
-        page.screenshot(path=str(SCREENSHOTS / f"progress-print-{viewport}.png"), full_page=True)
-        page.emulate_media(media="screen")
-        # The page inside the data download, opened from a file: no site, no navigation, and
-        # none of the site's CSP (which would refuse its inline styles).
-        page.goto("about:blank")
-        page.set_content(readable_html(world["client"], export_data(world["client"])))
-        check(page, report, "Export page", viewport, place=False, screenshot="export-page")
-        # Past days open, as a person would open them.
-        page.goto("/client/")
-        page.locator("details.backlog summary").first.click()
-        check(page, report, "Today, past days open", viewport, screenshot="today-open")
-        page.locator("details.menu summary").click()
-        check(page, report, "Account menu open", viewport)
-        # A message after checking off, and forms with errors.
-        page.goto("/client/")
-        page.locator("article .check-off button").first.click()
-        expect(page.get_by_role("status")).to_contain_text("Done")
-        check(page, report, "Today with a message", viewport)
-        page.goto("/client/journal/new/")
-        page.locator("main form button[type=submit]").click()
-        check(page, report, "Entry with errors", viewport, screenshot="journal-errors")
-        # "I need help now": saved, and straight to the crisis page (a stop of its own, reached
-        # from the journal or a measure, so no navigation item is current there).
-        page.goto("/client/journal/new/")
-        page.fill("textarea[name=text]", "Everything is too much.")
-        page.get_by_label("I need help now").check()
-        page.locator("main form.record-form button[type=submit]").click()
-        expect(page).to_have_url(re.compile(r"/help-now/$"))
-        check(page, report, "Help right now", viewport, place=False, screenshot="crisis")
-        page.goto("/client/social/new/")
-        page.fill("input[name=minutes]", "-5")
-        page.locator("main form button[type=submit]").click()
-        check(page, report, "Time with people with errors", viewport)
-        page.goto(f"/client/questionnaires/{world['measure_due'].public_id}/")
-        page.get_by_role("button", name="Send my answers").click()
-        check(page, report, "Questionnaire with errors", viewport, screenshot="measure-errors")
-        page.goto("/client/account/delete/")
-        page.fill("input[name=password]", "not my password")
-        page.locator("main form button[type=submit]").click()
-        check(page, report, "Delete account with errors", viewport)
-        page.goto("/client/calendar/")
-        turn_on = page.get_by_role("button", name="Turn on the calendar link")
-        if turn_on.count():
-            turn_on.click()
-        else:
-            page.get_by_role("button", name="Make a new link").click()
-        expect(page.get_by_role("status")).to_contain_text("calendar link")
-        check(page, report, "Calendar link on, with a message", viewport)
-        page.goto("/accounts/password/change/")
-        page.fill("input[name=oldpassword]", "not my password")
-        page.fill("input[name=password1]", "x")
-        page.fill("input[name=password2]", "y")
+    assert_clean(report, "client")
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [
+        pytest.param(
+            viewport, marks=pytest.mark.xdist_group(f"browser:accessibility:client-{viewport}")
+        )
+        for viewport in VIEWPORTS
+    ],
+)
+def test_client_states_are_accessible(world, browser_contexts, viewport):
+    report = Report("client")
+    state = signed_in_as_client(world, browser_contexts)
+    page = browser_contexts(viewport=VIEWPORTS[viewport], storage_state=state).new_page()
+    # The care plan: a save that someone else beat.
+    trigger = world["plan"].items.get(section="triggers")
+    page.goto(f"/plans/items/{trigger.public_id}/")
+    page.locator("input[name=base_version]").evaluate("el => el.value = '0'")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("[data-conflict]")).to_be_visible()
+    check(page, report, "Plan item with a conflict", viewport, screenshot="plan-conflict")
+    if SCREENSHOTS_WANTED:
+        # The plan, and the Progress page's charts (drawn without JavaScript), as printed.
+        for url, shot in [
+            (f"/plans/{world['plan'].public_id}/", "plan-print"),
+            ("/client/progress/?range=1y", "progress-print"),
+        ]:
+            page.goto(url)
+            page.emulate_media(media="print")
+            save_screenshot(page, f"{shot}-{viewport}")
+            page.emulate_media(media="screen")
+    # The page inside the data download, opened from a file: no site, no navigation, and
+    # none of the site's CSP (which would refuse its inline styles).
+    page.goto("about:blank")
+    page.set_content(readable_html(world["client"], export_data(world["client"])))
+    check(page, report, "Export page", viewport, place=False, screenshot="export-page")
+    # Past days open, as a person would open them.
+    page.goto("/client/")
+    page.locator("details.backlog summary").first.click()
+    check(page, report, "Today, past days open", viewport, screenshot="today-open")
+    page.locator("details.menu summary").click()
+    check(page, report, "Account menu open", viewport)
+    # A message after checking off, and forms with errors.
+    page.goto("/client/")
+    page.locator("article .check-off button").first.click()
+    expect(page.get_by_role("status")).to_contain_text("Done")
+    check(page, report, "Today with a message", viewport)
+    page.goto("/client/journal/new/")
+    page.locator("main form button[type=submit]").click()
+    check(page, report, "Entry with errors", viewport, screenshot="journal-errors")
+    # "I need help now": saved, and straight to the crisis page (a stop of its own, reached
+    # from the journal or a measure, so no navigation item is current there).
+    page.goto("/client/journal/new/")
+    page.fill("textarea[name=text]", "Everything is too much.")
+    page.get_by_label("I need help now").check()
+    page.locator("main form.record-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/help-now/$"))
+    check(page, report, "Help right now", viewport, place=False, screenshot="crisis")
+    page.goto("/client/social/new/")
+    page.fill("input[name=minutes]", "-5")
+    page.locator("main form button[type=submit]").click()
+    check(page, report, "Time with people with errors", viewport)
+    page.goto(f"/client/questionnaires/{world['measure_due'].public_id}/")
+    page.get_by_role("button", name="Send my answers").click()
+    check(page, report, "Questionnaire with errors", viewport, screenshot="measure-errors")
+    page.goto("/client/account/delete/")
+    page.fill("input[name=password]", "not my password")
+    page.locator("main form button[type=submit]").click()
+    check(page, report, "Delete account with errors", viewport)
+    page.goto("/client/calendar/")
+    turn_on = page.get_by_role("button", name="Turn on the calendar link")
+    if turn_on.count():
+        turn_on.click()
+    else:
+        page.get_by_role("button", name="Make a new link").click()
+    expect(page.get_by_role("status")).to_contain_text("calendar link")
+    check(page, report, "Calendar link on, with a message", viewport)
+    page.goto("/accounts/password/change/")
+    page.fill("input[name=oldpassword]", "not my password")
+    page.fill("input[name=password1]", "x")
+    page.fill("input[name=password2]", "y")
+    page.locator("main form button[type=submit]").first.click()
+    check(page, report, "Password with errors", viewport)
+    # Setting up an authenticator asks for the password again first.
+    page.goto("/accounts/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:
+        page.fill("input[name=password]", PASSWORD)
         page.locator("main form button[type=submit]").first.click()
-        check(page, report, "Password with errors", viewport)
-        # Setting up an authenticator asks for the password again first.
-        page.goto("/accounts/2fa/totp/activate/")
-        if "/reauthenticate/" in page.url:
-            page.fill("input[name=password]", PASSWORD)
-            page.locator("main form button[type=submit]").first.click()
-            expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
-            check(page, report, "Set up an authenticator", viewport)
-        page.fill("input[name=code]", "000000")
-        page.locator("main form button[type=submit]").first.click()
-        check(page, report, "Authenticator with errors", viewport)
-        # Errors: not this role's page, and a page that does not exist.
-        page.goto("/help/")
-        check(page, report, "How Tandem works", viewport, place=False)
-        page.goto("/therapist/")
-        check(page, report, "403", viewport, place=False)
-        page.goto("/client/nothing-here/")
-        check(page, report, "404", viewport, place=False)
+        expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
+        check(page, report, "Set up an authenticator", viewport)
+    page.fill("input[name=code]", "000000")
+    page.locator("main form button[type=submit]").first.click()
+    check(page, report, "Authenticator with errors", viewport)
+    # Errors: not this role's page, and a page that does not exist.
+    page.goto("/help/")
+    check(page, report, "How Tandem works", viewport, place=False)
+    page.goto("/therapist/")
+    check(page, report, "403", viewport, place=False)
+    page.goto("/client/nothing-here/")
+    check(page, report, "404", viewport, place=False)
+    assert_clean(report, "client")
+
+
+@pytest.mark.xdist_group("browser:accessibility:client-dark")
+def test_client_crisis_and_dark_pages_are_accessible(world, browser_contexts):
+    report = Report("client")
+    state = signed_in_as_client(world, browser_contexts)
+    page = browser_contexts(viewport=VIEWPORTS["desk"], storage_state=state).new_page()
     # Question 9 answered above "not at all": the crisis page says so and links the result.
     page.goto(f"/client/questionnaires/{world['measure_due'].public_id}/")
     for group in page.locator("main fieldset").all():
@@ -537,48 +649,29 @@ def test_client_pages_are_accessible(world, browser_contexts):
     assert_clean(report, "client")
 
 
-@pytest.mark.xdist_group("browser:accessibility:therapist")
-def test_therapist_pages_are_accessible(world, browser_contexts):
-    report = Report("therapist")
-    context = browser_contexts(viewport=VIEWPORTS["desk"])
-    page = context.new_page()
-    sign_in_with_totp(page, world["therapist"].email, PASSWORD)
-    expect(page).to_have_url(re.compile(r"/therapist/$"))
-    state = context.context.storage_state()
-    client_id = world["client"].public_id
-    detail = f"/therapist/clients/{client_id}/"
-    template = HomeworkTemplate.objects.get(title="My gratitude list")
+THERAPIST_PAGE_PARTS = 2
 
+
+@pytest.mark.parametrize("number", parts("therapist-pages", THERAPIST_PAGE_PARTS))
+def test_therapist_pages_are_accessible(world, browser_contexts, number):
+    report = Report("therapist")
+    state = signed_in_as_therapist(world, browser_contexts)
+    pages = part(therapist_page_list(world), number, THERAPIST_PAGE_PARTS)
     for viewport, size in VIEWPORTS.items():
         page = browser_contexts(viewport=size, storage_state=state).new_page()
-        for name, url, shot in [
-            ("Caseload", "/therapist/", "caseload"),
-            ("Caseload by name", "/therapist/?sort=name", None),
-            ("Client", detail, "client"),
-            ("Assign: pick", f"{detail}assign/", "assign-pick"),
-            ("Assign: form", f"{detail}assign/new/", "assign-form"),
-            ("Assign: from a template", f"{detail}assign/new/?template={template.public_id}", None),
-            ("Edit homework", f"/therapist/assignments/{world['daily'].public_id}/edit/", None),
-            ("Timeline", f"{detail}timeline/", "timeline"),
-            ("Timeline, filtered", f"{detail}timeline/?kind=journal", None),
-            ("Shared entry", f"{detail}records/{world['shared'].public_id}/", "therapist-record"),
-            ("Shared day's log", f"{detail}records/{world['log'].public_id}/", None),
-            ("Templates", "/therapist/templates/", None),
-            ("E-mail settings", "/therapist/notifications/", None),
-            ("Weekly review", "/therapist/weekly-review/", "weekly-review"),
-            ("Progress", f"{detail}progress/?range=1y", "therapist-progress"),
-            ("Progress, 4 weeks", f"{detail}progress/", None),
-            ("New template", "/therapist/templates/new/", None),
-            ("Edit template", f"/therapist/templates/{template.public_id}/edit/", None),
-            ("Password", "/accounts/password/change/", None),
-            ("Two-factor sign-in", "/accounts/2fa/", None),
-            ("New recovery codes", "/accounts/2fa/recovery-codes/generate/", None),
-            ("Safety alerts", "/therapist/alerts/", "alerts"),
-            *care_plan_pages(world, therapist=True),
-            *measure_pages(world, therapist=True),
-        ]:
+        for name, url, shot in pages:
             page.goto(url)
             check(page, report, name, viewport, screenshot=shot)
+    assert_clean(report, "therapist")
+
+
+@pytest.mark.xdist_group("browser:accessibility:therapist-states")
+def test_therapist_states_and_dark_pages_are_accessible(world, browser_contexts):
+    report = Report("therapist")
+    state = signed_in_as_therapist(world, browser_contexts)
+    detail = f"/therapist/clients/{world['client'].public_id}/"
+    for viewport, size in VIEWPORTS.items():
+        page = browser_contexts(viewport=size, storage_state=state).new_page()
         # A message, and forms with errors.
         page.goto("/therapist/")
         page.get_by_role("button", name=re.compile("^Resend")).first.click()
