@@ -65,6 +65,24 @@ def throttle_counts_in_the_test_database(settings):
     settings.CACHES = {**settings.CACHES, "throttle": settings.CACHES["default"]}
 
 
+@pytest.fixture
+def fast_password_hashing(settings, monkeypatch):
+    """For tests that sign in, often many times, but do not test hashing: a fast hasher comes
+    first, and the factories' users get its hash of the shared password, so that each attempt
+    costs microseconds instead of an Argon2 verification (Argon2 stays accepted;
+    tests/config/test_settings.py checks that production hashes with it)."""
+    from django.contrib.auth.hashers import make_password
+
+    from tests import factories
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+    fast_hash = make_password(factories.PASSWORD)
+    monkeypatch.setattr(factories, "password_hash", lambda: fast_hash)
+
+
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
