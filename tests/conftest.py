@@ -28,7 +28,10 @@ def run_manage(*args: str, env: dict[str, str] | None = None, timeout: int = 60)
 
 def pytest_configure(config):
     """The suite runs without `collectstatic`: static files are found in the source folders,
-    as in development, whereas DEBUG off (the default) would want the collected manifest."""
+    as in development, whereas DEBUG off (the default) would want the collected manifest.
+    As in development, too, WhiteNoise looks each static request up when it comes rather
+    than listing every static file whenever its middleware starts, which is once per test
+    client, so once per test."""
     from django.conf import settings
 
     settings.STORAGES = {
@@ -36,6 +39,7 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.hookimpl(hookwrapper=True)
