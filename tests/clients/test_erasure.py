@@ -163,50 +163,32 @@ def _database_files() -> list:
     return [path, path.with_name(path.name + "-wal")]
 
 
-SQLITE_TESTS = (
-    "test_sqlite_connections_overwrite_what_they_delete",
-    "test_erased_data_is_gone_from_the_sqlite_files",
-)
-
-
-@pytest.fixture(scope="module")
-def sqlite_run():
-    """On PostgreSQL (as CI runs) the SQLite promises are checked in one pytest of their own
-    on SQLite, rather than skipped; each test below then reads its own outcome from it. On
-    SQLite (that pytest itself) there is nothing to run."""
+def _run_on_sqlite(test: str) -> None:
+    """On PostgreSQL (as CI runs) an SQLite promise is checked in a pytest of its own on
+    SQLite, rather than skipped."""
     import os
     import subprocess
     import sys
 
-    from django.db import connection
-
     from tests.conftest import ROOT
 
-    if connection.vendor == "sqlite":
-        return None
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    tests = [f"{__file__}::{test}" for test in SQLITE_TESTS]
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *tests],
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::{test}"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-4000:]
 
 
-def _passed_on_sqlite(run, test: str) -> None:
-    passed = f"PASSED tests/clients/test_erasure.py::{test}"
-    assert passed in run.stdout.splitlines(), run.stdout[-4000:]
-
-
-@pytest.mark.xdist_group("erasure-on-sqlite")
-def test_sqlite_connections_overwrite_what_they_delete(sqlite_run):
+def test_sqlite_connections_overwrite_what_they_delete():
     from django.db import connection
 
     if connection.vendor != "sqlite":
-        _passed_on_sqlite(sqlite_run, "test_sqlite_connections_overwrite_what_they_delete")
+        _run_on_sqlite("test_sqlite_connections_overwrite_what_they_delete")
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA secure_delete")
@@ -215,9 +197,8 @@ def test_sqlite_connections_overwrite_what_they_delete(sqlite_run):
         assert cursor.fetchone() == ("wal",)
 
 
-@pytest.mark.xdist_group("erasure-on-sqlite")
 @pytest.mark.django_db(transaction=True)
-def test_erased_data_is_gone_from_the_sqlite_files(sqlite_run):
+def test_erased_data_is_gone_from_the_sqlite_files():
     """With secure_delete the freed pages are zeros; the checkpoint after commit empties
     the write-ahead log, which still holds every earlier write of the erased rows."""
     from django.db import connection
@@ -225,7 +206,7 @@ def test_erased_data_is_gone_from_the_sqlite_files(sqlite_run):
     from tests.factories import ClientFactory, RelationshipFactory
 
     if connection.vendor != "sqlite":
-        _passed_on_sqlite(sqlite_run, "test_erased_data_is_gone_from_the_sqlite_files")
+        _run_on_sqlite("test_erased_data_is_gone_from_the_sqlite_files")
         return
     client = ClientFactory(email=f"{MARK}@example.org", name=f"Ann {MARK}")
     RelationshipFactory(client=client)
