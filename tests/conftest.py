@@ -28,7 +28,10 @@ def run_manage(*args: str, env: dict[str, str] | None = None, timeout: int = 60)
 
 def pytest_configure(config):
     """The suite runs without `collectstatic`: static files are found in the source folders,
-    as in development, whereas DEBUG off (the default) would want the collected manifest."""
+    as in development, whereas DEBUG off (the default) would want the collected manifest.
+    As in development, too, WhiteNoise looks each static request up when it comes rather
+    than listing every static file whenever its middleware starts, which is once per test
+    client, so once per test."""
     from django.conf import settings
 
     settings.STORAGES = {
@@ -36,6 +39,7 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -63,6 +67,24 @@ def throttle_counts_in_the_test_database(settings):
     rolls back, rather than in the Redis the whole run shares (where user ids repeat from one
     test to the next). tests/config/test_throttling.py checks Redis explicitly."""
     settings.CACHES = {**settings.CACHES, "throttle": settings.CACHES["default"]}
+
+
+@pytest.fixture
+def fast_password_hashing(settings, monkeypatch):
+    """For tests that sign in, often many times, but do not test hashing: a fast hasher comes
+    first, and the factories' users get its hash of the shared password, so that each attempt
+    costs microseconds instead of an Argon2 verification (Argon2 stays accepted;
+    tests/config/test_settings.py checks that production hashes with it)."""
+    from django.contrib.auth.hashers import make_password
+
+    from tests import factories
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+    fast_hash = make_password(factories.PASSWORD)
+    monkeypatch.setattr(factories, "password_hash", lambda: fast_hash)
 
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"

@@ -2,14 +2,26 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from clients.models import Feedback, JournalEntry, LifestyleLog, Person, SocialActivity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_seeded_once")]
+
+
+@pytest.fixture(scope="module")
+def demo_seeded_once(django_db_setup, django_db_blocker):
+    """`seed_demo` on the empty database, run once for the module (it takes longer than
+    both tests' checks): inside a transaction of its own that is rolled back when the module
+    is done. Each test runs in a savepoint within it, so what a test writes is undone before
+    the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo")
+        yield
+        transaction.set_rollback(True)
 
 
 def test_demo_records_are_valid_and_some_complete_homework():
-    call_command("seed_demo")
     for model in (JournalEntry, LifestyleLog, SocialActivity, Person, Feedback):
         rows = list(model.objects.all())
         assert rows, model
@@ -30,7 +42,6 @@ def test_the_demo_shows_in_the_records_pages(client):
     from clients.selectors import get_record_for_user
     from tests.conftest import activate_totp
 
-    call_command("seed_demo")
     therapist = User.objects.filter(role=Role.THERAPIST).first()
     if not therapist.authenticator_set.exists():
         activate_totp(therapist)
