@@ -4,10 +4,13 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
 import redis
+import time_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,3 +184,12 @@ def make_personas() -> Personas:
         relationship_a=make_active_relationship(therapist_a, client_a),
         relationship_b=make_active_relationship(therapist_b, client_b),
     )
+
+
+@pytest.fixture
+def steady_day():
+    """Today at noon UTC, the clock still running: "today" cannot turn over between a test
+    reading it and acting on it, whenever the suite runs."""
+    noon = datetime.combine(datetime.now(UTC).date(), dt_time(12), tzinfo=UTC)
+    with time_machine.travel(noon, tick=True):
+        yield

@@ -16,7 +16,7 @@ from careplans.selectors import (
 from clients import services as record_services
 from homework import services as homework_services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("steady_day")]
 
 
 @pytest.fixture

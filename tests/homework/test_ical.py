@@ -17,7 +17,7 @@ from homework.models import Assignment, AssignmentStatus, CalendarFeed, Kind
 from homework.selectors import assignments_with_pauses
 from tests.factories import AssignmentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("steady_day")]
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 MONDAY = date(2026, 3, 2)

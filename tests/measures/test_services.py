@@ -14,7 +14,7 @@ from safety.models import SafetyAlert, Source
 from tests.factories import MeasureResponseFactory
 from tests.measures.conftest import answer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("steady_day")]
 
 
 def test_it_scores_and_records_the_answers(phq9):
