@@ -67,6 +67,7 @@ def test_an_invitation_is_mailed_once_with_its_link_and_no_client_data(
     # The server has the message a moment before the worker records it as sent.
     marked = CareRelationship.objects.filter(pk=relationship.pk, invitation_sent_at__isnull=False)
     wait_until(marked.exists, what="the invitation marked sent")
+    relationship.refresh_from_db()
 
     row = Delivery.objects.get(kind=Kind.INVITATION, period=period_of(relationship))
     assert row.status == Status.SENT

@@ -49,7 +49,7 @@ def client_of(therapist, name: str):
 @pytest.fixture
 def flagged():
     """One client per flag, and one with none."""
-    therapist = TherapistFactory()
+    therapist = TherapistFactory(name="Dr. Quinn Reader")
     down = client_of(therapist, "Dora Down")
     JournalEntryFactory(client=down, mood=8, occurred_at=WEEK_BEFORE, shared=True)
     JournalEntryFactory(client=down, mood=4, occurred_at=WEEK, shared=True)
