@@ -6,7 +6,7 @@ one-click unsubscribe headers."""
 
 import email.policy
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -105,17 +105,7 @@ class WeekCounts:
 
     @classmethod
     def of(cls, week) -> "WeekCounts":
-        return cls(
-            monday=week.monday,
-            sunday=week.sunday,
-            homework_done=week.homework_done,
-            homework_due=week.homework_due,
-            days_logged=week.days_logged,
-            journal_entries=week.journal_entries,
-            active_minutes=week.active_minutes,
-            social_contacts=week.social_contacts,
-            streak=week.streak,
-        )
+        return _copied(cls, week)
 
 
 @dataclass(frozen=True)
@@ -153,13 +143,12 @@ class WaitingCounts:
 
     @classmethod
     def of(cls, waiting) -> "WaitingCounts":
-        return cls(
-            total=waiting.total,
-            shared=waiting.shared,
-            replies=waiting.replies,
-            invitations=waiting.invitations,
-            silent=waiting.silent,
-        )
+        return _copied(cls, waiting)
+
+
+def _copied(cls, source):
+    """`cls` with the fields it names read from `source`: nothing else of it comes along."""
+    return cls(**{field.name: getattr(source, field.name) for field in fields(cls)})
 
 
 # --- The e-mails ---------------------------------------------------------------------
