@@ -3,7 +3,9 @@ checked in Chromium at a phone's and a desk's size, signed in as each role: axe-
 violations, targets are at least 24x24 CSS px, nothing scrolls sideways on a phone, each page
 states its language, has one h1 and marks where you are in the navigation.
 
-The main screens are checked again in the dark colour scheme. The figures of every check go
+Each page is loaded once and checked at both sizes in turn. The main screens are checked
+again in the dark colour scheme, by axe's rules about colour (the scheme changes nothing
+else). The figures of every check go
 to var/artifacts/accessibility.json. axe-core is vendored under tests/e2e/vendor (see its
 README there). With TANDEM_SCREENSHOTS=1 (`make screenshots`), screenshots of the main
 screens are saved under var/artifacts/screenshots/ (git-ignored) for people to look at.
@@ -51,6 +53,9 @@ SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
 SCREENSHOTS_WANTED = os.environ.get("TANDEM_SCREENSHOTS") == "1"
 FIGURES = ROOT / "var" / "artifacts" / "accessibility.json"
 MIN_TARGET = 24
+# The dark colour scheme changes colours only (custom properties in static/css/tandem.css):
+# the pages checked again in it are checked again by the rules about colour.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 
 # Interactive things that must be at least 24x24 CSS px. Links inside a sentence are exempt
 # (WCAG 2.5.8 "inline" exception), so links count only where they stand alone.
@@ -115,18 +120,24 @@ def check(
     *,
     place: bool = True,
     screenshot: str | None = None,
+    rules: list[str] | None = None,
 ) -> None:
-    """Run every check on the page as it is now; problems are collected, not raised."""
+    """Run every check on the page as it is now (every axe rule, or only `rules`); problems
+    are collected, not raised."""
     page.wait_for_load_state("load")
     where = f"{name} @ {viewport} ({page.url})"
     # Evaluated by the browser's devtools, outside the page's CSP; once per document (a state
     # checked after another on the same page, such as a menu opened, finds it there already).
     if page.evaluate("typeof axe === 'undefined'"):
         page.evaluate(AXE)
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
     result = page.evaluate(
-        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+        "async (options) => { const r = await axe.run(document, options);"
         " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }",
+        options,
     )
     for violation in result:
         report.problems.append(
@@ -155,6 +166,14 @@ def check(
     report.checked.append({"page": name, "viewport": viewport, "violations": len(result)})
 
 
+def check_sizes(page: Page, report: Report, name: str, **options) -> None:
+    """The page as it is now at each size in turn: the same document laid out again (no
+    script of the site looks at the window's size), as turning a tablet would."""
+    for viewport, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        check(page, report, name, viewport, **options)
+
+
 def assert_clean(report: Report, role: str) -> None:
     report.save(role)
     pages = {c["page"] for c in report.checked}
@@ -164,13 +183,12 @@ def assert_clean(report: Report, role: str) -> None:
 
 
 def check_dark(browser_contexts, state, report: Report, urls: list[str]) -> None:
-    """The main screens again in dark mode (prefers-color-scheme), for colour contrast."""
-    for viewport, size in VIEWPORTS.items():
-        page = browser_contexts(viewport=size, storage_state=state, color_scheme="dark").new_page()
-        for number, url in enumerate(urls):
-            page.goto(url)
-            shot = f"dark-{report.role}" if number == 0 else None
-            check(page, report, f"{url} (dark)", viewport, screenshot=shot)
+    """The main screens again in dark mode (prefers-color-scheme), by the rules about colour."""
+    page = browser_contexts(storage_state=state, color_scheme="dark").new_page()
+    for number, url in enumerate(urls):
+        page.goto(url)
+        shot = f"dark-{report.role}" if number == 0 else None
+        check_sizes(page, report, f"{url} (dark)", screenshot=shot, rules=COLOUR_RULES)
 
 
 # --- Data ------------------------------------------------------------------------------
@@ -495,35 +513,25 @@ CLIENT_PAGE_PARTS = 3
 def test_client_pages_are_accessible(world, browser_contexts, number):
     report = Report("client")
     state = signed_in_as_client(world, browser_contexts)
-    pages = part(client_page_list(world), number, CLIENT_PAGE_PARTS)
-    for viewport, size in VIEWPORTS.items():
-        page = browser_contexts(viewport=size, storage_state=state).new_page()
-        for name, url, shot in pages:
-            page.goto(url)
-            check(page, report, name, viewport, screenshot=shot)
+    page = browser_contexts(storage_state=state).new_page()
+    for name, url, shot in part(client_page_list(world), number, CLIENT_PAGE_PARTS):
+        page.goto(url)
+        check_sizes(page, report, name, screenshot=shot)
     assert_clean(report, "client")
 
 
-@pytest.mark.parametrize(
-    "viewport",
-    [
-        pytest.param(
-            viewport, marks=pytest.mark.xdist_group(f"browser:accessibility:client-{viewport}")
-        )
-        for viewport in VIEWPORTS
-    ],
-)
-def test_client_states_are_accessible(world, browser_contexts, viewport):
+@pytest.mark.xdist_group("browser:accessibility:client-states")
+def test_client_states_are_accessible(world, browser_contexts):
     report = Report("client")
     state = signed_in_as_client(world, browser_contexts)
-    page = browser_contexts(viewport=VIEWPORTS[viewport], storage_state=state).new_page()
+    page = browser_contexts(storage_state=state).new_page()
     # The care plan: a save that someone else beat.
     trigger = world["plan"].items.get(section="triggers")
     page.goto(f"/plans/items/{trigger.public_id}/")
     page.locator("input[name=base_version]").evaluate("el => el.value = '0'")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("[data-conflict]")).to_be_visible()
-    check(page, report, "Plan item with a conflict", viewport, screenshot="plan-conflict")
+    check_sizes(page, report, "Plan item with a conflict", screenshot="plan-conflict")
     if SCREENSHOTS_WANTED:
         # The plan, and the Progress page's charts (drawn without JavaScript), as printed.
         for url, shot in [
@@ -532,27 +540,29 @@ def test_client_states_are_accessible(world, browser_contexts, viewport):
         ]:
             page.goto(url)
             page.emulate_media(media="print")
-            save_screenshot(page, f"{shot}-{viewport}")
+            for viewport, size in VIEWPORTS.items():
+                page.set_viewport_size(size)
+                save_screenshot(page, f"{shot}-{viewport}")
             page.emulate_media(media="screen")
     # The page inside the data download, opened from a file: no site, no navigation, and
     # none of the site's CSP (which would refuse its inline styles).
     page.goto("about:blank")
     page.set_content(readable_html(world["client"], export_data(world["client"])))
-    check(page, report, "Export page", viewport, place=False, screenshot="export-page")
+    check_sizes(page, report, "Export page", place=False, screenshot="export-page")
     # Past days open, as a person would open them.
     page.goto("/client/")
     page.locator("details.backlog summary").first.click()
-    check(page, report, "Today, past days open", viewport, screenshot="today-open")
+    check_sizes(page, report, "Today, past days open", screenshot="today-open")
     page.locator("details.menu summary").click()
-    check(page, report, "Account menu open", viewport)
+    check_sizes(page, report, "Account menu open")
     # A message after checking off, and forms with errors.
     page.goto("/client/")
     page.locator("article .check-off button").first.click()
     expect(page.get_by_role("status")).to_contain_text("Done")
-    check(page, report, "Today with a message", viewport)
+    check_sizes(page, report, "Today with a message")
     page.goto("/client/journal/new/")
     page.locator("main form button[type=submit]").click()
-    check(page, report, "Entry with errors", viewport, screenshot="journal-errors")
+    check_sizes(page, report, "Entry with errors", screenshot="journal-errors")
     # "I need help now": saved, and straight to the crisis page (a stop of its own, reached
     # from the journal or a measure, so no navigation item is current there).
     page.goto("/client/journal/new/")
@@ -560,18 +570,18 @@ def test_client_states_are_accessible(world, browser_contexts, viewport):
     page.get_by_label("I need help now").check()
     page.locator("main form.record-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/help-now/$"))
-    check(page, report, "Help right now", viewport, place=False, screenshot="crisis")
+    check_sizes(page, report, "Help right now", place=False, screenshot="crisis")
     page.goto("/client/social/new/")
     page.fill("input[name=minutes]", "-5")
     page.locator("main form button[type=submit]").click()
-    check(page, report, "Time with people with errors", viewport)
+    check_sizes(page, report, "Time with people with errors")
     page.goto(f"/client/questionnaires/{world['measure_due'].public_id}/")
     page.get_by_role("button", name="Send my answers").click()
-    check(page, report, "Questionnaire with errors", viewport, screenshot="measure-errors")
+    check_sizes(page, report, "Questionnaire with errors", screenshot="measure-errors")
     page.goto("/client/account/delete/")
     page.fill("input[name=password]", "not my password")
     page.locator("main form button[type=submit]").click()
-    check(page, report, "Delete account with errors", viewport)
+    check_sizes(page, report, "Delete account with errors")
     page.goto("/client/calendar/")
     turn_on = page.get_by_role("button", name="Turn on the calendar link")
     if turn_on.count():
@@ -579,30 +589,30 @@ def test_client_states_are_accessible(world, browser_contexts, viewport):
     else:
         page.get_by_role("button", name="Make a new link").click()
     expect(page.get_by_role("status")).to_contain_text("calendar link")
-    check(page, report, "Calendar link on, with a message", viewport)
+    check_sizes(page, report, "Calendar link on, with a message")
     page.goto("/accounts/password/change/")
     page.fill("input[name=oldpassword]", "not my password")
     page.fill("input[name=password1]", "x")
     page.fill("input[name=password2]", "y")
     page.locator("main form button[type=submit]").first.click()
-    check(page, report, "Password with errors", viewport)
+    check_sizes(page, report, "Password with errors")
     # Setting up an authenticator asks for the password again first.
     page.goto("/accounts/2fa/totp/activate/")
     if "/reauthenticate/" in page.url:
         page.fill("input[name=password]", PASSWORD)
         page.locator("main form button[type=submit]").first.click()
         expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
-        check(page, report, "Set up an authenticator", viewport)
+        check_sizes(page, report, "Set up an authenticator")
     page.fill("input[name=code]", "000000")
     page.locator("main form button[type=submit]").first.click()
-    check(page, report, "Authenticator with errors", viewport)
+    check_sizes(page, report, "Authenticator with errors")
     # Errors: not this role's page, and a page that does not exist.
     page.goto("/help/")
-    check(page, report, "How Tandem works", viewport, place=False)
+    check_sizes(page, report, "How Tandem works", place=False)
     page.goto("/therapist/")
-    check(page, report, "403", viewport, place=False)
+    check_sizes(page, report, "403", place=False)
     page.goto("/client/nothing-here/")
-    check(page, report, "404", viewport, place=False)
+    check_sizes(page, report, "404", place=False)
     assert_clean(report, "client")
 
 
@@ -618,20 +628,13 @@ def test_client_crisis_and_dark_pages_are_accessible(world, browser_contexts):
     page.get_by_role("button", name="Send my answers").click()
     expect(page.locator("[data-result-link]")).to_be_visible()
     crisis = page.url
-    for viewport, size in VIEWPORTS.items():
-        for scheme in ("light", "dark"):
-            page = browser_contexts(viewport=size, storage_state=state, color_scheme=scheme)
-            page = page.new_page()
-            page.goto(crisis)
-            shot = f"crisis-question-9-{scheme}"
-            check(
-                page,
-                report,
-                f"Help right now, question 9 ({scheme})",
-                viewport,
-                place=False,
-                screenshot=shot,
-            )
+    for scheme in ("light", "dark"):
+        page = browser_contexts(storage_state=state, color_scheme=scheme).new_page()
+        page.goto(crisis)
+        name = f"Help right now, question 9 ({scheme})"
+        rules = COLOUR_RULES if scheme == "dark" else None
+        shot = f"crisis-question-9-{scheme}"
+        check_sizes(page, report, name, place=False, screenshot=shot, rules=rules)
     check_dark(
         browser_contexts,
         state,
@@ -656,12 +659,10 @@ THERAPIST_PAGE_PARTS = 2
 def test_therapist_pages_are_accessible(world, browser_contexts, number):
     report = Report("therapist")
     state = signed_in_as_therapist(world, browser_contexts)
-    pages = part(therapist_page_list(world), number, THERAPIST_PAGE_PARTS)
-    for viewport, size in VIEWPORTS.items():
-        page = browser_contexts(viewport=size, storage_state=state).new_page()
-        for name, url, shot in pages:
-            page.goto(url)
-            check(page, report, name, viewport, screenshot=shot)
+    page = browser_contexts(storage_state=state).new_page()
+    for name, url, shot in part(therapist_page_list(world), number, THERAPIST_PAGE_PARTS):
+        page.goto(url)
+        check_sizes(page, report, name, screenshot=shot)
     assert_clean(report, "therapist")
 
 
@@ -670,37 +671,36 @@ def test_therapist_states_and_dark_pages_are_accessible(world, browser_contexts)
     report = Report("therapist")
     state = signed_in_as_therapist(world, browser_contexts)
     detail = f"/therapist/clients/{world['client'].public_id}/"
-    for viewport, size in VIEWPORTS.items():
-        page = browser_contexts(viewport=size, storage_state=state).new_page()
-        # A message, and forms with errors.
-        page.goto("/therapist/")
-        page.get_by_role("button", name=re.compile("^Resend")).first.click()
-        expect(page.get_by_role("status")).to_contain_text("will be e-mailed again")
-        check(page, report, "Caseload with a message", viewport)
-        page.fill("input[name=email]", "not an address")
-        page.get_by_role("button", name="Send invitation").click()
-        check(page, report, "Invite with errors", viewport)
-        page.goto(f"{detail}assign/new/")
-        page.fill("input[name=title]", "")
-        page.get_by_role("radio", name="A number of times a week").check()
-        page.get_by_role("button", name="Assign", exact=True).click()
-        check(page, report, "Assign with errors", viewport, screenshot="assign-errors")
-        page.goto("/therapist/alerts/")
-        page.get_by_role("button", name="Acknowledge").first.click()
-        check(page, report, "Acknowledge with errors", viewport, screenshot="alerts-errors")
-        page.goto(f"{detail}records/{world['shared'].public_id}/")
-        page.get_by_role("button", name="Send feedback").click()
-        check(page, report, "Feedback with errors", viewport)
-        page.goto("/accounts/password/change/")
-        page.fill("input[name=oldpassword]", "not my password")
-        page.locator("main form button[type=submit]").first.click()
-        check(page, report, "Password with errors", viewport)
-        page.goto("/help/")
-        check(page, report, "How Tandem works", viewport, place=False)
-        page.goto("/client/")
-        check(page, report, "403", viewport, place=False)
-        page.goto(f"/therapist/clients/{world['quiet'].public_id}0/")
-        check(page, report, "404", viewport, place=False)
+    page = browser_contexts(storage_state=state).new_page()
+    # A message, and forms with errors.
+    page.goto("/therapist/")
+    page.get_by_role("button", name=re.compile("^Resend")).first.click()
+    expect(page.get_by_role("status")).to_contain_text("will be e-mailed again")
+    check_sizes(page, report, "Caseload with a message")
+    page.fill("input[name=email]", "not an address")
+    page.get_by_role("button", name="Send invitation").click()
+    check_sizes(page, report, "Invite with errors")
+    page.goto(f"{detail}assign/new/")
+    page.fill("input[name=title]", "")
+    page.get_by_role("radio", name="A number of times a week").check()
+    page.get_by_role("button", name="Assign", exact=True).click()
+    check_sizes(page, report, "Assign with errors", screenshot="assign-errors")
+    page.goto("/therapist/alerts/")
+    page.get_by_role("button", name="Acknowledge").first.click()
+    check_sizes(page, report, "Acknowledge with errors", screenshot="alerts-errors")
+    page.goto(f"{detail}records/{world['shared'].public_id}/")
+    page.get_by_role("button", name="Send feedback").click()
+    check_sizes(page, report, "Feedback with errors")
+    page.goto("/accounts/password/change/")
+    page.fill("input[name=oldpassword]", "not my password")
+    page.locator("main form button[type=submit]").first.click()
+    check_sizes(page, report, "Password with errors")
+    page.goto("/help/")
+    check_sizes(page, report, "How Tandem works", place=False)
+    page.goto("/client/")
+    check_sizes(page, report, "403", place=False)
+    page.goto(f"/therapist/clients/{world['quiet'].public_id}0/")
+    check_sizes(page, report, "404", place=False)
     check_dark(
         browser_contexts,
         state,
@@ -732,58 +732,56 @@ def test_sign_in_and_error_pages_are_accessible(world, browser_contexts, live_se
     server_error = render_to_string("500.html")
     unsubscribe = f"/unsubscribe/{unsubscribe_token(client, 'reminders')}/"
 
-    for viewport, size in VIEWPORTS.items():
-        page = browser_contexts(viewport=size).new_page()
-        for name, url, place, shot in [
-            ("Sign in", "/accounts/login/", True, "sign-in"),
-            ("Password reset", "/accounts/password/reset/", True, None),
-            ("Sign-up closed", "/accounts/signup/", False, None),
-            ("Join", join, False, "join"),
-            ("Invitation link not valid (400)", tampered, False, None),
-            ("Invitation withdrawn (410)", withdrawn_link, False, "invitation-410"),
-            ("404", "/nothing-here/", False, "404"),
-            ("Goodbye", "/goodbye/", False, "goodbye"),
-            ("Stop reminders?", unsubscribe, False, "unsubscribe"),
-            ("Unsubscribe link not valid (400)", unsubscribe[:-3] + "xx/", False, None),
-        ]:
-            page.goto(url)
-            check(page, report, name, viewport, place=place, screenshot=shot)
-        page.goto(unsubscribe)
-        page.get_by_role("button", name="Stop homework reminders").click()
-        check(page, report, "Reminders stopped", viewport, place=False)
-        page.goto(f"/accounts/password/reset/key/{reset_key}/")
-        check(page, report, "New password from the e-mailed link", viewport)
-        # Forms with errors.
-        page.goto("/accounts/login/")
-        page.fill("input[name=login]", client.email)
-        page.fill("input[name=password]", "wrong password")
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        check(page, report, "Sign in with errors", viewport)
-        page.goto("/accounts/password/reset/")
-        page.fill("input[name=email]", "not an address")
-        page.locator("main form button[type=submit]").first.click()
-        check(page, report, "Password reset with errors", viewport)
-        page.goto(join)
-        page.fill("input[name=password1]", "short")
-        page.get_by_role("button", name="Create my account").click()
-        check(page, report, "Join with errors", viewport, place=False)
-        # The second step of a therapist's sign-in, and a wrong code.
-        page.goto("/accounts/login/")
-        page.fill("input[name=login]", world["therapist"].email)
-        page.fill("input[name=password]", PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-        check(page, report, "Two-factor code", viewport)
-        page.fill("input[name=code]", "000000")
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        check(page, report, "Two-factor code with errors", viewport)
-        # The 500 page, as Django renders it when a view fails.
-        page.route(
-            "**/server-error-preview/",
-            # Served as 200: the fixture counts every 5xx response as a failure.
-            lambda route: route.fulfill(status=200, body=server_error, content_type="text/html"),
-        )
-        page.goto(f"{live_server.url}/server-error-preview/")
-        check(page, report, "500", viewport, place=False)
-        page.context.clear_cookies()
+    page = browser_contexts().new_page()
+    for name, url, place, shot in [
+        ("Sign in", "/accounts/login/", True, "sign-in"),
+        ("Password reset", "/accounts/password/reset/", True, None),
+        ("Sign-up closed", "/accounts/signup/", False, None),
+        ("Join", join, False, "join"),
+        ("Invitation link not valid (400)", tampered, False, None),
+        ("Invitation withdrawn (410)", withdrawn_link, False, "invitation-410"),
+        ("404", "/nothing-here/", False, "404"),
+        ("Goodbye", "/goodbye/", False, "goodbye"),
+        ("Stop reminders?", unsubscribe, False, "unsubscribe"),
+        ("Unsubscribe link not valid (400)", unsubscribe[:-3] + "xx/", False, None),
+    ]:
+        page.goto(url)
+        check_sizes(page, report, name, place=place, screenshot=shot)
+    page.goto(unsubscribe)
+    page.get_by_role("button", name="Stop homework reminders").click()
+    check_sizes(page, report, "Reminders stopped", place=False)
+    page.goto(f"/accounts/password/reset/key/{reset_key}/")
+    check_sizes(page, report, "New password from the e-mailed link")
+    # Forms with errors.
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", client.email)
+    page.fill("input[name=password]", "wrong password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    check_sizes(page, report, "Sign in with errors")
+    page.goto("/accounts/password/reset/")
+    page.fill("input[name=email]", "not an address")
+    page.locator("main form button[type=submit]").first.click()
+    check_sizes(page, report, "Password reset with errors")
+    page.goto(join)
+    page.fill("input[name=password1]", "short")
+    page.get_by_role("button", name="Create my account").click()
+    check_sizes(page, report, "Join with errors", place=False)
+    # The second step of a therapist's sign-in, and a wrong code.
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", world["therapist"].email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    check_sizes(page, report, "Two-factor code")
+    page.fill("input[name=code]", "000000")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    check_sizes(page, report, "Two-factor code with errors")
+    # The 500 page, as Django renders it when a view fails.
+    page.route(
+        "**/server-error-preview/",
+        # Served as 200: the fixture counts every 5xx response as a failure.
+        lambda route: route.fulfill(status=200, body=server_error, content_type="text/html"),
+    )
+    page.goto(f"{live_server.url}/server-error-preview/")
+    check_sizes(page, report, "500", place=False)
     assert_clean(report, "anonymous")
