@@ -14,8 +14,10 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.db import connection, transaction
+from django.test import Client
 from django.urls import reverse
 
 from accounts import services
@@ -112,6 +114,8 @@ class World:
     social: SocialActivity  # shared, with someone on A's list
     person: Person
     alert: SafetyAlert  # open, to A's therapist, from A's shared journal entry
+    # Each persona's session, signed in once for the module (persona -> session key).
+    sessions: dict[str, str] = field(default_factory=dict)
 
     def user(self, persona: str) -> User | None:
         return self.personas.all()[persona]
@@ -1861,7 +1865,13 @@ def world_of_this_module(django_db_setup, django_db_blocker):
     runs in a savepoint within it (pytest-django's `db`), so what a test writes is undone
     before the next one."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world(make_personas())
+        world = build_world(make_personas())
+        for persona, user in world.personas.all().items():
+            if user is not None:
+                signed_in = Client()
+                signed_in.force_login(user)
+                world.sessions[persona] = signed_in.session.session_key
+        yield world
         transaction.set_rollback(True)
 
 
@@ -1968,6 +1978,14 @@ def sign_in(client, user: User | None) -> None:
         client.force_login(user)
 
 
+def sign_in_as(client, world: World, persona: str) -> None:
+    """The persona's session of the module: a request that changes or ends it (signing out,
+    a new password) does so inside the test's savepoint, undone after the test."""
+    client.cookies.pop(settings.SESSION_COOKIE_NAME, None)
+    if persona in world.sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona]
+
+
 def request(client, method: str, url: str, data: dict | None, *, api: bool):
     send = getattr(client, method.lower())
     if method == "GET":
@@ -2021,7 +2039,7 @@ def test_it_answers_each_persona_as_the_policy_says(
     route = CASES[view_name]
     call = route.methods[method]
     expected = call.expect[persona]
-    sign_in(client, world.user(persona))
+    sign_in_as(client, world, persona)
     signed_in = rows_written()
     url = reverse(view_name, kwargs=route.kwargs(world))
     written = rows_written()
@@ -2064,7 +2082,7 @@ def test_every_allauth_route_with_parameters_has_made_up_ones():
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("view_name", ALLAUTH_ROUTES)
 def test_allauth_pages_never_fail_nor_leak(client, world, view_name, persona):
-    sign_in(client, world.user(persona))
+    sign_in_as(client, world, persona)
     response = client.get(reverse(view_name, kwargs=ALLAUTH_KWARGS.get(view_name)))
     assert response.status_code < 500
     if view_name.startswith("mfa_") and persona == "anonymous":
@@ -2079,7 +2097,7 @@ def test_the_admin_is_for_staff_only(client, world, view_name, persona):
     kwargs = {}
     if view_name == "admin:accounts_user_change":
         kwargs = {"object_id": world.personas.client_a.pk}
-    sign_in(client, world.user(persona))
+    sign_in_as(client, world, persona)
     response = client.get(reverse(view_name, kwargs=kwargs))
     assert_outcome(response, ADMIN_EXPECT[view_name][persona])
     if persona in STRANGERS_TO_A and persona != "staff":

@@ -36,7 +36,8 @@ from safety.models import Source
 from safety.services import raise_alert
 from tests.conftest import make_personas
 
-pytestmark = pytest.mark.django_db
+# One worker builds the seed and signs the roles in, for the whole module.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("schema")]
 
 ROLES = {"anonymous": None, "client": "client_a", "therapist": "therapist_a", "staff": "staff"}
 # Examples per operation and role: enough to reach the error answers (bad input, unknown ids)
@@ -150,6 +151,20 @@ def seed(django_db_setup, django_db_blocker, connection_kept):
 
 
 @pytest.fixture(scope="module")
+def sessions(seed, django_db_blocker) -> dict[str, str]:
+    """Each role's session (role -> session key), signed in once in the module's
+    transaction: what an example does to it is undone with the test's savepoint."""
+    keys = {}
+    with django_db_blocker.unblock():
+        for role, persona in ROLES.items():
+            if persona is not None:
+                client = Client()
+                client.force_login(seed["personas"].all()[persona])
+                keys[role] = client.cookies["sessionid"].value
+    return keys
+
+
+@pytest.fixture(scope="module")
 def api_schema(seed, django_db_blocker):
     with django_db_blocker.unblock():
         return schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
@@ -169,23 +184,22 @@ def in_process(db, settings):
     }
 
 
-def credentials_for(user) -> dict[str, dict[str, str]]:
-    """A signed-in session, with the CSRF cookie and header a browser would send."""
+def credentials_for(session: str | None) -> dict[str, dict[str, str]]:
+    """The role's session (none for anonymous), with the CSRF cookie and header a browser
+    would send."""
     csrf = _get_new_csrf_string()
     cookies = {"csrftoken": csrf}
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookies["sessionid"] = client.cookies["sessionid"].value
+    if session is not None:
+        cookies["sessionid"] = session
     return {"cookies": cookies, "headers": {"X-CSRFToken": csrf}}
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "path"), api_operations())
-def test_the_api_answers_as_its_schema_says(api_schema, seed, in_process, role, method, path):
-    persona = ROLES[role]
-    user = seed["personas"].all()[persona] if persona else None
-    credentials = credentials_for(user)
+def test_the_api_answers_as_its_schema_says(
+    api_schema, seed, sessions, in_process, role, method, path
+):
+    credentials = credentials_for(sessions.get(role))
     operation = api_schema[path][method]
     collection = path.removeprefix("/api/v1/").split("/")[0]
     path_parameters = None
@@ -222,24 +236,23 @@ def test_the_api_answers_as_its_schema_says(api_schema, seed, in_process, role, 
     ],
 )
 def test_a_field_that_can_be_null_is_declared_nullable(
-    api_schema, seed, in_process, role, path, component, field
+    api_schema, seed, sessions, in_process, role, path, component, field
 ):
-    persona = ROLES[role]
-    user = seed["personas"].all()[persona]
+    user = seed["personas"].all()[ROLES[role]]
     if component == "SocialActivity":
         record_services.social_create(client=user, mode="call", minutes=5)  # with nobody
-    response = api_schema[path]["GET"].Case().call(**credentials_for(user))
+    response = api_schema[path]["GET"].Case().call(**credentials_for(sessions[role]))
     assert None in [row[field] for row in response.json()["results"]]
     schema = api_schema.raw_schema["components"]["schemas"][component]["properties"][field]
     assert schema.get("nullable") is True
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_fuzzer_signs_in_as_each_role(api_schema, seed, in_process, role):
+def test_the_fuzzer_signs_in_as_each_role(api_schema, seed, sessions, in_process, role):
     """Else every operation would be a documented 403, and the run would prove little."""
     persona = ROLES[role]
     user = seed["personas"].all()[persona] if persona else None
-    response = api_schema["/api/v1/me/"]["GET"].Case().call(**credentials_for(user))
+    response = api_schema["/api/v1/me/"]["GET"].Case().call(**credentials_for(sessions.get(role)))
     if user is None:
         assert response.status_code == 403
     else:
