@@ -2,6 +2,7 @@
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -163,33 +164,12 @@ def _database_files() -> list:
     return [path, path.with_name(path.name + "-wal")]
 
 
-def _run_on_sqlite(test: str) -> None:
-    """On PostgreSQL (as CI runs) an SQLite promise is checked in a pytest of its own on
-    SQLite, rather than skipped."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::{test}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-4000:]
+ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 
 def test_sqlite_connections_overwrite_what_they_delete():
     from django.db import connection
 
-    if connection.vendor != "sqlite":
-        _run_on_sqlite("test_sqlite_connections_overwrite_what_they_delete")
-        return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA secure_delete")
         assert cursor.fetchone() == (1,)
@@ -205,9 +185,6 @@ def test_erased_data_is_gone_from_the_sqlite_files():
 
     from tests.factories import ClientFactory, RelationshipFactory
 
-    if connection.vendor != "sqlite":
-        _run_on_sqlite("test_erased_data_is_gone_from_the_sqlite_files")
-        return
     client = ClientFactory(email=f"{MARK}@example.org", name=f"Ann {MARK}")
     RelationshipFactory(client=client)
     for n in range(3):
@@ -223,3 +200,37 @@ def test_erased_data_is_gone_from_the_sqlite_files():
     assert not User.objects.filter(email__icontains=MARK).exists()
     copies = {f.name[-4:]: f.read_bytes().count(MARK.encode()) for f in _database_files()}
     assert set(copies.values()) == {0}, copies
+
+
+SQLITE_TESTS = [
+    test_sqlite_connections_overwrite_what_they_delete,
+    test_erased_data_is_gone_from_the_sqlite_files,
+]
+
+if not ON_SQLITE:
+    # On PostgreSQL (as CI runs) the SQLite promises above are checked in one pytest of their
+    # own on SQLite, rather than skipped.
+    del (
+        test_sqlite_connections_overwrite_what_they_delete,
+        test_erased_data_is_gone_from_the_sqlite_files,
+    )
+
+    def test_the_sqlite_promises_hold_in_a_run_on_sqlite():
+        import os
+        import subprocess
+        import sys
+
+        from tests.conftest import ROOT
+
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        tests = [f"{__file__}::{test.__name__}" for test in SQLITE_TESTS]
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        expected = f"{len(tests)} passed"
+        assert result.returncode == 0 and expected in result.stdout, result.stdout[-4000:]
