@@ -44,6 +44,27 @@ def pytest_configure(config):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+    from django.db.models.signals import post_migrate
+
+    post_migrate.connect(after_a_flush, dispatch_uid="tests-after-a-flush")
+
+
+def after_a_flush(sender, **kwargs):
+    """A transactional test ends with a flush, which empties the models' tables, the shared
+    homework library a migration installed included, and leaves the database cache's table
+    (not a model's) as it was, sign-in and API rate counts included. Django's own rows
+    (content types, sites) come back through post_migrate; here the library comes back too
+    and the cache is emptied, so the next test starts as after `migrate`. (`migrate`, which
+    sends a plan, has run the migration that installs the library.)"""
+    if sender.label != "homework" or "plan" in kwargs:
+        return
+    from django.core.cache import caches
+
+    from homework import library
+    from homework.models import HomeworkTemplate
+
+    library.install(HomeworkTemplate)
+    caches["default"].clear()  # the API rate counts too: throttle_counts_in_the_test_database
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -59,10 +80,14 @@ def pytest_runtest_makereport(item, call):
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`make test`: `--dist loadgroup`), each browser module runs on one
     worker, which starts Chromium once for it, unless its tests name groups of their own (the
-    parts of the accessibility walks, spread over the workers)."""
+    parts of the accessibility walks, spread over the workers).
+
+    The end-to-end tests, the longest by far, are handed out first: the many short tests then
+    fill the workers' time around them, instead of one long walk running on alone at the end."""
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(f"browser:{item.module.__name__}"))
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
 @pytest.fixture(autouse=True)
