@@ -14,10 +14,13 @@ def broker_down(monkeypatch):
     """Point the producer at a port where nothing listens."""
     monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(app.conf, "broker_transport_options", {"socket_connect_timeout": 1})
-    # A new pool for the new URL (a closed pool would fail with its own RuntimeError).
+    # A new pool and producers for the new URL (a closed pool would fail with its own
+    # RuntimeError; producers made by an earlier test would still reach that test's broker).
     app._pool = None
+    app.__dict__.pop("amqp", None)
     yield
     app._pool = None
+    app.__dict__.pop("amqp", None)
 
 
 def test_an_invitation_is_saved_when_the_broker_is_down(
