@@ -98,12 +98,14 @@ def throttle_counts_in_the_test_database(settings):
     settings.CACHES = {**settings.CACHES, "throttle": settings.CACHES["default"]}
 
 
-@pytest.fixture
-def fast_password_hashing(settings, monkeypatch):
-    """For tests that sign in, often many times, but do not test hashing: a fast hasher comes
-    first, and the factories' users get its hash of the shared password, so that each attempt
-    costs microseconds instead of an Argon2 verification (Argon2 stays accepted;
-    tests/config/test_settings.py checks that production hashes with it)."""
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, settings, monkeypatch):
+    """Hashing is slow on purpose (Argon2, a fifth of a second of processor time a password):
+    outside the tests marked `argon2`, which check production's hashing, a fast hasher comes
+    first and the factories' users get its hash of the shared password, so that signing in
+    or confirming a password costs microseconds (Argon2 hashes stay accepted)."""
+    if request.node.get_closest_marker("argon2"):
+        return
     from django.contrib.auth.hashers import make_password
 
     from tests import factories

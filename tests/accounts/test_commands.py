@@ -43,6 +43,7 @@ def test_seed_demo_twice_changes_nothing():
     assert roles.count(Role.CLIENT) == 3
 
 
+@pytest.mark.argon2
 def test_createtherapist_creates_a_therapist_with_an_argon2_hash():
     call_command("createtherapist", "New.Person@Example.org", "--password", "a-long-passphrase-77")
     user = User.objects.get(email="new.person@example.org")

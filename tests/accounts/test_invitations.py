@@ -185,6 +185,7 @@ class TestLinks:
 
 
 class TestAcceptAsNewClient:
+    @pytest.mark.argon2
     def test_the_invitee_sets_up_an_account_and_lands_in_the_portal(self, client, therapist):
         relationship = invite(therapist)
         response = client.post(accept_url(relationship), NEW_CLIENT)

@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.models import AuditAction, AuditEvent
 from tests.factories import PASSWORD, TherapistFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 ATTACKER = "203.0.113.66"
@@ -29,7 +29,7 @@ def signed_in(client) -> bool:
 
 
 @pytest.fixture
-def therapist(fast_password_hashing):
+def therapist():
     return TherapistFactory(email="dr.known@example.org")
 
 

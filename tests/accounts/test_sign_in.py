@@ -10,7 +10,7 @@ from accounts.models import AuditAction, AuditEvent
 from tests.conftest import activate_totp, make_active_relationship, totp_code
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 

@@ -104,6 +104,7 @@ def test_production_answers_with_secure_cookies_hsts_csp_and_an_https_redirect(t
 
 
 @pytest.mark.django_db
+@pytest.mark.argon2
 def test_passwords_are_hashed_with_argon2id_and_old_hashes_upgraded_at_sign_in(client):
     from django.contrib.auth.hashers import make_password
 
