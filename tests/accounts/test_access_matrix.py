@@ -8,7 +8,7 @@ Nobody but client A, A's therapist (and staff in the admin) ever sees client A's
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from functools import partial
 from urllib.parse import urlsplit
@@ -1904,8 +1904,20 @@ def rows_written() -> int:
 
 @pytest.fixture
 def world(world_of_this_module, db) -> World:
-    """A copy per test: a test may change its objects in memory (refresh_from_db)."""
-    return copy.deepcopy(world_of_this_module)
+    """A copy per test, of the world and of each of its objects: a test may change them in
+    memory (refresh_from_db) or hang objects of its own on the world (a care plan)."""
+    return copy_of(world_of_this_module)
+
+
+def copy_of(world: World) -> World:
+    personas = world.personas
+    objects = {f.name: copy.copy(getattr(personas, f.name)) for f in fields(personas)}
+    copied = {
+        f.name: copy.copy(getattr(world, f.name))
+        for f in fields(world)
+        if f.name not in ("personas", "today", "sessions")
+    }
+    return replace(world, personas=replace(personas, **objects), **copied)
 
 
 @pytest.fixture
