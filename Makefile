@@ -53,10 +53,10 @@ run: seed
 test-packages:
 	@bash platform/test-services.sh install
 
-# In parallel (pytest-xdist), one worker more than the cores: the browser, worker and SMTP
-# tests wait on other processes, so a third worker on two cores measured 20% faster than two
-# (and a fourth slower). TEST_WORKERS=0 runs it in one process.
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# In parallel (pytest-xdist), one worker per core: with the end-to-end tests handed out first,
+# the cores are busy throughout, and on two cores a third worker measured as fast at best and
+# up to a fifth slower. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= $(shell nproc)
 test: test-packages install
 	bash platform/test-services.sh run $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
