@@ -174,6 +174,14 @@ def check_sizes(page: Page, report: Report, name: str, **options) -> None:
         check(page, report, name, viewport, **options)
 
 
+def check_help_and_errors(page: Page, report: Report, *, forbidden: str, missing: str) -> None:
+    """The help page, another role's page (403) and a page that does not exist (404), none
+    of them a place in the portal's navigation."""
+    for name, url in [("How Tandem works", "/help/"), ("403", forbidden), ("404", missing)]:
+        page.goto(url)
+        check_sizes(page, report, name, place=False)
+
+
 def assert_clean(report: Report, role: str) -> None:
     report.save(role)
     pages = {c["page"] for c in report.checked}
@@ -607,12 +615,7 @@ def test_client_states_are_accessible(world, browser_contexts):
     page.locator("main form button[type=submit]").first.click()
     check_sizes(page, report, "Authenticator with errors")
     # Errors: not this role's page, and a page that does not exist.
-    page.goto("/help/")
-    check_sizes(page, report, "How Tandem works", place=False)
-    page.goto("/therapist/")
-    check_sizes(page, report, "403", place=False)
-    page.goto("/client/nothing-here/")
-    check_sizes(page, report, "404", place=False)
+    check_help_and_errors(page, report, forbidden="/therapist/", missing="/client/nothing-here/")
     assert_clean(report, "client")
 
 
@@ -695,12 +698,8 @@ def test_therapist_states_and_dark_pages_are_accessible(world, browser_contexts)
     page.fill("input[name=oldpassword]", "not my password")
     page.locator("main form button[type=submit]").first.click()
     check_sizes(page, report, "Password with errors")
-    page.goto("/help/")
-    check_sizes(page, report, "How Tandem works", place=False)
-    page.goto("/client/")
-    check_sizes(page, report, "403", place=False)
-    page.goto(f"/therapist/clients/{world['quiet'].public_id}0/")
-    check_sizes(page, report, "404", place=False)
+    missing = f"/therapist/clients/{world['quiet'].public_id}0/"
+    check_help_and_errors(page, report, forbidden="/client/", missing=missing)
     check_dark(
         browser_contexts,
         state,
