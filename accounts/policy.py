@@ -72,6 +72,7 @@ ROUTES: dict[str, Access] = {
     "client_record_delete": Access.CLIENT,
     "client_record_share": Access.CLIENT,
     "client_record_reply": Access.CLIENT,
+    "client_record_unlink": Access.CLIENT,
     "client_people": Access.CLIENT,
     "client_person_edit": Access.CLIENT,
     "client_person_delete": Access.CLIENT,
@@ -95,6 +96,9 @@ ROUTES: dict[str, Access] = {
     # Client records: the client writes, their therapist reads what is shared.
     "api-journal-list": Access.SIGNED_IN,
     "api-journal-detail": Access.SIGNED_IN,
+    "api-journal-unlink": Access.CLIENT,
+    "api-lifestyle-unlink": Access.CLIENT,
+    "api-social-unlink": Access.CLIENT,
     "api-lifestyle-list": Access.SIGNED_IN,
     "api-lifestyle-detail": Access.SIGNED_IN,
     "api-social-list": Access.SIGNED_IN,

@@ -7,11 +7,14 @@ The client writes their own records; a therapist reads those their active client
 
 from datetime import UTC, datetime, time, timedelta
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +26,7 @@ from accounts.policy import Access, care_relationships_visible_to, get_client_fo
 from accounts.validators import validate_text
 from homework.api import CompletionSerializer
 from homework.markdown import render
-from homework.models import Assignment
+from homework.models import Assignment, Completion
 from safety.crisis import crisis_payload
 from safety.serializers import CrisisSerializer
 
@@ -54,11 +57,33 @@ def tag_list(help_text: str):
     )
 
 
+class CompletedSerializer(serializers.Serializer):
+    assignment = serializers.UUIDField(source="assignment.public_id")
+    title = serializers.CharField(source="assignment.title")
+    completion = serializers.UUIDField(source="public_id")
+    due_date = serializers.DateField()
+
+
 class RecordSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     client = serializers.UUIDField(source="client.public_id", read_only=True)
+    completes = CompletedSerializer(
+        source="completions",
+        many=True,
+        read_only=True,
+        help_text="The homework this record completed, by its rule or because the client "
+        "chose it. POST .../unlink/ undoes one.",
+    )
 
-    RECORD_FIELDS = ["id", "client", "shared", "first_viewed_at", "created_at", "updated_at"]
+    RECORD_FIELDS = [
+        "id",
+        "client",
+        "shared",
+        "first_viewed_at",
+        "created_at",
+        "updated_at",
+        "completes",
+    ]
     RECORD_READ_ONLY = ["first_viewed_at", "created_at", "updated_at"]
 
 
@@ -100,7 +125,8 @@ class JournalEntrySerializer(RecordSerializer):
         read_only=True,
         default=None,
         allow_null=True,
-        help_text="The homework completion this entry counts for; null when none.",
+        help_text="One homework completion this entry counts for (see `completes` for all); "
+        "null when none.",
     )
     assignment = serializers.UUIDField(
         write_only=True,
@@ -309,6 +335,10 @@ class TimelineSerializer(serializers.Serializer):
     items = TimelineItemSerializer(many=True)
 
 
+class UnlinkSerializer(serializers.Serializer):
+    assignment = serializers.UUIDField(help_text="The homework this record is not for.")
+
+
 class ErasureSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, style={"input_type": "password"})
 
@@ -331,13 +361,20 @@ class RecordViewSet(viewsets.ModelViewSet):
         "create": Access.CLIENT,
         "partial_update": Access.CLIENT,
         "destroy": Access.CLIENT,
+        "unlink": Access.CLIENT,
     }
     model: type = JournalEntry
     what: str = ""
     date_field = "day"
 
     def get_queryset(self):
-        return self.model.objects.visible_to(self.request.user).select_related("client")
+        return (
+            self.model.objects.visible_to(self.request.user)
+            .select_related("client")
+            .prefetch_related(
+                Prefetch("completions", Completion.objects.select_related("assignment"))
+            )
+        )
 
     def _filtered(self, queryset, query: dict):
         user = self.request.user
@@ -386,6 +423,22 @@ class RecordViewSet(viewsets.ModelViewSet):
         services.record_delete(record=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=UnlinkSerializer, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def unlink(self, request, *args, **kwargs):
+        """This record is not for that homework: what it completed there is undone (a
+        check-off ticked by hand stays) and that homework's rule leaves it alone from now
+        on. 409 when the record did not complete it."""
+        record = self.get_object()
+        serializer = UnlinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = get_object_or_404(
+            Assignment.objects.visible_to(request.user),
+            public_id=serializer.validated_data["assignment"],
+        )
+        services.record_unlink(record=record, assignment=assignment)
+        return self._fresh(record)
+
 
 class JournalEntryViewSet(RecordViewSet):
     """Journal entries: mood 0 to 10, emotions, triggers, text (safe Markdown subset)."""
@@ -394,9 +447,6 @@ class JournalEntryViewSet(RecordViewSet):
     model = JournalEntry
     what = "journal"
     date_field = "occurred_at"
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("completion")
 
     def _date_filter(self, queryset, lookup, day, client):
         if lookup == "gte":

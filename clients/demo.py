@@ -26,7 +26,7 @@ from .models import (
     SocialActivity,
     Support,
 )
-from .services import lifestyle_target_met, social_target_met
+from .rules import lifestyle_target_met, social_target_met
 
 HISTORY_DAYS = 28
 PEOPLE = [
@@ -121,27 +121,25 @@ def _journal(client, relationship, days, rng, share_default, homework) -> list[J
         occurred = occurred.replace(tzinfo=client.zone)
         recalled = rng.random() < 0.1
         completion = _complete(journaling, day) if journaling and not recalled else None
-        if completion is not None and JournalEntry.objects.filter(completion=completion).exists():
-            completion = None
         emotions = rng.sample(Emotion.values, rng.randint(1, 3))
         if rng.random() < 0.2:
             emotions.append("restless")
-        entries.append(
-            JournalEntry.objects.create(
-                client=client,
-                occurred_at=occurred,
-                created_at=occurred + (timedelta(days=2) if recalled else timedelta(minutes=5)),
-                recalled=recalled,
-                text=rng.choice(LINES),
-                mood=max(0, min(10, round(rng.gauss(5.5, 2)))),
-                emotions=emotions,
-                triggers=rng.sample(TRIGGERS, rng.randint(0, 2)),
-                needed=rng.choice(NEEDS),
-                # A homework answer is shared only when the client says so.
-                shared=rng.random() < 0.5 if completion else _shared(rng, share_default),
-                completion=completion,
-            )
+        entry = JournalEntry.objects.create(
+            client=client,
+            occurred_at=occurred,
+            created_at=occurred + (timedelta(days=2) if recalled else timedelta(minutes=5)),
+            recalled=recalled,
+            text=rng.choice(LINES),
+            mood=max(0, min(10, round(rng.gauss(5.5, 2)))),
+            emotions=emotions,
+            triggers=rng.sample(TRIGGERS, rng.randint(0, 2)),
+            needed=rng.choice(NEEDS),
+            # A homework answer is shared only when the client says so.
+            shared=rng.random() < 0.5 if completion else _shared(rng, share_default),
         )
+        if completion is not None:
+            entry.completions.add(completion)
+        entries.append(entry)
     return entries
 
 

@@ -154,6 +154,9 @@ class Record(models.Model):
     shared = models.BooleanField(default=False)
     # When a therapist first opened it after it was shared (the client sees this).
     first_viewed_at = models.DateTimeField(null=True, blank=True)
+    # What the client said about homework (by assignment public id): "chosen" (this record
+    # is for it, whatever its rule) or "unlinked" (it is not). See `clients.rules`.
+    homework_choices = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -183,14 +186,9 @@ class JournalEntry(Record):
     )
     # "I need help now": raises a safety alert to each active therapist (content stays private).
     needs_help = models.BooleanField("I need help now", default=False)
-    # The journaling homework this entry fulfilled; homework never imports clients.
-    completion = models.OneToOneField(
-        Completion,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="journal_entry",
-    )
+    # The journaling homework this entry completed (see `clients.rules`); homework never
+    # imports clients.
+    completions = models.ManyToManyField(Completion, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -209,6 +207,11 @@ class JournalEntry(Record):
     @property
     def day(self):
         return timezone.localtime(self.occurred_at, self.client.zone).date()
+
+    @property
+    def completion(self) -> Completion | None:
+        """The first homework completion it made (the API's one-field view of it)."""
+        return next(iter(self.completions.all()), None)
 
 
 class LifestyleLog(Record):

@@ -3,7 +3,6 @@ complete; feedback threads; first views; and erasure of the whole account."""
 
 import logging
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,11 +13,11 @@ from django.utils import timezone
 from accounts.clock import local_today
 from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
 from accounts.services import audit, lock_active_relationship
-from homework import services as homework_services
-from homework.models import Assignment, AssignmentStatus, Completion, CompletionSource, Kind
+from homework.models import Assignment
 from safety.models import Source
 from safety.services import raise_alert
 
+from . import rules
 from .models import (
     FEEDBACK_FIELD,
     LIFESTYLE_LOG_FIELDS,
@@ -26,13 +25,9 @@ from .models import (
     Feedback,
     JournalEntry,
     LifestyleLog,
-    Meals,
-    Mode,
     Person,
-    RelationshipKind,
     SharingPreference,
     SocialActivity,
-    Support,
 )
 
 logger = logging.getLogger(__name__)
@@ -128,28 +123,6 @@ def _save(record, *, exclude: list[str]) -> None:
         raise ValidationError({"day": "There is already a log for this day: edit it."}) from exc
 
 
-def _active_homework(client: User, kind: str):
-    return (
-        Assignment.objects.in_care()
-        .filter(client=client, status=AssignmentStatus.ACTIVE, kind=kind)
-        .select_related("template")
-        .prefetch_related("pauses")
-    )
-
-
-def _complete(client: User, assignment: Assignment, day: date) -> Completion | None:
-    """A completion made by a log, or None when the homework was not due that day or was
-    already done (the record is saved either way)."""
-    if Completion.objects.filter(assignment=assignment, due_date=day).exists():
-        return None
-    try:
-        return homework_services.completion_create(
-            client=client, assignment=assignment, due_date=day, source=CompletionSource.LOG
-        )
-    except ValidationError:
-        return None
-
-
 # --- Journal -------------------------------------------------------------------------
 
 
@@ -168,7 +141,7 @@ def _clean_journal(entry: JournalEntry) -> None:
     entry.needed = (entry.needed or "").strip()
     entry.emotions = _tags(entry.emotions, standard=tuple(Emotion.values))
     entry.triggers = _tags(entry.triggers)
-    entry.full_clean(exclude=["client", "completion"])
+    entry.full_clean(exclude=["client"])
 
 
 def journal_create(*, client: User, assignment: Assignment | None = None, **fields) -> JournalEntry:
@@ -185,8 +158,7 @@ def journal_create(*, client: User, assignment: Assignment | None = None, **fiel
         if not (entry.text or entry.mood is not None or entry.emotions):
             raise ValidationError({"text": "Write something, or give a mood or an emotion."})
         entry.save()
-        if assignment is not None:
-            _journal_link(entry, assignment)
+        _journal_homework(entry, assignment)
     entry.not_saved = {}
     return entry
 
@@ -199,13 +171,11 @@ def _journal_entry(client: User, assignment: Assignment | None, fields: dict) ->
     return entry
 
 
-def _journal_link(entry: JournalEntry, assignment: Assignment) -> None:
-    entry.completion = _journal_completion(entry.client, assignment, entry.day)
-    try:
-        with transaction.atomic():
-            entry.save(update_fields=["completion"])
-    except IntegrityError as exc:  # another entry took the same check-off meanwhile
-        raise ValidationError({"assignment": "Another entry already completed this day."}) from exc
+def _journal_homework(entry: JournalEntry, assignment: Assignment | None) -> None:
+    """The homework the entry completes: by the rules, and the one the client chose."""
+    rules.sync(entry)
+    if assignment is not None:
+        rules.link_chosen(entry, assignment)
 
 
 def _clean_leaving_out(build, fields: dict) -> tuple[JournalEntry, dict[str, list[str]]]:
@@ -240,33 +210,13 @@ def _journal_create_asking_for_help(
         entry.save()
         _ask_for_help(entry)
     # Committed: the entry and its alert (and so its e-mail) stand whatever follows.
-    if assignment is not None:
-        try:
-            with transaction.atomic():
-                _journal_link(entry, assignment)
-        except ValidationError as exc:
-            entry.completion = None
-            not_saved["assignment"] = exc.messages
+    try:
+        with transaction.atomic():
+            _journal_homework(entry, assignment)
+    except ValidationError as exc:
+        not_saved["assignment"] = exc.messages
     entry.not_saved = not_saved
     return entry
-
-
-def _journal_completion(client: User, assignment: Assignment, day: date) -> Completion:
-    if assignment.client_id != client.pk or assignment.kind != Kind.JOURNAL:
-        raise ValidationError({"assignment": "Choose one of your journaling assignments."})
-    existing = Completion.objects.filter(assignment=assignment, due_date=day).first()
-    if existing is not None:
-        # Checked off already: the entry becomes what fulfilled it, unless another did.
-        if JournalEntry.objects.filter(completion=existing).exists():
-            raise ValidationError({"assignment": "Another entry already completed this day."})
-        return existing
-    try:
-        return homework_services.completion_create(
-            client=client, assignment=assignment, due_date=day, source=CompletionSource.LOG
-        )
-    except ValidationError as exc:
-        messages = exc.messages
-        raise ValidationError({"assignment": messages}) from exc
 
 
 def journal_update(*, entry: JournalEntry, **fields) -> JournalEntry:
@@ -276,7 +226,6 @@ def journal_update(*, entry: JournalEntry, **fields) -> JournalEntry:
     with transaction.atomic():
         current = JournalEntry.objects.select_for_update().select_related("client").get(pk=entry.pk)
         asked_before = current.needs_help
-        old_day = current.day
 
         def build(kept: dict) -> JournalEntry:
             edited = JournalEntry.objects.select_related("client").get(pk=current.pk)
@@ -294,27 +243,10 @@ def journal_update(*, entry: JournalEntry, **fields) -> JournalEntry:
         entry.save()
         if entry.needs_help and not asked_before:
             _ask_for_help(entry)
-        if entry.day != old_day and entry.completion_id is not None:
-            _journal_moved(entry)
+        # What it completes follows what it now says, and the day it is now on.
+        rules.sync(entry)
     entry.not_saved = not_saved
     return entry
-
-
-def _journal_moved(entry: JournalEntry) -> None:
-    """An entry moved to another day no longer fulfils the old day's homework: a check-off
-    it made goes (one the client ticked by hand stays, without the entry), and the new day's
-    occurrence is completed when it is due and still open."""
-    completion = entry.completion
-    entry.completion = None
-    entry.save(update_fields=["completion"])
-    assignment = completion.assignment
-    if completion.source == CompletionSource.LOG:
-        completion.delete()
-    try:
-        with transaction.atomic():
-            _journal_link(entry, assignment)
-    except ValidationError:
-        entry.completion = None  # not due that day, or done already: the entry stands alone
 
 
 def _ask_for_help(entry: JournalEntry) -> None:
@@ -324,46 +256,6 @@ def _ask_for_help(entry: JournalEntry) -> None:
 
 
 # --- Lifestyle -----------------------------------------------------------------------
-
-# Which measure a lifestyle assignment asks for: by the library template it came from,
-# else by its unit.
-LIFESTYLE_METRIC_BY_TEMPLATE = {
-    "sleep-routine": "sleep_hours",
-    "exercise-minutes": "exercise_minutes",
-    "regular-meals": "meals",
-    "time-outdoors": "outdoor_minutes",
-}
-LIFESTYLE_METRIC_BY_UNIT = {"hours": "sleep_hours", "minutes": "exercise_minutes"}
-MEALS_AS_TIMES = {Meals.YES: 3, Meals.PARTLY: 1, Meals.NO: 0}
-
-
-def lifestyle_target_met(log: LifestyleLog, assignment: Assignment) -> bool:
-    template = assignment.template
-    slug = template.slug if template is not None and template.owner_id is None else ""
-    metric = LIFESTYLE_METRIC_BY_TEMPLATE.get(slug) or LIFESTYLE_METRIC_BY_UNIT.get(
-        assignment.target_unit
-    )
-    if metric is None:
-        return False
-    value = MEALS_AS_TIMES.get(log.meals) if metric == "meals" else getattr(log, metric)
-    if value is None:
-        return False
-    if assignment.target_value is None:
-        return value > 0
-    return Decimal(value) >= assignment.target_value
-
-
-def _sync_completions(record, assignments, met) -> None:
-    """Complete the homework the record now meets; undo only the completions it made
-    whose target it no longer meets."""
-    tracked = {c.assignment_id: c for c in record.completions.all()}
-    for assignment in assignments:
-        done = tracked.get(assignment.pk)
-        if met(record, assignment):
-            if done is None and (completion := _complete(record.client, assignment, record.day)):
-                record.completions.add(completion)
-        elif done is not None:
-            done.delete()
 
 
 @transaction.atomic
@@ -378,7 +270,7 @@ def lifestyle_create(*, client: User, day: date | None = None, **fields) -> Life
     if "shared" not in fields:
         log.shared = default_shared(client)
     _save(log, exclude=["client"])
-    _sync_completions(log, _active_homework(client, Kind.LIFESTYLE), lifestyle_target_met)
+    rules.sync(log)
     return log
 
 
@@ -389,24 +281,11 @@ def lifestyle_update(*, log: LifestyleLog, **fields) -> LifestyleLog:
         if name in fields:
             setattr(log, name, fields[name])
     _save(log, exclude=["client"])
-    _sync_completions(log, _active_homework(log.client, Kind.LIFESTYLE), lifestyle_target_met)
+    rules.sync(log)
     return log
 
 
 # --- Social --------------------------------------------------------------------------
-
-
-def social_target_met(activity: SocialActivity, assignment: Assignment) -> bool:
-    template = assignment.template
-    slug = template.slug if template is not None and template.owner_id is None else ""
-    match slug:
-        case "shared-activity":
-            return activity.mode == Mode.IN_PERSON
-        case "help-someone":
-            return activity.support in (Support.GIVEN, Support.BOTH)
-        case "join-group":
-            return activity.person is not None and activity.person.kind == RelationshipKind.GROUP
-    return True
 
 
 def _clean_social(activity: SocialActivity) -> None:
@@ -425,7 +304,7 @@ def social_create(*, client: User, **fields) -> SocialActivity:
         activity.shared = default_shared(client)
     _clean_social(activity)
     activity.save()
-    _sync_completions(activity, _active_homework(client, Kind.SOCIAL), social_target_met)
+    rules.sync(activity)
     return activity
 
 
@@ -434,17 +313,12 @@ def social_update(*, activity: SocialActivity, **fields) -> SocialActivity:
     activity = (
         SocialActivity.objects.select_for_update().select_related("client").get(pk=activity.pk)
     )
-    old_day = activity.day
     for name in SOCIAL_FIELDS:
         if name in fields:
             setattr(activity, name, fields[name])
     _clean_social(activity)
     activity.save()
-    if activity.day != old_day:
-        # Moved to another day: what it completed on the old day is no longer its doing.
-        for completion in activity.completions.all():
-            completion.delete()
-    _sync_completions(activity, _active_homework(activity.client, Kind.SOCIAL), social_target_met)
+    rules.sync(activity)
     return activity
 
 
@@ -454,13 +328,17 @@ def social_update(*, activity: SocialActivity, **fields) -> SocialActivity:
 @transaction.atomic
 def record_delete(*, record) -> None:
     """Delete a record and the completions it made (a check-off it took over stays)."""
-    if isinstance(record, JournalEntry):
-        if record.completion_id and record.completion.source == CompletionSource.LOG:
-            record.completion.delete()
-    else:
-        for completion in record.completions.all():
-            completion.delete()
+    rules.release_all(record)
     record.delete()
+
+
+@transaction.atomic
+def record_unlink(*, record, assignment: Assignment):
+    """The client says the record is not for this homework: what it completed there is
+    undone, and it is left alone by that homework's rule from now on."""
+    record = type(record).objects.select_for_update().select_related("client").get(pk=record.pk)
+    rules.unlink(record, assignment)
+    return record
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ urlpatterns = [
     path("records/<uuid:public_id>/delete/", views.record_delete, name="client_record_delete"),
     path("records/<uuid:public_id>/share/", views.record_share, name="client_record_share"),
     path("records/<uuid:public_id>/reply/", views.record_reply, name="client_record_reply"),
+    path("records/<uuid:public_id>/unlink/", views.record_unlink, name="client_record_unlink"),
     path("people/", views.people, name="client_people"),
     path("people/<uuid:public_id>/", views.person_edit, name="client_person_edit"),
     path("people/<uuid:public_id>/delete/", views.person_delete, name="client_person_delete"),

@@ -383,6 +383,7 @@ def record_detail(request, public_id):
             "thread": thread,
             "reply_form": FeedbackForm() if can_reply else None,
             "therapists": _therapists(request),
+            "completes": list(record.completions.select_related("assignment")),
         },
     )
 
@@ -454,6 +455,20 @@ def record_delete(request, public_id):
     record_services.record_delete(record=record)
     messages.success(request, "Deleted.")
     return redirect("client_journal")
+
+
+@require_POST
+def record_unlink(request, public_id):
+    """One tap: this record is not for that homework."""
+    record = _own_record(request, public_id)
+    assignment = selectors.get_assignment_for_user(request.user, request.POST.get("assignment"))
+    try:
+        record_services.record_unlink(record=record, assignment=assignment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"No longer counted for “{assignment.title}”.")
+    return redirect("client_record", public_id=record.public_id)
 
 
 @require_POST

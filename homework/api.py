@@ -26,7 +26,14 @@ from accounts.policy import (
 
 from . import selectors, services
 from .markdown import render
-from .models import COMPLETION_NOTE_MAX, Assignment, AssignmentStatus, Completion, HomeworkTemplate
+from .models import (
+    COMPLETION_NOTE_MAX,
+    Assignment,
+    AssignmentStatus,
+    CompletesBy,
+    Completion,
+    HomeworkTemplate,
+)
 from .schedules import iso_week_label
 
 logger = logging.getLogger(__name__)
@@ -60,12 +67,25 @@ class ScheduleSerializer(serializers.ModelSerializer):
         required=False,
         coerce_to_string=False,
     )
+    completes_by = serializers.ChoiceField(
+        choices=CompletesBy.choices,
+        required=False,
+        allow_blank=True,
+        help_text="What completes a day without a tap: a journal entry (any, with a mood, or "
+        "with some words) or a log that meets the target. Ticking it off always works. Left "
+        "out or empty: the kind's usual rule (answers give the rule in force).",
+    )
     instructions_html = serializers.SerializerMethodField()
     target_text = serializers.CharField(read_only=True)
     schedule_text = serializers.CharField(read_only=True)
 
     def get_instructions_html(self, obj) -> str:
         return str(render(obj.instructions))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["completes_by"] = instance.rule
+        return data
 
 
 class HomeworkTemplateSerializer(ScheduleSerializer):

@@ -5,6 +5,7 @@ LIBRARY = [
     {
         "slug": "daily-mood-journal",
         "kind": "journal",
+        "completes_by": "mood",
         "title": "Daily mood and thoughts",
         "instructions": "Take five quiet minutes at the end of the day.\n\n"
         "- Rate your mood from 0 to 10.\n- Name the emotions you noticed.\n"
@@ -14,6 +15,7 @@ LIBRARY = [
     {
         "slug": "gratitude",
         "kind": "journal",
+        "completes_by": "words",
         "title": "Three good things",
         "instructions": "Write down **three things** that went well today, however small, "
         "and what part you played in them.",
@@ -22,6 +24,7 @@ LIBRARY = [
     {
         "slug": "thought-record",
         "kind": "journal",
+        "completes_by": "words",
         "title": "Thought record",
         "instructions": "When you notice a strong feeling, write down:\n\n"
         "- the situation\n- the automatic thought\n- the feeling and how strong it was\n"
@@ -34,6 +37,7 @@ LIBRARY = [
     {
         "slug": "trigger-log",
         "kind": "journal",
+        "completes_by": "entry",
         "title": "Trigger log",
         "instructions": "Note what set off a difficult moment, what you felt, and what you did "
         "to cope. Patterns become clearer over a few weeks.",
@@ -129,7 +133,9 @@ LIBRARY = [
 
 
 def install(template_model) -> None:
-    """Create or refresh the shared templates (the migration passes its historical model)."""
+    """Create or refresh the shared templates (a migration passes its historical model,
+    which may not have every field yet)."""
+    known = {f.name for f in template_model._meta.get_fields()}
     for entry in LIBRARY:
-        fields = {k: v for k, v in entry.items() if k != "slug"}
+        fields = {k: v for k, v in entry.items() if k != "slug" and k in known}
         template_model.objects.update_or_create(slug=entry["slug"], owner=None, defaults=fields)

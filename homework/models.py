@@ -25,6 +25,35 @@ class Kind(models.TextChoices):
     CHECKLIST = "checklist", "Checklist"
 
 
+class CompletesBy(models.TextChoices):
+    """What completes one occurrence without a tap: a record the client logs that day. A
+    manual check-off completes any homework, whatever its rule."""
+
+    ENTRY = "entry", "Any journal entry that day"
+    MOOD = "mood", "A journal entry with a mood"
+    WORDS = "words", "A journal entry with some words"
+    TARGET = "target", "A log that meets the target"
+    CHECK_OFF = "check_off", "Only ticking it off"
+
+
+# The rules a record of each kind can meet; the first is the kind's default.
+RULES_BY_KIND = {
+    "journal": (CompletesBy.ENTRY, CompletesBy.MOOD, CompletesBy.WORDS, CompletesBy.CHECK_OFF),
+    "lifestyle": (CompletesBy.TARGET, CompletesBy.CHECK_OFF),
+    "social": (CompletesBy.TARGET, CompletesBy.CHECK_OFF),
+    "checklist": (CompletesBy.CHECK_OFF,),
+}
+
+
+RULE_TEXT = {
+    CompletesBy.ENTRY: "Any journal entry today counts",
+    CompletesBy.MOOD: "Logging your mood counts",
+    CompletesBy.WORDS: "A journal entry with a few words counts",
+    CompletesBy.TARGET: "A log that reaches the target counts",
+    CompletesBy.CHECK_OFF: "",
+}
+
+
 class FrequencyChoices(models.TextChoices):
     ONCE = Frequency.ONCE.value, "Once, by a due date"
     DAILY = Frequency.DAILY.value, "Every day"
@@ -96,6 +125,14 @@ class ScheduleFields(models.Model):
     times_per_week = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
     )
+    completes_by = models.CharField(
+        "what completes it",
+        max_length=16,
+        choices=CompletesBy.choices,
+        blank=True,
+        help_text="A record that meets this completes the day by itself; ticking it off "
+        "always works too. Left empty: the kind's usual rule.",
+    )
 
     class Meta:
         abstract = True
@@ -111,6 +148,12 @@ class ScheduleFields(models.Model):
             errors["weekdays"] = "Choose at least one day."
         if self.frequency == Frequency.WEEKLY and not self.times_per_week:
             errors["times_per_week"] = "Say how many times a week (1 to 7)."
+        allowed = RULES_BY_KIND.get(self.kind, ())
+        if allowed and self.completes_by and self.completes_by not in allowed:
+            names = ", ".join(str(rule.label).lower() for rule in allowed)
+            errors["completes_by"] = (
+                f"No {self.get_kind_display().lower()} record can meet this. Choose: {names}."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -124,6 +167,16 @@ class ScheduleFields(models.Model):
             self.times_per_week = None
         if not self.target_value:
             self.target_value, self.target_unit = None, ""
+
+    @property
+    def rule(self) -> str:
+        """What completes it: the rule set, or the kind's usual one."""
+        return self.completes_by or RULES_BY_KIND.get(self.kind, (CompletesBy.CHECK_OFF,))[0]
+
+    @property
+    def rule_text(self) -> str:
+        """The rule as the client reads it on Today."""
+        return RULE_TEXT.get(self.rule, "")
 
     @property
     def target_text(self) -> str:
@@ -149,7 +202,11 @@ class ScheduleFields(models.Model):
 
 def schedule_constraints(prefix: str) -> list[models.CheckConstraint]:
     """What the frequency needs, for templates and assignments alike (see `clean()`)."""
+    rule_fits_kind = Q(completes_by="")
+    for kind, rules in RULES_BY_KIND.items():
+        rule_fits_kind |= Q(kind=kind, completes_by__in=[str(r) for r in rules])
     return [
+        models.CheckConstraint(condition=rule_fits_kind, name=f"{prefix}_rule_fits_kind"),
         models.CheckConstraint(condition=Q(kind__in=Kind.values), name=f"{prefix}_kind_valid"),
         models.CheckConstraint(
             condition=Q(frequency__in=FrequencyChoices.values), name=f"{prefix}_frequency_valid"

@@ -14,6 +14,7 @@ from accounts.models import CareRelationship, User
 from accounts.services import lock_active_relationship
 
 from .models import (
+    RULES_BY_KIND,
     Assignment,
     AssignmentPause,
     AssignmentStatus,
@@ -33,6 +34,7 @@ SCHEDULE_FIELDS = (
     "frequency",
     "weekdays",
     "times_per_week",
+    "completes_by",
 )
 ASSIGNMENT_FIELDS = (*SCHEDULE_FIELDS, "start_date", "end_date", "due_date", "reminder_time")
 
@@ -48,6 +50,16 @@ UNSET = Unset.UNSET
 
 def _given(values: dict) -> dict:
     return {name: value for name, value in values.items() if value is not UNSET}
+
+
+def _rule_follows_kind(instance, changes: dict) -> None:
+    """Another kind keeps the rule set only when a record of that kind can meet it; else
+    the new kind's usual rule."""
+    new_kind = changes.get("kind")
+    if new_kind is None or "completes_by" in changes:
+        return
+    if instance.completes_by not in RULES_BY_KIND.get(new_kind, ()):
+        changes["completes_by"] = ""
 
 
 def _full_clean_assignment(assignment: Assignment) -> None:
@@ -91,6 +103,7 @@ def template_create(
     frequency: str = Frequency.DAILY,
     weekdays: list[int] | None = None,
     times_per_week: int | None = None,
+    completes_by: str = "",
 ) -> HomeworkTemplate:
     """A therapist's own template, private to them."""
     template = HomeworkTemplate(
@@ -103,6 +116,7 @@ def template_create(
         frequency=frequency,
         weekdays=weekdays if weekdays is not None else [],
         times_per_week=times_per_week,
+        completes_by=completes_by,
     )
     template.full_clean(exclude=["owner"])
     template.save()
@@ -121,6 +135,7 @@ def template_update(
     frequency: str | Unset = UNSET,
     weekdays: list[int] | Unset = UNSET,
     times_per_week: int | Unset | None = UNSET,
+    completes_by: str | Unset = UNSET,
 ) -> HomeworkTemplate:
     """Change the fields given; the others stay as they are."""
     if template.owner_id is None:
@@ -135,8 +150,10 @@ def template_update(
             "frequency": frequency,
             "weekdays": weekdays,
             "times_per_week": times_per_week,
+            "completes_by": completes_by,
         }
     )
+    _rule_follows_kind(template, changes)
     for name, value in changes.items():
         setattr(template, name, value)
     template.full_clean(exclude=["owner"])
@@ -180,6 +197,7 @@ def assignment_create(
     frequency: str | Unset = UNSET,
     weekdays: list[int] | Unset = UNSET,
     times_per_week: int | Unset | None = UNSET,
+    completes_by: str | Unset = UNSET,
     start_date: date | Unset = UNSET,
     end_date: date | Unset | None = UNSET,
     due_date: date | Unset | None = UNSET,
@@ -204,6 +222,7 @@ def assignment_create(
             "frequency": frequency,
             "weekdays": weekdays,
             "times_per_week": times_per_week,
+            "completes_by": completes_by,
             "start_date": start_date,
             "end_date": end_date,
             "due_date": due_date,
@@ -234,6 +253,7 @@ def assignment_update(
     frequency: str | Unset = UNSET,
     weekdays: list[int] | Unset = UNSET,
     times_per_week: int | Unset | None = UNSET,
+    completes_by: str | Unset = UNSET,
     start_date: date | Unset = UNSET,
     end_date: date | Unset | None = UNSET,
     due_date: date | Unset | None = UNSET,
@@ -253,12 +273,14 @@ def assignment_update(
             "frequency": frequency,
             "weekdays": weekdays,
             "times_per_week": times_per_week,
+            "completes_by": completes_by,
             "start_date": start_date,
             "end_date": end_date,
             "due_date": due_date,
             "reminder_time": reminder_time,
         }
     )
+    _rule_follows_kind(assignment, changes)
     for name, value in changes.items():
         setattr(assignment, name, value)
     _full_clean_assignment(assignment)

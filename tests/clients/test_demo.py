@@ -27,7 +27,7 @@ def test_demo_records_are_valid_and_some_complete_homework():
         assert rows, model
         for row in rows:
             row.full_clean()
-    assert JournalEntry.objects.filter(completion__isnull=False).exists()
+    assert JournalEntry.objects.filter(completions__isnull=False).exists()
     assert LifestyleLog.objects.filter(completions__isnull=False).exists()
     assert JournalEntry.objects.filter(shared=False).exists()
     assert Feedback.objects.filter(journal_entry__shared=False).count() == 0

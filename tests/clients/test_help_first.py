@@ -65,15 +65,18 @@ def post_new(personas, **fields):
 
 
 class TestPortal:
-    def test_homework_done_already_by_another_entry(self, personas, done_today, mailoutbox):
+    def test_homework_done_already_by_another_entry_counts_for_both(
+        self, personas, done_today, mailoutbox
+    ):
         response = post_new(personas, assignment=str(done_today.completion.assignment.public_id))
 
         assert response.redirect_chain[-1][0] == reverse("crisis")
         page = response.content.decode()
         assert "Saved to your journal." in page
-        assert "Another entry already completed this day." in page
+        assert "could not be saved" not in page
         entry = JournalEntry.objects.get(needs_help=True)
-        assert entry.text == "I can't go on like this" and entry.completion is None
+        assert entry.text == "I can't go on like this"
+        assert entry.completion == done_today.completion  # one completion, two entries
         assert_alerted_and_e_mailed(personas, entry, mailoutbox)
 
     def test_paused_homework(self, personas, paused, mailoutbox):
@@ -161,7 +164,9 @@ class TestAPI:
         assert response.status_code == 201
         assert response.json()["crisis"] is None
 
-    def test_homework_done_already(self, personas, done_today, mailoutbox):
+    def test_homework_done_already_by_another_entry_counts_for_both(
+        self, personas, done_today, mailoutbox
+    ):
         assignment = done_today.completion.assignment
         response = api_post(
             personas, {"needs_help": True, "text": "help", "assignment": str(assignment.public_id)}
@@ -169,8 +174,9 @@ class TestAPI:
 
         assert response.status_code == 201, response.json()
         body = response.json()
-        assert body["not_saved"] == {"assignment": ["Another entry already completed this day."]}
-        assert body["completion"] is None and body["crisis"]["therapist_told"] is True
+        assert body["not_saved"] == {}
+        assert body["completion"] == str(done_today.completion.public_id)
+        assert body["crisis"]["therapist_told"] is True
         assert_alerted_and_e_mailed(personas, JournalEntry.objects.get(text="help"), mailoutbox)
 
     def test_paused_homework(self, personas, paused, mailoutbox):

@@ -298,7 +298,7 @@ class TestJournalDayMoved:
         assert Completion.objects.filter(pk=ticked.pk).exists()
         assert entry.completion.due_date == TODAY - timedelta(days=1)
 
-    def test_a_day_already_done_leaves_the_entry_without_homework(self, personas):
+    def test_a_day_already_done_shares_that_days_completion(self, personas):
         homework = assign_from_library(personas, "daily-mood-journal")
         services.journal_create(
             client=personas.client_a,
@@ -310,7 +310,7 @@ class TestJournalDayMoved:
 
         entry = services.journal_update(entry=entry, occurred_at=NOW - timedelta(days=1))
 
-        assert entry.completion is None
+        assert entry.completion.due_date == TODAY - timedelta(days=1)
         assert [c.due_date for c in Completion.objects.filter(assignment=homework)] == [
             TODAY - timedelta(days=1)
         ]

@@ -225,6 +225,7 @@ class TestAssignments:
             "frequency": "weekdays",
             "weekdays": [0, 2],
             "times_per_week": None,
+            "completes_by": "target",
             "start_date": "2026-11-23",
             "end_date": "2026-12-20",
             "due_date": None,
