@@ -392,6 +392,11 @@ class LoggedToday:
     def count(self) -> int:
         return len(self.journal) + len(self.social) + (1 if self.lifestyle else 0)
 
+    @property
+    def mood(self):
+        """Today's latest entry with a mood, if any."""
+        return next((entry for entry in self.journal if entry.mood is not None), None)
+
 
 def logged_today(*, client: User, today: date | None = None) -> LoggedToday:
     """What the client logged today (their local day): three queries."""

@@ -49,9 +49,15 @@
       button.setAttribute("aria-busy", "true");
     }
     var focusKey = form.getAttribute("data-focus-after");
+    // The button pressed says what to save (a mood is one tap on its number).
+    var data = new FormData(form);
+    var submitter = event.submitter;
+    if (submitter && submitter.name) {
+      data.append(submitter.name, submitter.value);
+    }
     fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body: data,
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
     })

@@ -51,8 +51,9 @@ def test_a_phq9_with_question_9_above_zero_ends_on_the_crisis_page(people, brows
     phone.fill("input[name=password]", PASSWORD)
     phone.get_by_role("button", name="Sign in", exact=True).click()
     expect(phone).to_have_url(re.compile(r"/client/$"))
-    card = phone.locator(f'[data-questionnaire-due="{assignment.public_id}"]')
+    card = phone.locator("[data-questionnaires-due]")
     expect(card).to_contain_text("Questionnaire due")
+    expect(card.locator(f'[data-questionnaire-due="{assignment.public_id}"]')).to_be_visible()
     card.get_by_role("link", name="Answer the PHQ-9").tap()
     expect(phone.locator("[data-notice]")).to_contain_text(
         "Your therapist will see your answers and your score"
