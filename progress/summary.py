@@ -178,8 +178,9 @@ def client_summary(
     *, therapist: User, relationship: CareRelationship, now: datetime
 ) -> ClientSummary:
     """How the client of `relationship` is doing at `now`, as their therapist may see it.
-    9 queries whatever the history: the relationship's signals, the moods, the homework (3),
-    the questionnaires, the plan, what waits (2 with the policy's MFA look-up memoised)."""
+    8 queries whatever the history (and the policy's MFA look-up, memoised per request): the
+    relationship's signals, the moods, the homework (3), the questionnaires, the plan's two
+    versions and what waits."""
     client = relationship.client
     today = local_day(now, client.zone)
     signals = _signals(therapist, relationship)

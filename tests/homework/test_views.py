@@ -307,7 +307,7 @@ def _count_queries(client, url) -> int:
 # social), the client's people, the care plan's "I'm triggered" moments not yet rated and the
 # questionnaires set: 12. The week: relationships, assignments, pauses, completions: 6. The
 # therapist's client page: the MFA check (memoised), the relationship, the audit row, its
-# summary (tests/progress/test_summary.py: 9) with the assignments, pauses and done counts,
+# summary (8, see tests/progress/test_summary.py) with the assignments, pauses and done counts,
 # the grouped check-offs, the records shared by day and the open safety alerts counted for
 # the banner: 16.
 @pytest.mark.parametrize(

@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AuditAction, AuditEvent
 from careplans import services as plan_services
+from clients.export import VIEWED
 from homework import services as homework_services
 from homework.models import AssignmentStatus
 from measures.instruments import Change
@@ -350,12 +352,12 @@ def test_another_therapist_gets_404_and_a_client_is_refused(personas):
 
 # --- Query counts: the same for a week and a year of history, little data and much ----------
 
-# The selector: the relationship's signals (last activity and open alerts), the moods, the
-# homework (assignments, pauses, done counts), the questionnaires, the plan's two versions
-# and what waits: 9.
+# The selector: the policy's MFA look-up (memoised in a request), the relationship's
+# signals (last activity and open alerts), the moods, the homework (assignments, pauses,
+# done counts), the questionnaires, the plan's two versions and what waits: 9.
 SUMMARY_QUERIES = 9
-# The page: session, user, the MFA check, the relationship, the audit row, the summary, the
-# grouped check-offs, the records shared by day and the alert banner: 16.
+# The page: session, user, the MFA check, the relationship, the audit row, the summary (8),
+# the grouped check-offs, the records shared by day and the alert banner: 16.
 PAGE_QUERIES = 16
 
 
@@ -417,3 +419,14 @@ def test_the_caseload_and_the_summary_read_the_same_week(personas):
     ]
     homework = summary_of(personas).homework
     assert (homework.done, homework.due) == (row.done, row.due) != (0, 0)
+
+
+def test_a_view_is_one_audit_row_the_client_can_read(personas):
+    page(personas)
+    [event] = AuditEvent.objects.filter(action=AuditAction.RECORDS_VIEWED)
+    assert (event.actor, event.subject, event.detail) == (
+        personas.therapist_a,
+        personas.client_a,
+        {"what": "summary"},
+    )
+    assert VIEWED["summary"] == "a summary of your homework and of what you share"
