@@ -260,6 +260,7 @@ VIEWED = {
     "social": "your shared social activities",
     "feedback": "a conversation on one of your shared entries",
     "homework": "your homework",
+    "summary": "a summary of your homework and of what you share",
     "care plan": "your care plan",
     "trigger log": 'your "I\'m triggered" notes',
     "measures": "your questionnaire results",

@@ -396,16 +396,6 @@ def sort_rows(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:
     return sorted(rows, key=lambda r: (r.attention_key, adherence(r), activity(r), name(r)))
 
 
-def recent_completions(*, viewer: User, client: User, limit: int = 10) -> list[Completion]:
-    """The client's latest check-offs that the viewer may see, with their notes."""
-    return list(
-        Completion.objects.visible_to(viewer)
-        .filter(client=client)
-        .select_related("assignment")
-        .order_by("-completed_at")[:limit]
-    )
-
-
 LEFT_SHOWN_DAYS = 30
 
 

@@ -30,6 +30,7 @@ from homework.forms import (
 from notifications.models import Preferences
 from progress import caseload
 from progress.caseload import home_relationships
+from progress.summary import client_summary, recent_check_offs, shared_by_day
 from progress.waiting import waiting_for_therapist
 
 from .assigning import schedule_summary
@@ -187,18 +188,23 @@ def record_detail(request, public_id, record_id):
 
 
 def client_detail(request, public_id):
+    """How the client is doing, from what they share; then their homework, grouped."""
     relationship = get_active_relationship_for_client(request.user, public_id)
-    services.records_viewed(viewer=request.user, client=relationship.client, what="homework")
-    report = selectors.client_adherence(viewer=request.user, client=relationship.client)
-    recent = caseload.recent_completions(viewer=request.user, client=relationship.client)
+    client = relationship.client
+    services.records_viewed(viewer=request.user, client=client, what="summary")
+    summary = client_summary(therapist=request.user, relationship=relationship, now=timezone.now())
     return render(
         request,
         "therapists/client_detail.html",
         {
-            "client": relationship.client,
+            "client": client,
             "relationship": relationship,
-            "report": report,
-            "recent": recent,
+            "summary": summary,
+            "report": summary.adherence,
+            "check_offs": recent_check_offs(
+                viewer=request.user, client=client, today=summary.today
+            ),
+            "shared_days": shared_by_day(viewer=request.user, client=client, today=summary.today),
         },
     )
 

@@ -16,10 +16,12 @@ def questionnaires_today(context):
 
 
 @register.inclusion_tag("measures/partials/therapist_panel.html", takes_context=True)
-def measures_panel(context, client):
-    """The latest result per measure and the form to set one. One query."""
-    viewer = context["request"].user
-    latest = latest_results([client.pk], viewer=viewer).get(client.pk, {})
+def measures_panel(context, client, latest=None):
+    """The latest result per measure (`latest`, by instrument, when the page has read them
+    already; else one query) and the form to set one."""
+    if not isinstance(latest, dict):
+        viewer = context["request"].user
+        latest = latest_results([client.pk], viewer=viewer).get(client.pk, {})
     return {
         "client": client,
         "latest": list(latest.values()),

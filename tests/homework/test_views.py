@@ -306,12 +306,13 @@ def _count_queries(client, url) -> int:
 # relationships, assignments, pauses, completions, what was logged today (journal, lifestyle,
 # social), the client's people, the care plan's "I'm triggered" moments not yet rated and the
 # questionnaires set: 12. The week: relationships, assignments, pauses, completions: 6. The
-# therapist's client page: the MFA check (memoised), the relationship, the audit row,
-# assignments, pauses, the done counts, the latest questionnaire results and the open
-# safety alerts counted for the banner: 11.
+# therapist's client page: the MFA check (memoised), the relationship, the audit row, its
+# summary (8, see tests/progress/test_summary.py) with the assignments, pauses and done counts,
+# the grouped check-offs, the records shared by day and the open safety alerts counted for
+# the banner: 16.
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("client_home", 12), ("client_week", 6), ("therapist_client_detail", 11)],
+    [("client_home", 12), ("client_week", 6), ("therapist_client_detail", 16)],
 )
 def test_pages_run_a_fixed_number_of_queries_for_5_and_60_assignments(personas, page, queries):
     from django.test import Client

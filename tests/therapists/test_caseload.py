@@ -324,7 +324,7 @@ def test_the_client_page_shows_recent_check_offs_with_their_notes(personas):
     page = browser.get(
         reverse("therapist_client_detail", args=[personas.client_a.public_id])
     ).content.decode()
-    assert "Recent check-offs" in page
+    assert "Check-offs this week and last" in page
     assert "Slept &lt;b&gt;well&lt;/b&gt;" in page
 
 
