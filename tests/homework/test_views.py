@@ -305,10 +305,10 @@ def _count_queries(client, url) -> int:
 # Each page: session and user (the session is saved at most once a minute). Client home:
 # relationships, assignments, pauses, completions, what was logged today (journal, lifestyle,
 # social), the client's people, the care plan's "I'm triggered" moments not yet rated, the
-# questionnaires set and the replies not read yet: 13. The week: relationships, assignments, pauses, completions: 6. The
-# therapist's client page: the MFA check (memoised), the relationship, the audit row,
-# assignments, pauses, the done counts, the latest questionnaire results and the open
-# safety alerts counted for the banner: 11.
+# questionnaires set and the replies not read yet: 13. The week: relationships, assignments,
+# pauses, completions: 6. The therapist's client page: the MFA check (memoised), the
+# relationship, the audit row, assignments, pauses, the done counts, the latest questionnaire
+# results and the open safety alerts counted for the banner: 11.
 @pytest.mark.parametrize(
     ("page", "queries"),
     [("client_home", 13), ("client_week", 6), ("therapist_client_detail", 11)],
