@@ -108,6 +108,7 @@ ROUTES: dict[str, Access] = {
     "api-sharing-list": Access.CLIENT,
     "api-sharing-detail": Access.CLIENT,
     "api-feedback": Access.SIGNED_IN,
+    "api-replies-unread": Access.CLIENT,  # replies to the client, on their own records
     "api-timeline": Access.THERAPIST,
     "api-trigger-suggestions": Access.CLIENT,
     "api-export": Access.CLIENT,

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -33,7 +33,6 @@ from safety.serializers import CrisisSerializer
 from . import selectors, services
 from .export import export_zip
 from .models import (
-    FEEDBACK_FIELD,
     LIFESTYLE_LOG_FIELDS,
     SHORT_TEXT_MAX,
     TAG_MAX,
@@ -271,6 +270,17 @@ class FeedbackSerializer(serializers.ModelSerializer):
 
     def get_from_therapist(self, obj) -> bool:
         return obj.author_id != obj.client_id
+
+
+class UnreadReplySerializer(serializers.Serializer):
+    """A reply in a thread on one of your records that you have not opened yet."""
+
+    id = serializers.UUIDField(source="feedback_id", help_text="The feedback's id.")
+    author = serializers.CharField(source="author_name", help_text="Who wrote it.")
+    created_at = serializers.DateTimeField()
+    record_kind = serializers.ChoiceField(choices=list(selectors.RECORD_KIND_LABELS.items()))
+    record = serializers.UUIDField(source="record_id", help_text="The record's id.")
+    record_day = serializers.DateField(help_text="The record's day, in your time zone.")
 
 
 class FeedbackQuerySerializer(serializers.Serializer):
@@ -658,11 +668,10 @@ class FeedbackView(APIView):
             request.user, query_params(FeedbackQuerySerializer, request)["record"]
         )
         account_services.records_viewed(viewer=request.user, client=record.client, what="feedback")
-        thread = (
-            Feedback.objects.visible_to(request.user)
-            .filter(**{FEEDBACK_FIELD[type(record)]: record})
-            .select_related("author")
-        )
+        thread = selectors.feedback_thread(viewer=request.user, record=record)
+        if record.client_id == request.user.pk:
+            # The client reads the thread: its replies are read, as when the portal opens it.
+            services.feedback_mark_read(client=request.user, record=record, thread=thread)
         return Response(FeedbackSerializer(thread, many=True).data)
 
     @extend_schema(request=FeedbackCreateSerializer, responses={201: FeedbackSerializer})
@@ -674,6 +683,21 @@ class FeedbackView(APIView):
             author=request.user, record=record, text=serializer.validated_data["text"]
         )
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class UnreadRepliesView(generics.ListAPIView):
+    """Replies on your records you have not read yet, newest first. Reading a record's
+    thread (GET feedback/?record=…) reads them."""
+
+    serializer_class = UnreadReplySerializer
+
+    def get_queryset(self):
+        return selectors.unread_reply_rows(client=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        replies = selectors.as_unread_replies(page, zone=request.user.zone)
+        return self.get_paginated_response(self.get_serializer(replies, many=True).data)
 
 
 class TimelineView(APIView):

@@ -17,6 +17,7 @@ router_registrations = [
 
 urlpatterns = [
     path("feedback/", api.FeedbackView.as_view(), name="api-feedback"),
+    path("replies/unread/", api.UnreadRepliesView.as_view(), name="api-replies-unread"),
     path("timeline/", api.TimelineView.as_view(), name="api-timeline"),
     path(
         "trigger-suggestions/",

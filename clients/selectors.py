@@ -421,6 +421,86 @@ def logged_today(*, client: User, today: date | None = None) -> LoggedToday:
     return LoggedToday(journal=journal, lifestyle=lifestyle, social=social)
 
 
+# --- Replies the client has not read yet ---------------------------------------------
+
+UNREAD_REPLIES_MAX = 50  # Today lists the newest; the journal marks every record anyway
+
+
+@dataclass(frozen=True)
+class UnreadReply:
+    """One message from someone else in a thread on the client's record, not opened yet."""
+
+    feedback_id: object  # the feedback's public id
+    created_at: datetime
+    author_name: str
+    record_kind: str  # "journal", "lifestyle" or "social"
+    record_id: object  # the record's public id
+    record_day: date  # the record's local day
+
+
+def unread_replies_queryset(*, client: User, since: datetime | None = None):
+    """What others wrote in threads on the client's records that they have not opened since
+    (their own replies are never unread)."""
+    from .models import Feedback
+
+    queryset = (
+        Feedback.objects.visible_to(client)
+        .filter(client=client, read_by_client_at__isnull=True)
+        .exclude(author=client)
+    )
+    if since is not None:
+        queryset = queryset.filter(created_at__gt=since)
+    return queryset
+
+
+def unread_reply_rows(*, client: User):
+    """The client's unread replies, newest first, as rows for `as_unread_replies`: one
+    query, however many there are (slice or paginate it)."""
+    return (
+        unread_replies_queryset(client=client)
+        .order_by("-created_at", "-id")
+        .values_list(
+            "public_id",
+            "created_at",
+            "author__name",
+            "author__email",
+            "journal_entry__public_id",
+            "journal_entry__occurred_at",
+            "lifestyle_log__public_id",
+            "lifestyle_log__day",
+            "social_activity__public_id",
+            "social_activity__day",
+        )
+    )
+
+
+def as_unread_replies(rows, *, zone) -> list[UnreadReply]:
+    replies = []
+    for public_id, at, name, email, journal, moment, lifestyle, day, social, social_day in rows:
+        if journal is not None:
+            kind, record_id, record_day = "journal", journal, moment.astimezone(zone).date()
+        elif lifestyle is not None:
+            kind, record_id, record_day = "lifestyle", lifestyle, day
+        else:
+            kind, record_id, record_day = "social", social, social_day
+        replies.append(
+            UnreadReply(
+                feedback_id=public_id,
+                created_at=at,
+                author_name=name or email,  # as `str(user)` names them everywhere
+                record_kind=kind,
+                record_id=record_id,
+                record_day=record_day,
+            )
+        )
+    return replies
+
+
+def unread_replies(*, client: User, limit: int = UNREAD_REPLIES_MAX) -> list[UnreadReply]:
+    """The client's newest unread replies, with their record: one query."""
+    return as_unread_replies(unread_reply_rows(client=client)[:limit], zone=client.zone)
+
+
 def feedback_thread(*, viewer: User, record) -> list:
     from .models import FEEDBACK_FIELD, Feedback
 

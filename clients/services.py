@@ -29,6 +29,7 @@ from .models import (
     SharingPreference,
     SocialActivity,
 )
+from .signals import reply_left
 
 logger = logging.getLogger(__name__)
 
@@ -438,6 +439,9 @@ def feedback_create(*, author: User, record, text: str) -> Feedback:
         subject=relationship.client,
         detail={"record": str(record.public_id), "feedback": str(feedback.public_id)},
     )
+    if author.pk != record.client_id:
+        # The client's own reply is never news to them.
+        reply_left.send(sender=Feedback, feedback=feedback)
     return feedback
 
 

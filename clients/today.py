@@ -9,6 +9,8 @@ from homework import selectors
 from homework.models import Assignment, Completion
 from homework.schedules import Frequency
 
+from .selectors import RECORD_KIND_LABELS, UnreadReply
+
 
 @dataclass
 class Item:
@@ -118,6 +120,50 @@ def today_page(*, client: User, readers: dict[int, str], today: date | None = No
         group.days.sort()
     page.backlog.sort(key=lambda g: g.assignment.title.lower())
     return page
+
+
+@dataclass
+class RepliedRecord:
+    """A record of the client's with replies they have not opened yet."""
+
+    kind: str
+    label: str  # "Journal entry"
+    record_id: object
+    day: date
+    authors: list[str]
+
+
+@dataclass
+class NewReplies:
+    """Today's "New from …" card: each record with unread replies, newest reply first."""
+
+    records: list[RepliedRecord]
+    authors: list[str]  # everyone who wrote them, in order of their newest reply
+
+    @property
+    def heading(self) -> str:
+        return "New from " + " and ".join(self.authors)
+
+
+def new_replies(replies: list[UnreadReply]) -> NewReplies:
+    """`replies` (newest first) grouped by record."""
+    records: dict[object, RepliedRecord] = {}
+    authors: list[str] = []
+    for reply in replies:
+        if reply.author_name not in authors:
+            authors.append(reply.author_name)
+        found = records.get(reply.record_id)
+        if found is None:
+            records[reply.record_id] = RepliedRecord(
+                kind=reply.record_kind,
+                label=RECORD_KIND_LABELS[reply.record_kind],
+                record_id=reply.record_id,
+                day=reply.record_day,
+                authors=[reply.author_name],
+            )
+        elif reply.author_name not in found.authors:
+            found.authors.append(reply.author_name)
+    return NewReplies(records=list(records.values()), authors=authors)
 
 
 def week_page(*, client: User, readers: dict[int, str]):

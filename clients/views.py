@@ -32,7 +32,7 @@ from .forms import (
     SocialForm,
 )
 from .models import LIFESTYLE_LOG_FIELDS, JournalEntry, LifestyleLog, Person, SocialActivity
-from .today import today_page, week_page
+from .today import new_replies, today_page, week_page
 
 
 def _relationships(request):
@@ -48,9 +48,11 @@ def _names(relationships) -> str:
 
 
 def home(request):
-    """Today: what is open, what is done, past days not logged yet, and quick entries."""
+    """Today: replies not read yet, what is open, what is done, past days not logged yet,
+    and quick entries."""
     relationships = list(_relationships(request).select_related("sharing_preference"))
     page = today_page(client=request.user, readers={r.pk: str(r.therapist) for r in relationships})
+    replies = new_replies(record_selectors.unread_replies(client=request.user))
     names = _names(relationships)
     logged = record_selectors.logged_today(client=request.user, today=page.today)
     people = list(Person.objects.visible_to(request.user))
@@ -66,6 +68,7 @@ def home(request):
             "people": people,
             "share_default": shared,
             "mood_choices": range(11),
+            "new_replies": replies,
         },
     )
 

@@ -20,6 +20,13 @@ class NotificationsConfig(AppConfig):
 
         invitation_to_send.connect(on_invitation_to_send, dispatch_uid="notifications-invitations")
 
+        # A therapist's reply makes the client's note, in the transaction that saves it.
+        from clients.signals import reply_left
+
+        from .services import on_reply_left
+
+        reply_left.connect(on_reply_left, dispatch_uid="notifications-replies")
+
         # A client's e-mail settings and what was sent to them are theirs to download.
         from clients.export import ExportSpec, register
 
@@ -38,8 +45,10 @@ class NotificationsConfig(AppConfig):
                     "digest_enabled",
                     "digest_weekday",
                     "digest_time",
+                    "replies_enabled",
                     "next_reminder_at",
                     "next_digest_at",
+                    "next_reply_at",
                 ),
             )
         )

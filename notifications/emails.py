@@ -27,6 +27,7 @@ LISTS = {
     Kind.CLIENT_DIGEST: "digest",
     Kind.THERAPIST_DIGEST: "digest",
     Kind.THERAPIST_REMINDER: "reminders",
+    Kind.REPLY: "replies",
 }
 
 
@@ -188,6 +189,11 @@ def therapist_reminder_email(delivery: Delivery, *, waiting: WaitingCounts) -> L
         "therapist_reminder",
         {**asdict(waiting), "url": settings.SITE_URL + reverse("therapist_home")},
     )
+
+
+def reply_email(delivery: Delivery) -> ListEmail:
+    """ "You have a new reply": no name, no record, no kind of record; a link to Today."""
+    return _list_email(delivery, "reply", {"url": settings.SITE_URL + reverse("client_home")})
 
 
 def safety_email(delivery: Delivery, *, again: bool) -> EmailMultiAlternatives:

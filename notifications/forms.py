@@ -23,6 +23,7 @@ class PreferencesForm(forms.ModelForm):
         if therapist:
             self.fields["reminders_enabled"].label = "E-mail me when something waits for me"
             self.fields["reminder_time"].help_text = "In your time zone, on the days below."
+            del self.fields["replies_enabled"]  # replies are news to clients only
         else:
             del self.fields["reminder_weekdays"]  # a client's reminder goes every day
 
@@ -37,6 +38,7 @@ class PreferencesForm(forms.ModelForm):
             "digest_enabled",
             "digest_weekday",
             "digest_time",
+            "replies_enabled",
         ]
         labels = {
             "reminders_enabled": "E-mail me when homework is waiting",
@@ -46,12 +48,15 @@ class PreferencesForm(forms.ModelForm):
             "digest_enabled": "Send me a weekly summary",
             "digest_weekday": "Summary day",
             "digest_time": "Summary time",
+            "replies_enabled": "E-mail me when my therapist replies",
         }
         help_texts = {
             "reminder_time": "In your time zone. A time your therapist set on a piece of "
             "homework comes first.",
             "quiet_end": "No reminder arrives in quiet hours: a reminder due then waits and "
             "arrives when they end. Quiet hours may run past midnight (22:00 to 07:00).",
+            "replies_enabled": "At most one e-mail a day. It says only that a reply is "
+            "waiting, never who wrote it or what it says; in quiet hours it waits until they end.",
         }
         widgets = {
             "reminder_time": TIME,

@@ -47,6 +47,7 @@ RETRY_WINDOWS = {
     Kind.CATCH_UP: timedelta(days=6),
     Kind.CLIENT_DIGEST: timedelta(days=6),
     Kind.THERAPIST_DIGEST: timedelta(days=6),
+    Kind.REPLY: timedelta(days=1),
 }
 # A call for help waits at most this long for the next try, whatever the backoff has reached.
 SAFETY_RETRY_MAX = timedelta(minutes=5)
@@ -99,6 +100,30 @@ def create(
             ).pk
     except IntegrityError:
         return None
+
+
+def reopen_skipped(
+    *, user_id: int, kind: str, period: str, reason: str, now: datetime
+) -> int | None:
+    """The id of the row for this key made pending again, if it was skipped for `reason`
+    (nothing was sent for it), else None. Conditional, so two callers reopen it once."""
+    row = Delivery.objects.filter(
+        user_id=user_id, kind=kind, period=period, status=Status.SKIPPED, error=reason
+    )
+    pk = row.values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    reopened = row.filter(pk=pk).update(
+        status=Status.PENDING,
+        error="",
+        created_at=now,
+        queued_at=None,
+        claimed_at=None,
+        finished_at=None,
+        next_attempt_at=None,
+        give_up_at=give_up_at(kind, now),
+    )
+    return pk if reopened else None
 
 
 def enqueue(delivery_ids: list[int]) -> int:

@@ -35,10 +35,14 @@ class Preferences(models.Model):
         validators=[MaxValueValidator(6)],
     )
     digest_time = models.TimeField(default=time(18, 0))
+    # A client's note that their therapist replied: at most one a day, out of quiet hours.
+    replies_enabled = models.BooleanField("new replies", default=True)
     # The zone the instants were computed in; the tick recomputes them when the user's differs.
     zone = models.CharField(max_length=64, blank=True)
     next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True)
     next_digest_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A reply that came in quiet hours: when they end, the tick makes its e-mail's row.
+    next_reply_at = models.DateTimeField(null=True, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -80,6 +84,7 @@ class Kind(models.TextChoices):
     SAFETY_ALERT = "safety_alert", "Safety alert"
     SAFETY_REALERT = "safety_realert", "Safety alert, still open"
     INVITATION = "invitation", "Invitation"
+    REPLY = "reply", "New reply"
 
 
 # Sent whatever the person's settings say, and retried while the alert is open.
@@ -110,7 +115,8 @@ class Delivery(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     period = models.CharField(
         max_length=16,
-        help_text="Local date, ISO week, a safety alert's id, or an invitation's id and resends.",
+        help_text="Local date (reminders, replies), ISO week, a safety alert's id, or an "
+        "invitation's id and resends.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     message_id = models.CharField(max_length=128, blank=True)

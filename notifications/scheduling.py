@@ -7,6 +7,7 @@ Rules (tested in tests/notifications/test_scheduling.py):
 - Quiet hours are [start, end) in local time and may wrap midnight (22:00 to 07:00). A reminder
   that falls inside them moves to their end. The period of a reminder is the local date on
   which it is sent, so each local day has at most one.
+- A reply's note that falls in quiet hours moves to their end, as a reminder does.
 - A digest covers one ISO week: the week that ends on the digest's local date when that is a
   Sunday, else the week before. Its period is that week's label ("2026-W48").
 """
@@ -46,6 +47,15 @@ def reminder_instant(day: date, at: time, tz_name: str, quiet: QuietHours | None
     if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
         end_day += ONE_DAY  # inside the evening part of a wrapping window: ends tomorrow
     return local_time_to_utc(end_day, quiet.end, tz_name)
+
+
+def out_of_quiet(instant: datetime, tz_name: str, quiet: QuietHours | None) -> datetime:
+    """`instant` itself, or the end of the quiet hours it falls in (a reply's note waits)."""
+    if quiet is None:
+        return instant
+    local = instant.astimezone(ZoneInfo(tz_name))
+    moved = reminder_instant(local.date(), local.time().replace(tzinfo=None), tz_name, quiet)
+    return max(moved, instant)
 
 
 def next_reminder_at(

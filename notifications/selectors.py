@@ -23,6 +23,7 @@ def anything_due(*, now: datetime) -> bool:
     return Preferences.objects.filter(
         Q(next_reminder_at__lte=now, reminders_enabled=True)
         | Q(next_digest_at__lte=now, digest_enabled=True)
+        | Q(next_reply_at__lte=now, replies_enabled=True)
     ).exists()
 
 
@@ -42,6 +43,16 @@ def due_digests(*, now: datetime, limit: int) -> QuerySet[Preferences]:
         .select_related("user")
         .filter(user__is_active=True)
         .order_by("next_digest_at")[:limit]
+    )
+
+
+def due_replies(*, now: datetime, limit: int) -> QuerySet[Preferences]:
+    """Reply notes held back by quiet hours that have ended."""
+    return (
+        Preferences.objects.filter(next_reply_at__lte=now, replies_enabled=True)
+        .select_related("user")
+        .filter(user__is_active=True)
+        .order_by("next_reply_at")[:limit]
     )
 
 

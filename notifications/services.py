@@ -1,6 +1,7 @@
-"""Writes: preferences and their next instants, reminders and weekly digests, the tick that
-claims what is due (and asks safety.py for its rows), sending one row of any kind, and
-unsubscribing. Above the ledger and the other senders; nothing here is imported by them."""
+"""Writes: preferences and their next instants, reminders, weekly digests and notes that a
+reply waits, the tick that claims what is due (and asks safety.py for its rows), sending one
+row of any kind, and unsubscribing. Above the ledger and the other senders; nothing here is
+imported by them."""
 
 from copy import copy
 from dataclasses import dataclass, field
@@ -8,12 +9,13 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from accounts.clock import local_day, zone_name
 from accounts.clock import zone as clock_zone
 from accounts.models import Role, User
+from clients.selectors import unread_replies_queryset
 from homework.models import Assignment, AssignmentStatus
 from homework.schedules import iso_week_label
 from progress.caseload import caseload_week
@@ -21,7 +23,7 @@ from progress.waiting import waiting_for_therapist
 
 from . import emails, ledger, safety, scheduling, selectors
 from .ledger import REMINDER_GRACE
-from .models import Delivery, Kind, Preferences
+from .models import Delivery, Kind, Preferences, Status
 
 TICK_BATCH = 2000
 
@@ -106,6 +108,11 @@ def compute_next(
         if prefs.digest_enabled
         else None
     )
+    if prefs.next_reply_at is not None:
+        # A reply's note waiting for quiet hours: for the quiet hours (and zone) now set.
+        prefs.next_reply_at = (
+            scheduling.out_of_quiet(after, zone, _quiet(prefs)) if prefs.replies_enabled else None
+        )
 
 
 def _new_preferences(user: User, now: datetime, override: time | None = None) -> Preferences:
@@ -139,6 +146,7 @@ PREFERENCE_FIELDS = (
     "digest_enabled",
     "digest_weekday",
     "digest_time",
+    "replies_enabled",
 )
 
 
@@ -192,7 +200,7 @@ def preferences_sync(*, now: datetime, limit: int = TICK_BATCH) -> int:
         )
         if prefs.zone != prefs.user.timezone:
             prefs.zone = prefs.user.timezone  # an unknown name: scheduled in UTC, once
-        prefs.save(update_fields=["zone", "next_reminder_at", "next_digest_at"])
+        prefs.save(update_fields=["zone", "next_reminder_at", "next_digest_at", "next_reply_at"])
         changed += 1
     return changed
 
@@ -260,6 +268,13 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
             pk := ledger.create(user_id=prefs.user_id, kind=kind, period=period, now=now)
         ) is not None:
             result.deliveries.append(pk)
+    for prefs in selectors.due_replies(now=now, limit=limit):
+        due_at = prefs.next_reply_at
+        claimed = Preferences.objects.filter(pk=prefs.pk, next_reply_at=due_at).update(
+            next_reply_at=None
+        )
+        if claimed and (pk := _reply_row(prefs.user_id, due_at, zone_of(prefs.user), now)):
+            result.deliveries.append(pk)
     return result
 
 
@@ -273,9 +288,68 @@ def tick_and_enqueue(*, now: datetime | None = None) -> TickResult:
     return result
 
 
+# --- Replies -------------------------------------------------------------------------
+
+
+def _reply_row(user_id: int, due_at: datetime, zone: str, now: datetime) -> int | None:
+    """The row of the client's reply note for the local day of `due_at`: at most one a day.
+    A row of that day skipped because the client had read everything is due again (nothing
+    was sent for it)."""
+    period = scheduling.reminder_period(due_at, zone)
+    pk = ledger.create(user_id=user_id, kind=Kind.REPLY, period=period, now=now)
+    if pk is None:
+        pk = ledger.reopen_skipped(
+            user_id=user_id, kind=Kind.REPLY, period=period, reason=REPLY_READ, now=now
+        )
+    return pk
+
+
+def reply_arrived(*, client: User, now: datetime) -> int | None:
+    """Someone replied on the client's record (in the transaction that saves the reply): the
+    row of today's note, or None when there is one already, the client turned these notes
+    off, or it waits for the end of their quiet hours (the tick makes it then)."""
+    prefs = preferences_for(client)
+    if not prefs.replies_enabled or not client.is_active:
+        return None
+    zone = zone_of(client)
+    due = scheduling.out_of_quiet(now, zone, _quiet(prefs))
+    if due > now:
+        Preferences.objects.filter(pk=prefs.pk).filter(
+            Q(next_reply_at__isnull=True) | Q(next_reply_at__gt=due)
+        ).update(next_reply_at=due)
+        return None
+    return _reply_row(client.pk, now, zone, now)
+
+
+def on_reply_left(sender, feedback, **kwargs) -> None:
+    """A therapist's feedback is being saved: its note's row in the same transaction, handed
+    to the broker by id after it commits (the sweep's, if the broker is away)."""
+    row = reply_arrived(client=feedback.client, now=timezone.now())
+    if row is not None:
+        ledger.enqueue_on_commit([row])
+
+
+REPLY_READ = "read already"
+
+
+def _reply_waits(delivery: Delivery) -> bool:
+    """Is a reply unread that no earlier note announced? (Read before the note went out, say
+    when quiet hours held it back: nothing to say.)"""
+    announced = (
+        Delivery.objects.filter(user=delivery.user, kind=Kind.REPLY, status=Status.SENT)
+        .exclude(pk=delivery.pk)
+        .aggregate(last=Max("finished_at"))["last"]
+    )
+    return unread_replies_queryset(client=delivery.user, since=announced).exists()
+
+
 # --- Unsubscribing -------------------------------------------------------------------
 
-UNSUBSCRIBE_FIELDS = {"reminders": "reminders_enabled", "digest": "digest_enabled"}
+UNSUBSCRIBE_FIELDS = {
+    "reminders": "reminders_enabled",
+    "digest": "digest_enabled",
+    "replies": "replies_enabled",
+}
 
 
 def unsubscribe(*, user: User, what: str) -> Preferences:
@@ -343,6 +417,12 @@ def _build(delivery: Delivery):
             return emails.therapist_digest_email(
                 delivery, caseload=emails.CaseloadCounts.of(caseload)
             )
+        case Kind.REPLY:
+            if not prefs.replies_enabled:
+                return "replies off"
+            if not _reply_waits(delivery):
+                return REPLY_READ
+            return emails.reply_email(delivery)
     return "unknown kind"
 
 
@@ -353,6 +433,7 @@ ledger.register(
         Kind.CLIENT_DIGEST,
         Kind.THERAPIST_REMINDER,
         Kind.THERAPIST_DIGEST,
+        Kind.REPLY,
     ),
     ledger.Sender(build=_build),
 )

@@ -107,7 +107,11 @@ def _nav(monday: date, today: date) -> dict:
     }
 
 
-LIST_NAMES = {"reminders": "homework reminders", "digest": "the weekly summary"}
+LIST_NAMES = {
+    "reminders": "homework reminders",
+    "digest": "the weekly summary",
+    "replies": "notes about new replies",
+}
 
 
 def _unsubscribe_target(token: str) -> tuple[User | None, str, str]:

@@ -1410,6 +1410,8 @@ CASES: dict[str, Route] = {
         },
         api=True,
     ),
+    # Replies to each client on their own records: client B sees only B's (none).
+    "api-replies-unread": Route({"GET": Call(row(403, 200, 200, 403, 403, 403))}, api=True),
     "api-timeline": Route(
         {"GET": Call(row(403, 403, 403, 200, 404, 403), data=of_client_a)}, api=True
     ),

@@ -549,8 +549,8 @@ def test_erasure_signs_out_says_goodbye_and_the_caseload_shows_client_left(clien
 # reads (the journal's are counted in conftest's JOURNAL_QUERIES).
 # Today: relationships, homework, pauses, completions, what was logged today (three kinds)
 # and the client's people; the care plan's "I'm triggered" moments not yet rated; the
-# questionnaires set
-TODAY_QUERIES = 12
+# questionnaires set; the replies not read yet (one query, however many)
+TODAY_QUERIES = 13
 # the timeline: the MFA check, the relationship, the audit row, one query for the week's
 # counts, per kind a read (the policy's MFA check memoised), and on a first view one UPDATE
 # per kind now seen; the open safety alerts counted for the banner on every therapist page.
@@ -569,8 +569,20 @@ def test_the_journal_list_runs_a_fixed_number_of_queries(client, personas, n):
 def test_today_runs_a_fixed_number_of_queries(client, personas, n):
     many_records(personas, n)
     assign_from_library(personas, "exercise-minutes", frequency="daily")
+    # Unread replies on some of them: one on each of n // 10 entries (1 or 100).
+    Feedback.objects.bulk_create(
+        Feedback(
+            relationship=personas.relationship_a,
+            client=personas.client_a,
+            author=personas.therapist_a,
+            journal_entry=entry,
+            text="Thank you for sharing this.",
+        )
+        for entry in JournalEntry.objects.filter(client=personas.client_a)[: n // 10]
+    )
     client.force_login(personas.client_a)
     assert count_queries(client, reverse("client_home")) == TODAY_QUERIES
+    assert "New from Dr. Ann Able" in client.get(reverse("client_home")).content.decode()
 
 
 @pytest.mark.parametrize("n", [10, 1000])

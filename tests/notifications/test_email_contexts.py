@@ -10,6 +10,7 @@ import pytest
 
 from accounts import services as accounts_services
 from accounts.models import CareStatus
+from clients import services as records
 from notifications import emails, ledger, services
 from notifications.models import Delivery, Kind
 from notifications.selectors import ClientWeek
@@ -67,8 +68,9 @@ def rows(personas) -> dict[str, int]:
     client, therapist = personas.client_a, personas.therapist_a
     assignment = AssignmentFactory(client=client, start_date=TODAY - timedelta(days=7))
     CompletionFactory(assignment=assignment, due_date=TODAY - timedelta(days=1))
-    for days in range(1, 9):
-        JournalEntryFactory(client=client, mood=4 + days % 3, shared=True)
+    entries = [JournalEntryFactory(client=client, mood=4 + d % 3, shared=True) for d in range(1, 9)]
+    # The therapist's feedback makes the client's note that a reply waits.
+    records.feedback_create(author=therapist, record=entries[0], text="Thank you")
     RelationshipFactory(  # waits for the therapist: it expires within a day
         therapist=therapist,
         client=None,
@@ -92,6 +94,9 @@ def rows(personas) -> dict[str, int]:
         for kind, (user, period) in made.items()
     }
     ids[Kind.REMINDER] = reminder
+    ids[Kind.REPLY] = Delivery.objects.get(
+        user=client, kind=Kind.REPLY, period=TODAY.isoformat()
+    ).pk
     ids[Kind.INVITATION] = Delivery.objects.get(
         kind=Kind.INVITATION, period=f"{invitation.pk}.0"
     ).pk

@@ -71,6 +71,8 @@ def build(kind: str, user):
     if kind == Kind.THERAPIST_REMINDER:
         waiting = Waiting(shared=1, replies=1, invitations=0, silent=1)
         return emails.therapist_reminder_email(delivery, waiting=emails.WaitingCounts.of(waiting))
+    if kind == Kind.REPLY:
+        return emails.reply_email(delivery)
     if kind == Kind.SAFETY_ALERT:
         return emails.safety_email(delivery, again=False)
     if kind == Kind.SAFETY_REALERT:
@@ -78,7 +80,7 @@ def build(kind: str, user):
     raise AssertionError(kind)
 
 
-CLIENT_KINDS = [Kind.REMINDER, Kind.CATCH_UP, Kind.CLIENT_DIGEST]
+CLIENT_KINDS = [Kind.REMINDER, Kind.CATCH_UP, Kind.CLIENT_DIGEST, Kind.REPLY]
 # The invitation is its therapist's ledger row, sent to the invitee's address.
 THERAPIST_KINDS = [
     Kind.INVITATION,

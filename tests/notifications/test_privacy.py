@@ -1,6 +1,7 @@
 """No e-mail carries clinical content: markers in every clinical field and in client names
-appear nowhere in any reminder, catch-up note or digest (subject, bodies, headers, links),
-except a client's own name in the greeting of the e-mails sent to her."""
+appear nowhere in any reminder, catch-up note, digest or note that a reply waits (subject,
+bodies, headers, links), except a client's own name in the greeting of the e-mails sent to
+her."""
 
 from datetime import timedelta
 
@@ -117,6 +118,9 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
     # The catch-up note too, sent for this client's week directly.
     catch_up = Delivery.objects.create(user=client, kind=Kind.CATCH_UP, period="2026-W49")
     assert ledger.deliver(catch_up.pk) == "sent"
+    # The note that her therapist replied, made when the feedback was saved.
+    reply = Delivery.objects.get(user=client, kind=Kind.REPLY)
+    assert ledger.deliver(reply.pk) == "sent"
 
     kinds = set(Delivery.objects.filter(status="sent").values_list("kind", flat=True))
     assert kinds == {
@@ -125,8 +129,9 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
         Kind.CLIENT_DIGEST,
         Kind.THERAPIST_DIGEST,
         Kind.THERAPIST_REMINDER,
+        Kind.REPLY,
     }
-    assert len(mailoutbox) == 5
+    assert len(mailoutbox) == 6
     reminder = next(m for m in mailoutbox if m.to == [therapist.email] and "waiting" in m.subject)
     assert "1 shared entry, 1 reply" in reminder.body
     for message in mailoutbox:
@@ -140,3 +145,8 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
             assert marker.lower() not in text.lower(), f"{field} in {message.subject!r}"
         assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in text
         assert "<http" in message.extra_headers["List-Unsubscribe"]
+    # The note that a reply waits names neither who wrote it nor on what kind of record.
+    [note] = [m for m in mailoutbox if m.subject == "You have a new reply in Tandem"]
+    text = whole(note).lower()
+    for word in ("therapist marker", "journal", "lifestyle", "social", "entry", "people"):
+        assert word not in text, word
