@@ -370,7 +370,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()
         account_services.records_viewed(viewer=request.user, client=record.client, what=self.what)
-        services.mark_viewed(viewer=request.user, records=[record])
+        services.record_opened(therapist=request.user, record=record)
         return Response(self.get_serializer(record).data)
 
     def _fresh(self, record, code=status.HTTP_200_OK) -> Response:
@@ -624,6 +624,19 @@ class FeedbackView(APIView):
             author=request.user, record=record, text=serializer.validated_data["text"]
         )
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class FeedbackNoReplyNeededView(APIView):
+    """Mark the client's reply that waits on a record as needing no reply: it no longer
+    waits for you. 409 when no reply waits (answered, or marked already)."""
+
+    @extend_schema(request=FeedbackQuerySerializer, responses={200: FeedbackSerializer})
+    def post(self, request):
+        serializer = FeedbackQuerySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = selectors.get_record_for_user(request.user, serializer.validated_data["record"])
+        reply = services.reply_no_reply_needed(therapist=request.user, record=record)
+        return Response(FeedbackSerializer(reply).data)
 
 
 class TimelineView(APIView):
