@@ -109,7 +109,7 @@ class World:
     paused: Assignment
     completion: Completion
     template: HomeworkTemplate
-    journal: JournalEntry  # shared, with the therapist's feedback
+    journal: JournalEntry  # shared, with the therapist's feedback and A's reply to it
     lifestyle: LifestyleLog  # yesterday's, shared
     social: SocialActivity  # shared, with someone on A's list
     person: Person
@@ -136,7 +136,7 @@ class World:
             *LifestyleLog.objects.order_by("pk").values_list("public_id", "day", "shared"),
             *SocialActivity.objects.order_by("pk").values_list("public_id", "mode", "shared"),
             *Person.objects.order_by("pk").values_list("public_id", "name"),
-            *Feedback.objects.order_by("pk").values_list("public_id", "text"),
+            *Feedback.objects.order_by("pk").values_list("public_id", "text", "no_reply_needed_at"),
             *SharingPreference.objects.order_by("pk").values_list(
                 "relationship_id", "share_by_default"
             ),
@@ -481,6 +481,12 @@ def journal_edited(world: World) -> bool:
 def person_renamed(world: World) -> bool:
     world.person.refresh_from_db()
     return world.person.name == "Renamed"
+
+
+def reply_of_a_marked(world: World) -> bool:
+    return Feedback.objects.filter(
+        author=world.personas.client_a, no_reply_needed_at__isnull=False
+    ).exists()
 
 
 def feedback_by(persona: str) -> Callable[[World], bool]:
@@ -1156,6 +1162,15 @@ CASES: dict[str, Route] = {
         },
         kwargs=journal_of_a,
     ),
+    "therapist_record_no_reply_needed": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_THERAPIST_RECORD, 404, 403),
+                writes={"therapist_a": reply_of_a_marked},
+            )
+        },
+        kwargs=journal_of_a,
+    ),
     # API: DRF answers 403 to anonymous requests (SessionAuthentication comes first and
     # sends no WWW-Authenticate challenge, so there is no 401). ------------------------
     "api-schema": Route({"GET": Call(everyone(200))}, api=True),
@@ -1407,6 +1422,16 @@ CASES: dict[str, Route] = {
                     "therapist_a": feedback_by("therapist_a"),
                 },
             ),
+        },
+        api=True,
+    ),
+    "api-feedback-no-reply-needed": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=on_journal_of_a,
+                writes={"therapist_a": reply_of_a_marked},
+            )
         },
         api=True,
     ),
@@ -1957,6 +1982,7 @@ def build_world(personas: Personas) -> World:
     client_a = personas.client_a
     journal = record_services.journal_create(client=client_a, text=CLIENT_A_JOURNAL, shared=True)
     record_services.feedback_create(author=personas.therapist_a, record=journal, text="Noted")
+    record_services.feedback_create(author=client_a, record=journal, text="Thank you")
     lifestyle = record_services.lifestyle_create(
         client=client_a, day=yesterday, sleep_hours=8, shared=True
     )
