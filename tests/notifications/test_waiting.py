@@ -288,8 +288,7 @@ def test_the_reminder_counts_what_waits_and_links_to_the_caseload(therapist, mai
     assert message.subject == "3 things are waiting for you in Tandem"
     assert (
         "3 things are waiting for you in Tandem — 2 shared entries not viewed yet, "
-        "1 invitation about to expire."
-        in message.body
+        "1 invitation about to expire." in message.body
     )
     assert reverse("therapist_home") in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
