@@ -82,6 +82,7 @@ ROUTES: dict[str, Access] = {
     "goodbye": Access.PUBLIC,
     "therapist_timeline": Access.THERAPIST,
     "therapist_record": Access.THERAPIST,
+    "therapist_record_no_reply_needed": Access.THERAPIST,
     "calendar_feed": Access.PUBLIC,  # the signed, revocable key in the URL is the credential
     "api-template-list": Access.THERAPIST,
     "api-template-detail": Access.THERAPIST,
@@ -109,6 +110,7 @@ ROUTES: dict[str, Access] = {
     "api-sharing-detail": Access.CLIENT,
     "api-feedback": Access.SIGNED_IN,
     "api-replies-unread": Access.CLIENT,  # replies to the client, on their own records
+    "api-feedback-no-reply-needed": Access.THERAPIST,
     "api-timeline": Access.THERAPIST,
     "api-trigger-suggestions": Access.CLIENT,
     "api-export": Access.CLIENT,

@@ -417,7 +417,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()
         account_services.records_viewed(viewer=request.user, client=record.client, what=self.what)
-        services.mark_viewed(viewer=request.user, records=[record])
+        services.record_opened(therapist=request.user, record=record)
         return Response(self.get_serializer(record).data)
 
     def _fresh(self, record, code=status.HTTP_200_OK) -> Response:
@@ -698,6 +698,19 @@ class UnreadRepliesView(generics.ListAPIView):
         page = self.paginate_queryset(self.get_queryset())
         replies = selectors.as_unread_replies(page, zone=request.user.zone)
         return self.get_paginated_response(self.get_serializer(replies, many=True).data)
+
+
+class FeedbackNoReplyNeededView(APIView):
+    """Mark the client's reply that waits on a record as needing no reply: it no longer
+    waits for you. 409 when no reply waits (answered, or marked already)."""
+
+    @extend_schema(request=FeedbackQuerySerializer, responses={200: FeedbackSerializer})
+    def post(self, request):
+        serializer = FeedbackQuerySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = selectors.get_record_for_user(request.user, serializer.validated_data["record"])
+        reply = services.reply_no_reply_needed(therapist=request.user, record=record)
+        return Response(FeedbackSerializer(reply).data)
 
 
 class TimelineView(APIView):

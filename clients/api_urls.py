@@ -18,6 +18,11 @@ router_registrations = [
 urlpatterns = [
     path("feedback/", api.FeedbackView.as_view(), name="api-feedback"),
     path("replies/unread/", api.UnreadRepliesView.as_view(), name="api-replies-unread"),
+    path(
+        "feedback/no-reply-needed/",
+        api.FeedbackNoReplyNeededView.as_view(),
+        name="api-feedback-no-reply-needed",
+    ),
     path("timeline/", api.TimelineView.as_view(), name="api-timeline"),
     path(
         "trigger-suggestions/",

@@ -356,6 +356,9 @@ class Feedback(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # When the client opened the record after this message came (their own: never needed).
     read_by_client_at = models.DateTimeField(null=True, blank=True)
+    # On a client's message: when their therapist marked it as needing no reply, so it no
+    # longer waits for them (the client is not told; a later message waits again).
+    no_reply_needed_at = models.DateTimeField(null=True, blank=True)
 
     objects = FeedbackQuerySet.as_manager()
 
@@ -385,6 +388,54 @@ class Feedback(models.Model):
     @property
     def record(self):
         return self.journal_entry or self.lifestyle_log or self.social_activity
+
+
+class RecordView(models.Model):
+    """When a therapist first opened a shared record: per therapist, since a client may have
+    two (`Record.first_viewed_at` is the first of anyone's, shown to the client)."""
+
+    therapist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    journal_entry = models.ForeignKey(
+        JournalEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    lifestyle_log = models.ForeignKey(
+        LifestyleLog, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    social_activity = models.ForeignKey(
+        SocialActivity, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["therapist", "journal_entry"], name="clients_recordview_one_journal"
+            ),
+            models.UniqueConstraint(
+                fields=["therapist", "lifestyle_log"], name="clients_recordview_one_lifestyle"
+            ),
+            models.UniqueConstraint(
+                fields=["therapist", "social_activity"], name="clients_recordview_one_social"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(journal_entry__isnull=False, lifestyle_log__isnull=True)
+                    & Q(social_activity__isnull=True)
+                )
+                | (
+                    Q(journal_entry__isnull=True, lifestyle_log__isnull=False)
+                    & Q(social_activity__isnull=True)
+                )
+                | (
+                    Q(journal_entry__isnull=True, lifestyle_log__isnull=True)
+                    & Q(social_activity__isnull=False)
+                ),
+                name="clients_recordview_one_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"view by {self.therapist_id}"
 
 
 # What a client logs about their day, in the order the form asks it.

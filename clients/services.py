@@ -26,6 +26,7 @@ from .models import (
     JournalEntry,
     LifestyleLog,
     Person,
+    RecordView,
     SharingPreference,
     SocialActivity,
 )
@@ -362,6 +363,46 @@ def mark_viewed(*, viewer: User, records) -> None:
     now = timezone.now()
     for model, pks in by_model.items():
         model.objects.filter(pk__in=pks, first_viewed_at__isnull=True).update(first_viewed_at=now)
+
+
+def record_opened(*, therapist: User, record) -> None:
+    """A therapist opened a shared record: it no longer waits for them as "not viewed yet",
+    and the client sees it was seen. Idempotent (the first view counts)."""
+    if therapist.role != Role.THERAPIST:
+        return
+    mark_viewed(viewer=therapist, records=[record])
+    RecordView.objects.get_or_create(therapist=therapist, **{FEEDBACK_FIELD[type(record)]: record})
+
+
+class NothingWaits(ValidationError):
+    """No reply waits on this record: answered, or marked already. The API answers 409."""
+
+    def __init__(self, record):
+        self.conflict = {"record": str(record.public_id)}
+        super().__init__("No reply waits for you on this entry: it was answered or marked.")
+
+
+@transaction.atomic
+def reply_no_reply_needed(*, therapist: User, record) -> Feedback:
+    """The therapist read the client's last message in their thread on `record` and needs
+    not answer: it stops waiting. Raises `NothingWaits` when the thread's last message is
+    not the client's, or is marked already (a second click changes nothing)."""
+    relationship = CareRelationship.objects.filter(
+        therapist=therapist, client_id=record.client_id, status=CareStatus.ACTIVE
+    ).first()
+    if relationship is None:
+        raise ValidationError("This person is not an active client of yours.")
+    lock_active_relationship(relationship.pk)
+    last = (
+        Feedback.objects.filter(relationship=relationship, **{FEEDBACK_FIELD[type(record)]: record})
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last is None or last.author_id != record.client_id or last.no_reply_needed_at:
+        raise NothingWaits(record)
+    last.no_reply_needed_at = timezone.now()
+    last.save(update_fields=["no_reply_needed_at"])
+    return last
 
 
 # --- People --------------------------------------------------------------------------

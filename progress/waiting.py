@@ -1,21 +1,22 @@
-"""What waits for a therapist: shared records with no feedback, replies not answered,
-invitations about to expire and clients newly quiet. Counts for the reminder e-mail; the
-items, which name clients, for the portal's "Waiting for you" only."""
+"""What waits for a therapist: shared records they have not opened yet, replies not answered,
+invitations about to expire and clients newly quiet. One definition, read by the portal's
+"Waiting for you" (a row per client), the client's timeline filtered to what waits, and the
+reminder e-mail (counts only)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 
 from accounts.clock import local_day, local_midnight
 from accounts.models import CareRelationship, CareStatus, User
-from clients.models import FEEDBACK_FIELD, Feedback
+from clients.models import FEEDBACK_FIELD, Feedback, RecordView
 
 from .activity import QUIET_DAYS, LastActivity, is_quiet, quiet_from, with_last_activity
 
-FEEDBACK_AFTER = timedelta(days=2)
 # Older shared records are history, not a to-do: a therapist taking over a client is not
-# handed months of entries as "waiting".
+# handed months of entries as "waiting"; nor is a reply left for a month.
 SHARED_WITHIN = timedelta(days=30)
 REPLIES_WITHIN = timedelta(days=30)
 INVITATION_EXPIRES_WITHIN = timedelta(days=1)
@@ -43,8 +44,20 @@ class WaitingItem:
 
 
 @dataclass(frozen=True)
+class WaitingRow:
+    """One client (or one invitation) in "Waiting for you", with what waits by kind."""
+
+    relationship: CareRelationship
+    since: datetime  # the oldest thing that waits
+    shared: int = 0
+    replies: int = 0
+    invitation: bool = False
+    silent: bool = False
+
+
+@dataclass(frozen=True)
 class Waiting:
-    """Counts for the e-mail; the items (which name clients) for the portal only."""
+    """Counts for the e-mail; the items and rows (which name clients) for the portal only."""
 
     shared: int
     replies: int
@@ -60,9 +73,101 @@ class Waiting:
         return [item for item in self.items if item.kind == kind]
 
     @property
-    def by_kind(self) -> dict[str, list[WaitingItem]]:
-        """For the portal's template, which cannot call `of`."""
-        return {kind: self.of(kind) for kind in ("shared", "reply", "invitation", "silent")}
+    def rows(self) -> list[WaitingRow]:
+        """One row per client or invitation; what has waited longest first."""
+        grouped: dict[int, list[WaitingItem]] = {}
+        for item in self.items:  # oldest first already
+            grouped.setdefault(item.relationship.pk, []).append(item)
+        rows = [
+            WaitingRow(
+                relationship=items[0].relationship,
+                since=items[0].since,
+                shared=sum(1 for i in items if i.kind == WaitingKind.SHARED),
+                replies=sum(1 for i in items if i.kind == WaitingKind.REPLY),
+                invitation=any(i.kind == WaitingKind.INVITATION for i in items),
+                silent=any(i.kind == WaitingKind.SILENT for i in items),
+            )
+            for items in grouped.values()
+        ]
+        return sorted(rows, key=lambda row: (row.since, row.relationship.pk))
+
+
+# --- The one definition of each kind ---------------------------------------------------
+
+
+def unviewed_records(
+    model, *, therapist: User, client_ids: Iterable[int], now: datetime
+) -> QuerySet:
+    """Shared records of these clients, of the last SHARED_WITHIN, that the therapist has
+    neither opened nor answered (feedback is written on the open record)."""
+    field = FEEDBACK_FIELD[model]
+    viewed = RecordView.objects.filter(therapist=therapist, **{field: OuterRef("pk")})
+    answered = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
+    return (
+        model.objects.filter(
+            client_id__in=list(client_ids), shared=True, created_at__gt=now - SHARED_WITHIN
+        )
+        .exclude(Exists(viewed))
+        .exclude(Exists(answered))
+    )
+
+
+def waiting_replies(*, relationship_ids: Iterable[int], now: datetime) -> QuerySet[Feedback]:
+    """The client's messages that are the last of their thread (one relationship, one
+    record, still shared), of the last REPLIES_WITHIN, not marked "no reply needed"."""
+    later = Feedback.objects.filter(
+        Q(journal_entry_id=OuterRef("journal_entry_id"))
+        | Q(lifestyle_log_id=OuterRef("lifestyle_log_id"))
+        | Q(social_activity_id=OuterRef("social_activity_id")),
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id")),
+        relationship_id=OuterRef("relationship_id"),
+    )
+    return (
+        Feedback.objects.filter(
+            Q(journal_entry__shared=True)
+            | Q(lifestyle_log__shared=True)
+            | Q(social_activity__shared=True),
+            relationship_id__in=list(relationship_ids),
+            author_id=F("client_id"),
+            created_at__gt=now - REPLIES_WITHIN,
+            no_reply_needed_at__isnull=True,
+        )
+        .exclude(Exists(later))
+        .order_by()
+    )
+
+
+def quiet_waits_since(relationship: CareRelationship, now: datetime) -> date | None:
+    """The local day a client's quiet counts from, while it waits (the caseload's rule, in
+    the first QUIET_WAITS_DAYS of the silence); None otherwise. `relationship` is read
+    through `with_last_activity`."""
+    zone = relationship.client.zone
+    since = quiet_from(
+        last_active_day=LastActivity.read(vars(relationship), zone).day(zone),
+        joined=relationship.activated_at,
+        at=now,
+        zone=zone,
+    )
+    today = local_day(now, zone)
+    if (
+        since is not None
+        and is_quiet(since, today)
+        and (today - since).days < QUIET_DAYS + QUIET_WAITS_DAYS
+    ):
+        return since
+    return None
+
+
+def _expiring(relationship: CareRelationship, now: datetime) -> bool:
+    return (
+        relationship.status == CareStatus.INVITED
+        and relationship.invitation_expires_at is not None
+        and now < relationship.invitation_expires_at <= now + INVITATION_EXPIRES_WITHIN
+    )
+
+
+# --- The therapist's whole caseload ----------------------------------------------------
 
 
 def waiting_for_therapist(
@@ -91,74 +196,30 @@ def waiting_for_therapist(
         for r in relationships
         if r.status == CareStatus.ACTIVE and r.client_id is not None
     }
-    items: list[WaitingItem] = []
-
-    # Invitations about to expire, never accepted (opening a link is not recorded).
-    for invitation in relationships:
-        if (
-            invitation.status == CareStatus.INVITED
-            and invitation.invitation_expires_at is not None
-            and now < invitation.invitation_expires_at <= now + INVITATION_EXPIRES_WITHIN
-        ):
-            items.append(
-                WaitingItem(WaitingKind.INVITATION, invitation, invitation.invitation_expires_at)
-            )
-
-    # Clients quiet (the caseload's rule), in the first QUIET_WAITS_DAYS of their quiet.
+    # Each item waits from the moment it became a to-do: an invitation from the start of
+    # its last day, a quiet client from the day they became quiet.
+    items: list[WaitingItem] = [
+        WaitingItem(WaitingKind.INVITATION, r, r.invitation_expires_at - INVITATION_EXPIRES_WITHIN)
+        for r in relationships
+        if _expiring(r, now)
+    ]
     for relationship in active.values():
-        zone = relationship.client.zone
-        since = quiet_from(
-            last_active_day=LastActivity.read(vars(relationship), zone).day(zone),
-            joined=relationship.activated_at,
-            at=now,
-            zone=zone,
-        )
-        today = local_day(now, zone)
-        if (
-            since is not None
-            and is_quiet(since, today)
-            and (today - since).days < QUIET_DAYS + QUIET_WAITS_DAYS
-        ):
-            items.append(WaitingItem(WaitingKind.SILENT, relationship, local_midnight(since, zone)))
+        since = quiet_waits_since(relationship, now)
+        if since is not None:
+            quiet = local_midnight(since + timedelta(days=QUIET_DAYS), relationship.client.zone)
+            items.append(WaitingItem(WaitingKind.SILENT, relationship, quiet))
 
     if active:
-        # One query: shared records with no feedback from this therapist for
-        # FEEDBACK_AFTER (one part per kind of record), and threads whose last message is
-        # the client's.
-        parts = []
-        for model, field in FEEDBACK_FIELD.items():
-            given = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
-            parts.append(
-                model.objects.filter(
-                    client_id__in=list(active),
-                    shared=True,
-                    created_at__lte=now - FEEDBACK_AFTER,
-                    created_at__gt=now - SHARED_WITHIN,
-                )
-                .exclude(Exists(given))
-                .order_by()
-                .annotate(kind=Value(WaitingKind.SHARED, output_field=CharField()))
-                .values_list("kind", "client_id", "created_at")
-            )
-        # A feedback is the last of its thread (its relationship and record) when no
-        # other message of the thread is later.
-        later = Feedback.objects.filter(
-            Q(journal_entry_id=OuterRef("journal_entry_id"))
-            | Q(lifestyle_log_id=OuterRef("lifestyle_log_id"))
-            | Q(social_activity_id=OuterRef("social_activity_id")),
-            Q(created_at__gt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id")),
-            relationship_id=OuterRef("relationship_id"),
-        )
-        parts.append(
-            Feedback.objects.filter(
-                relationship_id__in=[r.pk for r in active.values()],
-                client_id__in=list(active),
-                author_id=F("client_id"),
-                created_at__gt=now - REPLIES_WITHIN,
-            )
-            .exclude(Exists(later))
+        # One query: unopened shared records (one part per kind of record) and replies.
+        parts = [
+            unviewed_records(model, therapist=therapist, client_ids=active, now=now)
             .order_by()
+            .annotate(kind=Value(WaitingKind.SHARED, output_field=CharField()))
+            .values_list("kind", "client_id", "created_at")
+            for model in FEEDBACK_FIELD
+        ]
+        parts.append(
+            waiting_replies(relationship_ids=[r.pk for r in active.values()], now=now)
             .annotate(kind=Value(WaitingKind.REPLY, output_field=CharField()))
             .values_list("kind", "client_id", "created_at")
         )
@@ -174,4 +235,74 @@ def waiting_for_therapist(
         invitations=count(WaitingKind.INVITATION),
         silent=count(WaitingKind.SILENT),
         items=tuple(sorted(items, key=lambda item: (item.since, KIND_ORDER.index(item.kind)))),
+    )
+
+
+# --- One client, for the timeline filtered to what waits -------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingRecord:
+    kind: str  # "journal", "lifestyle" or "social"
+    record: object
+    since: datetime
+    unviewed: bool = False
+    reply: bool = False
+
+
+@dataclass(frozen=True)
+class ClientWaiting:
+    records: list[WaitingRecord]  # oldest first
+    quiet_since: date | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.records and self.quiet_since is None
+
+
+RECORD_KINDS = {
+    "journal_entry": "journal",
+    "lifestyle_log": "lifestyle",
+    "social_activity": "social",
+}
+
+
+def waiting_for_client(
+    *, therapist: User, relationship: CareRelationship, now: datetime
+) -> ClientWaiting:
+    """What of one active client waits for the therapist, with the records themselves,
+    oldest first: the same rules as `waiting_for_therapist`. Five queries (the client's last
+    activity, unopened records of each kind, replies), however much waits."""
+    relationship = with_last_activity(CareRelationship.objects.filter(pk=relationship.pk)).get()
+    found: dict[tuple[str, int], WaitingRecord] = {}
+    for model, field in FEEDBACK_FIELD.items():
+        rows = unviewed_records(
+            model, therapist=therapist, client_ids=[relationship.client_id], now=now
+        ).select_related("client")
+        if field == "social_activity":
+            rows = rows.select_related("person")
+        for record in rows:
+            found[(field, record.pk)] = WaitingRecord(
+                RECORD_KINDS[field], record, record.created_at, unviewed=True
+            )
+    replies = waiting_replies(relationship_ids=[relationship.pk], now=now).select_related(
+        "journal_entry__client",
+        "lifestyle_log__client",
+        "social_activity__client",
+        "social_activity__person",
+    )
+    for reply in replies:
+        field = next(f for f in RECORD_KINDS if getattr(reply, f"{f}_id"))
+        key = (field, getattr(reply, f"{field}_id"))
+        earlier = found.get(key)
+        found[key] = WaitingRecord(
+            RECORD_KINDS[field],
+            reply.record,
+            min(reply.created_at, earlier.since) if earlier else reply.created_at,
+            unviewed=earlier is not None,
+            reply=True,
+        )
+    return ClientWaiting(
+        records=sorted(found.values(), key=lambda w: (w.since, w.kind, w.record.pk)),
+        quiet_since=quiet_waits_since(relationship, now),
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alerts, views
+from . import alerts, views, waiting
 
 urlpatterns = [
     path("", views.home, name="therapist_home"),
@@ -21,6 +21,11 @@ urlpatterns = [
         "clients/<uuid:public_id>/records/<uuid:record_id>/",
         views.record_detail,
         name="therapist_record",
+    ),
+    path(
+        "clients/<uuid:public_id>/records/<uuid:record_id>/no-reply-needed/",
+        waiting.no_reply_needed,
+        name="therapist_record_no_reply_needed",
     ),
     path(
         "relationships/<uuid:public_id>/end/",

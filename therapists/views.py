@@ -34,6 +34,7 @@ from progress.summary import client_summary, recent_check_offs, shared_by_day
 from progress.waiting import waiting_for_therapist
 
 from .assigning import schedule_summary
+from .waiting import reply_waits, waiting_timeline
 
 
 def home(request, form=None):
@@ -116,10 +117,13 @@ def _day(value) -> date | None:
 
 
 def timeline(request, public_id):
-    """One client's shared records and check-offs, newest first: one audit row a view."""
+    """One client's shared records and check-offs, newest first (or, with ?waiting=1, only
+    what waits for the therapist, oldest first): one audit row a view."""
     relationship = get_active_relationship_for_client(request.user, public_id)
     client = relationship.client
     services.records_viewed(viewer=request.user, client=client, what="timeline")
+    if request.GET.get("waiting") == "1":
+        return waiting_timeline(request, relationship)
     kind = request.GET.get("kind")
     kinds = (kind,) if kind in record_selectors.TIMELINE_KINDS else record_selectors.TIMELINE_KINDS
     start, end = _day(request.GET.get("from")), _day(request.GET.get("to"))
@@ -160,7 +164,7 @@ def record_detail(request, public_id, record_id):
     record = record_selectors.get_record_for_user(request.user, record_id)
     if record.client_id != client.pk:
         raise Http404
-    record_services.mark_viewed(viewer=request.user, records=[record])
+    record_services.record_opened(therapist=request.user, record=record)
     form = FeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,6 +177,7 @@ def record_detail(request, public_id, record_id):
             messages.success(request, f"Feedback sent. {client} will see it.")
             return redirect("therapist_record", public_id=public_id, record_id=record_id)
     services.records_viewed(viewer=request.user, client=client, what="record")
+    thread = record_selectors.feedback_thread(viewer=request.user, record=record)
     return render(
         request,
         "therapists/record.html",
@@ -180,7 +185,8 @@ def record_detail(request, public_id, record_id):
             "client": client,
             "record": record,
             "kind": record_selectors.record_kind(record),
-            "thread": record_selectors.feedback_thread(viewer=request.user, record=record),
+            "thread": thread,
+            "reply_waits": reply_waits(thread, client),
             "form": form,
         },
         status=400 if request.method == "POST" else 200,

@@ -109,7 +109,7 @@ class World:
     paused: Assignment
     completion: Completion
     template: HomeworkTemplate
-    journal: JournalEntry  # shared, with the therapist's feedback
+    journal: JournalEntry  # shared, with the therapist's feedback and A's reply to it
     lifestyle: LifestyleLog  # yesterday's, shared
     social: SocialActivity  # shared, with someone on A's list
     person: Person
@@ -136,7 +136,7 @@ class World:
             *LifestyleLog.objects.order_by("pk").values_list("public_id", "day", "shared"),
             *SocialActivity.objects.order_by("pk").values_list("public_id", "mode", "shared"),
             *Person.objects.order_by("pk").values_list("public_id", "name"),
-            *Feedback.objects.order_by("pk").values_list("public_id", "text"),
+            *Feedback.objects.order_by("pk").values_list("public_id", "text", "no_reply_needed_at"),
             *SharingPreference.objects.order_by("pk").values_list(
                 "relationship_id", "share_by_default"
             ),
@@ -465,6 +465,15 @@ def unshared_now(record_of: Callable[[World], object]) -> Callable[[World], bool
     return check
 
 
+def unlinked_from_homework(world: World) -> bool:
+    world.journal.refresh_from_db()
+    return not world.journal.completions.filter(assignment=world.assignment).exists()
+
+
+def homework_of_the_journal(world: World) -> dict:
+    return {"assignment": str(world.assignment.public_id)}
+
+
 def deleted(record_of: Callable[[World], object]) -> Callable[[World], bool]:
     def check(world: World) -> bool:
         record = record_of(world)
@@ -481,6 +490,12 @@ def journal_edited(world: World) -> bool:
 def person_renamed(world: World) -> bool:
     world.person.refresh_from_db()
     return world.person.name == "Renamed"
+
+
+def reply_of_a_marked(world: World) -> bool:
+    return Feedback.objects.filter(
+        author=world.personas.client_a, no_reply_needed_at__isnull=False
+    ).exists()
 
 
 def feedback_by(persona: str) -> Callable[[World], bool]:
@@ -1065,6 +1080,38 @@ CASES: dict[str, Route] = {
         },
         kwargs=journal_id,
     ),
+    "client_record_unlink": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_JOURNAL_ENTRY, 404, 403, 403, 403),
+                data=homework_of_the_journal,
+                writes={"client_a": unlinked_from_homework},
+            )
+        },
+        kwargs=journal_id,
+    ),
+    # Only the journal entry completed homework: unlinking the others is a 409.
+    "api-journal-unlink": Route(
+        {
+            "POST": Call(
+                row(403, 200, 404, 403, 403, 403),
+                data=homework_of_the_journal,
+                writes={"client_a": unlinked_from_homework},
+            )
+        },
+        kwargs=journal_id,
+        api=True,
+    ),
+    "api-lifestyle-unlink": Route(
+        {"POST": Call(row(403, 409, 404, 403, 403, 403), data=homework_of_the_journal)},
+        kwargs=lifestyle_id,
+        api=True,
+    ),
+    "api-social-unlink": Route(
+        {"POST": Call(row(403, 409, 404, 403, 403, 403), data=homework_of_the_journal)},
+        kwargs=social_id,
+        api=True,
+    ),
     "client_record_share": Route(
         {
             "POST": Call(
@@ -1153,6 +1200,15 @@ CASES: dict[str, Route] = {
                 data=lambda world: {"text": "New feedback"},
                 writes={"therapist_a": feedback_by("therapist_a")},
             ),
+        },
+        kwargs=journal_of_a,
+    ),
+    "therapist_record_no_reply_needed": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_THERAPIST_RECORD, 404, 403),
+                writes={"therapist_a": reply_of_a_marked},
+            )
         },
         kwargs=journal_of_a,
     ),
@@ -1412,6 +1468,16 @@ CASES: dict[str, Route] = {
     ),
     # Replies to each client on their own records: client B sees only B's (none).
     "api-replies-unread": Route({"GET": Call(row(403, 200, 200, 403, 403, 403))}, api=True),
+    "api-feedback-no-reply-needed": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=on_journal_of_a,
+                writes={"therapist_a": reply_of_a_marked},
+            )
+        },
+        api=True,
+    ),
     "api-timeline": Route(
         {"GET": Call(row(403, 403, 403, 200, 404, 403), data=of_client_a)}, api=True
     ),
@@ -1959,6 +2025,7 @@ def build_world(personas: Personas) -> World:
     client_a = personas.client_a
     journal = record_services.journal_create(client=client_a, text=CLIENT_A_JOURNAL, shared=True)
     record_services.feedback_create(author=personas.therapist_a, record=journal, text="Noted")
+    record_services.feedback_create(author=client_a, record=journal, text="Thank you")
     lifestyle = record_services.lifestyle_create(
         client=client_a, day=yesterday, sleep_hours=8, shared=True
     )

@@ -102,7 +102,7 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
     for person in (client, therapist):
         due_now(person)
         Preferences.objects.filter(user=person).update(next_digest_at=NOW)
-    # Something waits for the therapist: the client's reply, and a record with no feedback.
+    # Something waits for the therapist: the client's reply, and a record not opened yet.
     records.journal_create(
         client=client,
         text=MARKERS["journal_text"] + "-2",
@@ -133,7 +133,7 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
     }
     assert len(mailoutbox) == 6
     reminder = next(m for m in mailoutbox if m.to == [therapist.email] and "waiting" in m.subject)
-    assert "1 shared entry, 1 reply" in reminder.body
+    assert "1 shared entry not viewed yet, 1 reply not answered" in reminder.body
     for message in mailoutbox:
         text = whole(message)
         if message.to == [client.email]:

@@ -52,32 +52,103 @@ def therapist(frozen):
     return TherapistFactory()
 
 
-def test_a_shared_entry_waits_after_two_days_until_feedback_is_given(therapist, frozen):
+def test_a_shared_entry_waits_until_the_therapist_opens_it(therapist, frozen):
     client = active_client(therapist).client
     entry = shared_entry(client, 3 * DAY)
-    shared_entry(client, DAY)  # too new
+    fresh = shared_entry(client, timedelta(hours=1))  # new: waits at once
     shared_entry(client, 3 * DAY, shared=False)  # private
     shared_entry(client, 60 * DAY)  # history, not a to-do
     waiting = waiting_for_therapist(therapist, NOW)
-    assert (waiting.shared, waiting.total) == (1, 1)
-    assert waiting.items[0].relationship.client == client
+    assert (waiting.shared, waiting.total) == (2, 2)
+    assert {item.relationship.client for item in waiting.items} == {client}
 
+    records.record_opened(therapist=therapist, record=entry)
+    assert waiting_for_therapist(therapist, NOW).shared == 1
+    # Read and left unanswered, it does not wait forever: it was viewed.
+    records.record_opened(therapist=therapist, record=fresh)
+    assert waiting_for_therapist(therapist, NOW).total == 0
+
+
+def test_feedback_counts_as_viewed(therapist, frozen):
+    entry = shared_entry(active_client(therapist).client, 3 * DAY)
     records.feedback_create(author=therapist, record=entry, text="Thank you for sharing.")
     assert waiting_for_therapist(therapist, NOW).total == 0
+
+
+def test_opening_clears_not_viewed_for_that_therapist_only(therapist, frozen):
+    relationship = active_client(therapist)
+    other = TherapistFactory()
+    RelationshipFactory(therapist=other, client=relationship.client, activated_at=NOW - 9 * DAY)
+    entry = shared_entry(relationship.client, DAY)
+    records.record_opened(therapist=other, record=entry)
+    assert waiting_for_therapist(other, NOW).shared == 0
+    assert waiting_for_therapist(therapist, NOW).shared == 1
+    entry.refresh_from_db()
+    assert entry.first_viewed_at == NOW  # the client's "seen": the first of anyone's
+
+    records.record_opened(therapist=therapist, record=entry)
+    records.record_opened(therapist=therapist, record=entry)  # again: one view, no error
+    assert waiting_for_therapist(therapist, NOW).shared == 0
+    entry.refresh_from_db()
+    assert entry.first_viewed_at == NOW
+
+
+def answered_by_client(therapist, client, entry, frozen):
+    """A thread on `entry`: the therapist's feedback two days ago, the client's reply
+    yesterday."""
+    frozen.move_to(NOW - 2 * DAY)
+    records.feedback_create(author=therapist, record=entry, text="How did it feel?")
+    frozen.move_to(NOW - DAY)
+    reply = records.feedback_create(author=client, record=entry, text="Better, thanks.")
+    frozen.move_to(NOW)
+    return reply
 
 
 def test_a_client_reply_waits_until_the_therapist_answers(therapist, frozen):
     client = active_client(therapist).client
     entry = shared_entry(client, 5 * DAY)
-    frozen.move_to(NOW - 2 * DAY)
-    records.feedback_create(author=therapist, record=entry, text="How did it feel?")
-    frozen.move_to(NOW - DAY)
-    records.feedback_create(author=client, record=entry, text="Better, thanks.")
-    frozen.move_to(NOW)
+    answered_by_client(therapist, client, entry, frozen)
     waiting = waiting_for_therapist(therapist, NOW)
     assert (waiting.replies, waiting.total) == (1, 1)
 
     records.feedback_create(author=therapist, record=entry, text="Glad to hear it.")
+    assert waiting_for_therapist(therapist, NOW).total == 0
+
+
+def test_a_reply_marked_no_reply_needed_stops_waiting_until_the_next_one(therapist, frozen):
+    client = active_client(therapist).client
+    entry = shared_entry(client, 5 * DAY)
+    reply = answered_by_client(therapist, client, entry, frozen)
+    marked = records.reply_no_reply_needed(therapist=therapist, record=entry)
+    assert marked == reply
+    assert waiting_for_therapist(therapist, NOW).total == 0
+
+    with pytest.raises(records.NothingWaits):
+        records.reply_no_reply_needed(therapist=therapist, record=entry)
+    reply.refresh_from_db()
+    assert reply.no_reply_needed_at == NOW  # the second click changed nothing
+
+    frozen.move_to(NOW + timedelta(hours=1))
+    records.feedback_create(author=client, record=entry, text="One more thing.")
+    assert waiting_for_therapist(therapist, NOW + timedelta(hours=1)).replies == 1
+
+
+def test_nothing_to_mark_without_a_reply_or_after_an_answer(therapist, frozen):
+    client = active_client(therapist).client
+    entry = shared_entry(client, 5 * DAY)
+    with pytest.raises(records.NothingWaits):
+        records.reply_no_reply_needed(therapist=therapist, record=entry)
+    answered_by_client(therapist, client, entry, frozen)
+    records.feedback_create(author=therapist, record=entry, text="Glad to hear it.")
+    with pytest.raises(records.NothingWaits):
+        records.reply_no_reply_needed(therapist=therapist, record=entry)
+
+
+def test_a_reply_on_an_entry_made_private_again_does_not_wait(therapist, frozen):
+    client = active_client(therapist).client
+    entry = shared_entry(client, 5 * DAY)
+    answered_by_client(therapist, client, entry, frozen)
+    records.record_sharing_set(record=entry, shared=False)
     assert waiting_for_therapist(therapist, NOW).total == 0
 
 
@@ -178,10 +249,11 @@ def test_the_caseload_shows_what_waits_and_when_the_next_reminder_goes(client, p
     client.force_login(personas.therapist_a)
     body = client.get(reverse("therapist_home")).content.decode()
     assert 'data-waiting="1"' in body
-    assert "1 shared entry with no feedback for 2 days" in body
     assert "Wednesday 2 December, 08:30 (Europe/London)" in body
     waiting = body.split('id="waiting-heading"')[1].split("</section>")[0]
-    assert f"{personas.client_a.name}</a></li>" in waiting
+    timeline = reverse("therapist_timeline", args=[personas.client_a.public_id])
+    assert f'<a href="{timeline}?waiting=1">{personas.client_a.name}</a>' in waiting
+    assert "1 shared entry not viewed yet" in waiting
     client.force_login(personas.therapist_b)
     assert "Nothing waits for you." in client.get(reverse("therapist_home")).content.decode()
 
@@ -215,8 +287,8 @@ def test_the_reminder_counts_what_waits_and_links_to_the_caseload(therapist, mai
     (message,) = mailoutbox
     assert message.subject == "3 things are waiting for you in Tandem"
     assert (
-        "3 things are waiting for you in Tandem — 2 shared entries, 1 invitation about to expire."
-        in message.body
+        "3 things are waiting for you in Tandem — 2 shared entries not viewed yet, "
+        "1 invitation about to expire." in message.body
     )
     assert reverse("therapist_home") in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

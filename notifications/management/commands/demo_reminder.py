@@ -1,6 +1,6 @@
 """For `make run`: the first demo client's reminder and the demo therapist's fall a few
 minutes from now, so two e-mails appear in var/mail/. Something is made to wait for the
-therapist (a shared entry with no feedback) when nothing does. Running it again just moves
+therapist (a shared entry not opened yet) when nothing does. Running it again just moves
 the times."""
 
 from datetime import timedelta
@@ -46,7 +46,7 @@ class Command(BaseCommand):
             entry = records.journal_create(
                 client=client, text="A demo entry, shared.", mood=6, shared=True
             )
-            # Shared three days ago, with no feedback yet: it waits for the therapist.
+            # Shared three days ago and not opened yet: it waits for the therapist.
             JournalEntry.objects.filter(pk=entry.pk).update(
                 created_at=timezone.now() - timedelta(days=3)
             )
