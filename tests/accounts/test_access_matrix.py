@@ -19,6 +19,7 @@ from django.contrib import admin
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services
 from accounts.checks import iter_routes
@@ -132,7 +133,9 @@ class World:
             *Completion.objects.order_by("pk").values_list("public_id", "due_date"),
             *HomeworkTemplate.objects.order_by("pk").values_list("public_id", "title"),
             *CalendarFeed.objects.order_by("pk").values_list("client_id", "key", "show_titles"),
-            *JournalEntry.objects.order_by("pk").values_list("public_id", "text", "shared"),
+            *JournalEntry.objects.order_by("pk").values_list(
+                "public_id", "text", "shared", "homework_choices"
+            ),
             *LifestyleLog.objects.order_by("pk").values_list("public_id", "day", "shared"),
             *SocialActivity.objects.order_by("pk").values_list("public_id", "mode", "shared"),
             *Person.objects.order_by("pk").values_list("public_id", "name"),
@@ -2023,7 +2026,13 @@ def build_world(personas: Personas) -> World:
         owner=personas.therapist_a, kind="social", title="Call Sam"
     )
     client_a = personas.client_a
-    journal = record_services.journal_create(client=client_a, text=CLIENT_A_JOURNAL, shared=True)
+    # Written yesterday: it counts for yesterday's check-off, and today's homework stays open.
+    journal = record_services.journal_create(
+        client=client_a,
+        text=CLIENT_A_JOURNAL,
+        shared=True,
+        occurred_at=timezone.now() - timedelta(days=1),
+    )
     record_services.feedback_create(author=personas.therapist_a, record=journal, text="Noted")
     record_services.feedback_create(author=client_a, record=journal, text="Thank you")
     lifestyle = record_services.lifestyle_create(

@@ -22,7 +22,7 @@ QUERIES = {
     "client care plan": 9,
     "therapist caseload, 25 clients": 13,
     "therapist caseload, 100 clients": 13,
-    "therapist client page": 11,
+    "therapist client page": 16,  # + its summary (see tests/progress/test_summary.py)
     "therapist timeline": 11,
     "therapist weekly review": 13,
     "client Progress, a year": 10,
@@ -32,9 +32,9 @@ QUERIES = {
     "API clients (therapist, 100)": 5,
     "API assignments (client)": 5,
     "API completions (client)": 4,
-    "API journal (client)": 4,
-    "API lifestyle logs (client)": 4,
-    "API social activities (client)": 4,
+    "API journal (client)": 5,  # + the homework each record completes
+    "API lifestyle logs (client)": 5,
+    "API social activities (client)": 5,
     "API progress series (client, a year)": 8,
     "API measure responses (client)": 3,
     "API safety alerts (therapist)": 6,
