@@ -19,11 +19,15 @@ from progress.waiting import waiting_for_client
 
 
 def waiting_timeline(request, relationship: CareRelationship):
-    """The client's timeline filtered to what waits, oldest first. When nothing waits any
-    more (a link followed late), it says so and links to the whole timeline."""
+    """The client's timeline filtered to what waits, oldest first. One record alone waiting
+    opens at once (one tap from "Waiting for you"); when nothing waits any more (a link
+    followed late), it says so and links to the whole timeline."""
     waiting = waiting_for_client(
         therapist=request.user, relationship=relationship, now=timezone.now()
     )
+    if len(waiting.records) == 1 and waiting.quiet_since is None:
+        record = waiting.records[0].record
+        return redirect("therapist_record", relationship.client.public_id, record.public_id)
     return render(
         request,
         "therapists/timeline.html",

@@ -184,8 +184,9 @@ def test_opening_a_record_clears_it_for_this_therapist_only(personas):
     entry = JournalEntryFactory(client=ada, shared=True, created_at=NOW - DAY)
     assert as_user(other).get(record_url(entry)).status_code == 200
     assert RecordView.objects.filter(therapist=other, journal_entry=entry).count() == 1
-    page = as_user(therapist).get(waiting_url(ada)).content.decode()
-    assert page.count('data-waits="unviewed"') == 1
+    # Still waiting for this therapist: alone, it opens at once from "Waiting for you".
+    response = as_user(therapist).get(waiting_url(ada))
+    assert (response.status_code, response.url) == (302, record_url(entry))
     entry.refresh_from_db()
     assert entry.first_viewed_at == NOW  # the client sees it was seen
 
@@ -271,3 +272,15 @@ def test_the_filtered_timeline_runs_a_fixed_number_of_queries(
         page = browser.get(waiting_url(ada)).content.decode()
     assert page.count('data-waits="unviewed"') == clients
     assert page.count('data-waits="reply"') == 1
+
+
+def test_one_record_alone_waiting_is_one_tap_from_the_box(personas):
+    entry = JournalEntryFactory(client=personas.client_a, shared=True, created_at=NOW - DAY)
+    therapist = as_user(personas.therapist_a)
+    home = therapist.get(reverse("therapist_home")).content.decode()
+    assert waiting_url(personas.client_a) in home
+
+    page = therapist.get(waiting_url(personas.client_a), follow=True)
+
+    assert page.redirect_chain == [(record_url(entry), 302)]
+    assert entry.text in page.content.decode()
