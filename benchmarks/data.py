@@ -331,7 +331,7 @@ def build(size: Size, *, today: date | None = None) -> DataSet:
                         person_id=people[n % 3],
                         mode="in_person",
                         minutes=45,
-                        feeling=1 + n % 5,
+                        feeling=n % 11,
                     )
                     load.add(
                         Completion,

@@ -176,7 +176,7 @@ def _social(client, days, rng, share_default, people, homework) -> None:
             person=rng.choice(people),
             mode=rng.choice(Mode.values),
             minutes=rng.choice((10, 20, 45, 90)),
-            feeling=rng.randint(2, 5),
+            feeling=rng.randint(3, 10),
             support=rng.choice(Support.values),
             shared=_shared(rng, share_default),
         )

@@ -372,7 +372,7 @@ class SocialForm(RecordForm):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     feeling = forms.TypedChoiceField(
-        label="How it felt, 1 (hard) to 5 (good)",
+        label="How it felt, 0 (very hard) to 10 (very good)",
         choices=scale_choices(SocialActivity, "feeling"),
         coerce=int,
         empty_value=None,

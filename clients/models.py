@@ -283,8 +283,9 @@ class SocialActivity(Record):
     minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(1440)]
     )
+    # How it felt, 0 (very hard) to 10 (very good): the scale of mood, wherever it is asked.
     feeling = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
     support = models.CharField(max_length=16, choices=Support.choices, default=Support.NEITHER)
     note = models.TextField(
@@ -300,7 +301,7 @@ class SocialActivity(Record):
         indexes = [models.Index(fields=["client", "day"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(feeling__isnull=True) | Q(feeling__gte=1, feeling__lte=5),
+                condition=Q(feeling__isnull=True) | Q(feeling__gte=0, feeling__lte=10),
                 name="clients_social_feeling_range",
             ),
         ]

@@ -67,7 +67,7 @@ def seed_history(relationships: list[CareRelationship]) -> bool:
                     person=rng.choice(people),
                     mode=rng.choice(Mode.values),
                     minutes=rng.choice((15, 30, 45, 90)),
-                    feeling=rng.randint(3, 5),
+                    feeling=rng.randint(5, 10),
                     shared=rng.random() < 0.85,
                     created_at=_at(client, day, 20),
                 )

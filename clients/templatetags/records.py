@@ -41,8 +41,8 @@ def record_title(record) -> str:
         parts = [f"{record.get_mode_display()}{who}"]
         if record.minutes is not None:
             parts.append(f"{record.minutes} min")
-        if record.feeling:
-            parts.append(f"felt {record.feeling}/5")
+        if record.feeling is not None:
+            parts.append(f"felt {record.feeling}/10")
     return " · ".join(parts)
 
 

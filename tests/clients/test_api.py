@@ -319,7 +319,7 @@ class TestLifestyleAndSocial:
         ("body", "field"),
         [
             ({"mode": "call", "minutes": -1}, "minutes"),
-            ({"mode": "call", "feeling": 6}, "feeling"),
+            ({"mode": "call", "feeling": 11}, "feeling"),
             ({"mode": "telepathy"}, "mode"),
             ({"mode": "call", "day": "2030-01-01"}, "day"),
         ],

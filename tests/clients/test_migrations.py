@@ -26,3 +26,18 @@ def test_earlier_views_go_to_the_only_therapist_and_to_nobody_when_there_were_tw
 
     views = list(RecordView.objects.values_list("therapist_id", "journal_entry_id"))
     assert views == [(alone.therapist_id, seen.pk)]
+
+
+def test_how_it_felt_moves_from_one_to_five_onto_zero_to_ten_each_value_once():
+    from clients.models import SocialActivity
+    from tests.factories import SocialActivityFactory
+
+    felt = import_module("clients.migrations.0006_how_it_felt_0_to_10")
+    client = RelationshipFactory().client
+    for value in (1, 2, 3, 4, 5, None):
+        SocialActivityFactory(client=client, feeling=value)
+
+    felt.to_zero_to_ten(apps, None)
+
+    values = list(SocialActivity.objects.order_by("pk").values_list("feeling", flat=True))
+    assert values == [0, 3, 5, 7, 10, None]

@@ -224,6 +224,7 @@ def world(transactional_db):
     homework_services.assignment_create(
         **common,
         title="Walk outside",
+        completes_by="check_off",  # today's entries complete only the daily journaling
         frequency="weekly",
         times_per_week=3,
         start_date=today - timedelta(days=14),
@@ -233,6 +234,7 @@ def world(transactional_db):
     homework_services.assignment_create(
         **common,
         title="Write a letter",
+        completes_by="check_off",
         frequency="once",
         start_date=today,
         due_date=today + timedelta(days=7),

@@ -1,23 +1,37 @@
-"""On a phone: the therapist sets exercise homework from the library; the client logs one of
-each kind from Today (the lifestyle log completes the exercise homework), shares one journal
-entry and keeps another private; the therapist sees only the shared one and leaves feedback;
-the client sees the feedback and when the therapist first saw the entry."""
+"""On a phone, the loop between client and therapist: the therapist sets "Daily mood and
+thoughts" and exercise homework from the library; the client taps a mood on the first screen
+of Today and the homework is done without another tap (My week, the digest's counts, the
+caseload and the adherence API agree); the client logs one of each kind (the lifestyle log
+completes the exercise homework) and keeps one entry private; the therapist reaches the
+shared entry from "Waiting for you" in one tap and replies; the client sees "New from …" on
+Today, the e-mail arrives once through a real worker, and the client reads and answers."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from accounts.clock import local_today
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework import library
 from homework.models import Completion, HomeworkTemplate
+from homework.schedules import iso_week_monday
+from notifications.models import Delivery
+from notifications.selectors import client_week_summary
 from tests.conftest import ROOT, activate_totp, make_active_relationship
 from tests.e2e.browser import PHONE, assert_fits_the_screen, sign_in_with_totp
+from tests.e2e.conftest import wait_until
 from tests.factories import PASSWORD, ClientFactory, TherapistFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
+
+
+@pytest.fixture
+def site_url(live_server) -> str:
+    """Links in the e-mails the worker sends lead to this test's server."""
+    return live_server.url
 
 
 @pytest.fixture
@@ -43,7 +57,9 @@ def sign_in_client(page) -> None:
     expect(page).to_have_url(re.compile(r"/client/$"))
 
 
-def test_records_from_today_to_the_therapist_and_back(world, browser_contexts):
+def test_records_from_today_to_the_therapist_and_back(
+    world, mail_worker, smtp_server, broker_idle, browser_contexts
+):
     client_id = world["client"].public_id
     phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
 
@@ -55,10 +71,53 @@ def test_records_from_today_to_the_therapist_and_back(world, browser_contexts):
     therapist.get_by_role("button", name="Assign", exact=True).click()
     expect(therapist.get_by_role("status")).to_contain_text("Assigned")
     exercise = world["client"].assignments.get(title="Move your body")
+    therapist.goto(f"/therapist/clients/{client_id}/assign/")
+    therapist.get_by_role("link", name="Daily mood and thoughts").click()
+    expect(therapist.get_by_label("What completes it")).to_have_value("mood")
+    therapist.get_by_role("button", name="Assign", exact=True).click()
+    expect(therapist.get_by_role("status")).to_contain_text("Assigned")
+    mood_homework = world["client"].assignments.get(title="Daily mood and thoughts")
 
-    # The client adds someone to their list, then logs everything from Today.
+    # The client opens Today: the mood scale is on the first screen, one row of 0 to 10.
     page = browser_contexts(**phone).new_page()
     sign_in_client(page)
+    mood = page.locator("#mood")
+    buttons = mood.locator(".mood-row button")
+    expect(buttons).to_have_count(11)
+    first, last = buttons.first.bounding_box(), buttons.last.bounding_box()
+    assert first["y"] == last["y"], "the scale wraps onto a second row"
+    assert last["y"] + last["height"] <= PHONE["height"], "the scale is below the first screen"
+    expect(page.locator(f'[data-due="{mood_homework.public_id}"]')).to_contain_text(
+        "Logging your mood counts"
+    )
+    page.screenshot(path=str(SCREENSHOTS / "journey-today-first-screen.png"))
+    mood.get_by_label("A few words").fill("Talked it through with Sam, felt lighter")
+    share = mood.get_by_role("checkbox", name="Share with Dr. Avery Stone")
+    expect(share).not_to_be_checked()  # private unless the client chooses
+    share.check()
+    mood.get_by_role("button", name="7", exact=True).tap()
+    expect(page.get_by_role("status")).to_contain_text("Saved to your journal")
+    # Saved in place: the homework moved to Done in the same response, no other tap.
+    expect(page.locator(f'[data-done="{mood_homework.public_id}"]')).to_be_visible()
+    expect(page.locator("#mood [data-mood-logged]")).to_contain_text(": 7.")
+    assert page.evaluate("window.scrollY") < 200, "saving the mood jumped down the page"
+
+    # My week, the client's digest, the caseload and the adherence API all count it done.
+    today = local_today("UTC")
+    page.goto("/client/week/")
+    occurrence = page.locator(f'.day.today [data-occurrence="{mood_homework.public_id}"]')
+    expect(occurrence).to_have_attribute("data-state", "done")
+    week = client_week_summary(client=world["client"], monday=iso_week_monday(today))
+    assert (week.homework_done, week.journal_entries) == (1, 1)
+    adherence = page.request.get("/api/v1/adherence/?weeks=1").json()
+    [this_week] = adherence["weeks"]
+    done = {a["title"]: (a["done"], a["due"]) for a in this_week["assignments"]}
+    assert done["Daily mood and thoughts"] == (1, 1)
+    therapist.goto("/therapist/")
+    row = therapist.locator("tr", has_text="Kai Client")
+    expect(row.locator("[data-adherence]")).to_contain_text("1/")
+
+    # The client adds someone to their list, then logs the rest from Today.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Journal").click()
     expect(page).to_have_url(re.compile(r"/client/journal/$"))
     page.get_by_role("link", name="My people").click()
@@ -70,19 +129,9 @@ def test_records_from_today_to_the_therapist_and_back(world, browser_contexts):
     assert_fits_the_screen(page)
     shot(page, "today")
 
-    quick = page.locator('[data-quick="journal"]')
-    quick.get_by_role("radio", name="7").check()
-    quick.get_by_label("A few words").fill("Talked it through with Sam, felt lighter")
-    share = quick.get_by_role("checkbox", name="Share with Dr. Avery Stone")
-    expect(share).not_to_be_checked()  # private unless the client chooses
-    share.check()
-    quick.get_by_role("button", name="Save mood").click()
-    expect(page.get_by_role("status")).to_contain_text("Saved to your journal")
-
-    quick = page.locator('[data-quick="journal"]')
-    quick.get_by_role("radio", name="3").check()
-    quick.get_by_label("A few words").fill("Kept this one to myself")
-    quick.get_by_role("button", name="Save mood").click()
+    mood = page.locator("#mood")
+    mood.get_by_label("A few words").fill("Kept this one to myself")
+    mood.get_by_role("button", name="3", exact=True).tap()
     expect(page.get_by_role("status")).to_contain_text("Saved to your journal")
 
     quick = page.locator('[data-quick="lifestyle"]')
@@ -106,21 +155,43 @@ def test_records_from_today_to_the_therapist_and_back(world, browser_contexts):
     assert LifestyleLog.objects.get().exercise_minutes == 40
     assert SocialActivity.objects.get().person.name == "Sam"
     assert Completion.objects.filter(assignment=exercise).count() == 1  # the log did it
+    # Two entries with a mood today, one completion of the mood homework: both hold it.
+    assert Completion.objects.filter(assignment=mood_homework).count() == 1
 
-    # The therapist sees the shared entry only, opens it and leaves feedback.
-    therapist.goto(f"/therapist/clients/{client_id}/")
-    therapist.get_by_role("link", name="Timeline of shared entries").click()
+    # The therapist sees the shared entry only: in the timeline, and in "Waiting for you",
+    # where the one entry waiting is one tap away.
+    therapist.goto(f"/therapist/clients/{client_id}/timeline/")
     expect(therapist.get_by_text("Talked it through with Sam")).to_be_visible()
     expect(therapist.get_by_text("Kept this one to myself")).to_have_count(0)
     assert_fits_the_screen(therapist)
     shot(therapist, "timeline")
-    therapist.get_by_role("link", name=re.compile("^Mood 7")).click()
+    therapist.goto("/therapist/")
+    waiting = therapist.locator(f'[data-waiting-row="{client_id}"]')
+    expect(waiting).to_contain_text("1 shared entry not viewed yet")
+    waiting.get_by_role("link", name="Kai Client").tap()
+    expect(therapist.get_by_text("Talked it through with Sam")).to_be_visible()
     therapist.get_by_label("Your message").fill(
         "Thank you for writing this. Sam sounds good for you."
     )
     therapist.get_by_role("button", name="Send feedback").click()
     expect(therapist.get_by_role("status")).to_contain_text("Feedback sent")
     shot(therapist, "record")
+
+    # The client: "New from Dr. Avery Stone" on Today, and one content-free e-mail.
+    page.goto("/client/")
+    expect(page.get_by_text(re.compile("New from Dr. Avery Stone"))).to_be_visible()
+    [message] = smtp_server.wait_for(1)
+    assert message["Subject"] == "You have a new reply in Tandem"
+    assert message["To"] == "kai@example.org"
+    assert "Sam" not in message.get_body(("plain",)).get_content()
+    wait_until(
+        lambda: (
+            broker_idle()
+            and not Delivery.objects.filter(status__in=["pending", "sending"]).exists()
+        ),
+        what="the reply e-mail's row to be finished",
+    )
+    assert len(smtp_server.messages) == 1
 
     # The client sees the feedback and when it was first seen, and replies.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Journal").click()
