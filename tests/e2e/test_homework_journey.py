@@ -40,7 +40,7 @@ def test_assign_from_a_template_check_off_on_a_phone_and_see_adherence(
     desk = browser_contexts().new_page()
     sign_in_with_totp(desk, therapist.email, PASSWORD)
     desk.get_by_role("link", name="Kai Client").click()
-    expect(desk.get_by_role("heading", name="Kai Client")).to_be_visible()
+    expect(desk.get_by_role("heading", name="Kai Client", exact=True)).to_be_visible()
     desk.get_by_role("link", name="Assign homework").click()  # step 1
     desk.get_by_role("link", name="Daily mood and thoughts").click()  # step 2
     expect(desk.locator("input[name=title]")).to_have_value("Daily mood and thoughts")

@@ -99,7 +99,7 @@ def test_records_from_today_to_the_therapist_and_back(
     expect(page.get_by_role("status")).to_contain_text("Saved to your journal")
     # Saved in place: the homework moved to Done in the same response, no other tap.
     expect(page.locator(f'[data-done="{mood_homework.public_id}"]')).to_be_visible()
-    expect(page.locator("#mood [data-mood-logged]")).to_contain_text(": 7.")
+    expect(page.locator("#mood [data-mood-logged]")).to_contain_text("last mood today: 7,")
     assert page.evaluate("window.scrollY") < 200, "saving the mood jumped down the page"
 
     # My week, the client's digest, the caseload and the adherence API all count it done.
