@@ -313,6 +313,24 @@ class SocialActivity(Record):
 # --- Feedback ------------------------------------------------------------------------
 
 
+def exactly_one_record() -> Q:
+    """A row about one record: a journal entry, a lifestyle log or a social activity."""
+    return (
+        (
+            Q(journal_entry__isnull=False, lifestyle_log__isnull=True)
+            & Q(social_activity__isnull=True)
+        )
+        | (
+            Q(journal_entry__isnull=True, lifestyle_log__isnull=False)
+            & Q(social_activity__isnull=True)
+        )
+        | (
+            Q(journal_entry__isnull=True, lifestyle_log__isnull=True)
+            & Q(social_activity__isnull=False)
+        )
+    )
+
+
 class FeedbackQuerySet(models.QuerySet):
     def visible_to(self, user) -> "FeedbackQuerySet":
         """The client sees the threads on their records; a therapist, those of their own
@@ -367,18 +385,7 @@ class Feedback(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(journal_entry__isnull=False, lifestyle_log__isnull=True)
-                    & Q(social_activity__isnull=True)
-                )
-                | (
-                    Q(journal_entry__isnull=True, lifestyle_log__isnull=False)
-                    & Q(social_activity__isnull=True)
-                )
-                | (
-                    Q(journal_entry__isnull=True, lifestyle_log__isnull=True)
-                    & Q(social_activity__isnull=False)
-                ),
+                condition=exactly_one_record(),
                 name="clients_feedback_one_record",
             ),
         ]
@@ -419,18 +426,7 @@ class RecordView(models.Model):
                 fields=["therapist", "social_activity"], name="clients_recordview_one_social"
             ),
             models.CheckConstraint(
-                condition=(
-                    Q(journal_entry__isnull=False, lifestyle_log__isnull=True)
-                    & Q(social_activity__isnull=True)
-                )
-                | (
-                    Q(journal_entry__isnull=True, lifestyle_log__isnull=False)
-                    & Q(social_activity__isnull=True)
-                )
-                | (
-                    Q(journal_entry__isnull=True, lifestyle_log__isnull=True)
-                    & Q(social_activity__isnull=False)
-                ),
+                condition=exactly_one_record(),
                 name="clients_recordview_one_record",
             ),
         ]
