@@ -253,7 +253,7 @@ def test_what_waits_for_this_client_only(personas):
             client=who, occurred_at=three_days_ago, created_at=three_days_ago, **fields
         )
 
-    entry(client, shared=True)  # no feedback for 2 days: waits
+    entry(client, shared=True)  # not viewed yet: waits
     entry(client, shared=False)  # private: never waits
     answered = entry(client, shared=True)
     FeedbackFactory(relationship=personas.relationship_a, journal_entry=answered)
@@ -263,8 +263,8 @@ def test_what_waits_for_this_client_only(personas):
 
     assert (waiting.shared, waiting.replies, waiting.silent) == (1, 0, 0)
     html = part(page(personas), "waiting")
-    assert "1 shared entry with no feedback for 2 days" in html
-    assert f'href="{reverse("therapist_timeline", args=[client.public_id])}"' in html
+    assert "1 shared entry not viewed yet" in html
+    assert f'href="{reverse("therapist_timeline", args=[client.public_id])}?waiting=1"' in html
 
 
 # --- Nothing yet: every part says so, never a zero that looks like a fact -----------------
