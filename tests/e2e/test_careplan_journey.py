@@ -32,7 +32,7 @@ def test_a_trigger_from_the_plan_helps_on_a_bad_day_and_the_therapist_sees_it(
     desk = browser_contexts(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     sign_in_with_totp(desk, therapist.email, PASSWORD)
     desk.get_by_role("link", name="Kai Client").click()
-    desk.get_by_role("link", name="Care plan").click()
+    desk.get_by_role("link", name="Care plan", exact=True).click()
     expect(desk.get_by_role("heading", name="Care plan with Kai Client")).to_be_visible()
     desk.get_by_role("link", name="Edit the plan").click()
     desk.get_by_role("link", name="Add to “Triggers”").click()
