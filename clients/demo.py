@@ -22,6 +22,7 @@ from .models import (
     Meals,
     Mode,
     Person,
+    RecordView,
     SharingPreference,
     SocialActivity,
     Support,
@@ -81,8 +82,29 @@ def seed_records(relationships: list[CareRelationship]) -> int:
         _lifestyle(client, days, rng, share_default, homework)
         _social(client, days, rng, share_default, people, homework)
         _feedback(relationship, entries, rng)
+        _read_until(relationship, today - timedelta(days=READ_UNTIL_DAYS))
         seeded += 1
     return seeded
+
+
+# The demo therapist has read what was shared up to a few days ago: "Waiting for you" holds
+# the last days' entries, as in a practice in use, not a month of them.
+READ_UNTIL_DAYS = 3
+
+
+def _read_until(relationship: CareRelationship, last: date) -> None:
+    therapist, client = relationship.therapist, relationship.client
+    views = []
+    for model, field, day in (
+        (JournalEntry, "journal_entry", "occurred_at__date__lte"),
+        (LifestyleLog, "lifestyle_log", "day__lte"),
+        (SocialActivity, "social_activity", "day__lte"),
+    ):
+        for record in model.objects.filter(client=client, shared=True, **{day: last}):
+            seen = record.first_viewed_at or record.created_at + timedelta(hours=20)
+            model.objects.filter(pk=record.pk).update(first_viewed_at=seen)
+            views.append(RecordView(therapist=therapist, viewed_at=seen, **{field: record}))
+    RecordView.objects.bulk_create(views, ignore_conflicts=True)
 
 
 def _shared(rng: random.Random, share_default: bool) -> bool:
