@@ -152,6 +152,25 @@ REGISTRY: list[ExportSpec] = [
             "updated_at",
         ),
     ),
+    # Which record completed which homework (a completion some records share).
+    ExportSpec(
+        "journal_homework",
+        JournalEntry.completions.through,
+        "journalentry__client",
+        ("journalentry__public_id", "completion__public_id"),
+    ),
+    ExportSpec(
+        "lifestyle_homework",
+        LifestyleLog.completions.through,
+        "lifestylelog__client",
+        ("lifestylelog__public_id", "completion__public_id"),
+    ),
+    ExportSpec(
+        "social_homework",
+        SocialActivity.completions.through,
+        "socialactivity__client",
+        ("socialactivity__public_id", "completion__public_id"),
+    ),
     ExportSpec(
         "feedback",
         Feedback,

@@ -220,3 +220,13 @@ def test_two_entries_at_once_complete_the_day_once(transactional_db):
         assert len(completions) == 1
         for entry in results:
             assert list(entry.completions.all()) == completions
+
+
+def test_the_export_says_which_record_completed_which_homework(personas, four):
+    from clients.export import export_data
+
+    entry = services.journal_create(client=personas.client_a, mood=4)
+    links = export_data(personas.client_a)["journal_homework"]
+    expected = {(entry.public_id, c.public_id) for c in entry.completions.all()}
+    assert len(expected) == 2
+    assert {(r["journalentry__public_id"], r["completion__public_id"]) for r in links} == expected
