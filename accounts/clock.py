@@ -4,6 +4,7 @@ Every app reads "today" and "midnight" for a person through these few functions,
 means the same thing on Today, in the caseload, the e-mails and the charts.
 """
 
+import math
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -54,3 +55,39 @@ def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
 def local_days_bounds(first: date, last: date, tz: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
     """[start of `first`, start of the day after `last`) as aware UTC instants."""
     return local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
+
+
+def local_time_to_utc(day: date, at: time, tz_name: str) -> datetime:
+    """The UTC instant of the wall-clock time `at` (naive) on local date `day`.
+
+    A time that does not exist (the gap when clocks spring forward) moves to the first valid
+    time after the gap, e.g. 02:30 on 2026-03-08 in New York -> 03:00 EDT = 07:00 UTC. A time
+    that happens twice (clocks fall back) means its first occurrence, e.g. 01:30 on
+    2026-11-01 in New York -> 01:30 EDT = 05:30 UTC.
+    """
+    if at.tzinfo is not None:
+        raise ValueError("`at` must be a naive wall-clock time.")
+    tz = zoneinfo.ZoneInfo(tz_name)
+    wall = datetime.combine(day, at.replace(fold=0))
+    # fold=0 picks the first occurrence of a repeated time; in a gap it applies the offset
+    # from before the transition, which lands after the gap — the round trip tells.
+    instant = wall.replace(tzinfo=tz).astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) == wall:
+        return instant
+    return _gap_end(wall, tz)
+
+
+def _gap_end(wall: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+    """The UTC instant at which the clocks jumped over the non-existent naive `wall`."""
+    # With fold=1 a gap time gets the offset from after the transition, so the transition
+    # lies in (wall - offset after, wall - offset before]. Search it to the second.
+    lo = math.floor(wall.replace(tzinfo=tz, fold=1).timestamp())  # still before the transition
+    hi = math.floor(wall.replace(tzinfo=tz, fold=0).timestamp()) + 1  # past it
+    before = datetime.fromtimestamp(lo, tz).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).utcoffset() == before:
+            lo = mid
+        else:
+            hi = mid
+    return datetime.fromtimestamp(hi, UTC)

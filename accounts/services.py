@@ -13,7 +13,7 @@ from django.utils import timezone
 from .addresses import normalize_email, same_address
 from .errors import InvitationError
 from .models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
-from .signals import invitation_to_send
+from .signals import invitation_to_send, relationship_ended
 
 INVITATION_SALT = "tandem.accounts.invitation"
 ALREADY_PENDING = "An invitation to this address is already pending. Resend it instead."
@@ -260,6 +260,7 @@ def _end(relationship: CareRelationship) -> None:
     relationship.status = CareStatus.ENDED
     relationship.ended_at = timezone.now()
     relationship.save(update_fields=["status", "ended_at"])
+    relationship_ended.send(sender=CareRelationship, relationship=relationship)
 
 
 def lock_active_relationship(relationship_id: int) -> CareRelationship:

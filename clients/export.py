@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEvent, CareRelationship, User
+from appointments.models import Appointment, BringItem, Series
 from homework.models import Assignment, CalendarFeed, Completion
 from safety.models import SafetyAlert
 
@@ -151,6 +152,38 @@ REGISTRY: list[ExportSpec] = [
             "created_at",
             "updated_at",
         ),
+    ),
+    # Sessions with the therapist, and what the client put aside to bring to them.
+    ExportSpec(
+        "session_series",
+        Series,
+        "client",
+        ("public_id", "every_weeks", "first_day", "until", "count", "start_time", "zone"),
+    ),
+    ExportSpec(
+        "sessions",
+        Appointment,
+        "client",
+        (
+            "public_id",
+            "series__public_id",
+            "day",
+            "start_time",
+            "zone",
+            "starts_at",
+            "minutes",
+            "mode",
+            "location",
+            "status",
+            "recap",
+            "recap_at",
+        ),
+    ),
+    ExportSpec(
+        "to_bring",
+        BringItem,
+        "client",
+        ("public_id", "appointment__public_id", "position", "text", "source", "created_at"),
     ),
     # Which record completed which homework (a completion some records share).
     ExportSpec(

@@ -8,10 +8,9 @@ repeats (a wall time that happens twice means its first occurrence).
 Pure Python: no Django, no database.
 """
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from dateutil.rrule import rrule as RRule
 
 # Dropped at integration, once notifications/selectors.py, notifications/views.py and the e2e
 # tests import it from accounts.clock.
-from accounts.clock import require_aware
+from accounts.clock import local_time_to_utc, require_aware
 
 # RFC 5545 BYDAY codes, indexed like date.weekday() (0 = Monday).
 RFC5545_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -245,26 +244,6 @@ def iso_week_label(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def local_time_to_utc(day: date, at: time, tz_name: str) -> datetime:
-    """The UTC instant of the wall-clock time `at` (naive) on local date `day`.
-
-    A time that does not exist (the gap when clocks spring forward) moves to the first valid
-    time after the gap, e.g. 02:30 on 2026-03-08 in New York -> 03:00 EDT = 07:00 UTC. A time
-    that happens twice (clocks fall back) means its first occurrence, e.g. 01:30 on
-    2026-11-01 in New York -> 01:30 EDT = 05:30 UTC.
-    """
-    if at.tzinfo is not None:
-        raise ValueError("`at` must be a naive wall-clock time.")
-    tz = ZoneInfo(tz_name)
-    wall = datetime.combine(day, at.replace(fold=0))
-    # fold=0 picks the first occurrence of a repeated time; in a gap it applies the offset
-    # from before the transition, which lands after the gap — the round trip tells.
-    instant = wall.replace(tzinfo=tz).astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) == wall:
-        return instant
-    return _gap_end(wall, tz)
-
-
 def next_reminder_at(
     schedule: Schedule, at: time, tz_name: str, after: datetime
 ) -> datetime | None:
@@ -291,19 +270,3 @@ def next_reminder_at(
 def _naive_midnight(day: date) -> datetime:
     """Naive midnight of `day`: rrule counts local dates, so no zone belongs here."""
     return datetime.combine(day, time())
-
-
-def _gap_end(wall: datetime, tz: ZoneInfo) -> datetime:
-    """The UTC instant at which the clocks jumped over the non-existent naive `wall`."""
-    # With fold=1 a gap time gets the offset from after the transition, so the transition
-    # lies in (wall - offset after, wall - offset before]. Search it to the second.
-    lo = math.floor(wall.replace(tzinfo=tz, fold=1).timestamp())  # still before the transition
-    hi = math.floor(wall.replace(tzinfo=tz, fold=0).timestamp()) + 1  # past it
-    before = datetime.fromtimestamp(lo, tz).utcoffset()
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if datetime.fromtimestamp(mid, tz).utcoffset() == before:
-            lo = mid
-        else:
-            hi = mid
-    return datetime.fromtimestamp(hi, UTC)

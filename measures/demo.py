@@ -5,9 +5,8 @@ so the demo raises no safety alert. Idempotent: a relationship with any is left 
 
 from datetime import time, timedelta
 
-from accounts.clock import local_today
+from accounts.clock import local_time_to_utc, local_today
 from accounts.models import CareRelationship, CareStatus
-from homework.schedules import local_time_to_utc
 
 from . import services
 from .models import MeasureAssignment

@@ -1,7 +1,7 @@
 """When a person's next reminder and digest fall — pure Python, no database.
 
 Rules (tested in tests/notifications/test_scheduling.py):
-- Local wall times become UTC instants through `homework.schedules.local_time_to_utc`: a time
+- Local wall times become UTC instants through `accounts.clock.local_time_to_utc`: a time
   that does not exist (clocks spring forward) moves to the end of the gap, the first valid
   minute; a time that happens twice (clocks fall back) fires once, on its first occurrence.
 - Quiet hours are [start, end) in local time and may wrap midnight (22:00 to 07:00). A reminder
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from accounts.clock import local_day
-from homework.schedules import iso_week_label, iso_week_monday, local_time_to_utc
+from accounts.clock import local_day, local_time_to_utc
+from homework.schedules import iso_week_label, iso_week_monday
 
 ONE_DAY = timedelta(days=1)
 

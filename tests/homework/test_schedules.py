@@ -7,13 +7,12 @@ import pytest
 import time_machine
 from dateutil.rrule import rrulestr
 
-from accounts.clock import local_today
+from accounts.clock import local_time_to_utc, local_today
 from homework.schedules import (
     Frequency,
     Schedule,
     iso_week_label,
     iso_week_monday,
-    local_time_to_utc,
     next_reminder_at,
 )
 
