@@ -232,12 +232,36 @@ def series_create(
     return Saved(appointments, series=series, warnings=_overlaps(therapist, appointments))
 
 
+class SessionClosed(ValidationError):
+    """The session has started or is no longer scheduled: it cannot be moved or cancelled.
+    The API answers 409 with the session's state now."""
+
+    def __init__(self, appointment: Appointment):
+        self.appointment = appointment
+        if appointment.status == Status.CANCELLED:
+            message = "This session was cancelled already."
+        elif appointment.status != Status.SCHEDULED:
+            message = "This session is over: it can no longer be moved or cancelled."
+        else:
+            message = "This session has started: it can no longer be moved or cancelled."
+        super().__init__(message, code="closed")
+
+    @property
+    def conflict(self) -> dict:
+        return {
+            "current": {
+                "status": self.appointment.status,
+                "starts_at": self.appointment.starts_at.isoformat(),
+            }
+        }
+
+
 def _lock_for_change(appointment: Appointment) -> Appointment:
     """The session again under its relationship's lock; only one still to come changes."""
     lock_active_relationship(appointment.relationship_id)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Status.SCHEDULED or appointment.starts_at <= timezone.now():
-        raise ValidationError("Only a session still to come can be changed.")
+        raise SessionClosed(appointment)
     return appointment
 
 

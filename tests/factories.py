@@ -1,11 +1,13 @@
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cache
 
 import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from accounts.clock import local_time_to_utc
 from accounts.models import CareRelationship, CareStatus, Role, User
+from appointments.models import Appointment
 from homework.models import Assignment, Completion, HomeworkTemplate, Kind
 from homework.schedules import Frequency, iso_week_monday
 from measures import instruments
@@ -266,3 +268,22 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(ClientFactory)
     kind = "reminder"
     period = "2026-12-01"
+
+
+# --- Sessions -------------------------------------------------------------------------
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A scheduled session in two days at 17:00, the therapist's time; a row as it is, with
+    none of the services' checks (a session already started, say)."""
+
+    class Meta:
+        model = Appointment
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    therapist = factory.LazyAttribute(lambda o: o.relationship.therapist)
+    client = factory.LazyAttribute(lambda o: o.relationship.client)
+    day = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=2))
+    start_time = time(17)
+    zone = factory.LazyAttribute(lambda o: o.therapist.timezone)
+    starts_at = factory.LazyAttribute(lambda o: local_time_to_utc(o.day, o.start_time, o.zone))
