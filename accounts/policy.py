@@ -173,6 +173,14 @@ ROUTES: dict[str, Access] = {
     "therapist_alert_acknowledge": Access.THERAPIST,
     "api-alert-list": Access.THERAPIST,
     "api-alert-acknowledge": Access.THERAPIST,
+    # Sessions API: a client's own sessions, a therapist's within active care
+    # (`Appointment.objects.visible_to`); only the therapist records and changes them.
+    "api-session-list": Access.SIGNED_IN,  # GET lists; POST (a therapist) records one
+    "api-session-detail": Access.SIGNED_IN,  # GET; PATCH (a therapist) moves it
+    "api-session-cancel": Access.THERAPIST,
+    "api-session-mark": Access.THERAPIST,
+    "api-series-list": Access.SIGNED_IN,  # GET lists; POST (a therapist) sets one up
+    "api-series-detail": Access.SIGNED_IN,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

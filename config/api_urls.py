@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from appointments import api_urls as appointments_api_urls
 from careplans import api_urls as careplans_api_urls
 from clients import api_urls as clients_api_urls
 from homework import api_urls as homework_api_urls
@@ -19,6 +20,7 @@ for prefix, viewset, basename in [
     *clients_api_urls.router_registrations,
     *careplans_api_urls.router_registrations,
     *measures_api_urls.router_registrations,
+    *appointments_api_urls.router_registrations,
 ]:
     router.register(prefix, viewset, basename=basename)
 

@@ -45,11 +45,27 @@ MEASURE_CONFLICT = {
     },
     "required": ["answers", "response"],
 }
+SESSION_CONFLICT = {
+    "type": "object",
+    "description": "The session has started, or is no longer scheduled; nothing was changed.",
+    "properties": {
+        "current": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "string"},
+                "starts_at": {"type": "string", "format": "date-time"},
+            },
+            "required": ["status", "starts_at"],
+        },
+    },
+    "required": ["current"],
+}
 COMPONENTS = {
     "Error": ERROR,
     "FieldErrors": FIELD_ERRORS,
     "PlanConflict": PLAN_CONFLICT,
     "MeasureConflict": MEASURE_CONFLICT,
+    "SessionConflict": SESSION_CONFLICT,
 }
 # Operations whose service refuses a second write with a conflict (`config.api` makes it a
 # 409), when the view does not declare it: the body each one sends.
@@ -58,6 +74,8 @@ CONFLICTS = {
     ("post", "/api/v1/plans/{public_id}/reorder/"): "PlanConflict",
     ("patch", "/api/v1/plan-items/{public_id}/"): "PlanConflict",
     ("delete", "/api/v1/plan-items/{public_id}/"): "PlanConflict",
+    ("patch", "/api/v1/sessions/{public_id}/"): "SessionConflict",
+    ("post", "/api/v1/sessions/{public_id}/cancel/"): "SessionConflict",
 }
 
 RETRY_AFTER = {

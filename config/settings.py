@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
         "RelationshipKindEnum": "clients.models.RelationshipKind",
         "TimelineKindEnum": "clients.selectors.TimelineKind",
         "WeekdayEnum": "notifications.models.WEEKDAYS",
+        "SessionStatusEnum": "appointments.models.Status",
+        "SessionModeEnum": "appointments.models.Mode",
     },
     # Every operation lists the error answers it can give, with their bodies.
     "POSTPROCESSING_HOOKS": [

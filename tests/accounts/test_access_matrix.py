@@ -9,7 +9,7 @@ Nobody but client A, A's therapist (and staff in the admin) ever sees client A's
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -26,6 +26,8 @@ from accounts.checks import iter_routes
 from accounts.clock import local_today
 from accounts.models import AuditEvent, CareRelationship, CareStatus, User
 from accounts.policy import clients_visible_to
+from appointments import services as appointment_services
+from appointments.models import Appointment, Series
 from careplans import services as careplan_services
 from careplans.models import CarePlan, HomeworkLink, PlanItem, PlanVersion, TriggerLog
 from clients import services as record_services
@@ -115,6 +117,11 @@ class World:
     social: SocialActivity  # shared, with someone on A's list
     person: Person
     alert: SafetyAlert  # open, to A's therapist, from A's shared journal entry
+    # Sessions API: A's session with their therapist in two days, a weekly series of three
+    # from the day after, and a session held three days ago.
+    appointment: Appointment
+    series: Series
+    held: Appointment
     # Each persona's session, signed in once for the module (persona -> session key).
     sessions: dict[str, str] = field(default_factory=dict)
 
@@ -149,6 +156,7 @@ class World:
                 "user_id", "reminders_enabled", "reminder_time", "digest_enabled"
             ),
             *SafetyAlert.objects.order_by("pk").values_list("public_id", "acknowledged_at", "note"),
+            *appointments_snapshot(),
         ]
 
 
@@ -804,6 +812,88 @@ def who5_set(world: World) -> bool:
 
 
 TO_MEASURES_A = Redirect("therapist_measures", kwargs=client_a_id)
+
+
+# Sessions API ------------------------------------------------------------------------------
+
+
+def appointments_snapshot() -> list[tuple]:
+    return [
+        *Appointment.objects.order_by("pk").values_list(
+            "public_id", "status", "day", "start_time", "minutes"
+        ),
+        *Series.objects.order_by("pk").values_list("public_id", "first_day", "count"),
+    ]
+
+
+def sessions_of_a(personas: Personas) -> tuple[Appointment, Series, Appointment]:
+    care = {"therapist": personas.therapist_a, "relationship": personas.relationship_a}
+    today = local_today(personas.therapist_a.timezone)
+    create = partial(appointment_services.appointment_create, **care, start_time=time(10))
+    (appointment,) = create(day=today + timedelta(days=2)).appointments
+    series = appointment_services.series_create(
+        **care, first_day=today + timedelta(days=3), start_time=time(14), count=3
+    ).series
+    (held,) = create(day=today - timedelta(days=3), status="held").appointments
+    return appointment, series, held
+
+
+def session_id(world: World) -> dict:
+    return {"public_id": world.appointment.public_id}
+
+
+def held_session_id(world: World) -> dict:
+    return {"public_id": world.held.public_id}
+
+
+def series_id(world: World) -> dict:
+    return {"public_id": world.series.public_id}
+
+
+def therapist_a_days_ahead(world: World, days: int) -> str:
+    return str(local_today(world.personas.therapist_a.timezone) + timedelta(days=days))
+
+
+def new_session_of_a(world: World) -> dict:
+    return {**of_client_a(world), "day": therapist_a_days_ahead(world, 4), "start_time": "09:00"}
+
+
+def new_series_of_a(world: World) -> dict:
+    return {
+        **of_client_a(world),
+        "first_day": therapist_a_days_ahead(world, 5),
+        "start_time": "08:00",
+        "count": 2,
+    }
+
+
+def new_session_for_a(world: World) -> bool:
+    return Appointment.objects.filter(
+        client=world.personas.client_a, start_time=time(9), series__isnull=True
+    ).exists()
+
+
+def new_series_for_a(world: World) -> bool:
+    return Series.objects.filter(client=world.personas.client_a, start_time=time(8)).exists()
+
+
+def moved_later(world: World) -> dict:
+    return {"start_time": "11:30"}
+
+
+def session_moved(world: World) -> bool:
+    world.appointment.refresh_from_db()
+    return world.appointment.start_time == time(11, 30)
+
+
+def session_cancelled(world: World) -> bool:
+    world.appointment.refresh_from_db()
+    return world.appointment.status == "cancelled"
+
+
+def held_marked_missed(world: World) -> bool:
+    world.held.refresh_from_db()
+    return world.held.status == "missed"
 
 
 TO_PLAN_A = Redirect("plan_detail", kwargs=plan_a_id)
@@ -1883,6 +1973,69 @@ CASES: dict[str, Route] = {
         kwargs=alert_id,
         api=True,
     ),
+    # Sessions API: the client's own sessions, their therapist's through the active care
+    # relationship; only the therapist records, moves, cancels and marks them.
+    "api-session-list": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404), data=of_client_a),
+            "POST": Call(
+                row(403, 403, 403, 201, 404, 403),
+                data=new_session_of_a,
+                writes={"therapist_a": new_session_for_a},
+            ),
+        },
+        api=True,
+    ),
+    "api-session-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404)),
+            "PATCH": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=moved_later,
+                writes={"therapist_a": session_moved},
+            ),
+            # Sessions are cancelled, never deleted.
+            "DELETE": Call(row(403, 405, 405, 405, 405, 405)),
+        },
+        kwargs=session_id,
+        api=True,
+    ),
+    "api-session-cancel": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=lambda world: {"rest_of_series": False},
+                writes={"therapist_a": session_cancelled},
+            )
+        },
+        kwargs=session_id,
+        api=True,
+    ),
+    "api-session-mark": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=lambda world: {"status": "missed"},
+                writes={"therapist_a": held_marked_missed},
+            )
+        },
+        kwargs=held_session_id,
+        api=True,
+    ),
+    "api-series-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "POST": Call(
+                row(403, 403, 403, 201, 404, 403),
+                data=new_series_of_a,
+                writes={"therapist_a": new_series_for_a},
+            ),
+        },
+        api=True,
+    ),
+    "api-series-detail": Route(
+        {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=series_id, api=True
+    ),
     "api-notification-preferences": Route(
         {
             "GET": Call(row(403, 200, 200, 200, 200, 200)),
@@ -2046,6 +2199,7 @@ def build_world(personas: Personas) -> World:
         if user is not None:
             notification_services.preferences_for(user)
     (alert,) = raise_alert(client=client_a, source=Source.JOURNAL, reference=journal.public_id)
+    appointment, series, held = sessions_of_a(personas)
     return World(
         personas=personas,
         invitation=invitation,
@@ -2059,6 +2213,9 @@ def build_world(personas: Personas) -> World:
         social=social,
         person=person,
         alert=alert,
+        appointment=appointment,
+        series=series,
+        held=held,
     )
 
 

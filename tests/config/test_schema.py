@@ -7,7 +7,7 @@ documented; the body matches the documented schema. The examples are derandomize
 repeatable.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import partial
 
 import pytest
@@ -26,6 +26,7 @@ from schemathesis import checks as st_checks
 
 from accounts import services as account_services
 from accounts.clock import local_today
+from appointments import services as appointment_services
 from careplans import services as careplan_services
 from clients import services as record_services
 from homework import services as homework_services
@@ -101,6 +102,18 @@ def build_seed() -> dict:
     answered = measure_services.measure_assign(**setting, instrument="gad7")
     response = measure_services.response_submit(client=client, assignment=answered, answers=[1] * 7)
     (alert,) = raise_alert(client=client, source=Source.JOURNAL, reference=journal.public_id)
+    # Sessions: one to come, a weekly series, and one held (to mark).
+    care = {"therapist": therapist, "relationship": relationship}
+    therapist_today = local_today(therapist.timezone)
+    (session,) = appointment_services.appointment_create(
+        **care, day=therapist_today + timedelta(days=2), start_time=time(10)
+    ).appointments
+    series = appointment_services.series_create(
+        **care, first_day=therapist_today + timedelta(days=3), start_time=time(14), count=3
+    ).series
+    appointment_services.appointment_create(
+        **care, day=therapist_today - timedelta(days=2), start_time=time(10), status="held"
+    )
     invitation = account_services.invitation_create(
         therapist=therapist, email="someone.new@example.org"
     )
@@ -119,6 +132,8 @@ def build_seed() -> dict:
         "plan-items": trigger,
         "plans": plan,
         "relationships": relationship,
+        "series": series,
+        "sessions": session,
         "sharing": relationship,
         "social": social,
         "templates": template,
