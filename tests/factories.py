@@ -266,3 +266,17 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(ClientFactory)
     kind = "reminder"
     period = "2026-12-01"
+
+
+# --- "To bring to my session" ---------------------------------------------------------
+
+
+class BringItemFactory(factory.django.DjangoModelFactory):
+    """A free note on the list of a session (give `appointment`), after the others."""
+
+    class Meta:
+        model = "appointments.BringItem"
+
+    client = factory.SelfAttribute("appointment.client")
+    text = factory.Sequence(lambda n: f"Something to talk about {n}")
+    position = factory.LazyAttribute(lambda o: o.appointment.bring_items.count())

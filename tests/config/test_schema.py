@@ -7,7 +7,7 @@ documented; the body matches the documented schema. The examples are derandomize
 repeatable.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import partial
 
 import pytest
@@ -26,6 +26,7 @@ from schemathesis import checks as st_checks
 
 from accounts import services as account_services
 from accounts.clock import local_today
+from appointments import services as appointment_services
 from careplans import services as careplan_services
 from clients import services as record_services
 from homework import services as homework_services
@@ -100,6 +101,13 @@ def build_seed() -> dict:
     due = measure_services.measure_assign(**setting, instrument="phq9")
     answered = measure_services.measure_assign(**setting, instrument="gad7")
     response = measure_services.response_submit(client=client, assignment=answered, answers=[1] * 7)
+    session = appointment_services.appointment_create(
+        therapist=therapist,
+        relationship=relationship,
+        day=local_today(therapist.timezone) + timedelta(days=3),
+        start_time=time(17),
+    ).appointments[0]
+    line = appointment_services.bring_add(client=client, appointment=session, text="Sleep")
     (alert,) = raise_alert(client=client, source=Source.JOURNAL, reference=journal.public_id)
     invitation = account_services.invitation_create(
         therapist=therapist, email="someone.new@example.org"
@@ -108,6 +116,7 @@ def build_seed() -> dict:
     ids = {
         "alerts": alert,
         "assignments": assignment,
+        "bring-items": line,
         "clients": client,
         "completions": completion,
         "invitations": invitation,
