@@ -337,9 +337,11 @@ class ListClosed(ValidationError):
 
     def __init__(self, appointment: Appointment):
         self.appointment = appointment
-        super().__init__(
-            "This session has started, so its list can no longer change.", code="closed"
-        )
+        what = {
+            Status.CANCELLED: "This session was cancelled",
+            Status.SCHEDULED: "This session has started",
+        }.get(appointment.status, "This session has taken place")
+        super().__init__(f"{what}, so its list can no longer change.", code="closed")
 
     @property
     def conflict(self) -> dict:

@@ -319,3 +319,17 @@ def test_a_therapist_reads_but_cannot_write_and_strangers_see_nothing(personas, 
     )
     assert lines(session) == ["Sleep"]
     assert timezone.now() < session.starts_at
+
+
+def test_a_cancelled_sessions_list_says_so(client, personas, session):
+    appointment_services.appointment_cancel(appointment=session)
+    client.force_login(personas.client_a)
+    page = client.get(list_url(session)).content.decode()
+    assert "This session was cancelled, so this list can no longer change." in page
+    late = api(personas.client_a).post(
+        "/api/v1/bring-items/", {"session": str(session.public_id), "text": "x"}
+    )
+    assert late.status_code == 409
+    assert late.json()["non_field_errors"] == [
+        "This session was cancelled, so its list can no longer change."
+    ]
