@@ -141,6 +141,13 @@ ROUTES: dict[str, Access] = {
     "api-plan-item-homework": Access.SIGNED_IN,
     "api-trigger-log-list": Access.SIGNED_IN,
     "api-trigger-log-detail": Access.SIGNED_IN,
+    # "To bring to my session": the client writes their lines; their therapist reads them.
+    "client_bring": Access.CLIENT,
+    "client_bring_add": Access.CLIENT,
+    "client_bring_move": Access.CLIENT,
+    "client_bring_remove": Access.CLIENT,
+    "api-bring-item-list": Access.SIGNED_IN,
+    "api-bring-item-detail": Access.SIGNED_IN,
     # Progress: charts and "what helps"; the client's own, or a therapist's active client's
     # shared records (the series decide what is counted through `visible_to`).
     "client_progress": Access.CLIENT,

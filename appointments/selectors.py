@@ -4,7 +4,7 @@ from datetime import datetime
 
 from accounts.models import User
 
-from .models import Appointment, Status
+from .models import Appointment, BringItem, Status
 
 
 def next_appointment(*, user: User, now: datetime | None = None) -> Appointment | None:
@@ -36,3 +36,8 @@ def appointments_between(*, user: User, start: datetime, end: datetime):
         .select_related("client", "therapist")
         .order_by("starts_at")
     )
+
+
+def bring_items(*, user: User, appointment: Appointment) -> list[BringItem]:
+    """A session's "to bring" lines the user may see, in the client's order. One query."""
+    return list(BringItem.objects.visible_to(user).filter(appointment=appointment))

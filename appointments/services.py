@@ -355,12 +355,36 @@ def cancel_future(relationship: CareRelationship, now: datetime | None = None) -
 # --- "To bring to my session" ----------------------------------------------------------
 
 
+class ListClosed(ValidationError):
+    """The session has started (or will not take place): its list is read-only now. The API
+    answers 409, and nothing is saved."""
+
+    def __init__(self, appointment: Appointment):
+        self.appointment = appointment
+        what = {
+            Status.CANCELLED: "This session was cancelled",
+            Status.SCHEDULED: "This session has started",
+        }.get(appointment.status, "This session has taken place")
+        super().__init__(f"{what}, so its list can no longer change.", code="closed")
+
+    @property
+    def conflict(self) -> dict:
+        return {"session": str(self.appointment.public_id)}
+
+
+def bring_open(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Can the client still change this session's list? Until it starts."""
+    return appointment.status == Status.SCHEDULED and appointment.starts_at > (
+        now or timezone.now()
+    )
+
+
 def _open_for_lines(client: User, appointment: Appointment) -> Appointment:
     if appointment.client_id != client.pk:
         raise ValidationError("This session is not yours.")
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if appointment.status != Status.SCHEDULED or appointment.starts_at <= timezone.now():
-        raise ValidationError("This session has started: the list is closed.", code="closed")
+    if not bring_open(appointment):
+        raise ListClosed(appointment)
     return appointment
 
 
@@ -411,4 +435,4 @@ def bring_move(*, client: User, item: BringItem, position: int) -> list[BringIte
 @transaction.atomic
 def bring_remove(*, client: User, item: BringItem) -> None:
     _open_for_lines(client, item.appointment)
-    item.delete()
+    BringItem.objects.filter(pk=item.pk, client=client).delete()

@@ -3,10 +3,11 @@
 Every name here has an entry in `accounts.policy.ROUTES`.
 """
 
-from . import api
+from . import api, bring_api
 
 router_registrations = [
     ("plans", api.PlanViewSet, "api-plan"),
     ("plan-items", api.PlanItemViewSet, "api-plan-item"),
     ("trigger-logs", api.TriggerLogViewSet, "api-trigger-log"),
+    ("bring-items", bring_api.BringItemViewSet, "api-bring-item"),
 ]

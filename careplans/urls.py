@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bring_views, views
 
 urlpatterns = [
     path("client/plan/", views.client_plan, name="client_plan"),
@@ -33,4 +33,16 @@ urlpatterns = [
     path("plans/items/<uuid:public_id>/move/", views.item_move, name="plan_item_move"),
     path("plans/items/<uuid:public_id>/remove/", views.item_remove, name="plan_item_remove"),
     path("plans/items/<uuid:public_id>/homework/", views.item_link, name="plan_item_link"),
+]
+
+# "To bring to my session": the client's list for their next session.
+urlpatterns += [
+    path("client/bring/", bring_views.bring_list, name="client_bring"),
+    path("client/bring/add/", bring_views.bring_add, name="client_bring_add"),
+    path("client/bring/<uuid:public_id>/move/", bring_views.bring_move, name="client_bring_move"),
+    path(
+        "client/bring/<uuid:public_id>/remove/",
+        bring_views.bring_remove,
+        name="client_bring_remove",
+    ),
 ]

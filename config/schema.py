@@ -60,12 +60,23 @@ SESSION_CONFLICT = {
     },
     "required": ["current"],
 }
+
+BRING_CLOSED = {
+    "type": "object",
+    "description": "The session has started: its list is read-only and nothing was saved.",
+    "properties": {
+        "non_field_errors": {"type": "array", "items": {"type": "string"}},
+        "session": {"type": "string", "format": "uuid"},
+    },
+    "required": ["non_field_errors", "session"],
+}
 COMPONENTS = {
     "Error": ERROR,
     "FieldErrors": FIELD_ERRORS,
     "PlanConflict": PLAN_CONFLICT,
     "MeasureConflict": MEASURE_CONFLICT,
     "SessionConflict": SESSION_CONFLICT,
+    "BringClosed": BRING_CLOSED,
 }
 # Operations whose service refuses a second write with a conflict (`config.api` makes it a
 # 409), when the view does not declare it: the body each one sends.
@@ -76,6 +87,9 @@ CONFLICTS = {
     ("delete", "/api/v1/plan-items/{public_id}/"): "PlanConflict",
     ("patch", "/api/v1/sessions/{public_id}/"): "SessionConflict",
     ("post", "/api/v1/sessions/{public_id}/cancel/"): "SessionConflict",
+    ("post", "/api/v1/bring-items/"): "BringClosed",
+    ("patch", "/api/v1/bring-items/{public_id}/"): "BringClosed",
+    ("delete", "/api/v1/bring-items/{public_id}/"): "BringClosed",
 }
 
 RETRY_AFTER = {

@@ -20,7 +20,7 @@ from safety.crisis import crisis_payload
 from safety.serializers import CrisisSerializer
 
 from . import instruments, selectors, services
-from .models import EVERY_WEEKS_MAX, Instrument, MeasureAssignment, MeasureResponse
+from .models import DAYS_BEFORE_MAX, EVERY_WEEKS_MAX, Instrument, MeasureAssignment, MeasureResponse
 
 # --- Serializers ----------------------------------------------------------------------
 
@@ -38,6 +38,8 @@ class MeasureAssignmentSerializer(serializers.ModelSerializer):
             "client",
             "instrument",
             "every_weeks",
+            "before_sessions",
+            "days_before",
             "schedule_text",
             "start_date",
             "status",
@@ -57,6 +59,15 @@ class MeasureAssignCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Repeat every N weeks (1 to 12); leave out or null for once.",
     )
+    before_sessions = serializers.BooleanField(
+        default=False, help_text="Due before each session, instead of once or every N weeks."
+    )
+    days_before = serializers.IntegerField(
+        min_value=0,
+        max_value=DAYS_BEFORE_MAX,
+        default=2,
+        help_text="Before each session: due from this many days before it (0: the day).",
+    )
     start_date = serializers.DateField(required=False, help_text="Default: today.")
 
 
@@ -64,6 +75,12 @@ class MeasureResponseSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     assignment = serializers.UUIDField(source="assignment.public_id", read_only=True)
     client = serializers.UUIDField(source="client.public_id", read_only=True)
+    session = serializers.UUIDField(
+        source="appointment.public_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The session the answers were given before; null for other schedules.",
+    )
     answers = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta:
@@ -74,6 +91,7 @@ class MeasureResponseSerializer(serializers.ModelSerializer):
             "client",
             "instrument",
             "period",
+            "session",
             "answers",
             "raw_total",
             "score",

@@ -25,6 +25,8 @@ SPECS = [
             "relationship__public_id",
             "instrument",
             "every_weeks",
+            "before_sessions",
+            "days_before",
             "start_date",
             "status",
             "created_at",
@@ -38,6 +40,7 @@ SPECS = [
         (
             "public_id",
             "assignment__public_id",
+            "appointment__public_id",
             "instrument",
             "period",
             "answers",

@@ -1,11 +1,13 @@
 from django import forms
 
 from .instruments import Instrument as Definition
-from .models import EVERY_WEEKS_MAX, Instrument
+from .models import DAYS_BEFORE_MAX, EVERY_WEEKS_MAX, Instrument
 
 ONCE = 0
+BEFORE_SESSIONS = -1
 EVERY_CHOICES = [
     (ONCE, "Once"),
+    (BEFORE_SESSIONS, "Before each session"),
     (1, "Every week"),
     *((n, f"Every {n} weeks") for n in range(2, EVERY_WEEKS_MAX + 1)),
 ]
@@ -38,6 +40,14 @@ class AssignForm(forms.Form):
     every_weeks = forms.TypedChoiceField(
         label="How often", choices=EVERY_CHOICES, coerce=int, initial=ONCE
     )
+    days_before = forms.IntegerField(
+        label="Days before each session",
+        min_value=0,
+        max_value=DAYS_BEFORE_MAX,
+        initial=2,
+        required=False,
+        help_text="Before each session only: when it becomes due (0 is the day itself).",
+    )
     start_date = forms.DateField(
         label="From",
         required=False,
@@ -47,8 +57,12 @@ class AssignForm(forms.Form):
 
     def service_fields(self) -> dict:
         data = self.cleaned_data
+        before = data["every_weeks"] == BEFORE_SESSIONS
+        days_before = data.get("days_before")
         return {
             "instrument": data["instrument"],
-            "every_weeks": data["every_weeks"] or None,
+            "every_weeks": None if before else (data["every_weeks"] or None),
             "start_date": data.get("start_date"),
+            "before_sessions": before,
+            "days_before": 2 if days_before is None else days_before,
         }

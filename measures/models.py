@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import CareRelationship, CareStatus, User
+from appointments.models import Appointment
 
 from . import instruments
 
 EVERY_WEEKS_MAX = 12
+DAYS_BEFORE_MAX = 7
 
 
 class Instrument(models.TextChoices):
@@ -41,7 +43,8 @@ class MeasureAssignmentQuerySet(models.QuerySet):
 
 
 class MeasureAssignment(models.Model):
-    """A questionnaire to answer once, or every N weeks from the start date."""
+    """A questionnaire to answer once, every N weeks from the start date, or before each
+    session (due from `days_before` days before each session of the relationship)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     relationship = models.ForeignKey(
@@ -55,6 +58,10 @@ class MeasureAssignment(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(EVERY_WEEKS_MAX)],
+    )
+    before_sessions = models.BooleanField(default=False)
+    days_before = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(0), MaxValueValidator(DAYS_BEFORE_MAX)]
     )
     start_date = models.DateField()
     status = models.CharField(
@@ -78,6 +85,14 @@ class MeasureAssignment(models.Model):
                 name="measures_assignment_every_weeks_range",
             ),
             models.CheckConstraint(
+                condition=Q(before_sessions=False) | Q(every_weeks__isnull=True),
+                name="measures_assignment_sessions_or_weeks",
+            ),
+            models.CheckConstraint(
+                condition=Q(days_before__lte=DAYS_BEFORE_MAX),
+                name="measures_assignment_days_before_range",
+            ),
+            models.CheckConstraint(
                 condition=Q(status=MeasureStatus.ACTIVE, ended_at__isnull=True)
                 | Q(status=MeasureStatus.ENDED, ended_at__isnull=False),
                 name="measures_assignment_ended_when_ended",
@@ -98,6 +113,10 @@ class MeasureAssignment(models.Model):
 
     @property
     def schedule_text(self) -> str:
+        if self.before_sessions:
+            days = "the day" if self.days_before == 1 else f"{self.days_before} days"
+            when = "on the day" if self.days_before == 0 else f"from {days} before"
+            return f"Before each session ({when})"
         if self.every_weeks is None:
             return "Once"
         if self.every_weeks == 1:
@@ -105,8 +124,9 @@ class MeasureAssignment(models.Model):
         return f"Every {self.every_weeks} weeks"
 
     def period_on(self, day) -> int | None:
-        """The period `day` falls in (0 for the first), or None before the start."""
-        if day < self.start_date:
+        """The period `day` falls in (0 for the first), or None before the start. Before each
+        session, a period is a session (see `selectors.period_due`), not a span of days."""
+        if day < self.start_date or self.before_sessions:
             return None
         if self.every_weeks is None:
             return 0
@@ -131,7 +151,12 @@ class MeasureResponse(models.Model):
     )
     client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     instrument = models.CharField(max_length=8, choices=Instrument.choices)  # the assignment's
+    # Before each session: the session's own id; else the number of the period of days.
     period = models.PositiveIntegerField()
+    # The session the answers are for, when the questionnaire is asked before each session.
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     answers = models.JSONField()  # one int per question, in order
     raw_total = models.PositiveSmallIntegerField()
     score = models.PositiveSmallIntegerField()  # raw total * the instrument's multiplier

@@ -4,14 +4,16 @@ and reliable-change marks, and the latest result per client for the caseload."""
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import F, Window
 from django.db.models.functions import FirstValue, RowNumber
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from accounts.clock import local_today
+from accounts.clock import local_midnight, local_today
 from accounts.models import User
+from appointments.models import Appointment, Status
 
 from . import instruments
 from .models import MeasureAssignment, MeasureResponse
@@ -21,6 +23,7 @@ from .models import MeasureAssignment, MeasureResponse
 class Due:
     assignment: MeasureAssignment
     period: int
+    appointment: Appointment | None = None  # the session it is answered for, if any
 
     @property
     def definition(self) -> instruments.Instrument:
@@ -76,14 +79,64 @@ def get_assignment_for_user(user, public_id) -> MeasureAssignment:
 
 def get_response_for_user(user, public_id) -> MeasureResponse:
     return get_object_or_404(
-        MeasureResponse.objects.visible_to(user).select_related("assignment", "client"),
+        MeasureResponse.objects.visible_to(user).select_related(
+            "assignment", "client", "appointment"
+        ),
         public_id=public_id,
     )
 
 
+def _sessions_ahead(assignments: list[MeasureAssignment], client: User, today: date, now):
+    """Scheduled sessions still to come whose day (the client's) is within the longest
+    `days_before` of today, per relationship, soonest first. One query."""
+    if not assignments:
+        return {}
+    last_day = today + timedelta(days=max(a.days_before for a in assignments) + 1)
+    sessions = Appointment.objects.filter(
+        relationship_id__in={a.relationship_id for a in assignments},
+        status=Status.SCHEDULED,
+        starts_at__gt=now,
+        starts_at__lt=local_midnight(last_day, client.zone),
+    ).order_by("starts_at", "id")
+    by_relationship: dict[int, list[Appointment]] = defaultdict(list)
+    for session in sessions:
+        by_relationship[session.relationship_id].append(session)
+    return by_relationship
+
+
+def _session_period(
+    assignment: MeasureAssignment, sessions: list[Appointment], client: User, today: date
+) -> tuple[int, Appointment] | None:
+    """Before each session: the next session, if it is `days_before` days away or fewer
+    (in the client's days); its id is the period, so each session is answered once."""
+    if not sessions:
+        return None
+    session = sessions[0]
+    if session.starts_at >= local_midnight(
+        today + timedelta(days=assignment.days_before + 1), client.zone
+    ):
+        return None
+    return session.pk, session
+
+
+def period_due(
+    assignment: MeasureAssignment, client: User, today: date | None = None, now=None
+) -> tuple[int, Appointment | None] | None:
+    """The period of the questionnaire due today (and the session it is for), or None."""
+    today = today or local_today(client.timezone)
+    if assignment.start_date > today:
+        return None
+    if not assignment.before_sessions:
+        period = assignment.period_on(today)
+        return None if period is None else (period, None)
+    sessions = _sessions_ahead([assignment], client, today, now or timezone.now())
+    return _session_period(assignment, sessions.get(assignment.relationship_id, []), client, today)
+
+
 def due_for_client(client: User, today: date | None = None) -> list[Due]:
     """Questionnaires the client can answer today: active, started, and not yet answered for
-    the current period. Two queries."""
+    the current period (before each session: for the next session, from `days_before` days
+    before it until it starts). Two queries, three with questionnaires before sessions."""
     today = today or local_today(client.timezone)
     assignments = list(
         MeasureAssignment.objects.visible_to(client)
@@ -98,11 +151,20 @@ def due_for_client(client: User, today: date | None = None) -> list[Due]:
             "assignment_id", "period"
         )
     )
+    sessions = _sessions_ahead(
+        [a for a in assignments if a.before_sessions], client, today, timezone.now()
+    )
     due = []
     for assignment in assignments:
-        period = assignment.period_on(today)
-        if period is not None and (assignment.pk, period) not in answered:
-            due.append(Due(assignment, period))
+        if assignment.before_sessions:
+            found = _session_period(
+                assignment, sessions.get(assignment.relationship_id, []), client, today
+            )
+        else:
+            period = assignment.period_on(today)
+            found = None if period is None else (period, None)
+        if found is not None and (assignment.pk, found[0]) not in answered:
+            due.append(Due(assignment, *found))
     return due
 
 
@@ -133,7 +195,7 @@ def results(*, viewer: User, client: User) -> list[Series]:
     responses = (
         MeasureResponse.objects.visible_to(viewer)
         .filter(client=client)
-        .select_related("assignment", "client")
+        .select_related("assignment", "client", "appointment")
         .order_by("submitted_at", "id")
     )
     by_instrument: dict[str, list[Result]] = defaultdict(list)

@@ -13,10 +13,11 @@ from django.utils import timezone
 from accounts.clock import local_today
 from accounts.models import CareRelationship, User
 from accounts.services import lock_active_relationship
+from appointments.models import Appointment
 from safety.models import SafetyAlert, Source
 from safety.services import raise_alert
 
-from . import instruments
+from . import instruments, selectors
 from .models import Instrument, MeasureAssignment, MeasureResponse, MeasureStatus
 
 
@@ -47,8 +48,11 @@ def measure_assign(
     instrument: str,
     every_weeks: int | None = None,
     start_date: date | None = None,
+    before_sessions: bool = False,
+    days_before: int = 2,
 ) -> MeasureAssignment:
-    """Set a questionnaire for the client: once, or every N weeks (1 to 12) from the start."""
+    """Set a questionnaire for the client: once, every N weeks (1 to 12) from the start, or
+    before each session (due from `days_before` days before it, 0 to 7)."""
     relationship = lock_active_relationship(relationship.pk)
     if relationship.therapist_id != therapist.pk:
         raise ValidationError("This client is not in your caseload.")
@@ -60,12 +64,18 @@ def measure_assign(
         raise ValidationError({"start_date": "Choose today or a later day."})
     if (start_date - today).days > 366:
         raise ValidationError({"start_date": "Choose a day within the next year."})
+    if before_sessions and every_weeks is not None:
+        raise ValidationError(
+            {"every_weeks": "Choose every few weeks or before each session, not both."}
+        )
     assignment = MeasureAssignment(
         relationship=relationship,
         client_id=relationship.client_id,
         instrument=instrument,
         every_weeks=every_weeks,
         start_date=start_date,
+        before_sessions=before_sessions,
+        days_before=days_before,
     )
     assignment.full_clean()
     assignment.save()
@@ -94,8 +104,10 @@ def record_response(
     period: int,
     answers: list[int],
     submitted_at: datetime | None = None,
+    appointment: Appointment | None = None,
 ) -> MeasureResponse:
-    """Score and save one period's answers (callers hold the relationship's lock)."""
+    """Score and save one period's answers (callers hold the relationship's lock); before
+    each session, `period` is the session's id and `appointment` the session."""
     definition = assignment.definition
     errors = instruments.answer_errors(definition, answers)
     if errors:
@@ -106,13 +118,14 @@ def record_response(
         client_id=assignment.client_id,
         instrument=assignment.instrument,
         period=period,
+        appointment=appointment,
         answers=list(answers),
         raw_total=scored.raw,
         score=scored.score,
         band=scored.band.key,
         submitted_at=submitted_at or timezone.now(),
     )
-    response.full_clean(exclude=["assignment", "client"], validate_unique=False)
+    response.full_clean(exclude=["assignment", "client", "appointment"], validate_unique=False)
     try:
         with transaction.atomic():
             response.save()
@@ -180,7 +193,8 @@ def _due_period(client: User, assignment: MeasureAssignment) -> int | None:
     assignment = MeasureAssignment.objects.get(pk=assignment.pk)
     if assignment.client_id != client.pk or assignment.status != MeasureStatus.ACTIVE:
         return None
-    return assignment.period_on(local_today(client.timezone))
+    found = selectors.period_due(assignment, client)
+    return None if found is None else found[0]
 
 
 @transaction.atomic
@@ -193,13 +207,16 @@ def _response_submit(
         raise ValidationError("This questionnaire is not yours.")
     if assignment.status != MeasureStatus.ACTIVE:
         raise ValidationError("This questionnaire has ended; there is nothing to answer.")
-    period = assignment.period_on(local_today(client.timezone))
-    if period is None:
+    found = selectors.period_due(assignment, client)
+    if found is None:
         raise ValidationError("This questionnaire is not due yet.")
+    period, session = found
     existing = MeasureResponse.objects.filter(assignment=assignment, period=period).first()
     if existing is not None:
         raise AlreadyAnswered(existing)
-    response = record_response(assignment=assignment, period=period, answers=answers)
+    response = record_response(
+        assignment=assignment, period=period, answers=answers, appointment=session
+    )
     if needs_crisis_page(response):
         # Raised already from incomplete answers for this period: it now points at these.
         early = SafetyAlert.objects.filter(

@@ -287,3 +287,17 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     start_time = time(17)
     zone = factory.LazyAttribute(lambda o: o.therapist.timezone)
     starts_at = factory.LazyAttribute(lambda o: local_time_to_utc(o.day, o.start_time, o.zone))
+
+
+# --- "To bring to my session" ---------------------------------------------------------
+
+
+class BringItemFactory(factory.django.DjangoModelFactory):
+    """A free note on the list of a session (give `appointment`), after the others."""
+
+    class Meta:
+        model = "appointments.BringItem"
+
+    client = factory.SelfAttribute("appointment.client")
+    text = factory.Sequence(lambda n: f"Something to talk about {n}")
+    position = factory.LazyAttribute(lambda o: o.appointment.bring_items.count())

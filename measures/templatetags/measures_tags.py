@@ -11,8 +11,9 @@ register = template.Library()
 
 @register.inclusion_tag("measures/partials/today.html", takes_context=True)
 def questionnaires_today(context):
-    """Two queries (one when nothing is set)."""
-    return {"due": due_for_client(context["request"].user)}
+    """Two queries (one when nothing is set; three with one set before each session)."""
+    user = context["request"].user
+    return {"due": due_for_client(user), "zone": user.zone}
 
 
 @register.inclusion_tag("measures/partials/therapist_panel.html", takes_context=True)

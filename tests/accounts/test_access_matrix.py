@@ -10,6 +10,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, time, timedelta
+from datetime import time as dt_time
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ from accounts.clock import local_today
 from accounts.models import AuditEvent, CareRelationship, CareStatus, User
 from accounts.policy import clients_visible_to
 from appointments import services as appointment_services
-from appointments.models import Appointment, Series
+from appointments.models import Appointment, BringItem, Series
 from careplans import services as careplan_services
 from careplans.models import CarePlan, HomeworkLink, PlanItem, PlanVersion, TriggerLog
 from clients import services as record_services
@@ -152,6 +153,7 @@ class World:
             ),
             *careplan_snapshot(),
             *measures_snapshot(),
+            *bring_snapshot(),
             *Preferences.objects.order_by("pk").values_list(
                 "user_id", "reminders_enabled", "reminder_time", "digest_enabled"
             ),
@@ -809,6 +811,73 @@ def phq9_ended(world: World) -> bool:
 
 def who5_set(world: World) -> bool:
     return MeasureAssignment.objects.filter(instrument="who5").exists()
+
+
+# "To bring to my session" ---------------------------------------------------------------
+
+
+def bring_snapshot() -> list[tuple]:
+    return [*BringItem.objects.order_by("pk").values_list("public_id", "text", "position")]
+
+
+@dataclass
+class BringWorld:
+    session: object  # client A's session in three days
+    line: BringItem  # "Sleep", the first of two lines
+    second: BringItem
+
+
+def bring_world(world: World) -> BringWorld:
+    """Client A's next session with two lines on its list (made once)."""
+    if not hasattr(world, "_bring_world"):
+        therapist = world.personas.therapist_a
+        session = appointment_services.appointment_create(
+            therapist=therapist,
+            relationship=world.personas.relationship_a,
+            day=local_today(therapist.timezone) + timedelta(days=3),
+            start_time=dt_time(17),
+        ).appointments[0]
+        add = partial(appointment_services.bring_add, client=world.personas.client_a)
+        line = add(appointment=session, text="Sleep")
+        second = add(appointment=session, text="Work")
+        world._bring_world = BringWorld(session, line, second)
+    return world._bring_world
+
+
+def with_bring_of_a(world: World) -> dict:
+    bring_world(world)
+    return {}
+
+
+def bring_line_of_a(world: World) -> dict:
+    return {"public_id": bring_world(world).line.public_id}
+
+
+def bring_note(world: World) -> dict:
+    return {"session": str(bring_world(world).session.public_id), "text": "The weekend"}
+
+
+def bring_from_journal(world: World) -> dict:
+    return {"source": "journal", "id": str(world.journal.public_id)}
+
+
+def bring_from_journal_form(world: World) -> dict:
+    return {**bring_note(world), **bring_from_journal(world), "share": "0"}
+
+
+def bring_added(world: World) -> bool:
+    return BringItem.objects.filter(text="The weekend").exists()
+
+
+def bring_moved(world: World) -> bool:
+    return BringItem.objects.get(pk=bring_world(world).line.pk).position == 1
+
+
+def bring_removed(world: World) -> bool:
+    return not BringItem.objects.filter(pk=bring_world(world).line.pk).exists()
+
+
+TO_BRING = Redirect("client_bring")
 
 
 TO_MEASURES_A = Redirect("therapist_measures", kwargs=client_a_id)
@@ -1826,6 +1895,73 @@ CASES: dict[str, Route] = {
             ),
         },
         kwargs=log_of_a,
+        api=True,
+    ),
+    # "To bring to my session": the client writes the lines of their own sessions; their
+    # therapist reads them through the API ------------------------------------------------
+    "client_bring": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 200, 403, 403, 403)),
+            "POST": Call(
+                row(LOGIN, TO_BRING, 404, 403, 403, 403),
+                data=bring_note,
+                writes={"client_a": bring_added},
+            ),
+        },
+        kwargs=with_bring_of_a,
+    ),
+    "client_bring_add": Route(
+        {
+            "GET": Call(row(LOGIN, 200, 404, 403, 403, 403), data=bring_from_journal),
+            "POST": Call(
+                row(LOGIN, TO_BRING, 404, 403, 403, 403),
+                data=bring_from_journal_form,
+                writes={"client_a": bring_added},
+            ),
+        },
+        kwargs=with_bring_of_a,
+    ),
+    "client_bring_move": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_BRING, 404, 403, 403, 403),
+                data=lambda world: {"direction": "down"},
+                writes={"client_a": bring_moved},
+            )
+        },
+        kwargs=bring_line_of_a,
+    ),
+    "client_bring_remove": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_BRING, 404, 403, 403, 403), writes={"client_a": bring_removed}
+            )
+        },
+        kwargs=bring_line_of_a,
+    ),
+    "api-bring-item-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "POST": Call(
+                row(403, 201, 400, 403, 403, 403),
+                data=bring_note,
+                writes={"client_a": bring_added},
+            ),
+        },
+        kwargs=with_bring_of_a,
+        api=True,
+    ),
+    "api-bring-item-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 200, 404, 404)),
+            "PATCH": Call(
+                row(403, 200, 404, 403, 403, 403),
+                data=lambda world: {"position": 1},
+                writes={"client_a": bring_moved},
+            ),
+            "DELETE": Call(row(403, 204, 404, 403, 403, 403), writes={"client_a": bring_removed}),
+        },
+        kwargs=bring_line_of_a,
         api=True,
     ),
     # Measures: the client answers; their therapist sets them and reads the results --------

@@ -368,7 +368,7 @@ def test_lines_to_bring_close_when_the_session_starts(care, personas, clock):
         lambda: services.bring_move(client=client, item=first, position=0),
         lambda: services.bring_remove(client=client, item=first),
     ):
-        with pytest.raises(ValidationError, match="the list is closed"):
+        with pytest.raises(ValidationError, match="its list can no longer change"):
             change()
     assert list(session.bring_items.values_list("text", flat=True)) == [
         "Sleep",

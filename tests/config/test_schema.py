@@ -101,6 +101,13 @@ def build_seed() -> dict:
     due = measure_services.measure_assign(**setting, instrument="phq9")
     answered = measure_services.measure_assign(**setting, instrument="gad7")
     response = measure_services.response_submit(client=client, assignment=answered, answers=[1] * 7)
+    session = appointment_services.appointment_create(
+        therapist=therapist,
+        relationship=relationship,
+        day=local_today(therapist.timezone) + timedelta(days=3),
+        start_time=time(17),
+    ).appointments[0]
+    line = appointment_services.bring_add(client=client, appointment=session, text="Sleep")
     (alert,) = raise_alert(client=client, source=Source.JOURNAL, reference=journal.public_id)
     # Sessions: one to come, a weekly series, and one held (to mark).
     care = {"therapist": therapist, "relationship": relationship}
@@ -121,6 +128,7 @@ def build_seed() -> dict:
     ids = {
         "alerts": alert,
         "assignments": assignment,
+        "bring-items": line,
         "clients": client,
         "completions": completion,
         "invitations": invitation,
