@@ -246,3 +246,310 @@ def test_the_switch_and_the_reminders_are_in_the_clients_export(personas, frozen
         "created_at": TUESDAY_18,
         "finished_at": TUESDAY_18,
     } in data["emails_sent"]
+
+
+# --- Across the 2026 and 2027 changes of the clocks ----------------------------------
+
+
+def z(*parts) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+# A weekly series of three Monday sessions at 17:00 in the therapist's zone around each
+# change (all on Sundays), and the reminder of each on the Sunday before, worked out by hand:
+# (client zone, therapist zone, client's reminder time, first Monday,
+#  [(reminder instant, the session's time in the client's zone)] * 3).
+# London at 01:30: in the spring gap (01:00 GMT -> 02:00 BST) it moves to 02:00 BST; in
+# autumn 01:30 happens twice and fires on the first (BST). New York at 02:30: the spring gap
+# (02:00 EST -> 03:00 EDT) moves it to 03:00 EDT. Sydney at 02:30: in April 02:30 happens
+# twice (03:00 AEDT -> 02:00 AEST), first AEDT; in October the gap moves it to 03:00 AEDT.
+# Kolkata (no DST) with a London therapist: the session moves by an hour in her zone, her
+# reminder stays at 18:00 IST = 12:30 UTC.
+LONDON_AT, NEW_YORK_AT, SYDNEY_AT = time(1, 30), time(2, 30), time(2, 30)
+DST = {
+    "london-2026-spring": (
+        "Europe/London",
+        "Europe/London",
+        LONDON_AT,
+        date(2026, 3, 23),
+        [
+            (z(2026, 3, 22, 1, 30), "17:00"),
+            (z(2026, 3, 29, 1, 0), "17:00"),
+            (z(2026, 4, 5, 0, 30), "17:00"),
+        ],
+    ),
+    "london-2026-autumn": (
+        "Europe/London",
+        "Europe/London",
+        LONDON_AT,
+        date(2026, 10, 19),
+        [
+            (z(2026, 10, 18, 0, 30), "17:00"),
+            (z(2026, 10, 25, 0, 30), "17:00"),
+            (z(2026, 11, 1, 1, 30), "17:00"),
+        ],
+    ),
+    "london-2027-spring": (
+        "Europe/London",
+        "Europe/London",
+        LONDON_AT,
+        date(2027, 3, 22),
+        [
+            (z(2027, 3, 21, 1, 30), "17:00"),
+            (z(2027, 3, 28, 1, 0), "17:00"),
+            (z(2027, 4, 4, 0, 30), "17:00"),
+        ],
+    ),
+    "london-2027-autumn": (
+        "Europe/London",
+        "Europe/London",
+        LONDON_AT,
+        date(2027, 10, 25),
+        [
+            (z(2027, 10, 24, 0, 30), "17:00"),
+            (z(2027, 10, 31, 0, 30), "17:00"),
+            (z(2027, 11, 7, 1, 30), "17:00"),
+        ],
+    ),
+    "new-york-2026-spring": (
+        "America/New_York",
+        "America/New_York",
+        NEW_YORK_AT,
+        date(2026, 3, 2),
+        [
+            (z(2026, 3, 1, 7, 30), "17:00"),
+            (z(2026, 3, 8, 7, 0), "17:00"),
+            (z(2026, 3, 15, 6, 30), "17:00"),
+        ],
+    ),
+    "new-york-2026-autumn": (
+        "America/New_York",
+        "America/New_York",
+        NEW_YORK_AT,
+        date(2026, 10, 26),
+        [
+            (z(2026, 10, 25, 6, 30), "17:00"),
+            (z(2026, 11, 1, 7, 30), "17:00"),
+            (z(2026, 11, 8, 7, 30), "17:00"),
+        ],
+    ),
+    "new-york-2027-spring": (
+        "America/New_York",
+        "America/New_York",
+        NEW_YORK_AT,
+        date(2027, 3, 8),
+        [
+            (z(2027, 3, 7, 7, 30), "17:00"),
+            (z(2027, 3, 14, 7, 0), "17:00"),
+            (z(2027, 3, 21, 6, 30), "17:00"),
+        ],
+    ),
+    "new-york-2027-autumn": (
+        "America/New_York",
+        "America/New_York",
+        NEW_YORK_AT,
+        date(2027, 11, 1),
+        [
+            (z(2027, 10, 31, 6, 30), "17:00"),
+            (z(2027, 11, 7, 7, 30), "17:00"),
+            (z(2027, 11, 14, 7, 30), "17:00"),
+        ],
+    ),
+    "sydney-2026-april": (
+        "Australia/Sydney",
+        "Australia/Sydney",
+        SYDNEY_AT,
+        date(2026, 3, 30),
+        [
+            (z(2026, 3, 28, 15, 30), "17:00"),
+            (z(2026, 4, 4, 15, 30), "17:00"),
+            (z(2026, 4, 11, 16, 30), "17:00"),
+        ],
+    ),
+    "sydney-2026-october": (
+        "Australia/Sydney",
+        "Australia/Sydney",
+        SYDNEY_AT,
+        date(2026, 9, 28),
+        [
+            (z(2026, 9, 26, 16, 30), "17:00"),
+            (z(2026, 10, 3, 16, 0), "17:00"),
+            (z(2026, 10, 10, 15, 30), "17:00"),
+        ],
+    ),
+    "sydney-2027-april": (
+        "Australia/Sydney",
+        "Australia/Sydney",
+        SYDNEY_AT,
+        date(2027, 3, 29),
+        [
+            (z(2027, 3, 27, 15, 30), "17:00"),
+            (z(2027, 4, 3, 15, 30), "17:00"),
+            (z(2027, 4, 10, 16, 30), "17:00"),
+        ],
+    ),
+    "sydney-2027-october": (
+        "Australia/Sydney",
+        "Australia/Sydney",
+        SYDNEY_AT,
+        date(2027, 9, 27),
+        [
+            (z(2027, 9, 25, 16, 30), "17:00"),
+            (z(2027, 10, 2, 16, 0), "17:00"),
+            (z(2027, 10, 9, 15, 30), "17:00"),
+        ],
+    ),
+    "kolkata-2026-spring": (
+        "Asia/Kolkata",
+        "Europe/London",
+        time(18),
+        date(2026, 3, 23),
+        [
+            (z(2026, 3, 22, 12, 30), "22:30"),
+            (z(2026, 3, 29, 12, 30), "21:30"),
+            (z(2026, 4, 5, 12, 30), "21:30"),
+        ],
+    ),
+    "kolkata-2026-autumn": (
+        "Asia/Kolkata",
+        "Europe/London",
+        time(18),
+        date(2026, 10, 19),
+        [
+            (z(2026, 10, 18, 12, 30), "21:30"),
+            (z(2026, 10, 25, 12, 30), "22:30"),
+            (z(2026, 11, 1, 12, 30), "22:30"),
+        ],
+    ),
+    "kolkata-2027-spring": (
+        "Asia/Kolkata",
+        "Europe/London",
+        time(18),
+        date(2027, 3, 22),
+        [
+            (z(2027, 3, 21, 12, 30), "22:30"),
+            (z(2027, 3, 28, 12, 30), "21:30"),
+            (z(2027, 4, 4, 12, 30), "21:30"),
+        ],
+    ),
+    "kolkata-2027-autumn": (
+        "Asia/Kolkata",
+        "Europe/London",
+        time(18),
+        date(2027, 10, 25),
+        [
+            (z(2027, 10, 24, 12, 30), "21:30"),
+            (z(2027, 10, 31, 12, 30), "22:30"),
+            (z(2027, 11, 7, 12, 30), "22:30"),
+        ],
+    ),
+}
+GRID = timedelta(hours=3)
+
+
+@pytest.mark.parametrize("case", list(DST))
+def test_each_session_of_a_series_across_a_change_is_reminded_once_at_its_instant(
+    case, frozen, mailoutbox
+):
+    from tests.factories import ClientFactory, RelationshipFactory, TherapistFactory
+
+    client_zone, therapist_zone, at, monday, expected = DST[case]
+    start = datetime.combine(monday - timedelta(days=4), time(12), UTC)
+    frozen.move_to(start)
+    therapist = TherapistFactory(timezone=therapist_zone)
+    client = ClientFactory(timezone=client_zone)
+    relationship = RelationshipFactory(therapist=therapist, client=client)
+    # Kolkata keeps the client's defaults (18:00, quiet 22:00 to 07:00); the others remind
+    # at night, without quiet hours, to land in the gaps and the repeated hours.
+    if at == time(18):
+        services.preferences_for(client)
+    else:
+        services.preferences_update(user=client, reminder_time=at, quiet_start=None, quiet_end=None)
+    series = sessions.series_create(
+        therapist=therapist,
+        relationship=relationship,
+        first_day=monday,
+        start_time=time(17, 0),
+        count=3,
+    ).appointments
+    # The beat every three hours, and at each expected instant and the minutes either side.
+    end = series[-1].starts_at
+    moments = {start + n * GRID for n in range(int((end - start) / GRID) + 1)}
+    moments |= {instant + d for instant, _ in expected for d in (-MINUTE, timedelta(0), MINUTE)}
+    for moment in sorted(moments):
+        tick_at(frozen, moment)
+
+    for session, (instant, _) in zip(series, expected, strict=True):
+        rows = Delivery.objects.filter(
+            user=client, kind=Kind.SESSION_REMINDER, period__startswith=str(session.public_id)
+        )
+        assert [(r.created_at, r.status) for r in rows] == [(instant, Status.SENT)], session.day
+    subjects = [m.subject for m in mailoutbox]
+    assert subjects == [f"You have a session tomorrow at {t}" for _, t in expected]
+    assert Delivery.objects.filter(kind=Kind.SESSION_REMINDER).count() == 3
+
+
+# --- The therapist's daily reminder ---------------------------------------------------
+
+
+@pytest.fixture
+def sydney_therapist(personas):
+    """Therapist A works in Sydney: 09:00 UTC on Tuesday is 20:00 there, tomorrow Wednesday."""
+    therapist = personas.therapist_a
+    therapist.timezone = "Australia/Sydney"
+    therapist.save(update_fields=["timezone"])
+    return therapist
+
+
+def therapist_reminder(therapist) -> str:
+    row = Delivery.objects.create(user=therapist, kind=Kind.THERAPIST_REMINDER, period="2026-12-01")
+    return ledger.deliver(row.pk)
+
+
+def test_the_therapist_reminder_counts_tomorrows_briefs_in_their_zone(
+    personas, sydney_therapist, mailoutbox
+):
+    from tests.factories import ClientFactory, RelationshipFactory
+
+    wednesday = date(2026, 12, 2)
+    for at in (time(8), time(12), time(18)):  # 08:00 on Wednesday in Sydney is Tuesday in UTC
+        book(personas, day=wednesday, at=at)
+    other = RelationshipFactory(therapist=sydney_therapist, client=ClientFactory())
+    sessions.appointment_create(
+        therapist=sydney_therapist, relationship=other, day=wednesday, start_time=time(9)
+    )
+    sessions.appointment_cancel(appointment=book(personas, day=wednesday, at=time(14)))
+    book(personas, day=date(2026, 12, 3), at=time(8))  # Thursday: Wednesday 21:00 in UTC
+    ended = RelationshipFactory(therapist=sydney_therapist, client=ClientFactory())
+    sessions.appointment_create(
+        therapist=sydney_therapist, relationship=ended, day=wednesday, start_time=time(10)
+    )
+    from accounts.services import relationship_end
+
+    relationship_end(actor=sydney_therapist, relationship=ended)
+    assert therapist_reminder(sydney_therapist) == "sent"
+    [message] = mailoutbox
+    # Nothing else waits: the e-mail still goes, with that line alone.
+    assert message.subject == "4 session briefs for tomorrow in Tandem"
+    assert "4 session briefs for tomorrow." in message.body
+    assert "waiting for you" not in message.body
+    assert personas.client_a.name not in message.body + message.alternatives[0][0]
+
+
+def test_the_briefs_line_comes_after_what_waits(personas, sydney_therapist, mailoutbox):
+    from tests.factories import JournalEntryFactory
+
+    JournalEntryFactory(client=personas.client_a, shared=True, created_at=NOW - timedelta(days=3))
+    book(personas, day=date(2026, 12, 2), at=time(12))
+    assert therapist_reminder(sydney_therapist) == "sent"
+    [message] = mailoutbox
+    assert message.subject == "1 thing is waiting for you in Tandem"
+    assert (
+        "1 thing is waiting for you in Tandem — 1 shared entry not viewed yet.\n\n"
+        "1 session brief for tomorrow.\n"
+    ) in message.body
+
+
+def test_no_briefs_line_without_sessions_tomorrow(personas, sydney_therapist, mailoutbox):
+    book(personas, day=date(2026, 12, 3), at=time(12))
+    assert therapist_reminder(sydney_therapist) == "skipped: nothing waiting"
