@@ -12,12 +12,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
-from accounts.clock import local_day, local_midnight, zone_name
+from accounts.clock import local_day, zone_name
 from accounts.clock import zone as clock_zone
 from accounts.models import Role, User
 from appointments.models import Appointment
 from appointments.models import Status as SessionStatus
-from appointments.selectors import appointments_between
 from clients.selectors import unread_replies_queryset
 from homework.models import Assignment, AssignmentStatus
 from homework.schedules import iso_week_label
@@ -407,17 +406,6 @@ def _session_reminder(delivery: Delivery, zone: str):
     )
 
 
-def sessions_tomorrow(*, therapist: User, now: datetime) -> int:
-    """How many sessions the therapist has on their local day after `now`'s."""
-    tz = clock_zone(zone_of(therapist))
-    tomorrow = local_day(now, tz) + timedelta(days=1)
-    return appointments_between(
-        user=therapist,
-        start=local_midnight(tomorrow, tz),
-        end=local_midnight(tomorrow + timedelta(days=1), tz),
-    ).count()
-
-
 # --- Replies -------------------------------------------------------------------------
 
 
@@ -534,7 +522,7 @@ def _build(delivery: Delivery):
             if local_day(timezone.now(), clock_zone(zone)) != date.fromisoformat(delivery.period):
                 return "too late: the day is over"
             waiting = waiting_for_therapist(user, timezone.now())
-            briefs = sessions_tomorrow(therapist=user, now=timezone.now())
+            briefs = selectors.sessions_tomorrow(therapist=user, now=timezone.now())
             if not waiting.total and not briefs:
                 return "nothing waiting"
             return emails.therapist_reminder_email(
