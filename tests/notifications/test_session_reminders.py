@@ -553,3 +553,18 @@ def test_the_briefs_line_comes_after_what_waits(personas, sydney_therapist, mail
 def test_no_briefs_line_without_sessions_tomorrow(personas, sydney_therapist, mailoutbox):
     book(personas, day=date(2026, 12, 3), at=time(12))
     assert therapist_reminder(sydney_therapist) == "skipped: nothing waiting"
+
+
+def test_erasure_leaves_the_reminder_as_a_count_naming_nobody(personas, frozen, mailoutbox):
+    from appointments.models import Appointment
+    from clients.services import account_erase
+    from tests.factories import PASSWORD
+
+    book(personas)
+    frozen.move_to(TUESDAY_18)
+    [pk] = made_at(TUESDAY_18)
+    account_erase(client=personas.client_a, password=PASSWORD)
+    assert not Appointment.objects.exists()
+    assert Delivery.objects.get(pk=pk).user is None
+    assert ledger.deliver(pk) == "skipped: no recipient"
+    assert mailoutbox == []
