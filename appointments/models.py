@@ -153,6 +153,12 @@ class Appointment(AppointmentFields):
         indexes = [
             models.Index(fields=["therapist", "starts_at"]),
             models.Index(fields=["client", "starts_at"]),
+            # The e-mail tick's look at every session of the next two days, each minute.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(status="scheduled"),
+                name="appointments_scheduled_start",
+            ),
         ]
         constraints = [
             *_shared_constraints("appointments_appointment"),

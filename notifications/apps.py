@@ -46,6 +46,7 @@ class NotificationsConfig(AppConfig):
                     "digest_weekday",
                     "digest_time",
                     "replies_enabled",
+                    "session_reminders_enabled",
                     "next_reminder_at",
                     "next_digest_at",
                     "next_reply_at",

@@ -28,6 +28,7 @@ LISTS = {
     Kind.THERAPIST_DIGEST: "digest",
     Kind.THERAPIST_REMINDER: "reminders",
     Kind.REPLY: "replies",
+    Kind.SESSION_REMINDER: "sessions",
 }
 
 
@@ -183,17 +184,39 @@ def therapist_digest_email(delivery: Delivery, *, caseload: CaseloadCounts) -> L
     )
 
 
-def therapist_reminder_email(delivery: Delivery, *, waiting: WaitingCounts) -> ListEmail:
+def therapist_reminder_email(
+    delivery: Delivery, *, waiting: WaitingCounts, briefs_tomorrow: int = 0
+) -> ListEmail:
+    """What waits, counted, and how many sessions (so briefs) tomorrow: never with whom."""
     return _list_email(
         delivery,
         "therapist_reminder",
-        {**asdict(waiting), "url": settings.SITE_URL + reverse("therapist_home")},
+        {
+            **asdict(waiting),
+            "briefs": int(briefs_tomorrow),
+            "url": settings.SITE_URL + reverse("therapist_home"),
+        },
     )
 
 
 def reply_email(delivery: Delivery) -> ListEmail:
     """ "You have a new reply": no name, no record, no kind of record; a link to Today."""
     return _list_email(delivery, "reply", {"url": settings.SITE_URL + reverse("client_home")})
+
+
+def session_reminder_email(delivery: Delivery, *, tomorrow: bool, day: date, at: str) -> ListEmail:
+    """ "You have a session tomorrow at 17:00", in the client's zone: no therapist, no place,
+    no way of meeting. "today" when quiet hours or a late booking moved it to the day itself."""
+    return _list_email(
+        delivery,
+        "session_reminder",
+        {
+            "when": "tomorrow" if tomorrow else "today",
+            "day": day,
+            "at": str(at),
+            "url": settings.SITE_URL + reverse("client_home"),
+        },
+    )
 
 
 def safety_email(delivery: Delivery, *, again: bool) -> EmailMultiAlternatives:

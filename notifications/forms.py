@@ -24,6 +24,7 @@ class PreferencesForm(forms.ModelForm):
             self.fields["reminders_enabled"].label = "E-mail me when something waits for me"
             self.fields["reminder_time"].help_text = "In your time zone, on the days below."
             del self.fields["replies_enabled"]  # replies are news to clients only
+            del self.fields["session_reminders_enabled"]  # a client's reminder
         else:
             del self.fields["reminder_weekdays"]  # a client's reminder goes every day
 
@@ -39,6 +40,7 @@ class PreferencesForm(forms.ModelForm):
             "digest_weekday",
             "digest_time",
             "replies_enabled",
+            "session_reminders_enabled",
         ]
         labels = {
             "reminders_enabled": "E-mail me when homework is waiting",
@@ -49,6 +51,7 @@ class PreferencesForm(forms.ModelForm):
             "digest_weekday": "Summary day",
             "digest_time": "Summary time",
             "replies_enabled": "E-mail me when my therapist replies",
+            "session_reminders_enabled": "Session reminders: e-mail me the day before a session",
         }
         help_texts = {
             "reminder_time": "In your time zone. A time your therapist set on a piece of "
@@ -57,6 +60,8 @@ class PreferencesForm(forms.ModelForm):
             "arrives when they end. Quiet hours may run past midnight (22:00 to 07:00).",
             "replies_enabled": "At most one e-mail a day. It says only that a reply is "
             "waiting, never who wrote it or what it says; in quiet hours it waits until they end.",
+            "session_reminders_enabled": "At your reminder time the day before, out of quiet "
+            "hours. It says only the day and the time, never with whom or where.",
         }
         widgets = {
             "reminder_time": TIME,

@@ -37,6 +37,8 @@ class Preferences(models.Model):
     digest_time = models.TimeField(default=time(18, 0))
     # A client's note that their therapist replied: at most one a day, out of quiet hours.
     replies_enabled = models.BooleanField("new replies", default=True)
+    # A client's reminder the day before each session, at their reminder time.
+    session_reminders_enabled = models.BooleanField("session reminders", default=True)
     # The zone the instants were computed in; the tick recomputes them when the user's differs.
     zone = models.CharField(max_length=64, blank=True)
     next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -85,6 +87,7 @@ class Kind(models.TextChoices):
     SAFETY_REALERT = "safety_realert", "Safety alert, still open"
     INVITATION = "invitation", "Invitation"
     REPLY = "reply", "New reply"
+    SESSION_REMINDER = "session_reminder", "Session reminder"
 
 
 # Sent whatever the person's settings say, and retried while the alert is open.
@@ -108,15 +111,17 @@ class Delivery(models.Model):
 
     An invitation's row is its therapist's (the invitee may have no account yet), and its
     period is the care relationship's id and how often it was resent: "41.0", "41.1".
+    A session reminder's period is the session's public id and the UTC minute it starts
+    ("<uuid>@20261208T1700Z"): a session moved after its reminder gets one for its new time.
 
     After erasure `user` is null: the row stays as a count, naming nobody."""
 
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     period = models.CharField(
-        max_length=16,
-        help_text="Local date (reminders, replies), ISO week, a safety alert's id, or an "
-        "invitation's id and resends.",
+        max_length=64,
+        help_text="Local date (reminders, replies), ISO week, a safety alert's id, an "
+        "invitation's id and resends, or a session's id and start.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     message_id = models.CharField(max_length=128, blank=True)

@@ -8,6 +8,8 @@ Rules (tested in tests/notifications/test_scheduling.py):
   that falls inside them moves to their end. The period of a reminder is the local date on
   which it is sent, so each local day has at most one.
 - A reply's note that falls in quiet hours moves to their end, as a reminder does.
+- A session's reminder is planned for the client's local day before the session's local
+  date, at their reminder time, out of quiet hours (so it may move to the session's morning).
 - A digest covers one ISO week: the week that ends on the digest's local date when that is a
   Sunday, else the week before. Its period is that week's label ("2026-W48").
 """
@@ -47,6 +49,15 @@ def reminder_instant(day: date, at: time, tz_name: str, quiet: QuietHours | None
     if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
         end_day += ONE_DAY  # inside the evening part of a wrapping window: ends tomorrow
     return local_time_to_utc(end_day, quiet.end, tz_name)
+
+
+def session_reminder_instant(
+    starts_at: datetime, at: time, tz_name: str, quiet: QuietHours | None
+) -> datetime:
+    """The planned instant of the reminder of a session starting at `starts_at` (aware): the
+    day before it in the client's zone `tz_name`, at `at`, out of quiet hours."""
+    day_before = local_day(starts_at, ZoneInfo(tz_name)) - ONE_DAY
+    return reminder_instant(day_before, at, tz_name, quiet)
 
 
 def out_of_quiet(instant: datetime, tz_name: str, quiet: QuietHours | None) -> datetime:

@@ -6,8 +6,10 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
-from accounts.clock import local_day, local_today
-from accounts.models import User
+from accounts.clock import local_day, local_midnight, local_today, zone
+from accounts.models import CareStatus, User
+from appointments.models import Appointment
+from appointments.models import Status as SessionStatus
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Assignment, AssignmentStatus, Completion
 from homework.schedules import iso_week_monday
@@ -54,6 +56,20 @@ def due_replies(*, now: datetime, limit: int) -> QuerySet[Preferences]:
         .filter(user__is_active=True)
         .order_by("next_reply_at")[:limit]
     )
+
+
+def sessions_tomorrow(*, therapist: User, now: datetime) -> int:
+    """How many sessions still scheduled the therapist has on their local day after `now`'s,
+    in their active care relationships (a brief to read for each)."""
+    tz = zone(therapist.timezone)
+    tomorrow = local_day(now, tz) + timedelta(days=1)
+    return Appointment.objects.filter(
+        therapist=therapist,
+        relationship__status=CareStatus.ACTIVE,
+        status=SessionStatus.SCHEDULED,
+        starts_at__gte=local_midnight(tomorrow, tz),
+        starts_at__lt=local_midnight(tomorrow + timedelta(days=1), tz),
+    ).count()
 
 
 @dataclass(frozen=True)

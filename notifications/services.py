@@ -5,7 +5,7 @@ imported by them."""
 
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,6 +15,8 @@ from django.utils import timezone
 from accounts.clock import local_day, zone_name
 from accounts.clock import zone as clock_zone
 from accounts.models import Role, User
+from appointments.models import Appointment
+from appointments.models import Status as SessionStatus
 from clients.selectors import unread_replies_queryset
 from homework.models import Assignment, AssignmentStatus
 from homework.schedules import iso_week_label
@@ -147,6 +149,7 @@ PREFERENCE_FIELDS = (
     "digest_weekday",
     "digest_time",
     "replies_enabled",
+    "session_reminders_enabled",
 )
 
 
@@ -225,6 +228,7 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
     result = TickResult()
     # Safety notices first, whatever anyone's preferences say.
     result.deliveries.extend(safety.safety_deliveries(now=now))
+    result.deliveries.extend(session_reminder_rows(now=now))
     if not selectors.anything_due(now=now):
         return result
     reminders = selectors.due_reminders(now=now, limit=limit)
@@ -288,6 +292,120 @@ def tick_and_enqueue(*, now: datetime | None = None) -> TickResult:
     return result
 
 
+# --- Session reminders --------------------------------------------------------------
+
+# Closer to its start than this, a session gets no reminder (and a late one is dropped).
+SESSION_REMINDER_LEAD = timedelta(hours=1)
+# A reminder is planned at most two local days (and a DST hour) before its session.
+SESSION_LOOKAHEAD = timedelta(hours=50)
+
+
+def session_period(public_id, starts_at: datetime) -> str:
+    """The ledger period of a session's reminder: its id and the UTC minute it starts, so
+    that a session moved after its reminder went out gets one for its new time."""
+    return f"{public_id}@{starts_at.astimezone(UTC):%Y%m%dT%H%MZ}"
+
+
+def session_reminder_rows(*, now: datetime) -> list[int]:
+    """The rows of the session reminders due at `now`.
+
+    Not a stored instant but a look at every scheduled session of the next two days (one
+    indexed range read): a session moved or cancelled, and a client's changed settings or
+    zone, count at the next tick with nothing to keep in step. A reminder is due from its
+    planned instant (`scheduling.session_reminder_instant`) until an hour before the session,
+    and made only out of the client's quiet hours; the ledger's key makes it once."""
+    sessions = (
+        Appointment.objects.filter(
+            status=SessionStatus.SCHEDULED,
+            starts_at__gt=now + SESSION_REMINDER_LEAD,
+            starts_at__lte=now + SESSION_LOOKAHEAD,
+            client__is_active=True,
+        )
+        .filter(
+            Q(client__notification_prefs__isnull=True)
+            | Q(client__notification_prefs__session_reminders_enabled=True)
+        )
+        .values(
+            "public_id",
+            "starts_at",
+            "client_id",
+            "client__timezone",
+            "client__notification_prefs__reminder_time",
+            "client__notification_prefs__quiet_start",
+            "client__notification_prefs__quiet_end",
+            "client__notification_prefs__pk",
+        )
+    )
+    defaults = ROLE_DEFAULTS[Role.CLIENT]
+    due = {}
+    for row in sessions:
+        zone = zone_name(row["client__timezone"])
+        if row["client__notification_prefs__pk"] is None:  # before the tick's sync made them
+            at, start, end = (
+                defaults["reminder_time"],
+                defaults["quiet_start"],
+                defaults["quiet_end"],
+            )
+        else:
+            at = row["client__notification_prefs__reminder_time"]
+            start = row["client__notification_prefs__quiet_start"]
+            end = row["client__notification_prefs__quiet_end"]
+        quiet = scheduling.QuietHours(start, end) if start and end else None
+        planned = scheduling.session_reminder_instant(row["starts_at"], at, zone, quiet)
+        if planned <= now and scheduling.out_of_quiet(now, zone, quiet) == now:
+            period = session_period(row["public_id"], row["starts_at"])
+            due[(row["client_id"], period)] = row["starts_at"]
+    if not due:
+        return []
+    made = set(
+        Delivery.objects.filter(
+            kind=Kind.SESSION_REMINDER,
+            user_id__in={user_id for user_id, _ in due},
+            period__in={period for _, period in due},
+        ).values_list("user_id", "period")
+    )
+    rows = []
+    for (user_id, period), starts_at in due.items():
+        if (user_id, period) in made:
+            continue
+        pk = ledger.create(
+            user_id=user_id,
+            kind=Kind.SESSION_REMINDER,
+            period=period,
+            now=now,
+            until=starts_at - SESSION_REMINDER_LEAD,
+        )
+        if pk is not None:
+            rows.append(pk)
+    return rows
+
+
+def _session_reminder(delivery: Delivery, zone: str):
+    """The reminder of the session the row names, or why not: cancelled, moved (its new
+    time has a row of its own), or about to start."""
+    public_id, _, _ = delivery.period.partition("@")
+    session = Appointment.objects.filter(public_id=public_id, client=delivery.user).first()
+    if session is None:
+        return "no session"
+    if session.status != SessionStatus.SCHEDULED:
+        return f"session {session.status}"
+    if session_period(session.public_id, session.starts_at) != delivery.period:
+        return "session moved"
+    now = timezone.now()
+    if now > session.starts_at - SESSION_REMINDER_LEAD:
+        return "too late: the session is about to start"
+    tz = clock_zone(zone)
+    day, today = local_day(session.starts_at, tz), local_day(now, tz)
+    if day - today not in (timedelta(0), timedelta(days=1)):
+        return "not the day before"
+    return emails.session_reminder_email(
+        delivery,
+        tomorrow=day != today,
+        day=day,
+        at=session.starts_at.astimezone(tz).strftime("%H:%M"),
+    )
+
+
 # --- Replies -------------------------------------------------------------------------
 
 
@@ -349,6 +467,7 @@ UNSUBSCRIBE_FIELDS = {
     "reminders": "reminders_enabled",
     "digest": "digest_enabled",
     "replies": "replies_enabled",
+    "sessions": "session_reminders_enabled",
 }
 
 
@@ -403,10 +522,11 @@ def _build(delivery: Delivery):
             if local_day(timezone.now(), clock_zone(zone)) != date.fromisoformat(delivery.period):
                 return "too late: the day is over"
             waiting = waiting_for_therapist(user, timezone.now())
-            if not waiting.total:
+            briefs = selectors.sessions_tomorrow(therapist=user, now=timezone.now())
+            if not waiting.total and not briefs:
                 return "nothing waiting"
             return emails.therapist_reminder_email(
-                delivery, waiting=emails.WaitingCounts.of(waiting)
+                delivery, waiting=emails.WaitingCounts.of(waiting), briefs_tomorrow=briefs
             )
         case Kind.THERAPIST_DIGEST:
             if not prefs.digest_enabled:
@@ -423,6 +543,10 @@ def _build(delivery: Delivery):
             if not _reply_waits(delivery):
                 return REPLY_READ
             return emails.reply_email(delivery)
+        case Kind.SESSION_REMINDER:
+            if not prefs.session_reminders_enabled:
+                return "session reminders off"
+            return _session_reminder(delivery, zone)
     return "unknown kind"
 
 
@@ -434,6 +558,7 @@ ledger.register(
         Kind.THERAPIST_REMINDER,
         Kind.THERAPIST_DIGEST,
         Kind.REPLY,
+        Kind.SESSION_REMINDER,
     ),
     ledger.Sender(build=_build),
 )

@@ -111,6 +111,7 @@ LIST_NAMES = {
     "reminders": "homework reminders",
     "digest": "the weekly summary",
     "replies": "notes about new replies",
+    "sessions": "session reminders",
 }
 
 

@@ -4,12 +4,13 @@ built by its real sender, from a client whose week holds moods."""
 
 import uuid
 from dataclasses import is_dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
 from accounts import services as accounts_services
 from accounts.models import CareStatus
+from appointments.services import appointment_create
 from clients import services as records
 from notifications import emails, ledger, services
 from notifications.models import Delivery, Kind
@@ -96,6 +97,18 @@ def rows(personas) -> dict[str, int]:
     ids[Kind.REMINDER] = reminder
     ids[Kind.REPLY] = Delivery.objects.get(
         user=client, kind=Kind.REPLY, period=TODAY.isoformat()
+    ).pk
+    [session] = appointment_create(
+        therapist=therapist,
+        relationship=personas.relationship_a,
+        day=TODAY + timedelta(days=1),
+        start_time=time(17, 0),
+        location="Room 4",
+    ).appointments
+    ids[Kind.SESSION_REMINDER] = Delivery.objects.create(
+        user=client,
+        kind=Kind.SESSION_REMINDER,
+        period=services.session_period(session.public_id, session.starts_at),
     ).pk
     ids[Kind.INVITATION] = Delivery.objects.get(
         kind=Kind.INVITATION, period=f"{invitation.pk}.0"

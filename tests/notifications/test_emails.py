@@ -70,9 +70,15 @@ def build(kind: str, user):
         )
     if kind == Kind.THERAPIST_REMINDER:
         waiting = Waiting(shared=1, replies=1, invitations=0, silent=1)
-        return emails.therapist_reminder_email(delivery, waiting=emails.WaitingCounts.of(waiting))
+        return emails.therapist_reminder_email(
+            delivery, waiting=emails.WaitingCounts.of(waiting), briefs_tomorrow=2
+        )
     if kind == Kind.REPLY:
         return emails.reply_email(delivery)
+    if kind == Kind.SESSION_REMINDER:
+        return emails.session_reminder_email(
+            delivery, tomorrow=True, day=date(2026, 12, 8), at="17:00"
+        )
     if kind == Kind.SAFETY_ALERT:
         return emails.safety_email(delivery, again=False)
     if kind == Kind.SAFETY_REALERT:
@@ -80,7 +86,7 @@ def build(kind: str, user):
     raise AssertionError(kind)
 
 
-CLIENT_KINDS = [Kind.REMINDER, Kind.CATCH_UP, Kind.CLIENT_DIGEST, Kind.REPLY]
+CLIENT_KINDS = [Kind.REMINDER, Kind.CATCH_UP, Kind.CLIENT_DIGEST, Kind.REPLY, Kind.SESSION_REMINDER]
 # The invitation is its therapist's ledger row, sent to the invitee's address.
 THERAPIST_KINDS = [
     Kind.INVITATION,
@@ -151,3 +157,20 @@ def test_a_therapist_e_mail_greets_the_therapist_and_names_no_client(kind):
     whole = message.subject + message.body + message.alternatives[0][0]
     assert "Hello Dr. Ada Byron," in whole
     assert "Zephyrine" not in whole
+
+
+def test_the_session_reminder_says_the_day_and_time_only():
+    message = build(Kind.SESSION_REMINDER, ClientFactory(name="Ada"))
+    assert message.subject == "You have a session tomorrow at 17:00"
+    line = "You have a session tomorrow, Tuesday 8 December, at 17:00 (your time)."
+    assert line in message.body and line in message.alternatives[0][0]
+
+
+def test_the_therapist_reminder_counts_tomorrows_briefs_after_what_waits():
+    message = build(Kind.THERAPIST_REMINDER, TherapistFactory(name="Dr. Ada Byron"))
+    assert message.subject == "3 things are waiting for you in Tandem"
+    assert "client quiet for a week.\n\n2 session briefs for tomorrow.\n" in message.body
+    assert (
+        '<p style="margin:0 0 12px;">2 session briefs for tomorrow.</p>'
+        in (message.alternatives[0][0])
+    )

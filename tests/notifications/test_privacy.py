@@ -3,10 +3,11 @@ appear nowhere in any reminder, catch-up note, digest or note that a reply waits
 bodies, headers, links), except a client's own name in the greeting of the e-mails sent to
 her."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 
+from appointments.services import appointment_create
 from clients import services as records
 from clients.models import JournalEntry
 from notifications import ledger, services
@@ -40,6 +41,7 @@ MARKERS = {
     "feedback": "MARKER-FEEDBACK",
     "reply": "MARKER-REPLY",
     "mood": "Mood 7",
+    "session_place": "MARKER-SESSION-ROOM",
 }
 
 
@@ -112,6 +114,16 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
     )
     JournalEntry.objects.filter(client=client).update(created_at=NOW - timedelta(days=3))
 
+    # A session tomorrow: the client's reminder, and a brief counted in the therapist's.
+    appointment_create(
+        therapist=therapist,
+        relationship=relationship,
+        day=TODAY + timedelta(days=1),
+        start_time=time(17, 0),
+        location=MARKERS["session_place"],
+    )
+    Preferences.objects.filter(user=client).update(reminder_time=time(9, 0))
+
     result = services.tick(now=NOW)
     for pk in result.deliveries:
         ledger.deliver(pk)
@@ -130,10 +142,15 @@ def test_no_email_of_any_kind_carries_clinical_content_or_client_names(mailoutbo
         Kind.THERAPIST_DIGEST,
         Kind.THERAPIST_REMINDER,
         Kind.REPLY,
+        Kind.SESSION_REMINDER,
     }
-    assert len(mailoutbox) == 6
+    assert len(mailoutbox) == 7
     reminder = next(m for m in mailoutbox if m.to == [therapist.email] and "waiting" in m.subject)
     assert "1 shared entry not viewed yet, 1 reply not answered" in reminder.body
+    assert "1 session brief for tomorrow." in reminder.body
+    [session] = [m for m in mailoutbox if m.subject.startswith("You have a session")]
+    assert session.subject == "You have a session tomorrow at 17:00"
+    assert "dr. therapist marker" not in whole(session).lower()
     for message in mailoutbox:
         text = whole(message)
         if message.to == [client.email]:
