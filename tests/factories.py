@@ -266,3 +266,41 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(ClientFactory)
     kind = "reminder"
     period = "2026-12-01"
+
+
+# --- Sessions: the brief and after --------------------------------------------------------
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A scheduled session at 17:00 (the therapist's zone) in two days; give `starts_at`
+    (aware) to place it at an instant, and `status` for one held or missed."""
+
+    class Meta:
+        model = "appointments.Appointment"
+
+    class Params:
+        local = factory.LazyAttribute(
+            lambda o: timezone.localtime(o.starts_at, o.relationship.therapist.zone)
+        )
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    therapist = factory.SelfAttribute("relationship.therapist")
+    client = factory.SelfAttribute("relationship.client")
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=2)).replace(
+            hour=17, minute=0, second=0, microsecond=0
+        )
+    )
+    zone = factory.SelfAttribute("relationship.therapist.timezone")
+    day = factory.LazyAttribute(lambda o: o.local.date())
+    start_time = factory.LazyAttribute(lambda o: o.local.time().replace(tzinfo=None))
+
+
+class BringItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "appointments.BringItem"
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    client = factory.SelfAttribute("appointment.client")
+    text = factory.Sequence(lambda n: f"Something to talk about {n}")
+    position = factory.Sequence(lambda n: n)
