@@ -173,6 +173,17 @@ ROUTES: dict[str, Access] = {
     "therapist_alert_acknowledge": Access.THERAPIST,
     "api-alert-list": Access.THERAPIST,
     "api-alert-acknowledge": Access.THERAPIST,
+    # Sessions, the brief and after: the therapist's own sessions (strangers 404); the
+    # client opens the note written to them.
+    "therapist_session_brief": Access.THERAPIST,
+    "therapist_session_after": Access.THERAPIST,
+    "therapist_session_mark": Access.THERAPIST,
+    "therapist_session_agree": Access.THERAPIST,
+    "therapist_session_recap": Access.THERAPIST,
+    "client_session_recap": Access.CLIENT,
+    "api-session-brief": Access.THERAPIST,
+    "api-session-mark": Access.THERAPIST,
+    "api-session-recap": Access.THERAPIST,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

@@ -285,7 +285,7 @@ def _entries(therapist: User, client: User, period: Period) -> tuple[Entry, ...]
     feedback = Feedback.objects.filter
     for entry in (
         JournalEntry.objects.visible_to(therapist)
-        .filter(client=client, occurred_at__gte=period.start, occurred_at__lt=period.end)
+        .filter(client=client, occurred_at__gte=period.start, occurred_at__lte=period.end)
         .annotate(has_feedback=Exists(feedback(journal_entry=OuterRef("pk"))))
         .only("public_id", "occurred_at", "text", "mood")
     ):
@@ -330,7 +330,7 @@ def _triggers(therapist: User, relationship_id: int, period: Period) -> tuple[Tr
         .filter(
             plan__relationship_id=relationship_id,
             created_at__gte=period.start,
-            created_at__lt=period.end,
+            created_at__lte=period.end,
         )
         .select_related("item")
         .order_by("created_at", "id")
@@ -362,7 +362,7 @@ def _measures(therapist: User, client: User, period: Period) -> tuple[MeasureLin
     before the period), with its band and reliable change against that one. 1 query."""
     rows = (
         MeasureResponse.objects.visible_to(therapist)
-        .filter(client=client, submitted_at__lt=period.end)
+        .filter(client=client, submitted_at__lte=period.end)
         .annotate(
             recency=Window(
                 RowNumber(),
@@ -413,7 +413,7 @@ def _alerts(therapist: User, relationship_id: int, period: Period) -> tuple[Aler
         )
         for alert in SafetyAlert.objects.visible_to(therapist)
         .filter(relationship_id=relationship_id, raised_at__gte=period.start)
-        .filter(raised_at__lt=period.end)
+        .filter(raised_at__lte=period.end)
         .select_related("acknowledged_by")
         .order_by("raised_at", "id")
     )

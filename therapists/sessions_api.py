@@ -1,0 +1,193 @@
+"""One session in the API, for its therapist: the brief (built by the same selector as the
+page), marking it held or missed, and the note to the client after it.
+
+Kept apart from the sessions resource itself (`/api/v1/sessions/`): these are the brief's
+and the after-session page's actions."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services as account_services
+from appointments import services
+from appointments.models import RECAP_MAX, Status
+from progress.brief import get_session_for_therapist, session_brief
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="The last session held began then; else 4 weeks.")
+    end = serializers.DateTimeField()
+    first = serializers.DateField(help_text="The client's local days.")
+    last = serializers.DateField()
+    since_session = serializers.DateTimeField(allow_null=True)
+
+
+class BringSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    source = serializers.CharField(help_text='"" for a note, else the kind of record.')
+
+
+class HomeworkSerializer(serializers.Serializer):
+    assignment = serializers.UUIDField(source="assignment_id")
+    title = serializers.CharField()
+    status = serializers.CharField()
+    weekly = serializers.BooleanField(help_text="N a week: due per week, no day is missed.")
+    done = serializers.IntegerField()
+    due = serializers.IntegerField()
+    missed = serializers.ListField(child=serializers.DateField())
+
+
+class MoodDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    mood = serializers.FloatField(allow_null=True)
+
+
+class MoodSerializer(serializers.Serializer):
+    days = MoodDaySerializer(many=True, help_text="The period's last 28 days at most.")
+    average = serializers.FloatField(allow_null=True)
+    days_with_mood = serializers.IntegerField()
+    last_7 = serializers.FloatField(allow_null=True, help_text="Mean of the last 7 days' moods.")
+    trend = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="7-day average on each day."
+    )
+
+
+class LoggedSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    count = serializers.IntegerField()
+
+    def to_representation(self, instance):
+        kind, count, _label = instance
+        return {"kind": kind, "count": count}
+
+
+class StepSerializer(serializers.Serializer):
+    step = serializers.CharField()
+    helped = serializers.IntegerField()
+
+
+class TriggerSerializer(serializers.Serializer):
+    trigger = serializers.CharField()
+    logs = serializers.IntegerField()
+    rated = serializers.IntegerField()
+    steps = StepSerializer(many=True)
+
+
+class MeasureSerializer(serializers.Serializer):
+    instrument = serializers.CharField()
+    score = serializers.IntegerField()
+    band = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    previous = serializers.IntegerField(allow_null=True)
+    previous_at = serializers.DateTimeField(allow_null=True)
+    change = serializers.CharField(help_text="baseline, improved, deteriorated or none.")
+
+
+class AlertSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="alert_id")
+    source = serializers.CharField()
+    raised_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by = serializers.CharField()
+    note = serializers.CharField()
+
+
+class PlanSerializer(serializers.Serializer):
+    plan = serializers.UUIDField(source="plan_id")
+    latest = serializers.IntegerField()
+    agreed = serializers.IntegerField(help_text="0 when no version is agreed yet.")
+    changes = serializers.SerializerMethodField()
+
+    def get_changes(self, obj) -> dict[str, int]:
+        return dict(obj.counts)
+
+
+class EntrySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    record = serializers.UUIDField(source="record_id")
+    day = serializers.DateField()
+    text = serializers.CharField()
+    has_feedback = serializers.BooleanField()
+
+
+class BriefSerializer(serializers.Serializer):
+    session = serializers.UUIDField(source="appointment.public_id")
+    client = serializers.UUIDField(source="client.public_id")
+    starts_at = serializers.DateTimeField(source="appointment.starts_at")
+    shared_only = serializers.SerializerMethodField()
+    period = PeriodSerializer()
+    bring = BringSerializer(many=True)
+    homework = HomeworkSerializer(many=True)
+    mood = MoodSerializer()
+    logged = LoggedSerializer(many=True)
+    triggers = TriggerSerializer(many=True)
+    measures = MeasureSerializer(many=True)
+    alerts = AlertSerializer(many=True)
+    plan = PlanSerializer(allow_null=True)
+    entries = EntrySerializer(many=True)
+
+    def get_shared_only(self, obj) -> bool:
+        """Always true: the brief counts only what the client shares."""
+        return True
+
+
+class BriefView(APIView):
+    """The pre-session brief: since the last session held (else 4 weeks), shared records
+    only. One audit row a read."""
+
+    @extend_schema(responses=BriefSerializer)
+    def get(self, request, public_id):
+        appointment = get_session_for_therapist(request.user, public_id)
+        account_services.records_viewed(
+            viewer=request.user, client=appointment.client, what="session brief"
+        )
+        brief = session_brief(therapist=request.user, appointment=appointment, now=timezone.now())
+        return Response(BriefSerializer(brief).data)
+
+
+class SessionStateSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status = serializers.CharField(read_only=True)
+    recap = serializers.CharField(read_only=True)
+    recap_at = serializers.DateTimeField(read_only=True)
+    recap_read_at = serializers.DateTimeField(read_only=True)
+
+
+class MarkSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[Status.HELD, Status.MISSED])
+
+
+class RecapSerializer(serializers.Serializer):
+    recap = serializers.CharField(
+        allow_blank=True, max_length=RECAP_MAX, help_text='"From today\'s session"; "" removes it.'
+    )
+
+
+class MarkView(APIView):
+    """After its start: the session was held, or missed."""
+
+    @extend_schema(request=MarkSerializer, responses=SessionStateSerializer)
+    def post(self, request, public_id):
+        appointment = get_session_for_therapist(request.user, public_id)
+        body = MarkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        appointment = services.appointment_mark(
+            appointment=appointment, status=body.validated_data["status"]
+        )
+        return Response(SessionStateSerializer(appointment).data)
+
+
+class RecapView(APIView):
+    """The note to the client after a held session; they see it on Today until opened."""
+
+    @extend_schema(request=RecapSerializer, responses=SessionStateSerializer)
+    def post(self, request, public_id):
+        appointment = get_session_for_therapist(request.user, public_id)
+        body = RecapSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        appointment = services.recap_write(
+            appointment=appointment, text=body.validated_data["recap"]
+        )
+        return Response(SessionStateSerializer(appointment).data)
