@@ -5,6 +5,7 @@ Every read goes through `visible_to(therapist)`: a private record never counts, 
 a day without a mood. The number of queries does not grow with the length of the period or
 the size of the caseload (tests/progress/test_brief.py pins it)."""
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -151,6 +152,10 @@ class Brief:
 
 def get_session_for_therapist(therapist: User, public_id) -> Appointment:
     """The therapist's own session, in an active relationship; anything else is a 404."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
     appointment = (
         Appointment.objects.visible_to(therapist)
         .filter(public_id=public_id, therapist=therapist)

@@ -4,8 +4,10 @@ page), marking it held or missed, and the note to the client after it.
 Kept apart from the sessions resource itself (`/api/v1/sessions/`): these are the brief's
 and the after-session page's actions."""
 
+import uuid
+
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +18,7 @@ from appointments.models import RECAP_MAX, Status
 from progress.brief import get_session_for_therapist, session_brief
 
 
-class PeriodSerializer(serializers.Serializer):
+class BriefPeriodSerializer(serializers.Serializer):
     start = serializers.DateTimeField(help_text="The last session held began then; else 4 weeks.")
     end = serializers.DateTimeField()
     first = serializers.DateField(help_text="The client's local days.")
@@ -24,12 +26,12 @@ class PeriodSerializer(serializers.Serializer):
     since_session = serializers.DateTimeField(allow_null=True)
 
 
-class BringSerializer(serializers.Serializer):
+class BriefBringSerializer(serializers.Serializer):
     text = serializers.CharField()
     source = serializers.CharField(help_text='"" for a note, else the kind of record.')
 
 
-class HomeworkSerializer(serializers.Serializer):
+class BriefHomeworkSerializer(serializers.Serializer):
     assignment = serializers.UUIDField(source="assignment_id")
     title = serializers.CharField()
     status = serializers.CharField()
@@ -39,13 +41,13 @@ class HomeworkSerializer(serializers.Serializer):
     missed = serializers.ListField(child=serializers.DateField())
 
 
-class MoodDaySerializer(serializers.Serializer):
+class BriefMoodDaySerializer(serializers.Serializer):
     day = serializers.DateField()
     mood = serializers.FloatField(allow_null=True)
 
 
-class MoodSerializer(serializers.Serializer):
-    days = MoodDaySerializer(many=True, help_text="The period's last 28 days at most.")
+class BriefMoodSerializer(serializers.Serializer):
+    days = BriefMoodDaySerializer(many=True, help_text="The period's last 28 days at most.")
     average = serializers.FloatField(allow_null=True)
     days_with_mood = serializers.IntegerField()
     last_7 = serializers.FloatField(allow_null=True, help_text="Mean of the last 7 days' moods.")
@@ -54,7 +56,7 @@ class MoodSerializer(serializers.Serializer):
     )
 
 
-class LoggedSerializer(serializers.Serializer):
+class BriefLoggedSerializer(serializers.Serializer):
     kind = serializers.CharField()
     count = serializers.IntegerField()
 
@@ -63,19 +65,19 @@ class LoggedSerializer(serializers.Serializer):
         return {"kind": kind, "count": count}
 
 
-class StepSerializer(serializers.Serializer):
+class BriefStepSerializer(serializers.Serializer):
     step = serializers.CharField()
     helped = serializers.IntegerField()
 
 
-class TriggerSerializer(serializers.Serializer):
+class BriefTriggerSerializer(serializers.Serializer):
     trigger = serializers.CharField()
     logs = serializers.IntegerField()
     rated = serializers.IntegerField()
-    steps = StepSerializer(many=True)
+    steps = BriefStepSerializer(many=True)
 
 
-class MeasureSerializer(serializers.Serializer):
+class BriefMeasureSerializer(serializers.Serializer):
     instrument = serializers.CharField()
     score = serializers.IntegerField()
     band = serializers.CharField()
@@ -85,7 +87,7 @@ class MeasureSerializer(serializers.Serializer):
     change = serializers.CharField(help_text="baseline, improved, deteriorated or none.")
 
 
-class AlertSerializer(serializers.Serializer):
+class BriefAlertSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="alert_id")
     source = serializers.CharField()
     raised_at = serializers.DateTimeField()
@@ -94,7 +96,7 @@ class AlertSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class PlanSerializer(serializers.Serializer):
+class BriefPlanSerializer(serializers.Serializer):
     plan = serializers.UUIDField(source="plan_id")
     latest = serializers.IntegerField()
     agreed = serializers.IntegerField(help_text="0 when no version is agreed yet.")
@@ -104,7 +106,7 @@ class PlanSerializer(serializers.Serializer):
         return dict(obj.counts)
 
 
-class EntrySerializer(serializers.Serializer):
+class BriefEntrySerializer(serializers.Serializer):
     kind = serializers.CharField()
     record = serializers.UUIDField(source="record_id")
     day = serializers.DateField()
@@ -117,27 +119,31 @@ class BriefSerializer(serializers.Serializer):
     client = serializers.UUIDField(source="client.public_id")
     starts_at = serializers.DateTimeField(source="appointment.starts_at")
     shared_only = serializers.SerializerMethodField()
-    period = PeriodSerializer()
-    bring = BringSerializer(many=True)
-    homework = HomeworkSerializer(many=True)
-    mood = MoodSerializer()
-    logged = LoggedSerializer(many=True)
-    triggers = TriggerSerializer(many=True)
-    measures = MeasureSerializer(many=True)
-    alerts = AlertSerializer(many=True)
-    plan = PlanSerializer(allow_null=True)
-    entries = EntrySerializer(many=True)
+    period = BriefPeriodSerializer()
+    bring = BriefBringSerializer(many=True)
+    homework = BriefHomeworkSerializer(many=True)
+    mood = BriefMoodSerializer()
+    logged = BriefLoggedSerializer(many=True)
+    triggers = BriefTriggerSerializer(many=True)
+    measures = BriefMeasureSerializer(many=True)
+    alerts = BriefAlertSerializer(many=True)
+    plan = BriefPlanSerializer(allow_null=True)
+    entries = BriefEntrySerializer(many=True)
 
     def get_shared_only(self, obj) -> bool:
         """Always true: the brief counts only what the client shares."""
         return True
 
 
+# The session's public id (a UUID), as the path converter takes it.
+SESSION_ID = OpenApiParameter("public_id", uuid.UUID, OpenApiParameter.PATH)
+
+
 class BriefView(APIView):
     """The pre-session brief: since the last session held (else 4 weeks), shared records
     only. One audit row a read."""
 
-    @extend_schema(responses=BriefSerializer)
+    @extend_schema(parameters=[SESSION_ID], responses=BriefSerializer)
     def get(self, request, public_id):
         appointment = get_session_for_therapist(request.user, public_id)
         account_services.records_viewed(
@@ -147,7 +153,7 @@ class BriefView(APIView):
         return Response(BriefSerializer(brief).data)
 
 
-class SessionStateSerializer(serializers.Serializer):
+class SessionAfterSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     status = serializers.CharField(read_only=True)
     recap = serializers.CharField(read_only=True)
@@ -168,7 +174,9 @@ class RecapSerializer(serializers.Serializer):
 class MarkView(APIView):
     """After its start: the session was held, or missed."""
 
-    @extend_schema(request=MarkSerializer, responses=SessionStateSerializer)
+    @extend_schema(
+        parameters=[SESSION_ID], request=MarkSerializer, responses=SessionAfterSerializer
+    )
     def post(self, request, public_id):
         appointment = get_session_for_therapist(request.user, public_id)
         body = MarkSerializer(data=request.data)
@@ -176,13 +184,15 @@ class MarkView(APIView):
         appointment = services.appointment_mark(
             appointment=appointment, status=body.validated_data["status"]
         )
-        return Response(SessionStateSerializer(appointment).data)
+        return Response(SessionAfterSerializer(appointment).data)
 
 
 class RecapView(APIView):
     """The note to the client after a held session; they see it on Today until opened."""
 
-    @extend_schema(request=RecapSerializer, responses=SessionStateSerializer)
+    @extend_schema(
+        parameters=[SESSION_ID], request=RecapSerializer, responses=SessionAfterSerializer
+    )
     def post(self, request, public_id):
         appointment = get_session_for_therapist(request.user, public_id)
         body = RecapSerializer(data=request.data)
@@ -190,4 +200,4 @@ class RecapView(APIView):
         appointment = services.recap_write(
             appointment=appointment, text=body.validated_data["recap"]
         )
-        return Response(SessionStateSerializer(appointment).data)
+        return Response(SessionAfterSerializer(appointment).data)

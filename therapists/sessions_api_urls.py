@@ -3,7 +3,7 @@ from django.urls import path
 from . import sessions_api
 
 urlpatterns = [
-    path("<uuid:public_id>/brief/", sessions_api.BriefView.as_view(), name="api-session-brief"),
-    path("<uuid:public_id>/mark/", sessions_api.MarkView.as_view(), name="api-session-mark"),
-    path("<uuid:public_id>/recap/", sessions_api.RecapView.as_view(), name="api-session-recap"),
+    path("<str:public_id>/brief/", sessions_api.BriefView.as_view(), name="api-session-brief"),
+    path("<str:public_id>/mark/", sessions_api.MarkView.as_view(), name="api-session-mark"),
+    path("<str:public_id>/recap/", sessions_api.RecapView.as_view(), name="api-session-recap"),
 ]
