@@ -434,8 +434,8 @@ LOGGED_LABELS = {
 
 
 def session_brief(*, therapist: User, appointment: Appointment, now: datetime) -> Brief:
-    """The brief for `appointment` (the therapist's own) as read at `now`. 14 queries,
-    whatever the period or the caseload."""
+    """The brief for `appointment` (the therapist's own) as read at `now`. 13 queries (and
+    the policy's MFA look-up, memoised per request), whatever the period or the caseload."""
     client = appointment.client
     relationship_id = appointment.relationship_id
     period = _period(appointment, now)

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from appointments.models import Status
 from careplans import services as plan_services
@@ -224,7 +226,11 @@ def test_plan_changes_since_the_last_agreed_version(personas):
 
 # --- Queries -------------------------------------------------------------------------
 
+# 13 and the policy's MFA look-up (memoised per request: on the page, the middleware's).
 BRIEF_QUERIES = 14
+# The page: the brief, plus the signed-in session and user, the session asked for, the audit
+# row, and the open safety alerts counted for every therapist page's banner.
+BRIEF_PAGE_QUERIES = BRIEF_QUERIES + 5
 
 
 def history(relationship, days: int) -> None:
@@ -257,3 +263,10 @@ def test_the_brief_costs_the_same_queries_whatever_the_history(personas, days, c
     session = AppointmentFactory(relationship=relationship, starts_at=NEXT)
     BringItemFactory(appointment=session)
     assert brief_queries(therapist, session) == BRIEF_QUERIES
+    browser = Client()
+    browser.force_login(therapist)
+    page = reverse("therapist_session_brief", kwargs={"public_id": session.public_id})
+    browser.get(page)  # the session's first request saves it
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get(page).status_code == 200
+    assert len(queries) == BRIEF_PAGE_QUERIES
