@@ -307,7 +307,7 @@ def _entries(therapist: User, client: User, period: Period) -> tuple[Entry, ...]
     ):
         parts = []
         if log.sleep_hours is not None:
-            parts.append(f"slept {log.sleep_hours:g} h")
+            parts.append(f"slept {float(log.sleep_hours):g} h")
         if log.exercise_minutes:
             parts.append(f"moved {log.exercise_minutes} min")
         text = ", ".join(parts).capitalize() or "Lifestyle log"

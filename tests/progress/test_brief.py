@@ -208,6 +208,7 @@ def test_shared_entries_say_whether_each_has_feedback(brief):
         (12, "journal", False),
     ]
     assert brief.entries[0].text == "Mood 8: A quiet day."
+    assert brief.entries[2].text == "Slept 7 h"
 
 
 def test_plan_changes_since_the_last_agreed_version(personas):
