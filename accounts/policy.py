@@ -188,6 +188,16 @@ ROUTES: dict[str, Access] = {
     "api-session-mark": Access.THERAPIST,
     "api-series-list": Access.SIGNED_IN,  # GET lists; POST (a therapist) sets one up
     "api-series-detail": Access.SIGNED_IN,
+    # Sessions, the brief and after: the therapist's own sessions (strangers 404); the
+    # client opens the note written to them.
+    "therapist_session_brief": Access.THERAPIST,
+    "therapist_session_after": Access.THERAPIST,
+    "therapist_session_mark": Access.THERAPIST,
+    "therapist_session_agree": Access.THERAPIST,
+    "therapist_session_recap": Access.THERAPIST,
+    "client_session_recap": Access.CLIENT,
+    "api-session-brief": Access.THERAPIST,
+    "api-session-recap": Access.THERAPIST,
 }
 
 # Whole families of routes that guard themselves: allauth's sign-in pages are public or

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import calendar_views, views
+from . import calendar_views, recap, views
 
 urlpatterns = [
     path("", views.home, name="client_home"),
     path("week/", views.week, name="client_week"),
+    path("sessions/<uuid:public_id>/recap/", recap.recap, name="client_session_recap"),
     path("account/", views.account, name="client_account"),
     path("calendar/", calendar_views.calendar_settings, name="client_calendar"),
     path("homework/<uuid:public_id>/done/", views.complete, name="client_complete"),

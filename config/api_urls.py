@@ -34,5 +34,6 @@ urlpatterns = [
     path("", include("homework.api_urls")),
     path("", include("clients.api_urls")),
     path("progress/", include("progress.api_urls")),
+    path("sessions/", include("therapists.sessions_api_urls")),
     *router.urls,
 ]

@@ -1,13 +1,11 @@
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from functools import cache
 
 import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from accounts.clock import local_time_to_utc
 from accounts.models import CareRelationship, CareStatus, Role, User
-from appointments.models import Appointment
 from homework.models import Assignment, Completion, HomeworkTemplate, Kind
 from homework.schedules import Frequency, iso_week_monday
 from measures import instruments
@@ -270,34 +268,39 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     period = "2026-12-01"
 
 
-# --- Sessions -------------------------------------------------------------------------
+# --- Sessions: the brief and after --------------------------------------------------------
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):
-    """A scheduled session in two days at 17:00, the therapist's time; a row as it is, with
-    none of the services' checks (a session already started, say)."""
+    """A scheduled session at 17:00 (the therapist's zone) in two days; give `starts_at`
+    (aware) to place it at an instant, and `status` for one held or missed."""
 
     class Meta:
-        model = Appointment
+        model = "appointments.Appointment"
+
+    class Params:
+        local = factory.LazyAttribute(
+            lambda o: timezone.localtime(o.starts_at, o.relationship.therapist.zone)
+        )
 
     relationship = factory.SubFactory(RelationshipFactory)
-    therapist = factory.LazyAttribute(lambda o: o.relationship.therapist)
-    client = factory.LazyAttribute(lambda o: o.relationship.client)
-    day = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=2))
-    start_time = time(17)
-    zone = factory.LazyAttribute(lambda o: o.therapist.timezone)
-    starts_at = factory.LazyAttribute(lambda o: local_time_to_utc(o.day, o.start_time, o.zone))
-
-
-# --- "To bring to my session" ---------------------------------------------------------
+    therapist = factory.SelfAttribute("relationship.therapist")
+    client = factory.SelfAttribute("relationship.client")
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=2)).replace(
+            hour=17, minute=0, second=0, microsecond=0
+        )
+    )
+    zone = factory.SelfAttribute("relationship.therapist.timezone")
+    day = factory.LazyAttribute(lambda o: o.local.date())
+    start_time = factory.LazyAttribute(lambda o: o.local.time().replace(tzinfo=None))
 
 
 class BringItemFactory(factory.django.DjangoModelFactory):
-    """A free note on the list of a session (give `appointment`), after the others."""
-
     class Meta:
         model = "appointments.BringItem"
 
+    appointment = factory.SubFactory(AppointmentFactory)
     client = factory.SelfAttribute("appointment.client")
     text = factory.Sequence(lambda n: f"Something to talk about {n}")
-    position = factory.LazyAttribute(lambda o: o.appointment.bring_items.count())
+    position = factory.Sequence(lambda n: n)

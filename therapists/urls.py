@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alerts, views, waiting
+from . import alerts, sessions, views, waiting
 
 urlpatterns = [
     path("", views.home, name="therapist_home"),
@@ -72,4 +72,13 @@ urlpatterns += [
         alerts.acknowledge,
         name="therapist_alert_acknowledge",
     ),
+]
+
+# One session: the brief before it, the page after it.
+urlpatterns += [
+    path("sessions/<uuid:public_id>/brief/", sessions.brief, name="therapist_session_brief"),
+    path("sessions/<uuid:public_id>/after/", sessions.after, name="therapist_session_after"),
+    path("sessions/<uuid:public_id>/mark/", sessions.mark, name="therapist_session_mark"),
+    path("sessions/<uuid:public_id>/agree/", sessions.agree, name="therapist_session_agree"),
+    path("sessions/<uuid:public_id>/recap/", sessions.recap, name="therapist_session_recap"),
 ]

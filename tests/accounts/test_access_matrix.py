@@ -28,7 +28,7 @@ from accounts.clock import local_today
 from accounts.models import AuditEvent, CareRelationship, CareStatus, User
 from accounts.policy import clients_visible_to
 from appointments import services as appointment_services
-from appointments.models import Appointment, BringItem, Series
+from appointments.models import Appointment, BringItem, Series, Status
 from careplans import services as careplan_services
 from careplans.models import CarePlan, HomeworkLink, PlanItem, PlanVersion, TriggerLog
 from clients import services as record_services
@@ -58,7 +58,7 @@ from notifications.models import Preferences
 from safety.models import SafetyAlert, Source
 from safety.services import raise_alert
 from tests.conftest import Personas, make_active_relationship, make_personas
-from tests.factories import PASSWORD, ClientFactory, TherapistFactory
+from tests.factories import PASSWORD, AppointmentFactory, ClientFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +159,7 @@ class World:
             ),
             *SafetyAlert.objects.order_by("pk").values_list("public_id", "acknowledged_at", "note"),
             *appointments_snapshot(),
+            *sessions_snapshot(),
         ]
 
 
@@ -577,6 +578,89 @@ def erased(persona: str) -> Callable[[World], bool]:
         return not User.objects.filter(pk=world.user(persona).pk).exists()
 
     return check
+
+
+# Sessions: the brief and after -------------------------------------------------------
+
+
+def sessions_snapshot() -> list[tuple]:
+    return list(
+        Appointment.objects.order_by("pk").values_list(
+            "public_id", "status", "recap", "recap_read_at"
+        )
+    )
+
+
+@dataclass
+class SessionWorld:
+    started: Appointment  # client A's, began an hour ago, not marked yet
+    held: Appointment  # client A's, last week, held, with a note not opened yet
+
+
+def session_world(world: World) -> SessionWorld:
+    """Client A's sessions with their therapist (made once per test)."""
+    if not hasattr(world, "_session_world"):
+        now = timezone.now()
+        relationship = world.personas.relationship_a
+        started = AppointmentFactory(relationship=relationship, starts_at=now - timedelta(hours=1))
+        held = AppointmentFactory(
+            relationship=relationship,
+            starts_at=now - timedelta(days=7),
+            status=Status.HELD,
+            recap="See you next week",
+            recap_at=now - timedelta(days=7),
+        )
+        world._session_world = SessionWorld(started, held)
+    return world._session_world
+
+
+def started_session(world: World) -> dict:
+    return {"public_id": session_world(world).started.public_id}
+
+
+def held_session(world: World) -> dict:
+    return {"public_id": session_world(world).held.public_id}
+
+
+def started_session_with_a_plan(world: World) -> dict:
+    plan_world(world)
+    return started_session(world)
+
+
+def status_held(world: World) -> dict:
+    return {"status": "held"}
+
+
+def a_note(world: World) -> dict:
+    return {"recap": "Well done this week"}
+
+
+def started_marked_held(world: World) -> bool:
+    session = session_world(world).started
+    session.refresh_from_db()
+    return session.status == Status.HELD
+
+
+def plan_version_agreed(world: World) -> bool:
+    return PlanVersion.objects.filter(
+        plan=plan_world(world).plan, agreed_by=world.personas.therapist_a
+    ).exists()
+
+
+def note_written(world: World) -> bool:
+    session = session_world(world).held
+    session.refresh_from_db()
+    return session.recap == "Well done this week"
+
+
+def note_read(world: World) -> bool:
+    session = session_world(world).held
+    session.refresh_from_db()
+    return session.recap_read_at is not None
+
+
+AFTER_STARTED = Redirect("therapist_session_after", started_session)
+AFTER_HELD = Redirect("therapist_session_after", held_session)
 
 
 # Care plans ---------------------------------------------------------------------------
@@ -2109,6 +2193,49 @@ CASES: dict[str, Route] = {
         kwargs=alert_id,
         api=True,
     ),
+    # Sessions, the brief and after: the therapist's own sessions; the client's own note.
+    "therapist_session_brief": Route(
+        {"GET": Call(row(LOGIN, 403, 403, 200, 404, 403))}, kwargs=started_session
+    ),
+    "therapist_session_after": Route(
+        {"GET": Call(row(LOGIN, 403, 403, 200, 404, 403))}, kwargs=started_session
+    ),
+    "therapist_session_mark": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, AFTER_STARTED, 404, 403),
+                data=status_held,
+                writes={"therapist_a": started_marked_held},
+            )
+        },
+        kwargs=started_session,
+    ),
+    "therapist_session_agree": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, AFTER_STARTED, 404, 403),
+                writes={"therapist_a": plan_version_agreed},
+            )
+        },
+        kwargs=started_session_with_a_plan,
+    ),
+    "therapist_session_recap": Route(
+        {
+            "POST": Call(
+                row(LOGIN, 403, 403, AFTER_HELD, 404, 403),
+                data=a_note,
+                writes={"therapist_a": note_written},
+            )
+        },
+        kwargs=held_session,
+    ),
+    "client_session_recap": Route(
+        {"GET": Call(row(LOGIN, 200, 404, 403, 403, 403), writes={"client_a": note_read})},
+        kwargs=held_session,
+    ),
+    "api-session-brief": Route(
+        {"GET": Call(row(403, 403, 403, 200, 404, 403))}, kwargs=started_session, api=True
+    ),
     # Sessions API: the client's own sessions, their therapist's through the active care
     # relationship; only the therapist records, moves, cancels and marks them.
     "api-session-list": Route(
@@ -2171,6 +2298,17 @@ CASES: dict[str, Route] = {
     ),
     "api-series-detail": Route(
         {"GET": Call(row(403, 200, 404, 200, 404, 404))}, kwargs=series_id, api=True
+    ),
+    "api-session-recap": Route(
+        {
+            "POST": Call(
+                row(403, 403, 403, 200, 404, 403),
+                data=a_note,
+                writes={"therapist_a": note_written},
+            )
+        },
+        kwargs=held_session,
+        api=True,
     ),
     "api-notification-preferences": Route(
         {

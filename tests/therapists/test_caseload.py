@@ -39,8 +39,9 @@ SELECTOR_QUERIES = 7
 # Session and user (the session is saved at most once a minute), the MFA check (once per
 # request), the caseload (SELECTOR_QUERIES less the MFA check), invitations and clients who
 # left (one query), "Waiting for you" (WAITING_QUERIES in tests/notifications/test_waiting.py),
-# the reminder preferences and the open safety alerts counted for the banner.
-PAGE_QUERIES = 13
+# the reminder preferences, the open safety alerts counted for the banner, and the sessions
+# of today and tomorrow.
+PAGE_QUERIES = 14
 
 
 @pytest.fixture(autouse=True)
