@@ -43,6 +43,8 @@ TARGET = 15
 # Pages above the target, each with the reason; the test fails when one of them comes under
 # it (take it off this list) or another page goes over.
 OVER_TARGET: dict[str, str] = {
+    "client Today": "the next session with its lines to bring and the note from the last "
+    "session are two reads of the client's sessions; one read would do",
     "therapist client page": "its summary reads the mood strip and the days shared apart, "
     "though both read the same shared entries of the same two weeks; one read would do",
 }
