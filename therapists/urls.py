@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alerts, views, waiting
+from . import alerts, calendar, sessions, views, waiting
 
 urlpatterns = [
     path("", views.home, name="therapist_home"),
@@ -72,4 +72,19 @@ urlpatterns += [
         alerts.acknowledge,
         name="therapist_alert_acknowledge",
     ),
+]
+
+urlpatterns += [
+    path(
+        "clients/<uuid:public_id>/sessions/new/",
+        sessions.session_new,
+        name="therapist_session_new",
+    ),
+    path("sessions/<uuid:public_id>/move/", sessions.session_move, name="therapist_session_move"),
+    path(
+        "sessions/<uuid:public_id>/cancel/",
+        sessions.session_cancel,
+        name="therapist_session_cancel",
+    ),
+    path("calendar/", calendar.calendar_settings, name="therapist_calendar"),
 ]

@@ -16,13 +16,13 @@ from benchmarks.pages import PAGES, url_of
 # benchmarks/pages.py needs an entry; the target is at most 15.
 QUERIES = {
     "baseline: How Tandem works (client)": 2,
-    "client Today": 14,  # + the replies not read yet, one query
+    "client Today": 15,  # + the replies not read yet, one query; + the next session, one
     "client This week": 6,
     "client journal list": 8,  # + the months to jump to, one UNION
     "client care plan": 9,
     "therapist caseload, 25 clients": 13,
     "therapist caseload, 100 clients": 13,
-    "therapist client page": 16,  # + its summary (see tests/progress/test_summary.py)
+    "therapist client page": 17,  # + its summary (tests/progress/test_summary.py), + sessions
     "therapist timeline": 11,
     "therapist weekly review": 13,
     "client Progress, a year": 10,
