@@ -161,6 +161,14 @@ ROUTES: dict[str, Access] = {
     "therapist_weekly_review": Access.THERAPIST,
     "unsubscribe": Access.PUBLIC,  # the signed, purpose-bound token is the credential
     "api-notification-preferences": Access.SIGNED_IN,
+    # Sessions: the therapist records, moves and cancels them for their active clients
+    # (`Appointment.objects.visible_to` narrows to their own); their calendar feed of all of
+    # them is opened by its signed, revocable key, like the client's.
+    "therapist_session_new": Access.THERAPIST,
+    "therapist_session_move": Access.THERAPIST,
+    "therapist_session_cancel": Access.THERAPIST,
+    "therapist_calendar": Access.THERAPIST,
+    "therapist_calendar_feed": Access.PUBLIC,  # the signed, revocable key is the credential
     # Measures: the client answers; their therapist sets them and reads the results.
     "client_measures": Access.CLIENT,
     "client_measure_take": Access.CLIENT,

@@ -228,3 +228,16 @@ class BringItem(models.Model):
 
     def __str__(self) -> str:
         return f"to bring {self.public_id}"
+
+
+class TherapistFeed(models.Model):
+    """A therapist's private, revocable iCalendar feed of all their sessions: the key, signed
+    in the URL, is the credential. Titles say "Session" unless the therapist chose names."""
+
+    therapist = models.OneToOneField(User, on_delete=models.CASCADE, related_name="session_feed")
+    key = models.UUIDField(default=uuid.uuid4, unique=True)
+    show_titles = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sessions calendar of {self.therapist}"

@@ -166,7 +166,9 @@ def build(size: Size, *, today: date | None = None) -> DataSet:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
+    from accounts.clock import local_time_to_utc
     from accounts.models import CareRelationship, CareStatus, Role, User
+    from appointments.models import Appointment, Status
     from careplans.models import CarePlan, PlanItem, PlanVersion
     from clients.models import JournalEntry, LifestyleLog, Person, SharingPreference, SocialActivity
     from homework.models import Assignment, Completion, CompletionSource
@@ -384,6 +386,23 @@ def build(size: Size, *, today: date | None = None) -> DataSet:
                         acknowledged_by_id=None if k else therapist,
                         note="" if k else "We spoke on the phone.",
                     )
+            # A session a week at 17:00 (London): the last four held, the next four to come.
+            for week in range(-4, 4):
+                day = today + timedelta(days=2 + 7 * week)
+                starts_at = local_time_to_utc(day, time(17), "Europe/London")
+                load.add(
+                    Appointment,
+                    relationship_id=relationship,
+                    therapist_id=therapist,
+                    client_id=client,
+                    day=day,
+                    start_time=time(17),
+                    zone="Europe/London",
+                    starts_at=starts_at,
+                    status=Status.HELD if week < 0 else Status.SCHEDULED,
+                    status_changed_at=starts_at if week < 0 else None,
+                    created_at=started,
+                )
             plan = load.add(CarePlan, relationship_id=relationship, client_id=client, version=1)
             items = [
                 ("needs", "Rest when I am tired", {}),

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from appointments.portal import feed_sessions
 from homework import ical
 from homework import services as homework_services
 from homework.models import Assignment, AssignmentStatus
@@ -67,13 +68,17 @@ def calendar_feed(request, token: str):
     if feed is None:
         raise Http404
     # The one read by key rather than by `visible_to(user)`: there is no signed-in user.
+    now = timezone.now()
     assignments = assignments_with_pauses(
         Assignment.objects.in_care()
         .filter(client=feed.client)
         .exclude(status=AssignmentStatus.ENDED)
     )
     body = ical.render_calendar(
-        assignments=assignments, show_titles=feed.show_titles, now=timezone.now()
+        assignments=assignments,
+        show_titles=feed.show_titles,
+        now=now,
+        sessions=feed_sessions(client=feed.client, now=now),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"

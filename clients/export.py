@@ -262,6 +262,8 @@ NOT_EXPORTED: dict[str, str] = {
     "account.EmailAddress": "the address is in the account section",
     "clients.RecordView": "a therapist's to-do list; the records' first views and the audit "
     "log's reads by each therapist are in the export",
+    "appointments.TherapistFeed": "a therapist's calendar link, a credential; the client's "
+    "sessions are in the export",
 }
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

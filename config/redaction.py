@@ -1,5 +1,5 @@
-"""Keep secret path tokens out of every log: invitation links, calendar feeds, password
-reset keys and unsubscribe links.
+"""Keep secret path tokens out of every log: invitation links, calendar feeds (the client's
+and the therapist's), password reset keys and unsubscribe links.
 
 `RedactTokens` is a filter on every handler Django and Celery log through (settings.LOGGING)
 and on gunicorn's error and access logs (`GunicornLogger`, named in platform/gunicorn.conf.py).
@@ -14,9 +14,11 @@ from gunicorn.glogging import Logger as _GunicornLogger
 REDACTED = "[redacted]"
 # The routes whose next path segment is a credential. Anchored at the start of a path (after
 # a space, quote, "=", "(" or a scheme and host), so "/api/v1/invitations/<uuid>/" and
-# "/client/calendar/" are left alone.
+# "/client/calendar/" are left alone. A longer route comes before the shorter one it starts
+# with ("/calendar/sessions/<token>.ics", the therapist's feed, before "/calendar/<token>.ics").
 TOKEN_ROUTES = (
     "/invitations/",
+    "/calendar/sessions/",
     "/calendar/",
     "/accounts/password/reset/key/",
     "/unsubscribe/",

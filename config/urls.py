@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as account_views
 from clients import calendar_views
 from clients import views as client_views
+from therapists import calendar as therapist_calendar
 
 from .health import healthz
 
@@ -37,6 +38,11 @@ urlpatterns = [
     path("", include("careplans.urls")),
     path("", include("progress.urls")),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
+    path(
+        "calendar/sessions/<str:token>.ics",
+        therapist_calendar.calendar_feed,
+        name="therapist_calendar_feed",
+    ),
     path("", include("safety.urls")),
     path("", include("measures.urls")),
     path("therapist/", include("therapists.urls")),

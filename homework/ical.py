@@ -3,9 +3,13 @@
 Written by hand: the feed is a handful of all-day recurring events, and the few rules that
 matter (CRLF, folding at 75 octets, text escaping) are easier to test than a dependency.
 
-What a feed may show: when homework is due, and — only if the client chose it — titles and
-instructions. Never names, notes or scores: the URL is a bearer credential that ends up in
-calendar apps and the people and services they sync with.
+What a feed may show: when homework is due and when sessions are, and — only if the client
+chose it — titles and instructions, the therapist's name in a session's title and where it
+takes place. Never the client's name, notes, recaps or scores: the URL is a bearer credential
+that ends up in calendar apps and the people and services they sync with.
+
+The therapist's feed of their sessions (`appointments.feeds`) is written by the same hand:
+`render_sessions_calendar`.
 """
 
 import logging
@@ -19,6 +23,8 @@ from django.core import signing
 from django.urls import reverse
 
 from accounts.models import User
+from appointments.models import Appointment
+from appointments.portal import MODE_WORDS
 
 from .models import Assignment, AssignmentStatus, CalendarFeed
 from .schedules import Frequency
@@ -34,6 +40,9 @@ GENERIC_DESCRIPTION = "Open Tandem to see today's homework."
 # the first occurrence, if later) keeps any pause a subscriber will look at.
 EXDATE_HORIZON = timedelta(days=366)
 LINE_OCTETS = 75
+SESSION_SUMMARY = "Session"
+SESSION_DESCRIPTION = "Open Tandem to see this session."
+SESSIONS_CALENDAR_NAME = "Tandem sessions"
 
 # Control characters are not allowed in TEXT values (RFC 5545 §3.3.11), except HTAB.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -139,24 +148,81 @@ def _event(assignment: Assignment, *, show_titles: bool, stamp: str, today: date
     return lines
 
 
-def render_calendar(*, assignments: Iterable[Assignment], show_titles: bool, now: datetime) -> str:
-    """A VCALENDAR with one all-day recurring VEVENT per current assignment.
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
-    `assignments` should come with their pauses prefetched (`assignments_with_pauses`);
-    ended ones are skipped. `now` (aware) is the DTSTAMP and anchors the EXDATE horizon.
-    """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("`now` must be an aware datetime.")
-    now = now.astimezone(UTC)
-    stamp = f"{now:%Y%m%dT%H%M%SZ}"
+
+def session_event(
+    appointment: Appointment, *, summary: str, details: bool, stamp: str, url: str
+) -> list[str]:
+    """The VEVENT lines of one session, its start and end in UTC. `details` adds how and where
+    it takes place (only where the feed's owner chose titles)."""
     lines = [
+        "BEGIN:VEVENT",
+        f"UID:session-{appointment.public_id}@tandem",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART:{_utc(appointment.starts_at)}",
+        f"DTEND:{_utc(appointment.ends_at)}",
+        f"LAST-MODIFIED:{_utc(appointment.updated_at)}",
+        f"SUMMARY:{escape_text(summary)}",
+    ]
+    if details:
+        how = MODE_WORDS.get(appointment.mode, appointment.mode)
+        description = f"{how.capitalize()}, {appointment.minutes} minutes."
+        if appointment.location:
+            lines.append(f"LOCATION:{escape_text(appointment.location)}")
+    else:
+        description = SESSION_DESCRIPTION
+    lines += [
+        f"DESCRIPTION:{escape_text(description)}",
+        f"URL:{url}",
+        "STATUS:CONFIRMED",
+        "TRANSP:OPAQUE",  # a session makes its people busy
+        "END:VEVENT",
+    ]
+    return lines
+
+
+def _calendar_head(name: str) -> list[str]:
+    return [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(CALENDAR_NAME)}",
+        f"X-WR-CALNAME:{escape_text(name)}",
     ]
+
+
+def _stamp(now: datetime) -> str:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("`now` must be an aware datetime.")
+    return _utc(now)
+
+
+def _content(lines: list[str]) -> str:
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def render_calendar(
+    *,
+    assignments: Iterable[Assignment],
+    show_titles: bool,
+    now: datetime,
+    sessions: Iterable[Appointment] = (),
+) -> str:
+    """A VCALENDAR with one all-day recurring VEVENT per current assignment, and one VEVENT
+    per session (`sessions`: cancelled ones left out by the caller).
+
+    `assignments` should come with their pauses prefetched (`assignments_with_pauses`);
+    ended ones are skipped. `now` (aware) is the DTSTAMP and anchors the EXDATE horizon.
+    A session is "Session" unless the client chose titles: then "Session with <therapist>",
+    with how and where.
+    """
+    stamp = _stamp(now)
+    now = now.astimezone(UTC)
+    lines = _calendar_head(CALENDAR_NAME)
     for assignment in assignments:
         if assignment.status == AssignmentStatus.ENDED:
             continue
@@ -166,5 +232,32 @@ def render_calendar(*, assignments: Iterable[Assignment], show_titles: bool, now
             # A row with an invalid schedule or dates near the calendar's end (year 9999)
             # is left out, so that one bad row never breaks the whole feed.
             logger.exception("assignment %s left out of the calendar feed", assignment.pk)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+    for appointment in sessions:
+        summary = f"Session with {appointment.therapist}" if show_titles else SESSION_SUMMARY
+        lines += session_event(
+            appointment,
+            summary=summary,
+            details=show_titles,
+            stamp=stamp,
+            url=f"{settings.SITE_URL}/client/",
+        )
+    return _content(lines)
+
+
+def render_sessions_calendar(
+    *, sessions: Iterable[Appointment], show_titles: bool, now: datetime
+) -> str:
+    """The therapist's feed: one VEVENT per session, "Session" unless the therapist chose
+    "Session with <client>" (with how and where)."""
+    stamp = _stamp(now)
+    lines = _calendar_head(SESSIONS_CALENDAR_NAME)
+    for appointment in sessions:
+        summary = f"Session with {appointment.client}" if show_titles else SESSION_SUMMARY
+        lines += session_event(
+            appointment,
+            summary=summary,
+            details=show_titles,
+            stamp=stamp,
+            url=f"{settings.SITE_URL}/therapist/",
+        )
+    return _content(lines)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alerts, sessions, views, waiting
+from . import alerts, calendar, schedule, sessions, views, waiting
 
 urlpatterns = [
     path("", views.home, name="therapist_home"),
@@ -81,4 +81,16 @@ urlpatterns += [
     path("sessions/<uuid:public_id>/mark/", sessions.mark, name="therapist_session_mark"),
     path("sessions/<uuid:public_id>/agree/", sessions.agree, name="therapist_session_agree"),
     path("sessions/<uuid:public_id>/recap/", sessions.recap, name="therapist_session_recap"),
+    path(
+        "clients/<uuid:public_id>/sessions/new/",
+        schedule.session_new,
+        name="therapist_session_new",
+    ),
+    path("sessions/<uuid:public_id>/move/", schedule.session_move, name="therapist_session_move"),
+    path(
+        "sessions/<uuid:public_id>/cancel/",
+        schedule.session_cancel,
+        name="therapist_session_cancel",
+    ),
+    path("calendar/", calendar.calendar_settings, name="therapist_calendar"),
 ]

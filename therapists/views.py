@@ -16,6 +16,7 @@ from accounts.policy import (
     get_active_relationship_for_client,
     get_relationship_for_user,
 )
+from appointments.portal import relationship_sessions
 from clients import selectors as record_selectors
 from clients import services as record_services
 from clients.forms import FeedbackForm
@@ -198,7 +199,8 @@ def client_detail(request, public_id):
     relationship = get_active_relationship_for_client(request.user, public_id)
     client = relationship.client
     services.records_viewed(viewer=request.user, client=client, what="summary")
-    summary = client_summary(therapist=request.user, relationship=relationship, now=timezone.now())
+    now = timezone.now()
+    summary = client_summary(therapist=request.user, relationship=relationship, now=now)
     return render(
         request,
         "therapists/client_detail.html",
@@ -211,6 +213,7 @@ def client_detail(request, public_id):
                 viewer=request.user, client=client, today=summary.today
             ),
             "shared_days": shared_by_day(viewer=request.user, client=client, today=summary.today),
+            "sessions": relationship_sessions(relationship, request.user.timezone, now),
         },
     )
 

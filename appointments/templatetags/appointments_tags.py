@@ -1,12 +1,16 @@
-"""Sessions on other apps' pages: the caseload's "Sessions today and tomorrow" and the
-client's "From today's session" on Today. One query each."""
+"""Sessions on other apps' pages: the caseload's "Sessions today and tomorrow", and on the
+client's Today the next session (with its lines to bring) and "From today's session". One
+query each."""
 
 from datetime import timedelta
 
 from django import template
+from django.db.models import Count
 
 from accounts.clock import local_day, local_days_bounds, local_today
 
+from ..models import Appointment
+from ..portal import SessionLine, session_line
 from ..selectors import appointments_between, unread_recap
 
 register = template.Library()
@@ -27,3 +31,19 @@ def sessions_today_and_tomorrow(therapist) -> list[tuple[str, object]]:
 @register.simple_tag
 def recap_not_read(client):
     return unread_recap(client=client)
+
+
+@register.simple_tag(takes_context=True)
+def next_session(context) -> SessionLine | None:
+    """`{% next_session as session %}`: the signed-in person's next session still to come,
+    read in their own time zone, its `appointment` with `lines` (how many lines the client
+    put aside for it); None when there is none. One query."""
+    user = context["request"].user
+    appointment = (
+        Appointment.objects.visible_to(user)
+        .upcoming()
+        .select_related("therapist", "series")
+        .annotate(lines=Count("bring_items"))
+        .first()
+    )
+    return session_line(appointment, user.timezone) if appointment is not None else None

@@ -27,8 +27,9 @@ from accounts.checks import iter_routes
 from accounts.clock import local_today
 from accounts.models import AuditEvent, CareRelationship, CareStatus, User
 from accounts.policy import clients_visible_to
+from appointments import feeds as session_feeds
 from appointments import services as appointment_services
-from appointments.models import Appointment, BringItem, Series, Status
+from appointments.models import Appointment, BringItem, Series, Status, TherapistFeed
 from careplans import services as careplan_services
 from careplans.models import CarePlan, HomeworkLink, PlanItem, PlanVersion, TriggerLog
 from clients import services as record_services
@@ -160,6 +161,7 @@ class World:
             *SafetyAlert.objects.order_by("pk").values_list("public_id", "acknowledged_at", "note"),
             *appointments_snapshot(),
             *sessions_snapshot(),
+            *TherapistFeed.objects.order_by("pk").values_list("therapist_id", "key", "show_titles"),
         ]
 
 
@@ -237,6 +239,61 @@ def template_id(world: World) -> dict:
 
 def feed_token_of_a(world: World) -> dict:
     return {"token": ical.feed_token(homework_services.feed_enable(client=world.personas.client_a))}
+
+
+def therapist_feed_token_of_a(world: World) -> dict:
+    feed = session_feeds.feed_enable(therapist=world.personas.therapist_a)
+    return {"token": session_feeds.feed_token(feed)}
+
+
+def appointment_id(world: World) -> dict:
+    return {"public_id": world.appointment.public_id}
+
+
+def therapists_day(world: World, days: int) -> str:
+    return (local_today(world.personas.therapist_a.timezone) + timedelta(days=days)).isoformat()
+
+
+def new_session_form(world: World) -> dict:
+    return {
+        "day": therapists_day(world, 5),
+        "start_time": "10:00",
+        "minutes": "50",
+        "mode": "video",
+        "repeat": "once",
+        "status": "scheduled",
+    }
+
+
+def new_session_for_a(world: World) -> bool:
+    return Appointment.objects.filter(
+        relationship=world.personas.relationship_a, mode="video", start_time=time(10)
+    ).exists()
+
+
+def session_moved_form(world: World) -> dict:
+    return {"day": therapists_day(world, 4), "start_time": "18:00", "minutes": "50"}
+
+
+def session_moved(world: World) -> bool:
+    world.appointment.refresh_from_db()
+    return world.appointment.start_time == time(18)
+
+
+def cancel_one(world: World) -> dict:
+    return {"scope": "one"}
+
+
+def session_cancelled(world: World) -> bool:
+    world.appointment.refresh_from_db()
+    return world.appointment.status == Status.CANCELLED
+
+
+def session_feed_of(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        return TherapistFeed.objects.filter(therapist=world.user(persona)).exists()
+
+    return check
 
 
 def of_client_a(world: World) -> dict:
@@ -1020,7 +1077,7 @@ def new_series_of_a(world: World) -> dict:
     }
 
 
-def new_session_for_a(world: World) -> bool:
+def portal_session_for_a(world: World) -> bool:
     return Appointment.objects.filter(
         client=world.personas.client_a, start_time=time(9), series__isnull=True
     ).exists()
@@ -1034,12 +1091,12 @@ def moved_later(world: World) -> dict:
     return {"start_time": "11:30"}
 
 
-def session_moved(world: World) -> bool:
+def portal_session_moved(world: World) -> bool:
     world.appointment.refresh_from_db()
     return world.appointment.start_time == time(11, 30)
 
 
-def session_cancelled(world: World) -> bool:
+def portal_session_cancelled(world: World) -> bool:
     world.appointment.refresh_from_db()
     return world.appointment.status == "cancelled"
 
@@ -1065,6 +1122,7 @@ TO_GOODBYE = Redirect("goodbye")
 TO_THERAPIST_RECORD = Redirect("therapist_record", kwargs=lambda world: journal_of_a(world))
 TO_CLIENT_NOTIFICATIONS = Redirect("client_notifications")
 TO_THERAPIST_NOTIFICATIONS = Redirect("therapist_notifications")
+TO_THERAPIST_CALENDAR = Redirect("therapist_calendar")
 
 # One entry per route outside the admin and allauth. Columns of `row`:
 #   anonymous, client_a, client_b, therapist_a (A's), therapist_b (B's), staff
@@ -2160,6 +2218,58 @@ CASES: dict[str, Route] = {
         }
     ),
     "client_my_week": Route({"GET": Call(row(LOGIN, 200, 200, 403, 403, 403))}),
+    # Sessions: A's therapist records, moves and cancels A's; another therapist gets 404.
+    "therapist_session_new": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 404, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_CLIENT_A, 404, 403),
+                data=new_session_form,
+                writes={"therapist_a": portal_session_for_a},
+            ),
+        },
+        kwargs=client_a_id,
+    ),
+    "therapist_session_move": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 404, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_CLIENT_A, 404, 403),
+                data=session_moved_form,
+                writes={"therapist_a": portal_session_moved},
+            ),
+        },
+        kwargs=appointment_id,
+    ),
+    "therapist_session_cancel": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 404, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_CLIENT_A, 404, 403),
+                data=cancel_one,
+                writes={"therapist_a": portal_session_cancelled},
+            ),
+        },
+        kwargs=appointment_id,
+    ),
+    # Each therapist's own calendar link (the page has no id).
+    "therapist_calendar": Route(
+        {
+            "GET": Call(row(LOGIN, 403, 403, 200, 200, 403)),
+            "POST": Call(
+                row(LOGIN, 403, 403, TO_THERAPIST_CALENDAR, TO_THERAPIST_CALENDAR, 403),
+                data=enable_feed,
+                writes={
+                    "therapist_a": session_feed_of("therapist_a"),
+                    "therapist_b": session_feed_of("therapist_b"),
+                },
+            ),
+        }
+    ),
+    # The signed key in the URL is the credential, whoever holds it (signed in or not).
+    "therapist_calendar_feed": Route(
+        {"GET": Call(everyone(200))}, kwargs=therapist_feed_token_of_a, names_nobody=True
+    ),
     "therapist_weekly_review": Route({"GET": Call(row(LOGIN, 403, 403, 200, 200, 403))}),
     "unsubscribe": Route(
         {
@@ -2630,15 +2740,44 @@ def test_the_admin_is_for_staff_only(client, world, view_name, persona):
 
 @pytest.mark.parametrize("show_titles", [False, True])
 def test_the_calendar_feed_names_nobody(client, world, show_titles):
-    """The feed URL is a bearer credential: even with titles shown it names no person."""
+    """The feed URL is a bearer credential: it names no person, except the client's own
+    therapist in the title of a session when the client chose titles."""
     feed = homework_services.feed_set_titles(
         feed=homework_services.feed_enable(client=world.personas.client_a), show_titles=show_titles
     )
     response = client.get(reverse("calendar_feed", kwargs={"token": ical.feed_token(feed)}))
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.count("BEGIN:VEVENT") == 2  # the active and the paused homework
+    assert body.count("BEGIN:VEVENT") == 3  # the active and the paused homework, the session
     assert ("Mood journal" in body) is show_titles
+    therapist = world.personas.therapist_a
+    if show_titles:
+        assert f"SUMMARY:Session with {therapist.name}" in body
+        assert body.count(therapist.name) == 1
+        response.content = body.replace(f"Session with {therapist.name}", "").encode()
+    else:
+        assert "SUMMARY:Session\r\n" in body
+    assert_names_nobody(response, world.personas)
+
+
+@pytest.mark.parametrize("show_titles", [False, True])
+def test_the_therapists_feed_names_nobody_unless_they_chose_names(client, world, show_titles):
+    feed = session_feeds.feed_set_titles(
+        feed=session_feeds.feed_enable(therapist=world.personas.therapist_a),
+        show_titles=show_titles,
+    )
+    url = reverse("therapist_calendar_feed", kwargs={"token": session_feeds.feed_token(feed)})
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count("BEGIN:VEVENT") == 1
+    client_a = world.personas.client_a
+    if show_titles:
+        assert f"SUMMARY:Session with {client_a.name}" in body
+        assert body.count(client_a.name) == 1
+        response.content = body.replace(f"Session with {client_a.name}", "").encode()
+    else:
+        assert "SUMMARY:Session\r\n" in body
     assert_names_nobody(response, world.personas)
 
 

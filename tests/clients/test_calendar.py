@@ -1,6 +1,6 @@
 """The client's calendar settings page and the feed it hands out."""
 
-from datetime import date
+from datetime import UTC, date, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,6 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.clock import local_today
+from accounts.services import relationship_end
+from appointments import services as session_services
 from homework import ical, services
 from homework import services as homework_services
 from homework.models import Assignment, CalendarFeed
@@ -244,3 +246,72 @@ def test_the_feed_answers_only_reads(client_a):
     path = urlsplit(enable(client_a)).path
     assert Client().post(path).status_code == 405
     assert Client().head(path).status_code == 200
+
+
+# --- Sessions in the client's feed ----------------------------------------------------------
+
+
+def book(personas, days: int, at: time = time(17), **fields):
+    today = local_today(personas.therapist_a.timezone)
+    return session_services.appointment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        day=today + timedelta(days=days),
+        start_time=at,
+        **fields,
+    ).appointments[0]
+
+
+def events(text: str) -> list[str]:
+    return text.split("BEGIN:VEVENT\r\n")[1:]
+
+
+def test_the_feed_lists_sessions_in_utc_titled_session(client_a, personas):
+    session = book(personas, 3, location="Room 2, 14 Harbour Street")
+    text = fetch(enable(client_a)).content.decode()
+    (event,) = events(text)
+    start = session.starts_at.astimezone(UTC)
+    assert f"UID:session-{session.public_id}@tandem\r\n" in event
+    assert f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\n" in event
+    assert f"DTEND:{start + timedelta(minutes=50):%Y%m%dT%H%M%SZ}\r\n" in event
+    assert "SUMMARY:Session\r\n" in event
+    assert "TRANSP:OPAQUE" in event
+    for secret in (personas.therapist_a.name, personas.client_a.name, "Harbour", "LOCATION"):
+        assert secret not in text
+
+
+def test_with_titles_a_session_names_the_therapist_and_where(client_a, personas):
+    book(personas, 3, mode="video", location="https://meet.example.org/ada")
+    url = enable(client_a)
+    client_a.post(settings_url(), {"action": "titles", "show_titles": "on"})
+    text = fetch(url).content.decode()
+    assert f"SUMMARY:Session with {personas.therapist_a.name}\r\n" in text
+    assert "LOCATION:https://meet.example.org/ada\r\n" in text
+    assert "DESCRIPTION:Video\\, 50 minutes." in text
+    assert personas.client_a.name not in text
+
+
+def test_cancelled_sessions_and_other_peoples_are_not_listed(client_a, personas):
+    kept = book(personas, 3)
+    cancelled = book(personas, 4)
+    session_services.appointment_cancel(appointment=cancelled)
+    held = book(personas, -20, status="held")
+    long_ago = book(personas, -100, status="held")
+    theirs = session_services.appointment_create(
+        therapist=personas.therapist_b,
+        relationship=personas.relationship_b,
+        day=local_today(personas.therapist_b.timezone) + timedelta(days=3),
+        start_time=time(9),
+    ).appointments[0]
+    text = fetch(enable(client_a)).content.decode()
+    assert str(held.public_id) in text and str(kept.public_id) in text
+    for absent in (cancelled, long_ago, theirs):
+        assert str(absent.public_id) not in text
+
+
+def test_after_the_end_of_care_the_feed_lists_no_session(client_a, personas):
+    book(personas, 3)
+    book(personas, -7, status="held")
+    url = enable(client_a)
+    relationship_end(actor=personas.client_a, relationship=personas.relationship_a)
+    assert "BEGIN:VEVENT" not in fetch(url).content.decode()

@@ -2,13 +2,15 @@
 records; the therapist reads only what is shared and leaves feedback; every page a
 therapist opens on a client's records is one audit row; bad input is a form error."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
 
+from accounts.clock import local_today
 from accounts.models import AuditAction, AuditEvent, CareStatus, User
 from accounts.services import relationship_end
+from appointments.services import series_create
 from clients import services
 from clients.models import Feedback, JournalEntry, LifestyleLog, Person, SocialActivity
 from homework.models import Completion
@@ -581,9 +583,19 @@ def test_today_runs_a_fixed_number_of_queries(client, personas, n):
         )
         for entry in JournalEntry.objects.filter(client=personas.client_a)[: n // 10]
     )
+    # Sessions every week, the next one tomorrow: Today names only that one.
+    series_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        first_day=local_today(personas.therapist_a.timezone) + timedelta(days=1),
+        start_time=time(17),
+        count=n // 10,
+    )
     client.force_login(personas.client_a)
     assert count_queries(client, reverse("client_home")) == TODAY_QUERIES
-    assert "New from Dr. Ann Able" in client.get(reverse("client_home")).content.decode()
+    page = client.get(reverse("client_home")).content.decode()
+    assert "New from Dr. Ann Able" in page
+    assert page.count("Next session:") == 1
 
 
 @pytest.mark.parametrize("n", [10, 1000])

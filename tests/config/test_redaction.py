@@ -26,6 +26,10 @@ from tests.factories import TherapistFactory
         ("http://127.0.0.1:8000/invitations/tok/", "http://127.0.0.1:8000/invitations/[redacted]/"),
         ('"GET /calendar/AbC:xyz.ics HTTP/1.1"', '"GET /calendar/[redacted] HTTP/1.1"'),
         (
+            '"GET /calendar/sessions/AbC:xyz.ics HTTP/1.1"',
+            '"GET /calendar/sessions/[redacted] HTTP/1.1"',
+        ),
+        (
             "POST /accounts/password/reset/key/1-abc/",
             "POST /accounts/password/reset/key/[redacted]/",
         ),
@@ -86,10 +90,12 @@ def test_an_invitation_journey_logs_no_token(client, caplog, mailoutbox, setting
     assert client.get(path).status_code == 410  # the link is used: Django logs "Gone"
     assert client.post(path, new).status_code == 410
     assert client.get(f"/calendar/{token}.ics").status_code == 404  # "Not Found"
+    assert client.get(f"/calendar/sessions/{token}.ics").status_code == 404
 
     messages = [record.getMessage() for record in caplog.records]
     assert "Gone: /invitations/[redacted]/" in messages
     assert "Not Found: /calendar/[redacted]" in messages
+    assert "Not Found: /calendar/sessions/[redacted]" in messages
     assert token not in caplog.text
     for record in caplog.records:
         assert token not in record.getMessage()

@@ -21,7 +21,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from playwright.sync_api import Page, expect
 from accounts import services as account_services
 from accounts.clock import local_today
 from accounts.models import CareRelationship
+from appointments import services as session_services
 from clients import services as record_services
 from clients.export import export_data, readable_html
 from homework import library
@@ -299,8 +300,26 @@ def world(transactional_db):
         therapist=therapist,
         note="Phoned Quinn; we went through the safety plan together.",
     )
+    # Sessions: every week from the day after tomorrow, and one held last week.
+    sessions = session_services.series_create(
+        therapist=therapist,
+        relationship=relationship,
+        first_day=today + timedelta(days=2),
+        start_time=time(17),
+        count=4,
+        mode="video",
+        location="https://meet.example.org/kai",
+    ).appointments
+    session_services.appointment_create(
+        therapist=therapist,
+        relationship=relationship,
+        day=today - timedelta(days=5),
+        start_time=time(17),
+        status="held",
+    )
     return {
         **measures,
+        "session": sessions[0],
         "therapist": therapist,
         "client": client,
         "daily": daily,
@@ -477,6 +496,10 @@ def therapist_page_list(world) -> list[tuple]:
         ("Two-factor sign-in", "/accounts/2fa/", None),
         ("New recovery codes", "/accounts/2fa/recovery-codes/generate/", None),
         ("Safety alerts", "/therapist/alerts/", "alerts"),
+        ("Record a session", f"{detail}sessions/new/", "session-new"),
+        ("Move a session", f"/therapist/sessions/{world['session'].public_id}/move/", None),
+        ("Cancel a session", f"/therapist/sessions/{world['session'].public_id}/cancel/", None),
+        ("Calendar link", "/therapist/calendar/", None),
         *care_plan_pages(world, therapist=True),
         *measure_pages(world, therapist=True),
     ]
@@ -690,6 +713,10 @@ def test_therapist_states_and_dark_pages_are_accessible(world, browser_contexts)
     page.get_by_role("radio", name="A number of times a week").check()
     page.get_by_role("button", name="Assign", exact=True).click()
     check_sizes(page, report, "Assign with errors", screenshot="assign-errors")
+    page.goto(f"{detail}sessions/new/")
+    page.get_by_role("radio", name="Every week").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    check_sizes(page, report, "Record a session with errors", screenshot="session-errors")
     page.goto("/therapist/alerts/")
     page.get_by_role("button", name="Acknowledge").first.click()
     check_sizes(page, report, "Acknowledge with errors", screenshot="alerts-errors")

@@ -357,8 +357,9 @@ def test_another_therapist_gets_404_and_a_client_is_refused(personas):
 # done counts), the questionnaires, the plan's two versions and what waits: 9.
 SUMMARY_QUERIES = 9
 # The page: session, user, the MFA check, the relationship, the audit row, the summary (8),
-# the grouped check-offs, the records shared by day and the alert banner: 16.
-PAGE_QUERIES = 16
+# the grouped check-offs, the records shared by day, the sessions (the next ones and the
+# last held, one query) and the alert banner: 17.
+PAGE_QUERIES = 17
 
 
 def world(personas, days: int) -> None:

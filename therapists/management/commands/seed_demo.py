@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_demo
 from accounts.models import CareRelationship
+from appointments.demo import seed_sessions
 from careplans.demo import seed_plans
 from clients.demo import seed_records
 from homework.demo import seed_homework
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             seed_plans(relationships)
             seed_measures(relationships)
             seed_history(relationships)
+            seed_sessions(relationships)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in people:
             self.stdout.write(f"  {user.role:<9} {user.email}")
