@@ -44,6 +44,8 @@ def next_session(context) -> SessionLine | None:
         .upcoming()
         .select_related("therapist", "series")
         .annotate(lines=Count("bring_items"))
+        # A GROUP BY query drops the model's ordering: say it.
+        .order_by("starts_at", "id")
         .first()
     )
     return session_line(appointment, user.timezone) if appointment is not None else None
