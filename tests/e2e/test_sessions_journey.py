@@ -71,21 +71,24 @@ def shot(page, name: str) -> None:
 
 def test_a_week_around_a_session(world, browser_contexts):
     client_id = world["client"].public_id
-    tomorrow = local_today("UTC") + timedelta(days=1)
+    # The first session a quarter of an hour from now (both people are in UTC), so that the
+    # clock need move on only minutes to get past its start: sign-ins last half an hour idle.
+    soon = timezone.now() + timedelta(minutes=15)
+    start = soon.replace(second=0, microsecond=0) + timedelta(minutes=5 - soon.minute % 5)
 
-    # The therapist sets a weekly series from tomorrow, 17:00, six sessions.
+    # The therapist sets a weekly series from then, six sessions.
     desk = browser_contexts(viewport=DESK).new_page()
     sign_in_with_totp(desk, "dr.lane@example.org", PASSWORD)
     desk.goto(f"/therapist/clients/{client_id}/")
     desk.get_by_role("link", name="Record a session").click()
-    desk.get_by_label("Date").fill(f"{tomorrow:%Y-%m-%d}")
-    desk.get_by_label("Start time").fill("17:00")
+    desk.get_by_label("Date").fill(f"{start:%Y-%m-%d}")
+    desk.get_by_label("Start time").fill(f"{start:%H:%M}")
     desk.get_by_label("Every week").check()
     desk.get_by_label("Or a number of sessions").fill("6")
     desk.get_by_role("button", name="Save").click()
-    expect(desk.locator("[data-sessions]")).to_contain_text("17:00")
+    expect(desk.locator("[data-sessions]")).to_contain_text(f"{start:%H:%M}")
     sessions = list(Appointment.objects.filter(client=world["client"]).order_by("starts_at"))
-    assert len(sessions) == 6 and sessions[0].day == tomorrow
+    assert len(sessions) == 6 and sessions[0].starts_at == start
     first = sessions[0]
     # And a PHQ-9 before each session (due from two days before).
     panel = desk.locator("[data-measures-panel]")
@@ -102,7 +105,7 @@ def test_a_week_around_a_session(world, browser_contexts):
     phone.get_by_role("button", name="Sign in", exact=True).click()
     expect(phone).to_have_url(re.compile(r"/client/$"))
     expect(phone.locator("[data-next-session]")).to_contain_text("Next session:")
-    expect(phone.locator("[data-next-session]")).to_contain_text("17:00")
+    expect(phone.locator("[data-next-session]")).to_contain_text(f"{start:%H:%M}")
     assert_fits_the_screen(phone)
     shot(phone, "today")
     phone.locator("[data-questionnaires-due]").get_by_role("link", name="Answer the PHQ-9").tap()
@@ -124,6 +127,8 @@ def test_a_week_around_a_session(world, browser_contexts):
     phone.get_by_role("link", name="Add to my next session").tap()
     expect(phone.locator("[data-private]")).to_contain_text("private")
     phone.get_by_role("button", name="Share it and add").tap()
+    expect(phone.get_by_role("status")).to_contain_text("Added to your list")
+    expect(phone.locator("main")).to_contain_text("My journal entry of")
     entry.refresh_from_db()
     assert entry.shared
     # And a note of their own, from Today's link.
@@ -143,8 +148,12 @@ def test_a_week_around_a_session(world, browser_contexts):
     soon.get_by_role("link", name=re.compile("^Brief")).click()
     parts = desk.locator("[data-brief-part]")
     expect(parts.first).to_have_attribute("data-brief-part", "bring")
-    expect(parts.first).to_contain_text("The argument with my sister on Sunday")
+    expect(parts.first).to_contain_text("My journal entry of")
     expect(parts.first).to_contain_text("Sleeping badly since the move")
+    # The entry itself, shared now, is among the shared entries.
+    expect(desk.locator('[data-brief-part="entries"]')).to_contain_text(
+        "The argument with my sister on Sunday"
+    )
     measures = desk.locator('[data-brief-part="measures"]')
     expect(measures).to_contain_text("PHQ-9 0")
     expect(measures).to_contain_text("was 16")
@@ -159,7 +168,7 @@ def test_a_week_around_a_session(world, browser_contexts):
 
     # After the session (the clock moved on past its start): held, plan agreed, homework
     # adjusted, and a note to the client.
-    with time_machine.travel(first.starts_at + timedelta(minutes=60), tick=True):
+    with time_machine.travel(first.starts_at + timedelta(minutes=2), tick=True):
         desk.goto(f"/therapist/sessions/{first.public_id}/after/")
         desk.get_by_role("button", name="Held").click()
         first.refresh_from_db()
