@@ -434,6 +434,12 @@ def client_page_list(world) -> list[tuple]:
         ("This week", "/client/week/", "week"),
         ("Account", "/client/account/", "account"),
         ("Calendar link", "/client/calendar/", None),
+        ("To bring to my session", "/client/bring/", "to-bring"),
+        (
+            "Add a private entry to my next session",
+            f"/client/bring/add/?source=journal&id={world['private'].public_id}",
+            None,
+        ),
         ("Journal", "/client/journal/", "journal"),
         ("Journal, filtered", "/client/journal/?kind=journal&shared=private", None),
         ("Journal, searched", "/client/journal/?q=sam", "journal-search"),
@@ -500,6 +506,8 @@ def therapist_page_list(world) -> list[tuple]:
         ("Move a session", f"/therapist/sessions/{world['session'].public_id}/move/", None),
         ("Cancel a session", f"/therapist/sessions/{world['session'].public_id}/cancel/", None),
         ("Calendar link", "/therapist/calendar/", None),
+        ("Session brief", f"/therapist/sessions/{world['session'].public_id}/brief/", "brief"),
+        ("After a session", f"/therapist/sessions/{world['session'].public_id}/after/", None),
         *care_plan_pages(world, therapist=True),
         *measure_pages(world, therapist=True),
     ]
