@@ -245,8 +245,13 @@ def journal_update(*, entry: JournalEntry, **fields) -> JournalEntry:
         entry.save()
         if entry.needs_help and not asked_before:
             _ask_for_help(entry)
-        # What it completes follows what it now says, and the day it is now on.
-        rules.sync(entry)
+        # What it completes follows what it now says, and the day it is now on. In a
+        # savepoint: homework bookkeeping never undoes the edit, nor a call for help.
+        try:
+            with transaction.atomic():
+                rules.sync(entry)
+        except ValidationError:
+            logger.warning("homework completions not updated after a journal edit")
     entry.not_saved = not_saved
     return entry
 

@@ -255,3 +255,23 @@ def test_a_moment_far_in_the_past_is_left_out_and_the_entry_saved_now(personas, 
     assert entry.occurred_at == NOW
     assert list(entry.not_saved) == ["occurred_at"]
     assert_alerted_and_e_mailed(personas, entry, mailoutbox)
+
+
+def test_turning_on_help_in_an_edit_stands_when_the_homework_bookkeeping_fails(
+    personas, journaling, monkeypatch, mailoutbox
+):
+    from django.core.exceptions import ValidationError
+
+    from clients import rules
+
+    entry = services.journal_create(client=personas.client_a, text="A hard week")
+
+    def failing_sync(record):
+        raise ValidationError("the homework could not be updated")
+
+    monkeypatch.setattr(rules, "sync", failing_sync)
+    edited = services.journal_update(entry=entry, needs_help=True)
+
+    entry.refresh_from_db()
+    assert edited.needs_help and entry.needs_help
+    assert_alerted_and_e_mailed(personas, entry, mailoutbox)
