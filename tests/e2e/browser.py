@@ -51,5 +51,7 @@ def sign_in_with_totp(page: Page, email: str, password: str) -> None:
 
 
 def assert_fits_the_screen(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
+    # The locator waits for a document: right after a click the old page may be gone.
+    page.wait_for_load_state()
+    width = page.locator("html").evaluate("html => html.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways on a phone: {width}px wide"

@@ -126,6 +126,7 @@ def test_records_from_today_to_the_therapist_and_back(
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_role("status")).to_contain_text("Added Sam")
     page.get_by_role("link", name="Today").click()
+    expect(page).to_have_url(re.compile(r"/client/$"))
     assert_fits_the_screen(page)
     shot(page, "today")
 
