@@ -5,4 +5,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401  (registers start-up checks and audit)
+        from . import checks, receivers, versions  # noqa: F401  (start-up checks and audit)
+
+        versions.connect(self)

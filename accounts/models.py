@@ -11,6 +11,7 @@ from django.utils import timezone as dj_timezone
 
 from .addresses import normalize_email
 from .clock import iana_timezones, zone
+from .versions import new_token
 
 REGIONS = (
     "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/",
@@ -87,6 +88,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Can sign in to the admin site (operators only)."
     )
     date_joined = models.DateTimeField(default=dj_timezone.now)
+    # Changes with every write of this person's data (accounts.versions): the page cache's key.
+    data_version = models.BigIntegerField(default=new_token, editable=False)
 
     objects = UserManager()
 
@@ -105,6 +108,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        # A new version with every change but a sign-in's (accounts.versions); a copy
+        # loaded before another write cannot put an old version back, it makes a new one.
+        fields = kwargs.get("update_fields")
+        if fields is None or not set(fields) <= {"last_login"}:
+            self.data_version = new_token()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "data_version"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

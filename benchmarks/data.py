@@ -161,6 +161,19 @@ class Loader:
 
 
 def build(size: Size, *, today: date | None = None) -> DataSet:
+    """`_build`, without the data version triggers (accounts.versions) while it loads: a
+    version written per row loaded would be millions of updates; the versions the rows
+    start with are new anyway."""
+    from accounts import versions
+
+    versions.drop()
+    try:
+        return _build(size, today=today)
+    finally:
+        versions.install()
+
+
+def _build(size: Size, *, today: date | None = None) -> DataSet:
     """Therapists with their caseloads; per client a year (or `size.days`) of history."""
     from allauth.mfa.models import Authenticator
     from django.contrib.auth.hashers import make_password

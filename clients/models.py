@@ -193,7 +193,11 @@ class JournalEntry(Record):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "journal entries"
-        indexes = [models.Index(fields=["client", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["client", "occurred_at"]),
+            # The client's last activity (progress.activity): the newest row, not a MAX.
+            models.Index(fields=["client", "created_at"], name="clients_journal_made"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(mood__isnull=True) | Q(mood__gte=0, mood__lte=10),
@@ -253,6 +257,7 @@ class LifestyleLog(Record):
 
     class Meta:
         ordering = ["-day", "-id"]
+        indexes = [models.Index(fields=["client", "created_at"], name="clients_lifestyle_made")]
         constraints = [
             models.UniqueConstraint(fields=["client", "day"], name="clients_lifestyle_one_per_day"),
             models.CheckConstraint(
@@ -298,7 +303,10 @@ class SocialActivity(Record):
     class Meta:
         ordering = ["-day", "-id"]
         verbose_name_plural = "social activities"
-        indexes = [models.Index(fields=["client", "day"])]
+        indexes = [
+            models.Index(fields=["client", "day"]),
+            models.Index(fields=["client", "created_at"], name="clients_social_made"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(feeling__isnull=True) | Q(feeling__gte=0, feeling__lte=10),

@@ -448,6 +448,24 @@ CACHES = {
 # The API's rate limits (config.throttling): Redis when there is one, shared by every web
 # worker at no SQL cost; else the database cache (the two it can count in atomically).
 # Short timeouts: a Redis that does not answer lets requests through rather than hanging them.
+# Rendered parts of pages, keyed on the data versions of the people they show
+# (accounts.versions): Redis when there is one, shared by every web worker; else each
+# process keeps its own, bounded.
+CACHES["pages"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "tandem-pages",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+)
 CACHES["throttle"] = (
     {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

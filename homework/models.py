@@ -451,7 +451,11 @@ class Completion(models.Model):
 
     class Meta:
         ordering = ["due_date", "id"]
-        indexes = [models.Index(fields=["client", "due_date"])]
+        indexes = [
+            models.Index(fields=["client", "due_date"]),
+            # The client's last activity (progress.activity): the newest row, not a MAX.
+            models.Index(fields=["client", "completed_at"], name="homework_completion_made"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment", "due_date"], name="homework_completion_one_per_occurrence"

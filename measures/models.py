@@ -170,7 +170,8 @@ class MeasureResponse(models.Model):
         indexes = [
             models.Index(
                 fields=["client", "instrument", "submitted_at"], name="measures_response_latest"
-            )
+            ),
+            models.Index(fields=["client", "submitted_at"], name="measures_response_made"),
         ]
         constraints = [
             models.UniqueConstraint(

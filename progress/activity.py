@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.clock import local_day
 from accounts.models import CareRelationship
@@ -46,8 +46,9 @@ def _latest(model, column: str, kind: str, client: str, bounded: bool) -> Subque
         # An instant before the outer `at`; a local date up to the outer `day`.
         lookup = "lte" if kind == "day" else "lt"
         rows = rows.filter(**{f"{column}__{lookup}": OuterRef(kind)})
+    # The newest row through the (client, column) index, not a MAX over the whole history.
     return Subquery(
-        rows.order_by().values("client").annotate(last=Max(column)).values("last"),
+        rows.order_by(f"-{column}").values(column)[:1],
         output_field=model._meta.get_field(column),
     )
 

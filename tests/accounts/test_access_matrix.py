@@ -2603,6 +2603,14 @@ def build_world(personas: Personas) -> World:
     )
 
 
+# Writes that change nothing a cached page shows: the session, API tokens, the audit trail.
+CHANGES_NO_PAGE = {"account_logout", "api-token-create", "api-token-revoke"}
+
+
+def data_versions() -> dict[int, int]:
+    return dict(User.objects.values_list("pk", "data_version"))
+
+
 def sign_in(client, user: User | None) -> None:
     client.logout()
     if user is not None:
@@ -2674,6 +2682,7 @@ def test_it_answers_each_persona_as_the_policy_says(
     signed_in = rows_written()
     url = reverse(view_name, kwargs=route.kwargs(world))
     written = rows_written()
+    versions = data_versions()
     # The module's snapshot, unless making the route's objects wrote something.
     before = snapshot_of_the_world if written == signed_in else world.snapshot()
 
@@ -2689,6 +2698,10 @@ def test_it_answers_each_persona_as_the_policy_says(
         # Else the snapshot would not notice this change made by someone it is refused to.
         assert world.snapshot() != before, "snapshot() does not see this change"
         assert rows_written() != written, "rows_written() does not see this change"
+        # Whatever it changed, the people it belongs to have a new data version, so no page
+        # cached before it is shown again (accounts.versions).
+        if view_name not in CHANGES_NO_PAGE:
+            assert data_versions() != versions, f"{view_name} changed data but no data version"
     elif rows_written() != written:  # else nothing was written: nothing can have changed
         assert world.snapshot() == before, f"{persona}'s {method} changed something"
 

@@ -37,11 +37,14 @@ LAST_WEEK = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday before
 # completions of the last two weeks and the latest questionnaire results.
 SELECTOR_QUERIES = 7
 # Session and user (the session is saved at most once a minute), the MFA check (once per
-# request), the caseload (SELECTOR_QUERIES less the MFA check), invitations and clients who
-# left (one query), "Waiting for you" (WAITING_QUERIES in tests/notifications/test_waiting.py),
-# the reminder preferences, the open safety alerts counted for the banner, and the sessions
-# of today and tomorrow.
-PAGE_QUERIES = 14
+# request), the relationships (active, invitations and clients who left: one query), the
+# caseload (SELECTOR_QUERIES less the MFA check), "Waiting for you" (its relationships and
+# WAITING_QUERIES in tests/notifications/test_waiting.py), the reminder preferences, the open
+# safety alerts counted for the banner, and the sessions of today and tomorrow.
+PAGE_QUERIES = 15
+# Seen again with nothing changed: the caseload, what waits, the preferences and the sessions
+# come from the page cache (accounts.versions).
+CACHED_PAGE_QUERIES = 5
 
 
 @pytest.fixture(autouse=True)
@@ -313,6 +316,11 @@ def test_the_caseload_page_runs_a_fixed_number_of_queries(
     assert page.count("data-client=") == clients
     # "Waiting for you": a row per client, whatever the caseload's size.
     assert page.count("data-waiting-row=") == clients
+    # Seen again with nothing changed: the caseload's parts come from the page cache.
+    with django_assert_num_queries(CACHED_PAGE_QUERIES):
+        again = browser.get(reverse("therapist_home")).content.decode()
+    assert again.count("data-client=") == clients
+    assert again.count("data-waiting-row=") == clients
 
 
 def test_the_client_page_shows_recent_check_offs_with_their_notes(personas):

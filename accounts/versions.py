@@ -1,0 +1,236 @@
+"""Data versions: a token per person that changes whenever anything of theirs is written,
+and the page cache keyed on them.
+
+Every person (`User.data_version`) carries a random token. Any write to a row that belongs
+to people (a client's records, homework, plan, questionnaires, sessions, alerts; a
+therapist's templates, invitations and settings) gives those people a new token in the same
+statement, by a database trigger on each of those tables: the write and the new version
+commit together or not at all, so a page cached under the old token is never read again
+once the write is visible, whatever wrote it (a service, `QuerySet.update()`, a bulk
+insert, a cascade, the admin). The owners of a row come from its foreign keys: the people
+it points at and, when it names no client itself, the people of the rows it points at. The
+triggers are made from the models after every `migrate` (and dropped before it), so a new
+table or column is covered without a hand-written migration. A person's own row changes
+its token in `User.save()`.
+
+Tokens are random, not counters: a stale copy of a user saved back can never bring an old
+version, and the pages it keyed, back to life.
+"""
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.apps import apps
+from django.core.cache import caches
+from django.db.models import ForeignKey
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+logger = logging.getLogger(__name__)
+
+CACHE = "pages"
+# Models whose rows belong to people, by app label: every concrete model of these apps but
+# the ones below, which are not what pages show (audit rows are written on reads; the
+# e-mail ledger and API tokens are bookkeeping).
+TRACKED_APPS = (
+    "accounts",
+    "appointments",
+    "careplans",
+    "clients",
+    "homework",
+    "measures",
+    "notifications",
+    "safety",
+)
+UNTRACKED = {"accounts.AuditEvent", "notifications.Delivery"}
+
+
+def new_token() -> int:
+    return secrets.randbits(62)
+
+
+def _user_model():
+    return apps.get_model("accounts", "User")
+
+
+def tracked_models() -> list:
+    """Every table whose rows belong to people, with the many-to-many tables between them."""
+    return [
+        model
+        for label in TRACKED_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if model._meta.label not in UNTRACKED
+        and not model._meta.proxy
+        and model is not _user_model()
+        and model._meta.managed
+    ]
+
+
+def _user_columns(model) -> list[str]:
+    User = _user_model()
+    return [
+        f.column
+        for f in model._meta.concrete_fields
+        if isinstance(f, ForeignKey) and f.related_model is User  # one-to-one too
+    ]
+
+
+def _owners(model, row: str, depth: int = 2) -> list[str]:
+    """SQL expressions for the people a row of `model` belongs to (`row` is NEW or OLD, or
+    a subquery's alias): the people it points at, and when it names no client itself, the
+    people of the rows it points at."""
+    q = connection_ops().quote_name
+    direct = _user_columns(model)
+    found = [f"{row}.{q(column)}" for column in direct]
+    if "client_id" in direct or depth == 0:
+        return found
+    User = _user_model()
+    for f in model._meta.concrete_fields:
+        if not isinstance(f, ForeignKey) or f.related_model is User:
+            continue
+        parent = f.related_model
+        alias = f"p{depth}"
+        for expression in _owners(parent, alias, depth - 1):
+            # Names from the models' metadata only, never from input.
+            table, pk, fk = q(parent._meta.db_table), q(parent._meta.pk.column), q(f.column)
+            select = f"SELECT {expression} FROM {table} {alias}"  # noqa: S608
+            found.append(f"({select} WHERE {alias}.{pk} = {row}.{fk})")
+    return found
+
+
+def connection_ops():
+    from django.db import connection
+
+    return connection.ops
+
+
+TRIGGER = "tandem_version"
+
+
+def _statements(model, vendor: str) -> list[str]:
+    q = connection_ops().quote_name
+    table = model._meta.db_table
+    user = q(_user_model()._meta.db_table)
+    new, old = _owners(model, "NEW"), _owners(model, "OLD")
+    if not new:
+        return []
+    if vendor == "postgresql":
+        token = "(random() * 4611686018427387903)::bigint"
+        bump = f"UPDATE {user} SET data_version = {token} WHERE id IN"  # noqa: S608
+        function = q(f"{TRIGGER}_{table}")
+        return [
+            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN {bump} ({", ".join(new)});
+  ELSIF TG_OP = 'UPDATE' THEN {bump} ({", ".join(new + old)});
+  ELSE {bump} ({", ".join(old)});
+  END IF;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql""",
+            f"DROP TRIGGER IF EXISTS {TRIGGER} ON {q(table)}",
+            f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {q(table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        ]
+    bump = f"UPDATE {user} SET data_version = (random() >> 2) WHERE id IN"  # noqa: S608
+    return [
+        f"CREATE TRIGGER {q(f'{TRIGGER}_{table}_{event}')} AFTER {event} ON {q(table)} "
+        f"BEGIN {bump} ({', '.join(rows)}); END"
+        for event, rows in (("INSERT", new), ("UPDATE", new + old), ("DELETE", old))
+    ]
+
+
+def install(using: str = "default") -> int:
+    """(Re)create the triggers on every tracked table that exists. Returns how many tables."""
+    from django.db import connections
+
+    connection = connections[using]
+    drop(using)
+    existing = set(connection.introspection.table_names())
+    count = 0
+    with connection.cursor() as cursor:
+        for model in tracked_models():
+            if model._meta.db_table not in existing:
+                continue
+            for sql in _statements(model, connection.vendor):
+                cursor.execute(sql)
+            count += 1
+    return count
+
+
+def drop(using: str = "default") -> None:
+    """Remove every version trigger (before migrations change the tables under them)."""
+    from django.db import connections
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = %s",
+                [TRIGGER],
+            )
+            for (table,) in cursor.fetchall():
+                cursor.execute(
+                    f"DROP TRIGGER IF EXISTS {TRIGGER} ON {connection.ops.quote_name(table)}"
+                )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"{TRIGGER}_%"],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {connection.ops.quote_name(name)}")
+
+
+def _pre_migrate(sender, using="default", **kwargs) -> None:
+    drop(using)
+
+
+def _post_migrate(sender, using="default", **kwargs) -> None:
+    install(using)
+
+
+def connect(app_config) -> None:
+    """Called once from AccountsConfig.ready(): the triggers follow the tables. Every app's
+    signal is sent before (after) all of the migrations: one app's is enough."""
+    from django.db.models.signals import post_migrate, pre_migrate
+
+    pre_migrate.connect(_pre_migrate, sender=app_config, dispatch_uid="versions-drop")
+    post_migrate.connect(_post_migrate, sender=app_config, dispatch_uid="versions-install")
+
+
+# --- The page cache ----------------------------------------------------------------------
+
+
+def cache_key(name: str, people: Iterable, *parts) -> str:
+    """A key that changes with any of these people's data and with `parts` (the viewer,
+    the local day, the sort, ...)."""
+    versions = sorted((p.pk, p.data_version) for p in people)
+    digest = hashlib.blake2b(repr((versions, parts)).encode(), digest_size=16).hexdigest()
+    return f"{name}:{digest}"
+
+
+def minute(now: datetime | None = None) -> str:
+    """For fragments that say how long ago something was ("5 minutes ago")."""
+    return (now or timezone.now()).strftime("%Y%m%d%H%M")
+
+
+def cached_html(key: str, render: Callable[[], str], *, timeout: int = 3600) -> SafeString:
+    """The HTML under `key`, rendered and stored when missing. A cache that does not answer
+    costs the render, never the page."""
+    cache = caches[CACHE]
+    try:
+        html = cache.get(key)
+    except Exception:
+        logger.warning("page cache unavailable; rendering without it", exc_info=True)
+        return mark_safe(render())  # noqa: S308 - rendered by our own templates
+    if html is None:
+        html = render()
+        try:
+            cache.set(key, html, timeout)
+        except Exception:
+            logger.warning("page cache unavailable; not stored", exc_info=True)
+    return mark_safe(html)  # noqa: S308 - rendered by our own templates
