@@ -113,11 +113,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         # A new version with every change but a sign-in's (accounts.versions); a copy
         # loaded before another write cannot put an old version back, it makes a new one.
         fields = kwargs.get("update_fields")
-        if fields is None or not set(fields) <= {"last_login"}:
+        changed = fields is None or not set(fields) <= {"last_login"}
+        if changed:
             self.data_version = new_token()
             if fields is not None:
                 kwargs["update_fields"] = {*fields, "data_version"}
         super().save(*args, **kwargs)
+        if changed and self.role == Role.THERAPIST:
+            # Their clients' pages show the therapist's name: those are keyed on the client.
+            clients = CareRelationship.objects.filter(therapist=self).values("client_id")
+            User.objects.filter(pk__in=clients).update(data_version=new_token())
 
     def clean(self) -> None:
         super().clean()

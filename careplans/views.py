@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import versions
 from accounts.form_errors import add_service_errors, form_error_text, refused
 from accounts.models import CareStatus, Role
 from accounts.policy import care_relationships_visible_to, get_active_relationship_for_client
@@ -63,18 +64,21 @@ def therapist_client_plan(request, public_id):
 def plan_detail(request, public_id):
     plan = selectors.get_plan_for_user(request.user, public_id)
     _viewed(request, plan)
-    page = selectors.plan_page(viewer=request.user, plan=plan)
-    return render(
-        request,
-        "careplans/plan.html",
-        {
-            "page": page,
-            "plan": plan,
-            "is_therapist": request.user.role == Role.THERAPIST,
-            # A calm page to read; the per-item actions appear only while editing.
-            "editing": request.GET.get("edit") == "1",
-        },
-    )
+
+    def page():
+        return render(
+            request,
+            "careplans/plan.html",
+            {
+                "page": selectors.plan_page(viewer=request.user, plan=plan),
+                "plan": plan,
+                "is_therapist": request.user.role == Role.THERAPIST,
+                # A calm page to read; the per-item actions appear only while editing.
+                "editing": request.GET.get("edit") == "1",
+            },
+        )
+
+    return versions.cached_page(request, [plan.client], page)
 
 
 def plan_history(request, public_id):

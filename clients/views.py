@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import services, versions
 from accounts.clock import local_today
 from accounts.form_errors import add_service_errors, form_error_text, refused
 from accounts.models import AuditAction, CareStatus
@@ -50,6 +50,10 @@ def _names(relationships) -> str:
 def home(request):
     """Today: replies not read yet, what is open, what is done, past days not logged yet,
     and quick entries."""
+    return versions.cached_page(request, [], lambda: _home(request))
+
+
+def _home(request):
     relationships = list(_relationships(request).select_related("sharing_preference"))
     page = today_page(client=request.user, readers={r.pk: str(r.therapist) for r in relationships})
     replies = new_replies(record_selectors.unread_replies(client=request.user))
@@ -83,9 +87,12 @@ def account(request):
 
 
 def week(request):
-    readers = {r.pk: str(r.therapist) for r in _relationships(request)}
-    days, today = week_page(client=request.user, readers=readers)
-    return render(request, "clients/week.html", {"days": days, "today": today})
+    def page():
+        readers = {r.pk: str(r.therapist) for r in _relationships(request)}
+        days, today = week_page(client=request.user, readers=readers)
+        return render(request, "clients/week.html", {"days": days, "today": today})
+
+    return versions.cached_page(request, [], page)
 
 
 def _back(request):
@@ -208,6 +215,10 @@ def _parse_day(value) -> date | None:
 def journal(request):
     """All of the client's records, newest first, filtered by kind, month or dates, sharing
     and words they wrote, with the months that hold records to jump to."""
+    return versions.cached_page(request, [], lambda: _journal(request))
+
+
+def _journal(request):
     kind = request.GET.get("kind")
     kinds = (kind,) if kind in record_selectors.RECORD_KINDS else record_selectors.RECORD_KINDS
     shared = {"shared": True, "private": False}.get(request.GET.get("shared"))

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import versions
 from accounts.form_errors import add_service_errors, form_error_text
 from accounts.policy import get_active_relationship_for_client
 from accounts.services import records_viewed
@@ -20,14 +21,18 @@ from .models import MeasureStatus
 
 def client_measures(request):
     """The client's questionnaires: what is due now and every result so far."""
-    return render(
-        request,
-        "measures/client_history.html",
-        {
-            "due": selectors.due_for_client(request.user),
-            "series": selectors.results(viewer=request.user, client=request.user),
-        },
-    )
+
+    def page():
+        return render(
+            request,
+            "measures/client_history.html",
+            {
+                "due": selectors.due_for_client(request.user),
+                "series": selectors.results(viewer=request.user, client=request.user),
+            },
+        )
+
+    return versions.cached_page(request, [], page)
 
 
 def client_measure_take(request, public_id):

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts import versions
 from accounts.clock import local_today
 from accounts.form_errors import add_service_errors
 from accounts.models import User
@@ -88,12 +89,16 @@ def client_my_week(request):
 def therapist_weekly_review(request):
     today = local_today(request.user.timezone)
     monday = _week(request, today)
-    caseload = caseload_week(therapist=request.user, monday=monday)
-    return render(
-        request,
-        "notifications/weekly_review.html",
-        {"caseload": caseload, "label": iso_week_label(monday), **_nav(monday, today)},
-    )
+
+    def page():
+        caseload = caseload_week(therapist=request.user, monday=monday)
+        return render(
+            request,
+            "notifications/weekly_review.html",
+            {"caseload": caseload, "label": iso_week_label(monday), **_nav(monday, today)},
+        )
+
+    return versions.cached_page(request, versions.clients_of(request.user), page)
 
 
 def _nav(monday: date, today: date) -> dict:

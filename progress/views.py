@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from accounts import services as account_services
+from accounts import versions
 from accounts.policy import get_client_for_user
 
 from . import selectors
@@ -17,10 +18,14 @@ def _page(request, *, client, template: str, extra: dict | None = None):
     range_key = form.cleaned_data["range"] or DEFAULT_RANGE
     context["range_key"] = range_key
     context["range_label"] = RANGE_LABELS[range_key]
-    context["progress"] = selectors.client_progress(
-        viewer=request.user, client=client, range_key=range_key
-    )
-    return render(request, template, context)
+
+    def page():
+        context["progress"] = selectors.client_progress(
+            viewer=request.user, client=client, range_key=range_key
+        )
+        return render(request, template, context)
+
+    return versions.cached_page(request, [client], page)
 
 
 def client_progress(request):

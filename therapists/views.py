@@ -137,6 +137,12 @@ def timeline(request, public_id):
     services.records_viewed(viewer=request.user, client=client, what="timeline")
     if request.GET.get("waiting") == "1":
         return waiting_timeline(request, relationship)
+    # From the cache only while nothing changed since it was shown, and so nothing new
+    # has been shown that the rendering below would mark as viewed.
+    return versions.cached_page(request, [client], lambda: _timeline(request, client))
+
+
+def _timeline(request, client):
     kind = request.GET.get("kind")
     kinds = (kind,) if kind in record_selectors.TIMELINE_KINDS else record_selectors.TIMELINE_KINDS
     start, end = _day(request.GET.get("from")), _day(request.GET.get("to"))
@@ -212,22 +218,28 @@ def client_detail(request, public_id):
     client = relationship.client
     services.records_viewed(viewer=request.user, client=client, what="summary")
     now = timezone.now()
-    summary = client_summary(therapist=request.user, relationship=relationship, now=now)
-    return render(
-        request,
-        "therapists/client_detail.html",
-        {
-            "client": client,
-            "relationship": relationship,
-            "summary": summary,
-            "report": summary.adherence,
-            "check_offs": recent_check_offs(
-                viewer=request.user, client=client, today=summary.today
-            ),
-            "shared_days": shared_by_day(viewer=request.user, client=client, today=summary.today),
-            "sessions": relationship_sessions(relationship, request.user.timezone, now),
-        },
-    )
+
+    def page():
+        summary = client_summary(therapist=request.user, relationship=relationship, now=now)
+        return render(
+            request,
+            "therapists/client_detail.html",
+            {
+                "client": client,
+                "relationship": relationship,
+                "summary": summary,
+                "report": summary.adherence,
+                "check_offs": recent_check_offs(
+                    viewer=request.user, client=client, today=summary.today
+                ),
+                "shared_days": shared_by_day(
+                    viewer=request.user, client=client, today=summary.today
+                ),
+                "sessions": relationship_sessions(relationship, request.user.timezone, now),
+            },
+        )
+
+    return versions.cached_page(request, [client], page)
 
 
 @require_POST
