@@ -154,3 +154,104 @@ def test_a_page_cache_that_does_not_answer_costs_the_render_not_the_page(
     page = caseload(personas.therapist_a)
     assert "Ada Alpha" in page and "Waiting for you" in page
     assert "page cache unavailable" in caplog.text
+
+
+# --- Whole pages from the cache ----------------------------------------------------------
+
+CLIENT_PAGES = [
+    "client_home",
+    "client_week",
+    "client_journal",
+    "client_progress",
+    "client_measures",
+]
+THERAPIST_PAGES = [
+    "therapist_client_detail",
+    "therapist_timeline",
+    "therapist_client_progress",
+]
+
+
+def queries(browser, url: str) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = browser.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def signed_in(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.mark.parametrize("route", CLIENT_PAGES + THERAPIST_PAGES)
+def test_a_write_by_the_client_makes_every_cached_page_render_again(personas, route):
+    viewer = personas.client_a if route in CLIENT_PAGES else personas.therapist_a
+    kwargs = {} if route in CLIENT_PAGES else {"public_id": personas.client_a.public_id}
+    url = reverse(route, kwargs=kwargs)
+    browser = signed_in(viewer)
+    browser.get(url)  # the session's first request; the page is cached
+    cached = queries(browser, url)
+    record_services.journal_create(client=personas.client_a, text="Better today", shared=True)
+    assert queries(browser, url) > cached  # rendered again, not the old copy
+    if route == "therapist_timeline":
+        # That view marked the new entry viewed (a write): the next one renders once more,
+        # without the entry's "new" mark.
+        assert queries(browser, url) > cached
+    assert queries(browser, url) == cached
+
+
+def test_the_journal_and_the_timeline_show_an_entry_written_after_they_were_cached(personas):
+    client, therapist = signed_in(personas.client_a), signed_in(personas.therapist_a)
+    journal = reverse("client_journal")
+    timeline = reverse("therapist_timeline", args=[personas.client_a.public_id])
+    for browser, url in ((client, journal), (therapist, timeline), (client, journal)):
+        assert "The tide came in" not in browser.get(url).content.decode()
+    record_services.journal_create(client=personas.client_a, text="The tide came in", shared=True)
+    assert "The tide came in" in client.get(journal).content.decode()
+    assert "The tide came in" in therapist.get(timeline).content.decode()
+
+
+def test_a_renamed_therapist_is_renamed_on_their_clients_cached_pages(personas):
+    browser = signed_in(personas.client_a)
+    url = reverse("client_home")
+    assert "Dr. Ann Able" in browser.get(url).content.decode()
+    personas.therapist_a.name = "Dr. Ann Other"
+    personas.therapist_a.save()
+    page = browser.get(url).content.decode()
+    assert "Dr. Ann Other" in page and "Dr. Ann Able" not in page
+
+
+def test_a_cached_page_carries_the_csrf_token_of_whoever_is_served_it(personas):
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(personas.client_a)
+    first.get(reverse("client_home"))  # cached now, with first's token in its forms
+    second = Client(enforce_csrf_checks=True)  # the same person on another phone
+    second.force_login(personas.client_a)
+    page = second.get(reverse("client_home")).content.decode()
+    assert versions.CSRF_PLACEHOLDER.decode() not in page
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = second.post(
+        reverse("client_journal_new"),
+        {
+            "csrfmiddlewaretoken": token,
+            "mood": "6",
+            "text": "From the other phone",
+            "next": "today",
+        },
+    )
+    assert response.status_code == 302
+    assert JournalEntry.objects.filter(client=personas.client_a, text="From the other phone")
+
+
+def test_a_message_is_shown_once_and_never_kept_in_the_cache(personas):
+    browser = signed_in(personas.client_a)
+    browser.get(reverse("client_home"))
+    response = browser.post(
+        reverse("client_journal_new"), {"mood": "6", "next": "today"}, follow=True
+    )
+    assert "Saved to your journal" in response.content.decode()
+    assert "Saved to your journal" not in browser.get(reverse("client_home")).content.decode()
