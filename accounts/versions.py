@@ -311,3 +311,36 @@ def clients_of(therapist) -> list:
         )
         .only("pk", "data_version")
     )
+
+
+def cached_api(request, respond: Callable, people: Iterable | None = None):
+    """An API read as JSON, from the cache as `cached_page` does: for a client reading their
+    own data (`people` None), or for whoever passes the people the answer is about."""
+    if people is None:
+        if not request.user.is_client:
+            return respond()
+        people = []
+    if request.method != "GET" or getattr(request.accepted_renderer, "format", None) != "json":
+        return respond()
+    viewer = request.user
+    key = cache_key("api", [viewer, *people], request.get_full_path(), viewer.pk, minute())
+    cache = caches[CACHE]
+    try:
+        hit = cache.get(key)
+    except Exception:
+        logger.warning("page cache unavailable; answering without it", exc_info=True)
+        return respond()
+    if hit is not None:
+        content_type, body = hit
+        return HttpResponse(body, content_type=content_type)
+    response = respond()
+    if response.status_code == 200:
+        response.add_post_render_callback(lambda rendered: _store(cache, key, rendered))
+    return response
+
+
+def _store(cache, key: str, response) -> None:
+    try:
+        cache.set(key, (response["Content-Type"], response.content))
+    except Exception:
+        logger.warning("page cache unavailable; not stored", exc_info=True)

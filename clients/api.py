@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts import versions
 from accounts.api import query_params
 from accounts.models import AuditAction, CareRelationship, CareStatus, Role, User
 from accounts.policy import Access, care_relationships_visible_to, get_client_for_user
@@ -406,6 +407,9 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     @extend_schema(parameters=[RecordQuerySerializer])
     def list(self, request, *args, **kwargs):
+        return versions.cached_api(request, lambda: self._list(request))
+
+    def _list(self, request):
         queryset, client = self._filtered(
             self.get_queryset(), query_params(RecordQuerySerializer, request)
         )

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts import versions
 from accounts.api import LocalTimeField, query_params
 from accounts.models import Role, User
 from accounts.policy import (
@@ -296,6 +297,9 @@ class AssignmentViewSet(
 
     @extend_schema(parameters=[AssignmentQuerySerializer])
     def list(self, request, *args, **kwargs):
+        return versions.cached_api(request, lambda: self._list(request))
+
+    def _list(self, request):
         query = query_params(AssignmentQuerySerializer, request)
         queryset = self.get_queryset()
         if "client" in query:
@@ -385,6 +389,9 @@ class CompletionViewSet(
 
     @extend_schema(parameters=[CompletionQuerySerializer])
     def list(self, request, *args, **kwargs):
+        return versions.cached_api(request, lambda: self._list(request))
+
+    def _list(self, request):
         query = query_params(CompletionQuerySerializer, request)
         queryset = self.get_queryset()
         if "assignment" in query:
@@ -425,6 +432,9 @@ class AdherenceView(APIView):
 
     @extend_schema(parameters=[AdherenceQuerySerializer], responses=AdherenceSerializer)
     def get(self, request):
+        return versions.cached_api(request, lambda: self._get(request))
+
+    def _get(self, request):
         query = query_params(AdherenceQuerySerializer, request)
         if "client" in query:
             client = get_client_for_user(request.user, query["client"])

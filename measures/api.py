@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts import services as account_services
+from accounts import versions
 from accounts.api import query_params
 from accounts.models import Role
 from accounts.policy import Access, get_active_relationship_for_client, get_client_for_user
@@ -261,6 +262,9 @@ class MeasureResponseViewSet(
 
     @extend_schema(parameters=[ResultQuerySerializer], responses=ResultSerializer(many=True))
     def list(self, request, *args, **kwargs):
+        return versions.cached_api(request, lambda: self._list(request))
+
+    def _list(self, request):
         query = query_params(ResultQuerySerializer, request)
         client = self._client(request, query.get("client"))
         results = self._results(client)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts import versions
 from accounts.api import query_params
 from accounts.models import Role, User
 from accounts.policy import get_client_for_user
@@ -124,6 +125,9 @@ class SeriesView(APIView):
 
     @extend_schema(parameters=[ProgressQuerySerializer], responses=SeriesSerializer)
     def get(self, request):
+        return versions.cached_api(request, lambda: self._get(request))
+
+    def _get(self, request):
         query = query_params(ProgressQuerySerializer, request)
         client = _client(request, query)
         series = progress_series(viewer=request.user, client=client, range_key=query["range"])

@@ -255,3 +255,16 @@ def test_a_message_is_shown_once_and_never_kept_in_the_cache(personas):
     )
     assert "Saved to your journal" in response.content.decode()
     assert "Saved to your journal" not in browser.get(reverse("client_home")).content.decode()
+
+
+def test_an_api_read_after_a_write_has_the_write(personas):
+    browser = signed_in(personas.client_a)
+    url = "/api/v1/journal/"
+    assert browser.get(url).json()["count"] == 0
+    assert browser.get(url).json()["count"] == 0  # from the cache now
+    record_services.journal_create(client=personas.client_a, text="One")
+    body = browser.get(url).json()
+    assert body["count"] == 1 and body["results"][0]["text"] == "One"
+    # Another person's cached answer is never served: the key is the viewer's.
+    other = signed_in(personas.client_b)
+    assert other.get(url).json()["count"] == 0
