@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from django.db.models import Count, Q
+
 from accounts.models import User
 
 from .models import Appointment, BringItem, Status
@@ -26,6 +28,26 @@ def unread_recap(*, client: User) -> Appointment | None:
         .order_by("-starts_at")
         .first()
     )
+
+
+def next_and_unread_recap(*, user: User) -> tuple[Appointment | None, Appointment | None]:
+    """The person's next session still to come (with `lines`: how many lines the client put
+    aside for it) and the latest "From today's session" not opened yet. One query."""
+    visible = Appointment.objects.visible_to(user)
+    upcoming = visible.upcoming().order_by("starts_at", "id").values("pk")[:1]
+    recap = (
+        visible.filter(status=Status.HELD, recap_at__isnull=False, recap_read_at__isnull=True)
+        .order_by("-starts_at", "-id")
+        .values("pk")[:1]
+    )
+    rows = (
+        Appointment.objects.filter(Q(pk__in=upcoming) | Q(pk__in=recap))
+        .select_related("therapist", "series")
+        .annotate(lines=Count("bring_items"))
+        .order_by("starts_at", "id")  # a GROUP BY query drops the model's ordering
+    )
+    found = {row.status: row for row in rows}
+    return found.get(Status.SCHEDULED), found.get(Status.HELD)
 
 
 def appointments_between(*, user: User, start: datetime, end: datetime):

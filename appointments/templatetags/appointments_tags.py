@@ -5,13 +5,11 @@ query each."""
 from datetime import timedelta
 
 from django import template
-from django.db.models import Count
 
 from accounts.clock import local_day, local_days_bounds, local_today
 
-from ..models import Appointment
 from ..portal import SessionLine, session_line
-from ..selectors import appointments_between, unread_recap
+from ..selectors import appointments_between, next_and_unread_recap
 
 register = template.Library()
 
@@ -28,24 +26,26 @@ def sessions_today_and_tomorrow(therapist) -> list[tuple[str, object]]:
     ]
 
 
-@register.simple_tag
-def recap_not_read(client):
-    return unread_recap(client=client)
+def _sessions(context) -> tuple:
+    """The next session and the unread note of the signed-in person, read once a request
+    for both cards."""
+    request = context["request"]
+    if not hasattr(request, "_next_and_recap"):
+        request._next_and_recap = next_and_unread_recap(user=request.user)
+    return request._next_and_recap
+
+
+@register.simple_tag(takes_context=True)
+def recap_not_read(context):
+    """`{% recap_not_read as recap %}`: the latest "From today's session" not opened yet."""
+    return _sessions(context)[1]
 
 
 @register.simple_tag(takes_context=True)
 def next_session(context) -> SessionLine | None:
     """`{% next_session as session %}`: the signed-in person's next session still to come,
     read in their own time zone, its `appointment` with `lines` (how many lines the client
-    put aside for it); None when there is none. One query."""
+    put aside for it); None when there is none. One query with the unread note."""
+    appointment = _sessions(context)[0]
     user = context["request"].user
-    appointment = (
-        Appointment.objects.visible_to(user)
-        .upcoming()
-        .select_related("therapist", "series")
-        .annotate(lines=Count("bring_items"))
-        # A GROUP BY query drops the model's ordering: say it.
-        .order_by("starts_at", "id")
-        .first()
-    )
     return session_line(appointment, user.timezone) if appointment is not None else None
