@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Avg, CharField, Count, F, FloatField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import TruncDate
 
 from accounts.clock import local_day, local_days_bounds
@@ -25,7 +25,7 @@ from measures.selectors import Latest, latest_results
 from safety.models import SafetyAlert, Source
 
 from .activity import with_last_activity
-from .series import daily_moods, one_decimal
+from .series import one_decimal
 from .waiting import Waiting, waiting_for_therapist
 
 SUMMARY_DAYS = 14  # the mood strip and the shared records listed under the summary
@@ -106,11 +106,11 @@ class ClientSummary:
     alerts: OpenAlerts | None
     plan: PlanChanges | None  # None: nobody has written in the plan yet
     waiting: Waiting  # this client's part of "Waiting for you"
+    shared_days: "list[SharedDay]"  # what they shared, day by day (the list under it)
 
 
-def _mood_strip(therapist: User, client: User, today: date) -> MoodStrip:
+def _mood_strip(moods: dict[date, float], today: date) -> MoodStrip:
     first = today - timedelta(days=SUMMARY_DAYS - 1)
-    moods = daily_moods(viewer=therapist, client=client, first=first, last=today)
     days = tuple(
         MoodDay(day, one_decimal(moods.get(day)))
         for day in (first + timedelta(days=i) for i in range(SUMMARY_DAYS))
@@ -179,17 +179,19 @@ def client_summary(
 ) -> ClientSummary:
     """How the client of `relationship` is doing at `now`, as their therapist may see it.
     8 queries whatever the history (and the policy's MFA look-up, memoised per request): the
-    relationship's signals, the moods, the homework (3), the questionnaires, the plan's two
-    versions and what waits."""
+    relationship's signals, the moods with the days shared (the list under the summary),
+    the homework (3), the questionnaires, the plan's two versions and what waits."""
     client = relationship.client
     today = local_day(now, client.zone)
     signals = _signals(therapist, relationship)
+    moods, shared_days = _days_shared(therapist, client, today)
     report = client_adherence(viewer=therapist, client=client, today=today)
     latest = latest_results([client.pk], viewer=therapist).get(client.pk, {})
     return ClientSummary(
         relationship=relationship,
         today=today,
-        mood=_mood_strip(therapist, client, today),
+        mood=_mood_strip(moods, today),
+        shared_days=shared_days,
         homework=report.totals[-1],
         adherence=report,
         questionnaire=max(latest.values(), key=lambda m: m.submitted_at, default=None),
@@ -288,40 +290,55 @@ class SharedDay:
 def shared_by_day(*, viewer: User, client: User, today: date) -> list[SharedDay]:
     """How many records of each kind the client shared for each of the last SUMMARY_DAYS
     local days, newest first; days with none are left out. One query."""
+    return _days_shared(viewer, client, today)[1]
+
+
+def _days_shared(
+    viewer: User, client: User, today: date
+) -> tuple[dict[date, float], list[SharedDay]]:
+    """The mean journal mood of each of the last SUMMARY_DAYS local days (unrounded), and
+    `shared_by_day`: one query for both."""
     first = today - timedelta(days=SUMMARY_DAYS - 1)
     start, end = local_days_bounds(first, today, client.zone)
 
-    def part(queryset, kind: str, day):
+    def part(queryset, kind: str, day, mean):
         return (
             queryset.order_by()
             .annotate(kind=Value(kind, output_field=CharField()), local=day)
             .values("kind", "local")
-            .annotate(n=Count("id"))
-            .values_list("kind", "local", "n")
+            .annotate(n=Count("id"), mean=mean)
+            .values_list("kind", "local", "n", "mean")
         )
 
+    nothing = Value(None, output_field=FloatField())
     journal = part(
         JournalEntry.objects.visible_to(viewer).filter(
             client=client, occurred_at__gte=start, occurred_at__lt=end
         ),
         "journal",
         TruncDate("occurred_at", tzinfo=client.zone),
+        Avg("mood", output_field=FloatField()),
     )
     lifestyle = part(
         LifestyleLog.objects.visible_to(viewer).filter(client=client, day__range=(first, today)),
         "lifestyle",
         F("day"),
+        nothing,
     )
     social = part(
         SocialActivity.objects.visible_to(viewer).filter(client=client, day__range=(first, today)),
         "social",
         F("day"),
+        nothing,
     )
     days: dict[date, dict[str, int]] = defaultdict(dict)
-    for kind, day, n in journal.union(lifestyle, social, all=True).order_by():
+    moods: dict[date, float] = {}
+    for kind, day, n, mean in journal.union(lifestyle, social, all=True).order_by():
         if isinstance(day, datetime):  # a database without a date type hands back an instant
             day = day.date()
         elif isinstance(day, str):
             day = date.fromisoformat(day[:10])
         days[day][kind] = days[day].get(kind, 0) + n
-    return [SharedDay(day, days[day]) for day in sorted(days, reverse=True)]
+        if mean is not None:
+            moods[day] = float(mean)
+    return moods, [SharedDay(day, days[day]) for day in sorted(days, reverse=True)]

@@ -32,7 +32,7 @@ from homework.forms import (
 from notifications.models import Preferences
 from progress import caseload
 from progress.caseload import home_relationships
-from progress.summary import client_summary, recent_check_offs, shared_by_day
+from progress.summary import client_summary, recent_check_offs
 from progress.waiting import waiting_for_therapist
 
 from .assigning import schedule_summary
@@ -232,9 +232,7 @@ def client_detail(request, public_id):
                 "check_offs": recent_check_offs(
                     viewer=request.user, client=client, today=summary.today
                 ),
-                "shared_days": shared_by_day(
-                    viewer=request.user, client=client, today=summary.today
-                ),
+                "shared_days": summary.shared_days,
                 "sessions": relationship_sessions(relationship, request.user.timezone, now),
             },
         )

@@ -353,13 +353,14 @@ def test_another_therapist_gets_404_and_a_client_is_refused(personas):
 # --- Query counts: the same for a week and a year of history, little data and much ----------
 
 # The selector: the policy's MFA look-up (memoised in a request), the relationship's
-# signals (last activity and open alerts), the moods, the homework (assignments, pauses,
-# done counts), the questionnaires, the plan's two versions and what waits: 9.
+# signals (last activity and open alerts), the moods with the records shared by day (one
+# query), the homework (assignments, pauses, done counts), the questionnaires, the plan's two
+# versions and what waits: 9.
 SUMMARY_QUERIES = 9
 # The page: session, user, the MFA check, the relationship, the audit row, the summary (8),
-# the grouped check-offs, the records shared by day, the sessions (the next ones and the
-# last held, one query) and the alert banner: 17.
-PAGE_QUERIES = 17
+# the grouped check-offs, the sessions (the next ones and the last held, one query) and the
+# alert banner: 16.
+PAGE_QUERIES = 16
 
 
 def world(personas, days: int) -> None:
