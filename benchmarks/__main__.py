@@ -164,59 +164,115 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
     from django.test.utils import CaptureQueriesContext
 
     from benchmarks.pages import PAGES, url_of
-    from benchmarks.web import Gunicorn, drive
+    from benchmarks.web import Gunicorn, cold, drive
 
     personas = dataset.personas
-    cookies = {}
+    cookies = {None: ""}  # a page with no persona is asked for without a cookie
     for name, user in personas.items():
         browser = Client()
         browser.force_login(user)
         cookies[name] = f"sessionid={browser.cookies['sessionid'].value}"
+    urls = {page.label: url_of(page, personas) for page in PAGES}
 
     counts = {}
     for page in PAGES:
-        url = url_of(page, personas)
+        url = urls[page.label]
         browser = Client(HTTP_COOKIE=cookies[page.persona])
         browser.get(url)  # the session gets its start time; caches warm
+        if page.cold:
+            page.before_each(personas)
         with CaptureQueriesContext(connection) as queries:
             response = browser.get(url)
         assert response.status_code == 200, (page.label, url, response.status_code)
         counts[page.label] = len(queries)
     connection.close()
 
+    [baseline] = [page for page in PAGES if page.baseline]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     server = Gunicorn(env, Path(tmp) / "gunicorn.log")
     try:
-        results = {}
+        # Every worker serves every page once before its memory is first read.
         for page in PAGES:
-            url, cookie = url_of(page, personas), cookies[page.persona]
+            url, cookie = urls[page.label], cookies[page.persona]
             status = server.get(url, cookie)
             assert status == 200, (page.label, url, status)
-            drive(server.base, url, cookie, seconds=1, connections=connections)  # warm up
-            results[page.label] = drive(
-                server.base, url, cookie, seconds=seconds, connections=connections
-            )
+            drive(server.base, url, cookie, seconds=1, connections=connections)
+        rss_start = server.worker_rss_kib()
+        results, cold_results = {}, {}
+        for page in PAGES:
+            url, cookie = urls[page.label], cookies[page.persona]
+            if page.cold:
+                results[page.label] = cold(
+                    server.base,
+                    url,
+                    cookie,
+                    seconds=seconds,
+                    before_each=lambda page=page: page.before_each(personas),
+                )
+            else:
+                drive(server.base, url, cookie, seconds=1, connections=connections)  # warm up
+                results[page.label] = drive(
+                    server.base, url, cookie, seconds=seconds, connections=connections
+                )
             assert results[page.label].errors == 0, (page.label, results[page.label])
-        web_rss = server.worker_rss_kib()
+            if page.baseline:
+                # The cold pages' yardstick: the baseline asked for the same way.
+                cold_results[page.label] = cold(
+                    server.base, url, cookie, seconds=seconds, before_each=lambda: None
+                )
+        rss_end = server.worker_rss_kib()
     finally:
         server.stop()
 
-    [baseline] = [page for page in PAGES if page.baseline]
+    def row(label: str, r, base: float) -> str:
+        return (
+            f"{label:<40} {r.requests_per_second:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} "
+            f"{r.p95_ms / r.p50_ms if r.p50_ms else 0:>7.1f} "
+            f"{counts.get(label, counts[baseline.label]):>7} "
+            f"{r.requests_per_second / base:>6.2f}"
+        )
+
+    header = (
+        f"{'page':<40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p95/p50':>7} "
+        f"{'queries':>7} {'x base':>6}"
+    )
     base = results[baseline.label].requests_per_second
     table = [
         f"wrk: {connections} connections, {seconds} s per page; gunicorn "
         f"(platform/gunicorn.conf.py) on 127.0.0.1",
-        f"{'page':<40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p95/p50':>7} "
-        f"{'queries':>7} {'x base':>6}",
+        header,
+        *(row(page.label, results[page.label], base) for page in PAGES if not page.cold),
     ]
-    for page in PAGES:
-        r = results[page.label]
-        table.append(
-            f"{page.label:<40} {r.requests_per_second:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} "
-            f"{r.p95_ms / r.p50_ms if r.p50_ms else 0:>7.1f} {counts[page.label]:>7} "
-            f"{r.requests_per_second / base:>6.2f}"
-        )
-    return table, web_rss
+    if any(page.cold for page in PAGES):
+        one_base = cold_results[baseline.label].requests_per_second
+        table += [
+            "",
+            f"first view after a write of the client's data: one request at a time for "
+            f"{seconds} s, each after the write (only the reads are timed; req/s is one over "
+            f"their mean time); x base against the baseline asked for the same way",
+            header,
+            row(baseline.label, cold_results[baseline.label], one_base),
+            *(row(page.label, results[page.label], one_base) for page in PAGES if page.cold),
+        ]
+    table += ["", _memory_growth(rss_start, rss_end)]
+    return table, max(rss_end.values())
+
+
+def _memory_growth(start: dict[int, int], end: dict[int, int]) -> str:
+    """Each web worker's resident size after the warm-up and at the end of the run."""
+    label = f"{'web worker memory growth (RSS, over the run)':<52} "
+    lasted = sorted(set(start) & set(end))
+    restarted = len(set(start) - set(end))
+    note = f"; {restarted} of {len(start)} workers restarted (max_requests)" if restarted else ""
+    if not lasted:
+        return f"{label}n/a: every worker was restarted during the run (max_requests)"
+    growth = {pid: (end[pid] - start[pid]) / start[pid] * 100 for pid in lasted}
+    worst = max(lasted, key=growth.get)
+    each = ", ".join(f"{growth[pid]:+.1f}%" for pid in lasted)
+    return (
+        f"{label}{growth[worst]:+.1f}% at most ({start[worst] / 1024:.0f} -> "
+        f"{end[worst] / 1024:.0f} MiB; each: {each}){note}; target <= 10%"
+    )
 
 
 if __name__ == "__main__":

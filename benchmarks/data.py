@@ -22,7 +22,8 @@ class Size:
     days: int  # of history
     people: int  # for the reminder tick
     big_caseload: int = 100  # therapist 0's clients
-    caseload: int = 25  # therapist 1's; the other therapists share the rest
+    caseload: int = 25  # therapist 1's
+    small_caseload: int = 3  # therapist 2's; the other therapists share the rest
 
     @property
     def label(self) -> str:
@@ -45,7 +46,8 @@ class DataSet:
     @property
     def personas(self) -> dict:
         """The people the pages are measured as: a client of the 25-client caseload, that
-        therapist, and the therapist with 100 clients."""
+        therapist, the therapist with 100 clients and the one with 3; and a client of the
+        100 whose records no measured page opens (what waits for their therapist stays)."""
         from accounts.models import User
 
         users = User.objects.in_bulk(self.persona_ids.values())
@@ -215,17 +217,21 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
 
         data.persona_ids["therapist25"] = therapist_ids[1]
         data.persona_ids["therapist100"] = therapist_ids[0]
-        rest = size.clients - size.big_caseload - size.caseload
-        others = max(size.therapists - 2, 1)
+        data.persona_ids["therapist3"] = therapist_ids[2]
+        named = size.big_caseload + size.caseload + size.small_caseload
+        rest = size.clients - named
+        others = size.therapists - 3
+        if rest < 0 or (rest and others < 1):
+            raise ValueError(f"{size} cannot give the three measured therapists their caseloads")
 
         def therapist_of(i: int) -> int:
             if i < size.big_caseload:
                 return therapist_ids[0]
             if i < size.big_caseload + size.caseload:
                 return therapist_ids[1]
-            return therapist_ids[
-                2 + (i - size.big_caseload - size.caseload) * others // max(rest, 1)
-            ]
+            if i < named:
+                return therapist_ids[2]
+            return therapist_ids[3 + (i - named) * others // rest]
 
         days = [first + timedelta(days=d) for d in range(size.days)]
         for i in range(size.clients):
@@ -241,6 +247,8 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
             load.add(Preferences, user_id=client, zone="Europe/London", reminders_enabled=False)
             if i == size.big_caseload:
                 data.persona_ids["client"] = client
+            if i == 0:
+                data.persona_ids["client100"] = client
             relationship = load.add(
                 CareRelationship,
                 therapist_id=therapist,
@@ -286,6 +294,7 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
                 **common,
             )
             entries = []  # the last journal entries (public id, moment), for safety alerts
+            shared_entries = []  # (primary key, moment), for feedback threads
             for n, day in enumerate(days):
                 at = datetime.combine(day, time(20, 30), tzinfo=UTC)
                 shared = (n + i) % 4 != 0
@@ -302,7 +311,7 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
                     )
                     entry = uuid.uuid4()
                     entries = [*entries[-1:], (entry, at)]
-                    load.add(
+                    entry_pk = load.add(
                         JournalEntry,
                         public_id=entry,
                         client_id=client,
@@ -315,6 +324,8 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
                         triggers=["work"] if n % 5 == 0 else [],
                         completion_id=done,
                     )
+                    if shared:
+                        shared_entries.append((entry_pk, at))
                 load.add(
                     LifestyleLog,
                     client_id=client,
@@ -357,6 +368,7 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
                         source=CompletionSource.LOG,
                         completed_at=at,
                     )
+            threads(load, shared_entries, relationship, client, therapist, today)
             # Questionnaires every four weeks from the first day, all answered.
             for instrument in (instruments.PHQ9, instruments.WHO5):
                 measure = load.add(
@@ -465,13 +477,58 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
         load.finish()
         data.rows = load.written
 
-    # The two therapists the pages are measured as have TOTP, as production requires.
+    # The three therapists the pages are measured as have TOTP, as production requires.
     from allauth.mfa.totp.internal.auth import TOTP
 
-    for therapist in User.objects.filter(pk__in=therapist_ids[:2]):
+    for therapist in User.objects.filter(pk__in=therapist_ids[:3]):
         if not Authenticator.objects.filter(user=therapist).exists():
             TOTP.activate(therapist, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     return data
+
+
+def threads(load, entries: list, relationship: int, client: int, therapist: int, today) -> None:
+    """Feedback threads on shared journal entries a day old or more: on one in ten, the
+    therapist wrote, the client replied and the therapist answered, all read. On the newest
+    the same, the answer not read yet (the thread the pages open); on the one before, a
+    message not read yet (for the unread replies); on the one before that, a reply of the
+    client's that waits for the therapist."""
+    from clients.models import Feedback
+
+    def message(entry: int, at: datetime, author: int, text: str, **fields) -> None:
+        load.add(
+            Feedback,
+            relationship_id=relationship,
+            client_id=client,
+            author_id=author,
+            journal_entry_id=entry,
+            text=text,
+            created_at=at,
+            **fields,
+        )
+
+    older = [(pk, at) for pk, at in entries if at.date() < today]
+    newest = older[-3:]
+    for n, (entry, at) in enumerate(older):
+        last = len(older) - 1 - n  # 0 for the newest
+        if last >= len(newest) and n % 10:
+            continue
+        feedback = at + timedelta(hours=1)
+        read = None if last == 1 else at + timedelta(hours=2)
+        message(
+            entry, feedback, therapist, "Thank you for writing this down.", read_by_client_at=read
+        )
+        if last == 1:
+            continue
+        message(entry, at + timedelta(hours=3), client, "It helped to see it written.")
+        if last == 2:
+            continue  # the client's reply waits
+        message(
+            entry,
+            at + timedelta(hours=4),
+            therapist,
+            "Let's look at it together on Thursday.",
+            read_by_client_at=None if last == 0 else at + timedelta(hours=5),
+        )
 
 
 def add_people(count: int, *, start: datetime) -> None:

@@ -2,25 +2,45 @@
 name, the URL parameters taken from the data set's personas, and who signs in.
 
 Personas (benchmarks.data.DataSet.personas): `client` (a client with a year of history, on
-the 25-client caseload), `therapist25` (their therapist) and `therapist100`.
+the 25-client caseload), `therapist25` (their therapist), `therapist100` and `therapist3`
+(caseloads of 100 and 3 clients), `client100` (one of the 100, whose records no page here
+opens). A page with no persona is measured without a cookie.
+
+A `cold` page is the first view after a write of the client's data: before each request the
+bench calls `before_each` (by default it gives the personas new data versions, so that the
+page cache misses), and times the requests one at a time (benchmarks.web.cold).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+
+def bump_client_version(personas: dict) -> None:
+    """What a write of the client's data does to the page cache (accounts.versions): new
+    data versions, here for every persona, so whatever page is measured misses."""
+    from accounts import versions
+
+    versions.bump(*personas.values())
 
 
 @dataclass(frozen=True)
 class Page:
     label: str
     route: str  # the URL name
-    persona: str  # who is signed in
+    persona: str | None  # who is signed in; None: nobody (no cookie)
     kwargs: Callable[[dict], dict] | None = None  # URL parameters from the personas
-    query: str = ""  # a query string, without "?"
+    query: str | Callable[[dict], str] = ""  # a query string, without "?"
     baseline: bool = False
+    cold: bool = False  # each request the first after a write (see the module's docstring)
+    before_each: Callable[[dict], None] = bump_client_version  # a cold page's write
 
 
 def of_client(personas: dict) -> dict:
     return {"public_id": personas["client"].public_id}
+
+
+def of_client100(personas: dict) -> dict:
+    return {"public_id": personas["client100"].public_id}
 
 
 def plan_of_client(personas: dict) -> dict:
@@ -29,18 +49,54 @@ def plan_of_client(personas: dict) -> dict:
     return {"public_id": CarePlan.objects.get(client=personas["client"]).public_id}
 
 
+def thread_record(personas: dict):
+    """The client's newest journal entry with a feedback thread (benchmarks.data.threads)."""
+    from clients.models import JournalEntry
+
+    return (
+        JournalEntry.objects.filter(client=personas["client"], feedback__isnull=False)
+        .order_by("-occurred_at")
+        .first()
+    )
+
+
+def client_thread(personas: dict) -> dict:
+    return {"public_id": thread_record(personas).public_id}
+
+
+def therapist_thread(personas: dict) -> dict:
+    return {**of_client(personas), "record_id": thread_record(personas).public_id}
+
+
+def client_query(personas: dict) -> str:
+    return f"client={personas['client'].public_id}"
+
+
 PAGES: list[Page] = [
     # The baseline: a signed-in page on the same base template and middleware that reads
     # nothing but the session.
     Page("baseline: How Tandem works (client)", "help", "client", baseline=True),
+    Page("sign-in page (anonymous)", "account_login", None),
     Page("client Today", "client_home", "client"),
     Page("client This week", "client_week", "client"),
     Page("client journal list", "client_journal", "client"),
+    Page("client record and its thread", "client_record", "client", client_thread),
     Page("client care plan", "plan_detail", "client", plan_of_client),
+    Page("therapist caseload, 3 clients", "therapist_home", "therapist3"),
     Page("therapist caseload, 25 clients", "therapist_home", "therapist25"),
     Page("therapist caseload, 100 clients", "therapist_home", "therapist100"),
     Page("therapist client page", "therapist_client_detail", "therapist25", of_client),
     Page("therapist timeline", "therapist_timeline", "therapist25", of_client),
+    # "Waiting for you" names each client; its link opens this list. (The timeline above
+    # marks what it shows as viewed: this is another client's, whom nothing here opens.)
+    Page(
+        "therapist what waits, one client",
+        "therapist_timeline",
+        "therapist100",
+        of_client100,
+        query="waiting=1",
+    ),
+    Page("therapist record and its thread", "therapist_record", "therapist25", therapist_thread),
     Page("therapist weekly review", "therapist_weekly_review", "therapist25"),
     Page("client Progress, a year", "client_progress", "client", query="range=1y"),
     Page("client questionnaires", "client_measures", "client"),
@@ -55,12 +111,44 @@ PAGES: list[Page] = [
     Page("API clients (therapist, 100)", "api-client-list", "therapist100"),
     Page("API assignments (client)", "api-assignment-list", "client"),
     Page("API completions (client)", "api-completion-list", "client"),
+    Page("API adherence (client)", "api-adherence", "client"),
     Page("API journal (client)", "api-journal-list", "client"),
     Page("API lifestyle logs (client)", "api-lifestyle-list", "client"),
     Page("API social activities (client)", "api-social-list", "client"),
+    Page("API unread replies (client)", "api-replies-unread", "client"),
+    Page("API care plan (client)", "api-plan-detail", "client", plan_of_client),
+    Page("API timeline (therapist)", "api-timeline", "therapist25", query=client_query),
     Page("API progress series (client, a year)", "api-progress-series", "client", query="range=1y"),
     Page("API measure responses (client)", "api-measure-response-list", "client"),
     Page("API safety alerts (therapist)", "api-alert-list", "therapist25"),
+]
+# The pages the page cache serves (accounts.versions): each also measured as the first view
+# after a write of its people's data, as "<label>, cold".
+CACHED = (
+    "client Today",
+    "client This week",
+    "client journal list",
+    "client care plan",
+    "therapist caseload, 3 clients",
+    "therapist caseload, 25 clients",
+    "therapist caseload, 100 clients",
+    "therapist client page",
+    "therapist timeline",
+    "therapist weekly review",
+    "client Progress, a year",
+    "client questionnaires",
+    "therapist client progress, a year",
+    "API assignments (client)",
+    "API completions (client)",
+    "API adherence (client)",
+    "API journal (client)",
+    "API lifestyle logs (client)",
+    "API social activities (client)",
+    "API progress series (client, a year)",
+    "API measure responses (client)",
+)
+PAGES += [
+    replace(page, label=f"{page.label}, cold", cold=True) for page in PAGES if page.label in CACHED
 ]
 
 
@@ -68,4 +156,5 @@ def url_of(page: Page, personas: dict) -> str:
     from django.urls import reverse
 
     url = reverse(page.route, kwargs=page.kwargs(personas) if page.kwargs else None)
-    return f"{url}?{page.query}" if page.query else url
+    query = page.query(personas) if callable(page.query) else page.query
+    return f"{url}?{query}" if query else url

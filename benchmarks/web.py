@@ -1,17 +1,22 @@
 """Pages under load: gunicorn with platform/gunicorn.conf.py on a loopback port, driven by
-`wrk` for a fixed time per page, signed in with a session cookie."""
+`wrk` for a fixed time per page, signed in with a session cookie (or none). A cold page is
+driven one request at a time instead, each after a write (`cold`)."""
 
+import http.client
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from benchmarks.notifications import ROOT, children, free_port, rss_kib
 
@@ -72,7 +77,7 @@ class Gunicorn:
 
     def get(self, path: str, cookie: str) -> int:
         request = urllib.request.Request(  # noqa: S310 - our own http:// address
-            self.base + path, headers={"Cookie": cookie}
+            self.base + path, headers={"Cookie": cookie} if cookie else {}
         )
         opener = urllib.request.build_opener(NoRedirect)
         try:
@@ -81,9 +86,9 @@ class Gunicorn:
         except urllib.error.HTTPError as exc:
             return exc.code
 
-    def worker_rss_kib(self) -> int:
-        """The largest resident size among the web workers."""
-        return max(rss_kib(pid) for pid in children(self.process.pid))
+    def worker_rss_kib(self) -> dict[int, int]:
+        """The resident size of each web worker, by process id."""
+        return {pid: rss_kib(pid) for pid in children(self.process.pid)}
 
     def stop(self) -> None:
         self.process.terminate()
@@ -101,9 +106,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def drive(base: str, path: str, cookie: str, *, seconds: int, connections: int) -> Figures:
-    """wrk against one URL for `seconds`; every answer must be a 2xx."""
+    """wrk against one URL for `seconds` (without a cookie when `cookie` is empty); every
+    answer must be a 2xx."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     try:
         result = subprocess.run(  # noqa: S603 - fixed arguments
             [
@@ -115,8 +122,7 @@ def drive(base: str, path: str, cookie: str, *, seconds: int, connections: int) 
                 "30s",
                 "-s",
                 script.name,
-                "-H",
-                f"Cookie: {cookie}",
+                *headers,
                 base + path,
             ],
             capture_output=True,
@@ -133,5 +139,37 @@ def drive(base: str, path: str, cookie: str, *, seconds: int, connections: int) 
         requests_per_second=requests / seconds,
         p50_ms=p50 / 1000,
         p95_ms=p95 / 1000,
+        errors=errors,
+    )
+
+
+def cold(
+    base: str, path: str, cookie: str, *, seconds: int, before_each: Callable[[], None]
+) -> Figures:
+    """One request at a time for `seconds`: `before_each()` (a write of the client's data),
+    then a GET of `path`. Only the GETs are timed; requests per second is one over their
+    mean time (what one connection gets, not what the workers serve together)."""
+    address = urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    headers = {"Cookie": cookie} if cookie else {}
+    times, errors = [], 0
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            before_each()
+            started = time.perf_counter()
+            # gunicorn's sync workers close each connection; http.client opens the next.
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            times.append(time.perf_counter() - started)
+            errors += not 200 <= response.status < 300
+    finally:
+        connection.close()
+    ms = sorted(t * 1000 for t in times)
+    return Figures(
+        requests_per_second=len(times) / sum(times),
+        p50_ms=statistics.median(ms),
+        p95_ms=ms[min(len(ms) - 1, int(len(ms) * 0.95))],
         errors=errors,
     )

