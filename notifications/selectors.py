@@ -35,29 +35,38 @@ def anything_due(*, now: datetime) -> bool:
     ).exists()
 
 
-def due_reminders(*, now: datetime, limit: int) -> QuerySet[Preferences]:
-    """Preferences whose reminder instant has come (one indexed range scan)."""
+def _locked(manager, claim: bool) -> QuerySet[Preferences]:
+    # Only the preferences rows: their users are read, not claimed.
+    return manager.select_for_update(skip_locked=True, of=("self",)) if claim else manager.all()
+
+
+def due_reminders(*, now: datetime, limit: int, claim: bool = False) -> QuerySet[Preferences]:
+    """Preferences whose reminder instant has come (one indexed range scan). With `claim`,
+    the rows are locked for the caller's transaction, and rows another tick holds skipped."""
     return (
-        Preferences.objects.filter(next_reminder_at__lte=now, reminders_enabled=True)
+        _locked(Preferences.objects, claim)
+        .filter(next_reminder_at__lte=now, reminders_enabled=True)
         .select_related("user")
         .filter(user__is_active=True)
         .order_by("next_reminder_at")[:limit]
     )
 
 
-def due_digests(*, now: datetime, limit: int) -> QuerySet[Preferences]:
+def due_digests(*, now: datetime, limit: int, claim: bool = False) -> QuerySet[Preferences]:
     return (
-        Preferences.objects.filter(next_digest_at__lte=now, digest_enabled=True)
+        _locked(Preferences.objects, claim)
+        .filter(next_digest_at__lte=now, digest_enabled=True)
         .select_related("user")
         .filter(user__is_active=True)
         .order_by("next_digest_at")[:limit]
     )
 
 
-def due_replies(*, now: datetime, limit: int) -> QuerySet[Preferences]:
+def due_replies(*, now: datetime, limit: int, claim: bool = False) -> QuerySet[Preferences]:
     """Reply notes held back by quiet hours that have ended."""
     return (
-        Preferences.objects.filter(next_reply_at__lte=now, replies_enabled=True)
+        _locked(Preferences.objects, claim)
+        .filter(next_reply_at__lte=now, replies_enabled=True)
         .select_related("user")
         .filter(user__is_active=True)
         .order_by("next_reply_at")[:limit]
