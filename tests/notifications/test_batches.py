@@ -251,3 +251,25 @@ def test_two_workers_given_the_same_rows_at_once_send_each_once(mailoutbox):
             assert sorted([first[pk], second[pk]]) == ["not pending", "sent"]
     assert len(mailoutbox) == 60
     assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_ticks_at_once_claim_each_reminder_and_digest_once():
+    skip_unless_postgresql()
+    from django.db import transaction
+
+    for _ in range(3):
+        for n in range(20):
+            assignment = AssignmentFactory(start_date=NOW.date() - timedelta(days=1))
+            due_now(assignment.client, digest=n % 2 == 1)
+        made = Delivery.objects.count()
+
+        def tick():
+            with transaction.atomic():
+                return services.tick(now=NOW).deliveries
+
+        first, second = together(tick, tick)
+        assert not isinstance(first, Exception) and not isinstance(second, Exception)
+        assert not set(first) & set(second)
+        assert len(first) + len(second) == 20
+        assert Delivery.objects.count() == made + 20
