@@ -209,6 +209,8 @@ elif _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
         "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
         "timeout": 10,
     }
+    # Django's, with the connection kept between a worker's messages (config/mail.py).
+    _email["EMAIL_BACKEND"] = "config.mail.EmailBackend"
 else:
     _mail_options = {}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
@@ -259,6 +261,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fixup closes the database connection around every task unless this is set
+# (a new PostgreSQL connection per task costs about as much as a digest). With it, the fixup
+# closes only every this many tasks; between, config/celery_app.py gives tasks the lifecycle
+# requests have: CONN_MAX_AGE, health checks, and a broken connection replaced.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {

@@ -229,22 +229,34 @@ def weeks_due(
     return tuple(cells)
 
 
-def adherence_report(
-    client: User, assignments: list[Assignment], weeks: list[date], *, today: date | None = None
-) -> AdherenceReport:
-    """Done / due per assignment and week, and per week for all of them together.
-
-    Done is one GROUP BY in the database; due comes from the schedules (no rows exist for
-    what is due). For the current week only days up to `today` count as due, except for
-    N-a-week homework, whose weekly target counts in full. A row whose schedule cannot be
-    computed is logged and left out.
-    """
-    counts = {
+def completion_counts(assignments: list[Assignment], weeks: list[date]) -> dict:
+    """Completions by (assignment id, week): one GROUP BY, for any number of clients."""
+    return {
         (row["assignment"], row["week"]): row["n"]
         for row in Completion.objects.filter(assignment__in=assignments, week__in=weeks)
         .values("assignment", "week")
         .annotate(n=Count("id"))
     }
+
+
+def adherence_report(
+    client: User,
+    assignments: list[Assignment],
+    weeks: list[date],
+    *,
+    today: date | None = None,
+    counts: dict | None = None,
+) -> AdherenceReport:
+    """Done / due per assignment and week, and per week for all of them together.
+
+    Done is one GROUP BY in the database (`counts`, when the caller read them for many
+    clients at once); due comes from the schedules (no rows exist for what is due). For the
+    current week only days up to `today` count as due, except for N-a-week homework, whose
+    weekly target counts in full. A row whose schedule cannot be computed is logged and left
+    out.
+    """
+    if counts is None:
+        counts = completion_counts(assignments, weeks)
     rows = []
     for assignment in assignments:
         try:

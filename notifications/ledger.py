@@ -102,6 +102,37 @@ def create(
         return None
 
 
+def create_many(keys: list[tuple[int, str, str]], *, now: datetime) -> list[int]:
+    """The ids of new pending rows for `keys` (user id, kind, period), in their order; a key
+    that has a row already gets none. Two queries for any number of rows (a tick's)."""
+    if not keys:
+        return []
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                user_id=user_id,
+                kind=kind,
+                period=period,
+                created_at=now,
+                give_up_at=give_up_at(kind, now),
+            )
+            for user_id, kind, period in keys
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    made = {
+        (user_id, kind, period): pk
+        for pk, user_id, kind, period in Delivery.objects.filter(
+            created_at=now,
+            status=Status.PENDING,
+            kind__in={kind for _, kind, _ in keys},
+            user_id__in={user_id for user_id, _, _ in keys},
+        ).values_list("pk", "user_id", "kind", "period")
+    }
+    return [made[key] for key in keys if key in made]
+
+
 def reopen_skipped(
     *, user_id: int, kind: str, period: str, reason: str, now: datetime
 ) -> int | None:
@@ -126,20 +157,33 @@ def reopen_skipped(
     return pk if reopened else None
 
 
+# Rows handed to one worker task: Celery's own cost per task is paid once for them, and the
+# batch is claimed, loaded and (digests) counted in a few queries.
+BATCH = 50
+
+
 def enqueue(delivery_ids: list[int]) -> int:
-    """Hand rows to the broker; those it refuses stay pending for the sweep."""
-    from .tasks import deliver  # the worker's side of the ledger
+    """Hand rows to the broker, up to BATCH to a task (a single e-mail, such as an alert, in a
+    task of its own); those it refuses stay pending for the sweep."""
+    from .tasks import deliver, deliver_batch  # the worker's side of the ledger
 
     sent = 0
-    for pk in delivery_ids:
+    for start in range(0, len(delivery_ids), BATCH):
+        batch = list(delivery_ids[start : start + BATCH])
         try:
-            deliver.delay(pk)
+            if len(batch) == 1:
+                deliver.delay(batch[0])
+            else:
+                deliver_batch.delay(batch)
         except BROKER_ERRORS as exc:
             logger.warning(
-                "could not enqueue delivery %s (%s): left for the sweep", pk, type(exc).__name__
+                "could not enqueue delivery %s and %s more (%s): left for the sweep",
+                batch[0],
+                len(delivery_ids) - sent - 1,
+                type(exc).__name__,
             )
             break
-        sent += 1
+        sent += len(batch)
     if sent:
         Delivery.objects.filter(pk__in=delivery_ids[:sent]).update(queued_at=timezone.now())
     return sent
@@ -160,6 +204,37 @@ def claim(delivery_id: int, *, now: datetime | None = None) -> bool:
             attempts=F("attempts") + 1,
         )
     )
+
+
+def claim_many(delivery_ids: list[int], *, now: datetime | None = None) -> list[int]:
+    """pending -> sending for those of `delivery_ids` still pending, once: the ids claimed.
+    The rows are locked in id order first, so that two workers given the same rows (a
+    duplicated task, a sweep's hand-over) each claim a row at most once between them."""
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=delivery_ids, status=Status.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(
+                status=Status.SENDING,
+                claimed_at=now or timezone.now(),
+                attempts=F("attempts") + 1,
+            )
+    return ids
+
+
+def unclaim(delivery_ids: list[int], *, due: datetime) -> None:
+    """Claimed rows not tried after all (their batch stopped): pending again, due at `due`,
+    the claim not counted as a try."""
+    if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids, status=Status.SENDING).update(
+            status=Status.PENDING,
+            attempts=Greatest(F("attempts") - 1, 0),
+            next_attempt_at=due,
+        )
 
 
 def finish(delivery_id: int, *, status: str, message_id: str = "", error: str = "") -> None:
@@ -227,11 +302,14 @@ def _smtp_reason(exc: Exception) -> str:
 @dataclass(frozen=True)
 class Sender:
     """How the rows of some kinds become messages: `build` gives the message or a reason (str)
-    to skip the row; `on_sent` records what the kind keeps once a message is out."""
+    to skip the row; `on_sent` records what the kind keeps once a message is out. `prepare`,
+    if any, reads what a batch of rows needs at once and returns it by row id; `build` then
+    gets each row's share as its second argument (None for a row it did not prepare)."""
 
-    build: Callable[[Delivery], EmailMessage | str]
+    build: Callable[..., EmailMessage | str]
     on_sent: Callable[[Delivery], None] | None = None
     needs_active_user: bool = True
+    prepare: Callable[[list[Delivery]], dict[int, object]] | None = None
 
 
 SENDERS: dict[str, Sender] = {}
@@ -243,57 +321,142 @@ def register(kinds, sender: Sender) -> None:
         SENDERS[kind] = sender
 
 
+# --- Sending rows --------------------------------------------------------------------
+
+RETRY_LATER = "retry later"
+NOT_TRIED = "not tried"
+COULD_NOT_BUILD = "could not build"
+# A message refused for itself; any other failure (no connection, the server hung up) is
+# the server's, and the rest of a batch would meet it too.
+MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
 def deliver(delivery_id: int) -> str:
-    """Send one row of any kind, once, with its kind's sender. Raises TransientSendError when
-    the row waits for another try."""
-
-    def build(delivery: Delivery) -> EmailMessage | str:
-        sender = SENDERS.get(delivery.kind)
-        if sender is None:
-            return f"no sender for {delivery.kind}"
-        if sender.needs_active_user and (delivery.user is None or not delivery.user.is_active):
-            return "no recipient"
-        return sender.build(delivery)
-
-    def on_sent(delivery: Delivery) -> None:
-        if (sender := SENDERS[delivery.kind]).on_sent is not None:
-            sender.on_sent(delivery)
-
-    return send(delivery_id, build=build, on_sent=on_sent)
+    """Send one row of any kind, once. Raises TransientSendError when the row waits for
+    another try."""
+    outcome = deliver_many([delivery_id])[delivery_id]
+    if outcome.startswith(RETRY_LATER):
+        raise TransientSendError(outcome.removeprefix(f"{RETRY_LATER}: "))
+    return outcome
 
 
-def send(
-    delivery_id: int,
-    *,
-    build: Callable[[Delivery], EmailMessage | str],
-    on_sent: Callable[[Delivery], None] | None = None,
-) -> str:
-    """Claim, build, send and mark one row. `build` gives the message or a reason (str) to
-    skip it. Raises TransientSendError when the row waits for another try."""
-    if not claim(delivery_id):
-        return "not pending"
-    delivery = Delivery.objects.select_related("user__notification_prefs").get(pk=delivery_id)
+def deliver_many(delivery_ids: list[int]) -> dict[int, str]:
+    """Send rows of any kind, each once, and say what became of each.
+
+    The rows are claimed together, then each is built, sent and marked in turn: a worker that
+    dies mid-batch leaves what it sent marked sent, and the rest "sending" for the sweep,
+    which hands them over again (only the row in flight can go twice, with its Message-ID).
+    A row that cannot be built or sent now waits for its next try without holding up the
+    others; when the mail server cannot be reached, the rows not yet tried wait with it.
+    Rows skipped (nothing to send) are marked together at the end."""
+    outcomes = dict.fromkeys(delivery_ids, "not pending")
+    if len(delivery_ids) == 1:  # one conditional UPDATE claims a single row
+        claimed = list(delivery_ids) if claim(delivery_ids[0]) else []
+    else:
+        claimed = claim_many(delivery_ids)
+    if not claimed:
+        return outcomes
+    rows = list(
+        Delivery.objects.select_related("user__notification_prefs")
+        .filter(pk__in=claimed)
+        .order_by("pk")
+    )
     try:
-        message = build(delivery)
+        prepared = _prepare(rows)
     except Exception:
-        release(delivery_id, error="could not build the message")
-        raise
+        logger.exception("deliveries %s..: could not read what their messages need", claimed[0])
+        for row in rows:
+            release(row.pk, error="could not build the message")
+            outcomes[row.pk] = COULD_NOT_BUILD
+        return outcomes
+    untried = {row.pk: row for row in rows}
+    skipped: dict[str, list[int]] = {}
+    try:
+        for row in rows:
+            # From here the row is this try's: if the worker stops mid-send, it stays
+            # "sending" for the sweep rather than being handed back as not tried.
+            del untried[row.pk]
+            outcome, unreachable = _deliver_row(row, prepared.get(row.pk), skipped)
+            outcomes[row.pk] = outcome
+            if unreachable:
+                _wait_with(list(untried.values()), row)
+                for pk in untried:
+                    outcomes[pk] = NOT_TRIED
+                untried = {}
+                break
+    finally:
+        for reason, ids in skipped.items():
+            Delivery.objects.filter(pk__in=ids, status=Status.SENDING).update(
+                status=Status.SKIPPED, error=reason[:200], finished_at=timezone.now()
+            )
+        unclaim(list(untried), due=timezone.now())
+    return outcomes
+
+
+def _prepare(rows: list[Delivery]) -> dict[int, object]:
+    """What each sender with a `prepare` reads for its rows of the batch, by row id."""
+    groups: dict[int, tuple[Sender, list[Delivery]]] = {}
+    for row in rows:
+        sender = SENDERS.get(row.kind)
+        if sender is None or sender.prepare is None:
+            continue
+        if sender.needs_active_user and (row.user is None or not row.user.is_active):
+            continue
+        groups.setdefault(id(sender), (sender, []))[1].append(row)
+    prepared: dict[int, object] = {}
+    for sender, group in groups.values():
+        prepared.update(sender.prepare(group))
+    return prepared
+
+
+def _build(row: Delivery, prepared: object) -> EmailMessage | str:
+    sender = SENDERS.get(row.kind)
+    if sender is None:
+        return f"no sender for {row.kind}"
+    if sender.needs_active_user and (row.user is None or not row.user.is_active):
+        return "no recipient"
+    if sender.prepare is not None:
+        return sender.build(row, prepared)
+    return sender.build(row)
+
+
+def _deliver_row(
+    row: Delivery, prepared: object, skipped: dict[str, list[int]]
+) -> tuple[str, bool]:
+    """Build, send and mark one claimed row: its outcome, and whether the mail server could
+    not be reached (the rest of the batch then waits)."""
+    try:
+        message = _build(row, prepared)
+    except Exception:
+        logger.exception("delivery %s (%s): could not build the message", row.pk, row.kind)
+        release(row.pk, error="could not build the message")
+        return COULD_NOT_BUILD, False
     if isinstance(message, str):
-        finish(delivery_id, status=Status.SKIPPED, error=message)
-        return f"skipped: {message}"
+        skipped.setdefault(message, []).append(row.pk)
+        return f"skipped: {message}", False
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:
         reason = _smtp_reason(exc)
         if _smtp_permanent(exc):
-            finish(delivery_id, status=Status.FAILED, error=f"refused ({reason})")
-            return "refused"
-        release(delivery_id, error=reason)
-        raise TransientSendError(reason) from exc
-    finish(delivery_id, status=Status.SENT, message_id=message.extra_headers["Message-ID"])
-    if on_sent is not None:
-        on_sent(delivery)
-    return "sent"
+            finish(row.pk, status=Status.FAILED, error=f"refused ({reason})")
+            return "refused", False
+        release(row.pk, error=reason)
+        return f"{RETRY_LATER}: {reason}", not isinstance(exc, MESSAGE_ERRORS)
+    finish(row.pk, status=Status.SENT, message_id=message.extra_headers["Message-ID"])
+    if (sender := SENDERS[row.kind]).on_sent is not None:
+        sender.on_sent(row)
+    return "sent", False
+
+
+def _wait_with(rows: list[Delivery], failed: Delivery) -> None:
+    """The rows of a batch not tried because the mail server could not be reached: due when
+    the row that found it away is tried again (a safety e-mail within SAFETY_RETRY_MAX)."""
+    now = timezone.now()
+    due = now + retry_delay(kind=failed.kind, attempts=failed.attempts)
+    safety = [row.pk for row in rows if row.kind in SAFETY_KINDS]
+    unclaim([row.pk for row in rows if row.kind not in SAFETY_KINDS], due=due)
+    unclaim(safety, due=min(due, now + SAFETY_RETRY_MAX))
 
 
 # --- The sweep -----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Reads: who is due at a tick, and the counts that the client's reminders and digest carry
 (what the therapist's e-mails count lives in `progress.caseload` and `progress.waiting`)."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,7 +14,12 @@ from appointments.models import Status as SessionStatus
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Assignment, AssignmentStatus, Completion
 from homework.schedules import iso_week_monday
-from homework.selectors import adherence_report, assignments_with_pauses, client_today
+from homework.selectors import (
+    adherence_report,
+    assignments_with_pauses,
+    client_today,
+    completion_counts,
+)
 
 from .models import Preferences
 
@@ -29,29 +35,38 @@ def anything_due(*, now: datetime) -> bool:
     ).exists()
 
 
-def due_reminders(*, now: datetime, limit: int) -> QuerySet[Preferences]:
-    """Preferences whose reminder instant has come (one indexed range scan)."""
+def _locked(manager, claim: bool) -> QuerySet[Preferences]:
+    # Only the preferences rows: their users are read, not claimed.
+    return manager.select_for_update(skip_locked=True, of=("self",)) if claim else manager.all()
+
+
+def due_reminders(*, now: datetime, limit: int, claim: bool = False) -> QuerySet[Preferences]:
+    """Preferences whose reminder instant has come (one indexed range scan). With `claim`,
+    the rows are locked for the caller's transaction, and rows another tick holds skipped."""
     return (
-        Preferences.objects.filter(next_reminder_at__lte=now, reminders_enabled=True)
+        _locked(Preferences.objects, claim)
+        .filter(next_reminder_at__lte=now, reminders_enabled=True)
         .select_related("user")
         .filter(user__is_active=True)
         .order_by("next_reminder_at")[:limit]
     )
 
 
-def due_digests(*, now: datetime, limit: int) -> QuerySet[Preferences]:
+def due_digests(*, now: datetime, limit: int, claim: bool = False) -> QuerySet[Preferences]:
     return (
-        Preferences.objects.filter(next_digest_at__lte=now, digest_enabled=True)
+        _locked(Preferences.objects, claim)
+        .filter(next_digest_at__lte=now, digest_enabled=True)
         .select_related("user")
         .filter(user__is_active=True)
         .order_by("next_digest_at")[:limit]
     )
 
 
-def due_replies(*, now: datetime, limit: int) -> QuerySet[Preferences]:
+def due_replies(*, now: datetime, limit: int, claim: bool = False) -> QuerySet[Preferences]:
     """Reply notes held back by quiet hours that have ended."""
     return (
-        Preferences.objects.filter(next_reply_at__lte=now, replies_enabled=True)
+        _locked(Preferences.objects, claim)
+        .filter(next_reply_at__lte=now, replies_enabled=True)
         .select_related("user")
         .filter(user__is_active=True)
         .order_by("next_reply_at")[:limit]
@@ -160,58 +175,118 @@ def _streak(days: set[date], last: date) -> int:
 
 
 def client_week_summary(*, client: User, monday: date, today: date | None = None) -> ClientWeek:
-    """A client's ISO week in counts (and the mood trend, for the portal). Besides the
-    homework's adherence, one query per kind of record for the week and the streak's window
-    together, whatever the history."""
-    monday = iso_week_monday(monday)
-    sunday = monday + timedelta(days=6)
-    today = today or local_today(client.timezone)
-    last = min(sunday, today)
-    assignments = list(
-        assignments_with_pauses(
-            Assignment.objects.filter(client=client).exclude(
-                status=AssignmentStatus.ENDED, ended_at__date__lt=monday
-            )
-        )
-    )
-    report = adherence_report(client, assignments, [monday], today=today)
-    total = report.totals[0] if report.totals else None
+    """A client's ISO week in counts (and the mood trend, for the portal)."""
+    return client_week_summaries([(client, monday)], today=today)[0]
 
-    # From the streak's first day (or the week's) to the week's end.
-    first = min(monday, last - timedelta(days=STREAK_DAYS))
-    logged = set(
-        Completion.objects.filter(client=client, due_date__range=(first, sunday))
-        .order_by()
-        .values_list("due_date", flat=True)
-        .distinct()
+
+def client_week_summaries(
+    weeks: list[tuple[User, date]], *, today: date | None = None
+) -> list[ClientWeek]:
+    """Each (client, Monday)'s ISO week in counts, in order: a batch of weekly digests at
+    once. Seven queries for the whole batch (one more per further distinct week), whatever
+    the clients' histories: their homework with its pauses and its adherence, then one query
+    per kind of record over every client's week and streak window together, sorted out here.
+    `today` (default: each client's local date) bounds what counts as due."""
+    plans = []
+    for client, monday in weeks:
+        monday = iso_week_monday(monday)
+        sunday = monday + timedelta(days=6)
+        own_today = today or local_today(client.timezone)
+        last = min(sunday, own_today)
+        # From the streak's first day (or the week's) to the week's end.
+        first = min(monday, last - timedelta(days=STREAK_DAYS))
+        plans.append((client, monday, sunday, own_today, last, first))
+    if not plans:
+        return []
+    client_ids = {client.pk for client, *_ in plans}
+
+    assignments: dict[tuple[int, date], list[Assignment]] = defaultdict(list)
+    for monday in {plan[1] for plan in plans}:
+        for assignment in assignments_with_pauses(
+            Assignment.objects.filter(
+                client_id__in={c.pk for c, m, *_ in plans if m == monday}
+            ).exclude(status=AssignmentStatus.ENDED, ended_at__date__lt=monday)
+        ):
+            assignments[assignment.client_id, monday].append(assignment)
+    counts = completion_counts(
+        [a for found in assignments.values() for a in found], sorted({p[1] for p in plans})
     )
-    minutes = 0
-    for day, exercise, outdoor in (
-        LifestyleLog.objects.filter(client=client, day__range=(first, sunday))
+
+    start = min(plan[5] for plan in plans)
+    end = max(plan[2] for plan in plans)
+    completed = defaultdict(set)
+    for client_id, day in (
+        Completion.objects.filter(client_id__in=client_ids, due_date__range=(start, end))
         .order_by()
-        .values_list("day", "exercise_minutes", "outdoor_minutes")
+        .values_list("client_id", "due_date")
+        .distinct()
     ):
+        completed[client_id].add(day)
+    lifestyle = defaultdict(list)
+    for client_id, *row in (
+        LifestyleLog.objects.filter(client_id__in=client_ids, day__range=(start, end))
+        .order_by()
+        .values_list("client_id", "day", "exercise_minutes", "outdoor_minutes")
+    ):
+        lifestyle[client_id].append(row)
+    social = defaultdict(list)
+    for client_id, day in (
+        SocialActivity.objects.filter(client_id__in=client_ids, day__range=(start, end))
+        .order_by()
+        .values_list("client_id", "day")
+    ):
+        social[client_id].append(day)
+    journal = defaultdict(list)
+    for client_id, *row in (
+        JournalEntry.objects.filter(
+            client_id__in=client_ids,
+            occurred_at__date__range=(start - timedelta(days=1), end + timedelta(days=1)),
+        )
+        .order_by()
+        .values_list("client_id", "occurred_at", "mood")
+    ):
+        journal[client_id].append(row)
+
+    return [
+        _client_week(
+            plan,
+            adherence_report(
+                plan[0],
+                assignments[plan[0].pk, plan[1]],
+                [plan[1]],
+                today=plan[3],
+                counts=counts,
+            ),
+            completed[plan[0].pk],
+            lifestyle[plan[0].pk],
+            social[plan[0].pk],
+            journal[plan[0].pk],
+        )
+        for plan in plans
+    ]
+
+
+def _client_week(plan, report, completed, lifestyle, social_days, journal) -> ClientWeek:
+    """One client's week from their rows of the batch (which may reach beyond their window)."""
+    client, monday, sunday, _, last, first = plan
+    total = report.totals[0] if report.totals else None
+    logged = {day for day in completed if first <= day <= sunday}
+    minutes = 0
+    for day, exercise, outdoor in lifestyle:
+        if not first <= day <= sunday:
+            continue
         logged.add(day)
         if monday <= day <= sunday:
             minutes += (exercise or 0) + (outdoor or 0)
     social = 0
-    for (day,) in (
-        SocialActivity.objects.filter(client=client, day__range=(first, sunday))
-        .order_by()
-        .values_list("day")
-    ):
+    for day in social_days:
+        if not first <= day <= sunday:
+            continue
         logged.add(day)
         social += monday <= day <= sunday
     zone = client.zone
     in_week = []
-    for moment, mood in (
-        JournalEntry.objects.filter(
-            client=client,
-            occurred_at__date__range=(first - timedelta(days=1), sunday + timedelta(days=1)),
-        )
-        .order_by()
-        .values_list("occurred_at", "mood")
-    ):
+    for moment, mood in journal:
         day = local_day(moment, zone)
         if first <= day <= sunday:
             logged.add(day)

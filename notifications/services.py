@@ -221,9 +221,11 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
     """Claim every reminder and digest due at `now` and make its ledger row; first make the
     rows of safety alerts not yet e-mailed or due a re-alert (notifications/safety.py).
 
-    Each claim moves the row's `next_*_at` from the value read to the next instant, in one
-    conditional UPDATE, so two ticks at once (two beats) claim each instant once; the ledger's
-    unique key is the second guard. The caller enqueues `result.deliveries` after commit.
+    Runs in the caller's transaction. The due preferences are locked as they are read (rows
+    another tick holds are skipped, PostgreSQL; SQLite runs one writing transaction at a
+    time) and each moves to its next instant, all in one UPDATE, so two ticks at once (two
+    beats) claim each instant once; the ledger's unique key is the second guard. The rows
+    are made together too. The caller enqueues `result.deliveries` after commit.
     """
     result = TickResult()
     # Safety notices first, whatever anyone's preferences say.
@@ -231,55 +233,59 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
     result.deliveries.extend(session_reminder_rows(now=now))
     if not selectors.anything_due(now=now):
         return result
-    reminders = selectors.due_reminders(now=now, limit=limit)
+    reminders = list(selectors.due_reminders(now=now, limit=limit, claim=True))
     overrides = effective_reminder_times([p.user_id for p in reminders])
+    rows = []
     for prefs in reminders:
         due_at = prefs.next_reminder_at
         zone = zone_of(prefs.user)
-        following = scheduling.next_reminder_at(
+        prefs.next_reminder_at = scheduling.next_reminder_at(
             _reminder_time(prefs, overrides),
             zone,
             max(now, due_at),
             _quiet(prefs),
             _weekdays(prefs),
         )
-        claimed = Preferences.objects.filter(pk=prefs.pk, next_reminder_at=due_at).update(
-            next_reminder_at=following
-        )
-        if not claimed:
-            continue
         if now - due_at > REMINDER_GRACE:
             result.late += 1
             continue
         period = scheduling.reminder_period(due_at, zone)
-        pk = ledger.create(user_id=prefs.user_id, kind=reminder_kind(prefs), period=period, now=now)
-        if pk is not None:
-            result.deliveries.append(pk)
-    for prefs in selectors.due_digests(now=now, limit=limit):
+        rows.append((prefs.user_id, reminder_kind(prefs), period))
+    _move(reminders, "next_reminder_at")
+    result.deliveries.extend(ledger.create_many(rows, now=now))
+
+    digests = list(selectors.due_digests(now=now, limit=limit, claim=True))
+    rows = []
+    for prefs in digests:
         due_at = prefs.next_digest_at
         zone = zone_of(prefs.user)
-        following = scheduling.next_digest_at(
+        prefs.next_digest_at = scheduling.next_digest_at(
             prefs.digest_weekday, prefs.digest_time, zone, max(now, due_at)
         )
-        claimed = Preferences.objects.filter(pk=prefs.pk, next_digest_at=due_at).update(
-            next_digest_at=following
-        )
-        if not claimed:
-            continue
         kind = Kind.THERAPIST_DIGEST if prefs.user.role == Role.THERAPIST else Kind.CLIENT_DIGEST
-        period = scheduling.digest_period(due_at, zone)
-        if (
-            pk := ledger.create(user_id=prefs.user_id, kind=kind, period=period, now=now)
-        ) is not None:
-            result.deliveries.append(pk)
-    for prefs in selectors.due_replies(now=now, limit=limit):
-        due_at = prefs.next_reply_at
-        claimed = Preferences.objects.filter(pk=prefs.pk, next_reply_at=due_at).update(
-            next_reply_at=None
-        )
-        if claimed and (pk := _reply_row(prefs.user_id, due_at, zone_of(prefs.user), now)):
+        rows.append((prefs.user_id, kind, scheduling.digest_period(due_at, zone)))
+    _move(digests, "next_digest_at")
+    result.deliveries.extend(ledger.create_many(rows, now=now))
+
+    replies = list(selectors.due_replies(now=now, limit=limit, claim=True))
+    due = [(prefs, prefs.next_reply_at) for prefs in replies]
+    for prefs in replies:
+        prefs.next_reply_at = None
+    _move(replies, "next_reply_at")
+    for prefs, due_at in due:
+        if pk := _reply_row(prefs.user_id, due_at, zone_of(prefs.user), now):
             result.deliveries.append(pk)
     return result
+
+
+def _move(claimed: list[Preferences], instant: str) -> None:
+    """Save each claimed row's next `instant`: one UPDATE per distinct value (people with the
+    same time and zone share one), cheaper than one per row or a CASE over all of them."""
+    rows_by_value: dict[datetime | None, list[int]] = {}
+    for prefs in claimed:
+        rows_by_value.setdefault(getattr(prefs, instant), []).append(prefs.pk)
+    for value, pks in rows_by_value.items():
+        Preferences.objects.filter(pk__in=pks).update(**{instant: value})
 
 
 def tick_and_enqueue(*, now: datetime | None = None) -> TickResult:
@@ -485,10 +491,26 @@ def _week_of(period: str) -> date:
     return date.fromisocalendar(int(year), int(week), 1)
 
 
-def _build(delivery: Delivery):
-    """The message for a claimed reminder or digest row, or a reason (str) to skip it."""
+def _prepare(deliveries: list[Delivery]) -> dict[int, object]:
+    """For a batch of rows: the weeks of its client digests, read together."""
+    digests = [
+        delivery
+        for delivery in deliveries
+        if delivery.kind == Kind.CLIENT_DIGEST and _prefs(delivery.user).digest_enabled
+    ]
+    weeks = selectors.client_week_summaries([(d.user, _week_of(d.period)) for d in digests])
+    return {delivery.pk: week for delivery, week in zip(digests, weeks, strict=True)}
+
+
+def _prefs(user: User) -> Preferences:
+    return getattr(user, "notification_prefs", None) or preferences_for(user)
+
+
+def _build(delivery: Delivery, prepared: object = None):
+    """The message for a claimed reminder or digest row, or a reason (str) to skip it;
+    `prepared` is what `_prepare` read for it with its batch."""
     user = delivery.user
-    prefs = getattr(user, "notification_prefs", None) or preferences_for(user)
+    prefs = _prefs(user)
     zone = zone_of(user)
     match delivery.kind:
         case Kind.REMINDER | Kind.CATCH_UP:
@@ -514,7 +536,8 @@ def _build(delivery: Delivery):
         case Kind.CLIENT_DIGEST:
             if not prefs.digest_enabled:
                 return "digest off"
-            week = selectors.client_week_summary(client=user, monday=_week_of(delivery.period))
+            if (week := prepared) is None:
+                week = selectors.client_week_summary(client=user, monday=_week_of(delivery.period))
             return emails.client_digest_email(delivery, week=emails.WeekCounts.of(week))
         case Kind.THERAPIST_REMINDER:
             if not prefs.reminders_enabled:
@@ -560,5 +583,5 @@ ledger.register(
         Kind.REPLY,
         Kind.SESSION_REMINDER,
     ),
-    ledger.Sender(build=_build),
+    ledger.Sender(build=_build, prepare=_prepare),
 )

@@ -187,6 +187,7 @@ class SMTPServer:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    connections: set[tuple[str, int]] = field(default_factory=set)  # the senders' ends
     _received: threading.Condition = field(default_factory=threading.Condition)
 
     @property
@@ -200,6 +201,7 @@ class SMTPServer:
         with self._received:
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.connections.add(session.peer)
             self._received.notify_all()
         return "250 Message accepted for delivery"
 

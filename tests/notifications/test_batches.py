@@ -1,0 +1,275 @@
+"""Rows sent in batches (one worker task per ledger.BATCH rows): each e-mail still claimed
+before it is sent and sent once; a failure in one row neither loses nor repeats the others;
+a batch of weekly digests costs the same queries whatever its size, plus one per message to
+mark it sent (so that a worker dying mid-batch leaves what it sent marked sent)."""
+
+import smtplib
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.mail import EmailMultiAlternatives
+
+from notifications import emails, ledger, services, tasks
+from notifications.models import Delivery, Kind, Status
+from tests.factories import (
+    AssignmentFactory,
+    CompletionFactory,
+    JournalEntryFactory,
+    LifestyleLogFactory,
+    SocialActivityFactory,
+)
+from tests.races import skip_unless_postgresql, together
+
+from .conftest import NOW, due_now
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+# Week 48 (23-29 November); NOW is Tuesday 1 December.
+WEEK = "2026-W48"
+
+
+def digest_rows(count: int) -> list[int]:
+    """`count` clients, the n-th with homework done and something logged on n % 8 days of
+    week 48 (at most 7), each with a pending digest row for it."""
+    ids = []
+    for n in range(count):
+        assignment = AssignmentFactory(start_date=NOW.date() - timedelta(weeks=3))
+        client = assignment.client
+        for day in range(min(n % 8, 7)):
+            moment = NOW - timedelta(days=8 - day)  # 23 November onwards
+            CompletionFactory(assignment=assignment, due_date=moment.date())
+            LifestyleLogFactory(client=client, day=moment.date(), exercise_minutes=10)
+            SocialActivityFactory(client=client, day=moment.date())
+            JournalEntryFactory(client=client, occurred_at=moment, mood=4)
+        due_now(client, digest=True)
+        ids.append(Delivery.objects.create(user=client, kind=Kind.CLIENT_DIGEST, period=WEEK).pk)
+    return ids
+
+
+def logged_line(message) -> str:
+    [line] = [x for x in message.body.splitlines() if "Days with something logged" in x]
+    return line.strip("- ")
+
+
+def test_a_batch_sends_each_digest_once_with_its_own_week(mailoutbox):
+    ids = digest_rows(10)
+    assert set(ledger.deliver_many(ids).values()) == {"sent"}
+    assert set(ledger.deliver_many(ids).values()) == {"not pending"}
+    assert len(mailoutbox) == 10
+    assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 10
+    by_address = {m.to[0]: m for m in mailoutbox}
+    for n, pk in enumerate(ids):
+        row = Delivery.objects.get(pk=pk)
+        assert (row.status, row.attempts) == (Status.SENT, 1)
+        line = logged_line(by_address[row.user.email])
+        assert line == f"Days with something logged: {min(n % 8, 7)} of 7"
+
+
+def test_a_digest_in_a_batch_reads_as_the_same_digest_sent_alone(mailoutbox):
+    ids = digest_rows(8)
+    ledger.deliver_many(ids)
+    Delivery.objects.filter(pk__in=ids).update(status=Status.PENDING)
+    for pk in ids:
+        ledger.deliver(pk)
+    batched, alone = mailoutbox[:8], mailoutbox[8:]
+    assert [(m.to, m.body, m.alternatives) for m in batched] == [
+        (m.to, m.body, m.alternatives) for m in alone
+    ]
+
+
+# The batch's claim (a savepoint around locking and updating the rows, 4 statements), the
+# rows with their users and preferences, and the clients' weeks (7, selectors.
+# client_week_summaries); then marking each message sent as soon as it is out.
+BATCH_QUERIES = 12
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_a_batch_of_digests_costs_the_same_queries_plus_one_per_message_sent(
+    count, django_assert_num_queries, mailoutbox
+):
+    ids = digest_rows(count)
+    with django_assert_num_queries(BATCH_QUERIES + count):
+        assert set(ledger.deliver_many(ids).values()) == {"sent"}
+    assert len(mailoutbox) == count
+
+
+def refusing(address: str, error: Exception):
+    """EmailMultiAlternatives.send that raises `error` for messages to `address`."""
+    send = EmailMultiAlternatives.send
+
+    def fake(self):
+        if self.to == [address]:
+            raise error
+        return send(self)
+
+    return fake
+
+
+def test_a_message_refused_for_now_waits_and_the_rest_of_the_batch_is_sent_once(
+    monkeypatch, mailoutbox, frozen
+):
+    ids = digest_rows(5)
+    unlucky = Delivery.objects.get(pk=ids[2])
+    monkeypatch.setattr(
+        EmailMultiAlternatives,
+        "send",
+        refusing(unlucky.user.email, smtplib.SMTPDataError(451, b"try again later")),
+    )
+    outcomes = ledger.deliver_many(ids)
+    assert outcomes[ids[2]] == "retry later: SMTPDataError 451"
+    assert [outcomes[pk] for pk in ids if pk != ids[2]] == ["sent"] * 4
+    unlucky.refresh_from_db()
+    assert (unlucky.status, unlucky.attempts) == (Status.PENDING, 1)
+    assert unlucky.next_attempt_at > NOW
+
+    monkeypatch.undo()
+    frozen.move_to(unlucky.next_attempt_at)
+    assert ledger.deliver_many(ids) == {**dict.fromkeys(ids, "not pending"), ids[2]: "sent"}
+    assert Counter(m.to[0] for m in mailoutbox) == Counter(
+        Delivery.objects.get(pk=pk).user.email for pk in ids
+    )
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_a_message_refused_for_good_is_failed_and_the_rest_of_the_batch_is_sent(
+    monkeypatch, mailoutbox
+):
+    ids = digest_rows(3)
+    unlucky = Delivery.objects.get(pk=ids[0])
+    refused = smtplib.SMTPRecipientsRefused({unlucky.user.email: (550, b"no such mailbox")})
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refusing(unlucky.user.email, refused))
+    assert list(ledger.deliver_many(ids).values()) == ["refused", "sent", "sent"]
+    assert Delivery.objects.get(pk=ids[0]).status == Status.FAILED
+    assert len(mailoutbox) == 2
+
+
+def test_a_row_that_cannot_be_built_waits_and_does_not_hold_up_the_batch(monkeypatch, mailoutbox):
+    ids = digest_rows(3)
+    unlucky = Delivery.objects.get(pk=ids[1])
+    build = emails.client_digest_email
+
+    def broken(delivery, **kwargs):
+        if delivery.pk == unlucky.pk:
+            raise ValueError("a template that does not render")
+        return build(delivery, **kwargs)
+
+    monkeypatch.setattr(emails, "client_digest_email", broken)
+    assert list(ledger.deliver_many(ids).values()) == ["sent", "could not build", "sent"]
+    unlucky.refresh_from_db()
+    assert (unlucky.status, unlucky.attempts) == (Status.PENDING, 1)
+    assert unlucky.error == "could not build the message"
+    assert len(mailoutbox) == 2
+
+
+def test_with_the_mail_server_away_the_rows_not_tried_wait_with_the_first(monkeypatch):
+    tried = []
+
+    def away(self):
+        tried.append(self.to)
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", away)
+    ids = digest_rows(4)
+    outcomes = ledger.deliver_many(ids)
+    assert outcomes[ids[0]] == "retry later: ConnectionRefusedError"
+    assert [outcomes[pk] for pk in ids[1:]] == ["not tried"] * 3
+    assert len(tried) == 1  # not one connection timeout per row
+    first, *rest = Delivery.objects.filter(pk__in=ids).order_by("pk")
+    assert (first.status, first.attempts) == (Status.PENDING, 1)
+    for row in rest:
+        # Not tried: no try counted, due about when the first is tried again.
+        assert (row.status, row.attempts) == (Status.PENDING, 0)
+        assert abs(row.next_attempt_at - first.next_attempt_at) < timedelta(seconds=30)
+
+
+def test_a_worker_stopped_mid_batch_keeps_what_it_sent_and_the_sweep_sends_the_rest_once(
+    monkeypatch, mailoutbox, frozen
+):
+    ids = digest_rows(6)
+    send = EmailMultiAlternatives.send
+
+    def stopped_at_the_fourth(self):
+        if len(mailoutbox) == 3:
+            raise SoftTimeLimitExceeded()
+        return send(self)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", stopped_at_the_fourth)
+    with pytest.raises(SoftTimeLimitExceeded):
+        ledger.deliver_many(ids)
+    rows = list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
+    assert [row.status for row in rows] == [Status.SENT] * 3 + [Status.SENDING] + [
+        Status.PENDING
+    ] * 2
+    assert all(row.attempts == 0 for row in rows[4:])  # handed back untried
+
+    monkeypatch.undo()
+    frozen.move_to(NOW + timedelta(minutes=3))
+    enqueued = []
+    monkeypatch.setattr(ledger, "enqueue", lambda ids: enqueued.extend(ids) or len(ids))
+    ledger.sweep()  # the row in flight was stuck for longer than a task may run
+    assert sorted(enqueued) == ids[3:]
+    assert set(ledger.deliver_many(enqueued).values()) == {"sent"}
+    assert len(mailoutbox) == 6
+    assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 6
+
+
+def test_the_tick_hands_rows_to_the_workers_in_batches(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    batches, singles = [], []
+    monkeypatch.setattr(tasks.deliver_batch, "delay", batches.append)
+    monkeypatch.setattr(tasks.deliver, "delay", singles.append)
+    made = ledger.BATCH * 2 + 1
+    for _ in range(made):
+        assignment = AssignmentFactory(start_date=NOW.date() - timedelta(days=1))
+        due_now(assignment.client)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.tick_and_enqueue(now=NOW)
+    assert [len(batch) for batch in batches] == [ledger.BATCH, ledger.BATCH]
+    assert [*batches[0], *batches[1], *singles] == result.deliveries
+    assert Delivery.objects.filter(queued_at__isnull=True).count() == 0
+
+
+def test_a_batch_task_says_what_became_of_its_rows(mailoutbox):
+    ids = digest_rows(3)
+    Delivery.objects.filter(pk=ids[0]).update(status=Status.SENT)
+    assert tasks.deliver_batch.apply(args=[ids]).get() == {"not pending": 1, "sent": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_the_same_rows_at_once_send_each_once(mailoutbox):
+    skip_unless_postgresql()
+    for _ in range(5):
+        ids = digest_rows(12)
+        first, second = together(
+            lambda ids=ids: ledger.deliver_many(ids), lambda ids=ids: ledger.deliver_many(ids[::-1])
+        )
+        assert not isinstance(first, Exception) and not isinstance(second, Exception)
+        for pk in ids:
+            assert sorted([first[pk], second[pk]]) == ["not pending", "sent"]
+    assert len(mailoutbox) == 60
+    assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_ticks_at_once_claim_each_reminder_and_digest_once():
+    skip_unless_postgresql()
+    from django.db import transaction
+
+    for _ in range(3):
+        for n in range(20):
+            assignment = AssignmentFactory(start_date=NOW.date() - timedelta(days=1))
+            due_now(assignment.client, digest=n % 2 == 1)
+        made = Delivery.objects.count()
+
+        def tick():
+            with transaction.atomic():
+                return services.tick(now=NOW).deliveries
+
+        first, second = together(tick, tick)
+        assert not isinstance(first, Exception) and not isinstance(second, Exception)
+        assert not set(first) & set(second)
+        assert len(first) + len(second) == 20
+        assert Delivery.objects.count() == made + 20
