@@ -20,6 +20,14 @@ graceful_timeout = 30
 # restart of the master: a HUP reloads the workers from the code the master holds.
 preload_app = True
 
+
+def pre_fork(server, worker) -> None:
+    """What the master imported is moved out of the collector's reach before each fork: a
+    worker's collections then do not write to (and so copy) the pages it shares."""
+    import gc
+
+    gc.freeze()
+
 # Recycle workers now and then so a slow leak cannot grow without bound. Each worker
 # restarts after max_requests plus a random 0..jitter requests, drawn afresh each time.
 # With nginx spreading requests evenly the workers reach their limits together, so the
