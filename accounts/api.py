@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import services, versions
 from .models import CareRelationship, CareStatus, User
 from .policy import care_relationships_visible_to, clients_visible_to
 
@@ -105,6 +105,11 @@ class ClientViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return clients_visible_to(self.request.user).order_by("name", "email")
+
+    def list(self, request, *args, **kwargs):
+        parent = super().list
+        people = versions.clients_of(request.user)
+        return versions.cached_api(request, lambda: parent(request, *args, **kwargs), people)
 
 
 class InvitationViewSet(

@@ -47,6 +47,9 @@ TRACKED_APPS = (
     "measures",
     "notifications",
     "safety",
+    # A therapist's second factor: what they may see turns on it, so a cached answer must not
+    # outlive a change of it.
+    "mfa",
 )
 UNTRACKED = {"accounts.AuditEvent", "notifications.Delivery"}
 

@@ -128,12 +128,14 @@ CACHED = (
     "client Today",
     "client This week",
     "client journal list",
+    "client record and its thread",
     "client care plan",
     "therapist caseload, 3 clients",
     "therapist caseload, 25 clients",
     "therapist caseload, 100 clients",
     "therapist client page",
     "therapist timeline",
+    "therapist record and its thread",
     "therapist weekly review",
     "client Progress, a year",
     "client questionnaires",
@@ -146,6 +148,10 @@ CACHED = (
     "API social activities (client)",
     "API progress series (client, a year)",
     "API measure responses (client)",
+    "API unread replies (client)",
+    "API care plan (client)",
+    "API clients (therapist, 100)",
+    "API safety alerts (therapist)",
 )
 PAGES += [
     replace(page, label=f"{page.label}, cold", cold=True) for page in PAGES if page.label in CACHED

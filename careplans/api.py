@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts import versions
 from accounts.models import CareStatus, Role
 from accounts.policy import Access, care_relationships_visible_to
 from accounts.services import records_viewed
@@ -282,6 +283,9 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         return plan
 
     def retrieve(self, request, *args, **kwargs):
+        return versions.cached_api(request, lambda: self._retrieve())
+
+    def _retrieve(self):
         plan = self._plan()
         data = PlanSummarySerializer(plan).data
         data["items"] = PlanItemSerializer(selectors.plan_items(plan), many=True).data

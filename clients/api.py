@@ -699,6 +699,9 @@ class UnreadRepliesView(generics.ListAPIView):
         return selectors.unread_reply_rows(client=self.request.user)
 
     def list(self, request, *args, **kwargs):
+        return versions.cached_api(request, lambda: self._list(request))
+
+    def _list(self, request):
         page = self.paginate_queryset(self.get_queryset())
         replies = selectors.as_unread_replies(page, zone=request.user.zone)
         return self.get_paginated_response(self.get_serializer(replies, many=True).data)

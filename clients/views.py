@@ -387,19 +387,25 @@ def record_detail(request, public_id):
     record = _own_record(request, public_id)
     thread = record_selectors.feedback_thread(viewer=request.user, record=record)
     record_services.feedback_mark_read(client=request.user, record=record, thread=thread)
-    can_reply = record.shared and any(f.author_id != request.user.pk for f in thread)
-    return render(
-        request,
-        "clients/record.html",
-        {
-            "record": record,
-            "kind": record_selectors.record_kind(record),
-            "thread": thread,
-            "reply_form": FeedbackForm() if can_reply else None,
-            "therapists": _therapists(request),
-            "completes": list(record.completions.select_related("assignment")),
-        },
-    )
+
+    def page():
+        can_reply = record.shared and any(f.author_id != request.user.pk for f in thread)
+        return render(
+            request,
+            "clients/record.html",
+            {
+                "record": record,
+                "kind": record_selectors.record_kind(record),
+                "thread": thread,
+                "reply_form": FeedbackForm() if can_reply else None,
+                "therapists": _therapists(request),
+                "completes": list(record.completions.select_related("assignment")),
+            },
+        )
+
+    # Reading the thread marked its replies read (a write): only the next view can come
+    # from the cache, once nothing is new.
+    return versions.cached_page(request, [], page)
 
 
 EDIT = {

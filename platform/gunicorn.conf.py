@@ -28,6 +28,7 @@ def pre_fork(server, worker) -> None:
 
     gc.freeze()
 
+
 # Recycle workers now and then so a slow leak cannot grow without bound. Each worker
 # restarts after max_requests plus a random 0..jitter requests, drawn afresh each time.
 # With nginx spreading requests evenly the workers reach their limits together, so the

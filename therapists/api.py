@@ -5,6 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts import versions
 from accounts.api import query_params
 from accounts.validators import validate_text
 from safety import selectors, services
@@ -86,6 +87,10 @@ class AlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[AlertQuerySerializer])
     def list(self, request, *args, **kwargs):
+        people = versions.clients_of(request.user)
+        return versions.cached_api(request, lambda: self._list(request), people)
+
+    def _list(self, request):
         query = query_params(AlertQuerySerializer, request)
         page = self.paginate_queryset(
             selectors.alerts_for_therapist(request.user, status=query.get("status"))

@@ -196,20 +196,24 @@ def record_detail(request, public_id, record_id):
             messages.success(request, f"Feedback sent. {client} will see it.")
             return redirect("therapist_record", public_id=public_id, record_id=record_id)
     services.records_viewed(viewer=request.user, client=client, what="record")
-    thread = record_selectors.feedback_thread(viewer=request.user, record=record)
-    return render(
-        request,
-        "therapists/record.html",
-        {
-            "client": client,
-            "record": record,
-            "kind": record_selectors.record_kind(record),
-            "thread": thread,
-            "reply_waits": reply_waits(thread, client),
-            "form": form,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+
+    def page():
+        thread = record_selectors.feedback_thread(viewer=request.user, record=record)
+        return render(
+            request,
+            "therapists/record.html",
+            {
+                "client": client,
+                "record": record,
+                "kind": record_selectors.record_kind(record),
+                "thread": thread,
+                "reply_waits": reply_waits(thread, client),
+                "form": form,
+            },
+            status=400 if request.method == "POST" else 200,
+        )
+
+    return versions.cached_page(request, [client], page)
 
 
 def client_detail(request, public_id):

@@ -50,6 +50,7 @@ def test_every_table_of_peoples_data_has_its_trigger():
     tables = {model._meta.db_table for model in versions.tracked_models()}
     assert {"clients_journalentry", "homework_completion", "safety_safetyalert"} <= tables
     assert {"notifications_preferences", "clients_journalentry_completions"} <= tables
+    assert "mfa_authenticator" in tables  # a therapist without TOTP sees no client
     assert "accounts_auditevent" not in tables  # written on reads: not what pages show
     assert tables <= triggered_tables()
 
@@ -268,3 +269,15 @@ def test_an_api_read_after_a_write_has_the_write(personas):
     # Another person's cached answer is never served: the key is the viewer's.
     other = signed_in(personas.client_b)
     assert other.get(url).json()["count"] == 0
+
+
+def test_a_therapist_who_removes_their_second_factor_gets_no_cached_answer(personas, settings):
+    from allauth.mfa.models import Authenticator
+
+    settings.TANDEM_REQUIRE_MFA = True
+    browser = signed_in(personas.therapist_a)
+    assert browser.get("/api/v1/clients/").json()["count"] == 1
+    assert browser.get("/api/v1/clients/").json()["count"] == 1  # from the cache now
+    Authenticator.objects.filter(user=personas.therapist_a).delete()
+    response = browser.get("/api/v1/clients/")
+    assert response.status_code != 200 or response.json()["count"] == 0
