@@ -30,7 +30,6 @@ from django.db.models import ForeignKey
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 
 logger = logging.getLogger(__name__)
 
@@ -249,24 +248,6 @@ def cache_key(name: str, people: Iterable, *parts) -> str:
 def minute(now: datetime | None = None) -> str:
     """For fragments that say how long ago something was ("5 minutes ago")."""
     return (now or timezone.now()).strftime("%Y%m%d%H%M")
-
-
-def cached_html(key: str, render: Callable[[], str], *, timeout: int = 3600) -> SafeString:
-    """The HTML under `key`, rendered and stored when missing. A cache that does not answer
-    costs the render, never the page."""
-    cache = caches[CACHE]
-    try:
-        html = cache.get(key)
-    except Exception:
-        logger.warning("page cache unavailable; rendering without it", exc_info=True)
-        return mark_safe(render())  # noqa: S308 - rendered by our own templates
-    if html is None:
-        html = render()
-        try:
-            cache.set(key, html, timeout)
-        except Exception:
-            logger.warning("page cache unavailable; not stored", exc_info=True)
-    return mark_safe(html)  # noqa: S308 - rendered by our own templates
 
 
 # A page's CSRF fields are per browser: stored with a placeholder, filled in when served.

@@ -152,6 +152,7 @@ CACHED = (
     "API care plan (client)",
     "API clients (therapist, 100)",
     "API safety alerts (therapist)",
+    "API timeline (therapist)",
 )
 PAGES += [
     replace(page, label=f"{page.label}, cold", cold=True) for page in PAGES if page.label in CACHED

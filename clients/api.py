@@ -728,6 +728,10 @@ class TimelineView(APIView):
         query = query_params(TimelineQuerySerializer, request)
         client = get_client_for_user(request.user, query["client"])
         account_services.records_viewed(viewer=request.user, client=client, what="timeline")
+        # From the cache only while nothing changed, so nothing new to mark viewed either.
+        return versions.cached_api(request, lambda: self._get(request, query, client), [client])
+
+    def _get(self, request, query: dict, client: User):
         timeline = selectors.therapist_timeline(
             viewer=request.user,
             client=client,

@@ -49,6 +49,7 @@ from .activity import (
     is_quiet,
     last_activity_annotations,
     quiet_from,
+    with_last_activity,
 )
 
 LOW_ADHERENCE = 50  # percent
@@ -406,28 +407,25 @@ class HomeRelationships:
     invited: list[CareRelationship]
     left: list[CareRelationship]
 
-    @property
-    def active(self) -> list[CareRelationship]:
-        return [r for r in self.all if r.status == CareStatus.ACTIVE]
-
 
 def home_relationships(*, therapist: User, now: datetime) -> HomeRelationships:
-    """One query: active relationships, pending invitations (newest first) and
-    relationships whose client deleted their account in the last LEFT_SHOWN_DAYS (latest
-    first): no name is left to show, only that someone left and when."""
+    """One query: active relationships (with each client's last activity, for "Waiting for
+    you"), pending invitations (newest first) and relationships whose client deleted their
+    account in the last LEFT_SHOWN_DAYS (latest first): no name is left to show, only that
+    someone left and when."""
     relationships = list(
-        care_relationships_visible_to(therapist)
-        .filter(
-            Q(status=CareStatus.ACTIVE, client__isnull=False)
-            | Q(status=CareStatus.INVITED)
-            | Q(
-                client__isnull=True,
-                status=CareStatus.ENDED,
-                activated_at__isnull=False,
-                ended_at__gte=now - timedelta(days=LEFT_SHOWN_DAYS),
+        with_last_activity(
+            care_relationships_visible_to(therapist).filter(
+                Q(status=CareStatus.ACTIVE, client__isnull=False)
+                | Q(status=CareStatus.INVITED)
+                | Q(
+                    client__isnull=True,
+                    status=CareStatus.ENDED,
+                    activated_at__isnull=False,
+                    ended_at__gte=now - timedelta(days=LEFT_SHOWN_DAYS),
+                )
             )
         )
-        .select_related("client")
     )
     return HomeRelationships(
         all=relationships,

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -42,34 +41,30 @@ from .waiting import reply_waits, waiting_timeline
 def home(request, form=None):
     """The caseload at a glance, pending invitations and the invite form."""
     sort = request.GET.get("sort") if request.GET.get("sort") in caseload.SORTS else "attention"
-    now = timezone.now()
-    relationships = home_relationships(therapist=request.user, now=now)
-    # What waits, sessions soon and the rows: cached until one of these people's data
-    # changes, or the minute ("3 minutes ago") does.
-    people = [request.user, *(r.client for r in relationships.active)]
-    key = versions.cache_key("caseload", people, request.user.pk, sort, versions.minute(now))
 
-    def render_caseload() -> str:
-        context = {
-            "rows": caseload.caseload_rows(therapist=request.user, sort=sort),
-            "sort": sort,
-            "sorts": caseload.SORTS,
-            "waiting": waiting_for_therapist(request.user, now),
-            # Read only: the tick makes the row, with its first instant, within a minute.
-            "reminder_prefs": Preferences.objects.filter(user=request.user).first(),
-        }
-        return render_to_string("therapists/_caseload.html", context, request=request)
+    def page():
+        now = timezone.now()
+        relationships = home_relationships(therapist=request.user, now=now)
+        return render(
+            request,
+            "therapists/home.html",
+            {
+                "rows": caseload.caseload_rows(therapist=request.user, sort=sort),
+                "sort": sort,
+                "sorts": caseload.SORTS,
+                "invited": relationships.invited,
+                "left": relationships.left,
+                "form": form or InvitationForm(),
+                "waiting": waiting_for_therapist(request.user, now, relationships.all),
+                # Read only: the tick makes the row, with its first instant, within a minute.
+                "reminder_prefs": Preferences.objects.filter(user=request.user).first(),
+            },
+        )
 
-    return render(
-        request,
-        "therapists/home.html",
-        {
-            "caseload": versions.cached_html(key, render_caseload),
-            "invited": relationships.invited,
-            "left": relationships.left,
-            "form": form or InvitationForm(),
-        },
-    )
+    # From the cache while neither the therapist nor any of their clients wrote anything
+    # (an invitation, a client who left or joined is the therapist's own change), and
+    # within the minute ("3 minutes ago"). A form with errors is never a GET.
+    return versions.cached_page(request, versions.clients_of(request.user), page)
 
 
 @require_POST

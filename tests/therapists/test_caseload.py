@@ -37,14 +37,15 @@ LAST_WEEK = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday before
 # completions of the last two weeks and the latest questionnaire results.
 SELECTOR_QUERIES = 7
 # Session and user (the session is saved at most once a minute), the MFA check (once per
-# request), the relationships (active, invitations and clients who left: one query), the
-# caseload (SELECTOR_QUERIES less the MFA check), "Waiting for you" (its relationships and
-# WAITING_QUERIES in tests/notifications/test_waiting.py), the reminder preferences, the open
-# safety alerts counted for the banner, and the sessions of today and tomorrow.
+# request), the clients' data versions (the page cache's key), the caseload
+# (SELECTOR_QUERIES less the MFA check), invitations and clients who left (one query, with
+# what "Waiting for you" reads of the relationships), "Waiting for you" (WAITING_QUERIES in
+# tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts
+# counted for the banner, and the sessions of today and tomorrow.
 PAGE_QUERIES = 15
-# Seen again with nothing changed: the caseload, what waits, the preferences and the sessions
-# come from the page cache (accounts.versions).
-CACHED_PAGE_QUERIES = 5
+# Seen again with nothing changed: the whole page from the page cache (accounts.versions):
+# session, user, the MFA check and the clients' data versions.
+CACHED_PAGE_QUERIES = 4
 
 
 @pytest.fixture(autouse=True)
