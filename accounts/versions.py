@@ -269,13 +269,9 @@ def cached_page(
     The view checks access (and writes its audit row) before calling this."""
     if request.method != "GET" or _has_messages(request):
         return render()
-    viewer = request.user
-    key = cache_key(f"page:{request.get_full_path()}", [viewer, *people], viewer.pk, minute())
-    cache = caches[CACHE]
-    try:
-        hit = cache.get(key)
-    except Exception:
-        logger.warning("page cache unavailable; rendering without it", exc_info=True)
+    key = _key("page", request, people)
+    answered, hit = _read(key)
+    if not answered:
         return render()
     if hit is not None:
         content_type, body = hit
@@ -285,11 +281,30 @@ def cached_page(
     if response.status_code != 200 or response.streaming or _has_messages(request):
         return response
     body = CSRF_FIELD.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+    _write(key, response["Content-Type"], body)
+    return response
+
+
+def _key(name: str, request, people: Iterable) -> str:
+    """The viewer's and `people`'s versions, the full address and the minute."""
+    viewer = request.user
+    return cache_key(name, [viewer, *people], request.get_full_path(), viewer.pk, minute())
+
+
+def _read(key: str) -> tuple[bool, object]:
+    """(whether the cache answered, what it holds under `key`)."""
     try:
-        cache.set(key, (response["Content-Type"], body))
+        return True, caches[CACHE].get(key)
+    except Exception:
+        logger.warning("page cache unavailable; answering without it", exc_info=True)
+        return False, None
+
+
+def _write(key: str, content_type: str, body: bytes) -> None:
+    try:
+        caches[CACHE].set(key, (content_type, body))
     except Exception:
         logger.warning("page cache unavailable; not stored", exc_info=True)
-    return response
 
 
 def clients_of(therapist) -> list:
@@ -312,25 +327,16 @@ def cached_api(request, respond: Callable, people: Iterable | None = None):
         people = []
     if request.method != "GET" or getattr(request.accepted_renderer, "format", None) != "json":
         return respond()
-    viewer = request.user
-    key = cache_key("api", [viewer, *people], request.get_full_path(), viewer.pk, minute())
-    cache = caches[CACHE]
-    try:
-        hit = cache.get(key)
-    except Exception:
-        logger.warning("page cache unavailable; answering without it", exc_info=True)
+    key = _key("api", request, people)
+    answered, hit = _read(key)
+    if not answered:
         return respond()
     if hit is not None:
         content_type, body = hit
         return HttpResponse(body, content_type=content_type)
     response = respond()
     if response.status_code == 200:
-        response.add_post_render_callback(lambda rendered: _store(cache, key, rendered))
+        response.add_post_render_callback(
+            lambda done: _write(key, done["Content-Type"], done.content)
+        )
     return response
-
-
-def _store(cache, key: str, response) -> None:
-    try:
-        cache.set(key, (response["Content-Type"], response.content))
-    except Exception:
-        logger.warning("page cache unavailable; not stored", exc_info=True)
