@@ -106,12 +106,6 @@ def _owners(model, row: str, depth: int = 2) -> list[str]:
     return found
 
 
-def bump(*people) -> None:
-    """New versions for these people, as any write of theirs gives them (the triggers do
-    that); for the benchmark's cold views."""
-    _user_model().objects.filter(pk__in=[p.pk for p in people]).update(data_version=new_token())
-
-
 def connection_ops():
     from django.db import connection
 
