@@ -34,6 +34,7 @@ migrate: install
 
 seed: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py push_keys
 
 # The local demo relaxes the MFA requirement for therapists and staff; production keeps it.
 # Links in e-mails and the calendar feed use the address served here (web, worker and beat

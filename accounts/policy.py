@@ -161,6 +161,12 @@ ROUTES: dict[str, Access] = {
     "therapist_weekly_review": Access.THERAPIST,
     "unsubscribe": Access.PUBLIC,  # the signed, purpose-bound token is the credential
     "api-notification-preferences": Access.SIGNED_IN,
+    # Push devices: each person their own (`own_rows_visible_to`); the server's public key.
+    "api-push-key": Access.SIGNED_IN,
+    "api-push-subscription-list": Access.SIGNED_IN,
+    "api-push-subscription-detail": Access.SIGNED_IN,
+    "push_device_rename": Access.SIGNED_IN,
+    "push_device_remove": Access.SIGNED_IN,
     # Sessions: the therapist records, moves and cancels them for their active clients
     # (`Appointment.objects.visible_to` narrows to their own); their calendar feed of all of
     # them is opened by its signed, revocable key, like the client's.
@@ -349,6 +355,13 @@ def client_records_visible_to(
             )
         return queryset.filter(**{f"{client_field}__in": clients_visible_to(user)})
     return queryset.none()
+
+
+def own_rows_visible_to(user, queryset: QuerySet, *, user_field: str = "user") -> QuerySet:
+    """A person's own settings rows (their push devices): theirs alone, whatever their role."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    return queryset.filter(**{user_field: user})
 
 
 def templates_visible_to(user, queryset: QuerySet) -> QuerySet:

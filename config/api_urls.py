@@ -15,6 +15,11 @@ router.register("clients", accounts_api.ClientViewSet, basename="api-client")
 router.register("invitations", accounts_api.InvitationViewSet, basename="api-invitation")
 router.register("relationships", accounts_api.RelationshipViewSet, basename="api-relationship")
 router.register("alerts", therapists_api.AlertViewSet, basename="api-alert")
+router.register(
+    "push/subscriptions",
+    notifications_api.PushSubscriptionViewSet,
+    basename="api-push-subscription",
+)
 for prefix, viewset, basename in [
     *homework_api_urls.router_registrations,
     *clients_api_urls.router_registrations,
@@ -31,6 +36,7 @@ urlpatterns = [
         notifications_api.PreferencesView.as_view(),
         name="api-notification-preferences",
     ),
+    path("push/key/", notifications_api.PushKeyView.as_view(), name="api-push-key"),
     path("", include("homework.api_urls")),
     path("", include("clients.api_urls")),
     path("progress/", include("progress.api_urls")),

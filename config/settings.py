@@ -445,6 +445,22 @@ INVITATION_MAX_AGE_DAYS = env.int("TANDEM_INVITATION_MAX_AGE_DAYS", default=7)
 TANDEM_MAIL_RETRY_SECONDS = env.float("TANDEM_MAIL_RETRY_SECONDS", default=60.0)
 TANDEM_MAIL_RETRY_MAX_SECONDS = env.float("TANDEM_MAIL_RETRY_MAX_SECONDS", default=3600.0)
 
+# Web Push: the server's VAPID private key (URL-safe base64 of the 32-byte P-256 scalar, or
+# of its DER). Unset: the key `manage.py push_keys` kept under var/ (the demo's), else push
+# is off and everything goes by e-mail.
+PUSH_KEY_FILE = VAR_DIR / "push" / "vapid-private-key"
+TANDEM_VAPID_PRIVATE_KEY = env.str(
+    "TANDEM_VAPID_PRIVATE_KEY",
+    default=PUSH_KEY_FILE.read_text().strip() if PUSH_KEY_FILE.is_file() else "",
+)
+# Who runs this server, for the push services (RFC 8292): a mailto: or https: URI.
+TANDEM_VAPID_SUBJECT = env.str(
+    "TANDEM_VAPID_SUBJECT",
+    default="mailto:" + DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].strip(" >"),
+)
+# Push endpoints must be https; the demo may also accept http:// on this machine.
+TANDEM_PUSH_ALLOW_HTTP_LOOPBACK = env.bool("TANDEM_PUSH_ALLOW_HTTP_LOOPBACK", default=DEBUG)
+
 CACHES = {
     "default": (
         env.cache_url("CACHE_URL")

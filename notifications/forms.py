@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.forms import TIMEZONE_CHOICES, timezone_choices
 
+from . import channels
 from .models import WEEKDAYS, Preferences
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -17,7 +18,7 @@ class PreferencesForm(forms.ModelForm):
         error_messages={"required": "Choose at least one day."},
     )
 
-    def __init__(self, *args, therapist: bool = False, **kwargs):
+    def __init__(self, *args, therapist: bool = False, push_enabled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices(self.initial.get("timezone"))
         if therapist:
@@ -27,6 +28,30 @@ class PreferencesForm(forms.ModelForm):
             del self.fields["session_reminders_enabled"]  # a client's reminder
         else:
             del self.fields["reminder_weekdays"]  # a client's reminder goes every day
+        for kind, label in self.channel_kinds(therapist) if push_enabled else []:
+            self.fields[f"channel_{kind}"] = forms.ChoiceField(
+                label=label,
+                choices=channels.choices_for(kind),
+                initial=channels.chosen(self.instance, kind),
+                widget=forms.RadioSelect(attrs={"class": "inline-choices"}),
+            )
+
+    @staticmethod
+    def channel_kinds(therapist: bool):
+        return channels.CHOOSABLE["therapist" if therapist else "client"]
+
+    def channel_fields(self):
+        return [self[name] for name in self.fields if name.startswith("channel_")]
+
+    def other_fields(self):
+        return [self[name] for name in self.fields if not name.startswith("channel_")]
+
+    def chosen_channels(self) -> dict[str, str]:
+        return {
+            name.removeprefix("channel_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("channel_")
+        }
 
     class Meta:
         model = Preferences
@@ -69,3 +94,7 @@ class PreferencesForm(forms.ModelForm):
             "quiet_end": TIME,
             "digest_time": TIME,
         }
+
+
+class DeviceNameForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=60)

@@ -32,8 +32,7 @@ def on_invitation_to_send(sender, relationship: CareRelationship, **kwargs) -> N
         now=timezone.now(),
         until=relationship.invitation_expires_at,  # tried again until the link expires
     )
-    if row is not None:
-        ledger.enqueue_on_commit([row])
+    ledger.enqueue_on_commit(row)
 
 
 def _relationship(delivery: Delivery) -> tuple[CareRelationship | None, str]:

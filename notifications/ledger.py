@@ -1,5 +1,7 @@
-"""The delivery ledger: every e-mail is one row, unique per (person, kind, period), made by
-its sender, handed to the broker after commit, claimed before sending and marked after.
+"""The delivery ledger: every e-mail or push is one row, unique per (person, kind, period,
+channel), made by its sender, handed to the broker after commit, claimed before sending and
+marked after. A push row is built as its e-mail is (the same reasons to skip it) and sent to
+the person's devices with the e-mail's subject as its text (notifications/push.py).
 
 Below every sender (reminders and digests in services.py, safety.py, invitations.py): it
 knows the rows, their retry schedule and the sweep, never how a message is made."""
@@ -20,7 +22,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
-from .models import SAFETY_KINDS, Delivery, Kind, Status
+from . import push
+from .channels import channels_for
+from .models import SAFETY_KINDS, Channel, Delivery, Kind, Status
 
 logger = logging.getLogger(__name__)
 
@@ -85,76 +89,102 @@ def retry_delay(*, kind: str, attempts: int) -> timedelta:
 
 
 def create(
-    *, user_id: int, kind: str, period: str, now: datetime, until: datetime | None = None
-) -> int | None:
-    """The id of a new pending row, or None when one exists for this key already. `until`
-    replaces the kind's own retry limit."""
-    try:
-        with transaction.atomic():
-            return Delivery.objects.create(
-                user_id=user_id,
-                kind=kind,
-                period=period,
-                created_at=now,
-                give_up_at=until or give_up_at(kind, now),
-            ).pk
-    except IntegrityError:
-        return None
+    *,
+    user_id: int,
+    kind: str,
+    period: str,
+    now: datetime,
+    until: datetime | None = None,
+    channels: tuple[str, ...] | None = None,
+) -> list[int]:
+    """The ids of new pending rows for this key, one per channel the person gets `kind` by
+    (notifications/channels.py; `channels` chooses them instead); none for a channel that has
+    its row already. `until` replaces the kind's own retry limit."""
+    if channels is None:
+        channels = channels_for([user_id], kind)[user_id]
+    made = []
+    for channel in channels:
+        try:
+            with transaction.atomic():
+                made.append(
+                    Delivery.objects.create(
+                        user_id=user_id,
+                        kind=kind,
+                        period=period,
+                        channel=channel,
+                        created_at=now,
+                        give_up_at=until or give_up_at(kind, now),
+                    ).pk
+                )
+        except IntegrityError:
+            continue
+    return made
 
 
 def create_many(keys: list[tuple[int, str, str]], *, now: datetime) -> list[int]:
-    """The ids of new pending rows for `keys` (user id, kind, period), in their order; a key
-    that has a row already gets none. Two queries for any number of rows (a tick's)."""
+    """The ids of new pending rows for `keys` (user id, kind, period), in their order, one per
+    channel of each; a key and channel that has a row already gets none. Three queries for
+    any number of rows of one kind (a tick's)."""
     if not keys:
         return []
+    by_kind: dict[str, list[int]] = {}
+    for user_id, kind, _ in keys:
+        by_kind.setdefault(kind, []).append(user_id)
+    routes = {kind: channels_for(users, kind) for kind, users in by_kind.items()}
+    rows = [
+        (user_id, kind, period, channel)
+        for user_id, kind, period in keys
+        for channel in routes[kind][user_id]
+    ]
     Delivery.objects.bulk_create(
         [
             Delivery(
                 user_id=user_id,
                 kind=kind,
                 period=period,
+                channel=channel,
                 created_at=now,
                 give_up_at=give_up_at(kind, now),
             )
-            for user_id, kind, period in keys
+            for user_id, kind, period, channel in rows
         ],
         ignore_conflicts=True,
         batch_size=500,
     )
     made = {
-        (user_id, kind, period): pk
-        for pk, user_id, kind, period in Delivery.objects.filter(
+        (user_id, kind, period, channel): pk
+        for pk, user_id, kind, period, channel in Delivery.objects.filter(
             created_at=now,
             status=Status.PENDING,
-            kind__in={kind for _, kind, _ in keys},
+            kind__in=set(by_kind),
             user_id__in={user_id for user_id, _, _ in keys},
-        ).values_list("pk", "user_id", "kind", "period")
+        ).values_list("pk", "user_id", "kind", "period", "channel")
     }
-    return [made[key] for key in keys if key in made]
+    return [made[row] for row in rows if row in made]
 
 
 def reopen_skipped(
     *, user_id: int, kind: str, period: str, reason: str, now: datetime
-) -> int | None:
-    """The id of the row for this key made pending again, if it was skipped for `reason`
-    (nothing was sent for it), else None. Conditional, so two callers reopen it once."""
-    row = Delivery.objects.filter(
+) -> list[int]:
+    """The ids of the rows for this key (any channel) made pending again, those skipped for
+    `reason` (nothing was sent for them). Conditional, so two callers reopen each once."""
+    rows = Delivery.objects.filter(
         user_id=user_id, kind=kind, period=period, status=Status.SKIPPED, error=reason
     )
-    pk = row.values_list("pk", flat=True).first()
-    if pk is None:
-        return None
-    reopened = row.filter(pk=pk).update(
-        status=Status.PENDING,
-        error="",
-        created_at=now,
-        queued_at=None,
-        claimed_at=None,
-        finished_at=None,
-        next_attempt_at=None,
-        give_up_at=give_up_at(kind, now),
-    )
-    return pk if reopened else None
+    reopened = []
+    for pk in rows.values_list("pk", flat=True):
+        if rows.filter(pk=pk).update(
+            status=Status.PENDING,
+            error="",
+            created_at=now,
+            queued_at=None,
+            claimed_at=None,
+            finished_at=None,
+            next_attempt_at=None,
+            give_up_at=give_up_at(kind, now),
+        ):
+            reopened.append(pk)
+    return reopened
 
 
 # Rows handed to one worker task: Celery's own cost per task is paid once for them, and the
@@ -434,6 +464,8 @@ def _deliver_row(
     if isinstance(message, str):
         skipped.setdefault(message, []).append(row.pk)
         return f"skipped: {message}", False
+    if row.channel == Channel.PUSH:
+        return _push_row(row, message), False
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:
@@ -447,6 +479,46 @@ def _deliver_row(
     if (sender := SENDERS[row.kind]).on_sent is not None:
         sender.on_sent(row)
     return "sent", False
+
+
+NO_DEVICE = "no device: sent by e-mail"
+
+
+def _push_row(row: Delivery, message) -> str:
+    """Send a claimed push row to the person's devices and mark it: sent when a device's
+    push service took it; waiting for its next try when they could not take it now; when no
+    device is left, its e-mail goes instead (a choice of push never means nothing arrives)."""
+    try:
+        outcome = push.send_to_devices(
+            user_id=row.user_id,
+            kind=row.kind,
+            data=push.payload(row.kind, message.subject),
+            give_up_at=row.give_up_at,
+        )
+    except push.PushNotConfigured:
+        outcome = push.Outcome()
+    if outcome.accepted:
+        finish(row.pk, status=Status.SENT, message_id=f"push to {outcome.accepted} devices")
+        if (sender := SENDERS[row.kind]).on_sent is not None:
+            sender.on_sent(row)
+        return "sent"
+    if outcome.transient:
+        release(row.pk, error=outcome.reason)
+        return f"{RETRY_LATER}: {outcome.reason}"
+    if outcome.refused:
+        finish(row.pk, status=Status.FAILED, error=f"refused ({outcome.reason})")
+        return "refused"
+    email = create(
+        user_id=row.user_id,
+        kind=row.kind,
+        period=row.period,
+        now=timezone.now(),
+        until=row.give_up_at,
+        channels=(Channel.EMAIL,),
+    )
+    enqueue_on_commit(email)
+    finish(row.pk, status=Status.SKIPPED, error=NO_DEVICE)
+    return f"skipped: {NO_DEVICE}"
 
 
 def _wait_with(rows: list[Delivery], failed: Delivery) -> None:

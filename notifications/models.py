@@ -1,5 +1,7 @@
-"""Notification preferences and the delivery ledger: every e-mail is a row, sent once."""
+"""Notification preferences, push devices and the delivery ledger: every e-mail or push is a
+row, sent once."""
 
+import uuid
 from datetime import time
 
 from django.core.exceptions import ValidationError
@@ -39,6 +41,9 @@ class Preferences(models.Model):
     replies_enabled = models.BooleanField("new replies", default=True)
     # A client's reminder the day before each session, at their reminder time.
     session_reminders_enabled = models.BooleanField("session reminders", default=True)
+    # How each kind reaches the person: {"reminder": "push", ...}; a kind not named goes by
+    # e-mail (notifications/channels.py reads it).
+    channels = models.JSONField(default=dict, blank=True)
     # The zone the instants were computed in; the tick recomputes them when the user's differs.
     zone = models.CharField(max_length=64, blank=True)
     next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -94,6 +99,11 @@ class Kind(models.TextChoices):
 SAFETY_KINDS = (Kind.SAFETY_ALERT, Kind.SAFETY_REALERT)
 
 
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    PUSH = "push", "Push"
+
+
 class Status(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"
@@ -103,7 +113,8 @@ class Status(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """One e-mail to one person for one period. The unique key is what makes it once:
+    """One e-mail (or one push to a person's devices) for one period. The unique key
+    (person, kind, period, channel) is what makes it once:
     claimed (pending -> sending) before sending, marked sent after. Holds no content.
 
     A temporary failure puts the row back to pending with `next_attempt_at` (backing off);
@@ -118,6 +129,7 @@ class Delivery(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     period = models.CharField(
         max_length=64,
         help_text="Local date (reminders, replies), ISO week, a safety alert's id, an "
@@ -143,7 +155,7 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "kind", "period"], name="notifications_delivery_once"
+                fields=["user", "kind", "period", "channel"], name="notifications_delivery_once"
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=[s.value for s in Status]),
@@ -157,3 +169,24 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period} ({self.status})"
+
+
+class PushSubscription(models.Model):
+    """One device (a browser's push subscription, RFC 8030) that may show a person's push
+    notifications: where to send them and the keys to encrypt them for it (RFC 8291).
+    The endpoint is the device's: one person at a time."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    name = models.CharField(max_length=60, default="This device")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"push device {self.public_id} of user {self.user_id}"

@@ -1,4 +1,5 @@
-"""Safety alerts by e-mail, through the delivery ledger: one `safety_alert` per open alert
+"""Safety alerts by e-mail (and push beside it, where the therapist chose both), through the
+delivery ledger: one `safety_alert` per open alert
 and therapist, and one `safety_realert` when it is still open TANDEM_SAFETY_REALERT_HOURS
 after the first e-mail went out. The period is the alert's id, so the ledger's unique key
 makes each of them once. Found by the minutely tick (the safety net when the broker was
@@ -20,7 +21,7 @@ from accounts.services import audit
 from safety.models import SafetyAlert
 
 from . import emails, ledger
-from .models import SAFETY_KINDS, Delivery, Kind, Status
+from .models import SAFETY_KINDS, Channel, Delivery, Kind, Status
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,7 @@ def safety_deliveries(*, now: datetime, alert_ids: list[int] | None = None) -> l
         due += [(Kind.SAFETY_REALERT, pk, therapist) for pk, therapist in again[:BATCH]]
     rows = []
     for kind, pk, therapist in due:
-        row = ledger.create(user_id=therapist, kind=kind, period=str(pk), now=now)
-        if row is not None:
-            rows.append(row)
+        rows += ledger.create(user_id=therapist, kind=kind, period=str(pk), now=now)
     return rows
 
 
@@ -109,14 +108,16 @@ def audit_sent(delivery: Delivery) -> None:
         .filter(pk=int(delivery.period))
         .first()
     )
+    by = "push" if delivery.channel == Channel.PUSH else "e-mail"
     audit(
         action=AuditAction.SAFETY_ALERT_EMAILED,
-        actor_label="Tandem (e-mail)",
+        actor_label=f"Tandem ({by})",
         subject=alert.relationship.client if alert else None,
         detail={
             "alert": str(alert.public_id) if alert else None,
             "kind": delivery.kind,
             "therapist": str(delivery.user.public_id),
+            "channel": delivery.channel,
         },
     )
 

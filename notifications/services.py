@@ -23,7 +23,7 @@ from homework.schedules import iso_week_label
 from progress.caseload import caseload_week
 from progress.waiting import waiting_for_therapist
 
-from . import emails, ledger, safety, scheduling, selectors
+from . import channels, emails, ledger, safety, scheduling, selectors
 from .ledger import REMINDER_GRACE
 from .models import Delivery, Kind, Preferences, Status
 
@@ -150,6 +150,7 @@ PREFERENCE_FIELDS = (
     "digest_time",
     "replies_enabled",
     "session_reminders_enabled",
+    "channels",
 )
 
 
@@ -160,6 +161,14 @@ def preferences_update(*, user: User, timezone_name: str | None = None, **fields
     if unknown:
         raise ValueError(f"Not preference fields: {sorted(unknown)}")
     prefs = Preferences.objects.select_for_update().get(pk=preferences_for(user).pk)
+    if "channels" in fields:
+        try:
+            fields["channels"] = {
+                **(prefs.channels or {}),
+                **channels.validate(fields["channels"] or {}, user.role),
+            }
+        except ValueError as exc:
+            raise ValidationError({"channels": str(exc)}) from None
     for name, value in fields.items():
         setattr(prefs, name, value)
     if timezone_name is not None and timezone_name != user.timezone:
@@ -273,8 +282,7 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
         prefs.next_reply_at = None
     _move(replies, "next_reply_at")
     for prefs, due_at in due:
-        if pk := _reply_row(prefs.user_id, due_at, zone_of(prefs.user), now):
-            result.deliveries.append(pk)
+        result.deliveries.extend(_reply_row(prefs.user_id, due_at, zone_of(prefs.user), now))
     return result
 
 
@@ -374,15 +382,13 @@ def session_reminder_rows(*, now: datetime) -> list[int]:
     for (user_id, period), starts_at in due.items():
         if (user_id, period) in made:
             continue
-        pk = ledger.create(
+        rows += ledger.create(
             user_id=user_id,
             kind=Kind.SESSION_REMINDER,
             period=period,
             now=now,
             until=starts_at - SESSION_REMINDER_LEAD,
         )
-        if pk is not None:
-            rows.append(pk)
     return rows
 
 
@@ -415,42 +421,38 @@ def _session_reminder(delivery: Delivery, zone: str):
 # --- Replies -------------------------------------------------------------------------
 
 
-def _reply_row(user_id: int, due_at: datetime, zone: str, now: datetime) -> int | None:
-    """The row of the client's reply note for the local day of `due_at`: at most one a day.
-    A row of that day skipped because the client had read everything is due again (nothing
-    was sent for it)."""
+def _reply_row(user_id: int, due_at: datetime, zone: str, now: datetime) -> list[int]:
+    """The rows (one per channel) of the client's reply note for the local day of `due_at`:
+    at most one a day. Rows of that day skipped because the client had read everything are
+    due again (nothing was sent for them)."""
     period = scheduling.reminder_period(due_at, zone)
-    pk = ledger.create(user_id=user_id, kind=Kind.REPLY, period=period, now=now)
-    if pk is None:
-        pk = ledger.reopen_skipped(
-            user_id=user_id, kind=Kind.REPLY, period=period, reason=REPLY_READ, now=now
-        )
-    return pk
+    rows = ledger.create(user_id=user_id, kind=Kind.REPLY, period=period, now=now)
+    return rows or ledger.reopen_skipped(
+        user_id=user_id, kind=Kind.REPLY, period=period, reason=REPLY_READ, now=now
+    )
 
 
-def reply_arrived(*, client: User, now: datetime) -> int | None:
+def reply_arrived(*, client: User, now: datetime) -> list[int]:
     """Someone replied on the client's record (in the transaction that saves the reply): the
-    row of today's note, or None when there is one already, the client turned these notes
-    off, or it waits for the end of their quiet hours (the tick makes it then)."""
+    rows of today's note, or none when there are already, the client turned these notes
+    off, or they wait for the end of their quiet hours (the tick makes them then)."""
     prefs = preferences_for(client)
     if not prefs.replies_enabled or not client.is_active:
-        return None
+        return []
     zone = zone_of(client)
     due = scheduling.out_of_quiet(now, zone, _quiet(prefs))
     if due > now:
         Preferences.objects.filter(pk=prefs.pk).filter(
             Q(next_reply_at__isnull=True) | Q(next_reply_at__gt=due)
         ).update(next_reply_at=due)
-        return None
+        return []
     return _reply_row(client.pk, now, zone, now)
 
 
 def on_reply_left(sender, feedback, **kwargs) -> None:
-    """A therapist's feedback is being saved: its note's row in the same transaction, handed
+    """A therapist's feedback is being saved: its note's rows in the same transaction, handed
     to the broker by id after it commits (the sweep's, if the broker is away)."""
-    row = reply_arrived(client=feedback.client, now=timezone.now())
-    if row is not None:
-        ledger.enqueue_on_commit([row])
+    ledger.enqueue_on_commit(reply_arrived(client=feedback.client, now=timezone.now()))
 
 
 REPLY_READ = "read already"
@@ -502,6 +504,17 @@ def _prepare(deliveries: list[Delivery]) -> dict[int, object]:
     return {delivery.pk: week for delivery, week in zip(digests, weeks, strict=True)}
 
 
+def _catch_up_made_on(user: User, week: str, day: date, zone: str) -> bool:
+    """Was this week's catch-up note made on `day`? (By the same reminder's other channel:
+    it replaces the reminder there too.)"""
+    made = (
+        Delivery.objects.filter(user=user, kind=Kind.CATCH_UP, period=week)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return made is not None and local_day(made, clock_zone(zone)) == day
+
+
 def _prefs(user: User) -> Preferences:
     return getattr(user, "notification_prefs", None) or preferences_for(user)
 
@@ -526,8 +539,8 @@ def _build(delivery: Delivery, prepared: object = None):
                 catch_up = ledger.create(
                     user_id=user.pk, kind=Kind.CATCH_UP, period=week, now=timezone.now()
                 )
-                if catch_up is not None:
-                    ledger.enqueue_on_commit([catch_up])
+                ledger.enqueue_on_commit(catch_up)
+                if catch_up or _catch_up_made_on(user, week, day, zone):
                     return "replaced by the catch-up note"
             counts = selectors.reminder_counts(client=user, today=day)
             if not counts.waiting:

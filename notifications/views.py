@@ -1,14 +1,15 @@
-"""Preferences in each portal, My week, Weekly review and the one-click unsubscribe."""
+"""Reminders and e-mails (preferences, push devices) in each portal, My week, Weekly review
+and the one-click unsubscribe."""
 
 from datetime import date
 
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import versions
 from accounts.clock import local_today
@@ -17,9 +18,9 @@ from accounts.models import User
 from homework.schedules import iso_week_label, iso_week_monday
 from progress.caseload import caseload_week
 
-from . import selectors, services
+from . import devices, push, selectors, services
 from .emails import UNSUBSCRIBE_MAX_AGE, UNSUBSCRIBE_SALT
-from .forms import PreferencesForm
+from .forms import DeviceNameForm, PreferencesForm
 
 
 def _preferences(request, template: str, done: str):
@@ -29,6 +30,7 @@ def _preferences(request, template: str, done: str):
         instance=prefs,
         initial={"timezone": request.user.timezone},
         therapist=request.user.is_therapist,
+        push_enabled=push.enabled(),
     )
     if request.method == "POST" and form.is_valid():
         fields = {
@@ -36,6 +38,8 @@ def _preferences(request, template: str, done: str):
             for name in services.PREFERENCE_FIELDS
             if name in form.cleaned_data
         }
+        if chosen := form.chosen_channels():
+            fields["channels"] = chosen
         try:
             services.preferences_update(
                 user=request.user, timezone_name=form.cleaned_data["timezone"], **fields
@@ -43,12 +47,41 @@ def _preferences(request, template: str, done: str):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Your e-mail settings are saved.")
+            messages.success(request, "Your settings are saved.")
             return redirect(done)
     prefs.refresh_from_db()
-    return render(
-        request, template, {"form": form, "prefs": prefs}, status=400 if form.errors else 200
-    )
+    context = {
+        "form": form,
+        "prefs": prefs,
+        "devices": list(devices.visible_to(request.user)),
+        "push_key": push.application_server_key(),
+        "max_devices": push.MAX_DEVICES,
+    }
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+def _settings_page(user) -> str:
+    return "therapist_notifications" if user.is_therapist else "client_notifications"
+
+
+@require_POST
+def push_device_rename(request, public_id):
+    device = get_object_or_404(devices.visible_to(request.user), public_id=public_id)
+    form = DeviceNameForm(request.POST)
+    if form.is_valid():
+        devices.rename(device=device, name=form.cleaned_data["name"])
+        messages.success(request, "The device is renamed.")
+    else:
+        messages.error(request, "Give the device a name of up to 60 characters.")
+    return redirect(_settings_page(request.user))
+
+
+@require_POST
+def push_device_remove(request, public_id):
+    device = get_object_or_404(devices.visible_to(request.user), public_id=public_id)
+    devices.remove(device=device)
+    messages.success(request, f"{device.name} will get no more notifications from Tandem.")
+    return redirect(_settings_page(request.user))
 
 
 @require_http_methods(["GET", "POST"])

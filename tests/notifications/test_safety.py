@@ -55,6 +55,7 @@ def test_an_alert_is_e_mailed_once_without_any_content(personas, alert, mailoutb
         "alert": str(alert.public_id),
         "kind": "safety_alert",
         "therapist": str(personas.therapist_a.public_id),
+        "channel": "email",
     }
 
 
