@@ -77,7 +77,7 @@ class ChannelsField(serializers.Field):
     therapist_reminder and safety_alert (e-mail or both: a safety notice is always e-mailed).
     Kinds not named keep their choice; push without a device of yours goes by e-mail."""
 
-    default_error_messages = {"not_a_dict": 'Give an object such as {"reminder": "push"}.'}
+    default_error_messages = {"not_a_dict": 'Give an object such as {{"reminder": "push"}}.'}
 
     def to_representation(self, value):
         return dict(value or {})

@@ -7,6 +7,8 @@ Nobody but client A, A's therapist (and staff in the admin) ever sees client A's
 """
 
 import copy
+import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, time, timedelta
@@ -15,6 +17,8 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.contrib import admin
 from django.db import connection, transaction
@@ -53,9 +57,11 @@ from homework.models import (
 from homework.schedules import iso_week_monday
 from measures import services as measure_services
 from measures.models import MeasureAssignment, MeasureResponse
+from notifications import devices as push_devices
 from notifications import emails as notification_emails
+from notifications import push
 from notifications import services as notification_services
-from notifications.models import Preferences
+from notifications.models import Preferences, PushSubscription
 from safety.models import SafetyAlert, Source
 from safety.services import raise_alert
 from tests.conftest import Personas, make_active_relationship, make_personas
@@ -124,6 +130,7 @@ class World:
     appointment: Appointment
     series: Series
     held: Appointment
+    device: PushSubscription  # A's phone, with push on
     # Each persona's session, signed in once for the module (persona -> session key).
     sessions: dict[str, str] = field(default_factory=dict)
 
@@ -162,6 +169,7 @@ class World:
             *appointments_snapshot(),
             *sessions_snapshot(),
             *TherapistFeed.objects.order_by("pk").values_list("therapist_id", "key", "show_titles"),
+            *PushSubscription.objects.order_by("pk").values_list("public_id", "user_id", "name"),
         ]
 
 
@@ -615,6 +623,46 @@ def reminder_time_changed_by(persona: str) -> Callable[[World], bool]:
         return prefs.reminder_time.strftime("%H:%M") == "07:15"
 
     return check
+
+
+def a_push_subscription() -> dict:
+    """A browser's subscription, as `PushSubscription.toJSON()` gives it (flattened keys)."""
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    return {
+        "endpoint": f"https://push.example.org/send/{uuid.uuid4()}",
+        "p256dh": push.b64url(point),
+        "auth": push.b64url(os.urandom(16)),
+    }
+
+
+def new_push_device(world: World) -> dict:
+    sub = a_push_subscription()
+    return {
+        "endpoint": sub["endpoint"],
+        "keys": {"p256dh": sub["p256dh"], "auth": sub["auth"]},
+        "name": "New phone",
+    }
+
+
+def new_push_device_of(persona: str) -> Callable[[World], bool]:
+    def check(world: World) -> bool:
+        return PushSubscription.objects.filter(user=world.user(persona), name="New phone").exists()
+
+    return check
+
+
+def device_id(world: World) -> dict:
+    return {"public_id": world.device.public_id}
+
+
+def device_renamed(world: World) -> bool:
+    world.device.refresh_from_db()
+    return world.device.name == "Kitchen tablet"
+
+
+def kitchen_tablet(world: World) -> dict:
+    return {"name": "Kitchen tablet"}
 
 
 def alert_id(world: World) -> dict:
@@ -2420,6 +2468,58 @@ CASES: dict[str, Route] = {
         kwargs=held_session,
         api=True,
     ),
+    # Push devices: each person's own; another's is not found.
+    "api-push-key": Route({"GET": Call(row(403, 200, 200, 200, 200, 200))}, api=True),
+    "api-push-subscription-list": Route(
+        {
+            "GET": Call(row(403, 200, 200, 200, 200, 200)),
+            "POST": Call(
+                row(403, 201, 201, 201, 201, 201),
+                data=new_push_device,
+                writes={
+                    persona: new_push_device_of(persona)
+                    for persona in PERSONAS
+                    if persona != "anonymous"
+                },
+            ),
+        },
+        api=True,
+    ),
+    "api-push-subscription-detail": Route(
+        {
+            "GET": Call(row(403, 200, 404, 404, 404, 404)),
+            "PATCH": Call(
+                row(403, 200, 404, 404, 404, 404),
+                data=kitchen_tablet,
+                writes={"client_a": device_renamed},
+            ),
+            "DELETE": Call(
+                row(403, 204, 404, 404, 404, 404),
+                writes={"client_a": deleted(lambda world: world.device)},
+            ),
+        },
+        kwargs=device_id,
+        api=True,
+    ),
+    "push_device_rename": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_CLIENT_NOTIFICATIONS, 404, 404, 404, 404),
+                data=kitchen_tablet,
+                writes={"client_a": device_renamed},
+            )
+        },
+        kwargs=device_id,
+    ),
+    "push_device_remove": Route(
+        {
+            "POST": Call(
+                row(LOGIN, TO_CLIENT_NOTIFICATIONS, 404, 404, 404, 404),
+                writes={"client_a": deleted(lambda world: world.device)},
+            )
+        },
+        kwargs=device_id,
+    ),
     "api-notification-preferences": Route(
         {
             "GET": Call(row(403, 200, 200, 200, 200, 200)),
@@ -2584,6 +2684,7 @@ def build_world(personas: Personas) -> World:
             notification_services.preferences_for(user)
     (alert,) = raise_alert(client=client_a, source=Source.JOURNAL, reference=journal.public_id)
     appointment, series, held = sessions_of_a(personas)
+    device, _ = push_devices.subscribe(user=client_a, name="Ada's phone", **a_push_subscription())
     return World(
         personas=personas,
         invitation=invitation,
@@ -2600,6 +2701,7 @@ def build_world(personas: Personas) -> World:
         appointment=appointment,
         series=series,
         held=held,
+        device=device,
     )
 
 

@@ -33,6 +33,7 @@ from homework import services as homework_services
 from homework.models import Completion
 from homework.schedules import iso_week_monday
 from measures import services as measure_services
+from notifications.models import PushSubscription
 from safety.models import Source
 from safety.services import raise_alert
 from tests.conftest import make_personas
@@ -124,6 +125,12 @@ def build_seed() -> dict:
     invitation = account_services.invitation_create(
         therapist=therapist, email="someone.new@example.org"
     )
+    device = PushSubscription.objects.create(
+        user=client,
+        endpoint="https://push.example.org/send/abc",
+        p256dh="BOr1eKwq8w0Os3lHZ2Ru4IvEn0NU3ktA7iz4JBuDPlJPrc6QOsQGhLiVEoH7Vg0sVnxyoT1qhKdb8gvSn6eUVNc",
+        auth="AAECAwQFBgcICQoLDA0ODw",
+    )
     # Path parameters by the collection they name: the fuzzer asks about real objects.
     ids = {
         "alerts": alert,
@@ -139,6 +146,7 @@ def build_seed() -> dict:
         "people": person,
         "plan-items": trigger,
         "plans": plan,
+        "push": device,
         "relationships": relationship,
         "series": series,
         "sessions": session,
