@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from .ledger import LATE_AFTER
-from .models import Delivery, Preferences, Status
+from .models import Delivery, Preferences, PushSubscription, Status
 
 
 class WaitingFilter(admin.SimpleListFilter):
@@ -30,6 +30,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     list_display = [
         "kind",
+        "channel",
         "period",
         "status",
         "user",
@@ -40,7 +41,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "give_up_at",
         "finished_at",
     ]
-    list_filter = ["status", WaitingFilter, "kind"]
+    list_filter = ["status", WaitingFilter, "kind", "channel"]
     search_fields = ["user__email", "period", "message_id"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
 
@@ -61,4 +62,21 @@ class PreferencesAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "zone", "next_reminder_at", "next_digest_at", "updated_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    """Which people have push on how many devices. The endpoint and keys are the devices'
+    secrets and are not shown; an operator may remove a device (its person is e-mailed)."""
+
+    list_display = ["user", "name", "created_at", "last_sent_at"]
+    search_fields = ["user__email"]
+    fields = ["user", "name", "created_at", "last_sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -27,10 +27,10 @@ class NotificationsConfig(AppConfig):
 
         reply_left.connect(on_reply_left, dispatch_uid="notifications-replies")
 
-        # A client's e-mail settings and what was sent to them are theirs to download.
+        # A client's settings, devices and what was sent to them are theirs to download.
         from clients.export import ExportSpec, register
 
-        from .models import Delivery, Preferences
+        from .models import Delivery, Preferences, PushSubscription
 
         register(
             ExportSpec(
@@ -47,6 +47,7 @@ class NotificationsConfig(AppConfig):
                     "digest_time",
                     "replies_enabled",
                     "session_reminders_enabled",
+                    "channels",
                     "next_reminder_at",
                     "next_digest_at",
                     "next_reply_at",
@@ -58,7 +59,14 @@ class NotificationsConfig(AppConfig):
                 "emails_sent",
                 Delivery,
                 "user",
-                ("kind", "period", "status", "created_at", "finished_at"),
+                ("kind", "channel", "period", "status", "created_at", "finished_at"),
                 erase=False,  # kept as counts naming nobody (the user becomes null)
+            )
+        )
+        # The devices push goes to: their names and dates (the endpoint and keys are the
+        # devices' secrets, not the client's words). Erasure deletes them.
+        register(
+            ExportSpec(
+                "push_devices", PushSubscription, "user", ("name", "created_at", "last_sent_at")
             )
         )

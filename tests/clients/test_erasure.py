@@ -12,6 +12,7 @@ from clients import services
 from clients.models import Feedback, JournalEntry, SharingPreference
 from homework import services as homework_services
 from homework.models import Assignment, CalendarFeed, Completion
+from notifications.models import PushSubscription
 from tests.clients.conftest import assign_from_library
 from tests.factories import PASSWORD, PersonFactory
 
@@ -37,6 +38,10 @@ def client_a_with_everything(personas):
     audit(action=AuditAction.LOGIN_FAILED, actor_label=client_a.email)
     # Another therapist's pending invitation to A's address.
     invitation_create(therapist=personas.therapist_b, email=client_a.email)
+    # A phone with push on.
+    PushSubscription.objects.create(
+        user=client_a, endpoint="https://push.example.org/a", p256dh="x", auth="y", name="Phone"
+    )
     return client_a
 
 
