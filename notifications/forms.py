@@ -22,7 +22,7 @@ class PreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices(self.initial.get("timezone"))
         if therapist:
-            self.fields["reminders_enabled"].label = "E-mail me when something waits for me"
+            self.fields["reminders_enabled"].label = "Tell me when something waits for me"
             self.fields["reminder_time"].help_text = "In your time zone, on the days below."
             del self.fields["replies_enabled"]  # replies are news to clients only
             del self.fields["session_reminders_enabled"]  # a client's reminder
@@ -68,22 +68,22 @@ class PreferencesForm(forms.ModelForm):
             "session_reminders_enabled",
         ]
         labels = {
-            "reminders_enabled": "E-mail me when homework is waiting",
+            "reminders_enabled": "Remind me when homework is waiting",
             "reminder_time": "Reminder time",
             "quiet_start": "Quiet hours start",
             "quiet_end": "Quiet hours end",
             "digest_enabled": "Send me a weekly summary",
             "digest_weekday": "Summary day",
             "digest_time": "Summary time",
-            "replies_enabled": "E-mail me when my therapist replies",
-            "session_reminders_enabled": "Session reminders: e-mail me the day before a session",
+            "replies_enabled": "Tell me when my therapist replies",
+            "session_reminders_enabled": "Session reminders: tell me the day before a session",
         }
         help_texts = {
             "reminder_time": "In your time zone. A time your therapist set on a piece of "
             "homework comes first.",
             "quiet_end": "No reminder arrives in quiet hours: a reminder due then waits and "
             "arrives when they end. Quiet hours may run past midnight (22:00 to 07:00).",
-            "replies_enabled": "At most one e-mail a day. It says only that a reply is "
+            "replies_enabled": "At most one a day. It says only that a reply is "
             "waiting, never who wrote it or what it says; in quiet hours it waits until they end.",
             "session_reminders_enabled": "At your reminder time the day before, out of quiet "
             "hours. It says only the day and the time, never with whom or where.",

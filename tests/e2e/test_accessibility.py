@@ -38,7 +38,9 @@ from clients.export import export_data, readable_html
 from homework import library
 from homework import services as homework_services
 from homework.models import HomeworkTemplate
+from notifications import push
 from notifications.emails import unsubscribe_token
+from notifications.models import PushSubscription
 from progress.demo import seed_history
 from safety import services as safety_services
 from safety.models import SafetyAlert
@@ -204,11 +206,21 @@ def check_dark(browser_contexts, state, report: Report, urls: list[str]) -> None
 
 
 @pytest.fixture
-def world(transactional_db):
+def world(transactional_db, settings):
     library.install(HomeworkTemplate)
+    # Push on, with a phone each: the settings pages show their devices and channels.
+    settings.TANDEM_VAPID_PRIVATE_KEY = push.new_private_key()
     therapist = TherapistFactory(email="dr.avery@example.org", name="Dr. Avery Stone")
     activate_totp(therapist)
     client = ClientFactory(email="kai@example.org", name="Kai Client", timezone="UTC")
+    for person in (therapist, client):
+        PushSubscription.objects.create(
+            user=person,
+            endpoint=f"https://push.example.org/send/{person.public_id}",
+            p256dh="unused",
+            auth="unused",
+            name="Phone",
+        )
     relationship = make_active_relationship(therapist, client)
     quiet = ClientFactory(email="quinn@example.org", name="Quinn Quiet", timezone="UTC")
     quiet_relationship = make_active_relationship(therapist, quiet)
@@ -463,7 +475,7 @@ def client_page_list(world) -> list[tuple]:
         ("My people", "/client/people/", "people"),
         ("Edit person", f"/client/people/{world['sam'].public_id}/", None),
         ("Delete account", "/client/account/delete/", "erase"),
-        ("E-mail settings", "/client/notifications/", "client-email-settings"),
+        ("Reminders and e-mails", "/client/notifications/", "client-email-settings"),
         ("My week", "/client/my-week/", "my-week"),
         ("Progress", "/client/progress/", "progress"),
         ("Progress, a year", "/client/progress/?range=1y", "progress-year"),
@@ -492,7 +504,7 @@ def therapist_page_list(world) -> list[tuple]:
         ("Shared entry", f"{detail}records/{world['shared'].public_id}/", "therapist-record"),
         ("Shared day's log", f"{detail}records/{world['log'].public_id}/", None),
         ("Templates", "/therapist/templates/", None),
-        ("E-mail settings", "/therapist/notifications/", None),
+        ("Reminders and e-mails", "/therapist/notifications/", "therapist-email-settings"),
         ("Weekly review", "/therapist/weekly-review/", "weekly-review"),
         ("Progress", f"{detail}progress/?range=1y", "therapist-progress"),
         ("Progress, 4 weeks", f"{detail}progress/", None),

@@ -194,7 +194,7 @@ def test_the_one_click_unsubscribe_stops_them(client, personas, entry, sending, 
 def test_the_switch_is_in_the_clients_e_mail_settings_only(client, personas):
     client.force_login(personas.client_a)
     page = client.get(reverse("client_notifications")).content.decode()
-    assert "E-mail me when my therapist replies" in page
+    assert "Tell me when my therapist replies" in page
     assert re.search(r'<input type="checkbox" name="replies_enabled"[^>]*checked>', page)  # on
     client.force_login(personas.therapist_a)
     page = client.get(reverse("therapist_notifications")).content.decode()

@@ -214,7 +214,7 @@ def test_the_one_click_unsubscribe_turns_them_off(client, personas, frozen, mail
 def test_the_switch_is_in_the_clients_e_mail_settings_only(client, personas):
     client.force_login(personas.client_a)
     page = client.get(reverse("client_notifications")).content.decode()
-    assert "Session reminders: e-mail me the day before a session" in page
+    assert "Session reminders: tell me the day before a session" in page
     assert re.search(r'<input type="checkbox" name="session_reminders_enabled"[^>]*checked>', page)
     client.force_login(personas.therapist_a)
     page = client.get(reverse("therapist_notifications")).content.decode()
