@@ -376,6 +376,9 @@ LOGGING = {
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # Their debug lines name the URLs they call: a push endpoint is a device's secret.
+        "urllib3": {"level": "WARNING"},
+        "pywebpush": {"level": "WARNING"},
     },
 }
 

@@ -2,6 +2,7 @@
 signature and decrypts each message (tests/e2e/push_service.py): who gets what by which
 channel, one row per channel, a device gone, a push service down, and what a push may say."""
 
+import logging
 from datetime import time, timedelta
 
 import pytest
@@ -491,3 +492,22 @@ def test_no_push_of_any_kind_carries_clinical_content_or_names(push_service, mai
         assert "therapist marker" not in text
         assert set(message.json()) == {"title", "body", "url", "tag"}
         assert message.json()["url"].startswith("/")
+
+
+def test_no_endpoint_reaches_a_log_even_at_debug(push_service, client_with_homework, caplog):
+    """Push endpoints are the devices' secrets: neither Tandem nor the HTTP libraries below
+    it log them, whatever the level, even when the service refuses or is gone."""
+    client = client_with_homework
+    kept = add_device(push_service, client, "Kept")
+    gone = add_device(push_service, client, "Gone")
+    push_service.gone(gone.endpoint)
+    due_now(client, channels={"reminder": "push"})
+    # The levels are those of settings.LOGGING, with the root logger at DEBUG.
+    with caplog.at_level(logging.DEBUG):
+        assert list(send_due().values()) == ["sent"]
+    assert "removed 1 push devices of user" in caplog.text
+    text = caplog.text
+    for device in (kept, gone):
+        token = device.endpoint.rsplit("/", 1)[-1]
+        assert token not in text
+        assert device.p256dh not in text and device.auth not in text
