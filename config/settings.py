@@ -285,6 +285,13 @@ CELERY_BEAT_SCHEDULE = {
         ),
         "options": {"expires": 55},
     },
+    # Idempotency keys of record creation are kept a week (clients.idempotency); a missed
+    # run is caught up by the next, and an expired key is treated as new whenever it comes.
+    "clients-purge-idempotency-keys": {
+        "task": "clients.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- REST API -----------------------------------------------------------------------
