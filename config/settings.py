@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.NoStoreMiddleware",
+    "accounts.middleware.ClearSiteDataMiddleware",
     "accounts.middleware.RouteAccessMiddleware",
 ]
 

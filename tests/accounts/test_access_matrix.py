@@ -1133,6 +1133,9 @@ CASES: dict[str, Route] = {
         {"GET": Call(row(LOGIN, TO_CLIENT, TO_CLIENT, TO_THERAPIST, TO_THERAPIST, TO_ADMIN))}
     ),
     "healthz": Route({"GET": Call(everyone(200))}),
+    # The service worker's script and its "no connection" page (clients.offline).
+    "service_worker": Route({"GET": Call(everyone(200))}, names_nobody=True),
+    "offline": Route({"GET": Call(everyone(200))}),
     "help": Route({"GET": Call(row(LOGIN, 200, 200, 200, 200, 200))}),
     # The invitation is addressed to client B: the token is the key, B is its owner.
     "invitation_accept": Route(
