@@ -279,7 +279,11 @@ function lastResort() {
 
 function page(event, url) {
   var path = keptFor(url);
-  return fetch(event.request)
+  // Navigation preload: the browser asked the server while this worker was starting.
+  return Promise.resolve(event.preloadResponse)
+    .then(function (preloaded) {
+      return preloaded || fetch(event.request);
+    })
     .then(function (response) {
       // The start page answers with a redirect to Today: Today itself is kept when it comes.
       if (path && url.pathname === path && isPage(response)) {
@@ -371,6 +375,11 @@ self.addEventListener("activate", function (event) {
               return caches.delete(name);
             })
         );
+      })
+      .then(function () {
+        if (self.registration.navigationPreload) {
+          return self.registration.navigationPreload.enable();
+        }
       })
       .then(function () {
         return self.clients.claim();

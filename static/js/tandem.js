@@ -289,7 +289,14 @@
     function localDay(date) {
       var parts = {};
       var options = { year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone };
-      new Intl.DateTimeFormat("en-GB", options).formatToParts(date).forEach(function (part) {
+      var format;
+      try {
+        format = new Intl.DateTimeFormat("en-GB", options);
+      } catch (e) {
+        delete options.timeZone; // the phone's own day, then
+        format = new Intl.DateTimeFormat("en-GB", options);
+      }
+      format.formatToParts(date).forEach(function (part) {
         parts[part.type] = part.value;
       });
       return parts.year + "-" + parts.month + "-" + parts.day;
@@ -336,6 +343,9 @@
       var errors = entry.errors || {};
       if (entry.kind === "lifestyle" && errors.day && /already a log/.test(String(errors.day))) {
         return "you had already logged that day. You can add this to that day's log in your journal.";
+      }
+      if (entry.lastStatus === 409) {
+        return "it was sent once before, in another form.";
       }
       var said = [];
       Object.keys(errors).forEach(function (name) {
@@ -534,7 +544,9 @@
        kept copy and nothing is being typed, else its regions in place (as after a
        check-off). A copy the worker answers with means there is still no connection. */
     function refreshToday(note) {
-      return fetch(location.pathname, { credentials: "same-origin" })
+      // Opened from the home screen, the kept Today stands at the start page's address.
+      var today = section.getAttribute("data-today") || location.pathname;
+      return fetch(today, { credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok || response.redirected || response.headers.get("X-Tandem-Offline-Copy")) {
             return;
@@ -545,7 +557,11 @@
             } catch (e) {
               // The note is a courtesy: the page shows what arrived anyway.
             }
-            location.reload();
+            if (location.pathname === today) {
+              location.reload();
+            } else {
+              location.replace(today);
+            }
             return;
           }
           return response.text().then(function (html) {

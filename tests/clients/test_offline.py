@@ -3,6 +3,7 @@ Today that the offline quick log fills in (static/js/tandem.js and sw.js; the br
 is tests/e2e/test_offline_journey.py)."""
 
 import json
+import re
 
 import pytest
 from django.templatetags.static import static
@@ -78,9 +79,9 @@ def test_nobody_else_gets_the_worker(client, personas, persona):
 def test_today_carries_the_offline_parts_hidden_until_needed(client, personas):
     client.force_login(personas.client_a)
     page = client.get(reverse("client_home")).content.decode()
-    assert "data-offline-banner hidden" in page
+    assert re.search(r"<div [^>]*data-offline-banner hidden>", page)
     assert "Offline — saved on this phone, sent when you are back" in page
-    assert "data-offline-queue hidden" in page
+    assert re.search(r'<section [^>]*data-offline-queue data-today="/client/" hidden>', page)
     for kind in ("journal", "lifestyle"):
         assert f'data-quick="{kind}" data-api="{reverse(f"api-{kind}-list")}"' in page
 

@@ -18,12 +18,12 @@ from playwright.sync_api import Page, expect
 
 from accounts.clock import local_today
 from clients import services
-from clients.models import IdempotencyKey, JournalEntry, LifestyleLog
+from clients.models import IdempotencyKey, JournalEntry, LifestyleLog, SocialActivity
 from tests.conftest import ROOT, activate_totp, make_active_relationship
 from tests.e2e.browser import PHONE
 from tests.e2e.conftest import wait_until
 from tests.e2e.test_accessibility import VIEWPORTS, Report, assert_clean, check_sizes
-from tests.factories import PASSWORD, ClientFactory, TherapistFactory
+from tests.factories import PASSWORD, ClientFactory, PersonFactory, TherapistFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -68,6 +68,7 @@ def world(transactional_db):
     activate_totp(therapist)
     kai = ClientFactory(email="kai@example.org", name="Kai Client", timezone="Europe/London")
     make_active_relationship(therapist, kai)
+    PersonFactory(client=kai, name="Sam")
     lee = ClientFactory(email="lee@example.org", name="Lee Other", timezone="Europe/London")
     return {"kai": kai, "lee": lee}
 
@@ -127,17 +128,25 @@ def test_logged_offline_arrives_once_and_signing_out_leaves_nothing(world, brows
     quick.get_by_role("button", name="Save day").click()
     expect(waiting).to_have_count(2)
     expect(waiting.nth(1)).to_contain_text("30 minutes of exercise")
+    people = page.locator('[data-quick="social"]')
+    people.get_by_label("Who").select_option(label="Sam")
+    people.get_by_label("How").select_option("call")
+    people.get_by_label("Minutes").fill("20")
+    people.get_by_role("button", name="Save").click()
+    expect(waiting).to_have_count(3)
+    expect(waiting.nth(2)).to_contain_text("20 minutes with Sam (call)")
 
     # The worker cannot reach the server either: set_offline holds for its requests.
     user = str(kai.public_id)
     answer = ask(page, {"type": "flush", "user": user, "csrf": ""})
     assert answer["stopped"] is True and answer["sent"] == []
-    assert len(answer["entries"]) == 2
+    assert len(answer["entries"]) == 3
     assert not JournalEntry.objects.exists() and not LifestyleLog.objects.exists()
+    assert not SocialActivity.objects.exists()
     assert page.evaluate("() => document.querySelector('html').scrollWidth") <= PHONE["width"]
 
     report = Report("client")
-    check_sizes(page, report, "Today offline, two entries waiting")
+    check_sizes(page, report, "Today offline, three entries waiting")
     assert_clean(report, "client")
     page.set_viewport_size(VIEWPORTS["phone"])
     shot(page, "today-phone")
@@ -145,6 +154,22 @@ def test_logged_offline_arrives_once_and_signing_out_leaves_nothing(world, brows
     shot(page, "today-desk")
     page.set_viewport_size(VIEWPORTS["phone"])
     (mood_entry,) = [e for e in answer["entries"] if e["kind"] == "journal"]
+
+    # Any other page says plainly that it needs a connection, and leads to what is kept:
+    # Today, and where to find help now.
+    page.goto("/client/journal/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    report = Report("client")
+    check_sizes(page, report, "Offline page", place=False)
+    assert_clean(report, "client")
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.get_by_role("link", name="Get help now").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Help right now")
+    expect(page.locator("[data-resource]").first).to_be_visible()
+    page.goto("/")  # as from the home screen
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today")
+    expect(waiting).to_have_count(3)
 
     context.context.set_offline(False)
 
@@ -163,7 +188,10 @@ def test_logged_offline_arrives_once_and_signing_out_leaves_nothing(world, brows
     assert str(entry.public_id) != mood_entry["key"]
     assert entry.occurred_at.isoformat(timespec="seconds")[:16] == mood_entry["loggedAt"][:16]
     assert (log.client, log.exercise_minutes, log.day) == (kai, 30, local_today(kai.timezone))
-    assert IdempotencyKey.objects.filter(user=kai).count() == 2
+    wait_until(lambda: SocialActivity.objects.count() == 1, what="the time with Sam to arrive")
+    activity = SocialActivity.objects.get()
+    assert (activity.person.name, activity.mode, activity.minutes) == ("Sam", "call", 20)
+    assert IdempotencyKey.objects.filter(user=kai).count() == 3
 
     # Sent again, as after an answer lost on the way: the server answers as the first time,
     # the entry leaves the queue, and nothing new is made. A reload sends nothing either.
@@ -171,9 +199,10 @@ def test_logged_offline_arrives_once_and_signing_out_leaves_nothing(world, brows
     answer = ask(page, {"type": "flush", "user": user, "csrf": csrf_of(page)})
     assert answer["entries"] == [] and answer["stopped"] is False
     page.reload()
-    expect(page.locator("ul.logged li")).to_have_count(2)
+    expect(page.locator("ul.logged li")).to_have_count(3)
     expect(page.locator("body")).not_to_have_attribute("data-offline-copy", re.compile(".*"))
     assert JournalEntry.objects.count() == 1 and LifestyleLog.objects.count() == 1
+    assert SocialActivity.objects.count() == 1
 
     # Signing out: nothing of Kai stays on the phone.
     assert page.evaluate(WHAT_IS_KEPT)["caches"]
@@ -221,6 +250,15 @@ def test_a_second_log_of_the_day_comes_back_as_a_message_on_today(world, browser
     assert_clean(report, "client")
     page.set_viewport_size(VIEWPORTS["phone"])
     shot(page, "today-refused")
+
+    # Signing out with it on the phone asks first.
+    page.locator("details.menu summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("[data-sign-out-note]")).to_have_text(
+        "1 entry on this phone has not been saved. Signing out deletes it from this phone."
+    )
+    expect(page.get_by_role("button", name="Sign out and delete it")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/client/$"))
 
     # Still there after a reload, until dismissed.
     page.reload()
@@ -271,3 +309,25 @@ def test_another_person_on_the_phone_never_sees_the_first_ones_today(world, brow
     page.reload()
     expect(page.locator("[data-offline-waiting] li")).to_have_count(0)
     assert not JournalEntry.objects.exists()
+
+
+def test_a_connection_lost_unnoticed_by_the_browser_keeps_the_mood_on_the_phone(
+    world, browser_contexts
+):
+    context = phone(browser_contexts)
+    page = context.new_page()
+    sign_in(page, "kai@example.org")
+    kept_today(page)
+    # The browser still believes it is online, but the mood's save finds no server.
+    page.route("**/client/journal/new/", lambda route: route.abort("internetdisconnected"))
+
+    page.locator("#mood").get_by_role("button", name="8", exact=True).tap()
+
+    waiting = page.locator("[data-offline-waiting] li")
+    expect(waiting).to_have_count(1)
+    expect(waiting.first).to_contain_text("Mood 8")
+    assert not JournalEntry.objects.exists()
+    page.unroute("**/client/journal/new/")
+    page.reload()  # the next visit sends it
+    wait_until(lambda: JournalEntry.objects.filter(mood=8).count() == 1, what="the mood to arrive")
+    expect(waiting).to_have_count(0)
