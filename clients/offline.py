@@ -37,7 +37,7 @@ def worker_settings() -> dict:
     """What the worker needs to know of this deployment; its version changes with them."""
     return {
         "shell": [static(name) for name in SHELL],
-        "static": static(""),
+        "static": settings.STATIC_URL,
         "home": reverse("home"),
         "today": reverse("client_home"),
         "offline": reverse("offline"),

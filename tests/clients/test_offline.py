@@ -39,6 +39,22 @@ def test_the_worker_keeps_the_files_pages_load_by_the_names_they_are_served_unde
     assert len(config["version"]) == 12
 
 
+def test_in_production_the_worker_keeps_the_hashed_files_the_pages_load(settings, tmp_path):
+    """With the manifest storage of production (hashed names, as `collectstatic` writes
+    them), the worker names the very files the pages load."""
+    hashed = {name: name.replace(".", ".0123456789ab.", 1) for name in offline.SHELL}
+    (tmp_path / "staticfiles.json").write_text(json.dumps({"paths": hashed, "version": "1.1"}))
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    config = offline.worker_settings()
+    assert config["shell"] == [f"/static/{hashed[name]}" for name in offline.SHELL]
+    assert config["shell"][1] == static("js/tandem.js") == "/static/js/tandem.0123456789ab.js"
+    assert config["static"] == "/static/"
+
+
 def test_the_worker_names_nobody(client, personas):
     client.force_login(personas.client_a)
     body = client.get("/sw.js").content.decode()
