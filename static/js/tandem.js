@@ -546,9 +546,10 @@
     function refreshToday(note) {
       // Opened from the home screen, the kept Today stands at the start page's address.
       var today = section.getAttribute("data-today") || location.pathname;
-      return fetch(today, { credentials: "same-origin" })
+      // Not signed in any more: the copy stays, with what waits, until the client signs in.
+      return fetch(today, { credentials: "same-origin", redirect: "manual" })
         .then(function (response) {
-          if (!response.ok || response.redirected || response.headers.get("X-Tandem-Offline-Copy")) {
+          if (!response.ok || response.headers.get("X-Tandem-Offline-Copy")) {
             return;
           }
           if (copy && !typedIn()) {
