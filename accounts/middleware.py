@@ -89,3 +89,32 @@ class RouteAccessMiddleware:
             messages.warning(request, "Set up two-factor sign-in to continue.")
             return redirect("mfa_activate_totp")
         return None
+
+
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+class ClearSiteDataMiddleware:
+    """After signing out (and after an account is erased), the browser forgets what it kept
+    of the person: the pages a service worker kept for offline use, entries waiting on the
+    phone, the worker itself and the HTTP cache (`Clear-Site-Data`). Not when a session
+    merely ends by its lifetime: entries logged offline then wait for the next sign-in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self._ends_for_good(request, response):
+            response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
+
+    @staticmethod
+    def _ends_for_good(request, response) -> bool:
+        match = getattr(request, "resolver_match", None)
+        name = match.view_name if match is not None else None
+        if name == "account_logout":
+            return request.method == "POST" and not request.user.is_authenticated
+        if name == "api-erasure":
+            return response.status_code == 204
+        return name == "goodbye"

@@ -26,6 +26,10 @@ ROUTES: dict[str, Access] = {
     "home": Access.SIGNED_IN,
     "help": Access.SIGNED_IN,
     "healthz": Access.PUBLIC,
+    # The service worker's script and its page for "no connection": they name nobody, and
+    # a browser asks for the script again whoever is signed in (clients.offline).
+    "service_worker": Access.PUBLIC,
+    "offline": Access.PUBLIC,
     "invitation_accept": Access.PUBLIC,
     "client_home": Access.CLIENT,
     "client_relationship_end": Access.CLIENT,

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 CACHE = "pages"
 # Models whose rows belong to people, by app label: every concrete model of these apps but
 # the ones below, which are not what pages show (audit rows are written on reads; the
-# e-mail ledger and API tokens are bookkeeping).
+# e-mail ledger, API tokens and idempotency keys are bookkeeping).
 TRACKED_APPS = (
     "accounts",
     "appointments",
@@ -50,7 +50,7 @@ TRACKED_APPS = (
     # outlive a change of it.
     "mfa",
 )
-UNTRACKED = {"accounts.AuditEvent", "notifications.Delivery"}
+UNTRACKED = {"accounts.AuditEvent", "notifications.Delivery", "clients.IdempotencyKey"}
 
 
 def new_token() -> int:

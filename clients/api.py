@@ -7,12 +7,13 @@ The client writes their own records; a therapist reads those their active client
 
 from datetime import UTC, datetime, time, timedelta
 
+from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -31,7 +32,7 @@ from homework.models import Assignment, Completion
 from safety.crisis import crisis_payload
 from safety.serializers import CrisisSerializer
 
-from . import selectors, services
+from . import idempotency, selectors, services
 from .export import export_zip
 from .models import (
     LIFESTYLE_LOG_FIELDS,
@@ -358,6 +359,44 @@ class TriggerSuggestionsSerializer(serializers.Serializer):
     triggers = serializers.ListField(child=serializers.CharField())
 
 
+class GoneSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# The Idempotency-Key header on record creation (clients.idempotency).
+IDEMPOTENCY_PARAMETERS = [
+    OpenApiParameter(
+        idempotency.HEADER,
+        str,
+        OpenApiParameter.HEADER,
+        pattern=idempotency.KEY_PATTERN,
+        description="A key of your own making, unique per request, such as a UUID "
+        f"({idempotency.KEY_MIN} to {idempotency.KEY_MAX} visible ASCII characters). Sent "
+        "again with the same request (a retry), it answers as the first time and makes no "
+        "second record; with another request, 409. Keys are yours alone and kept "
+        f"{idempotency.KEEP_DAYS} days. A request that fails keeps no key: put it right and "
+        "send it again with the same key.",
+    ),
+    OpenApiParameter(
+        idempotency.REPLAYED_HEADER,
+        str,
+        OpenApiParameter.HEADER,
+        enum=["true"],
+        response=[201, 410],
+        description="Set when this is the answer to an earlier request with the same "
+        "Idempotency-Key: nothing new was made.",
+    ),
+]
+IDEMPOTENCY_RESPONSES = {
+    409: OpenApiResponse(description="This Idempotency-Key was used for another request."),
+    410: OpenApiResponse(
+        GoneSerializer,
+        description="This Idempotency-Key's request was carried out before, and the record it "
+        "made has since been deleted. Nothing new was made.",
+    ),
+}
+
+
 # --- Records -------------------------------------------------------------------------
 
 
@@ -437,6 +476,40 @@ class RecordViewSet(viewsets.ModelViewSet):
         services.record_delete(record=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    def _idempotent(self, request, make) -> Response:
+        """`make(request)` once per Idempotency-Key: the claim, the record and what it made
+        commit together, or none of them does (clients.idempotency)."""
+        key = idempotency.key_of(request)
+        if key is None:
+            return make(request)
+        with transaction.atomic():
+            done = idempotency.claim(
+                user=request.user, key=key, fingerprint=idempotency.fingerprint(request)
+            )
+            if done is not None:
+                return self._replayed(done)
+            response = make(request)
+            idempotency.complete(
+                user=request.user,
+                key=key,
+                status_code=response.status_code,
+                record_id=response.data["id"],
+                not_saved=response.data.get("not_saved") or {},
+            )
+        return response
+
+    def _replayed(self, done: idempotency.Done) -> Response:
+        record = self.get_queryset().filter(public_id=done.record_id).first()
+        if record is None:
+            response = Response({"detail": idempotency.RECORD_GONE}, status.HTTP_410_GONE)
+        else:
+            response = self._made(record, done)
+        response[idempotency.REPLAYED_HEADER] = "true"
+        return response
+
+    def _made(self, record, done: idempotency.Done) -> Response:
+        return self._fresh(record, done.status_code)
+
     @extend_schema(request=UnlinkSerializer, responses={200: None})
     @action(detail=True, methods=["post"])
     def unlink(self, request, *args, **kwargs):
@@ -490,8 +563,19 @@ class JournalEntryViewSet(RecordViewSet):
         data["crisis"] = crisis_payload(entry.client) if entry.needs_help else None
         return Response(data, code)
 
-    @extend_schema(request=JournalEntrySerializer, responses={201: JournalEntrySavedSerializer})
+    @extend_schema(
+        request=JournalEntrySerializer,
+        parameters=IDEMPOTENCY_PARAMETERS,
+        responses={201: JournalEntrySavedSerializer, **IDEMPOTENCY_RESPONSES},
+    )
     def create(self, request, *args, **kwargs):
+        return self._idempotent(request, self._create)
+
+    def _made(self, record, done: idempotency.Done) -> Response:
+        record.not_saved = {}
+        return self._saved(record, done.not_saved, done.status_code)
+
+    def _create(self, request) -> Response:
         fields, left_out = self._validated(request.data)
         assignment = None
         if assignment_id := fields.pop("assignment", None):
@@ -539,7 +623,14 @@ class LifestyleLogViewSet(RecordViewSet):
     model = LifestyleLog
     what = "lifestyle"
 
+    @extend_schema(
+        parameters=IDEMPOTENCY_PARAMETERS,
+        responses={201: LifestyleLogSerializer, **IDEMPOTENCY_RESPONSES},
+    )
     def create(self, request, *args, **kwargs):
+        return self._idempotent(request, self._create)
+
+    def _create(self, request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         log = services.lifestyle_create(client=request.user, **serializer.validated_data)
@@ -583,7 +674,14 @@ class SocialActivityViewSet(RecordViewSet):
             fields["person"] = person
         return fields
 
+    @extend_schema(
+        parameters=IDEMPOTENCY_PARAMETERS,
+        responses={201: SocialActivitySerializer, **IDEMPOTENCY_RESPONSES},
+    )
     def create(self, request, *args, **kwargs):
+        return self._idempotent(request, self._create)
+
+    def _create(self, request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         activity = services.social_create(

@@ -264,6 +264,8 @@ NOT_EXPORTED: dict[str, str] = {
     "log's reads by each therapist are in the export",
     "appointments.TherapistFeed": "a therapist's calendar link, a credential; the client's "
     "sessions are in the export",
+    "clients.IdempotencyKey": "a guard against sending one entry twice, kept 7 days: which "
+    "request made which record, not what it says; the records are in the export",
 }
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -460,3 +460,30 @@ FEEDBACK_FIELD = {
     LifestyleLog: "lifestyle_log",
     SocialActivity: "social_activity",
 }
+
+
+# --- Idempotency keys ------------------------------------------------------------------
+
+
+class IdempotencyKey(models.Model):
+    """A record made by a request that carried an `Idempotency-Key` header: the same key from
+    the same person again gets the same answer, never a second record (see
+    `clients.idempotency`). It keeps which record was made, not what was written in it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, the path and the body in canonical JSON.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    record_id = models.UUIDField(null=True, blank=True)
+    # A journal entry asking for help may be saved with fields left out: their messages.
+    not_saved = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="clients_idempotency_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotency key of {self.user_id}"

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.NoStoreMiddleware",
+    "accounts.middleware.ClearSiteDataMiddleware",
     "accounts.middleware.RouteAccessMiddleware",
 ]
 
@@ -284,6 +285,13 @@ CELERY_BEAT_SCHEDULE = {
             else crontab(minute="*")
         ),
         "options": {"expires": 55},
+    },
+    # Idempotency keys of record creation are kept a week (clients.idempotency); a missed
+    # run is caught up by the next, and an expired key is treated as new whenever it comes.
+    "clients-purge-idempotency-keys": {
+        "task": "clients.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
     },
 }
 

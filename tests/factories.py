@@ -142,6 +142,16 @@ class SocialActivityFactory(factory.django.DjangoModelFactory):
     minutes = 20
 
 
+class IdempotencyKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clients.IdempotencyKey"
+
+    user = factory.SubFactory(ClientFactory)
+    key = factory.Faker("uuid4")
+    fingerprint = "0" * 64
+    status_code = 201
+
+
 class MeasureAssignmentFactory(factory.django.DjangoModelFactory):
     """A PHQ-9 to answer once, from today (UTC), within an active relationship."""
 

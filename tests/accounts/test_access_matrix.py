@@ -39,6 +39,7 @@ from careplans.models import CarePlan, HomeworkLink, PlanItem, PlanVersion, Trig
 from clients import services as record_services
 from clients.models import (
     Feedback,
+    IdempotencyKey,
     JournalEntry,
     LifestyleLog,
     Person,
@@ -1180,6 +1181,9 @@ CASES: dict[str, Route] = {
         {"GET": Call(row(LOGIN, TO_CLIENT, TO_CLIENT, TO_THERAPIST, TO_THERAPIST, TO_ADMIN))}
     ),
     "healthz": Route({"GET": Call(everyone(200))}),
+    # The service worker's script and its "no connection" page (clients.offline).
+    "service_worker": Route({"GET": Call(everyone(200))}, names_nobody=True),
+    "offline": Route({"GET": Call(everyone(200))}),
     "help": Route({"GET": Call(row(LOGIN, 200, 200, 200, 200, 200))}),
     # The invitation is addressed to client B: the token is the key, B is its owner.
     "invitation_accept": Route(
@@ -2806,6 +2810,68 @@ def test_it_answers_each_persona_as_the_policy_says(
             assert data_versions() != versions, f"{view_name} changed data but no data version"
     elif rows_written() != written:  # else nothing was written: nothing can have changed
         assert world.snapshot() == before, f"{persona}'s {method} changed something"
+
+
+# Record creation with an Idempotency-Key (clients.idempotency) ----------------------
+
+IDEMPOTENT_CREATES = {
+    "api-journal-list": JournalEntry,
+    "api-lifestyle-list": LifestyleLog,
+    "api-social-list": SocialActivity,
+}
+MATRIX_KEY = "matrix-key-0001"
+
+
+def post_with_key(client, view_name: str, world: World):
+    data = CASES[view_name].methods["POST"].data(world)
+    return client.post(
+        reverse(view_name),
+        data,
+        content_type="application/json",
+        headers={"Idempotency-Key": MATRIX_KEY},
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("view_name", IDEMPOTENT_CREATES)
+def test_an_idempotency_key_changes_nobodys_access(client, world, view_name, persona):
+    """Each persona is answered as the matrix says; a refused request claims no key; the
+    owner's same request again makes nothing new."""
+    expected = CASES[view_name].methods["POST"].expect[persona]
+    sign_in_as(client, world, persona)
+
+    first = post_with_key(client, view_name, world)
+
+    assert_outcome(first, expected)
+    if persona in STRANGERS_TO_A:
+        assert_no_trace_of_client_a(first)
+    keys = IdempotencyKey.objects.filter(key=MATRIX_KEY)
+    if expected != 201:
+        assert not keys.exists()
+        return
+    user = world.user(persona)
+    assert list(keys.values_list("user", flat=True)) == [user.pk]
+    made = IDEMPOTENT_CREATES[view_name].objects.filter(client=user).count()
+    again = post_with_key(client, view_name, world)
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert again.json() == first.json()
+    assert IDEMPOTENT_CREATES[view_name].objects.filter(client=user).count() == made
+
+
+@pytest.mark.parametrize("view_name", IDEMPOTENT_CREATES)
+def test_a_key_is_its_owners_alone(client, world, view_name):
+    """Client B sending client A's key and body makes B's own record and never sees A's."""
+    sign_in_as(client, world, "client_a")
+    of_a = post_with_key(client, view_name, world)
+    sign_in_as(client, world, "client_b")
+
+    of_b = post_with_key(client, view_name, world)
+
+    assert of_b.status_code == 201
+    assert "Idempotent-Replayed" not in of_b
+    assert of_b.json()["id"] != of_a.json()["id"]
+    assert of_b.json()["client"] == str(world.personas.client_b.public_id)
+    assert_no_trace_of_client_a(of_b)
 
 
 def test_every_route_outside_admin_and_allauth_is_in_the_matrix():
