@@ -41,6 +41,8 @@ def worker_settings() -> dict:
         "home": reverse("home"),
         "today": reverse("client_home"),
         "offline": reverse("offline"),
+        # The picture beside a push notification (notifications/push.py).
+        "icon": static("img/icon-192.png"),
         # Kept on the phone as well as Today: where to find help now, and how Tandem works.
         "pages": [reverse("crisis"), reverse("help"), reverse("offline")],
     }

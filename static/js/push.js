@@ -59,7 +59,10 @@
     return /Mobi|Android|iPhone|iPad/i.test(navigator.userAgent) ? "Phone" : "Computer";
   }
 
-  var registration = navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+  // The site's one service worker (static/js/sw.js) shows the notes; a client's pages
+  // register it already, a therapist's here.
+  var worker = section.getAttribute("data-push-worker");
+  var registration = navigator.serviceWorker.register(worker, { scope: "/" }).then(function () {
     return navigator.serviceWorker.ready;
   });
 

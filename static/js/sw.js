@@ -13,7 +13,10 @@
      own Idempotency-Key, so sending one twice never makes two records. They are sent when
      a page asks (on load, when the connection comes back) and on Background Sync.
    - Whose: every entry names the client who logged it, and only theirs are listed or
-     sent. When another person signs in on the phone, the kept pages are dropped. */
+     sent. When another person signs in on the phone, the kept pages are dropped.
+   - Push (at the end): a push from the server becomes a notification with its words and a
+     link into Tandem. Signing out (Clear-Site-Data) unregisters this worker, and with it
+     the device's push subscription: the server removes the device at its next push. */
 /* global TANDEM */
 "use strict";
 
@@ -510,5 +513,49 @@ self.addEventListener("message", function (event) {
         port.postMessage({ error: String(error) });
       }
     )
+  );
+});
+
+/* --- Push (notifications/push.py): a short note and a link into Tandem ------------------
+   The payload is {title, body, url, tag}; it names nobody and says nothing clinical. A
+   newer note of a kind replaces the older one (its tag); a tap opens the link, in a
+   window of Tandem already open where there is one. */
+
+self.addEventListener("push", function (event) {
+  var data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = {};
+  }
+  var link = typeof data.url === "string" && data.url.charAt(0) === "/" && data.url.charAt(1) !== "/"
+    ? data.url
+    : TANDEM.home;
+  event.waitUntil(
+    self.registration.showNotification(data.title || "Tandem", {
+      body: data.body || "Something is waiting for you in Tandem.",
+      tag: data.tag || "tandem",
+      icon: TANDEM.icon,
+      badge: TANDEM.icon,
+      data: { url: link },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var target = new URL((event.notification.data && event.notification.data.url) || TANDEM.home, self.location.origin);
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+      for (var i = 0; i < windows.length; i++) {
+        var open = windows[i];
+        if (new URL(open.url).origin === target.origin && "navigate" in open) {
+          return open.focus().then(function (focused) {
+            return focused.navigate(target.href);
+          });
+        }
+      }
+      return self.clients.openWindow(target.href);
+    })
   );
 });
