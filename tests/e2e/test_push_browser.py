@@ -5,8 +5,10 @@ Chromium's DevTools protocol (`ServiceWorker.deliverPushMessage`), as a push ser
 hand it over; the notifications are read back from the registration."""
 
 import json
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_until
 from tests.e2e.test_offline_journey import kept_today, phone, sign_in
@@ -92,3 +94,16 @@ def test_a_push_shows_its_words_and_links_only_into_tandem(
         "tag": "tandem",
         "url": "/",
     }
+
+    # Signing out unregisters the worker, and with it this device's push subscription.
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 1
+    page.locator("details.menu summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    wait_until(
+        lambda: (
+            page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
+        ),
+        timeout=30,
+        what="no service worker left after signing out",
+    )
