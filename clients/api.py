@@ -569,7 +569,20 @@ class JournalEntryViewSet(RecordViewSet):
         responses={201: JournalEntrySavedSerializer, **IDEMPOTENCY_RESPONSES},
     )
     def create(self, request, *args, **kwargs):
-        return self._idempotent(request, self._create)
+        if not asks_for_help(request.data):
+            return self._idempotent(request, self._create)
+        # A call for help is saved and alerted whatever is wrong with its key: a malformed
+        # key, or one used for another request, is left out and named in `not_saved`.
+        try:
+            idempotency.key_of(request)
+            return self._idempotent(request, self._create)
+        except ValidationError:
+            problem = idempotency.BAD_KEY
+        except idempotency.KeyReused:
+            problem = idempotency.OTHER_REQUEST
+        response = self._create(request)
+        response.data["not_saved"][idempotency.HEADER] = [problem]
+        return response
 
     def _made(self, record, done: idempotency.Done) -> Response:
         record.not_saved = {}

@@ -86,6 +86,27 @@ def test_a_retry_of_a_call_for_help_raises_one_alert_and_shows_help_again(as_a, 
     assert SafetyAlert.objects.count() == 1
 
 
+def test_a_call_for_help_with_a_malformed_key_is_saved_and_alerted(as_a):
+    body = {"text": "Everything is too much", "needs_help": True}
+    response = post(as_a, JOURNAL, body, key="short")
+    assert response.status_code == 201
+    assert response.json()["crisis"] is not None
+    assert response.json()["not_saved"] == {idempotency.HEADER: [idempotency.BAD_KEY]}
+    assert JournalEntry.objects.count() == 1 and SafetyAlert.objects.count() == 1
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_a_call_for_help_with_a_key_used_for_another_request_is_saved_and_alerted(as_a):
+    assert post(as_a, JOURNAL, {"mood": 4, "text": "Tired"}).status_code == 201
+    response = post(as_a, JOURNAL, {"text": "I am not safe", "needs_help": True})
+    assert response.status_code == 201
+    assert response.json()["crisis"] is not None
+    assert response.json()["not_saved"] == {idempotency.HEADER: [idempotency.OTHER_REQUEST]}
+    assert JournalEntry.objects.count() == 2 and SafetyAlert.objects.count() == 1
+    # The key still answers for the request it was first used for.
+    assert IdempotencyKey.objects.get().record_id == JournalEntry.objects.earliest("pk").public_id
+
+
 def test_the_same_body_in_another_spelling_is_the_same_request(as_a):
     post(as_a, JOURNAL, {"mood": 4, "text": "Tired"})
     spelled_otherwise = json.dumps({"text": "Tired", "mood": 4}, indent=2)

@@ -428,6 +428,7 @@ def test_a_clients_email_settings_and_sent_emails_are_in_their_export(homework, 
     assert data["emails_sent"] == [
         {
             "kind": "reminder",
+            "channel": "email",
             "period": "2026-12-01",
             "status": "sent",
             "created_at": NOW,

@@ -241,6 +241,7 @@ def test_the_switch_and_the_reminders_are_in_the_clients_export(personas, frozen
     assert data["email_settings"][0]["session_reminders_enabled"] is True
     assert {
         "kind": "session_reminder",
+        "channel": "email",
         "period": f"{session.public_id}@20261202T1700Z",
         "status": "sent",
         "created_at": TUESDAY_18,

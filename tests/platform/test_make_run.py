@@ -113,4 +113,5 @@ def test_make_seed_on_its_own_turns_debug_on_too():
         "python DJANGO_DEBUG=true manage.py migrate --noinput",
         "python DJANGO_DEBUG=true manage.py createcachetable",
         "python DJANGO_DEBUG=true manage.py seed_demo",
+        "python DJANGO_DEBUG=true manage.py push_keys",
     ]
