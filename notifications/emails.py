@@ -5,9 +5,11 @@ content"). Each carries a Message-ID derived from its ledger key; lists carry RF
 one-click unsubscribe headers."""
 
 import email.policy
+import functools
 import hashlib
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
+from email.headerregistry import BaseHeader
 
 from django.conf import settings
 from django.core import signing
@@ -41,7 +43,65 @@ class ListEmail(EmailMultiAlternatives):
     """
 
     def message(self, *, policy=email.policy.default):
-        return super().message(policy=policy.clone(max_line_length=998))
+        return super().message(policy=_list_policy(policy))
+
+
+# Headers that read the same in every message of a kind (the sender, the subject, the
+# parts' types and encodings). Parsing and folding a header is most of the cost of making a
+# message; these are parsed and folded once per process, the others for each message.
+SHARED_HEADERS = frozenset(
+    {
+        "from",
+        "subject",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "list-unsubscribe-post",
+        "auto-submitted",
+    }
+)
+
+
+class ListPolicy(email.policy.EmailPolicy):
+    """The given policy with lines of up to 998 characters, and the shared headers' parsed
+    and folded forms kept between messages: the same bytes, made once."""
+
+    def header_store_parse(self, name, value):
+        if type(value) is str and name.lower() in SHARED_HEADERS:
+            return _parsed(self, name, value)
+        return super().header_store_parse(name, value)
+
+    def fold_binary(self, name, value):
+        if isinstance(value, BaseHeader) and name.lower() in SHARED_HEADERS:
+            return _folded(self, name, value)
+        return super().fold_binary(name, value)
+
+    # Equal when their settings are: the generator clones the policy for each part.
+    def __eq__(self, other):
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __hash__(self):
+        return hash(tuple(sorted(vars(self).items())))
+
+
+@functools.cache
+def _list_policy(policy: email.policy.Policy) -> email.policy.Policy:
+    if not isinstance(policy, email.policy.EmailPolicy):
+        return policy.clone(max_line_length=998)
+    same = {**vars(policy), "header_factory": policy.header_factory}
+    return ListPolicy(**{**same, "max_line_length": 998})
+
+
+# A header object is never changed once made: messages may share one. Bounded, as a
+# multipart's Content-Type carries a boundary of its own.
+@functools.lru_cache(maxsize=256)
+def _parsed(policy: ListPolicy, name: str, value: str) -> tuple[str, BaseHeader]:
+    return email.policy.EmailPolicy.header_store_parse(policy, name, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _folded(policy: ListPolicy, name: str, value: BaseHeader) -> bytes:
+    return email.policy.EmailPolicy.fold_binary(policy, name, value)
 
 
 def message_id(delivery: Delivery) -> str:
