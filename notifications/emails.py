@@ -9,7 +9,8 @@ import functools
 import hashlib
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
-from email.headerregistry import BaseHeader
+from email.generator import Generator
+from email.headerregistry import BaseHeader, HeaderRegistry
 
 from django.conf import settings
 from django.core import signing
@@ -43,7 +44,17 @@ class ListEmail(EmailMultiAlternatives):
     """
 
     def message(self, *, policy=email.policy.default):
-        return super().message(policy=_list_policy(policy))
+        message = super().message(policy=_list_policy(policy))
+        # The boundary the generator would draw, without its regular expression made anew
+        # for each message to check it against the parts (a plain search does).
+        parts = list(message.iter_parts())
+        if message.get_boundary() is None and all(
+            isinstance(part.get_payload(), str) for part in parts
+        ):
+            boundary = Generator._make_boundary()
+            if not any(boundary in part.get_payload() for part in parts):
+                message.set_boundary(boundary)
+        return message
 
 
 # Headers that read the same in every message of a kind (the sender, the subject, the
@@ -84,12 +95,34 @@ class ListPolicy(email.policy.EmailPolicy):
         return hash(tuple(sorted(vars(self).items())))
 
 
+class HeaderClasses(HeaderRegistry):
+    """The registry's class for each header name made once: the standard one makes a new
+    class for every header it parses, and for every header set (to look up its count)."""
+
+    def __init__(self, source: HeaderRegistry):
+        super().__init__(source.base_class, source.default_class, use_default_map=False)
+        self.registry.update(source.registry)
+        self.made: dict[str, type] = {}
+
+    def __getitem__(self, name):
+        key = name.lower()
+        if key not in self.made:
+            self.made[key] = super().__getitem__(name)
+        return self.made[key]
+
+    def map_to_type(self, name, cls):
+        super().map_to_type(name, cls)
+        self.made.clear()
+
+
 @functools.cache
 def _list_policy(policy: email.policy.Policy) -> email.policy.Policy:
     if not isinstance(policy, email.policy.EmailPolicy):
         return policy.clone(max_line_length=998)
-    same = {**vars(policy), "header_factory": policy.header_factory}
-    return ListPolicy(**{**same, "max_line_length": 998})
+    factory = policy.header_factory
+    if isinstance(factory, HeaderRegistry):
+        factory = HeaderClasses(factory)
+    return ListPolicy(**{**vars(policy), "header_factory": factory, "max_line_length": 998})
 
 
 # A header object is never changed once made: messages may share one. Bounded, as a
