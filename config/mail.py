@@ -10,6 +10,7 @@ and the server has not hung up or announced that it closes (nothing to read on i
 otherwise a new one is opened. A send that fails closes the connection instead of keeping
 it: the next message starts on a new one. Connections are closed when the worker stops."""
 
+import functools
 import select
 import threading
 import time
@@ -65,6 +66,10 @@ def _usable(connection: SMTP, used_at: float) -> bool:
 class EmailBackend(smtp.EmailBackend):
     """Django's SMTP backend; in a worker, the connection outlives the send."""
 
+    def prep_address(self, address, force_ascii=True):
+        # Parsed once per process for the sender every message shares (a pure function).
+        return _prepared(str(address), force_ascii)
+
     def _key(self) -> tuple:
         return (self.host, self.port, self.username, self.use_tls, self.use_ssl)
 
@@ -102,3 +107,8 @@ class EmailBackend(smtp.EmailBackend):
                 self._put_kept(self.connection)
                 self.connection = None
             return sent
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(address: str, force_ascii: bool) -> str:
+    return smtp.EmailBackend.prep_address(None, address, force_ascii)
