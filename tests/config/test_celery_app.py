@@ -2,6 +2,7 @@
 next while it is young and healthy, replaced when it is old or broken. A worker's parent
 makes what every process would make on its first message."""
 
+import gc
 import time
 
 import pytest
@@ -63,8 +64,12 @@ def test_a_task_run_eagerly_inside_a_transaction_keeps_its_callers_connection():
         assert connection.connection is opened
 
 
-def test_the_workers_parent_fills_the_url_table_before_it_forks():
+def test_the_workers_parent_fills_the_url_table_and_freezes_what_it_holds_before_it_forks():
     clear_url_caches()  # as in a new process
     assert not get_resolver()._populated
-    warm_up()
-    assert get_resolver()._populated
+    try:
+        warm_up()
+        assert get_resolver()._populated
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before
