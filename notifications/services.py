@@ -274,6 +274,9 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
         kind = Kind.THERAPIST_DIGEST if prefs.user.role == Role.THERAPIST else Kind.CLIENT_DIGEST
         rows.append((prefs.user_id, kind, scheduling.digest_period(due_at, zone)))
     _move(digests, "next_digest_at")
+    # Therapists' digests first and side by side: each costs what many clients' do, so they
+    # start first, and a batch reads their caseloads together.
+    rows.sort(key=lambda row: row[1] != Kind.THERAPIST_DIGEST)
     result.deliveries.extend(ledger.create_many(rows, now=now))
 
     replies = list(selectors.due_replies(now=now, limit=limit, claim=True))

@@ -291,6 +291,25 @@ def test_the_tick_hands_rows_to_the_workers_in_batches(
     assert Delivery.objects.filter(queued_at__isnull=True).count() == 0
 
 
+def test_the_tick_hands_therapists_digests_first_and_side_by_side():
+    """Each costs what many clients' do: they start first, and a batch reads their
+    caseloads together."""
+    people = []
+    for n in range(6):
+        relationship = RelationshipFactory()
+        people += [relationship.client, relationship.therapist] if n % 2 else [relationship.client]
+    for person in people:
+        due_now(person, digest=True)
+    result = services.tick(now=NOW)
+    kinds = list(
+        Delivery.objects.filter(pk__in=result.deliveries)
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
+    assert sorted(result.deliveries) == result.deliveries
+    assert kinds == [Kind.THERAPIST_DIGEST] * 3 + [Kind.CLIENT_DIGEST] * 6
+
+
 def test_a_batch_task_says_what_became_of_its_rows(mailoutbox):
     ids = digest_rows(3)
     Delivery.objects.filter(pk=ids[0]).update(status=Status.SENT)
