@@ -340,7 +340,7 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
             continue
         row.due += cell.due
         row.done += cell.done
-        past = _past_cell(assignment, row, counts)
+        past = _past_cell(assignment, row, counts, cell)
         row.due_past += past.due
         row.done_past += past.done
     for pk, own in active.items():
@@ -349,16 +349,19 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
         row.overdue = len(today_from(own, in_reach, row.day).overdue)
 
 
-def _past_cell(assignment: Assignment, row: CaseloadRow, counts: dict):
+def _past_cell(assignment: Assignment, row: CaseloadRow, counts: dict, cell: Adherence):
     """The week's done / due up to the last day that is over. N-a-week homework is judged
-    when its week is over: until then there is still time."""
+    when its week is over: until then there is still time. `cell` is the week's done / due
+    up to the row's day: the same when that day is over (a past week's, as the digest reads)."""
     zone = row.client.zone
     over = row.day if row.at >= local_midnight(row.day + timedelta(days=1), zone) else None
     through = over or row.day - timedelta(days=1)
     if assignment.frequency == Frequency.WEEKLY and through < row.monday + timedelta(days=6):
         return Adherence(0, 0)
-    [cell] = weeks_due(assignment, [row.monday], counts, through, zone)
-    return cell
+    if through == row.day:
+        return cell
+    [past] = weeks_due(assignment, [row.monday], counts, through, zone)
+    return past
 
 
 def caseload_rows(*, therapist: User, sort: str = "attention") -> list[CaseloadRow]:
