@@ -111,4 +111,5 @@ class EmailBackend(smtp.EmailBackend):
 
 @functools.lru_cache(maxsize=64)
 def _prepared(address: str, force_ascii: bool) -> str:
+    # Django's parse reads nothing of the backend it is called on.
     return smtp.EmailBackend.prep_address(None, address, force_ascii)

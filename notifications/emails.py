@@ -48,8 +48,10 @@ class ListEmail(EmailMultiAlternatives):
         # The boundary the generator would draw, without its regular expression made anew
         # for each message to check it against the parts (a plain search does).
         parts = list(message.iter_parts())
-        if message.get_boundary() is None and all(
-            isinstance(part.get_payload(), str) for part in parts
+        if (
+            message.is_multipart()
+            and message.get_boundary() is None
+            and all(isinstance(part.get_payload(), str) for part in parts)
         ):
             boundary = Generator._make_boundary()
             if not any(boundary in part.get_payload() for part in parts):

@@ -197,3 +197,9 @@ def test_a_list_email_made_after_others_is_the_bytes_the_standard_policy_makes(p
         random.seed(1)
         alone = EmailMultiAlternatives.message(message, policy=policy.clone(max_line_length=998))
         assert made == alone.as_bytes()
+
+
+def test_a_list_email_of_one_part_is_given_no_boundary():
+    message = emails.ListEmail(subject="Hello", body="Plain", to=["a@example.org"]).message()
+    assert (message.get_content_type(), message.get_boundary()) == ("text/plain", None)
+    assert message.as_bytes().endswith(b"\n\nPlain\n")
