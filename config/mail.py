@@ -10,7 +10,6 @@ and the server has not hung up or announced that it closes (nothing to read on i
 otherwise a new one is opened. A send that fails closes the connection instead of keeping
 it: the next message starts on a new one. Connections are closed when the worker stops."""
 
-import functools
 import select
 import threading
 import time
@@ -25,6 +24,8 @@ _keeping = False
 _local = threading.local()
 _lock = threading.Lock()
 _kept: set[SMTP] = set()  # every thread's kept connection, to close at shutdown
+PREPARED_KEPT = 16
+_prepared: dict[tuple[str, bool], str] = {}  # envelope addresses as the backend gives them
 
 
 def keep(on: bool = True) -> None:
@@ -67,8 +68,15 @@ class EmailBackend(smtp.EmailBackend):
     """Django's SMTP backend; in a worker, the connection outlives the send."""
 
     def prep_address(self, address, force_ascii=True):
-        # Parsed once per process for the sender every message shares (a pure function).
-        return _prepared(str(address), force_ascii)
+        # The same address reads the same: the sender every message shares is parsed once
+        # per process (the first few addresses are kept, so a recipient's cannot crowd it out).
+        key = (str(address), force_ascii)
+        if key not in _prepared:
+            prepared = super().prep_address(*key)
+            if len(_prepared) >= PREPARED_KEPT:
+                return prepared
+            _prepared[key] = prepared
+        return _prepared[key]
 
     def _key(self) -> tuple:
         return (self.host, self.port, self.username, self.use_tls, self.use_ssl)
@@ -107,9 +115,3 @@ class EmailBackend(smtp.EmailBackend):
                 self._put_kept(self.connection)
                 self.connection = None
             return sent
-
-
-@functools.lru_cache(maxsize=64)
-def _prepared(address: str, force_ascii: bool) -> str:
-    # Django's parse reads nothing of the backend it is called on.
-    return smtp.EmailBackend.prep_address(None, address, force_ascii)
