@@ -1,9 +1,11 @@
 """Render one e-mail. At the bottom of the imports: knows no domain model, only a template
 name and a context of plain values (counts, names the reader knows, dates and links)."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template import Context
+from django.template import Context, engines
 from django.template.loader import get_template, render_to_string
 
 
@@ -33,3 +35,14 @@ def render_email(
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
     return message
+
+
+def compile_templates() -> int:
+    """Load every e-mail template (`emails/` in the template folders) into the cached loader;
+    how many. A worker's parent calls it before it forks, so that no process compiles them
+    on its first message."""
+    engine = engines["django"].engine
+    names = {path.name for folder in engine.dirs for path in (Path(folder) / "emails").glob("*")}
+    for name in sorted(names):
+        engine.get_template(f"emails/{name}")
+    return len(names)

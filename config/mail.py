@@ -24,6 +24,8 @@ _keeping = False
 _local = threading.local()
 _lock = threading.Lock()
 _kept: set[SMTP] = set()  # every thread's kept connection, to close at shutdown
+PREPARED_KEPT = 16
+_prepared: dict[tuple[str, bool], str] = {}  # envelope addresses as the backend gives them
 
 
 def keep(on: bool = True) -> None:
@@ -64,6 +66,17 @@ def _usable(connection: SMTP, used_at: float) -> bool:
 
 class EmailBackend(smtp.EmailBackend):
     """Django's SMTP backend; in a worker, the connection outlives the send."""
+
+    def prep_address(self, address, force_ascii=True):
+        # The same address reads the same: the sender every message shares is parsed once
+        # per process (the first few addresses are kept, so a recipient's cannot crowd it out).
+        key = (str(address), force_ascii)
+        if key not in _prepared:
+            prepared = super().prep_address(*key)
+            if len(_prepared) >= PREPARED_KEPT:
+                return prepared
+            _prepared[key] = prepared
+        return _prepared[key]
 
     def _key(self) -> tuple:
         return (self.host, self.port, self.username, self.use_tls, self.use_ssl)

@@ -5,9 +5,13 @@ content"). Each carries a Message-ID derived from its ledger key; lists carry RF
 one-click unsubscribe headers."""
 
 import email.policy
+import functools
 import hashlib
+import random
+import sys
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
+from email.headerregistry import BaseHeader, HeaderRegistry
 
 from django.conf import settings
 from django.core import signing
@@ -41,7 +45,106 @@ class ListEmail(EmailMultiAlternatives):
     """
 
     def message(self, *, policy=email.policy.default):
-        return super().message(policy=policy.clone(max_line_length=998))
+        message = super().message(policy=_list_policy(policy))
+        # The boundary the generator would draw, without its regular expression made anew
+        # for each message to check it against the parts (a plain search does).
+        parts = list(message.iter_parts())
+        if (
+            message.is_multipart()
+            and message.get_boundary() is None
+            and all(isinstance(part.get_payload(), str) for part in parts)
+        ):
+            boundary = _boundary()
+            if not any(boundary in part.get_payload() for part in parts):
+                message.set_boundary(boundary)
+        return message
+
+
+def _boundary() -> str:
+    """A random boundary, drawn as the generator draws its own (not a secret: it need only
+    not occur in the parts)."""
+    token = random.randrange(sys.maxsize)  # noqa: S311
+    return "=" * 15 + f"{token:0{len(repr(sys.maxsize - 1))}d}" + "=="
+
+
+# Headers that read the same in every message of a kind (the sender, the subject, the
+# parts' types and encodings). Parsing and folding a header is most of the cost of making a
+# message; these are parsed and folded once per process, the others for each message.
+SHARED_HEADERS = frozenset(
+    {
+        "from",
+        "subject",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "list-unsubscribe-post",
+        "auto-submitted",
+    }
+)
+
+
+class ListPolicy(email.policy.EmailPolicy):
+    """The given policy with lines of up to 998 characters, and the shared headers' parsed
+    and folded forms kept between messages: the same bytes, made once."""
+
+    def header_store_parse(self, name, value):
+        if type(value) is str and name.lower() in SHARED_HEADERS:
+            return _parsed(self, name, value)
+        return super().header_store_parse(name, value)
+
+    def fold_binary(self, name, value):
+        if isinstance(value, BaseHeader) and name.lower() in SHARED_HEADERS:
+            return _folded(self, name, value)
+        return super().fold_binary(name, value)
+
+    # Equal when their settings are: the generator clones the policy for each part.
+    def __eq__(self, other):
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __hash__(self):
+        return hash(tuple(sorted(vars(self).items())))
+
+
+class HeaderClasses(HeaderRegistry):
+    """The registry's class for each header name made once: the standard one makes a new
+    class for every header it parses, and for every header set (to look up its count)."""
+
+    def __init__(self, source: HeaderRegistry):
+        super().__init__(source.base_class, source.default_class, use_default_map=False)
+        self.registry.update(source.registry)
+        self.made: dict[str, type] = {}
+
+    def __getitem__(self, name):
+        key = name.lower()
+        if key not in self.made:
+            self.made[key] = super().__getitem__(name)
+        return self.made[key]
+
+    def map_to_type(self, name, cls):
+        super().map_to_type(name, cls)
+        self.made.clear()
+
+
+@functools.cache
+def _list_policy(policy: email.policy.Policy) -> email.policy.Policy:
+    if not isinstance(policy, email.policy.EmailPolicy):
+        return policy.clone(max_line_length=998)
+    factory = policy.header_factory
+    if isinstance(factory, HeaderRegistry):
+        factory = HeaderClasses(factory)
+    return ListPolicy(**{**vars(policy), "header_factory": factory, "max_line_length": 998})
+
+
+# A header object is never changed once made: messages may share one. Bounded, as a
+# multipart's Content-Type carries a boundary of its own.
+@functools.lru_cache(maxsize=256)
+def _parsed(policy: ListPolicy, name: str, value: str) -> tuple[str, BaseHeader]:
+    return email.policy.EmailPolicy.header_store_parse(policy, name, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _folded(policy: ListPolicy, name: str, value: BaseHeader) -> bytes:
+    return email.policy.EmailPolicy.fold_binary(policy, name, value)
 
 
 def message_id(delivery: Delivery) -> str:

@@ -20,7 +20,7 @@ from appointments.models import Status as SessionStatus
 from clients.selectors import unread_replies_queryset
 from homework.models import Assignment, AssignmentStatus
 from homework.schedules import iso_week_label
-from progress.caseload import caseload_week
+from progress.caseload import caseload_week, caseload_weeks
 from progress.waiting import waiting_for_therapist
 
 from . import channels, emails, ledger, safety, scheduling, selectors
@@ -274,6 +274,9 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
         kind = Kind.THERAPIST_DIGEST if prefs.user.role == Role.THERAPIST else Kind.CLIENT_DIGEST
         rows.append((prefs.user_id, kind, scheduling.digest_period(due_at, zone)))
     _move(digests, "next_digest_at")
+    # Therapists' digests first and side by side: each costs what many clients' do, so they
+    # start first, and a batch reads their caseloads together.
+    rows.sort(key=lambda row: row[1] != Kind.THERAPIST_DIGEST)
     result.deliveries.extend(ledger.create_many(rows, now=now))
 
     replies = list(selectors.due_replies(now=now, limit=limit, claim=True))
@@ -494,14 +497,22 @@ def _week_of(period: str) -> date:
 
 
 def _prepare(deliveries: list[Delivery]) -> dict[int, object]:
-    """For a batch of rows: the weeks of its client digests, read together."""
-    digests = [
-        delivery
-        for delivery in deliveries
-        if delivery.kind == Kind.CLIENT_DIGEST and _prefs(delivery.user).digest_enabled
-    ]
-    weeks = selectors.client_week_summaries([(d.user, _week_of(d.period)) for d in digests])
-    return {delivery.pk: week for delivery, week in zip(digests, weeks, strict=True)}
+    """For a batch of rows: the weeks of its client digests and the caseloads' weeks of its
+    therapist digests, each kind read together."""
+    prepared: dict[int, object] = {}
+    for kind, read in (
+        (Kind.CLIENT_DIGEST, selectors.client_week_summaries),
+        (Kind.THERAPIST_DIGEST, caseload_weeks),
+    ):
+        digests = [
+            delivery
+            for delivery in deliveries
+            if delivery.kind == kind and _prefs(delivery.user).digest_enabled
+        ]
+        if digests:
+            weeks = read([(d.user, _week_of(d.period)) for d in digests])
+            prepared.update(zip((d.pk for d in digests), weeks, strict=True))
+    return prepared
 
 
 def _catch_up_made_on(user: User, week: str, day: date, zone: str) -> bool:
@@ -567,7 +578,8 @@ def _build(delivery: Delivery, prepared: object = None):
         case Kind.THERAPIST_DIGEST:
             if not prefs.digest_enabled:
                 return "digest off"
-            caseload = caseload_week(therapist=user, monday=_week_of(delivery.period))
+            if (caseload := prepared) is None:
+                caseload = caseload_week(therapist=user, monday=_week_of(delivery.period))
             if not caseload.rows:
                 return "no clients"
             return emails.therapist_digest_email(

@@ -256,7 +256,7 @@ def _signals(clients: Iterable[User], bounds: dict[str, _Bounds]) -> dict[int, d
 
 def build_rows(
     *,
-    therapist: User,
+    therapist: User | None,
     week: date | None = None,
     relationships: QuerySet[CareRelationship] | None = None,
 ) -> list[CaseloadRow]:
@@ -264,7 +264,8 @@ def build_rows(
     order. 5 queries whatever the caseload's size: relationships (with their open safety
     alerts), signals (last activity and shared mood), homework, its pauses, and the
     completions of the last two weeks.
-    `relationships` defaults to the caseload the access policy lets the therapist see."""
+    `relationships` defaults to the caseload the access policy lets the therapist see; given,
+    they may be several therapists' (a row for each)."""
     now = timezone.now()
     if relationships is None:
         relationships = care_relationships_visible_to(therapist)
@@ -339,7 +340,7 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
             continue
         row.due += cell.due
         row.done += cell.done
-        past = _past_cell(assignment, row, counts)
+        past = _past_cell(assignment, row, counts, cell)
         row.due_past += past.due
         row.done_past += past.done
     for pk, own in active.items():
@@ -348,16 +349,19 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
         row.overdue = len(today_from(own, in_reach, row.day).overdue)
 
 
-def _past_cell(assignment: Assignment, row: CaseloadRow, counts: dict):
+def _past_cell(assignment: Assignment, row: CaseloadRow, counts: dict, cell: Adherence):
     """The week's done / due up to the last day that is over. N-a-week homework is judged
-    when its week is over: until then there is still time."""
+    when its week is over: until then there is still time. `cell` is the week's done / due
+    up to the row's day: the same when that day is over (a past week's, as the digest reads)."""
     zone = row.client.zone
     over = row.day if row.at >= local_midnight(row.day + timedelta(days=1), zone) else None
     through = over or row.day - timedelta(days=1)
     if assignment.frequency == Frequency.WEEKLY and through < row.monday + timedelta(days=6):
         return Adherence(0, 0)
-    [cell] = weeks_due(assignment, [row.monday], counts, through, zone)
-    return cell
+    if through == row.day:
+        return cell
+    [past] = weeks_due(assignment, [row.monday], counts, through, zone)
+    return past
 
 
 def caseload_rows(*, therapist: User, sort: str = "attention") -> list[CaseloadRow]:
@@ -500,9 +504,10 @@ class CaseloadWeek:
 
 
 def _week_counts(rows: list[CaseloadRow], monday: date) -> dict[int, WeekCounts]:
-    """Days logged, journal entries, active minutes and time with people of each client in
-    the week, from shared records only (that a client wrote a private one is theirs alone),
-    and homework check-offs: 4 queries whatever the caseload's size."""
+    """Days logged, journal entries, active minutes and time with people of each row's
+    client in the week, from shared records only (that a client wrote a private one is theirs
+    alone), and homework check-offs, by relationship: 4 queries whatever the number of rows
+    (a client with two therapists has a row with each)."""
     sunday = monday + timedelta(days=6)
     clients = {row.client.pk: row for row in rows}
     days: dict[int, set[date]] = {pk: set() for pk in clients}
@@ -539,16 +544,16 @@ def _week_counts(rows: list[CaseloadRow], monday: date) -> dict[int, WeekCounts]
             days[client_id].add(day)
             journal[client_id] += 1
     return {
-        pk: WeekCounts(
+        row.relationship.pk: WeekCounts(
             homework_done=row.done,
             homework_due=row.due,
             # Only days up to the client's today (a Sunday's log of a week not over waits).
-            days_logged=sum(1 for d in days[pk] if d <= row.day),
-            journal_entries=journal[pk],
-            active_minutes=minutes[pk],
-            social_contacts=social[pk],
+            days_logged=sum(1 for d in days[row.client.pk] if d <= row.day),
+            journal_entries=journal[row.client.pk],
+            active_minutes=minutes[row.client.pk],
+            social_contacts=social[row.client.pk],
         )
-        for pk, row in clients.items()
+        for row in rows
     }
 
 
@@ -556,16 +561,33 @@ def caseload_week(*, therapist: User, monday: date) -> CaseloadWeek:
     """Each active client of the therapist with their week and flags, as of the week's end
     (or today): names for the portal; the e-mail reads only counts. 9 queries whatever the
     caseload's size (`build_rows` and `_week_counts`)."""
-    monday = iso_week_monday(monday)
-    # As before, the digest is built whether or not the therapist has set up MFA yet: the
-    # e-mail carries counts only, and the portal's pages ask for MFA themselves.
-    signals = build_rows(
-        therapist=therapist,
-        week=monday,
-        relationships=CareRelationship.objects.filter(therapist=therapist),
-    )
-    counts = _week_counts(signals, monday) if signals else {}
-    return CaseloadWeek(
-        monday=monday,
-        rows=tuple(CaseloadWeekRow(row.client, counts[row.client.pk], row) for row in signals),
-    )
+    return caseload_weeks([(therapist, monday)])[0]
+
+
+def caseload_weeks(weeks: list[tuple[User, date]]) -> list[CaseloadWeek]:
+    """Each (therapist, Monday)'s `caseload_week`, in order: a batch of weekly digests at
+    once, in 9 queries per distinct week whatever the number of therapists and clients."""
+    therapists: dict[date, set[int]] = defaultdict(set)
+    for therapist, monday in weeks:
+        therapists[iso_week_monday(monday)].add(therapist.pk)
+    found: dict[tuple[int, date], list[CaseloadWeekRow]] = defaultdict(list)
+    for monday, ids in therapists.items():
+        # As before, the digest is built whether or not the therapist has set up MFA yet:
+        # the e-mail carries counts only, and the portal's pages ask for MFA themselves.
+        signals = build_rows(
+            therapist=None,
+            week=monday,
+            relationships=CareRelationship.objects.filter(therapist_id__in=ids),
+        )
+        counts = _week_counts(signals, monday) if signals else {}
+        for row in signals:
+            found[row.relationship.therapist_id, monday].append(
+                CaseloadWeekRow(row.client, counts[row.relationship.pk], row)
+            )
+    return [
+        CaseloadWeek(
+            monday=iso_week_monday(monday),
+            rows=tuple(found[therapist.pk, iso_week_monday(monday)]),
+        )
+        for therapist, monday in weeks
+    ]

@@ -1,6 +1,12 @@
+from pathlib import Path
+
 import pytest
+from django.conf import settings
+from django.template import engines
+from django.template.loaders.filesystem import Loader
 
 from accounts import services
+from accounts.mail import compile_templates, render_email
 from notifications import ledger
 from notifications.invitations import period_of
 from notifications.models import Delivery, Kind
@@ -35,3 +41,20 @@ def test_the_invitation_says_it_was_sent_automatically(mailoutbox):
     [message] = mailoutbox
     # RFC 3834: read on the wire, so that vacation responders stay quiet.
     assert message.message()["Auto-Submitted"] == "auto-generated"
+
+
+def test_once_compiled_every_email_renders_without_reading_a_template_file(monkeypatch):
+    engine = engines["django"].engine
+    engine.template_loaders[0].reset()  # the cached loader, as in a new process
+    files = list((Path(settings.BASE_DIR) / "templates" / "emails").glob("*"))
+    assert compile_templates() == len(files) > 20
+
+    def read(self, origin):
+        raise AssertionError(f"{origin.name} read again")
+
+    monkeypatch.setattr(Loader, "get_contents", read)
+    for path in files:
+        if path.name.endswith("_subject.txt"):
+            template = path.name.removesuffix("_subject.txt")
+            message = render_email(to="someone@example.org", template=template, context={})
+            assert message.body and message.alternatives

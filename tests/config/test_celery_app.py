@@ -1,14 +1,17 @@
 """A worker's database connection lives as a web worker's does: kept from one task to the
-next while it is young and healthy, replaced when it is old or broken."""
+next while it is young and healthy, replaced when it is old or broken. A worker's parent
+makes what every process would make on its first message."""
 
+import gc
 import time
 
 import pytest
 from celery import signals
 from celery.fixups.django import DjangoWorkerFixup
 from django.db import connection
+from django.urls import clear_url_caches, get_resolver
 
-from config.celery_app import app, heartbeat
+from config.celery_app import app, heartbeat, warm_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,3 +62,14 @@ def test_a_task_run_eagerly_inside_a_transaction_keeps_its_callers_connection():
         connection.close_at = time.monotonic() - 1  # old, yet in the caller's transaction
         run_task_signals()
         assert connection.connection is opened
+
+
+def test_the_workers_parent_fills_the_url_table_and_freezes_what_it_holds_before_it_forks():
+    clear_url_caches()  # as in a new process
+    assert not get_resolver()._populated
+    try:
+        warm_up()
+        assert get_resolver()._populated
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.mail import EmailMessage
+from django.core.mail.backends import smtp
 
 from config import mail
 from tests.e2e.conftest import free_port
@@ -119,3 +120,21 @@ def test_a_stopping_worker_closes_its_kept_connections(server):
     assert server.quits == 1
     send(1)  # a new one if anything is sent after all
     assert sorted(server.by_connection.values()) == [1, 2]
+
+
+def test_the_envelope_addresses_read_as_djangos_backend_reads_them_and_bad_ones_are_refused(
+    monkeypatch,
+):
+    """The sender's address is parsed once per process; what it gives does not change."""
+    monkeypatch.setattr(mail, "_prepared", {})  # as in a new process
+    options = {"alias": "default", "host": "localhost", "port": 25}
+    ours, django = mail.EmailBackend(**options), smtp.EmailBackend(**options)
+    for address in ("Tandem <no-reply@tandem.localhost>", "x@bücher.example", "a@b.org") * 2:
+        assert ours.prep_address(address) == django.prep_address(address)
+    for n in range(mail.PREPARED_KEPT * 2):  # recipients do not crowd the sender out
+        assert ours.prep_address(f"client{n}@example.org") == f"client{n}@example.org"
+    assert ("Tandem <no-reply@tandem.localhost>", True) in mail._prepared
+    for bad in ("two@a.org, three@b.org", "evil@example.org\nBcc: x@y.org", "ü@example.org"):
+        for _ in range(2):
+            with pytest.raises(ValueError, match="Invalid address"):
+                ours.prep_address(bad)

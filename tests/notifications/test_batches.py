@@ -18,7 +18,9 @@ from tests.factories import (
     CompletionFactory,
     JournalEntryFactory,
     LifestyleLogFactory,
+    RelationshipFactory,
     SocialActivityFactory,
+    TherapistFactory,
 )
 from tests.races import skip_unless_postgresql, together
 
@@ -93,6 +95,63 @@ def test_a_batch_of_digests_costs_the_same_queries_plus_one_per_message_sent(
     with django_assert_num_queries(BATCH_QUERIES + count):
         assert set(ledger.deliver_many(ids).values()) == {"sent"}
     assert len(mailoutbox) == count
+
+
+def therapist_digest_rows(count: int) -> list[int]:
+    """`count` therapists, the n-th with n + 1 clients (one of them the previous therapist's
+    client too), each with a pending digest row for week 48."""
+    ids, shared = [], None
+    for n in range(count):
+        therapist = TherapistFactory()
+        for _ in range(n + 1):
+            assignment = AssignmentFactory(
+                relationship=RelationshipFactory(therapist=therapist),
+                start_date=NOW.date() - timedelta(weeks=3),
+            )
+            CompletionFactory(assignment=assignment, due_date=NOW.date() - timedelta(days=8))
+        if shared is not None:
+            RelationshipFactory(therapist=therapist, client=shared)
+        shared = assignment.client
+        due_now(therapist, digest=True)
+        row = Delivery.objects.create(user=therapist, kind=Kind.THERAPIST_DIGEST, period=WEEK)
+        ids.append(row.pk)
+    return ids
+
+
+# The batch's claim (4 statements), the rows with their users and preferences, and the
+# caseloads' weeks (9, progress.caseload.caseload_weeks); then marking each message sent.
+THERAPIST_BATCH_QUERIES = 14
+
+
+@pytest.mark.parametrize("count", [2, 5])
+def test_a_batch_of_therapist_digests_costs_the_same_queries_plus_one_per_message_sent(
+    count, django_assert_num_queries, mailoutbox
+):
+    ids = therapist_digest_rows(count)
+    with django_assert_num_queries(THERAPIST_BATCH_QUERIES + count):
+        assert set(ledger.deliver_many(ids).values()) == {"sent"}
+    # Each client did homework in week 48; from the second therapist on, one is shared.
+    clients = [n + 1 + (n > 0) for n in range(count)]
+    assert [line(m, "Clients active") for m in mailoutbox] == [
+        f"Clients active this week: {k} of {k}" for k in clients
+    ]
+
+
+def test_a_therapist_digest_in_a_batch_reads_as_the_same_digest_sent_alone(mailoutbox):
+    ids = therapist_digest_rows(3)
+    ledger.deliver_many(ids)
+    Delivery.objects.filter(pk__in=ids).update(status=Status.PENDING)
+    for pk in ids:
+        ledger.deliver(pk)
+    batched, alone = mailoutbox[:3], mailoutbox[3:]
+    assert [(m.to, m.body, m.alternatives) for m in batched] == [
+        (m.to, m.body, m.alternatives) for m in alone
+    ]
+
+
+def line(message, start: str) -> str:
+    [found] = [x for x in message.body.splitlines() if x.startswith(f"- {start}")]
+    return found.removeprefix("- ")
 
 
 def refusing(address: str, error: Exception):
@@ -230,6 +289,25 @@ def test_the_tick_hands_rows_to_the_workers_in_batches(
     assert [len(batch) for batch in batches] == [ledger.BATCH, ledger.BATCH]
     assert [*batches[0], *batches[1], *singles] == result.deliveries
     assert Delivery.objects.filter(queued_at__isnull=True).count() == 0
+
+
+def test_the_tick_hands_therapists_digests_first_and_side_by_side():
+    """Each costs what many clients' do: they start first, and a batch reads their
+    caseloads together."""
+    people = []
+    for n in range(6):
+        relationship = RelationshipFactory()
+        people += [relationship.client, relationship.therapist] if n % 2 else [relationship.client]
+    for person in people:
+        due_now(person, digest=True)
+    result = services.tick(now=NOW)
+    kinds = list(
+        Delivery.objects.filter(pk__in=result.deliveries)
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
+    assert sorted(result.deliveries) == result.deliveries
+    assert kinds == [Kind.THERAPIST_DIGEST] * 3 + [Kind.CLIENT_DIGEST] * 6
 
 
 def test_a_batch_task_says_what_became_of_its_rows(mailoutbox):

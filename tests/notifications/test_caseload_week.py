@@ -10,7 +10,7 @@ from clients import services as records
 from clients.models import JournalEntry
 from notifications import ledger, services
 from notifications.models import Delivery, Kind
-from progress.caseload import caseload_week
+from progress.caseload import caseload_week, caseload_weeks
 from tests.factories import (
     AssignmentFactory,
     ClientFactory,
@@ -147,6 +147,31 @@ def test_the_week_is_built_in_a_fixed_number_of_queries(clients, django_assert_n
     assert len(week.rows) == clients
     assert week.active == clients
     assert sum(row.week.social_contacts for row in week.rows) == clients
+
+
+def test_therapists_weeks_read_together_are_each_the_week_read_alone(
+    flagged, django_assert_num_queries
+):
+    """A batch of digests reads its therapists' weeks together: a client of two therapists
+    has a row with each, with the homework of that care relationship."""
+    other = TherapistFactory()
+    populate(other, 3)
+    dora = flagged.caseload.get(client__name="Dora Down").client
+    shared = RelationshipFactory(therapist=other, client=dora, activated_at=LONG_AGO)
+    daily = AssignmentFactory(relationship=shared, start_date=MONDAY)
+    CompletionFactory(assignment=daily, due_date=MONDAY)
+    asked = [(flagged, MONDAY), (other, MONDAY), (flagged, MONDAY - timedelta(days=7))]
+    alone = [caseload_week(therapist=therapist, monday=monday) for therapist, monday in asked]
+    with django_assert_num_queries(CASELOAD_WEEK_QUERIES * 2):  # two distinct weeks
+        together = caseload_weeks(asked)
+    assert together == alone
+    assert [len(week.rows) for week in together] == [4, 4, 4]
+
+    def dora_of(week):
+        [row] = [row for row in week.rows if row.client == dora]
+        return (row.week.homework_done, row.week.homework_due, row.week.journal_entries)
+
+    assert (dora_of(together[0]), dora_of(together[1])) == ((0, 0, 1), (1, 7, 1))
 
 
 @pytest.mark.parametrize("clients", [10, 100])

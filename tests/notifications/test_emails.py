@@ -2,11 +2,14 @@
 the reader's name, the unsubscribe footer where it applies, and a text part that is plain
 text (no tags, no HTML entities)."""
 
+import email.policy
+import random
 import re
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
 
 from notifications import emails
 from notifications.models import Delivery, Kind
@@ -174,3 +177,29 @@ def test_the_therapist_reminder_counts_tomorrows_briefs_after_what_waits():
         '<p style="margin:0 0 12px;">2 session briefs for tomorrow.</p>'
         in (message.alternatives[0][0])
     )
+
+
+@pytest.mark.usefixtures("frozen")
+@pytest.mark.parametrize("policy", [email.policy.SMTP, email.policy.default])
+def test_a_list_email_made_after_others_is_the_bytes_the_standard_policy_makes(policy):
+    """The headers kept between messages change nothing on the wire: each message, made
+    after messages of every kind to two people, reads byte for byte as the standard policy
+    (with lines of up to 998 characters) makes it alone."""
+    messages = [
+        build(kind, user)
+        for user in (ClientFactory(name=NAME), ClientFactory())
+        for kind in CLIENT_KINDS
+    ]
+    messages += [build(kind, TherapistFactory()) for kind in THERAPIST_KINDS if kind in LIST_KINDS]
+    for message in messages * 2:
+        random.seed(1)  # the same multipart boundary for both
+        made = message.message(policy=policy).as_bytes()
+        random.seed(1)
+        alone = EmailMultiAlternatives.message(message, policy=policy.clone(max_line_length=998))
+        assert made == alone.as_bytes()
+
+
+def test_a_list_email_of_one_part_is_given_no_boundary():
+    message = emails.ListEmail(subject="Hello", body="Plain", to=["a@example.org"]).message()
+    assert (message.get_content_type(), message.get_boundary()) == ("text/plain", None)
+    assert message.as_bytes().endswith(b"\n\nPlain\n")
