@@ -232,3 +232,37 @@ def steady_fakes(request):
     """The same made-up names for a test on every run, whatever ran before it: a name that
     happens to hold a word a test looks for fails every time, not one run in a hundred."""
     factory.random.reseed_random(request.node.nodeid)
+
+
+# --- Push: the server's key, and a local push service that checks and decrypts ---------
+
+# What a homework reminder's push says (notifications/push.py): its e-mail's subject.
+REMINDER_PUSH = {
+    "title": "Tandem",
+    "body": "1 piece of homework is waiting for you today",
+    "url": "/client/",
+    "tag": "reminder",
+}
+
+
+@pytest.fixture
+def vapid_key(settings) -> str:
+    """Push on: a VAPID key of the test's own, and the local push service's http endpoints
+    accepted."""
+    from notifications import push
+
+    settings.TANDEM_VAPID_PRIVATE_KEY = push.new_private_key()
+    settings.TANDEM_PUSH_ALLOW_HTTP_LOOPBACK = True
+    settings.TANDEM_VAPID_SUBJECT = "mailto:ops@tandem.example"
+    return settings.TANDEM_VAPID_PRIVATE_KEY
+
+
+@pytest.fixture
+def push_service(vapid_key):
+    """A push service on this machine that verifies the server's VAPID signature and
+    decrypts what it receives (tests/e2e/push_service.py)."""
+    from notifications import push
+    from tests.e2e.push_service import PushService
+
+    with PushService(push.application_server_key()) as service:
+        yield service

@@ -9,32 +9,12 @@ from functools import partial
 import pytest
 
 from benchmarks.notifications import seed_due_reminders
-from notifications import devices, ledger, push, services
+from notifications import devices, ledger, services
 from notifications.models import Channel, Delivery, Preferences, PushSubscription, Status
+from tests.conftest import REMINDER_PUSH as REMINDER
 from tests.e2e.conftest import wait_until
-from tests.e2e.push_service import PushService
 
 pytestmark = pytest.mark.e2e
-
-REMINDER = {
-    "title": "Tandem",
-    "body": "1 piece of homework is waiting for you today",
-    "url": "/client/",
-    "tag": "reminder",
-}
-
-
-@pytest.fixture
-def vapid_key(settings):
-    settings.TANDEM_VAPID_PRIVATE_KEY = push.new_private_key()
-    settings.TANDEM_PUSH_ALLOW_HTTP_LOOPBACK = True
-    return settings.TANDEM_VAPID_PRIVATE_KEY
-
-
-@pytest.fixture
-def push_service(vapid_key):
-    with PushService(push.application_server_key()) as service:
-        yield service
 
 
 @pytest.fixture

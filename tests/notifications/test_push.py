@@ -13,6 +13,7 @@ from appointments.services import appointment_create
 from clients import services as records
 from notifications import channels, devices, ledger, push, services
 from notifications.models import Channel, Delivery, Kind, Preferences, PushSubscription, Status
+from tests.conftest import REMINDER_PUSH as REMINDER
 from tests.e2e.push_service import PushService
 from tests.factories import (
     AssignmentFactory,
@@ -25,27 +26,6 @@ from .conftest import NOW, TODAY, due_now
 from .test_privacy import MARKERS, everything_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
-
-REMINDER = {
-    "title": "Tandem",
-    "body": "1 piece of homework is waiting for you today",
-    "url": "/client/",
-    "tag": "reminder",
-}
-
-
-@pytest.fixture
-def vapid_key(settings):
-    settings.TANDEM_VAPID_PRIVATE_KEY = push.new_private_key()
-    settings.TANDEM_PUSH_ALLOW_HTTP_LOOPBACK = True
-    settings.TANDEM_VAPID_SUBJECT = "mailto:ops@tandem.example"
-    return settings.TANDEM_VAPID_PRIVATE_KEY
-
-
-@pytest.fixture
-def push_service(vapid_key):
-    with PushService(push.application_server_key()) as service:
-        yield service
 
 
 def add_device(service: PushService, user, name="Phone") -> PushSubscription:

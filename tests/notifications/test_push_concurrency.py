@@ -8,23 +8,14 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from notifications import devices, push, services
+from notifications import devices, services
 from notifications.models import Delivery, PushSubscription
-from tests.e2e.push_service import PushService
 from tests.factories import AssignmentFactory
 from tests.races import signed_in, skip_unless_postgresql, statuses, together
 
 from .conftest import NOW, due_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def push_service(settings):
-    settings.TANDEM_VAPID_PRIVATE_KEY = push.new_private_key()
-    settings.TANDEM_PUSH_ALLOW_HTTP_LOOPBACK = True
-    with PushService(push.application_server_key()) as service:
-        yield service
 
 
 def test_two_ticks_at_once_make_each_channels_row_once(push_service):
