@@ -171,10 +171,6 @@ class Outcome:
     refused: int = 0
     reason: str = ""
 
-    @property
-    def devices(self) -> int:
-        return self.accepted + self.gone + self.transient + self.refused
-
 
 _local = threading.local()
 
