@@ -21,6 +21,7 @@ from accounts.services import audit
 from safety.models import SafetyAlert
 
 from . import emails, ledger
+from .channels import channels_for
 from .models import SAFETY_KINDS, Channel, Delivery, Kind, Status
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,12 @@ def safety_deliveries(*, now: datetime, alert_ids: list[int] | None = None) -> l
         again = _without(Kind.SAFETY_REALERT).filter(Exists(first_sent))
         due += [(Kind.SAFETY_REALERT, pk, therapist) for pk, therapist in again[:BATCH]]
     rows = []
+    therapists = [therapist for _, _, therapist in due]
+    routes = {kind: channels_for(therapists, kind) for kind in {kind for kind, _, _ in due}}
     for kind, pk, therapist in due:
-        rows += ledger.create(user_id=therapist, kind=kind, period=str(pk), now=now)
+        rows += ledger.create(
+            user_id=therapist, kind=kind, period=str(pk), now=now, channels=routes[kind][therapist]
+        )
     return rows
 
 

@@ -382,6 +382,7 @@ def session_reminder_rows(*, now: datetime) -> list[int]:
         ).values_list("user_id", "period")
     )
     rows = []
+    routes = channels.channels_for([user_id for user_id, _ in due], Kind.SESSION_REMINDER)
     for (user_id, period), starts_at in due.items():
         if (user_id, period) in made:
             continue
@@ -391,6 +392,7 @@ def session_reminder_rows(*, now: datetime) -> list[int]:
             period=period,
             now=now,
             until=starts_at - SESSION_REMINDER_LEAD,
+            channels=routes[user_id],
         )
     return rows
 

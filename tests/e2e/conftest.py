@@ -173,6 +173,35 @@ def start_celery(tmp_path) -> Iterator:
 # --- Mail: a real SMTP server -------------------------------------------------------
 
 
+@pytest.fixture
+def start_worker(celery_env, celery_queue, start_celery):
+    """Start a `celery worker` that sends mail through `smtp_url` (threads, or solo with
+    threads=1), once it says it is ready; `extra_env` adds to or overrides its settings."""
+
+    def start(smtp_url: str, *, threads: int = 4, **extra_env: str) -> Process:
+        env = {
+            **celery_env,
+            "EMAIL_URL": smtp_url,
+            "TANDEM_SITE_URL": "http://tandem.example",
+            "TANDEM_CELERY_QUEUE": celery_queue,
+            "TANDEM_MAIL_RETRY_SECONDS": "1",
+            **extra_env,
+        }
+        pool = ["--pool=threads", f"--concurrency={threads}"] if threads > 1 else ["--pool=solo"]
+        worker = start_celery(
+            "worker",
+            env,
+            *pool,
+            "--without-gossip",
+            "--without-mingle",
+            f"-Q{celery_queue}",
+        )
+        worker.wait_for("ready.", timeout=60)
+        return worker
+
+    return start
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -624,6 +624,9 @@ def test_client_states_are_accessible(world, browser_contexts):
     page.locator("main form.record-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/help-now/$"))
     check_sizes(page, report, "Help right now", place=False, screenshot="crisis")
+    # The page the service worker shows for a page it did not keep: a stop of its own too.
+    page.goto("/offline/")
+    check_sizes(page, report, "You are offline", place=False, screenshot="offline-page")
     page.goto("/client/social/new/")
     page.fill("input[name=minutes]", "-5")
     page.locator("main form button[type=submit]").click()

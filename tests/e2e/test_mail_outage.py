@@ -29,25 +29,10 @@ def relay(smtp_server):
 
 
 @pytest.fixture
-def worker(celery_env, celery_queue, start_celery, relay):
-    env = {
-        **celery_env,
-        "EMAIL_URL": relay.url,
-        "TANDEM_SITE_URL": "http://tandem.example",
-        "TANDEM_CELERY_QUEUE": celery_queue,
-        "TANDEM_MAIL_RETRY_SECONDS": "60",
-        "TANDEM_MAIL_RETRY_MAX_SECONDS": "3600",
-    }
-    proc = start_celery(
-        "worker",
-        env,
-        "--pool=threads",
-        "--concurrency=4",
-        "--without-gossip",
-        "--without-mingle",
-        f"-Q{celery_queue}",
+def worker(start_worker, relay):
+    proc = start_worker(
+        relay.url, TANDEM_MAIL_RETRY_SECONDS="60", TANDEM_MAIL_RETRY_MAX_SECONDS="3600"
     )
-    proc.wait_for("ready.", timeout=60)
     yield proc
     print(f"--- worker log ({proc.log}) ---\n{proc.output()[-6000:]}")
 

@@ -18,28 +18,13 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def push_worker(celery_env, celery_queue, start_celery, smtp_server, vapid_key):
-    env = {
-        **celery_env,
-        "EMAIL_URL": smtp_server.url,
-        "TANDEM_SITE_URL": "http://tandem.example",
-        "TANDEM_CELERY_QUEUE": celery_queue,
-        "TANDEM_MAIL_RETRY_SECONDS": "1",
-        "TANDEM_VAPID_PRIVATE_KEY": vapid_key,
-        "TANDEM_VAPID_SUBJECT": "mailto:ops@tandem.example",
-        "TANDEM_PUSH_ALLOW_HTTP_LOOPBACK": "true",
-    }
-    worker = start_celery(
-        "worker",
-        env,
-        "--pool=threads",
-        "--concurrency=4",
-        "--without-gossip",
-        "--without-mingle",
-        f"-Q{celery_queue}",
+def push_worker(start_worker, smtp_server, vapid_key):
+    return start_worker(
+        smtp_server.url,
+        TANDEM_VAPID_PRIVATE_KEY=vapid_key,
+        TANDEM_VAPID_SUBJECT="mailto:ops@tandem.example",
+        TANDEM_PUSH_ALLOW_HTTP_LOOPBACK="true",
     )
-    worker.wait_for("ready.", timeout=60)
-    return worker
 
 
 def settled(push_service, count: int, idle) -> bool:

@@ -32,32 +32,6 @@ def smtp_gate(smtp_server):
     return smtp_server
 
 
-@pytest.fixture
-def start_worker(celery_env, celery_queue, start_celery):
-    def start(smtp_url: str, *, threads: int = 4, **extra_env: str):
-        env = {
-            **celery_env,
-            "EMAIL_URL": smtp_url,
-            "TANDEM_SITE_URL": "http://tandem.example",
-            "TANDEM_CELERY_QUEUE": celery_queue,
-            "TANDEM_MAIL_RETRY_SECONDS": "1",
-            **extra_env,
-        }
-        pool = ["--pool=threads", f"--concurrency={threads}"] if threads > 1 else ["--pool=solo"]
-        worker = start_celery(
-            "worker",
-            env,
-            *pool,
-            "--without-gossip",
-            "--without-mingle",
-            f"-Q{celery_queue}",
-        )
-        worker.wait_for("ready.", timeout=60)
-        return worker
-
-    return start
-
-
 def all_sent_and_idle(idle, dead: frozenset[bytes] = frozenset()) -> bool:
     """Every ledger row is sent and no live worker holds a task: no message can still come
     (a row is marked sent only after the SMTP server accepted it, and is claimed only once)."""
