@@ -155,13 +155,16 @@ var flushing = null;
    off the queue; so does 410 (made before, deleted since). An entry the API refuses (400,
    409, 413) stays, marked, with the API's messages, until the client dismisses it. Not
    signed in, no connection, or the server in trouble: everything stays, and sending stops
-   until the next try. Resolves with what was sent and what is still there. */
+   until the next try. Resolves with what was sent, what is still there, and whether it is
+   worth trying again soon (no connection yet, or the server busy: `retry`), as against
+   waiting for the person (signed out). */
 function flush(user, csrf) {
   if (flushing) {
     return flushing;
   }
   var sent = [];
   var stopped = false;
+  var retry = false;
   flushing = Promise.all([user ? Promise.resolve(user) : state("user"), csrfToken(csrf)])
     .then(function (known) {
       user = known[0];
@@ -184,6 +187,7 @@ function flush(user, csrf) {
                 }
                 if (status === 401 || status === 403 || status === 408 || status === 429 || status >= 500) {
                   stopped = true;
+                  retry = status !== 401 && status !== 403;
                   entry.lastStatus = status;
                   return putEntry(entry);
                 }
@@ -194,6 +198,7 @@ function flush(user, csrf) {
               },
               function () {
                 stopped = true; // no connection
+                retry = true;
               }
             );
           });
@@ -202,7 +207,7 @@ function flush(user, csrf) {
     })
     .then(function () {
       return entriesOf(user).then(function (entries) {
-        return { sent: sent, entries: entries, stopped: stopped };
+        return { sent: sent, entries: entries, stopped: stopped, retry: retry };
       });
     });
   flushing.then(clearFlushing, clearFlushing);

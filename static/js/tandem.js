@@ -587,13 +587,46 @@
         refreshToday(sent.length ? sentWords(sent) : "");
       }
     }
+    /* A try that found no network yet (the instant a connection comes back) or a busy server
+       is tried again by the page while it is open: after 2 s, then twice as long each time,
+       up to a minute. Waiting for the person (signed out) is not retried. */
+    var retryTimer = null;
+    var retryDelay = 0;
+    function markTrying(delay) {
+      if (waiting && delay) {
+        waiting.setAttribute("data-trying-again", String(delay));
+      } else if (waiting) {
+        waiting.removeAttribute("data-trying-again");
+      }
+    }
+    function tryAgainLater(answer) {
+      var waitingOnes = (answer.entries || []).filter(function (entry) {
+        return entry.state !== "failed";
+      });
+      if (!answer.retry || !waitingOnes.length) {
+        retryDelay = 0;
+        markTrying(0);
+        return;
+      }
+      retryDelay = Math.min(retryDelay ? retryDelay * 2 : 2000, 60000);
+      markTrying(retryDelay);
+      retryTimer = setTimeout(function () {
+        retryTimer = null;
+        sendWaiting().catch(function () {});
+      }, retryDelay);
+    }
     function sendWaiting() {
+      clearTimeout(retryTimer);
+      retryTimer = null;
       if (navigator.onLine === false) {
+        retryDelay = 0;
+        markTrying(0);
         return Promise.resolve(null);
       }
       return ask({ type: "flush", user: user, csrf: csrf() }).then(function (answer) {
         show(answer.entries);
         afterSending(answer.sent || []);
+        tryAgainLater(answer);
         return answer;
       });
     }
