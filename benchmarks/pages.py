@@ -137,6 +137,7 @@ CACHED = (
     "therapist caseload, 100 clients",
     "therapist client page",
     "therapist timeline",
+    "therapist what waits, one client",
     "therapist record and its thread",
     "therapist weekly review",
     "client Progress, a year",

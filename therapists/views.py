@@ -131,7 +131,11 @@ def timeline(request, public_id):
     client = relationship.client
     services.records_viewed(viewer=request.user, client=client, what="timeline")
     if request.GET.get("waiting") == "1":
-        return waiting_timeline(request, relationship)
+        # What waits changes with the client's records, the therapist's views and replies
+        # (each a write of both people's data) and the minute: all in the cache's key.
+        return versions.cached_page(
+            request, [client], lambda: waiting_timeline(request, relationship)
+        )
     # From the cache only while nothing changed since it was shown, and so nothing new
     # has been shown that the rendering below would mark as viewed.
     return versions.cached_page(request, [client], lambda: _timeline(request, client))

@@ -67,6 +67,7 @@ CACHED_QUERIES = {
     "therapist caseload, 100 clients": 4,
     "therapist client page": 5,  # + MFA, the relationship (access), the audit row
     "therapist timeline": 5,
+    "therapist what waits, one client": 5,
     "therapist record and its thread": 7,  # + the record (access), its first view, audit row
     "therapist weekly review": 4,  # + MFA, the clients' versions
     "client Progress, a year": 2,

@@ -8,6 +8,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from clients import services as records
 from clients.models import Feedback, RecordView
 from tests.factories import (
@@ -25,6 +26,8 @@ DAY = timedelta(days=1)
 # Session and user, the MFA check, the relationship, the audit row, the client's last
 # activity, unopened records of each kind (3), the replies that wait and the alert banner.
 WAITING_TIMELINE_QUERIES = 11
+# From the page cache: session and user, the MFA check, the relationship and the audit row.
+WAITING_TIMELINE_CACHED_QUERIES = 5
 
 
 @pytest.fixture(autouse=True)
@@ -272,6 +275,39 @@ def test_the_filtered_timeline_runs_a_fixed_number_of_queries(
         page = browser.get(waiting_url(ada)).content.decode()
     assert page.count('data-waits="unviewed"') == clients
     assert page.count('data-waits="reply"') == 1
+    with django_assert_num_queries(WAITING_TIMELINE_CACHED_QUERIES):
+        again = browser.get(waiting_url(ada)).content.decode()
+    assert again.count('data-waits="unviewed"') == clients
+
+
+# --- From the page cache, never older than the last write -------------------------------
+
+
+def test_what_waits_from_the_cache_shows_what_came_since_and_drops_what_was_answered(
+    personas, frozen
+):
+    therapist, ada = personas.therapist_a, personas.client_a
+    first = JournalEntryFactory(client=ada, shared=True, created_at=NOW - 2 * DAY)
+    JournalEntryFactory(client=ada, shared=True, created_at=NOW - DAY)
+    replied = reply_waiting(therapist, ada, frozen, age=3 * DAY)
+    browser = as_user(therapist)
+    audits = AuditEvent.objects.filter(actor=therapist, subject=ada, action="records_viewed")
+
+    def waits() -> tuple[int, int]:
+        page = browser.get(waiting_url(ada)).content.decode()
+        return page.count('data-waits="unviewed"'), page.count('data-waits="reply"')
+
+    assert waits() == (2, 1)
+    assert waits() == (2, 1)  # from the cache: still one audit row a view
+    assert audits.count() == 2
+
+    records.journal_create(client=ada, text="Shared after", shared=True)
+    assert waits() == (3, 1)
+    assert browser.get(record_url(first)).status_code == 200  # opened: no longer waits
+    assert waits() == (2, 1)
+    assert browser.post(no_reply_url(replied)).status_code == 302
+    assert waits() == (2, 0)
+    assert audits.count() == 6  # five views of what waits and one of the record
 
 
 def test_one_record_alone_waiting_is_one_tap_from_the_box(personas):
