@@ -1,5 +1,6 @@
 """Writes about people: accounts, care relationships, invitations, the audit log."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -311,3 +312,18 @@ def records_viewed(*, viewer: User, client: User, what: str) -> None:
         audit(
             action=AuditAction.RECORDS_VIEWED, actor=viewer, subject=client, detail={"what": what}
         )
+
+
+def records_viewed_of_each(*, viewer: User, clients: Iterable[User], what: str) -> None:
+    """`records_viewed` for each of several clients shown on one page: one statement."""
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action=AuditAction.RECORDS_VIEWED,
+            actor=viewer,
+            actor_label=viewer.email,
+            subject=client,
+            detail={"what": what},
+        )
+        for client in clients
+        if client.pk != viewer.pk
+    )

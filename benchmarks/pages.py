@@ -143,6 +143,7 @@ CACHED = (
     "client Progress, a year",
     "client questionnaires",
     "therapist client progress, a year",
+    "therapist safety alerts",
     "API assignments (client)",
     "API completions (client)",
     "API adherence (client)",

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -34,6 +34,18 @@ def alerts_for_therapist(therapist: User, *, status: str | None = None) -> Query
 def recently_acknowledged(therapist: User) -> QuerySet[SafetyAlert]:
     since = timezone.now() - timedelta(days=RECENT_DAYS)
     return alerts_for_therapist(therapist, status="acknowledged").filter(acknowledged_at__gte=since)
+
+
+def clients_on_alerts_page(therapist: User) -> list[User]:
+    """The clients whose alerts the alerts page shows (open, or acknowledged in the last
+    RECENT_DAYS), with their data versions: one query."""
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    shown = (
+        SafetyAlert.objects.visible_to(therapist)
+        .filter(Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=since))
+        .values("relationship__client")
+    )
+    return list(User.objects.filter(pk__in=shown).only("pk", "data_version"))
 
 
 def get_alert_for_user(user: User, public_id) -> SafetyAlert:

@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import versions
 from accounts.form_errors import add_service_errors
-from accounts.services import records_viewed
+from accounts.services import records_viewed_of_each
 from accounts.validators import validate_text
 from careplans.models import PlanItem, Section
 from clients.models import JournalEntry, SupportDirection
@@ -26,6 +27,7 @@ from safety.models import SafetyAlert, Source
 
 LEVELS = dict(instruments.get(Instrument.PHQ9).options)
 SUPPORTING = (SupportDirection.THEY_SUPPORT_ME, SupportDirection.MUTUAL)
+WHAT = "safety alerts"  # the audit rows' detail
 
 
 class AcknowledgeForm(forms.Form):
@@ -128,13 +130,17 @@ def rows(alerts, *, therapist=None) -> list[AlertRow]:
     return result
 
 
-def alert_list(request, *, form=None, failed=None, status=200):
+def alert_list(request, *, form=None, failed=None, status=200, audited=()):
+    """The page; the cards show answers and plan content, a read of each client's records:
+    an audit row for each client shown, but those in `audited` (written already)."""
     therapist = request.user
     open_rows = rows(selectors.alerts_for_therapist(therapist, status="open"), therapist=therapist)
     done_rows = rows(selectors.recently_acknowledged(therapist))
-    # The cards show answers and plan content: a read of each client's records.
-    for client in {row.alert.relationship.client for row in (*open_rows, *done_rows)}:
-        records_viewed(viewer=therapist, client=client, what="safety alerts")
+    done = {client.pk for client in audited}
+    shown = {row.alert.relationship.client for row in (*open_rows, *done_rows)}
+    records_viewed_of_each(
+        viewer=therapist, clients=[c for c in shown if c.pk not in done], what=WHAT
+    )
     return render(
         request,
         "therapists/alerts.html",
@@ -150,7 +156,12 @@ def alert_list(request, *, form=None, failed=None, status=200):
 
 
 def alerts(request):
-    return alert_list(request)
+    """From the page cache while neither the therapist nor any client shown has written
+    anything (a new alert, an acknowledgement, a plan or entry changed: each a write of
+    both people's data) and the minute is the same; the audit rows are written each time."""
+    shown = selectors.clients_on_alerts_page(request.user)
+    records_viewed_of_each(viewer=request.user, clients=shown, what=WHAT)
+    return versions.cached_page(request, shown, lambda: alert_list(request, audited=shown))
 
 
 @require_POST

@@ -36,7 +36,9 @@ QUERIES = {
     "client Progress, a year": 10,
     "client questionnaires": 5,
     "therapist client progress, a year": 14,
-    "therapist safety alerts": 9,  # + the open alerts' plan triggers, steps and circle, one query
+    # + the open alerts' plan triggers, steps and circle, one query; the clients shown (the
+    # cache key); their audit rows, one statement
+    "therapist safety alerts": 10,
     "API clients (therapist, 100)": 6,  # + the clients' versions (the cache key)
     "API assignments (client)": 5,
     "API completions (client)": 4,
@@ -73,6 +75,7 @@ CACHED_QUERIES = {
     "client Progress, a year": 2,
     "client questionnaires": 2,
     "therapist client progress, a year": 5,
+    "therapist safety alerts": 5,  # + MFA, the clients shown, their audit rows
     # The rate limit's counts are in Redis (config.throttling): no query.
     "API assignments (client)": 2,
     "API completions (client)": 2,

@@ -18,7 +18,7 @@ from measures.models import MeasureResponse
 from safety.models import SafetyAlert, Source
 from safety.services import acknowledge, raise_alert
 from tests.conftest import make_active_relationship
-from tests.factories import PersonFactory, SafetyAlertFactory
+from tests.factories import ClientFactory, PersonFactory, SafetyAlertFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -377,3 +377,65 @@ def test_reading_the_cards_is_audited_once_per_client(client, personas, private_
     assert event.actor == personas.therapist_a
     assert event.subject == personas.client_a
     assert event.detail == {"what": "safety alerts"}
+
+
+def test_from_the_page_cache_each_view_is_audited_and_every_change_shows(
+    client, personas, private_alert, plan_a
+):
+    """The page comes from the cache until the therapist or a client shown writes anything:
+    a new alert, an acknowledgement, a plan changed, an entry shared."""
+    other = make_active_relationship(personas.therapist_a, personas.client_b)
+    browser = _signed_in(client, personas.therapist_a)
+    url = reverse("therapist_alerts")
+    audits = AuditEvent.objects.filter(action=AuditAction.RECORDS_VIEWED)
+
+    def page() -> str:
+        with CaptureQueriesContext(connection) as queries:
+            text = browser.get(url).content.decode()
+        page.queries = len(queries)
+        return text
+
+    first = page()
+    assert "Crowded trains" in first and "Bea Beta" not in first
+    again = page()  # from the cache: the session and user, MFA, the clients shown, audit row
+    assert page.queries == 5
+    assert (
+        again.split('name="csrfmiddlewaretoken"')[0] == first.split('name="csrfmiddlewaretoken"')[0]
+    )
+    assert list(audits.values_list("subject", flat=True)) == [personas.client_a.pk] * 2
+
+    plan_services.item_add(
+        author=personas.client_a,
+        plan=plan_a,
+        section="triggers",
+        text="Late nights",
+        steps=[],
+    )
+    assert "Late nights" in page()
+    raise_alert(client=other.client, source=Source.JOURNAL, reference=uuid.uuid4())
+    assert "Bea Beta" in page()
+    acknowledge(alert=private_alert, therapist=personas.therapist_a, note="Phoned")
+    assert "Acknowledged by Dr. Ann Able" in page()
+    assert sorted(audits.values_list("subject", flat=True)) == sorted(
+        [personas.client_a.pk] * 5 + [personas.client_b.pk] * 2
+    )
+
+
+def test_a_page_of_alerts_of_many_clients_costs_the_same_queries_as_of_one(client, personas):
+    SafetyAlertFactory(relationship=personas.relationship_a)
+    browser = _signed_in(client, personas.therapist_a)
+    url = reverse("therapist_alerts")
+    browser.get(url)  # the session's first request
+
+    def first_view() -> int:
+        personas.therapist_a.save()  # a new version: the page renders again
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(url).status_code == 200
+        return len(queries)
+
+    one = first_view()
+    for _ in range(4):
+        relationship = make_active_relationship(personas.therapist_a, ClientFactory())
+        SafetyAlertFactory(relationship=relationship)
+    assert first_view() == one == 9
+    assert AuditEvent.objects.filter(action=AuditAction.RECORDS_VIEWED).count() == 1 + 1 + 5
