@@ -191,12 +191,17 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     server = Gunicorn(env, Path(tmp) / "gunicorn.log")
     try:
-        # Every worker serves every page once before its memory is first read.
+        # Every worker serves every page (a cold one as the run asks for it: rendered after
+        # a write) before its memory is first read.
         for page in PAGES:
             url, cookie = urls[page.label], cookies[page.persona]
             status = server.get(url, cookie)
             assert status == 200, (page.label, url, status)
-            drive(server.base, url, cookie, seconds=1, connections=connections)
+            if page.cold:
+                before = lambda page=page: page.before_each(personas)  # noqa: E731
+                cold(server.base, url, cookie, seconds=1, before_each=before)
+            else:
+                drive(server.base, url, cookie, seconds=1, connections=connections)
         rss_start = server.worker_rss_kib()
         results, cold_results = {}, {}
         for page in PAGES:

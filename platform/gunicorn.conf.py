@@ -21,6 +21,15 @@ graceful_timeout = 30
 preload_app = True
 
 
+def when_ready(server) -> None:
+    """Before the first fork: what each worker would otherwise make on its first requests
+    (every template compiled, the URL table, the models' field maps, pygal's first drawing;
+    config.warmup) is made once here and shared. It opens no connection."""
+    from config.warmup import warm_up
+
+    warm_up()
+
+
 def pre_fork(server, worker) -> None:
     """What the master imported is moved out of the collector's reach before each fork: a
     worker's collections then do not write to (and so copy) the pages it shares."""

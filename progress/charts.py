@@ -546,3 +546,14 @@ def score_chart(
         empty_text="No scores yet.",
         note=f"Bands — {note}." if note else "",
     )
+
+
+def warm_up() -> None:
+    """Draw a line and a bar chart once (pygal's first drawing of a kind builds its classes'
+    state), as a process's parent does before it forks (config.warmup)."""
+    labels = ["Mon", "Tue", "Wed"]
+    for kind in (pygal.Line, pygal.Bar):
+        chart = _chart(kind, size=NARROW, labels=labels, y_title="x", legends=("a", "b"))
+        chart.add("a", [1, None, 3])
+        chart.add("b", [2, 1, 0], secondary=kind is pygal.Bar)
+        _render(chart, "warm up")

@@ -37,11 +37,13 @@ def test_the_app_is_loaded_before_the_workers_fork(cfg):
 def test_loading_the_app_opens_no_connection(tmp_path):
     """With preload_app the master imports the app and the workers inherit what it holds:
     a database or Redis connection opened at import time would be shared by every worker.
-    Importing the WSGI application opens no socket at all."""
+    Importing the WSGI application, and the master's warm-up, open no socket at all."""
     script = textwrap.dedent(
         """
         import os
         import config.wsgi
+        from config.warmup import warm_up
+        warm_up()  # what the master does before its first fork
         links = []
         for fd in os.listdir("/proc/self/fd"):
             try:
@@ -63,3 +65,22 @@ def test_loading_the_app_opens_no_connection(tmp_path):
         timeout=60,
     )
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_the_master_compiles_every_template_before_the_first_fork(cfg):
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    from config.warmup import template_names
+
+    engine = engines["django"].engine
+    [cached] = [loader for loader in engine.template_loaders if isinstance(loader, Loader)]
+    cached.reset()
+    names = template_names()
+    assert len(names) > 100
+    assert "base.html" in names and "therapists/home.html" in names
+    assert not cached.get_template_cache
+    cfg.when_ready(None)
+    # Each template compiles on its own but for fragments meant only to be included.
+    assert len(cached.get_template_cache) > 0.9 * len(names)
+    assert {"base.html", "therapists/home.html"} <= set(cached.get_template_cache)
