@@ -226,6 +226,16 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
                     server.base, url, cookie, seconds=seconds, before_each=lambda: None
                 )
         rss_end = server.worker_rss_kib()
+        # The same pages again, 1 s each: what a worker keeps growing by once it has met
+        # every page (a leak) apart from the working set it reaches in its first pass.
+        for page in PAGES:
+            url, cookie = urls[page.label], cookies[page.persona]
+            if page.cold:
+                before = lambda page=page: page.before_each(personas)  # noqa: E731
+                cold(server.base, url, cookie, seconds=1, before_each=before)
+            else:
+                drive(server.base, url, cookie, seconds=1, connections=connections)
+        rss_again = server.worker_rss_kib()
     finally:
         server.stop()
 
@@ -259,13 +269,21 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
             row(baseline.label, cold_results[baseline.label], one_base),
             *(row(page.label, results[page.label], one_base) for page in PAGES if page.cold),
         ]
-    table += ["", _memory_growth(rss_start, rss_end)]
-    return table, max(rss_end.values())
+    table += [
+        "",
+        _memory_growth(rss_start, rss_end),
+        _memory_growth(rss_end, rss_again, "web worker memory growth (RSS, a second pass)"),
+    ]
+    return table, max(rss_again.values())
 
 
-def _memory_growth(start: dict[int, int], end: dict[int, int]) -> str:
-    """Each web worker's resident size after the warm-up and at the end of the run."""
-    label = f"{'web worker memory growth (RSS, over the run)':<52} "
+def _memory_growth(
+    start: dict[int, int],
+    end: dict[int, int],
+    label: str = "web worker memory growth (RSS, over the run)",
+) -> str:
+    """Each web worker's resident size at the start and at the end of a part of the run."""
+    label = f"{label:<52} "
     lasted = sorted(set(start) & set(end))
     restarted = len(set(start) - set(end))
     note = f"; {restarted} of {len(start)} workers restarted (max_requests)" if restarted else ""
