@@ -190,18 +190,22 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
     [baseline] = [page for page in PAGES if page.baseline]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     server = Gunicorn(env, Path(tmp) / "gunicorn.log")
-    try:
-        # Every worker serves every page (a cold one as the run asks for it: rendered after
-        # a write) before its memory is first read.
+
+    def each_page_for_a_second() -> None:
+        """Every page for 1 s, a cold one as the run asks for it (rendered after a write)."""
         for page in PAGES:
             url, cookie = urls[page.label], cookies[page.persona]
-            status = server.get(url, cookie)
-            assert status == 200, (page.label, url, status)
             if page.cold:
                 before = lambda page=page: page.before_each(personas)  # noqa: E731
                 cold(server.base, url, cookie, seconds=1, before_each=before)
             else:
                 drive(server.base, url, cookie, seconds=1, connections=connections)
+
+    try:
+        for page in PAGES:
+            status = server.get(urls[page.label], cookies[page.persona])
+            assert status == 200, (page.label, urls[page.label], status)
+        each_page_for_a_second()  # every worker meets every page before its size is read
         rss_start = server.worker_rss_kib()
         results, cold_results = {}, {}
         for page in PAGES:
@@ -226,15 +230,9 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
                     server.base, url, cookie, seconds=seconds, before_each=lambda: None
                 )
         rss_end = server.worker_rss_kib()
-        # The same pages again, 1 s each: what a worker keeps growing by once it has met
-        # every page (a leak) apart from the working set it reaches in its first pass.
-        for page in PAGES:
-            url, cookie = urls[page.label], cookies[page.persona]
-            if page.cold:
-                before = lambda page=page: page.before_each(personas)  # noqa: E731
-                cold(server.base, url, cookie, seconds=1, before_each=before)
-            else:
-                drive(server.base, url, cookie, seconds=1, connections=connections)
+        # Again: what a worker keeps growing by once it has met every page (a leak), apart
+        # from the working set it reaches in its first pass.
+        each_page_for_a_second()
         rss_again = server.worker_rss_kib()
     finally:
         server.stop()

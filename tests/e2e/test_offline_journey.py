@@ -100,15 +100,23 @@ def phone(browser_contexts):
     return browser_contexts(viewport=PHONE, is_mobile=True, has_touch=True)
 
 
-def test_logged_offline_arrives_once_and_signing_out_leaves_nothing(world, browser_contexts):
-    kai = world["kai"]
+def offline_on_today(browser_contexts, *, init_script: str = ""):
+    """Kai signed in on a phone that has kept Today, then without a connection, on Today
+    as the worker kept it (with `init_script` run before the page's own)."""
     context = phone(browser_contexts)
     page = context.new_page()
     sign_in(page, "kai@example.org")
     kept_today(page)
-
     context.context.set_offline(True)
+    if init_script:
+        page.add_init_script(init_script)
     page.reload()
+    return context, page
+
+
+def test_logged_offline_arrives_once_and_signing_out_leaves_nothing(world, browser_contexts):
+    kai = world["kai"]
+    context, page = offline_on_today(browser_contexts)
 
     # Today as the worker kept it, saying plainly that this is offline.
     expect(page.locator("body")).to_have_attribute("data-offline-copy", re.compile(r"^\d{4}-"))
@@ -218,12 +226,7 @@ def csrf_of(page: Page) -> str:
 
 def test_a_second_log_of_the_day_comes_back_as_a_message_on_today(world, browser_contexts):
     kai = world["kai"]
-    context = phone(browser_contexts)
-    page = context.new_page()
-    sign_in(page, "kai@example.org")
-    kept_today(page)
-    context.context.set_offline(True)
-    page.reload()
+    context, page = offline_on_today(browser_contexts)
     quick = page.locator('[data-quick="lifestyle"]')
     quick.get_by_label("Minutes of exercise").fill("45")
     quick.get_by_role("button", name="Save day").click()
@@ -307,13 +310,7 @@ NOT_YET_CONNECTED = """() => {
 
 def test_a_try_that_finds_no_network_yet_is_tried_again_by_the_page(world, browser_contexts):
     kai = world["kai"]
-    context = phone(browser_contexts)
-    page = context.new_page()
-    sign_in(page, "kai@example.org")
-    kept_today(page)
-    context.context.set_offline(True)
-    page.add_init_script(NO_BACKGROUND_SYNC_LATE_ONLINE)
-    page.reload()
+    context, page = offline_on_today(browser_contexts, init_script=NO_BACKGROUND_SYNC_LATE_ONLINE)
     page.locator("#mood").get_by_role("button", name="4", exact=True).tap()
     waiting = page.locator("[data-offline-waiting]")
     expect(waiting.locator("li")).to_have_count(1)
@@ -333,12 +330,7 @@ def test_a_try_that_finds_no_network_yet_is_tried_again_by_the_page(world, brows
 
 
 def test_another_person_on_the_phone_never_sees_the_first_ones_today(world, browser_contexts):
-    context = phone(browser_contexts)
-    page = context.new_page()
-    sign_in(page, "kai@example.org")
-    kept_today(page)
-    context.context.set_offline(True)
-    page.reload()
+    context, page = offline_on_today(browser_contexts)
     page.locator("#mood").get_by_role("button", name="3", exact=True).tap()
     expect(page.locator("[data-offline-waiting] li")).to_have_count(1)
     # Kai's session ends without signing out (it ran out): back online, the mood waits for
