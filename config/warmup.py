@@ -1,8 +1,7 @@
-"""What a process would otherwise make on its first requests or messages, made once in the
-parent (gunicorn's master, a celery worker's parent) before it forks: the URL table, every
-template compiled, the models' field maps, and pygal's drawing code. A child then starts as
-it runs: its first page of a kind costs what the later ones do, its memory does not grow as
-it meets each kind of page, and the pages the parent made stay shared between the children.
+"""What a web worker would otherwise make on its first requests, made once in gunicorn's
+master before it forks (the `when_ready` hook): the URL table, every template compiled, the
+models' field maps and pygal's first drawings. A worker's first page of a kind then costs
+about what the later ones do, and what the master made stays shared between the workers.
 Nothing here opens a database or Redis connection."""
 
 from pathlib import Path
@@ -45,6 +44,7 @@ def compile_templates() -> int:
 
 
 def warm_up() -> None:
+    """All of the above, in the process that calls it."""
     get_resolver().reverse_dict  # noqa: B018 - reading it fills the table
     compile_templates()
     for model in apps.get_models():
