@@ -499,6 +499,8 @@ def therapist_page_list(world) -> list[tuple]:
         ("Assign: form", f"{detail}assign/new/", "assign-form"),
         ("Assign: from a template", f"{detail}assign/new/?template={template.public_id}", None),
         ("Edit homework", f"/therapist/assignments/{world['daily'].public_id}/edit/", None),
+        # Before the timeline, which marks what it shows as viewed.
+        ("What waits", f"{detail}timeline/?waiting=1", "what-waits"),
         ("Timeline", f"{detail}timeline/", "timeline"),
         ("Timeline, filtered", f"{detail}timeline/?kind=journal", None),
         ("Shared entry", f"{detail}records/{world['shared'].public_id}/", "therapist-record"),
