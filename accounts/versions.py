@@ -301,6 +301,22 @@ def _write(key: str, content_type: str, body: bytes) -> None:
         logger.warning("page cache unavailable; not stored", exc_info=True)
 
 
+def read_many(keys: Iterable[str]) -> dict[str, object]:
+    """What the page cache holds under `keys` (missing ones left out; none if it is down)."""
+    try:
+        return caches[CACHE].get_many(list(keys))
+    except Exception:
+        logger.warning("page cache unavailable; answering without it", exc_info=True)
+        return {}
+
+
+def write_many(values: dict[str, object]) -> None:
+    try:
+        caches[CACHE].set_many(values)
+    except Exception:
+        logger.warning("page cache unavailable; not stored", exc_info=True)
+
+
 def clients_of(therapist) -> list:
     """The therapist's active clients, with their versions. One query."""
     return list(

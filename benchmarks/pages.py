@@ -25,6 +25,17 @@ def bump_client_version(personas: dict) -> None:
     User.objects.filter(pk__in=people).update(data_version=versions.new_token())
 
 
+def log_a_mood(personas: dict) -> None:
+    """A real write for the Progress pages: the client shares a new entry with a mood now,
+    so this week's mean mood, and the mood chart with it, changes each time (its version
+    changes by the database trigger, as for any write); the other charts do not."""
+    import secrets
+
+    from clients.models import JournalEntry
+
+    JournalEntry.objects.create(client=personas["client"], shared=True, mood=secrets.randbelow(11))
+
+
 @dataclass(frozen=True)
 class Page:
     label: str
@@ -158,8 +169,20 @@ CACHED = (
     "API safety alerts (therapist)",
     "API timeline (therapist)",
 )
+# A cold page's write when it is not `bump_client_version`.
+WRITES = {
+    "client Progress, a year": log_a_mood,
+    "therapist client progress, a year": log_a_mood,
+}
 PAGES += [
-    replace(page, label=f"{page.label}, cold", cold=True) for page in PAGES if page.label in CACHED
+    replace(
+        page,
+        label=f"{page.label}, cold",
+        cold=True,
+        before_each=WRITES.get(page.label, bump_client_version),
+    )
+    for page in PAGES
+    if page.label in CACHED
 ]
 
 

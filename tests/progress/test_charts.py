@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from accounts import versions
+from progress import charts as charts_module
 from progress.charts import Chart, count_ticks, number_text, progress_charts, score_chart
 from progress.series import progress_series
 
-from .conftest import TODAY, history, journal
+from .conftest import TODAY, history, journal, lifestyle
 from .svgbox import overflowing, plotted, text_boxes, touching
 
 pytestmark = pytest.mark.django_db
@@ -284,3 +286,96 @@ def test_every_series_colour_keeps_3_to_1_against_the_page_in_both_schemes(perso
                 ratio = contrast(colours[name], base[background])
                 assert ratio >= 3, (scheme, name, colours[name], background, round(ratio, 2))
     assert chart_dark, "the dark scheme sets its own series colours"
+
+
+# --- Drawings from the page cache ------------------------------------------------------------
+
+
+@pytest.fixture
+def drawings(monkeypatch, settings, request):
+    """Counts the drawings pygal actually makes (each call of the real `_render`), with a
+    page cache of the test's own (other tests draw the same charts)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        versions.CACHE: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        },
+    }
+    made = []
+    render = charts_module._render
+
+    def counted(chart, title):
+        made.append(title)
+        return render(chart, title)
+
+    monkeypatch.setattr(charts_module, "_render", counted)
+    return made
+
+
+def test_a_chart_is_drawn_once_and_a_new_point_draws_it_again(personas, drawings):
+    journal(personas.client_a, TODAY - timedelta(days=2), 7)
+    lifestyle(personas.client_a, TODAY - timedelta(days=1), sleep=7.5)
+    first = charts_of(personas.client_a)
+    assert sorted(set(drawings)) == ["Mood", "Sleep"]  # two sizes each
+    assert len(drawings) == 4
+
+    drawings.clear()
+    again = charts_of(personas.client_a)
+    assert drawings == []  # nothing was written: every drawing came from the cache
+    assert again["mood"].svg == first["mood"].svg
+    assert again["sleep"].svg_wide == first["sleep"].svg_wide
+
+    journal(personas.client_a, TODAY, 2)
+    after = charts_of(personas.client_a)
+    assert drawings == ["Mood", "Mood"]  # the sleep chart is as it was
+    assert after["mood"].svg != first["mood"].svg
+    assert plotted(after["mood"].svg)[0] == ["7.0", "2.0"]
+    assert after["sleep"].svg == first["sleep"].svg
+
+
+def test_what_a_drawing_is_keyed_on(personas):
+    """Everything it is drawn from: its points, labels, settings, title and formatters (by
+    their code and what they close over); an object it cannot describe is not cached."""
+    import pygal
+
+    def chart(values, *, title_size=15, formatter=number_text, labels=("Mon", "Tue")):
+        drawn = charts_module._chart(
+            pygal.Line, size=charts_module.NARROW, labels=list(labels), y_title="Hours"
+        )
+        drawn.config.title_font_size = title_size
+        drawn.add("Sleep", values, formatter=formatter)
+        return drawn
+
+    def scaled(by):
+        return lambda value: f"{value * by}"
+
+    key = charts_module._drawing_key(chart([7, 8]), "Sleep")
+    assert key == charts_module._drawing_key(chart([7, 8]), "Sleep")
+    assert key.startswith("chart:")
+    others = {
+        charts_module._drawing_key(chart([7, 9]), "Sleep"),
+        charts_module._drawing_key(chart([7, 8], labels=("Mon", "Wed")), "Sleep"),
+        charts_module._drawing_key(chart([7, 8], title_size=16), "Sleep"),
+        charts_module._drawing_key(chart([7, 8]), "Sleep, shared"),
+        charts_module._drawing_key(chart([7, 8], formatter=scaled(2)), "Sleep"),
+        charts_module._drawing_key(chart([7, 8], formatter=scaled(3)), "Sleep"),
+    }
+    assert key not in others and len(others) == 6
+    assert charts_module._drawing_key(chart([7, 8], formatter=object()), "Sleep") is None
+
+
+def test_charts_are_drawn_when_the_cache_does_not_answer(personas, settings, drawings, caplog):
+    settings.CACHES = {
+        **settings.CACHES,
+        versions.CACHE: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+    journal(personas.client_a, TODAY - timedelta(days=2), 7)
+    mood = charts_of(personas.client_a)["mood"]
+    assert plotted(mood.svg) == [["7.0"], ["7.0", "7.0", "7.0"]]
+    assert drawings == ["Mood", "Mood"]
+    assert "page cache unavailable" in caplog.text
