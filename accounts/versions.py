@@ -17,14 +17,17 @@ Tokens are random, not counters: a stale copy of a user saved back can never bri
 version, and the pages it keyed, back to life.
 """
 
+import functools
 import hashlib
 import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import caches
 from django.db.models import ForeignKey
 from django.http import HttpRequest, HttpResponse
@@ -237,6 +240,26 @@ def cache_key(name: str, people: Iterable, *parts) -> str:
     versions = sorted((p.pk, p.data_version) for p in people)
     digest = hashlib.blake2b(repr((versions, parts)).encode(), digest_size=16).hexdigest()
     return f"{name}:{digest}"
+
+
+@functools.cache
+def release() -> str:
+    """A digest of the code: every module and template of the project. What is kept for
+    longer than the minute carries it in its key, so a new release never reads what an older
+    one kept."""
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in sorted(root.iterdir()):
+        if not folder.is_dir() or folder.name in NOT_CODE or folder.name.startswith("."):
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".html", ".txt") and path.is_file():
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# Folders of the project that hold no code the pages run.
+NOT_CODE = {"tests", "docs", "var", "node_modules", "benchmarks", "platform", "static"}
 
 
 def minute(now: datetime | None = None) -> str:

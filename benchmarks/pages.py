@@ -169,8 +169,23 @@ CACHED = (
     "API safety alerts (therapist)",
     "API timeline (therapist)",
 )
+
+
+def a_client_of_three_writes(personas: dict) -> None:
+    """`bump_client_version`, and one client of the caseload of 3 (where no persona is)
+    writes too: each caseload's cold view has one client's row to compute again."""
+    from accounts import versions
+    from accounts.models import CareRelationship, User
+
+    bump_client_version(personas)
+    one = CareRelationship.objects.filter(therapist=personas["therapist3"], status="active")
+    client = one.values_list("client_id", flat=True).first()
+    User.objects.filter(pk=client).update(data_version=versions.new_token())
+
+
 # A cold page's write when it is not `bump_client_version`.
 WRITES = {
+    "therapist caseload, 3 clients": a_client_of_three_writes,
     "client Progress, a year": log_a_mood,
     "therapist client progress, a year": log_a_mood,
 }

@@ -1,7 +1,8 @@
 """What a web worker would otherwise make on its first requests, made once in gunicorn's
 master before it forks (the `when_ready` hook): the URL table, every template compiled, the
-models' field maps and pygal's first drawings. A worker's first page of a kind then costs
-about what the later ones do, and what the master made stays shared between the workers.
+models' field maps, pygal's first drawings and the code's release digest. A worker's first
+page of a kind then costs about what the later ones do, and what the master made stays
+shared between the workers.
 Nothing here opens a database or Redis connection."""
 
 from pathlib import Path
@@ -50,6 +51,8 @@ def warm_up() -> None:
     for model in apps.get_models():
         model._meta.get_fields()
         model._meta.related_objects  # noqa: B018
+    from accounts.versions import release
     from progress.charts import warm_up as draw_once
 
     draw_once()
+    release()

@@ -42,6 +42,8 @@ def home(request, form=None):
     """The caseload at a glance, pending invitations and the invite form."""
     sort = request.GET.get("sort") if request.GET.get("sort") in caseload.SORTS else "attention"
 
+    shown = caseload.on_caseload(request.user)
+
     def page():
         now = timezone.now()
         relationships = home_relationships(therapist=request.user, now=now)
@@ -49,7 +51,7 @@ def home(request, form=None):
             request,
             "therapists/home.html",
             {
-                "rows": caseload.caseload_rows(therapist=request.user, sort=sort),
+                "rows": caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown),
                 "sort": sort,
                 "sorts": caseload.SORTS,
                 "invited": relationships.invited,
@@ -64,7 +66,7 @@ def home(request, form=None):
     # From the cache while neither the therapist nor any of their clients wrote anything
     # (an invitation, a client who left or joined is the therapist's own change), and
     # within the minute ("3 minutes ago"). A form with errors is never a GET.
-    return versions.cached_page(request, versions.clients_of(request.user), page)
+    return versions.cached_page(request, [entry.client for entry in shown], page)
 
 
 @require_POST

@@ -8,6 +8,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from accounts import services as account_services
+from accounts.models import User
 from clients import services as records
 from homework import services
 from homework.selectors import client_today
@@ -32,13 +34,17 @@ NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # Thursday of ISO week 48 (23-2
 TODAY = date(2026, 11, 26)
 THIS_WEEK = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # Tuesday
 LAST_WEEK = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday before
-# The access policy's MFA check, relationships (with their open safety alerts), signals
-# (last activity and both weeks' shared mood, one query), homework, its pauses, the
-# completions of the last two weeks and the latest questionnaire results.
-SELECTOR_QUERIES = 7
+# The access policy's MFA check, who is on the caseload with their data versions
+# (`on_caseload`), then for the rows not in the cache: relationships (with their open safety
+# alerts), signals (last activity and both weeks' shared mood, one query), homework, its
+# pauses, the completions of the last two weeks and the latest questionnaire results.
+SELECTOR_QUERIES = 8
+# With every row in the cache: who is on the caseload (the MFA check was made already: once
+# per request).
+KEPT_ROWS_QUERIES = 1
 # Session and user (the session is saved at most once a minute), the MFA check (once per
-# request), the clients' data versions (the page cache's key), the caseload
-# (SELECTOR_QUERIES less the MFA check), invitations and clients who left (one query, with
+# request), who is on the caseload with their data versions (the page cache's key too), the
+# rows (SELECTOR_QUERIES less those two), invitations and clients who left (one query, with
 # what "Waiting for you" reads of the relationships), "Waiting for you" (WAITING_QUERIES in
 # tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts
 # counted for the banner, and the sessions of today and tomorrow.
@@ -430,3 +436,84 @@ class TestLessThanHalfDone:
             start_date=date(2026, 11, 23),
         )
         assert "low_adherence" not in keys(row_of(personas.therapist_a, client))
+
+
+# --- Rows from the page cache ------------------------------------------------------------
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """The relationships each call of `build_rows` computes rows for."""
+    from progress import caseload
+
+    made = []
+    build = caseload.build_rows
+
+    def counted(**kwargs):
+        rows = build(**kwargs)
+        made.append(sorted(row.client.name for row in rows))
+        return rows
+
+    monkeypatch.setattr(caseload, "build_rows", counted)
+    return made
+
+
+def test_a_row_is_computed_again_only_when_its_client_writes_or_their_day_turns(
+    personas, computed, django_assert_num_queries
+):
+    therapist = personas.therapist_a
+    add_client(therapist, "Bo Beta", done_days=1)
+    add_client(therapist, "Cy Gamma", done_days=3)
+    first = caseload_rows(therapist=therapist, sort="name")
+    assert computed == [["Ada Alpha", "Bo Beta", "Cy Gamma"]]
+
+    with django_assert_num_queries(KEPT_ROWS_QUERIES):
+        again = caseload_rows(therapist=therapist, sort="name")
+    assert computed == [["Ada Alpha", "Bo Beta", "Cy Gamma"]]  # nothing computed
+    assert [(r.client.name, r.done, r.due, r.flags) for r in again] == [
+        (r.client.name, r.done, r.due, r.flags) for r in first
+    ]
+
+    # Bo checks off today: only Bo's row is computed, and it shows the check-off.
+    bo = next(r for r in first if r.client.name == "Bo Beta")
+    services.completion_create(
+        client=bo.client, assignment=bo.relationship.assignments.get(), due_date=TODAY
+    )
+    after = {r.client.name: r for r in caseload_rows(therapist=therapist, sort="name")}
+    assert computed[-1] == ["Bo Beta"]
+    assert after["Bo Beta"].done == bo.done + 1
+    assert after["Cy Gamma"].done == 3
+
+    # A new day for the clients: every row again ("today", "this week" and quiet move on).
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        caseload_rows(therapist=therapist)
+    assert computed[-1] == ["Ada Alpha", "Bo Beta", "Cy Gamma"]
+
+
+def test_a_kept_row_is_never_shown_once_the_access_policy_says_no(personas, settings):
+    from allauth.mfa.models import Authenticator
+
+    therapist = personas.therapist_a
+    add_client(therapist, "Bo Beta", done_days=1)
+    assert len(caseload_rows(therapist=therapist)) == 2  # both rows kept now
+    account_services.relationship_end(actor=therapist, relationship=personas.relationship_a)
+    assert [r.client.name for r in caseload_rows(therapist=therapist)] == ["Bo Beta"]
+    settings.TANDEM_REQUIRE_MFA = True
+    Authenticator.objects.filter(user=therapist).delete()
+    next_request = User.objects.get(pk=therapist.pk)  # the MFA check is once per request
+    assert caseload_rows(therapist=next_request) == []
+
+
+def test_a_kept_row_holds_no_password_hash(personas):
+    from accounts import versions
+    from progress import caseload
+
+    therapist = personas.therapist_a
+    [row] = caseload_rows(therapist=therapist)
+    assert personas.client_a.password  # the client has one
+    [entry] = caseload.on_caseload(therapist)
+    day = caseload.local_day(NOW, entry.client.zone)
+    key = caseload._row_key(therapist, entry.relationship, entry.client, day)
+    [kept] = versions.read_many([key]).values()
+    assert kept.client.password == "" and kept.relationship.client.password == ""
+    assert (kept.client.name, kept.client.email) == (row.client.name, row.client.email)
