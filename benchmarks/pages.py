@@ -11,6 +11,7 @@ bench calls `before_each` (by default it gives the personas new data versions, s
 page cache misses), and times the requests one at a time (benchmarks.web.cold).
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -25,15 +26,31 @@ def bump_client_version(personas: dict) -> None:
     User.objects.filter(pk__in=people).update(data_version=versions.new_token())
 
 
+_MOODS = itertools.count()
+MOOD_MARK = "A mood logged by the benchmark."
+
+
 def log_a_mood(personas: dict) -> None:
-    """A real write for the Progress pages: the client shares a new entry with a mood now,
-    so this week's mean mood, and the mood chart with it, changes each time (its version
-    changes by the database trigger, as for any write); the other charts do not."""
-    import secrets
+    """A real write for the Progress pages: the client shares an entry with a mood, each time
+    in another week of the year or with another mood, so no two writes leave the mood chart
+    as it was (its version changes by the database trigger, as for any write); the other
+    charts do not change. The entry of the write before is deleted first: the pages measured
+    afterwards see the data set as built, with one entry more."""
+    from datetime import timedelta
+
+    from django.utils import timezone
 
     from clients.models import JournalEntry
 
-    JournalEntry.objects.create(client=personas["client"], shared=True, mood=secrets.randbelow(11))
+    count = next(_MOODS)
+    JournalEntry.objects.filter(client=personas["client"], text=MOOD_MARK).delete()
+    JournalEntry.objects.create(
+        client=personas["client"],
+        shared=True,
+        text=MOOD_MARK,
+        mood=count // 52 % 11,
+        occurred_at=timezone.now() - timedelta(weeks=count % 52),
+    )
 
 
 @dataclass(frozen=True)

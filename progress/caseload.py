@@ -103,6 +103,8 @@ class CaseloadRow:
     due_past: int = 0
     # The latest result of each questionnaire, newest first (the caseload page only).
     measures: list[Latest] = field(default_factory=list)
+    # What the row shows is kept in the page cache under this key (the caseload page only).
+    key: str = ""
 
     @property
     def monday(self) -> date:
@@ -415,7 +417,9 @@ def caseload_rows(
             row.measures = sorted(
                 latest.get(row.client.pk, {}).values(), key=lambda m: m.submitted_at, reverse=True
             )
-        versions.write_many({keys[row.relationship.pk]: _kept(row) for row in fresh})
+        for row in fresh:
+            row.key = keys[row.relationship.pk]
+        versions.write_many({row.key: _kept(row) for row in fresh})
         rows += fresh
     return sort_rows(rows, sort)
 

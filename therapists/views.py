@@ -35,6 +35,7 @@ from progress.summary import client_summary, recent_check_offs
 from progress.waiting import waiting_for_therapist
 
 from .assigning import schedule_summary
+from .caseload_table import drawn_rows
 from .waiting import reply_waits, waiting_timeline
 
 
@@ -51,7 +52,9 @@ def home(request, form=None):
             request,
             "therapists/home.html",
             {
-                "rows": caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown),
+                "rows": drawn_rows(
+                    caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown)
+                ),
                 "sort": sort,
                 "sorts": caseload.SORTS,
                 "invited": relationships.invited,

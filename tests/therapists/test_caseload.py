@@ -517,3 +517,50 @@ def test_a_kept_row_holds_no_password_hash(personas):
     [kept] = versions.read_many([key]).values()
     assert kept.client.password == "" and kept.relationship.client.password == ""
     assert (kept.client.name, kept.client.email) == (row.client.name, row.client.email)
+
+
+def test_the_page_draws_kept_rows_as_they_were_and_last_activity_as_it_is_now(
+    personas, monkeypatch
+):
+    from therapists import caseload_table
+
+    drawn = []
+    draw = caseload_table.render_to_string
+
+    def counted(template, context):
+        drawn.append(context["row"].client.name)
+        return draw(template, context)
+
+    monkeypatch.setattr(caseload_table, "render_to_string", counted)
+    therapist = personas.therapist_a
+    bo = add_client(therapist, "Bo Beta", done_days=1)
+    with time_machine.travel(NOW - timedelta(minutes=5), tick=False):
+        JournalEntryFactory(client=bo, shared=False)  # Bo's last activity: 5 minutes ago
+    browser = Client()
+    browser.force_login(therapist)
+
+    def row_of(name: str, page: str) -> str:
+        start = page.index(f'data-client="{name.lower().replace(" ", ".")}@example.org"')
+        return page[start : page.index("</tr>", start)]
+
+    first = browser.get(reverse("therapist_home")).content.decode()
+    assert "1/4" in row_of("Bo Beta", first)
+    assert sorted(drawn) == ["Ada Alpha", "Bo Beta"]
+    # 20 minutes on, nothing written (and still signed in): the rows come from the cache,
+    # "last activity" does not.
+    with time_machine.travel(NOW + timedelta(minutes=20), tick=False):
+        later = browser.get(reverse("therapist_home")).content.decode()
+    assert (
+        row_of("Bo Beta", later).split('data-label="Last activity"')[0]
+        == row_of("Bo Beta", first).split('data-label="Last activity"')[0]
+    )
+    assert "5\xa0minutes ago" in row_of("Bo Beta", first)
+    assert "25\xa0minutes ago" in row_of("Bo Beta", later)
+    assert sorted(drawn) == ["Ada Alpha", "Bo Beta"]  # no row drawn again
+    # Bo checks off again: their row is drawn anew, with it.
+    assignment = bo.care_relationships.get().assignments.get()
+    services.completion_create(client=bo, assignment=assignment, due_date=TODAY)
+    after = browser.get(reverse("therapist_home")).content.decode()
+    assert row_of("Bo Beta", after) != row_of("Bo Beta", first)
+    assert sorted(drawn) == ["Ada Alpha", "Bo Beta", "Bo Beta"]
+    assert "2/4" in row_of("Bo Beta", after)
