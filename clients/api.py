@@ -330,13 +330,17 @@ class TimelineItemSerializer(serializers.Serializer):
     record = serializers.SerializerMethodField()
 
     def get_record(self, item) -> dict:
-        serializer = {
-            "journal": JournalEntrySerializer,
-            "lifestyle": LifestyleLogSerializer,
-            "social": SocialActivitySerializer,
-            "completion": CompletionSerializer,
-        }[item.kind]
-        return serializer(item.record).data
+        # One serializer of each kind for the whole list (`many=True` shares this one): DRF
+        # builds a serializer's fields once per instance, most of what a new one per item cost.
+        made = self.__dict__.setdefault("_record_serializers", {})
+        if item.kind not in made:
+            made[item.kind] = {
+                "journal": JournalEntrySerializer,
+                "lifestyle": LifestyleLogSerializer,
+                "social": SocialActivitySerializer,
+                "completion": CompletionSerializer,
+            }[item.kind]()
+        return made[item.kind].to_representation(item.record)
 
 
 class TimelineSerializer(serializers.Serializer):

@@ -473,6 +473,30 @@ class TestTimeline:
         )
         assert [item["record"]["text"] for item in response.json()["items"]] == ["new"]
 
+    def test_each_item_is_its_record_as_the_records_own_serializer_gives_it(self, client, personas):
+        from rest_framework.renderers import JSONRenderer
+
+        from clients.api import JournalEntrySerializer, LifestyleLogSerializer
+
+        first = services.journal_create(
+            client=personas.client_a, text="**Better** today", mood=6, shared=True
+        )
+        second = services.journal_create(client=personas.client_a, text="A walk", shared=True)
+        log = services.lifestyle_create(client=personas.client_a, sleep_hours=7, shared=True)
+        client.force_login(personas.therapist_a)
+        items = client.get(
+            "/api/v1/timeline/", {"client": str(personas.client_a.public_id)}
+        ).json()["items"]
+        by_id = {item["record"]["id"]: item["record"] for item in items}
+        for record, serializer in (
+            (first, JournalEntrySerializer),
+            (second, JournalEntrySerializer),
+            (log, LifestyleLogSerializer),
+        ):
+            expected = json.loads(JSONRenderer().render(serializer(record).data))
+            assert by_id[str(record.public_id)] == expected
+        assert "<strong>Better</strong>" in json.dumps(by_id[str(first.public_id)])
+
     def test_another_therapists_client_is_a_404(self, client, personas):
         client.force_login(personas.therapist_b)
         response = client.get("/api/v1/timeline/", {"client": str(personas.client_a.public_id)})
