@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Avg,
@@ -27,7 +28,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts import versions
-from accounts.clock import local_day, local_midnight
+from accounts.clock import local_day, local_midnight, zone
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import care_relationships_visible_to
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
@@ -369,22 +370,28 @@ def _past_cell(assignment: Assignment, row: CaseloadRow, counts: dict, cell: Adh
 
 @dataclass(frozen=True)
 class OnCaseload:
+    """An active client on the caseload, as the page cache keys on them (`pk` and
+    `data_version` are the client's, as `versions.cache_key` reads a person)."""
+
     relationship: int  # its primary key
-    client: User  # pk, data_version and timezone only
+    pk: int
+    data_version: int
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone(self.timezone)
 
 
 def on_caseload(therapist: User) -> list[OnCaseload]:
-    """The active clients the access policy shows the therapist, with their data versions
-    (what the page cache keys on). One query."""
+    """The active clients the access policy shows the therapist, with their data versions.
+    One query."""
     shown = (
         care_relationships_visible_to(therapist)
         .filter(status=CareStatus.ACTIVE, client__isnull=False)
         .values_list("pk", "client_id", "client__data_version", "client__timezone")
     )
-    return [
-        OnCaseload(pk, User(pk=client, data_version=version, timezone=name))
-        for pk, client, version, name in shown
-    ]
+    return [OnCaseload(*values) for values in shown]
 
 
 def caseload_rows(
@@ -399,9 +406,7 @@ def caseload_rows(
     if shown is None:
         shown = on_caseload(therapist)
     keys = {
-        entry.relationship: _row_key(
-            therapist, entry.relationship, entry.client, local_day(now, entry.client.zone)
-        )
+        entry.relationship: _row_key(therapist, entry, local_day(now, entry.zone))
         for entry in shown
     }
     kept = versions.read_many(keys.values())
@@ -424,13 +429,13 @@ def caseload_rows(
     return sort_rows(rows, sort)
 
 
-def _row_key(therapist: User, relationship: int, client: User, day: date) -> str:
+def _row_key(therapist: User, entry: OnCaseload, day: date) -> str:
     """A row shows the client's data (their version changes with any write of it, the
     relationship's and their alerts' included) as the therapist may see it, on the client's
     local day; "3 minutes ago" is drawn from it when the page is. The code's release is in
     the key: a row kept by older code is never read."""
     return versions.cache_key(
-        "caseload-row", [client], versions.release(), therapist.pk, relationship, day
+        "caseload-row", [entry], versions.release(), therapist.pk, entry.relationship, day
     )
 
 

@@ -69,7 +69,7 @@ def home(request, form=None):
     # From the cache while neither the therapist nor any of their clients wrote anything
     # (an invitation, a client who left or joined is the therapist's own change), and
     # within the minute ("3 minutes ago"). A form with errors is never a GET.
-    return versions.cached_page(request, [entry.client for entry in shown], page)
+    return versions.cached_page(request, shown, page)
 
 
 @require_POST

@@ -512,8 +512,7 @@ def test_a_kept_row_holds_no_password_hash(personas):
     [row] = caseload_rows(therapist=therapist)
     assert personas.client_a.password  # the client has one
     [entry] = caseload.on_caseload(therapist)
-    day = caseload.local_day(NOW, entry.client.zone)
-    key = caseload._row_key(therapist, entry.relationship, entry.client, day)
+    key = caseload._row_key(therapist, entry, caseload.local_day(NOW, entry.zone))
     [kept] = versions.read_many([key]).values()
     assert kept.client.password == "" and kept.relationship.client.password == ""
     assert (kept.client.name, kept.client.email) == (row.client.name, row.client.email)
