@@ -439,33 +439,29 @@ def _row_key(therapist: User, entry: OnCaseload, day: date) -> str:
     )
 
 
+# What the caseload page shows of a client and of their relationship.
+_CLIENT_SHOWN = ("pk", "public_id", "name", "email", "role", "timezone")
+_RELATIONSHIP_SHOWN = (
+    "pk",
+    "public_id",
+    "therapist_id",
+    "status",
+    "invited_email",
+    "invited_at",
+    "invitation_expires_at",
+    "activated_at",
+    "ended_at",
+)
+
+
 def _kept(row: CaseloadRow) -> CaseloadRow:
-    """What the cache keeps of a row: the client and relationship without what the page does
-    not show (a password hash is never copied into the cache)."""
-    client, relationship = row.client, row.relationship
-    slim = User(
-        pk=client.pk,
-        public_id=client.public_id,
-        name=client.name,
-        email=client.email,
-        role=client.role,
-        timezone=client.timezone,
-        password="",
-    )
-    kept_relationship = CareRelationship(
-        pk=relationship.pk,
-        public_id=relationship.public_id,
-        therapist_id=relationship.therapist_id,
-        client=slim,
-        status=relationship.status,
-        invited_email=relationship.invited_email,
-        invited_at=relationship.invited_at,
-        invitation_expires_at=relationship.invitation_expires_at,
-        activated_at=relationship.activated_at,
-        ended_at=relationship.ended_at,
-    )
-    kept_relationship.open_alerts = relationship.open_alerts
-    return replace(row, client=slim, relationship=kept_relationship)
+    """What the cache keeps of a row: copies of the client and relationship with only what
+    the page shows (a password hash is never copied into the cache)."""
+    client = User(**{name: getattr(row.client, name) for name in _CLIENT_SHOWN}, password="")
+    shown = {name: getattr(row.relationship, name) for name in _RELATIONSHIP_SHOWN}
+    relationship = CareRelationship(**shown, client=client)
+    relationship.open_alerts = row.relationship.open_alerts
+    return replace(row, client=client, relationship=relationship)
 
 
 def sort_rows(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:
