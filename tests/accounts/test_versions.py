@@ -281,3 +281,31 @@ def test_a_therapist_who_removes_their_second_factor_gets_no_cached_answer(perso
     Authenticator.objects.filter(user=personas.therapist_a).delete()
     response = browser.get("/api/v1/clients/")
     assert response.status_code != 200 or response.json()["count"] == 0
+
+
+def test_the_release_digest_changes_with_any_module_or_template_and_nothing_else(
+    settings, tmp_path
+):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "rules.py").write_text("LIMIT = 7\n")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "row.html").write_text("<tr>{{ row }}</tr>\n")
+    (tmp_path / "docs").mkdir()
+    settings.BASE_DIR = tmp_path
+
+    def release() -> str:
+        versions.release.cache_clear()
+        return versions.release()
+
+    try:
+        first = release()
+        (tmp_path / "docs" / "notes.md").write_text("not code")
+        (tmp_path / "app" / "data.json").write_text("{}")
+        assert release() == first
+        (tmp_path / "app" / "rules.py").write_text("LIMIT = 8\n")
+        second = release()
+        assert second != first
+        (tmp_path / "templates" / "row.html").write_text("<tr>{{ row.name }}</tr>\n")
+        assert release() not in {first, second}
+    finally:
+        versions.release.cache_clear()
