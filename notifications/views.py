@@ -16,7 +16,7 @@ from accounts.clock import local_today
 from accounts.form_errors import add_service_errors
 from accounts.models import User
 from homework.schedules import iso_week_label, iso_week_monday
-from progress.caseload import caseload_week
+from progress.caseload import on_caseload, review_week
 
 from . import devices, push, selectors, services
 from .emails import UNSUBSCRIBE_MAX_AGE, UNSUBSCRIBE_SALT
@@ -123,15 +123,17 @@ def therapist_weekly_review(request):
     today = local_today(request.user.timezone)
     monday = _week(request, today)
 
+    shown = on_caseload(request.user)
+
     def page():
-        caseload = caseload_week(therapist=request.user, monday=monday)
+        caseload = review_week(therapist=request.user, monday=monday, shown=shown)
         return render(
             request,
             "notifications/weekly_review.html",
             {"caseload": caseload, "label": iso_week_label(monday), **_nav(monday, today)},
         )
 
-    return versions.cached_page(request, versions.clients_of(request.user), page)
+    return versions.cached_page(request, shown, page)
 
 
 def _nav(monday: date, today: date) -> dict:

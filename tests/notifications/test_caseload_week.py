@@ -237,3 +237,43 @@ def test_a_client_with_only_private_records_is_not_active_in_the_digest():
     week = caseload_week(therapist=therapist, monday=MONDAY)
     assert week.active == 0
     assert week.rows[0].week.journal_entries == 0
+
+
+def test_the_review_keeps_each_clients_week_until_they_write(flagged, monkeypatch):
+    """The portal's review (`review_week`) is the week `caseload_week` gives, with each row
+    kept: only a client who wrote is computed again, and it shows what they wrote."""
+    from progress import caseload
+
+    computed = []
+    build = caseload.build_rows
+
+    def counted(**kwargs):
+        rows = build(**kwargs)
+        computed.append(sorted(row.client.name for row in rows))
+        return rows
+
+    monkeypatch.setattr(caseload, "build_rows", counted)
+
+    def seen(week):
+        return [(r.client.name, r.week, r.flags, r.last_active) for r in week.rows]
+
+    flagged._tandem_has_totp = True  # the access policy's second factor, as the portal asks
+    first = caseload.review_week(therapist=flagged, monday=MONDAY)
+    assert computed == [["Dora Down", "Fran Fine", "Olly Overdue", "Sam Silent"]]
+    assert seen(first) == seen(caseload_week(therapist=flagged, monday=MONDAY))
+    assert [r.client.name for r in first.rows] == [
+        "Dora Down",
+        "Fran Fine",
+        "Olly Overdue",
+        "Sam Silent",
+    ]
+    computed.clear()
+    assert seen(caseload.review_week(therapist=flagged, monday=MONDAY)) == seen(first)
+    assert computed == []
+
+    sam = flagged.caseload.get(client__name="Sam Silent").client
+    LifestyleLogFactory(client=sam, day=date(2026, 11, 26), exercise_minutes=15, shared=True)
+    after = caseload.review_week(therapist=flagged, monday=MONDAY)
+    assert computed[0] == ["Sam Silent"]
+    assert seen(after) == seen(caseload_week(therapist=flagged, monday=MONDAY))
+    assert seen(after) != seen(first)
