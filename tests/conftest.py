@@ -266,3 +266,21 @@ def push_service(vapid_key):
 
     with PushService(push.application_server_key()) as service:
         yield service
+
+
+@pytest.fixture
+def computed_rows(monkeypatch):
+    """The clients (names, sorted) of each call of `progress.caseload.build_rows`: what the
+    caseload and the weekly review compute rather than read from the page cache."""
+    from progress import caseload
+
+    made = []
+    build = caseload.build_rows
+
+    def counted(**kwargs):
+        rows = build(**kwargs)
+        made.append(sorted(row.client.name for row in rows))
+        return rows
+
+    monkeypatch.setattr(caseload, "build_rows", counted)
+    return made

@@ -239,20 +239,12 @@ def test_a_client_with_only_private_records_is_not_active_in_the_digest():
     assert week.rows[0].week.journal_entries == 0
 
 
-def test_the_review_keeps_each_clients_week_until_they_write(flagged, monkeypatch):
+def test_the_review_keeps_each_clients_week_until_they_write(flagged, computed_rows):
     """The portal's review (`review_week`) is the week `caseload_week` gives, with each row
     kept: only a client who wrote is computed again, and it shows what they wrote."""
     from progress import caseload
 
-    computed = []
-    build = caseload.build_rows
-
-    def counted(**kwargs):
-        rows = build(**kwargs)
-        computed.append(sorted(row.client.name for row in rows))
-        return rows
-
-    monkeypatch.setattr(caseload, "build_rows", counted)
+    computed = computed_rows
 
     def seen(week):
         return [(r.client.name, r.week, r.flags, r.last_active) for r in week.rows]

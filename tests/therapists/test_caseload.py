@@ -441,35 +441,18 @@ class TestLessThanHalfDone:
 # --- Rows from the page cache ------------------------------------------------------------
 
 
-@pytest.fixture
-def computed(monkeypatch):
-    """The relationships each call of `build_rows` computes rows for."""
-    from progress import caseload
-
-    made = []
-    build = caseload.build_rows
-
-    def counted(**kwargs):
-        rows = build(**kwargs)
-        made.append(sorted(row.client.name for row in rows))
-        return rows
-
-    monkeypatch.setattr(caseload, "build_rows", counted)
-    return made
-
-
 def test_a_row_is_computed_again_only_when_its_client_writes_or_their_day_turns(
-    personas, computed, django_assert_num_queries
+    personas, computed_rows, django_assert_num_queries
 ):
     therapist = personas.therapist_a
     add_client(therapist, "Bo Beta", done_days=1)
     add_client(therapist, "Cy Gamma", done_days=3)
     first = caseload_rows(therapist=therapist, sort="name")
-    assert computed == [["Ada Alpha", "Bo Beta", "Cy Gamma"]]
+    assert computed_rows == [["Ada Alpha", "Bo Beta", "Cy Gamma"]]
 
     with django_assert_num_queries(KEPT_ROWS_QUERIES):
         again = caseload_rows(therapist=therapist, sort="name")
-    assert computed == [["Ada Alpha", "Bo Beta", "Cy Gamma"]]  # nothing computed
+    assert computed_rows == [["Ada Alpha", "Bo Beta", "Cy Gamma"]]  # nothing computed
     assert [(r.client.name, r.done, r.due, r.flags) for r in again] == [
         (r.client.name, r.done, r.due, r.flags) for r in first
     ]
@@ -480,14 +463,14 @@ def test_a_row_is_computed_again_only_when_its_client_writes_or_their_day_turns(
         client=bo.client, assignment=bo.relationship.assignments.get(), due_date=TODAY
     )
     after = {r.client.name: r for r in caseload_rows(therapist=therapist, sort="name")}
-    assert computed[-1] == ["Bo Beta"]
+    assert computed_rows[-1] == ["Bo Beta"]
     assert after["Bo Beta"].done == bo.done + 1
     assert after["Cy Gamma"].done == 3
 
     # A new day for the clients: every row again ("today", "this week" and quiet move on).
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         caseload_rows(therapist=therapist)
-    assert computed[-1] == ["Ada Alpha", "Bo Beta", "Cy Gamma"]
+    assert computed_rows[-1] == ["Ada Alpha", "Bo Beta", "Cy Gamma"]
 
 
 def test_a_kept_row_is_never_shown_once_the_access_policy_says_no(personas, settings):
