@@ -2,8 +2,9 @@
 trend from shared journal entries and the flags that say who needs attention first.
 
 Everything comes from one bulk computation (`build_rows`) in a fixed number of queries,
-whatever the caseload's size; the therapist's portal reads it (`caseload_rows`), and so do
-the weekly digest and review (`caseload_week`)."""
+whatever the caseload's size; the therapist's portal reads it (`caseload_rows`, each row
+kept in the page cache until its client writes), and so do the weekly digest
+(`caseload_weeks`) and the weekly review (`review_week`, kept the same way)."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -423,7 +424,6 @@ def caseload_rows(
             row.measures = sorted(
                 latest.get(row.client.pk, {}).values(), key=lambda m: m.submitted_at, reverse=True
             )
-        for row in fresh:
             row.key = keys[row.relationship.pk]
         versions.write_many({row.key: _kept(row) for row in fresh})
         rows += fresh

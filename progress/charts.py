@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pygal
 from django.utils.html import escape
@@ -233,11 +232,6 @@ def _draw(draw, title: str) -> tuple[str, str]:
     return svgs[0], svgs[1]
 
 
-# What a drawing depends on beyond its chart's settings and series: this module (the style,
-# the formatters, `_render`) and pygal itself.
-_CODE = hashlib.blake2b(
-    Path(__file__).read_bytes() + pygal.__version__.encode(), digest_size=8
-).hexdigest()
 _PLAIN = (str, bytes, int, float, bool, type(None), date, Decimal)
 
 
@@ -267,8 +261,9 @@ def _fingerprint(value, depth: int = 0):
 
 
 def _drawing_key(chart, title: str) -> str | None:
-    """The drawing's cache key: its kind, settings, x labels, series and title, with this
-    module's code. None (not cached) for anything without a fingerprint."""
+    """The drawing's cache key: its kind, settings, x labels, series and title, with what
+    draws them (the project's code release: the style, the formatters, `_render`; and pygal's
+    version). None (not cached) for anything without a fingerprint."""
     try:
         what = _fingerprint(
             (type(chart), chart.config.to_dict(), chart.x_labels, chart.raw_series, title)
@@ -276,7 +271,7 @@ def _drawing_key(chart, title: str) -> str | None:
     except (TypeError, RecursionError):
         return None
     digest = hashlib.blake2b(repr(what).encode(), digest_size=16).hexdigest()
-    return f"chart:{_CODE}:{digest}"
+    return f"chart:{versions.release()}:{pygal.__version__}:{digest}"
 
 
 def _day_label(day: date) -> str:
