@@ -16,8 +16,9 @@ from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework import library
 from homework.models import Completion, HomeworkTemplate
 from homework.schedules import iso_week_monday
-from notifications.models import Delivery
+from notifications.models import Delivery, Preferences
 from notifications.selectors import client_week_summary
+from notifications.services import preferences_for
 from tests.conftest import ROOT, activate_totp, make_active_relationship
 from tests.e2e.browser import PHONE, assert_fits_the_screen, sign_in_with_totp
 from tests.e2e.conftest import wait_until
@@ -41,6 +42,11 @@ def world(transactional_db):
     activate_totp(therapist)
     client = ClientFactory(email="kai@example.org", name="Kai Client", timezone="UTC")
     make_active_relationship(therapist, client)
+    # The suite runs at any hour: no quiet hours may hold the reply's note back to the morning
+    # (quiet hours have tests of their own, with time frozen).
+    Preferences.objects.filter(pk=preferences_for(client).pk).update(
+        quiet_start=None, quiet_end=None
+    )
     return {"therapist": therapist, "client": client}
 
 
