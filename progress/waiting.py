@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Value
 
 from accounts.clock import local_day, local_midnight
 from accounts.models import CareRelationship, CareStatus, User
@@ -38,9 +38,12 @@ KIND_ORDER = (WaitingKind.SHARED, WaitingKind.REPLY, WaitingKind.INVITATION, Wai
 
 @dataclass(frozen=True)
 class WaitingItem:
+    """What of one kind waits for one client (or invitation): how many, since when."""
+
     kind: str
     relationship: CareRelationship
-    since: datetime
+    since: datetime  # the oldest of them
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,8 @@ class Waiting:
             WaitingRow(
                 relationship=items[0].relationship,
                 since=items[0].since,
-                shared=sum(1 for i in items if i.kind == WaitingKind.SHARED),
-                replies=sum(1 for i in items if i.kind == WaitingKind.REPLY),
+                shared=sum(i.count for i in items if i.kind == WaitingKind.SHARED),
+                replies=sum(i.count for i in items if i.kind == WaitingKind.REPLY),
                 invitation=any(i.kind == WaitingKind.INVITATION for i in items),
                 silent=any(i.kind == WaitingKind.SILENT for i in items),
             )
@@ -170,6 +173,20 @@ def _expiring(relationship: CareRelationship, now: datetime) -> bool:
 # --- The therapist's whole caseload ----------------------------------------------------
 
 
+def _per_client(rows: QuerySet, kind: str) -> QuerySet:
+    """(kind, client id, how many, the oldest's creation) for each client of `rows`."""
+    return (
+        rows.order_by()
+        .values("client_id")
+        .annotate(
+            kind=Value(kind, output_field=CharField()),
+            number=Count("pk"),
+            oldest=Min("created_at"),
+        )
+        .values_list("kind", "client_id", "number", "oldest")
+    )
+
+
 def waiting_for_therapist(
     therapist: User, now: datetime, relationships: list[CareRelationship] | None = None
 ) -> Waiting:
@@ -210,24 +227,37 @@ def waiting_for_therapist(
             items.append(WaitingItem(WaitingKind.SILENT, relationship, quiet))
 
     if active:
-        # One query: unopened shared records (one part per kind of record) and replies.
+        # One query: unopened shared records (one part per kind of record) and replies,
+        # counted per client in SQL (a caseload's hundreds of records come back as a row
+        # per client and kind).
         parts = [
-            unviewed_records(model, therapist=therapist, client_ids=active, now=now)
-            .order_by()
-            .annotate(kind=Value(WaitingKind.SHARED, output_field=CharField()))
-            .values_list("kind", "client_id", "created_at")
+            _per_client(
+                unviewed_records(model, therapist=therapist, client_ids=active, now=now),
+                WaitingKind.SHARED,
+            )
             for model in FEEDBACK_FIELD
         ]
         parts.append(
-            waiting_replies(relationship_ids=[r.pk for r in active.values()], now=now)
-            .annotate(kind=Value(WaitingKind.REPLY, output_field=CharField()))
-            .values_list("kind", "client_id", "created_at")
+            _per_client(
+                waiting_replies(relationship_ids=[r.pk for r in active.values()], now=now),
+                WaitingKind.REPLY,
+            )
         )
-        for kind, client_id, created in parts[0].union(*parts[1:], all=True).order_by():
-            items.append(WaitingItem(kind, active[client_id], created))
+        # Shared records of one client come in one row per kind of record: summed here.
+        shared: dict[int, tuple[int, datetime]] = {}
+        for kind, client_id, number, oldest in parts[0].union(*parts[1:], all=True).order_by():
+            if kind == WaitingKind.REPLY:
+                items.append(WaitingItem(kind, active[client_id], oldest, number))
+                continue
+            before = shared.get(client_id)
+            if before is not None:
+                number, oldest = number + before[0], min(oldest, before[1])
+            shared[client_id] = (number, oldest)
+        for client_id, (number, oldest) in shared.items():
+            items.append(WaitingItem(WaitingKind.SHARED, active[client_id], oldest, number))
 
     def count(kind: str) -> int:
-        return sum(1 for item in items if item.kind == kind)
+        return sum(item.count for item in items if item.kind == kind)
 
     return Waiting(
         shared=count(WaitingKind.SHARED),

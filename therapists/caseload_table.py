@@ -1,19 +1,25 @@
-"""The caseload table's rows as HTML: each row but its last cell is kept in the page cache
-under the row's own key (`progress.caseload.caseload_rows`), so a page whose clients wrote
-nothing since draws only "last activity" again."""
+"""The caseload page's long lists as HTML. Each caseload row but its last cell is kept in the
+page cache under the row's own key (`progress.caseload.caseload_rows`), so a page whose
+clients wrote nothing since draws only "last activity" again; that cell and each row of
+"Waiting for you" are kept fragments (accounts.fragments), drawn once for what they show."""
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts import versions
+from accounts import fragments, versions
+from accounts.templatetags.tandem_ui import ago
 from progress.caseload import CaseloadRow
+from progress.waiting import Waiting, WaitingRow
 
 TEMPLATE = "therapists/_caseload_row.html"
+LAST_ACTIVITY = "therapists/_caseload_last_activity.html"
+WAITING_ROW = "therapists/_waiting_row.html"
 
 
-def drawn_rows(rows: list[CaseloadRow]) -> list[tuple[CaseloadRow, SafeString]]:
-    """(row, its HTML) in the rows' order: one read of the cache for all of them; the rows
-    not kept are drawn (from the row alone: nothing of the request is in them) and kept."""
+def drawn_rows(rows: list[CaseloadRow], zone: str) -> list[tuple[SafeString, SafeString]]:
+    """(row, its last cell), as HTML, in the rows' order: one read of the cache for all the
+    rows; those not kept are drawn (from the row alone: nothing of the request is in them)
+    and kept. "Last activity" reads as it is now, in the viewer's time zone `zone`."""
     keys = [f"{row.key}:html" for row in rows]
     kept = versions.read_many(key for row, key in zip(rows, keys, strict=True) if row.key)
     drawn = {}
@@ -25,7 +31,38 @@ def drawn_rows(rows: list[CaseloadRow]) -> list[tuple[CaseloadRow, SafeString]]:
             if row.key:
                 drawn[key] = html
         # Drawn by the template engine, which escaped what it was given.
-        out.append((row, mark_safe(html)))  # noqa: S308
+        out.append(mark_safe(html))  # noqa: S308
     if drawn:
         versions.write_many(drawn)
-    return out
+    last = fragments.drawn(
+        LAST_ACTIVITY,
+        ({"zone": zone, "at": row.last_activity, "ago": ago(row.last_activity)} for row in rows),
+    )
+    return list(zip(out, last, strict=True))
+
+
+def drawn_waiting(waiting: Waiting, zone: str) -> list[SafeString]:
+    """ "Waiting for you", a row per client or invitation (what has waited longest first),
+    in the viewer's time zone `zone`."""
+    return fragments.drawn(WAITING_ROW, (_waiting_row(row, zone) for row in waiting.rows))
+
+
+def _waiting_row(row: WaitingRow, zone: str) -> dict:
+    relationship = row.relationship
+    if row.invitation:
+        return {
+            "zone": zone,
+            "invitation": True,
+            "email": relationship.invited_email,
+            "expires": relationship.invitation_expires_at,
+        }
+    return {
+        "zone": zone,
+        "invitation": False,
+        "client": relationship.client.public_id,
+        "name": str(relationship.client),
+        "shared": row.shared,
+        "replies": row.replies,
+        "silent": row.silent,
+        "since": row.since,
+    }

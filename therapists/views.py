@@ -35,7 +35,7 @@ from progress.summary import client_summary, recent_check_offs
 from progress.waiting import waiting_for_therapist
 
 from .assigning import schedule_summary
-from .caseload_table import drawn_rows
+from .caseload_table import drawn_rows, drawn_waiting
 from .waiting import reply_waits, waiting_timeline
 
 
@@ -47,20 +47,23 @@ def home(request, form=None):
 
     def page():
         now = timezone.now()
+        zone = str(request.user.zone)
         relationships = home_relationships(therapist=request.user, now=now)
+        waiting = waiting_for_therapist(request.user, now, relationships.all)
         return render(
             request,
             "therapists/home.html",
             {
                 "rows": drawn_rows(
-                    caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown)
+                    caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown), zone
                 ),
                 "sort": sort,
                 "sorts": caseload.SORTS,
                 "invited": relationships.invited,
                 "left": relationships.left,
                 "form": form or InvitationForm(),
-                "waiting": waiting_for_therapist(request.user, now, relationships.all),
+                "waiting": waiting,
+                "waiting_rows": drawn_waiting(waiting, zone),
                 # Read only: the tick makes the row, with its first instant, within a minute.
                 "reminder_prefs": Preferences.objects.filter(user=request.user).first(),
             },

@@ -227,6 +227,32 @@ def test_nothing_waits_from_an_ended_relationship(therapist, frozen):
     assert waiting_for_therapist(therapist, NOW + 9 * DAY).total == 0
 
 
+def test_each_client_row_counts_every_kind_of_record_and_starts_at_the_oldest(therapist, frozen):
+    """Counted in SQL per client: three shared records of two kinds and two threads with a
+    reply make one row with 3 and 2, waiting since the oldest of all five; another client's
+    one entry makes a row of its own."""
+    client = active_client(therapist).client
+    first = shared_entry(client, 9 * DAY)
+    second = shared_entry(client, 2 * DAY)
+    LifestyleLogFactory(
+        client=client, shared=True, created_at=NOW - 4 * DAY, day=NOW.date() - 4 * DAY
+    )
+    answered_by_client(therapist, client, first, frozen)
+    answered_by_client(therapist, client, second, frozen)
+    other = active_client(therapist).client
+    shared_entry(other, 1 * DAY)
+
+    waiting = waiting_for_therapist(therapist, NOW)
+
+    # The two entries answered in their threads were opened: only the log waits unviewed.
+    assert (waiting.shared, waiting.replies, waiting.total) == (2, 2, 4)
+    rows = {row.relationship.client: row for row in waiting.rows}
+    assert (rows[client].shared, rows[client].replies) == (1, 2)
+    assert rows[client].since == NOW - 4 * DAY
+    assert (rows[other].shared, rows[other].replies, rows[other].since) == (1, 0, NOW - DAY)
+    assert [row.relationship.client for row in waiting.rows] == [client, other]
+
+
 def test_another_therapists_clients_never_wait_for_me(therapist):
     other = active_client(TherapistFactory()).client
     shared_entry(other, 3 * DAY)

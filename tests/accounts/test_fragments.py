@@ -1,0 +1,101 @@
+"""Kept fragments (accounts.fragments): drawn once for what they show, never stale."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from accounts import fragments, versions
+
+TEMPLATE = "therapists/_waiting_row.html"
+AT = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+
+
+def row(**changed) -> dict:
+    return {
+        "zone": "Europe/London",
+        "invitation": False,
+        "client": CLIENT,
+        "name": "Ada <Alpha>",
+        "shared": 2,
+        "replies": 0,
+        "silent": False,
+        "since": AT,
+    } | changed
+
+
+CLIENT = uuid4()
+
+
+@pytest.fixture
+def drawn(monkeypatch, settings, request):
+    """The templates the fragments draw (each real drawing), with a page cache of the test's
+    own."""
+    settings.CACHES = {
+        **settings.CACHES,
+        versions.CACHE: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        },
+    }
+    made = []
+    draw = fragments.render_to_string
+
+    def counted(template, context):
+        made.append(context["name"])
+        return draw(template, context)
+
+    monkeypatch.setattr(fragments, "render_to_string", counted)
+    return made
+
+
+def test_a_fragment_is_drawn_once_for_what_it_shows_and_again_when_that_changes(drawn):
+    first = fragments.drawn(TEMPLATE, [row(), row(name="Bo")])
+    assert drawn == ["Ada <Alpha>", "Bo"]
+    assert "Ada &lt;Alpha&gt;" in first[0]  # escaped when drawn
+    assert "2 shared entries not viewed yet" in first[0]
+    again = fragments.drawn(TEMPLATE, [row(), row(name="Bo")])
+    assert again == first
+    assert drawn == ["Ada <Alpha>", "Bo"]  # from the cache
+
+    changed = fragments.drawn(TEMPLATE, [row(shared=3), row(name="Bo")])
+    assert drawn == ["Ada <Alpha>", "Bo", "Ada <Alpha>"]
+    assert "3 shared entries not viewed yet" in changed[0]
+    assert changed[1] == first[1]
+
+
+def test_the_same_fragment_twice_in_one_list_is_drawn_once(drawn):
+    assert len(set(fragments.drawn(TEMPLATE, [row(), row()]))) == 1
+    assert drawn == ["Ada <Alpha>"]
+
+
+def test_what_a_fragment_is_keyed_on(monkeypatch):
+    key = fragments.fragment_key(TEMPLATE, row())
+    assert fragments.fragment_key(TEMPLATE, row()) == key
+    # Each value, the template, the time zone the dates are drawn in and the code.
+    assert fragments.fragment_key(TEMPLATE, row(since=AT.replace(minute=31))) != key
+    assert fragments.fragment_key(TEMPLATE, row(zone="UTC")) != key
+    assert fragments.fragment_key("therapists/_caseload_last_activity.html", row()) != key
+    monkeypatch.setattr(versions, "release", lambda: "another release")
+    assert fragments.fragment_key(TEMPLATE, row()) != key
+
+
+@pytest.mark.parametrize("value", [object(), [1, 2], {"a": 1}, (1, object())])
+def test_only_plain_values_can_key_a_fragment(value):
+    with pytest.raises(TypeError, match="not a plain value"):
+        fragments.fragment_key(TEMPLATE, row(name=value))
+
+
+def test_fragments_are_drawn_when_the_cache_does_not_answer(settings, drawn, caplog):
+    settings.CACHES = {
+        **settings.CACHES,
+        versions.CACHE: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+    [html] = fragments.drawn(TEMPLATE, [row()])
+    assert "Ada &lt;Alpha&gt;" in html
+    assert drawn == ["Ada <Alpha>"]
+    assert "page cache unavailable" in caplog.text
