@@ -52,7 +52,6 @@ from .activity import (
     is_quiet,
     last_activity_annotations,
     quiet_from,
-    with_last_activity,
 )
 
 LOW_ADHERENCE = 50  # percent
@@ -501,24 +500,29 @@ class HomeRelationships:
     left: list[CareRelationship]
 
 
+def activity_of(rows: list[CaseloadRow]) -> dict[int, LastActivity]:
+    """Each row's client's last activity, by client id (for "Waiting for you")."""
+    return {row.client.pk: LastActivity(row.last_activity, row.last_logged_day) for row in rows}
+
+
 def home_relationships(*, therapist: User, now: datetime) -> HomeRelationships:
-    """One query: active relationships (with each client's last activity, for "Waiting for
-    you"), pending invitations (newest first) and relationships whose client deleted their
-    account in the last LEFT_SHOWN_DAYS (latest first): no name is left to show, only that
-    someone left and when."""
+    """One query: active relationships with their clients (each client's last activity is
+    the caseload rows', `activity_of`), pending invitations (newest first) and relationships
+    whose client deleted their account in the last LEFT_SHOWN_DAYS (latest first): no name
+    is left to show, only that someone left and when."""
     relationships = list(
-        with_last_activity(
-            care_relationships_visible_to(therapist).filter(
-                Q(status=CareStatus.ACTIVE, client__isnull=False)
-                | Q(status=CareStatus.INVITED)
-                | Q(
-                    client__isnull=True,
-                    status=CareStatus.ENDED,
-                    activated_at__isnull=False,
-                    ended_at__gte=now - timedelta(days=LEFT_SHOWN_DAYS),
-                )
+        care_relationships_visible_to(therapist)
+        .filter(
+            Q(status=CareStatus.ACTIVE, client__isnull=False)
+            | Q(status=CareStatus.INVITED)
+            | Q(
+                client__isnull=True,
+                status=CareStatus.ENDED,
+                activated_at__isnull=False,
+                ended_at__gte=now - timedelta(days=LEFT_SHOWN_DAYS),
             )
         )
+        .select_related("client")
     )
     return HomeRelationships(
         all=relationships,

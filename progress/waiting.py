@@ -3,7 +3,7 @@ invitations about to expire and clients newly quiet. One definition, read by the
 "Waiting for you" (a row per client), the client's timeline filtered to what waits, and the
 reminder e-mail (counts only)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -141,13 +141,17 @@ def waiting_replies(*, relationship_ids: Iterable[int], now: datetime) -> QueryS
     )
 
 
-def quiet_waits_since(relationship: CareRelationship, now: datetime) -> date | None:
+def quiet_waits_since(
+    relationship: CareRelationship, now: datetime, last: LastActivity | None = None
+) -> date | None:
     """The local day a client's quiet counts from, while it waits (the caseload's rule, in
-    the first QUIET_WAITS_DAYS of the silence); None otherwise. `relationship` is read
-    through `with_last_activity`."""
+    the first QUIET_WAITS_DAYS of the silence); None otherwise. The client's `last`
+    activity, or else `relationship` read through `with_last_activity`."""
     zone = relationship.client.zone
+    if last is None:
+        last = LastActivity.read(vars(relationship), zone)
     since = quiet_from(
-        last_active_day=LastActivity.read(vars(relationship), zone).day(zone),
+        last_active_day=last.day(zone),
         joined=relationship.activated_at,
         at=now,
         zone=zone,
@@ -188,12 +192,16 @@ def _per_client(rows: QuerySet, kind: str) -> QuerySet:
 
 
 def waiting_for_therapist(
-    therapist: User, now: datetime, relationships: list[CareRelationship] | None = None
+    therapist: User,
+    now: datetime,
+    relationships: list[CareRelationship] | None = None,
+    activity: Mapping[int, LastActivity] | None = None,
 ) -> Waiting:
     """What waits for the therapist at `now`, from active relationships and open invitations
     only. Two queries whatever the caseload's size, one when the caller passes the
-    therapist's `relationships` (read through `with_last_activity`, with at least the
-    active ones and the open invitations)."""
+    therapist's `relationships` (with at least the active ones and the open invitations),
+    read through `with_last_activity` or with each active client's last `activity` by
+    client id (the caseload's rows have it; a client missing from it is read)."""
     if relationships is None:
         relationships = list(
             with_last_activity(
@@ -220,8 +228,12 @@ def waiting_for_therapist(
         for r in relationships
         if _expiring(r, now)
     ]
-    for relationship in active.values():
-        since = quiet_waits_since(relationship, now)
+    if activity is not None:
+        activity = {**activity, **_last_activity(set(active) - set(activity))}
+    for client_id, relationship in active.items():
+        since = quiet_waits_since(
+            relationship, now, None if activity is None else activity[client_id]
+        )
         if since is not None:
             quiet = local_midnight(since + timedelta(days=QUIET_DAYS), relationship.client.zone)
             items.append(WaitingItem(WaitingKind.SILENT, relationship, quiet))
@@ -266,6 +278,15 @@ def waiting_for_therapist(
         silent=count(WaitingKind.SILENT),
         items=tuple(sorted(items, key=lambda item: (item.since, KIND_ORDER.index(item.kind)))),
     )
+
+
+def _last_activity(client_ids: set[int]) -> dict[int, LastActivity]:
+    """Each of these clients' last activity, by client id (no query for none)."""
+    if not client_ids:
+        return {}
+    # A client's activity is theirs, whichever of their relationships reads it.
+    relationships = with_last_activity(CareRelationship.objects.filter(client_id__in=client_ids))
+    return {r.client_id: LastActivity.read(vars(r), r.client.zone) for r in relationships}
 
 
 # --- One client, for the timeline filtered to what waits -------------------------------

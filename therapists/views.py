@@ -48,15 +48,16 @@ def home(request, form=None):
     def page():
         now = timezone.now()
         zone = str(request.user.zone)
+        rows = caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown)
         relationships = home_relationships(therapist=request.user, now=now)
-        waiting = waiting_for_therapist(request.user, now, relationships.all)
+        waiting = waiting_for_therapist(
+            request.user, now, relationships.all, activity=caseload.activity_of(rows)
+        )
         return render(
             request,
             "therapists/home.html",
             {
-                "rows": drawn_rows(
-                    caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown), zone
-                ),
+                "rows": drawn_rows(rows, zone),
                 "sort": sort,
                 "sorts": caseload.SORTS,
                 "invited": relationships.invited,

@@ -14,7 +14,7 @@ from measures.models import MeasureResponse
 from notifications import ledger, services
 from notifications.models import Preferences
 from progress.activity import QUIET_DAYS, is_quiet
-from progress.caseload import SILENT, build_rows, caseload_week
+from progress.caseload import SILENT, activity_of, build_rows, caseload_week
 from progress.waiting import waiting_for_therapist
 from tests.conftest import activate_totp
 from tests.factories import (
@@ -84,6 +84,14 @@ def test_the_caseload_waiting_for_you_and_the_reminder_agree_on_who_is_quiet(mai
     assert waits == {newly_quiet, never}
     assert waits <= flagged
     assert waiting.silent == len(waits)
+    # The caseload page hands over its rows' last activity instead: the same answer, and a
+    # client its rows miss (one who joined between the two reads) is read, not taken as
+    # never active.
+    relationships = list(caseload.select_related("client"))
+    activity = activity_of(list(rows.values()))
+    for given in (activity, {k: v for k, v in activity.items() if k != newly_quiet.pk}):
+        again = waiting_for_therapist(therapist, NOW, relationships, activity=given)
+        assert {item.relationship.client for item in again.of("silent")} == waits
 
     services.preferences_update(
         user=therapist, quiet_start=None, quiet_end=None, reminder_time=time(9, 0)
