@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Sum
@@ -128,8 +129,9 @@ class ProgressSeries:
         """ "daily" or "weekly": how the charts, their tables and the API group the days."""
         return AGGREGATION[self.range]
 
-    @property
+    @cached_property
     def weekly(self) -> tuple[WeekValues, ...]:
+        """Worked out once per series: the charts, their tables and the API each read it."""
         return week_values(self.days)
 
     @property
@@ -201,6 +203,17 @@ def trailing_average(moods: dict[date, float], day: date) -> float | None:
     return sum(window) / len(window) if window else None
 
 
+def trailing_averages(moods: dict[date, float], first: date, last: date) -> list[float | None]:
+    """`trailing_average` for each day from `first` to `last`, the same sums in the same
+    order, without building each window's dates again."""
+    values = [moods.get(day) for day in _days(first - timedelta(days=AVERAGE_DAYS - 1), last)]
+    averages = []
+    for end in range(AVERAGE_DAYS, len(values) + 1):
+        window = [value for value in values[end - AVERAGE_DAYS : end] if value is not None]
+        averages.append(sum(window) / len(window) if window else None)
+    return averages
+
+
 def _days(first: date, last: date) -> Iterable[date]:
     return (first + timedelta(days=i) for i in range((last - first).days + 1))
 
@@ -222,14 +235,15 @@ def progress_series(
     lifestyle = _lifestyle(viewer, client, first, last)
     social = _social(viewer, client, first, last)
     days = []
-    for day in _days(first, last):
+    averages = trailing_averages(moods, first, last)
+    for day, average in zip(_days(first, last), averages, strict=True):
         log = lifestyle.get(day, {})
         contacts = social.get(day, {})
         days.append(
             DayPoint(
                 day=day,
                 mood=one_decimal(moods.get(day)),
-                mood_average=one_decimal(trailing_average(moods, day)),
+                mood_average=one_decimal(average),
                 sleep_hours=one_decimal(log.get("sleep_hours")),
                 exercise_minutes=log.get("exercise_minutes"),
                 social_contacts=contacts.get("contacts", 0),

@@ -2,8 +2,16 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
-from progress.series import DEFAULT_RANGE, parse_range, progress_series
+from progress.series import (
+    DEFAULT_RANGE,
+    parse_range,
+    progress_series,
+    trailing_average,
+    trailing_averages,
+)
 from tests.factories import ClientFactory
 
 from .conftest import TODAY, daily_homework, done, history, journal, lifestyle, social
@@ -136,3 +144,21 @@ def test_the_query_count_does_not_grow_with_the_range(personas, django_assert_nu
     for key in ("4w", "12w", "1y"):
         with django_assert_num_queries(6):
             progress_series(viewer=personas.client_a, client=personas.client_a, range_key=key)
+
+
+@given(
+    st.dictionaries(
+        st.integers(min_value=-10, max_value=40),
+        st.floats(min_value=0, max_value=10, allow_nan=False),
+        max_size=30,
+    ),
+    st.integers(min_value=0, max_value=30),
+)
+def test_the_averages_of_a_range_are_each_days_trailing_average(moods_by_offset, length):
+    """Worked out in one walk over the range, each day's average is the one of its own
+    window, to the last bit (the same values summed in the same order)."""
+    first = date(2026, 11, 1)
+    moods = {first + timedelta(days=offset): mood for offset, mood in moods_by_offset.items()}
+    last = first + timedelta(days=length)
+    days = [first + timedelta(days=i) for i in range(length + 1)]
+    assert trailing_averages(moods, first, last) == [trailing_average(moods, d) for d in days]
