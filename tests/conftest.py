@@ -284,3 +284,33 @@ def computed_rows(monkeypatch):
 
     monkeypatch.setattr(caseload, "build_rows", counted)
     return made
+
+
+@pytest.fixture
+def own_page_cache(settings, request):
+    """A page cache of the test's own (accounts.versions): what other tests kept is not in
+    it."""
+    from accounts import versions
+
+    settings.CACHES = {
+        **settings.CACHES,
+        versions.CACHE: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        },
+    }
+
+
+@pytest.fixture
+def page_cache_down(settings):
+    """A page cache that does not answer: a Redis where nothing listens."""
+    from accounts import versions
+
+    settings.CACHES = {
+        **settings.CACHES,
+        versions.CACHE: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }

@@ -28,16 +28,9 @@ CLIENT = uuid4()
 
 
 @pytest.fixture
-def drawn(monkeypatch, settings, request):
+def drawn(monkeypatch, own_page_cache):
     """The templates the fragments draw (each real drawing), with a page cache of the test's
     own."""
-    settings.CACHES = {
-        **settings.CACHES,
-        versions.CACHE: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        },
-    }
     made = []
     draw = fragments.render_to_string
 
@@ -86,15 +79,7 @@ def test_only_plain_values_can_key_a_fragment(value):
         fragments.fragment_key(TEMPLATE, row(name=value))
 
 
-def test_fragments_are_drawn_when_the_cache_does_not_answer(settings, drawn, caplog):
-    settings.CACHES = {
-        **settings.CACHES,
-        versions.CACHE: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        },
-    }
+def test_fragments_are_drawn_when_the_cache_does_not_answer(drawn, page_cache_down, caplog):
     [html] = fragments.drawn(TEMPLATE, [row()])
     assert "Ada &lt;Alpha&gt;" in html
     assert drawn == ["Ada <Alpha>"]

@@ -142,16 +142,8 @@ def test_the_caseload_shows_what_was_written_after_it_was_cached(personas):
 
 
 def test_a_page_cache_that_does_not_answer_costs_the_render_not_the_page(
-    personas, settings, caplog
+    personas, page_cache_down, caplog
 ):
-    settings.CACHES = {
-        **settings.CACHES,
-        versions.CACHE: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        },
-    }
     page = caseload(personas.therapist_a)
     assert "Ada Alpha" in page and "Waiting for you" in page
     assert "page cache unavailable" in caplog.text

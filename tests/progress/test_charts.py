@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from accounts import versions
 from progress import charts as charts_module
 from progress.charts import Chart, count_ticks, number_text, progress_charts, score_chart
 from progress.series import progress_series
@@ -292,16 +291,9 @@ def test_every_series_colour_keeps_3_to_1_against_the_page_in_both_schemes(perso
 
 
 @pytest.fixture
-def drawings(monkeypatch, settings, request):
+def drawings(monkeypatch, own_page_cache):
     """Counts the drawings pygal actually makes (each call of the real `_render`), with a
     page cache of the test's own (other tests draw the same charts)."""
-    settings.CACHES = {
-        **settings.CACHES,
-        versions.CACHE: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        },
-    }
     made = []
     render = charts_module._render
 
@@ -365,15 +357,9 @@ def test_what_a_drawing_is_keyed_on(personas):
     assert charts_module._drawing_key(chart([7, 8], formatter=object()), "Sleep") is None
 
 
-def test_charts_are_drawn_when_the_cache_does_not_answer(personas, settings, drawings, caplog):
-    settings.CACHES = {
-        **settings.CACHES,
-        versions.CACHE: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        },
-    }
+def test_charts_are_drawn_when_the_cache_does_not_answer(
+    personas, drawings, page_cache_down, caplog
+):
     journal(personas.client_a, TODAY - timedelta(days=2), 7)
     mood = charts_of(personas.client_a)["mood"]
     assert plotted(mood.svg) == [["7.0"], ["7.0", "7.0", "7.0"]]
