@@ -19,6 +19,7 @@ from homework import services as homework_services
 from homework.forms import CompletionForm
 from homework.models import Completion
 
+from . import record_lines
 from . import selectors as record_selectors
 from . import services as record_services
 from .export import export_zip
@@ -252,7 +253,17 @@ def _journal(request):
         "clients/journal.html",
         {
             "page": page,
-            "rows": rows,
+            "lines": record_lines.drawn(
+                [
+                    record_lines.line(
+                        row.record,
+                        kind=row.kind,
+                        url=reverse("client_record", args=[row.record.public_id]),
+                        zone=str(request.user.zone),
+                    )
+                    for row in rows
+                ]
+            ),
             "kind": kind if kind in record_selectors.RECORD_KINDS else "",
             "kinds": record_selectors.RECORD_KIND_LABELS,
             "shared": request.GET.get("shared", ""),

@@ -17,6 +17,7 @@ from accounts.policy import (
     get_relationship_for_user,
 )
 from appointments.portal import relationship_sessions
+from clients import record_lines
 from clients import selectors as record_selectors
 from clients import services as record_services
 from clients.forms import FeedbackForm
@@ -157,10 +158,22 @@ def _timeline(request, client):
     result = record_selectors.therapist_timeline(
         viewer=request.user, client=client, kinds=kinds, start=start, end=end, limit=100
     )
-    record_services.mark_viewed(
-        viewer=request.user,
-        records=[item.record for item in result.items if item.kind != "completion"],
+    records = [item for item in result.items if item.kind != "completion"]
+    record_services.mark_viewed(viewer=request.user, records=[item.record for item in records])
+    lines = record_lines.drawn(
+        [
+            record_lines.line(
+                item.record,
+                kind=item.kind,
+                url=reverse("therapist_record", args=[client.public_id, item.record.public_id]),
+                zone=str(client.zone),
+                who="therapist",
+            )
+            for item in records
+        ]
     )
+    for item, line in zip(records, lines, strict=True):
+        item.line = line
     counts = [
         (
             key,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.form_errors import refused
 from accounts.models import CareRelationship, User
 from accounts.policy import get_active_relationship_for_client
+from clients import record_lines
 from clients import selectors as record_selectors
 from clients import services as record_services
 from progress.activity import QUIET_DAYS
@@ -28,10 +29,30 @@ def waiting_timeline(request, relationship: CareRelationship):
     if len(waiting.records) == 1 and waiting.quiet_since is None:
         record = waiting.records[0].record
         return redirect("therapist_record", relationship.client.public_id, record.public_id)
+    client = relationship.client
+    lines = record_lines.drawn(
+        [
+            record_lines.line(
+                item.record,
+                kind=item.kind,
+                url=reverse("therapist_record", args=[client.public_id, item.record.public_id]),
+                zone=str(client.zone),
+                who="therapist",
+                unviewed=item.unviewed,
+                reply=item.reply,
+            )
+            for item in waiting.records
+        ]
+    )
     return render(
         request,
         "therapists/timeline.html",
-        {"client": relationship.client, "waiting": waiting, "quiet_days": QUIET_DAYS},
+        {
+            "client": client,
+            "waiting": waiting,
+            "waiting_lines": lines,
+            "quiet_days": QUIET_DAYS,
+        },
     )
 
 

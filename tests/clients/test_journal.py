@@ -3,6 +3,7 @@ which records hold a reply they have not read, excerpts that keep their lines, a
 ticked from the plan so one trigger keeps one spelling."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -185,6 +186,32 @@ def test_a_reply_not_yet_opened_is_marked_until_the_client_opens_the_record(as_a
     assert as_a.get(record_url(entry)).status_code == 200
     assert "New reply" not in journal(as_a)
     assert Feedback.objects.get().read_by_client_at == NOW
+
+
+def test_each_line_reads_as_its_record_is_now(as_a, personas):
+    """Lines are kept for what they show (clients.record_lines): an edit, a therapist's
+    first view, a change of sharing and of the client's time zone each show at once."""
+    entry = services.journal_create(
+        client=personas.client_a, text="**First** words", shared=True, mood=4
+    )
+
+    def line() -> str:
+        page = journal(as_a)
+        return page.split(f'data-record="{entry.public_id}"')[1].split("</article>")[0]
+
+    first = line()
+    assert "First words" in first and "Mood 4/10" in first and "seen" not in first
+    services.journal_update(entry=entry, text="Other words", mood=7)
+    assert "Other words" in line() and "Mood 7/10" in line()
+    services.record_opened(therapist=personas.therapist_a, record=entry)
+    assert "seen" in line()
+    services.record_sharing_set(record=JournalEntry.objects.get(pk=entry.pk), shared=False)
+    assert "Private" in line() and "seen" not in line()
+    utc = line()
+    personas.client_a.timezone = "Asia/Tokyo"  # nine hours ahead of UTC
+    personas.client_a.save()
+    assert line() != utc
+    assert NOW.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") in line()
 
 
 def test_the_clients_own_reply_is_never_new_but_a_later_answer_is(as_a, personas):
