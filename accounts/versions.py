@@ -29,6 +29,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db.models import ForeignKey
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -338,6 +339,26 @@ def write_many(values: dict[str, object]) -> None:
         caches[CACHE].set_many(values)
     except Exception:
         logger.warning("page cache unavailable; not stored", exc_info=True)
+
+
+def forget_all() -> None:
+    """Drop everything the page cache keeps: pages, kept rows, chart drawings and fragments.
+    After an erasure nothing drawn from the erased client's data may outlive it, and no key
+    names a person (each is a digest), so all of it goes; the pages are drawn again as they
+    are asked for. Only this cache's own keys: the broker's, in the same Redis, stay. A
+    cache that does not answer is logged (what it holds is unreachable and expires within
+    its timeout)."""
+    cache = caches[CACHE]
+    try:
+        if isinstance(cache, RedisCache):
+            client = cache._cache.get_client(None, write=True)
+            keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
+            for start in range(0, len(keys), 1000):
+                client.delete(*keys[start : start + 1000])
+        else:
+            cache.clear()
+    except Exception:
+        logger.warning("page cache unavailable; not emptied", exc_info=True)
 
 
 def clients_of(therapist) -> list:

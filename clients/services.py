@@ -10,6 +10,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts import versions
 from accounts.clock import local_today
 from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
 from accounts.services import audit, lock_active_relationship
@@ -548,6 +549,8 @@ def account_erase(*, client: User, password: str) -> None:
         detail={"relationships": [str(r.public_id) for r in relationships]},
     )
     transaction.on_commit(_checkpoint_sqlite)
+    # Pages, rows and fragments drawn from their data go too (accounts.versions).
+    transaction.on_commit(versions.forget_all)
 
 
 def _checkpoint_sqlite() -> None:

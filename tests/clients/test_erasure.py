@@ -239,3 +239,85 @@ if not ON_SQLITE:
         )
         expected = f"{len(tests)} passed"
         assert result.returncode == 0 and expected in result.stdout, result.stdout[-4000:]
+
+
+@pytest.fixture
+def redis_pages(settings):
+    """The page cache in Redis, as production runs it, under a key prefix of this test's
+    own, beside a key that is not the cache's (the broker shares the Redis); yields the
+    prefix and a client."""
+    import uuid
+
+    import redis
+
+    from accounts import versions
+    from tests.conftest import REDIS_URL
+
+    prefix = f"test-pages-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        **settings.CACHES,
+        versions.CACHE: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    client = redis.Redis.from_url(REDIS_URL)
+    client.set(f"not-{prefix}", "the broker's")
+    yield prefix, client
+    for key in client.scan_iter(match=f"*{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def erase_and_forget(client, capture) -> None:
+    """Erase `client` and run what the erasure leaves to its commit for the page cache (the
+    SQLite checkpoint cannot run inside the test's transaction: tested on its own above)."""
+    from accounts import versions
+
+    with capture() as callbacks:
+        services.account_erase(client=client, password=PASSWORD)
+    assert versions.forget_all in callbacks
+    versions.forget_all()
+
+
+def test_erasure_empties_the_page_cache_and_only_it(
+    personas, client_a_with_everything, redis_pages, django_capture_on_commit_callbacks
+):
+    """What was drawn from the erased client's data (their pages, the caseload's row, the
+    journal's record lines) does not outlive the erasure, even unreachable; the broker's
+    keys in the same Redis stay."""
+    from django.test import Client
+    from django.urls import reverse
+
+    prefix, redis_client = redis_pages
+    browser = Client()
+    browser.force_login(personas.client_a)
+    assert browser.get(reverse("client_journal")).status_code == 200
+    assert browser.get(reverse("client_home")).status_code == 200
+    assert len(list(redis_client.scan_iter(match=f"{prefix}*"))) >= 2
+
+    erase_and_forget(personas.client_a, django_capture_on_commit_callbacks)
+
+    assert list(redis_client.scan_iter(match=f"{prefix}*")) == []
+    assert redis_client.get(f"not-{prefix}") == b"the broker's"
+
+
+def test_erasure_empties_a_page_cache_kept_in_the_process(
+    personas, client_a_with_everything, own_page_cache, django_capture_on_commit_callbacks
+):
+    from django.core.cache import caches
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts import versions
+
+    browser = Client()
+    browser.force_login(personas.client_a)
+    browser.get(reverse("client_journal"))
+    assert caches[versions.CACHE]._cache  # the page and its lines
+
+    erase_and_forget(personas.client_a, django_capture_on_commit_callbacks)
+
+    assert not caches[versions.CACHE]._cache
