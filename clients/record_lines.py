@@ -5,6 +5,7 @@ trip instead of drawing them again."""
 
 from datetime import date, datetime
 
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from accounts import fragments
@@ -53,3 +54,23 @@ def line(
 def drawn(lines: list[dict]) -> list[SafeString]:
     """The lines as HTML, in order."""
     return fragments.drawn(TEMPLATE, lines)
+
+
+def for_therapist(client, items) -> list[SafeString]:
+    """The lines of `items` (each with `kind` and `record`, and what of it waits when it
+    says: `unviewed`, `reply`) as the client's therapist reads them: times in the client's
+    time zone, each opening the therapist's view of the record."""
+    return drawn(
+        [
+            line(
+                item.record,
+                kind=item.kind,
+                url=reverse("therapist_record", args=[client.public_id, item.record.public_id]),
+                zone=str(client.zone),
+                who="therapist",
+                unviewed=getattr(item, "unviewed", False),
+                reply=getattr(item, "reply", False),
+            )
+            for item in items
+        ]
+    )

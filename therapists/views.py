@@ -160,18 +160,7 @@ def _timeline(request, client):
     )
     records = [item for item in result.items if item.kind != "completion"]
     record_services.mark_viewed(viewer=request.user, records=[item.record for item in records])
-    lines = record_lines.drawn(
-        [
-            record_lines.line(
-                item.record,
-                kind=item.kind,
-                url=reverse("therapist_record", args=[client.public_id, item.record.public_id]),
-                zone=str(client.zone),
-                who="therapist",
-            )
-            for item in records
-        ]
-    )
+    lines = record_lines.for_therapist(client, records)
     for item, line in zip(records, lines, strict=True):
         item.line = line
     counts = [

@@ -30,27 +30,13 @@ def waiting_timeline(request, relationship: CareRelationship):
         record = waiting.records[0].record
         return redirect("therapist_record", relationship.client.public_id, record.public_id)
     client = relationship.client
-    lines = record_lines.drawn(
-        [
-            record_lines.line(
-                item.record,
-                kind=item.kind,
-                url=reverse("therapist_record", args=[client.public_id, item.record.public_id]),
-                zone=str(client.zone),
-                who="therapist",
-                unviewed=item.unviewed,
-                reply=item.reply,
-            )
-            for item in waiting.records
-        ]
-    )
     return render(
         request,
         "therapists/timeline.html",
         {
             "client": client,
             "waiting": waiting,
-            "waiting_lines": lines,
+            "waiting_lines": record_lines.for_therapist(client, waiting.records),
             "quiet_days": QUIET_DAYS,
         },
     )
