@@ -32,6 +32,7 @@ from accounts import versions
 from accounts.clock import local_day, local_midnight, zone
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import care_relationships_visible_to
+from accounts.prepared import prepared
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Assignment, AssignmentStatus, Completion
 from homework.schedules import OVERDUE_DAYS, Frequency, iso_week_monday
@@ -214,10 +215,10 @@ def _bounds(zone, now: datetime, week: date | None) -> _Bounds:
     )
 
 
-def _per_zone(bounds: dict[str, _Bounds], name: str, output_field=None) -> Case:
+def _per_zone(zones: list[str], values: list, output_field=None) -> Case:
     """The client's own bound, chosen by their time zone in SQL (one WHEN a zone)."""
     return Case(
-        *[When(timezone=tz, then=Value(getattr(b, name))) for tz, b in bounds.items()],
+        *[When(timezone=tz, then=Value(v)) for tz, v in zip(zones, values, strict=True)],
         output_field=output_field or DateTimeField(),
     )
 
@@ -239,14 +240,38 @@ def _mood(start: str, end: str) -> Subquery:
 
 def _signals(clients: Iterable[User], bounds: dict[str, _Bounds]) -> dict[int, dict]:
     """Last activity and both weeks' mean shared mood for every client. One query."""
-    rows = (
-        User.objects.filter(pk__in=[c.pk for c in clients])
+    zones = list(bounds)
+    rows = _signal_rows(
+        client_ids=[c.pk for c in clients],
+        zones=zones,
+        **{
+            name: [getattr(bounds[tz], name) for tz in zones]
+            for name in ("at", "day", "before", "start", "end")
+        },
+    )
+    return {row["pk"]: row for row in rows}
+
+
+@prepared
+def _signal_rows(
+    *,
+    client_ids: list[int],
+    zones: list[str],
+    at: list[datetime],
+    day: list[date],
+    before: list[datetime],
+    start: list[datetime],
+    end: list[datetime],
+) -> QuerySet:
+    """`_signals`' query, with each time zone's bounds in the zones' order."""
+    return (
+        User.objects.filter(pk__in=client_ids)
         .annotate(
-            at=_per_zone(bounds, "at"),
-            day=_per_zone(bounds, "day", DateField()),
-            before=_per_zone(bounds, "before"),
-            start=_per_zone(bounds, "start"),
-            end=_per_zone(bounds, "end"),
+            at=_per_zone(zones, at),
+            day=_per_zone(zones, day, DateField()),
+            before=_per_zone(zones, before),
+            start=_per_zone(zones, start),
+            end=_per_zone(zones, end),
         )
         .annotate(
             **last_activity_annotations("pk", bounded=True),
@@ -255,7 +280,6 @@ def _signals(clients: Iterable[User], bounds: dict[str, _Bounds]) -> dict[int, d
         )
         .values("pk", "mood_now", "mood_before", *MADE_NAMES, *LOGGED_NAMES)
     )
-    return {row["pk"]: row for row in rows}
 
 
 def build_rows(

@@ -11,6 +11,7 @@ from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, Quer
 
 from accounts.clock import local_day, local_midnight
 from accounts.models import CareRelationship, CareStatus, User
+from accounts.prepared import prepared
 from clients.models import FEEDBACK_FIELD, Feedback, RecordView
 
 from .activity import QUIET_DAYS, LastActivity, is_quiet, quiet_from, with_last_activity
@@ -99,17 +100,19 @@ class Waiting:
 
 
 def unviewed_records(
-    model, *, therapist: User, client_ids: Iterable[int], now: datetime
+    model, *, therapist: User | int, client_ids: Iterable[int], now: datetime
 ) -> QuerySet:
     """Shared records of these clients, of the last SHARED_WITHIN, that the therapist has
     neither opened nor answered (feedback is written on the open record)."""
+    return _unviewed(model, therapist, list(client_ids), after=now - SHARED_WITHIN)
+
+
+def _unviewed(model, therapist: User | int, client_ids: list[int], after: datetime) -> QuerySet:
     field = FEEDBACK_FIELD[model]
     viewed = RecordView.objects.filter(therapist=therapist, **{field: OuterRef("pk")})
     answered = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
     return (
-        model.objects.filter(
-            client_id__in=list(client_ids), shared=True, created_at__gt=now - SHARED_WITHIN
-        )
+        model.objects.filter(client_id__in=client_ids, shared=True, created_at__gt=after)
         .exclude(Exists(viewed))
         .exclude(Exists(answered))
     )
@@ -118,6 +121,10 @@ def unviewed_records(
 def waiting_replies(*, relationship_ids: Iterable[int], now: datetime) -> QuerySet[Feedback]:
     """The client's messages that are the last of their thread (one relationship, one
     record, still shared), of the last REPLIES_WITHIN, not marked "no reply needed"."""
+    return _replies(list(relationship_ids), after=now - REPLIES_WITHIN)
+
+
+def _replies(relationship_ids: list[int], after: datetime) -> QuerySet[Feedback]:
     later = Feedback.objects.filter(
         Q(journal_entry_id=OuterRef("journal_entry_id"))
         | Q(lifestyle_log_id=OuterRef("lifestyle_log_id"))
@@ -131,9 +138,9 @@ def waiting_replies(*, relationship_ids: Iterable[int], now: datetime) -> QueryS
             Q(journal_entry__shared=True)
             | Q(lifestyle_log__shared=True)
             | Q(social_activity__shared=True),
-            relationship_id__in=list(relationship_ids),
+            relationship_id__in=relationship_ids,
             author_id=F("client_id"),
-            created_at__gt=now - REPLIES_WITHIN,
+            created_at__gt=after,
             no_reply_needed_at__isnull=True,
         )
         .exclude(Exists(later))
@@ -191,6 +198,26 @@ def _per_client(rows: QuerySet, kind: str) -> QuerySet:
     )
 
 
+@prepared
+def _waiting_counts(
+    *,
+    therapist: int,
+    client_ids: list[int],
+    relationship_ids: list[int],
+    shared_after: datetime,
+    replies_after: datetime,
+) -> QuerySet:
+    """One query: unopened shared records (one part per kind of record) and replies, counted
+    per client in SQL (a caseload's hundreds of records come back as a row per client and
+    kind), as (kind, client id, how many, the oldest's creation)."""
+    parts = [
+        _per_client(_unviewed(model, therapist, client_ids, shared_after), WaitingKind.SHARED)
+        for model in FEEDBACK_FIELD
+    ]
+    parts.append(_per_client(_replies(relationship_ids, replies_after), WaitingKind.REPLY))
+    return parts[0].union(*parts[1:], all=True).order_by()
+
+
 def waiting_for_therapist(
     therapist: User,
     now: datetime,
@@ -239,25 +266,16 @@ def waiting_for_therapist(
             items.append(WaitingItem(WaitingKind.SILENT, relationship, quiet))
 
     if active:
-        # One query: unopened shared records (one part per kind of record) and replies,
-        # counted per client in SQL (a caseload's hundreds of records come back as a row
-        # per client and kind).
-        parts = [
-            _per_client(
-                unviewed_records(model, therapist=therapist, client_ids=active, now=now),
-                WaitingKind.SHARED,
-            )
-            for model in FEEDBACK_FIELD
-        ]
-        parts.append(
-            _per_client(
-                waiting_replies(relationship_ids=[r.pk for r in active.values()], now=now),
-                WaitingKind.REPLY,
-            )
+        counts = _waiting_counts(
+            therapist=therapist.pk,
+            client_ids=list(active),
+            relationship_ids=[r.pk for r in active.values()],
+            shared_after=now - SHARED_WITHIN,
+            replies_after=now - REPLIES_WITHIN,
         )
         # Shared records of one client come in one row per kind of record: summed here.
         shared: dict[int, tuple[int, datetime]] = {}
-        for kind, client_id, number, oldest in parts[0].union(*parts[1:], all=True).order_by():
+        for kind, client_id, number, oldest in counts:
             if kind == WaitingKind.REPLY:
                 items.append(WaitingItem(kind, active[client_id], oldest, number))
                 continue

@@ -103,6 +103,17 @@ def throttle_counts_in_the_test_database(settings):
 
 
 @pytest.fixture(autouse=True)
+def every_prepared_query_is_kept():
+    """A prepared query (accounts.prepared) that the check refuses runs as the ORM builds it
+    and is logged; in the tests it fails the test that ran it."""
+    from accounts import prepared
+
+    before = set(prepared.REFUSED)
+    yield
+    assert prepared.REFUSED <= before, f"prepared queries refused: {prepared.REFUSED - before}"
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(request, settings, monkeypatch):
     """Hashing is slow on purpose (Argon2, a fifth of a second of processor time a password):
     outside the tests marked `argon2`, which check production's hashing, a fast hasher comes

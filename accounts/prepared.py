@@ -1,0 +1,241 @@
+"""Prepared queries: a query the ORM builds and compiles once per shape, kept as SQL and run
+again with new values.
+
+Building and compiling a query with subqueries costs the ORM far more than the database
+takes to run it (the caseload's signals, "Waiting for you"). A `Prepared` query is a
+function that builds a queryset from its keyword arguments, each a value or a list of
+values (ints, text, dates, aware datetimes). The first call of a shape (which arguments are
+lists, and how long) builds the query twice, with two sets of stand-in values, and compiles
+both: the SQL must be the same and the parameters must differ exactly where the stand-ins
+are, each where its own argument is. Then the SQL is kept, with where each argument goes,
+and later calls of the shape only put their values there and run it, with the ORM's own
+converters on what comes back.
+
+A builder uses its arguments as values only: it passes them to the ORM and never computes
+with them (`now - timedelta(...)`) nor tests them (`if day.weekday()`). The check refuses
+the first (a parameter that is no argument) and an argument the SQL does not carry; such a
+query is run as the ORM builds it, every time, and logged: it is never kept with a value
+baked in.
+
+`None` and booleans are part of the shape (they change the SQL: `IS NULL`); an empty list
+is run as the ORM builds it (Django answers it without a query).
+
+django-prepared-queries does this with lazy proxies and raw querysets, which lose the
+ORM's converters (datetimes on SQLite come back as text), and has had no release for
+Django's recent versions.
+"""
+
+import copy
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connections
+from django.db.models import QuerySet
+
+logger = logging.getLogger(__name__)
+
+# The builders refused in this process, by name (the test suite fails on a new one).
+REFUSED: set[str] = set()
+SHAPES_KEPT = 256  # per prepared query and process; a shape is compiled again once dropped
+_FIRST = datetime(2001, 1, 1, tzinfo=UTC)
+
+
+class NotPreparable(Exception):
+    """The two builds of a shape differ elsewhere than at the stand-ins."""
+
+
+def _stand_in(value, n: int, second: bool):
+    """The n-th stand-in of the first or second set, of `value`'s type."""
+    kind = type(value)
+    if kind is int:
+        # Within every integer field's range (a smallint's, a positive one's): the ORM
+        # answers a value out of its column's range without SQL.
+        return 20_001 + 2 * n + second
+    if kind is str:
+        return f"prepared-stand-in-{n}-{'b' if second else 'a'}"
+    if kind is datetime:
+        if value.tzinfo is None:
+            raise TypeError("a prepared query takes aware datetimes only")
+        return _FIRST + timedelta(days=366 * second, microseconds=n + 1)
+    if kind is date:
+        return date(2001 + second, 1, 1) + timedelta(days=n)
+    raise TypeError(f"a prepared query does not take {kind.__name__} values")
+
+
+def _constant(value) -> bool:
+    return value is None or isinstance(value, bool)
+
+
+def _shape(args: dict) -> tuple:
+    return tuple(
+        (
+            name,
+            ("list", len(value))
+            if isinstance(value, list | tuple)
+            else ("const", value)
+            if _constant(value)
+            else ("value", type(value).__name__),
+        )
+        for name, value in sorted(args.items())
+    )
+
+
+def _flat(args: dict) -> list:
+    """The arguments' values in the shape's order, lists flattened; constants left out."""
+    out = []
+    for _, value in sorted(args.items()):
+        if isinstance(value, list | tuple):
+            out.extend(value)
+        elif not _constant(value):
+            out.append(value)
+    return out
+
+
+def _stand_ins(args: dict, second: bool) -> tuple[dict, list]:
+    n = 0
+    built, flat = {}, []
+    for name, value in sorted(args.items()):
+        if isinstance(value, list | tuple):
+            items = []
+            for item in value:
+                items.append(_stand_in(item, n, second))
+                n += 1
+            built[name] = items
+            flat.extend(items)
+        elif _constant(value):
+            built[name] = value
+        else:
+            built[name] = _stand_in(value, n, second)
+            flat.append(built[name])
+            n += 1
+    return built, flat
+
+
+def _adapted(value, ops):
+    """A value as the ORM passes it to the driver (SQLite takes dates as text)."""
+    if isinstance(value, datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return ops.adapt_datefield_value(value)
+    return value
+
+
+class _Kept:
+    """One shape: its compiler (after compiling), SQL, parameters, and where each value
+    goes (`slots[i]` is the index of the flattened argument at parameter i, or None)."""
+
+    def __init__(self, queryset: QuerySet, compiler, sql: str, params: tuple, slots: list):
+        self.queryset = queryset
+        self.compiler = compiler
+        self.sql = sql
+        self.params = params
+        self.slots = slots
+
+
+class Prepared:
+    """A query built by `build(**arguments)`, compiled once per shape. Calling it returns
+    what the queryset would, as a list: models (with what they select), dicts or tuples."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.build = build
+        self.__doc__ = build.__doc__
+        self._kept: OrderedDict[tuple, _Kept | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def plain(self, **args) -> list:
+        """The rows as the ORM builds and runs the query, every time."""
+        return list(self.build(**args))
+
+    def __call__(self, **args) -> list:
+        if any(isinstance(v, list | tuple) and not v for v in args.values()):
+            return self.plain(**args)
+        key = _shape(args)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                kept = self._kept[key]
+            else:
+                kept = self._prepare(args)
+                self._kept[key] = kept
+                if len(self._kept) > SHAPES_KEPT:
+                    self._kept.popitem(last=False)
+        if kept is None:
+            return self.plain(**args)
+        return self._run(kept, args)
+
+    def _prepare(self, args: dict) -> _Kept | None:
+        first, flat_first = _stand_ins(args, second=False)
+        second, flat_second = _stand_ins(args, second=True)
+        try:
+            queryset = self.build(**first)
+            compiler = queryset.query.get_compiler(queryset.db)
+            sql, params = compiler.as_sql()
+            other = self.build(**second)
+            sql_b, params_b = other.query.get_compiler(other.db).as_sql()
+            ops = compiler.connection.ops
+            slots = _slots(
+                sql,
+                params,
+                sql_b,
+                params_b,
+                [_adapted(v, ops) for v in flat_first],
+                [_adapted(v, ops) for v in flat_second],
+            )
+        except (NotPreparable, EmptyResultSet, FullResultSet):
+            REFUSED.add(self.build.__name__)
+            logger.exception("Query %s is run as the ORM builds it", self.build.__qualname__)
+            return None
+        return _Kept(queryset, compiler, sql, tuple(params), slots)
+
+    def _run(self, kept: _Kept, args: dict) -> list:
+        values = _flat(args)
+        compiler = copy.copy(kept.compiler)
+        compiler.connection = connections[kept.queryset.db]
+        ops = compiler.connection.ops
+        sql = kept.sql
+        params = tuple(
+            param if slot is None else _adapted(values[slot], ops)
+            for param, slot in zip(kept.params, kept.slots, strict=True)
+        )
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        # The queryset's own iterable (models with what they select_related, dicts or
+        # tuples, with the ORM's converters) over the kept compiler.
+        queryset = kept.queryset._chain()
+        queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        return list(queryset)
+
+
+def _slots(sql, params, sql_b, params_b, first: list, second: list) -> list[int | None]:
+    """Where each stand-in went: None for a parameter the same in both builds."""
+    if sql != sql_b or len(params) != len(params_b):
+        raise NotPreparable("the two builds made different SQL")
+    where_first = {}
+    for n, value in enumerate(first):
+        where_first.setdefault(_hashable(value), []).append(n)
+    slots: list[int | None] = []
+    for a, b in zip(params, params_b, strict=True):
+        if type(a) is type(b) and a == b:
+            slots.append(None)
+            continue
+        found = [n for n in where_first.get(_hashable(a), []) if second[n] == b]
+        if len(found) != 1:
+            raise NotPreparable(f"a parameter is not one of the arguments: {a!r}")
+        slots.append(found[0])
+    if set(slots) - {None} != set(range(len(first))):
+        # An argument the SQL does not carry was used in Python: its value would be kept.
+        raise NotPreparable("an argument is not in the SQL")
+    return slots
+
+
+def _hashable(value) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def prepared(build: Callable[..., QuerySet]) -> Prepared:
+    """Decorator: `build` compiled once per shape (see the module's docstring)."""
+    return Prepared(build)

@@ -1,0 +1,212 @@
+"""Prepared queries (accounts.prepared): compiled once per shape, the same rows as the ORM's
+query every time, never a value baked in."""
+
+import functools
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accounts import prepared
+from accounts.models import User
+from clients.models import JournalEntry
+from tests.factories import ClientFactory, JournalEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+
+
+def counted(build):
+    """`build` prepared, with how many times the query was built."""
+    calls = []
+
+    @functools.wraps(build)
+    def counting(**args):
+        calls.append(args)
+        return build(**args)
+
+    query = prepared.Prepared(counting)
+    query.builds = calls
+    return query
+
+
+def _entries(*, client_ids, after, text):
+    return (
+        JournalEntry.objects.filter(client_id__in=client_ids, occurred_at__gt=after)
+        .exclude(text=text)
+        .values("client_id")
+        .annotate(number=Count("pk"), last=Max("occurred_at"))
+        .order_by("client_id")
+        .values_list("client_id", "number", "last")
+    )
+
+
+@pytest.fixture
+def world():
+    ada, bo, cy = ClientFactory(), ClientFactory(), ClientFactory()
+    for days, who, text in [(1, ada, "a"), (2, ada, "skip"), (3, bo, "b"), (9, bo, "c")]:
+        JournalEntryFactory(client=who, text=text, occurred_at=AT - timedelta(days=days))
+    JournalEntryFactory(client=cy, text="c", occurred_at=AT - timedelta(days=4))
+    return ada, bo, cy
+
+
+def test_it_gives_the_rows_of_the_query_and_builds_it_only_for_a_new_shape(world):
+    ada, bo, cy = world
+    query = counted(_entries)
+    args = {"client_ids": [ada.pk, bo.pk], "after": AT - timedelta(days=5), "text": "skip"}
+    assert query(**args) == query.plain(**args)
+    assert query(**args) == [
+        (ada.pk, 1, AT - timedelta(days=1)),
+        (bo.pk, 1, AT - timedelta(days=3)),
+    ]
+    built = len(query.builds)
+    assert built == 2 + 1  # twice with stand-ins, and once for `plain`
+
+    other = {"client_ids": [bo.pk, cy.pk], "after": AT - timedelta(days=10), "text": "c"}
+    assert query(**other) == [(bo.pk, 1, AT - timedelta(days=3))]
+    assert query(**other) == query.plain(**other)
+    assert len(query.builds) == built + 1  # only `plain`: the shape was kept
+
+    three = {"client_ids": [ada.pk, bo.pk, cy.pk], "after": AT - timedelta(days=10), "text": "x"}
+    assert query(**three) == query.plain(**three)
+    assert len(query.builds) == built + 1 + 2 + 1  # a list of three is a new shape
+
+
+def test_the_datetimes_it_gives_are_aware_and_the_same_as_the_orm_gives(world):
+    ada, _, _ = world
+    rows = prepared.Prepared(_entries)(client_ids=[ada.pk], after=AT - timedelta(days=30), text="")
+    [(_, number, last)] = rows
+    assert number == 2
+    assert last == AT - timedelta(days=1)
+    assert last.tzinfo is not None
+
+
+def test_it_gives_models_with_what_they_select_and_dicts(world):
+    ada, _, _ = world
+
+    def entries(*, client_id):
+        return JournalEntry.objects.filter(client_id=client_id).select_related("client")
+
+    def names(*, pks):
+        return User.objects.filter(pk__in=pks).order_by("pk").values("pk", "email")
+
+    [first, second] = sorted(prepared.Prepared(entries)(client_id=ada.pk), key=lambda e: e.pk)
+    assert {first.text, second.text} == {"a", "skip"}
+    assert first.client.email == ada.email  # selected with it: no query
+    assert prepared.Prepared(names)(pks=[ada.pk]) == [{"pk": ada.pk, "email": ada.email}]
+
+
+def test_a_value_computed_from_an_argument_is_refused_and_the_query_run_as_built(world, caplog):
+    ada, bo, _ = world
+
+    def within(*, client_ids, now):
+        return _entries(client_ids=client_ids, after=now - timedelta(days=5), text="")
+
+    query = counted(within)
+    args = {"client_ids": [ada.pk, bo.pk], "now": AT}
+    assert query(**args) == query.plain(**args)
+    assert "is run as the ORM builds it" in caplog.text
+    assert "within" in prepared.REFUSED
+    prepared.REFUSED.discard("within")
+    before = len(query.builds)
+    assert query(**{**args, "now": AT - timedelta(days=2)}) == query.plain(
+        **{**args, "now": AT - timedelta(days=2)}
+    )
+    assert len(query.builds) == before + 2  # built each time: nothing was kept
+
+
+def test_an_argument_tested_in_python_and_not_in_the_sql_is_refused(world):
+    ada, _, _ = world
+
+    def tested(*, client_id, day):
+        rows = JournalEntry.objects.filter(client_id=client_id)
+        return rows.filter(shared=True) if day.weekday() == 0 else rows
+
+    query = prepared.Prepared(tested)
+    monday, tuesday = date(2026, 11, 30), date(2026, 12, 1)
+    assert len(query(client_id=ada.pk, day=tuesday)) == 2
+    assert len(query(client_id=ada.pk, day=monday)) == len(
+        query.plain(client_id=ada.pk, day=monday)
+    )
+    assert "tested" in prepared.REFUSED
+    prepared.REFUSED.discard("tested")
+
+
+def test_none_and_booleans_are_part_of_the_shape(world):
+    ada, _, _ = world
+    JournalEntryFactory(client=ada, text="no mood", mood=None, shared=True)
+
+    def by_mood(*, client_id, mood, shared):
+        return JournalEntry.objects.filter(
+            client_id=client_id, mood=mood, shared=shared
+        ).values_list("text", flat=True)
+
+    query = prepared.Prepared(by_mood)
+    assert query(client_id=ada.pk, mood=None, shared=True) == ["no mood"]
+    assert query(client_id=ada.pk, mood=None, shared=False) == query.plain(
+        client_id=ada.pk, mood=None, shared=False
+    )
+    assert query(client_id=ada.pk, mood=3, shared=True) == query.plain(
+        client_id=ada.pk, mood=3, shared=True
+    )
+
+
+def test_an_empty_list_is_answered_as_the_orm_answers_it(world):
+    assert prepared.Prepared(_entries)(client_ids=[], after=AT, text="") == []
+
+
+def test_values_of_a_kind_it_cannot_stand_in_for_are_refused_at_once(world):
+    ada, _, _ = world
+    with pytest.raises(TypeError):
+        prepared.Prepared(_entries)(client_ids=[ada], after=AT, text="")
+    with pytest.raises(TypeError):
+        prepared.Prepared(_entries)(client_ids=[ada.pk], after=AT.replace(tzinfo=None), text="")
+
+
+def test_an_argument_used_twice_and_in_subqueries_goes_everywhere_it_is_used(world):
+    ada, bo, cy = world
+
+    def others_wrote_after(*, client_id, after):
+        later = JournalEntry.objects.filter(
+            ~Q(client_id=client_id), occurred_at__gt=OuterRef("occurred_at")
+        ).filter(occurred_at__gt=after)
+        return (
+            JournalEntry.objects.filter(Q(client_id=client_id) | Q(occurred_at__gt=after))
+            .filter(Exists(later))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+    query = prepared.Prepared(others_wrote_after)
+    for who in (ada, bo, cy):
+        for days in (2, 5, 30):
+            args = {"client_id": who.pk, "after": AT - timedelta(days=days)}
+            assert query(**args) == query.plain(**args)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    picked=st.lists(st.integers(0, 2), min_size=1, max_size=3),
+    days=st.integers(0, 12),
+    text=st.sampled_from(["a", "b", "c", "skip", ""]),
+)
+def test_it_agrees_with_the_orm_for_any_arguments(picked, days, text):
+    # The examples share the test's transaction: the clients are made by the first.
+    clients = list(User.objects.filter(email__startswith="prepared-").order_by("pk"))
+    if not clients:
+        clients = [ClientFactory(email=f"prepared-{n}@example.org") for n in range(3)]
+        for n, who in enumerate(clients):
+            for k in range(n + 2):
+                JournalEntryFactory(
+                    client=who, text="abc"[k % 3], occurred_at=AT - timedelta(days=3 * k + n)
+                )
+    query = prepared.Prepared(_entries)
+    args = {
+        "client_ids": [clients[i].pk for i in picked],
+        "after": AT - timedelta(days=days),
+        "text": text,
+    }
+    assert query(**args) == query.plain(**args)
