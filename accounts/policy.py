@@ -385,3 +385,25 @@ def shared_records_visible_to(
     if user.is_authenticated and user.role == Role.THERAPIST:
         queryset = queryset.filter(shared=True)
     return client_records_visible_to(user, queryset, client_field=client_field)
+
+
+# --- Prepared queries (accounts.prepared) keep one compiled query for all the viewers the
+# choices above treat alike. A choice on anything else of the user must be added here.
+
+
+def viewer_shape(user) -> tuple:
+    """What the choices above turn on for `user`, besides who they are."""
+    return (
+        bool(user.is_authenticated),
+        bool(user.is_active),
+        user.role,
+        bool(user.is_staff),
+        mfa_satisfied(user),
+    )
+
+
+def stand_in_viewer(user, pk: int) -> User:
+    """A user the choices above treat as they treat `user`, with another primary key."""
+    stand_in = User(pk=pk, role=user.role, is_active=user.is_active, is_staff=user.is_staff)
+    stand_in._tandem_has_totp = mfa_satisfied(user)
+    return stand_in

@@ -18,7 +18,10 @@ query is run as the ORM builds it, every time, and logged: it is never kept with
 baked in.
 
 `None` and booleans are part of the shape (they change the SQL: `IS NULL`); an empty list
-is run as the ORM builds it (Django answers it without a query).
+is run as the ORM builds it (Django answers it without a query). A user is a viewer: the
+access policy's choices for them are part of the shape (`policy.viewer_shape`), and the
+query is built for a stand-in the policy treats alike (`policy.stand_in_viewer`), so who
+may see what is still decided by the policy alone, and only their primary key is a value.
 
 django-prepared-queries does this with lazy proxies and raw querysets, which lose the
 ORM's converters (datetimes on SQLite come back as text), and has had no release for
@@ -29,13 +32,17 @@ import copy
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
+
+from . import policy
+from .models import User
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +52,14 @@ SHAPES_KEPT = 256  # per prepared query and process; a shape is compiled again o
 _FIRST = datetime(2001, 1, 1, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """An argument that is part of the shape and reaches the builder as it is (a time zone
+    the builder turns into a `ZoneInfo`): each value is a shape of its own."""
+
+    value: Hashable
+
+
 class NotPreparable(Exception):
     """The two builds of a shape differ elsewhere than at the stand-ins."""
 
@@ -52,6 +67,8 @@ class NotPreparable(Exception):
 def _stand_in(value, n: int, second: bool):
     """The n-th stand-in of the first or second set, of `value`'s type."""
     kind = type(value)
+    if isinstance(value, User):
+        return policy.stand_in_viewer(value, _stand_in(0, n, second))
     if kind is int:
         # Within every integer field's range (a smallint's, a positive one's): the ORM
         # answers a value out of its column's range without SQL.
@@ -68,21 +85,22 @@ def _stand_in(value, n: int, second: bool):
 
 
 def _constant(value) -> bool:
-    return value is None or isinstance(value, bool)
+    return value is None or isinstance(value, bool | Fixed)
 
 
 def _shape(args: dict) -> tuple:
-    return tuple(
-        (
-            name,
-            ("list", len(value))
-            if isinstance(value, list | tuple)
-            else ("const", value)
-            if _constant(value)
-            else ("value", type(value).__name__),
-        )
-        for name, value in sorted(args.items())
-    )
+    return tuple((name, _part(value)) for name, value in sorted(args.items()))
+
+
+def _part(value) -> tuple:
+    if isinstance(value, list | tuple):
+        return ("list", len(value))
+    if _constant(value):
+        return ("const", value)
+    if isinstance(value, User):
+        # A viewer: the policy's choices for them are the shape, who they are a value.
+        return ("viewer", policy.viewer_shape(value))
+    return ("value", type(value).__name__)
 
 
 def _flat(args: dict) -> list:
@@ -92,8 +110,12 @@ def _flat(args: dict) -> list:
         if isinstance(value, list | tuple):
             out.extend(value)
         elif not _constant(value):
-            out.append(value)
+            out.append(_value(value))
     return out
+
+
+def _value(value):
+    return value.pk if isinstance(value, User) else value
 
 
 def _stand_ins(args: dict, second: bool) -> tuple[dict, list]:
@@ -103,15 +125,17 @@ def _stand_ins(args: dict, second: bool) -> tuple[dict, list]:
         if isinstance(value, list | tuple):
             items = []
             for item in value:
+                if isinstance(item, User):
+                    raise TypeError("a prepared query takes one viewer, not a list of users")
                 items.append(_stand_in(item, n, second))
                 n += 1
             built[name] = items
             flat.extend(items)
         elif _constant(value):
-            built[name] = value
+            built[name] = value.value if isinstance(value, Fixed) else value
         else:
             built[name] = _stand_in(value, n, second)
-            flat.append(built[name])
+            flat.append(_value(built[name]))
             n += 1
     return built, flat
 
@@ -149,6 +173,7 @@ class Prepared:
 
     def plain(self, **args) -> list:
         """The rows as the ORM builds and runs the query, every time."""
+        args = {k: v.value if isinstance(v, Fixed) else v for k, v in args.items()}
         return list(self.build(**args))
 
     def __call__(self, **args) -> list:
@@ -186,7 +211,9 @@ class Prepared:
                 [_adapted(v, ops) for v in flat_first],
                 [_adapted(v, ops) for v in flat_second],
             )
-        except (NotPreparable, EmptyResultSet, FullResultSet):
+        except (EmptyResultSet, FullResultSet):
+            return None  # the ORM answers it without SQL (a viewer who may see nothing)
+        except NotPreparable:
             REFUSED.add(self.build.__name__)
             logger.exception("Query %s is run as the ORM builds it", self.build.__qualname__)
             return None

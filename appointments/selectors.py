@@ -3,8 +3,10 @@
 from datetime import datetime
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from accounts.models import User
+from accounts.prepared import prepared
 
 from .models import Appointment, BringItem, Status
 
@@ -33,25 +35,30 @@ def unread_recap(*, client: User) -> Appointment | None:
 def next_and_unread_recap(*, user: User) -> tuple[Appointment | None, Appointment | None]:
     """The person's next session still to come (with `lines`: how many lines the client put
     aside for it) and the latest "From today's session" not opened yet. One query."""
+    found = {row.status: row for row in _next_and_recap(user=user, now=timezone.now())}
+    return found.get(Status.SCHEDULED), found.get(Status.HELD)
+
+
+@prepared
+def _next_and_recap(*, user: User, now: datetime):
     visible = Appointment.objects.visible_to(user)
-    upcoming = visible.upcoming().order_by("starts_at", "id").values("pk")[:1]
+    upcoming = visible.upcoming(now).order_by("starts_at", "id").values("pk")[:1]
     recap = (
         visible.filter(status=Status.HELD, recap_at__isnull=False, recap_read_at__isnull=True)
         .order_by("-starts_at", "-id")
         .values("pk")[:1]
     )
-    rows = (
+    return (
         Appointment.objects.filter(Q(pk__in=upcoming) | Q(pk__in=recap))
         .select_related("therapist", "series")
         .annotate(lines=Count("bring_items"))
         .order_by("starts_at", "id")  # a GROUP BY query drops the model's ordering
     )
-    found = {row.status: row for row in rows}
-    return found.get(Status.SCHEDULED), found.get(Status.HELD)
 
 
+@prepared
 def appointments_between(*, user: User, start: datetime, end: datetime):
-    """Scheduled sessions starting in [start, end), soonest first."""
+    """Scheduled sessions starting in [start, end), soonest first (a list)."""
     return (
         Appointment.objects.visible_to(user)
         .filter(status=Status.SCHEDULED, starts_at__gte=start, starts_at__lt=end)

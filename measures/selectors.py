@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, Window
+from django.db.models import F, QuerySet, Window
 from django.db.models.functions import FirstValue, RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.clock import local_midnight, local_today
 from accounts.models import User
+from accounts.prepared import prepared
 from appointments.models import Appointment, Status
 
 from . import instruments
@@ -225,14 +226,10 @@ class Latest:
         return instruments.CHANGE_LABELS[self.change]
 
 
-def latest_results(client_ids: Iterable[int], *, viewer: User) -> dict[int, dict[str, Latest]]:
-    """Per client id and instrument key, the latest result the viewer may see, with its band
-    and its reliable-change mark against the baseline (the first result on that measure in
-    the same relationship). One query, however many clients."""
-    client_ids = list(client_ids)
-    if not client_ids:
-        return {}
-    rows = (
+@prepared
+def _latest_rows(*, viewer: User, client_ids: list[int]) -> QuerySet:
+    """`latest_results`' query."""
+    return (
         MeasureResponse.objects.visible_to(viewer)
         .filter(client_id__in=client_ids)
         .annotate(
@@ -257,6 +254,16 @@ def latest_results(client_ids: Iterable[int], *, viewer: User) -> dict[int, dict
             "client_id", "instrument", "score", "band", "submitted_at", "baseline", "id", "first_id"
         )
     )
+
+
+def latest_results(client_ids: Iterable[int], *, viewer: User) -> dict[int, dict[str, Latest]]:
+    """Per client id and instrument key, the latest result the viewer may see, with its band
+    and its reliable-change mark against the baseline (the first result on that measure in
+    the same relationship). One query, however many clients."""
+    client_ids = list(client_ids)
+    if not client_ids:
+        return {}
+    rows = _latest_rows(viewer=viewer, client_ids=client_ids)
     latest: dict[int, dict[str, Latest]] = defaultdict(dict)
     for client_id, key, score, band, submitted_at, baseline, pk, first_id in rows:
         definition = instruments.get(key)

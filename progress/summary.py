@@ -10,11 +10,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, CharField, Count, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Avg,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import TruncDate
 
 from accounts.clock import local_day, local_days_bounds
+from accounts.clock import zone as named_zone
 from accounts.models import CareRelationship, User
+from accounts.prepared import Fixed, prepared
 from careplans.diff import Change, diff
 from careplans.models import CarePlan, PlanVersion
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
@@ -126,6 +139,14 @@ def _mood_strip(moods: dict[date, float], today: date) -> MoodStrip:
 def _signals(therapist: User, relationship: CareRelationship) -> CareRelationship:
     """The relationship again, with the client's last activity (what "Waiting for you"
     reads) and its open safety alerts, the oldest first. One query."""
+    found = _signal_rows(therapist=therapist, relationship_id=relationship.pk)
+    if not found:
+        raise CareRelationship.DoesNotExist
+    return found[0]
+
+
+@prepared
+def _signal_rows(*, therapist: User, relationship_id: int) -> QuerySet[CareRelationship]:
     alerts = (
         SafetyAlert.objects.visible_to(therapist)
         .open()
@@ -133,15 +154,11 @@ def _signals(therapist: User, relationship: CareRelationship) -> CareRelationshi
         .order_by("raised_at", "id")
     )
     count = alerts.order_by().values("relationship").annotate(n=Count("id")).values("n")
-    return (
-        with_last_activity(CareRelationship.objects.filter(pk=relationship.pk))
-        .annotate(
-            open_alerts=Subquery(count),
-            alert_id=Subquery(alerts.values("public_id")[:1]),
-            alert_source=Subquery(alerts.values("source")[:1]),
-            alert_raised_at=Subquery(alerts.values("raised_at")[:1]),
-        )
-        .get()
+    return with_last_activity(CareRelationship.objects.filter(pk=relationship_id)).annotate(
+        open_alerts=Subquery(count),
+        alert_id=Subquery(alerts.values("public_id")[:1]),
+        alert_source=Subquery(alerts.values("source")[:1]),
+        alert_raised_at=Subquery(alerts.values("raised_at")[:1]),
     )
 
 
@@ -293,13 +310,18 @@ def shared_by_day(*, viewer: User, client: User, today: date) -> list[SharedDay]
     return _days_shared(viewer, client, today)[1]
 
 
-def _days_shared(
-    viewer: User, client: User, today: date
-) -> tuple[dict[date, float], list[SharedDay]]:
-    """The mean journal mood of each of the last SUMMARY_DAYS local days (unrounded), and
-    `shared_by_day`: one query for both."""
-    first = today - timedelta(days=SUMMARY_DAYS - 1)
-    start, end = local_days_bounds(first, today, client.zone)
+@prepared
+def _shared_rows(
+    *,
+    viewer: User,
+    client_id: int,
+    zone: str,
+    start: datetime,
+    end: datetime,
+    first: date,
+    today: date,
+) -> QuerySet:
+    """(kind, local day, how many, mean mood) of what `_days_shared` reads, in one query."""
 
     def part(queryset, kind: str, day, mean):
         return (
@@ -313,27 +335,50 @@ def _days_shared(
     nothing = Value(None, output_field=FloatField())
     journal = part(
         JournalEntry.objects.visible_to(viewer).filter(
-            client=client, occurred_at__gte=start, occurred_at__lt=end
+            client_id=client_id, occurred_at__gte=start, occurred_at__lt=end
         ),
         "journal",
-        TruncDate("occurred_at", tzinfo=client.zone),
+        TruncDate("occurred_at", tzinfo=named_zone(zone)),
         Avg("mood", output_field=FloatField()),
     )
     lifestyle = part(
-        LifestyleLog.objects.visible_to(viewer).filter(client=client, day__range=(first, today)),
+        LifestyleLog.objects.visible_to(viewer).filter(
+            client_id=client_id, day__range=(first, today)
+        ),
         "lifestyle",
         F("day"),
         nothing,
     )
     social = part(
-        SocialActivity.objects.visible_to(viewer).filter(client=client, day__range=(first, today)),
+        SocialActivity.objects.visible_to(viewer).filter(
+            client_id=client_id, day__range=(first, today)
+        ),
         "social",
         F("day"),
         nothing,
     )
+    return journal.union(lifestyle, social, all=True).order_by()
+
+
+def _days_shared(
+    viewer: User, client: User, today: date
+) -> tuple[dict[date, float], list[SharedDay]]:
+    """The mean journal mood of each of the last SUMMARY_DAYS local days (unrounded), and
+    `shared_by_day`: one query for both."""
+    first = today - timedelta(days=SUMMARY_DAYS - 1)
+    start, end = local_days_bounds(first, today, client.zone)
+    rows = _shared_rows(
+        viewer=viewer,
+        client_id=client.pk,
+        zone=Fixed(client.timezone),
+        start=start,
+        end=end,
+        first=first,
+        today=today,
+    )
     days: dict[date, dict[str, int]] = defaultdict(dict)
     moods: dict[date, float] = {}
-    for kind, day, n, mean in journal.union(lifestyle, social, all=True).order_by():
+    for kind, day, n, mean in rows:
         if isinstance(day, datetime):  # a database without a date type hands back an instant
             day = day.date()
         elif isinstance(day, str):

@@ -210,3 +210,95 @@ def test_it_agrees_with_the_orm_for_any_arguments(picked, days, text):
         "text": text,
     }
     assert query(**args) == query.plain(**args)
+
+
+# --- Viewers: who may see what is the policy's, for the stand-in as for the person ----------
+
+
+def _journal_of(*, viewer, client_id):
+    return JournalEntry.objects.visible_to(viewer).filter(client_id=client_id).order_by("pk")
+
+
+def test_a_viewer_sees_what_the_policy_lets_them_see_and_no_more(personas):
+    ada_entry = JournalEntryFactory(client=personas.client_a, shared=True)
+    JournalEntryFactory(client=personas.client_a, shared=False)
+    bea_entry = JournalEntryFactory(client=personas.client_b, shared=True)
+    query = counted(_journal_of)
+    a, b = personas.client_a.pk, personas.client_b.pk
+
+    assert query(viewer=personas.therapist_a, client_id=a) == [ada_entry]  # shared only
+    built = len(query.builds)
+    assert query(viewer=personas.therapist_b, client_id=b) == [bea_entry]
+    assert query(viewer=personas.therapist_b, client_id=a) == []  # not their client
+    assert query(viewer=personas.therapist_a, client_id=b) == []
+    assert len(query.builds) == built  # one shape for every therapist with MFA
+
+    assert len(query(viewer=personas.client_a, client_id=a)) == 2  # their own, private too
+    assert query(viewer=personas.client_b, client_id=a) == []
+    assert query(viewer=personas.staff, client_id=a) == []
+    personas.therapist_a._tandem_has_totp = False  # as without a second factor
+    assert query(viewer=personas.therapist_a, client_id=a) == []
+
+
+@pytest.mark.parametrize("role", ["client", "therapist", "staff"])
+@pytest.mark.parametrize("active", [True, False])
+@pytest.mark.parametrize("mfa", [True, False])
+def test_the_policy_treats_a_stand_in_viewer_as_the_person(role, active, mfa):
+    from accounts import policy
+    from clients.models import LifestyleLog
+    from homework.models import HomeworkTemplate
+    from measures.models import MeasureResponse
+    from notifications.models import Preferences
+    from tests.factories import UserFactory
+
+    person = UserFactory(role=role, is_active=active, is_staff=role == "staff", is_superuser=True)
+    person._tandem_has_totp = mfa
+    stand_in = policy.stand_in_viewer(person, pk=20_001)
+    assert policy.viewer_shape(stand_in) == policy.viewer_shape(person)
+    reads = [
+        lambda u: policy.clients_visible_to(u),
+        lambda u: policy.care_relationships_visible_to(u),
+        lambda u: policy.client_records_visible_to(u, JournalEntry.objects.all()),
+        lambda u: MeasureResponse.objects.visible_to(u),
+        lambda u: policy.shared_records_visible_to(u, LifestyleLog.objects.all()),
+        lambda u: policy.own_rows_visible_to(u, Preferences.objects.all()),
+        lambda u: policy.templates_visible_to(u, HomeworkTemplate.objects.all()),
+    ]
+    for read in reads:
+        assert _sql(read(stand_in)) == _sql(read(person), person.pk, 20_001)
+
+
+def _sql(queryset, pk=None, stand_in=None):
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, [stand_in if type(p) is int and p == pk else p for p in params]
+
+
+def test_a_fixed_argument_is_part_of_the_shape_and_reaches_the_builder_as_it_is(world):
+    from django.db.models.functions import TruncDate
+
+    from accounts.clock import zone
+
+    ada, _, _ = world
+
+    def days(*, client_id, zone_name):
+        return (
+            JournalEntry.objects.filter(client_id=client_id)
+            .annotate(local=TruncDate("occurred_at", tzinfo=zone(zone_name)))
+            .order_by("local")
+            .values_list("local", flat=True)
+        )
+
+    query = counted(days)
+    late = JournalEntryFactory(client=ada, occurred_at=datetime(2026, 12, 2, 23, 30, tzinfo=UTC))
+    for name in ("Europe/London", "Asia/Tokyo", "America/New_York", "Asia/Tokyo"):
+        args = {"client_id": ada.pk, "zone_name": prepared.Fixed(name)}
+        assert query(**args) == query.plain(**args)
+    assert len(query.builds) == 3 * 2 + 4  # a shape a zone, and `plain` each time
+    tokyo = query(client_id=ada.pk, zone_name=prepared.Fixed("Asia/Tokyo"))
+    assert date(2026, 12, 3) in tokyo  # `late` on Tokyo's next day
+    assert late.occurred_at.date() == date(2026, 12, 2)
