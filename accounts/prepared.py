@@ -196,6 +196,7 @@ class Prepared:
     def _prepare(self, args: dict) -> _Kept | None:
         first, flat_first = _stand_ins(args, second=False)
         second, flat_second = _stand_ins(args, second=True)
+        viewer_pks = {v.pk for v in first.values() if isinstance(v, User)}
         try:
             queryset = self.build(**first)
             compiler = queryset.query.get_compiler(queryset.db)
@@ -210,6 +211,7 @@ class Prepared:
                 params_b,
                 [_adapted(v, ops) for v in flat_first],
                 [_adapted(v, ops) for v in flat_second],
+                viewers={n for n, v in enumerate(flat_first) if v in viewer_pks},
             )
         except (EmptyResultSet, FullResultSet):
             return None  # the ORM answers it without SQL (a viewer who may see nothing)
@@ -237,8 +239,13 @@ class Prepared:
         return list(queryset)
 
 
-def _slots(sql, params, sql_b, params_b, first: list, second: list) -> list[int | None]:
-    """Where each stand-in went: None for a parameter the same in both builds."""
+def _slots(
+    sql, params, sql_b, params_b, first: list, second: list, viewers: set[int]
+) -> list[int | None]:
+    """Where each stand-in went: None for a parameter the same in both builds. `viewers`
+    (their positions in `first`) may be missing from the SQL: what the policy lets a viewer
+    see turns only on their shape. A query that carries no viewer it was given (one the
+    policy shows nothing) is run as the ORM builds it."""
     if sql != sql_b or len(params) != len(params_b):
         raise NotPreparable("the two builds made different SQL")
     where_first = {}
@@ -253,7 +260,12 @@ def _slots(sql, params, sql_b, params_b, first: list, second: list) -> list[int 
         if len(found) != 1:
             raise NotPreparable(f"a parameter is not one of the arguments: {a!r}")
         slots.append(found[0])
-    if set(slots) - {None} != set(range(len(first))):
+    carried = set(slots) - {None}
+    if viewers and not viewers & carried:
+        # The policy lets the viewer see nothing here: the query carries none of them, and
+        # maybe none of the other arguments either (their subqueries are gone).
+        raise EmptyResultSet
+    if carried | viewers != set(range(len(first))):
         # An argument the SQL does not carry was used in Python: its value would be kept.
         raise NotPreparable("an argument is not in the SQL")
     return slots

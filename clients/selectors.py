@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.clock import local_today
 from accounts.models import User
+from accounts.prepared import Fixed, prepared
 from homework.models import Completion
 from homework.schedules import iso_week_monday
 
@@ -61,6 +62,64 @@ def _start_of(day: date, zone) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
+# Each kind of the timeline: the field it is dated by, and whether that is a moment.
+TIMELINE_DATES = {
+    "journal": ("occurred_at", True),
+    "lifestyle": ("day", False),
+    "social": ("day", False),
+    "completion": ("due_date", False),
+}
+
+
+def _timeline_sources(viewer: User, client_id: int) -> dict:
+    """Each kind's records of the client, as the viewer may see them."""
+    return {
+        "journal": JournalEntry.objects.visible_to(viewer).filter(client_id=client_id),
+        "lifestyle": LifestyleLog.objects.visible_to(viewer).filter(client_id=client_id),
+        "social": SocialActivity.objects.visible_to(viewer)
+        .filter(client_id=client_id)
+        .select_related("person"),
+        "completion": Completion.objects.visible_to(viewer)
+        .filter(client_id=client_id)
+        .select_related("assignment"),
+    }
+
+
+@prepared
+def _timeline_week_counts(*, viewer: User, client_id: int, moment: datetime, day: date):
+    """This week's count of every kind (since `moment`, or `day` for kinds dated by day), in
+    one query (a subquery per kind)."""
+    this_week = {}
+    for kind, queryset in _timeline_sources(viewer, client_id).items():
+        date_field, is_moment = TIMELINE_DATES[kind]
+        count = (
+            queryset.filter(**{f"{date_field}__gte": moment if is_moment else day})
+            .select_related(None)
+            .order_by()
+            .annotate(one=Value(1))
+            .values("one")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        this_week[kind] = Coalesce(Subquery(count), 0)
+    return User.objects.filter(pk=client_id).values(**this_week)
+
+
+@prepared
+def _timeline_records(*, viewer: User, client_id: int, kind: str, after, before, limit: int):
+    """One kind's records, newest first: from `after` on, up to `before` (excluded for a
+    moment, included for a day), either None for no bound."""
+    queryset = _timeline_sources(viewer, client_id)[kind]
+    date_field, is_moment = TIMELINE_DATES[kind]
+    if after is not None:
+        queryset = queryset.filter(**{f"{date_field}__gte": after})
+    if before is not None:
+        queryset = queryset.filter(
+            **{f"{date_field}__lt" if is_moment else f"{date_field}__lte": before}
+        )
+    return queryset.order_by(f"-{date_field}", "-pk")[:limit]
+
+
 def therapist_timeline(
     *,
     viewer: User,
@@ -77,60 +136,26 @@ def therapist_timeline(
     zone = client.zone
     today = today or local_today(client.timezone)
     monday = iso_week_monday(today)
-    sources = {
-        "journal": (
-            JournalEntry.objects.visible_to(viewer).filter(client=client),
-            "occurred_at",
-            True,
-        ),
-        "lifestyle": (LifestyleLog.objects.visible_to(viewer).filter(client=client), "day", False),
-        "social": (
-            SocialActivity.objects.visible_to(viewer)
-            .filter(client=client)
-            .select_related("person"),
-            "day",
-            False,
-        ),
-        "completion": (
-            Completion.objects.visible_to(viewer)
-            .filter(client=client)
-            .select_related("assignment"),
-            "due_date",
-            False,
-        ),
-    }
+    [week_counts] = _timeline_week_counts(
+        viewer=viewer, client_id=client.pk, moment=_start_of(monday, zone), day=monday
+    )
     items: list[TimelineItem] = []
-    # This week's count of every kind, in one query (a subquery per kind).
-    this_week = {}
-    for kind, (queryset, date_field, is_moment) in sources.items():
-        since = _start_of(monday, zone) if is_moment else monday
-        count = (
-            queryset.filter(**{f"{date_field}__gte": since})
-            .select_related(None)
-            .order_by()
-            .annotate(one=Value(1))
-            .values("one")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        this_week[kind] = Coalesce(Subquery(count), 0)
-    week_counts = User.objects.filter(pk=client.pk).values(**this_week).get()
-    for kind, (queryset, date_field, is_moment) in sources.items():
+    for kind, (date_field, is_moment) in TIMELINE_DATES.items():
         if kind not in kinds:
             continue
+        after = before = None
         if start is not None:
-            queryset = queryset.filter(
-                **{f"{date_field}__gte": _start_of(start, zone) if is_moment else start}
-            )
+            after = _start_of(start, zone) if is_moment else start
         if end is not None:
-            queryset = queryset.filter(
-                **{
-                    f"{date_field}__lt" if is_moment else f"{date_field}__lte": (
-                        _start_of(end + timedelta(days=1), zone) if is_moment else end
-                    )
-                }
-            )
-        for record in queryset.order_by(f"-{date_field}", "-pk")[:limit]:
+            before = _start_of(end + timedelta(days=1), zone) if is_moment else end
+        for record in _timeline_records(
+            viewer=viewer,
+            client_id=client.pk,
+            kind=Fixed(kind),
+            after=after,
+            before=before,
+            limit=Fixed(limit),
+        ):
             value = getattr(record, date_field)
             if is_moment:
                 day, at = value.astimezone(zone).date(), value

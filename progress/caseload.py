@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -584,8 +585,10 @@ class CaseloadWeekRow:
     def last_active(self) -> date | None:
         return self.signals.last_active_day
 
-    @property
+    @cached_property
     def flags(self) -> tuple[Flag, ...]:
+        # Read for each flag and each count of the week: worked out once (the row is made
+        # when its week's rows are complete, and never changed).
         return self.signals.flags
 
 

@@ -302,3 +302,30 @@ def test_a_fixed_argument_is_part_of_the_shape_and_reaches_the_builder_as_it_is(
     tokyo = query(client_id=ada.pk, zone_name=prepared.Fixed("Asia/Tokyo"))
     assert date(2026, 12, 3) in tokyo  # `late` on Tokyo's next day
     assert late.occurred_at.date() == date(2026, 12, 2)
+
+
+def test_a_viewer_the_policy_shows_nothing_gets_the_orms_answer_and_nothing_is_refused(personas):
+    from django.db.models import Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    JournalEntryFactory(client=personas.client_a, shared=True, occurred_at=AT)
+
+    def counted_since(*, viewer, client_id, after):
+        entries = (
+            JournalEntry.objects.visible_to(viewer)
+            .filter(client_id=client_id, occurred_at__gte=after)
+            .order_by()
+            .annotate(one=Value(1))
+            .values("one")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return User.objects.filter(pk=client_id).values(n=Coalesce(Subquery(entries), 0))
+
+    query = prepared.Prepared(counted_since)
+    since = AT - timedelta(days=1)
+    a = personas.client_a.pk
+    assert query(viewer=personas.therapist_a, client_id=a, after=since) == [{"n": 1}]
+    assert query(viewer=personas.staff, client_id=a, after=since) == [{"n": 0}]
+    assert query(viewer=personas.therapist_b, client_id=a, after=since) == [{"n": 0}]
+    assert not prepared.REFUSED
