@@ -295,15 +295,29 @@ def build_rows(
     completions of the last two weeks.
     `relationships` defaults to the caseload the access policy lets the therapist see; given,
     they may be several therapists' (a row for each)."""
-    now = timezone.now()
     if relationships is None:
         relationships = care_relationships_visible_to(therapist)
-    relationships = list(
+    return rows_of(list(_with_open_alerts(relationships)), week)
+
+
+def _with_open_alerts(relationships: QuerySet[CareRelationship]) -> QuerySet[CareRelationship]:
+    """The active ones, with their clients and open safety alerts, in name order."""
+    return (
         relationships.filter(status=CareStatus.ACTIVE, client__isnull=False)
         .select_related("client")
         .annotate(open_alerts=Count("safety_alerts", filter=Q(safety_alerts__acknowledged_at=None)))
         .order_by("client__name", "client__email")
     )
+
+
+@prepared
+def _caseload_relationships(*, therapist: User, pks: list[int]) -> QuerySet[CareRelationship]:
+    return _with_open_alerts(care_relationships_visible_to(therapist).filter(pk__in=pks))
+
+
+def rows_of(relationships: list[CareRelationship], week: date | None = None) -> list[CaseloadRow]:
+    """`build_rows` of these relationships (read by `_with_open_alerts`). 4 queries."""
+    now = timezone.now()
     if not relationships:
         return []
     # Keyed by the stored name: a name that does not resolve reads as UTC (`User.zone`).
@@ -337,22 +351,19 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
     """Adherence of each row's week and overdue occurrences, from the schedules (as
     `homework.selectors` computes them for the client) and one query for completions."""
     earliest = min(row.monday for row in rows.values())
-    assignments = list(
-        assignments_with_pauses(
-            Assignment.objects.filter(relationship_id__in=list(rows)).exclude(
-                status=AssignmentStatus.ENDED, ended_at__lt=local_midnight(earliest, UTC)
-            )
-        )
+    assignments = _assignments(
+        relationship_ids=list(rows), ended_after=local_midnight(earliest, UTC)
     )
     counts: dict[tuple[int, date], int] = defaultdict(int)
     done: dict[int, dict[date, Completion]] = defaultdict(dict)
-    weeks = {row.monday for row in rows.values()}
+    weeks = sorted({row.monday for row in rows.values()})
     first = min(min(row.day - timedelta(days=OVERDUE_DAYS), row.monday) for row in rows.values())
-    for completion in (
-        Completion.objects.filter(assignment__in=assignments)
-        .filter(Q(week__in=weeks) | Q(due_date__gte=first))
-        .only("id", "assignment_id", "due_date", "week")
-    ):
+    found = (
+        _completions(assignment_ids=[a.pk for a in assignments], weeks=weeks, first=first)
+        if assignments
+        else []
+    )
+    for completion in found:
         counts[(completion.assignment_id, completion.week)] += 1
         done[completion.assignment_id][completion.due_date] = completion
     active: dict[int, list[Assignment]] = defaultdict(list)
@@ -376,6 +387,28 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
         row = rows[pk]
         in_reach = {a.pk: done[a.pk] for a in own if a.pk in done}
         row.overdue = len(today_from(own, in_reach, row.day).overdue)
+
+
+@prepared
+def _assignments(*, relationship_ids: list[int], ended_after: datetime) -> QuerySet[Assignment]:
+    """The homework of these relationships but what ended before `ended_after`."""
+    return assignments_with_pauses(
+        Assignment.objects.filter(relationship_id__in=relationship_ids).exclude(
+            status=AssignmentStatus.ENDED, ended_at__lt=ended_after
+        )
+    )
+
+
+@prepared
+def _completions(
+    *, assignment_ids: list[int], weeks: list[date], first: date
+) -> QuerySet[Completion]:
+    """Their check-offs of these weeks or due from `first` on."""
+    return (
+        Completion.objects.filter(assignment_id__in=assignment_ids)
+        .filter(Q(week__in=weeks) | Q(due_date__gte=first))
+        .only("id", "assignment_id", "due_date", "week")
+    )
 
 
 def _past_cell(assignment: Assignment, row: CaseloadRow, counts: dict, cell: Adherence):
@@ -411,13 +444,17 @@ class OnCaseload:
 def on_caseload(therapist: User) -> list[OnCaseload]:
     """The active clients the access policy shows the therapist, with their data versions.
     One query."""
-    shown = (
+    return [OnCaseload(*values) for values in _on_caseload(therapist=therapist)]
+
+
+@prepared
+def _on_caseload(*, therapist: User) -> QuerySet:
+    return (
         care_relationships_visible_to(therapist)
         .filter(status=CareStatus.ACTIVE, client__isnull=False)
         .order_by("client__name", "client__email")
         .values_list("pk", "client_id", "client__data_version", "client__timezone")
     )
-    return [OnCaseload(*values) for values in shown]
 
 
 def caseload_rows(
@@ -439,10 +476,7 @@ def caseload_rows(
     rows = [kept[key] for key in keys.values() if key in kept]
     missing = [pk for pk, key in keys.items() if key not in kept]
     if missing:
-        fresh = build_rows(
-            therapist=therapist,
-            relationships=care_relationships_visible_to(therapist).filter(pk__in=missing),
-        )
+        fresh = rows_of(_caseload_relationships(therapist=therapist, pks=missing))
         latest = latest_results([row.client.pk for row in fresh], viewer=therapist)
         for row in fresh:
             row.measures = sorted(
@@ -525,6 +559,24 @@ class HomeRelationships:
     left: list[CareRelationship]
 
 
+@prepared
+def _home_relationships(*, therapist: User, left_after: datetime) -> QuerySet[CareRelationship]:
+    return (
+        care_relationships_visible_to(therapist)
+        .filter(
+            Q(status=CareStatus.ACTIVE, client__isnull=False)
+            | Q(status=CareStatus.INVITED)
+            | Q(
+                client__isnull=True,
+                status=CareStatus.ENDED,
+                activated_at__isnull=False,
+                ended_at__gte=left_after,
+            )
+        )
+        .select_related("client")
+    )
+
+
 def activity_of(rows: list[CaseloadRow]) -> dict[int, LastActivity]:
     """Each row's client's last activity, by client id (for "Waiting for you")."""
     return {row.client.pk: LastActivity(row.last_activity, row.last_logged_day) for row in rows}
@@ -535,19 +587,8 @@ def home_relationships(*, therapist: User, now: datetime) -> HomeRelationships:
     the caseload rows', `activity_of`), pending invitations (newest first) and relationships
     whose client deleted their account in the last LEFT_SHOWN_DAYS (latest first): no name
     is left to show, only that someone left and when."""
-    relationships = list(
-        care_relationships_visible_to(therapist)
-        .filter(
-            Q(status=CareStatus.ACTIVE, client__isnull=False)
-            | Q(status=CareStatus.INVITED)
-            | Q(
-                client__isnull=True,
-                status=CareStatus.ENDED,
-                activated_at__isnull=False,
-                ended_at__gte=now - timedelta(days=LEFT_SHOWN_DAYS),
-            )
-        )
-        .select_related("client")
+    relationships = _home_relationships(
+        therapist=therapist, left_after=now - timedelta(days=LEFT_SHOWN_DAYS)
     )
     return HomeRelationships(
         all=relationships,

@@ -281,19 +281,19 @@ def push_service(vapid_key):
 
 @pytest.fixture
 def computed_rows(monkeypatch):
-    """The clients (names, sorted) of each call of `progress.caseload.build_rows`: what the
+    """The clients (names, sorted) of each call of `progress.caseload.rows_of`: what the
     caseload and the weekly review compute rather than read from the page cache."""
     from progress import caseload
 
     made = []
-    build = caseload.build_rows
+    build = caseload.rows_of
 
-    def counted(**kwargs):
-        rows = build(**kwargs)
+    def counted(*args, **kwargs):
+        rows = build(*args, **kwargs)
         made.append(sorted(row.client.name for row in rows))
         return rows
 
-    monkeypatch.setattr(caseload, "build_rows", counted)
+    monkeypatch.setattr(caseload, "rows_of", counted)
     return made
 
 
