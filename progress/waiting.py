@@ -11,7 +11,7 @@ from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, Quer
 
 from accounts.clock import local_day, local_midnight
 from accounts.models import CareRelationship, CareStatus, User
-from accounts.prepared import prepared
+from accounts.prepared import Fixed, prepared
 from clients.models import FEEDBACK_FIELD, Feedback, RecordView
 
 from .activity import QUIET_DAYS, LastActivity, is_quiet, quiet_from, with_last_activity
@@ -336,30 +336,47 @@ RECORD_KINDS = {
 }
 
 
+@prepared
+def _with_activity(*, pk: int) -> QuerySet[CareRelationship]:
+    return with_last_activity(CareRelationship.objects.filter(pk=pk))
+
+
+@prepared
+def _unviewed_of_client(*, field: str, therapist: int, client_id: int, after: datetime):
+    model = next(m for m, f in FEEDBACK_FIELD.items() if f == field)
+    rows = _unviewed(model, therapist, [client_id], after).select_related("client")
+    return rows.select_related("person") if field == "social_activity" else rows
+
+
+@prepared
+def _replies_of_relationship(*, relationship_id: int, after: datetime) -> QuerySet[Feedback]:
+    return _replies([relationship_id], after).select_related(
+        "journal_entry__client",
+        "lifestyle_log__client",
+        "social_activity__client",
+        "social_activity__person",
+    )
+
+
 def waiting_for_client(
     *, therapist: User, relationship: CareRelationship, now: datetime
 ) -> ClientWaiting:
     """What of one active client waits for the therapist, with the records themselves,
     oldest first: the same rules as `waiting_for_therapist`. Five queries (the client's last
     activity, unopened records of each kind, replies), however much waits."""
-    relationship = with_last_activity(CareRelationship.objects.filter(pk=relationship.pk)).get()
+    [relationship] = _with_activity(pk=relationship.pk)
     found: dict[tuple[str, int], WaitingRecord] = {}
-    for model, field in FEEDBACK_FIELD.items():
-        rows = unviewed_records(
-            model, therapist=therapist, client_ids=[relationship.client_id], now=now
-        ).select_related("client")
-        if field == "social_activity":
-            rows = rows.select_related("person")
-        for record in rows:
+    for field in FEEDBACK_FIELD.values():
+        for record in _unviewed_of_client(
+            field=Fixed(field),
+            therapist=therapist.pk,
+            client_id=relationship.client_id,
+            after=now - SHARED_WITHIN,
+        ):
             found[(field, record.pk)] = WaitingRecord(
                 RECORD_KINDS[field], record, record.created_at, unviewed=True
             )
-    replies = waiting_replies(relationship_ids=[relationship.pk], now=now).select_related(
-        "journal_entry__client",
-        "lifestyle_log__client",
-        "social_activity__client",
-        "social_activity__person",
-    )
+    replies = _replies_of_relationship(relationship_id=relationship.pk, after=now - REPLIES_WITHIN)
     for reply in replies:
         field = next(f for f in RECORD_KINDS if getattr(reply, f"{f}_id"))
         key = (field, getattr(reply, f"{field}_id"))
