@@ -6,12 +6,16 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from accounts import versions
 from tests.factories import RelationshipFactory
 
 
 @pytest.mark.django_db(transaction=True)
 def test_old_invalid_rows_are_repaired():
     relationship = RelationshipFactory()
+    # What `migrate` does around the migrations (its signals): the version triggers go first.
+    # SQLite remakes a table to change it, and a trigger naming a table that is gone fails.
+    versions.drop()
     executor = MigrationExecutor(connection)
     executor.migrate([("homework", "0002_template_library")])
     apps = executor.loader.project_state([("homework", "0002_template_library")]).apps
@@ -43,6 +47,7 @@ def test_old_invalid_rows_are_repaired():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+    versions.install()
 
     from homework.models import Assignment as NowAssignment
     from homework.models import HomeworkTemplate as NowTemplate
