@@ -4,13 +4,15 @@ not grow with the number of items, versions or logs."""
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import CareStatus, User
+from accounts.prepared import Fixed, prepared
 from clients.models import JournalEntry, tag_key
 from clients.selectors import trigger_suggestions
 from homework.selectors import client_adherence
@@ -323,11 +325,14 @@ def journal_trigger_choices(client: User) -> list[str]:
 def unrated_logs(client: User, limit: int = 3) -> list[TriggerLog]:
     """Recent "I'm triggered" moments the client has not yet said helped or not."""
     since = timezone.now() - timedelta(days=7)
-    return list(
-        TriggerLog.objects.filter(client=client, helped="", created_at__gte=since).order_by(
-            "-created_at"
-        )[:limit]
-    )
+    return _unrated(client_id=client.pk, since=since, limit=Fixed(limit))
+
+
+@prepared
+def _unrated(*, client_id: int, since: datetime, limit: int) -> QuerySet[TriggerLog]:
+    return TriggerLog.objects.filter(
+        client_id=client_id, helped="", created_at__gte=since
+    ).order_by("-created_at")[:limit]
 
 
 def triggers_of_client(client: User) -> list[PlanItem]:

@@ -423,24 +423,37 @@ class LoggedToday:
         return next((entry for entry in self.journal if entry.mood is not None), None)
 
 
+@prepared
+def _journal_between(*, client_id: int, start: datetime, end: datetime):
+    return JournalEntry.objects.filter(
+        client_id=client_id, occurred_at__gte=start, occurred_at__lt=end
+    ).order_by("-occurred_at")
+
+
+@prepared
+def _lifestyle_of_day(*, client_id: int, day: date):
+    return LifestyleLog.objects.filter(client_id=client_id, day=day).order_by("pk")[:1]
+
+
+@prepared
+def _social_of_day(*, client_id: int, day: date):
+    return (
+        SocialActivity.objects.filter(client_id=client_id, day=day)
+        .select_related("person")
+        .order_by("-created_at")
+    )
+
+
 def logged_today(*, client: User, today: date | None = None) -> LoggedToday:
     """What the client logged today (their local day): three queries."""
     today = today or local_today(client.timezone)
     zone = client.zone
     start = _start_of(today, zone)
-    journal = list(
-        JournalEntry.objects.filter(
-            client=client,
-            occurred_at__gte=start,
-            occurred_at__lt=_start_of(today + timedelta(days=1), zone),
-        ).order_by("-occurred_at")
+    journal = _journal_between(
+        client_id=client.pk, start=start, end=_start_of(today + timedelta(days=1), zone)
     )
-    lifestyle = LifestyleLog.objects.filter(client=client, day=today).first()
-    social = list(
-        SocialActivity.objects.filter(client=client, day=today)
-        .select_related("person")
-        .order_by("-created_at")
-    )
+    lifestyle = next(iter(_lifestyle_of_day(client_id=client.pk, day=today)), None)
+    social = _social_of_day(client_id=client.pk, day=today)
     for record in (*journal, *social, *([lifestyle] if lifestyle else [])):
         record.client = client
     return LoggedToday(journal=journal, lifestyle=lifestyle, social=social)
@@ -523,7 +536,14 @@ def as_unread_replies(rows, *, zone) -> list[UnreadReply]:
 
 def unread_replies(*, client: User, limit: int = UNREAD_REPLIES_MAX) -> list[UnreadReply]:
     """The client's newest unread replies, with their record: one query."""
-    return as_unread_replies(unread_reply_rows(client=client)[:limit], zone=client.zone)
+    return as_unread_replies(
+        _newest_unread_rows(client=client, limit=Fixed(limit)), zone=client.zone
+    )
+
+
+@prepared
+def _newest_unread_rows(*, client: User, limit: int):
+    return unread_reply_rows(client=client)[:limit]
 
 
 def feedback_thread(*, viewer: User, record) -> list:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.clock import local_today
 from accounts.models import User
+from accounts.prepared import prepared
 
 from .models import Assignment, AssignmentPause, AssignmentStatus, Completion, HomeworkTemplate
 from .schedules import OVERDUE_DAYS, Frequency, iso_week_monday
@@ -57,19 +58,27 @@ class Today:
     weekly: list[WeeklyProgress]
 
 
+@prepared
+def _active_of_client(*, client_id: int) -> QuerySet[Assignment]:
+    return assignments_with_pauses(
+        Assignment.objects.in_care().filter(client_id=client_id, status=AssignmentStatus.ACTIVE)
+    )
+
+
+@prepared
+def _completions_between(*, client_id: int, first: date, last: date) -> QuerySet[Completion]:
+    return Completion.objects.filter(client_id=client_id, due_date__range=(first, last)).order_by(
+        "due_date"
+    )
+
+
 def _active_homework(
     client: User, first: date, last: date
 ) -> tuple[list[Assignment], dict[int, dict[date, Completion]]]:
     """The client's active homework and its completions between two local dates. 3 queries."""
-    assignments = list(
-        assignments_with_pauses(
-            Assignment.objects.in_care().filter(client=client, status=AssignmentStatus.ACTIVE)
-        )
-    )
+    assignments = _active_of_client(client_id=client.pk)
     by_assignment: dict[int, dict[date, Completion]] = defaultdict(dict)
-    for completion in Completion.objects.filter(
-        client=client, due_date__range=(first, last)
-    ).order_by("due_date"):
+    for completion in _completions_between(client_id=client.pk, first=first, last=last):
         by_assignment[completion.assignment_id][completion.due_date] = completion
     return assignments, by_assignment
 

@@ -134,24 +134,32 @@ def period_due(
     return _session_period(assignment, sessions.get(assignment.relationship_id, []), client, today)
 
 
-def due_for_client(client: User, today: date | None = None) -> list[Due]:
-    """Questionnaires the client can answer today: active, started, and not yet answered for
-    the current period (before each session: for the next session, from `days_before` days
-    before it until it starts). Two queries, three with questionnaires before sessions."""
-    today = today or local_today(client.timezone)
-    assignments = list(
+@prepared
+def _started(*, client: User, today: date) -> QuerySet[MeasureAssignment]:
+    return (
         MeasureAssignment.objects.visible_to(client)
         .active()
         .filter(start_date__lte=today)
         .order_by("start_date", "id")
     )
+
+
+@prepared
+def _answered(*, assignment_ids: list[int]) -> QuerySet:
+    return MeasureResponse.objects.filter(assignment_id__in=assignment_ids).values_list(
+        "assignment_id", "period"
+    )
+
+
+def due_for_client(client: User, today: date | None = None) -> list[Due]:
+    """Questionnaires the client can answer today: active, started, and not yet answered for
+    the current period (before each session: for the next session, from `days_before` days
+    before it until it starts). Two queries, three with questionnaires before sessions."""
+    today = today or local_today(client.timezone)
+    assignments = _started(client=client, today=today)
     if not assignments:
         return []
-    answered = set(
-        MeasureResponse.objects.filter(assignment__in=assignments).values_list(
-            "assignment_id", "period"
-        )
-    )
+    answered = set(_answered(assignment_ids=[a.pk for a in assignments]))
     sessions = _sessions_ahead(
         [a for a in assignments if a.before_sessions], client, today, timezone.now()
     )
