@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.clock import zone
 from accounts.models import CareRelationship, CareStatus
+from accounts.prepared import prepared
 
 from .models import Appointment, Mode, Status
 
@@ -97,16 +98,12 @@ class RelationshipSessions:
     last_held: SessionLine | None
 
 
-def relationship_sessions(
-    relationship: CareRelationship, tz_name: str, now: datetime | None = None
-) -> RelationshipSessions:
-    """The therapist's client page: the next sessions still to come and the last one held,
-    in the therapist's zone. One query."""
-    now = now or timezone.now()
-    mine = Appointment.objects.filter(relationship=relationship)
+@prepared
+def _sessions_of(*, relationship_id: int, now: datetime) -> QuerySet[Appointment]:
+    mine = Appointment.objects.filter(relationship_id=relationship_id)
     upcoming = mine.filter(status=Status.SCHEDULED, starts_at__gt=now).order_by("starts_at", "id")
     held = mine.filter(status=Status.HELD, starts_at__lte=now).order_by("-starts_at", "-id")
-    rows = list(
+    return (
         mine.filter(
             Q(pk__in=upcoming.values("pk")[:UPCOMING_ON_CLIENT_PAGE])
             | Q(pk__in=held.values("pk")[:1])
@@ -114,6 +111,15 @@ def relationship_sessions(
         .select_related("series")
         .order_by("starts_at", "id")
     )
+
+
+def relationship_sessions(
+    relationship: CareRelationship, tz_name: str, now: datetime | None = None
+) -> RelationshipSessions:
+    """The therapist's client page: the next sessions still to come and the last one held,
+    in the therapist's zone. One query."""
+    now = now or timezone.now()
+    rows = _sessions_of(relationship_id=relationship.pk, now=now)
     lines = [session_line(row, tz_name, now) for row in rows]
     return RelationshipSessions(
         upcoming=[line for line in lines if line.status == Status.SCHEDULED],

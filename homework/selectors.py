@@ -285,12 +285,15 @@ def client_adherence(
 ) -> AdherenceReport:
     """A client's homework as the viewer may see it, this week and the ones before. 3 queries."""
     today = today or local_today(client.timezone)
-    assignments = list(
-        assignments_with_pauses(
-            Assignment.objects.visible_to(viewer).filter(client=client).select_related("template")
-        ).order_by("status", "title", "id")
-    )
+    assignments = _assignments_of(viewer=viewer, client_id=client.pk)
     return adherence_report(client, assignments, weeks_ending(today, weeks), today=today)
+
+
+@prepared
+def _assignments_of(*, viewer: User, client_id: int) -> QuerySet[Assignment]:
+    return assignments_with_pauses(
+        Assignment.objects.visible_to(viewer).filter(client_id=client_id).select_related("template")
+    ).order_by("status", "title", "id")
 
 
 def templates_for(user: User) -> QuerySet[HomeworkTemplate]:

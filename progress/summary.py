@@ -162,21 +162,26 @@ def _signal_rows(*, therapist: User, relationship_id: int) -> QuerySet[CareRelat
     )
 
 
-def _plan_changes(therapist: User, relationship: CareRelationship) -> PlanChanges | None:
-    """The latest version of the plan and its last agreed one, in one query."""
+@prepared
+def _plan_versions(*, therapist: User, relationship_id: int) -> QuerySet[PlanVersion]:
     last_agreed = (
         PlanVersion.objects.filter(plan=OuterRef("plan"), agreed_at__isnull=False)
         .order_by("-number")
         .values("number")[:1]
     )
-    versions = list(
+    return (
         PlanVersion.objects.filter(
-            plan__in=CarePlan.objects.visible_to(therapist).filter(relationship=relationship)
+            plan__in=CarePlan.objects.visible_to(therapist).filter(relationship_id=relationship_id)
         )
         .filter(Q(number=F("plan__version")) | Q(number=Subquery(last_agreed)))
         .select_related("plan")
         .only("number", "snapshot", "agreed_at", "plan__public_id", "plan__version")
     )
+
+
+def _plan_changes(therapist: User, relationship: CareRelationship) -> PlanChanges | None:
+    """The latest version of the plan and its last agreed one, in one query."""
+    versions = _plan_versions(therapist=therapist, relationship_id=relationship.pk)
     if not versions:
         return None
     latest = max(versions, key=lambda v: v.number)
@@ -255,16 +260,23 @@ def times(n: int) -> str:
     return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
+@prepared
+def _check_offs(*, viewer: User, client_id: int, first: date, last: date) -> QuerySet[Completion]:
+    return (
+        Completion.objects.visible_to(viewer)
+        .filter(client_id=client_id, week__gte=first, week__lte=last)
+        .select_related("assignment")
+        .order_by("-completed_at", "-id")
+    )
+
+
 def recent_check_offs(*, viewer: User, client: User, today: date) -> list[HomeworkDone]:
     """The client's check-offs of this ISO week and last, one entry per homework, the
     latest done first. One query."""
     monday = iso_week_monday(today)
     groups: dict[int, HomeworkDone] = {}
-    for completion in (
-        Completion.objects.visible_to(viewer)
-        .filter(client=client, week__gte=monday - timedelta(days=7), week__lte=monday)
-        .select_related("assignment")
-        .order_by("-completed_at", "-id")
+    for completion in _check_offs(
+        viewer=viewer, client_id=client.pk, first=monday - timedelta(days=7), last=monday
     ):
         group = groups.get(completion.assignment_id)
         if group is None:
