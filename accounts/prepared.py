@@ -4,12 +4,13 @@ again with new values.
 Building and compiling a query with subqueries costs the ORM far more than the database
 takes to run it (the caseload's signals, "Waiting for you"). A `Prepared` query is a
 function that builds a queryset from its keyword arguments, each a value or a list of
-values (ints, text, dates, aware datetimes). The first call of a shape (which arguments are
-lists, and how long) builds the query twice, with two sets of stand-in values, and compiles
-both: the SQL must be the same and the parameters must differ exactly where the stand-ins
-are, each where its own argument is. Then the SQL is kept, with where each argument goes,
-and later calls of the shape only put their values there and run it, with the ORM's own
-converters on what comes back.
+values (ints, text, dates, aware datetimes). A list is a set of values (an IN list, a
+CASE's branches): it is made as long as the next power of two by repeating its last value.
+The first call of a shape (which arguments are lists, and how long) builds the query
+twice, with two sets of stand-in values, and compiles both: the SQL must be the same and
+the parameters must differ exactly where the stand-ins are, each where its own argument
+is. Then the SQL is kept, with where each argument goes, and later calls of the shape only
+put their values there and run it, with the ORM's own converters on what comes back.
 
 A builder uses its arguments as values only: it passes them to the ORM and never computes
 with them (`now - timedelta(...)`) nor tests them (`if day.weekday()`). The check refuses
@@ -17,8 +18,9 @@ the first (a parameter that is no argument) and an argument the SQL does not car
 query is run as the ORM builds it, every time, and logged: it is never kept with a value
 baked in.
 
-`None` and booleans are part of the shape (they change the SQL: `IS NULL`); an empty list
-is run as the ORM builds it (Django answers it without a query). A user is a viewer: the
+`None`, booleans and `Fixed` values are part of the shape (they change the SQL: `IS NULL`,
+a time zone); an empty list is run as the ORM builds it (Django answers it without a
+query). A user is a viewer: the
 access policy's choices for them are part of the shape (`policy.viewer_shape`), and the
 query is built for a stand-in the policy treats alike (`policy.stand_in_viewer`), so who
 may see what is still decided by the policy alone, and only their primary key is a value.
@@ -48,7 +50,11 @@ logger = logging.getLogger(__name__)
 
 # The builders refused in this process, by name (the test suite fails on a new one).
 REFUSED: set[str] = set()
-SHAPES_KEPT = 256  # per prepared query and process; a shape is compiled again once dropped
+# The shapes kept in a process, of all prepared queries (about 40 KiB each); the least
+# recently used is dropped, and compiled again if it comes back.
+SHAPES_KEPT = 256
+_KEPT: OrderedDict[tuple, "_Kept | None"] = OrderedDict()
+_LOCK = threading.Lock()
 _FIRST = datetime(2001, 1, 1, tzinfo=UTC)
 
 
@@ -168,8 +174,6 @@ class Prepared:
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
         self.__doc__ = build.__doc__
-        self._kept: OrderedDict[tuple, _Kept | None] = OrderedDict()
-        self._lock = threading.Lock()
 
     def plain(self, **args) -> list:
         """The rows as the ORM builds and runs the query, every time."""
@@ -179,16 +183,17 @@ class Prepared:
     def __call__(self, **args) -> list:
         if any(isinstance(v, list | tuple) and not v for v in args.values()):
             return self.plain(**args)
-        key = _shape(args)
-        with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                kept = self._kept[key]
+        args = {k: _padded(v) if isinstance(v, list | tuple) else v for k, v in args.items()}
+        key = (id(self), _shape(args))
+        with _LOCK:
+            if key in _KEPT:
+                _KEPT.move_to_end(key)
+                kept = _KEPT[key]
             else:
                 kept = self._prepare(args)
-                self._kept[key] = kept
-                if len(self._kept) > SHAPES_KEPT:
-                    self._kept.popitem(last=False)
+                _KEPT[key] = kept
+                if len(_KEPT) > SHAPES_KEPT:
+                    _KEPT.popitem(last=False)
         if kept is None:
             return self.plain(**args)
         return self._run(kept, args)
@@ -269,6 +274,15 @@ def _slots(
         # An argument the SQL does not carry was used in Python: its value would be kept.
         raise NotPreparable("an argument is not in the SQL")
     return slots
+
+
+def _padded(values) -> list:
+    """A list made as long as the next power of two by repeating its last value: a list
+    argument is a set (an IN list, a CASE's branches), which a repeat does not change, and a
+    caseload of 37 or of 50 clients is then one shape."""
+    values = list(values)
+    size = 1 << (len(values) - 1).bit_length()
+    return values + [values[-1]] * (size - len(values))
 
 
 def _hashable(value) -> Any:

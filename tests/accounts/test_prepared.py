@@ -329,3 +329,15 @@ def test_a_viewer_the_policy_shows_nothing_gets_the_orms_answer_and_nothing_is_r
     assert query(viewer=personas.staff, client_id=a, after=since) == [{"n": 0}]
     assert query(viewer=personas.therapist_b, client_id=a, after=since) == [{"n": 0}]
     assert not prepared.REFUSED
+
+
+def test_lists_are_one_shape_up_to_the_next_power_of_two_and_repeats_change_nothing(world):
+    ada, bo, cy = world
+    query = counted(_entries)
+    after, text = AT - timedelta(days=30), "skip"
+    three = query(client_ids=[ada.pk, bo.pk, cy.pk], after=after, text=text)
+    built = len(query.builds)
+    four = query(client_ids=[cy.pk, bo.pk, ada.pk, ada.pk], after=after, text=text)
+    assert three == four == query.plain(client_ids=[ada.pk, bo.pk, cy.pk], after=after, text=text)
+    assert len(query.builds) == built + 1  # only `plain`: three and four are one shape
+    assert query(client_ids=[bo.pk], after=after, text=text) == [(bo.pk, 2, AT - timedelta(days=3))]
