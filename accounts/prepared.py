@@ -90,6 +90,10 @@ def _stand_in(value, n: int, second: bool):
     raise TypeError(f"a prepared query does not take {kind.__name__} values")
 
 
+def _anonymous(value) -> bool:
+    return getattr(value, "is_authenticated", True) is False
+
+
 def _constant(value) -> bool:
     return value is None or isinstance(value, bool | Fixed)
 
@@ -181,7 +185,8 @@ class Prepared:
         return list(self.build(**args))
 
     def __call__(self, **args) -> list:
-        if any(isinstance(v, list | tuple) and not v for v in args.values()):
+        if any((isinstance(v, list | tuple) and not v) or _anonymous(v) for v in args.values()):
+            # Django answers an empty list without SQL; the policy shows nobody anything.
             return self.plain(**args)
         args = {k: _padded(v) if isinstance(v, list | tuple) else v for k, v in args.items()}
         key = (id(self), _shape(args))

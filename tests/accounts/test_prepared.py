@@ -341,3 +341,11 @@ def test_lists_are_one_shape_up_to_the_next_power_of_two_and_repeats_change_noth
     assert three == four == query.plain(client_ids=[ada.pk, bo.pk, cy.pk], after=after, text=text)
     assert len(query.builds) == built + 1  # only `plain`: three and four are one shape
     assert query(client_ids=[bo.pk], after=after, text=text) == [(bo.pk, 2, AT - timedelta(days=3))]
+
+
+def test_someone_not_signed_in_gets_the_orms_answer(personas):
+    from django.contrib.auth.models import AnonymousUser
+
+    JournalEntryFactory(client=personas.client_a, shared=True)
+    query = prepared.Prepared(_journal_of)
+    assert query(viewer=AnonymousUser(), client_id=personas.client_a.pk) == []
