@@ -3,7 +3,7 @@ invitations about to expire and clients newly quiet. One definition, read by the
 "Waiting for you" (a row per client), the client's timeline filtered to what waits, and the
 reminder e-mail (counts only)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -99,15 +99,9 @@ class Waiting:
 # --- The one definition of each kind ---------------------------------------------------
 
 
-def unviewed_records(
-    model, *, therapist: User | int, client_ids: Iterable[int], now: datetime
-) -> QuerySet:
-    """Shared records of these clients, of the last SHARED_WITHIN, that the therapist has
-    neither opened nor answered (feedback is written on the open record)."""
-    return _unviewed(model, therapist, list(client_ids), after=now - SHARED_WITHIN)
-
-
-def _unviewed(model, therapist: User | int, client_ids: list[int], after: datetime) -> QuerySet:
+def _unviewed(model, therapist: int, client_ids: list[int], after: datetime) -> QuerySet:
+    """Shared records of these clients, made after `after` (SHARED_WITHIN ago), that the
+    therapist has neither opened nor answered (feedback is written on the open record)."""
     field = FEEDBACK_FIELD[model]
     viewed = RecordView.objects.filter(therapist=therapist, **{field: OuterRef("pk")})
     answered = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
@@ -118,13 +112,10 @@ def _unviewed(model, therapist: User | int, client_ids: list[int], after: dateti
     )
 
 
-def waiting_replies(*, relationship_ids: Iterable[int], now: datetime) -> QuerySet[Feedback]:
-    """The client's messages that are the last of their thread (one relationship, one
-    record, still shared), of the last REPLIES_WITHIN, not marked "no reply needed"."""
-    return _replies(list(relationship_ids), after=now - REPLIES_WITHIN)
-
-
 def _replies(relationship_ids: list[int], after: datetime) -> QuerySet[Feedback]:
+    """The client's messages that are the last of their thread (one relationship, one
+    record, still shared), made after `after` (REPLIES_WITHIN ago), not marked "no reply
+    needed"."""
     later = Feedback.objects.filter(
         Q(journal_entry_id=OuterRef("journal_entry_id"))
         | Q(lifestyle_log_id=OuterRef("lifestyle_log_id"))
