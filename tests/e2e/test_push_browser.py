@@ -83,7 +83,9 @@ def test_a_push_shows_its_words_and_links_only_into_tandem(
     )
 
     # A link elsewhere, or a payload that is not ours, leads to Tandem's own front page.
+    # Each shown before the next is sent: under load, two sent at once have come up as one.
     deliver(json.dumps({"title": "Tandem", "body": "Away", "url": "//evil.example/", "tag": "x"}))
+    wait_until(lambda: len(page.evaluate(SHOWN)) == 2, timeout=30, what="two notifications")
     deliver("not json")
     wait_until(lambda: len(page.evaluate(SHOWN)) == 3, timeout=30, what="three notifications")
     shown = {n["tag"]: n for n in page.evaluate(SHOWN)}
