@@ -1,4 +1,5 @@
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -173,3 +174,42 @@ def test_a_deployment_without_django_debug_is_checked_as_production():
     refused = run_manage("check", env=env)
     assert refused.returncode != 0
     assert "tandem.E001" in refused.stderr
+
+
+SHOW_PREPARING = (
+    "from django.conf import settings; options = settings.DATABASES['default']['OPTIONS']; "
+    "print(options['server_side_binding'], options['prepare_threshold'])"
+)
+
+
+@pytest.mark.parametrize(
+    ("threshold", "shown"), [(None, "True 5"), ("0", "True 0"), ("off", "True None")]
+)
+def test_postgresql_keeps_a_query_run_often_prepared_unless_told_not_to(threshold, shown):
+    """Behind PgBouncer in transaction mode a deployment turns prepared statements off."""
+    env = {"DATABASE_URL": "postgres://tandem:secret@db.example.org:5432/tandem"}
+    if threshold is not None:
+        env["DATABASE_PREPARE_THRESHOLD"] = threshold
+    result = run_manage("shell", "--no-imports", "-c", SHOW_PREPARING, env=env)
+    assert result.stdout.strip() == shown, result.stderr
+
+
+@pytest.mark.django_db
+def test_a_query_run_often_on_a_connection_is_planned_once():
+    from django.db import connection
+
+    from accounts.models import User
+
+    if connection.vendor != "postgresql":
+        assert "server_side_binding" not in connection.settings_dict["OPTIONS"]
+        return
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    marker = "prepared-once@example.org"
+    for _ in range(threshold + 1):
+        assert not User.objects.filter(email=marker).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        kept = [statement for (statement,) in cursor.fetchall()]
+    assert any(re.search(r'"accounts_user"\."email" = \$\d', statement) for statement in kept), kept
+    # The values travel apart from the statement, so none is kept in it.
+    assert not any(marker in statement for statement in kept)
