@@ -97,6 +97,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # authentication); a connection that went away is noticed before the request uses it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL only: "off" behind a pooler that cannot keep prepared statements (PgBouncer in
+# transaction mode without max_prepared_statements).
+_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+if _threshold != "off" and not _threshold.isdigit():
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_PREPARE_THRESHOLD is malformed: a number of runs, or off"
+    )
+PREPARE_THRESHOLD = None if _threshold == "off" else int(_threshold)
 # One test database per test run, so that runs side by side never share one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -116,12 +124,9 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     # Parameters travel apart from the SQL, so that PostgreSQL keeps the parsed and planned
     # statement of a query run often on a connection (psycopg prepares it after
-    # DATABASE_PREPARE_THRESHOLD runs). "off" behind a pooler that cannot keep them
-    # (PgBouncer in transaction mode without max_prepared_statements).
-    _threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+    # DATABASE_PREPARE_THRESHOLD runs).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True,
-        prepare_threshold=None if _threshold == "off" else int(_threshold),
+        server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

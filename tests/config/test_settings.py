@@ -58,6 +58,7 @@ def test_it_refuses_the_development_secret_key_in_production():
         ("TANDEM_SESSION_IDLE_SECONDS", "half an hour"),
         ("TANDEM_HEARTBEAT_SECONDS", "x"),
         ("TANDEM_TRUSTED_PROXIES", "nginx"),
+        ("DATABASE_PREPARE_THRESHOLD", "sometimes"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_and_names_itself(name, value):
