@@ -501,7 +501,7 @@ CACHES = {
 # process keeps its own, bounded.
 CACHES["pages"] = (
     {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "tandem-pages",
         "TIMEOUT": 3600,
@@ -516,7 +516,7 @@ CACHES["pages"] = (
 )
 CACHES["throttle"] = (
     {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "tandem",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

@@ -144,7 +144,7 @@ def redis_throttle(settings):
     settings.CACHES = {
         **settings.CACHES,
         "throttle": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -320,7 +320,7 @@ def page_cache_down(settings):
     settings.CACHES = {
         **settings.CACHES,
         versions.CACHE: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         },

@@ -257,7 +257,7 @@ def redis_pages(settings):
     settings.CACHES = {
         **settings.CACHES,
         versions.CACHE: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

@@ -224,7 +224,7 @@ def test_when_redis_does_not_answer_requests_go_through_and_it_is_logged(
     settings.CACHES = {
         **settings.CACHES,
         "throttle": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         },
@@ -237,7 +237,7 @@ def test_when_redis_does_not_answer_requests_go_through_and_it_is_logged(
 def test_the_settings_use_redis_for_the_throttle_when_redis_url_is_set():
     show = "from django.conf import settings; print(settings.CACHES['throttle']['BACKEND'])"
     with_redis = run_manage("shell", "--no-imports", "-c", show, env={"REDIS_URL": REDIS_URL})
-    assert with_redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    assert with_redis.stdout.strip() == "config.redis_cache.RedisCache"
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     without = run_manage_without_redis("shell", "--no-imports", "-c", show, env=env)
     assert without.stdout.strip() == "django.core.cache.backends.db.DatabaseCache"
@@ -308,3 +308,15 @@ def test_without_redis_parallel_requests_cannot_pass_the_burst_limit(
     rates(user_burst="10/hour", user_sustained="1000/day")
     statuses = released_together(f"{live_server.url}/api/v1/me/", token_of_client_a)
     assert statuses == {200: 10, 429: PARALLEL - 10}
+
+
+def test_the_redis_cache_keeps_one_client_for_its_pool(redis_throttle):
+    """Not a new one (and its reply handlers) on every call; the values still round-trip."""
+    from django.core.cache import caches
+
+    cache = caches["throttle"]
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    cache.set("one-client", {"count": 3})
+    assert cache.get("one-client") == {"count": 3}
+    assert cache.add("counted", 0)
+    assert cache.incr("counted") == 1
