@@ -83,11 +83,23 @@ def test_a_push_shows_its_words_and_links_only_into_tandem(
     )
 
     # A link elsewhere, or a payload that is not ours, leads to Tandem's own front page.
-    # Each shown before the next is sent: under load, two sent at once have come up as one.
-    deliver(json.dumps({"title": "Tandem", "body": "Away", "url": "//evil.example/", "tag": "x"}))
-    wait_until(lambda: len(page.evaluate(SHOWN)) == 2, timeout=30, what="two notifications")
-    deliver("not json")
-    wait_until(lambda: len(page.evaluate(SHOWN)) == 3, timeout=30, what="three notifications")
+    # Each shown before the next is sent. In full runs of the suite a push handed over
+    # through DevTools has twice not reached the worker; it is handed over again then (a
+    # note replaces the one with its tag, so a second delivery cannot add one).
+    def delivered(data: str, count: int) -> None:
+        for _ in range(3):
+            deliver(data)
+            try:
+                wait_until(lambda: len(page.evaluate(SHOWN)) == count, timeout=15, what="")
+            except AssertionError:
+                continue
+            return
+        raise AssertionError(f"not within three deliveries: {count} notifications")
+
+    delivered(
+        json.dumps({"title": "Tandem", "body": "Away", "url": "//evil.example/", "tag": "x"}), 2
+    )
+    delivered("not json", 3)
     shown = {n["tag"]: n for n in page.evaluate(SHOWN)}
     assert shown["x"]["url"] == "/"
     assert shown["tandem"] == {
