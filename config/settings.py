@@ -104,7 +104,7 @@ if _threshold != "off" and not _threshold.isdigit():
     raise ImproperlyConfigured(
         "Environment variable DATABASE_PREPARE_THRESHOLD is malformed: a number of runs, or off"
     )
-PREPARE_THRESHOLD = None if _threshold == "off" else int(_threshold)
+_prepare_threshold = None if _threshold == "off" else int(_threshold)
 # One test database per test run, so that runs side by side never share one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +126,7 @@ else:
     # statement of a query run often on a connection (psycopg prepares it after
     # DATABASE_PREPARE_THRESHOLD runs).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD
+        server_side_binding=True, prepare_threshold=_prepare_threshold
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
