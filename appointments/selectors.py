@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -48,8 +48,10 @@ def _next_and_recap(*, user: User, now: datetime):
         .order_by("-starts_at", "-id")
         .values("pk")[:1]
     )
+    # Each a scalar subquery (one id or none): the two rows are then read by their key.
+    # `pk__in` made PostgreSQL filter every session of the practice by the two lists.
     return (
-        Appointment.objects.filter(Q(pk__in=upcoming) | Q(pk__in=recap))
+        Appointment.objects.filter(Q(pk=Subquery(upcoming)) | Q(pk=Subquery(recap)))
         .select_related("therapist", "series")
         .annotate(lines=Count("bring_items"))
         .order_by("starts_at", "id")  # a GROUP BY query drops the model's ordering
