@@ -5,7 +5,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import CharField, Count, F, Subquery, TextChoices, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Subquery,
+    TextChoices,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.clock import local_today
@@ -105,11 +114,9 @@ def _timeline_week_counts(*, viewer: User, client_id: int, moment: datetime, day
     return User.objects.filter(pk=client_id).values(**this_week)
 
 
-@prepared
-def _timeline_records(*, viewer: User, client_id: int, kind: str, after, before, limit: int):
-    """One kind's records, newest first: from `after` on, up to `before` (excluded for a
-    moment, included for a day), either None for no bound."""
-    queryset = _timeline_sources(viewer, client_id)[kind]
+def _bounded(queryset, kind: str, after, before):
+    """One kind's records from `after` on, up to `before` (excluded for a moment, included
+    for a day), either None for no bound."""
     date_field, is_moment = TIMELINE_DATES[kind]
     if after is not None:
         queryset = queryset.filter(**{f"{date_field}__gte": after})
@@ -117,7 +124,55 @@ def _timeline_records(*, viewer: User, client_id: int, kind: str, after, before,
         queryset = queryset.filter(
             **{f"{date_field}__lt" if is_moment else f"{date_field}__lte": before}
         )
-    return queryset.order_by(f"-{date_field}", "-pk")[:limit]
+    return queryset
+
+
+@prepared
+def _timeline_keys(
+    *,
+    viewer: User,
+    client_id: int,
+    kinds: tuple,
+    after_moment,
+    before_moment,
+    after_day,
+    before_day,
+    limit: int,
+):
+    """Each kind's newest `limit` records as (kind, id, moment, day), the moment for kinds
+    dated by one and the day for the others, within the bounds of `_bounded`: one query,
+    no record read whole."""
+    sources = _timeline_sources(viewer, client_id)
+    parts = []
+    for kind in kinds:
+        date_field, is_moment = TIMELINE_DATES[kind]
+        after, before = (after_moment, before_moment) if is_moment else (after_day, before_day)
+        newest = (
+            _bounded(sources[kind], kind, after, before)
+            .select_related(None)
+            .order_by(f"-{date_field}", "-pk")
+            .values("pk")[:limit]
+        )
+        moment = F(date_field) if is_moment else Value(None, output_field=DateTimeField())
+        day = Value(None, output_field=DateField()) if is_moment else F(date_field)
+        parts.append(
+            sources[kind]
+            .model.objects.filter(pk__in=newest)
+            .order_by()
+            .annotate(
+                timeline_kind=Value(kind, output_field=CharField()),
+                timeline_moment=moment,
+                timeline_day=day,
+            )
+            .values_list("timeline_kind", "pk", "timeline_moment", "timeline_day")
+        )
+    return parts[0].union(*parts[1:], all=True).order_by()
+
+
+@prepared
+def _timeline_records(*, viewer: User, client_id: int, kind: str, ids: list[int]):
+    """The records of one kind with these ids, as the viewer may see them."""
+    return _timeline_sources(viewer, client_id)[kind].filter(pk__in=ids)
 
 
 def therapist_timeline(
@@ -132,38 +187,62 @@ def therapist_timeline(
 ) -> Timeline:
     """Shared records and completions of one client, newest first, with a count per kind
     for this ISO week. Everything goes through `visible_to(viewer)`: one query for the week's
-    counts and one read per kind (plus the policy's MFA look-up), however many records."""
+    counts, one for which records are the newest, and one read per kind among them (plus
+    the policy's MFA look-up), however many records."""
     zone = client.zone
     today = today or local_today(client.timezone)
     monday = iso_week_monday(today)
     [week_counts] = _timeline_week_counts(
         viewer=viewer, client_id=client.pk, moment=_start_of(monday, zone), day=monday
     )
+    kinds = tuple(kind for kind in TIMELINE_DATES if kind in kinds)
+    if not kinds:
+        return Timeline(items=[], week_counts=week_counts)
+    # Each bound only where a kind uses it: a prepared query carries all its arguments.
+    by_moment = any(TIMELINE_DATES[kind][1] for kind in kinds)
+    by_day = not all(TIMELINE_DATES[kind][1] for kind in kinds)
+    keys = _timeline_keys(
+        viewer=viewer,
+        client_id=client.pk,
+        kinds=Fixed(kinds),
+        after_moment=_start_of(start, zone) if by_moment and start else None,
+        before_moment=_start_of(end + timedelta(days=1), zone) if by_moment and end else None,
+        after_day=start if by_day else None,
+        before_day=end if by_day else None,
+        limit=Fixed(limit),
+    )
+    # In each kind's order (newest first, the latest made first on a day), kind by kind:
+    # the sort below keeps that order among items of the same day and time.
+    ordered: dict[str, list] = {kind: [] for kind in kinds}
+    for kind, pk, moment, day in keys:
+        ordered[kind].append((moment if moment is not None else day, pk))
     items: list[TimelineItem] = []
-    for kind, (date_field, is_moment) in TIMELINE_DATES.items():
-        if kind not in kinds:
-            continue
-        after = before = None
-        if start is not None:
-            after = _start_of(start, zone) if is_moment else start
-        if end is not None:
-            before = _start_of(end + timedelta(days=1), zone) if is_moment else end
-        for record in _timeline_records(
-            viewer=viewer,
-            client_id=client.pk,
-            kind=Fixed(kind),
-            after=after,
-            before=before,
-            limit=Fixed(limit),
-        ):
-            value = getattr(record, date_field)
-            if is_moment:
+    for kind, rows in ordered.items():
+        for value, pk in sorted(rows, reverse=True):
+            if isinstance(value, datetime):
                 day, at = value.astimezone(zone).date(), value
             else:
                 day, at = value, _start_of(value, zone)
-            items.append(TimelineItem(kind=kind, day=day, at=at, record=record))
+            items.append(TimelineItem(kind=kind, day=day, at=at, record=pk))
     items.sort(key=lambda item: (item.day, item.at), reverse=True)
-    return Timeline(items=items[:limit], week_counts=week_counts)
+    items = items[:limit]
+    # The chosen records, read whole: one query per kind among them.
+    chosen: dict[str, list[int]] = {}
+    for item in items:
+        chosen.setdefault(item.kind, []).append(item.record)
+    records = {
+        (kind, record.pk): record
+        for kind, ids in chosen.items()
+        for record in _timeline_records(
+            viewer=viewer, client_id=client.pk, kind=Fixed(kind), ids=ids
+        )
+    }
+    for item in items:
+        item.record = records.get((item.kind, item.record))
+    # A record deleted between the two reads is left out.
+    return Timeline(
+        items=[item for item in items if item.record is not None], week_counts=week_counts
+    )
 
 
 # --- The client's own records ------------------------------------------------------

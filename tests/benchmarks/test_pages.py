@@ -29,7 +29,7 @@ QUERIES = {
     "therapist caseload, 25 clients": 15,
     "therapist caseload, 100 clients": 15,
     "therapist client page": 16,  # + its summary (tests/progress/test_summary.py), + sessions
-    "therapist timeline": 11,
+    "therapist timeline": 12,  # + which records are the newest, before reading them whole
     "therapist what waits, one client": 11,
     "therapist record and its thread": 9,
     "therapist weekly review": 14,  # + the clients' versions (the cache key)
@@ -48,7 +48,7 @@ QUERIES = {
     "API social activities (client)": 5,
     "API unread replies (client)": 4,
     "API care plan (client)": 5,
-    "API timeline (therapist)": 13,  # + the homework each record completes, one per kind
+    "API timeline (therapist)": 14,  # + the newest records first; the homework each completes
     "API progress series (client, a year)": 8,
     "API measure responses (client)": 3,
     "API safety alerts (therapist)": 7,  # + the clients' versions (the cache key)

@@ -1,6 +1,6 @@
 """The therapist's timeline and the trigger suggestions."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -59,7 +59,8 @@ def test_the_timeline_takes_the_same_queries_for_10_and_1000_records(personas):
     assert len(timeline.items) == 30
     fill(personas, 1000)
     large, timeline = count_queries(personas)
-    assert small == large == 6  # the MFA check, the week's counts, then per kind one page
+    # The MFA check, the week's counts, which records are the newest, one read per kind.
+    assert small == large == 6
     assert len(timeline.items) == selectors.TIMELINE_LIMIT
 
 
@@ -83,6 +84,30 @@ def test_the_timeline_is_newest_first_and_holds_only_shared_records(personas):
         ("journal", old.occurred_at.date()),
     ]
     assert timeline.week_counts == {"journal": 0, "lifestyle": 1, "social": 0, "completion": 1}
+
+
+def test_a_short_timeline_keeps_the_newest_of_all_kinds_in_order(personas):
+    """The newest records are chosen across the kinds before any is read whole: on a day,
+    a moment comes before the day's own records, and records of one day and time keep the
+    kinds' order (lifestyle before social); the rest of the kinds' records are cut."""
+    client, zone = personas.client_a, personas.client_a.zone
+    logs = [
+        services.lifestyle_create(client=client, day=TODAY - timedelta(days=n), shared=True)
+        for n in range(5)
+    ]
+    at_ten = datetime.combine(TODAY - timedelta(days=1), time(10), tzinfo=zone)
+    entry = services.journal_create(client=client, text="x", shared=True, occurred_at=at_ten)
+    services.journal_create(
+        client=client, text="old", shared=True, occurred_at=at_ten - timedelta(days=9)
+    )
+    SocialActivityFactory(client=client, shared=True, day=TODAY - timedelta(days=2))
+    timeline = selectors.therapist_timeline(viewer=personas.therapist_a, client=client, limit=4)
+    assert [(item.kind, item.record.pk) for item in timeline.items] == [
+        ("lifestyle", logs[0].pk),
+        ("journal", entry.pk),
+        ("lifestyle", logs[1].pk),
+        ("lifestyle", logs[2].pk),
+    ]
 
 
 def test_the_timeline_filters_by_kind_and_dates(personas):
