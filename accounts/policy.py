@@ -5,13 +5,16 @@ middleware (pages) and `accounts.permissions.RouteAccess` (API) enforce it. Reco
 `*_visible_to(user)` querysets and the `get_*_for_user()` helpers; strangers get 404.
 """
 
+import uuid
 from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import CareRelationship, CareStatus, Role, User
+from .prepared import prepared
 
 
 class Access(StrEnum):
@@ -277,11 +280,18 @@ def mfa_satisfied(user) -> bool:
         return True
     cached = getattr(user, "_tandem_has_totp", None)
     if cached is None:
-        from allauth.mfa.models import Authenticator
-
-        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        cached = bool(_totp_of(user_id=user.pk))
         user._tandem_has_totp = cached
     return cached
+
+
+@prepared
+def _totp_of(*, user_id: int):
+    """The user's TOTP authenticator, if they have one (its id, or nothing)."""
+    from allauth.mfa.models import Authenticator
+
+    totp = Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP)
+    return totp.values_list("pk", flat=True)[:1]
 
 
 def clients_visible_to(user, queryset: QuerySet[User] | None = None) -> QuerySet[User]:
@@ -326,12 +336,26 @@ def get_relationship_for_user(user, public_id, **filters) -> CareRelationship:
     )
 
 
+@prepared
+def _active_relationships_with(*, viewer, client_public_id: uuid.UUID):
+    """The viewer's active relationships with the client of this public id (one or none)."""
+    relationships = care_relationships_visible_to(viewer).active()
+    return relationships.select_related("therapist", "client").filter(
+        client__public_id=client_public_id
+    )
+
+
 def get_active_relationship_for_client(user, client_public_id) -> CareRelationship:
     """The user's active care relationship with this client, or 404."""
-    return get_object_or_404(
-        care_relationships_visible_to(user).active().select_related("therapist", "client"),
-        client__public_id=client_public_id,
-    )
+    if not isinstance(client_public_id, uuid.UUID):
+        try:
+            client_public_id = uuid.UUID(str(client_public_id))
+        except ValueError:
+            raise Http404("No such client.") from None
+    found = _active_relationships_with(viewer=user, client_public_id=client_public_id)
+    if len(found) != 1:
+        raise Http404("No such client.")
+    return found[0]
 
 
 # --- Records of the apps above: they pass their querysets in, so this module imports none.

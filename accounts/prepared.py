@@ -4,7 +4,7 @@ again with new values.
 Building and compiling a query with subqueries costs the ORM far more than the database
 takes to run it (the caseload's signals, "Waiting for you"). A `Prepared` query is a
 function that builds a queryset from its keyword arguments, each a value or a list of
-values (ints, text, dates, aware datetimes). A list is a set of values (an IN list, a
+values (ints, text, UUIDs, dates, aware datetimes). A list is a set of values (an IN list, a
 CASE's branches): it is made as long as the next power of two by repeating its last value.
 The first call of a shape (which arguments are lists, and how long) builds the query
 twice, with two sets of stand-in values, and compiles both: the SQL must be the same and
@@ -33,6 +33,7 @@ Django's recent versions.
 import copy
 import logging
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -43,7 +44,6 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-from . import policy
 from .models import User
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ REFUSED: set[str] = set()
 # recently used is dropped, and compiled again if it comes back.
 SHAPES_KEPT = 256
 _KEPT: OrderedDict[tuple, "_Kept | None"] = OrderedDict()
-_LOCK = threading.Lock()
+# Reentrant: a viewer's shape may ask a prepared query of its own (their second factor).
+_LOCK = threading.RLock()
 _FIRST = datetime(2001, 1, 1, tzinfo=UTC)
 
 
@@ -81,6 +82,8 @@ def _stand_in(value, n: int, second: bool):
         return 20_001 + 2 * n + second
     if kind is str:
         return f"prepared-stand-in-{n}-{'b' if second else 'a'}"
+    if kind is uuid.UUID:
+        return uuid.UUID(int=(2 * n + second + 1) << 64)
     if kind is datetime:
         if value.tzinfo is None:
             raise TypeError("a prepared query takes aware datetimes only")
@@ -151,7 +154,9 @@ def _stand_ins(args: dict, second: bool) -> tuple[dict, list]:
 
 
 def _adapted(value, ops):
-    """A value as the ORM passes it to the driver (SQLite takes dates as text)."""
+    """A value as the ORM passes it to the driver (SQLite takes dates and UUIDs as text)."""
+    if isinstance(value, uuid.UUID):
+        return value if ops.connection.features.has_native_uuid_field else value.hex
     if isinstance(value, datetime):
         return ops.adapt_datetimefield_value(value)
     if isinstance(value, date):
@@ -297,3 +302,8 @@ def _hashable(value) -> Any:
 def prepared(build: Callable[..., QuerySet]) -> Prepared:
     """Decorator: `build` compiled once per shape (see the module's docstring)."""
     return Prepared(build)
+
+
+# Last: the policy prepares its own look-ups with the decorator above, and this module asks
+# the policy about viewers only when a query is called.
+from . import policy  # noqa: E402

@@ -1,6 +1,7 @@
 """Reads about the client's records: trigger suggestions and the therapist's timeline."""
 
 import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -288,20 +289,26 @@ RECORD_KIND_LABELS = {
 }
 
 
+@prepared
+def _record_of_kind(*, viewer: User, kind: Fixed, public_id: uuid.UUID):
+    """The record of one kind with this public id, as the viewer may see it (one or none)."""
+    model = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}[kind]
+    return model.objects.visible_to(viewer).select_related("client").filter(public_id=public_id)
+
+
 def get_record_for_user(user: User, public_id):
     """A record of any kind, as the user may see it (a therapist: only shared ones of an
     active client), or 404 — a record that is not yours answers like one that does not exist."""
     from django.http import Http404
 
-    for model in (JournalEntry, LifestyleLog, SocialActivity):
-        record = (
-            model.objects.visible_to(user)
-            .select_related("client")
-            .filter(public_id=public_id)
-            .first()
-        )
-        if record is not None:
-            return record
+    try:
+        public_id = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404("No such record.") from None
+    for kind in RECORD_KINDS:
+        found = _record_of_kind(viewer=user, kind=Fixed(kind), public_id=public_id)
+        if found:
+            return found[0]
     raise Http404("No such record.")
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import versions
 from accounts.clock import local_today
 from accounts.models import AuditAction, AuditEvent, CareRelationship, CareStatus, Role, User
+from accounts.prepared import Fixed, prepared
 from accounts.services import audit, lock_active_relationship
 from homework.models import Assignment
 from safety.models import Source
@@ -377,7 +378,16 @@ def record_opened(*, therapist: User, record) -> None:
     if therapist.role != Role.THERAPIST:
         return
     mark_viewed(viewer=therapist, records=[record])
-    RecordView.objects.get_or_create(therapist=therapist, **{FEEDBACK_FIELD[type(record)]: record})
+    field = FEEDBACK_FIELD[type(record)]
+    if not _views_of(therapist_id=therapist.pk, field=Fixed(field), record_id=record.pk):
+        RecordView.objects.get_or_create(therapist=therapist, **{field: record})
+
+
+@prepared
+def _views_of(*, therapist_id: int, field: str, record_id: int):
+    """The therapist's view of the record, if they opened it before (one row or none)."""
+    views = RecordView.objects.filter(therapist_id=therapist_id, **{f"{field}_id": record_id})
+    return views.values_list("pk", flat=True)[:1]
 
 
 class NothingWaits(ValidationError):

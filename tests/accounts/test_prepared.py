@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.http import Http404
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accounts import prepared
-from accounts.models import User
+from accounts.models import CareStatus, User
 from clients.models import JournalEntry
 from tests.factories import ClientFactory, JournalEntryFactory
 
@@ -349,3 +350,60 @@ def test_someone_not_signed_in_gets_the_orms_answer(personas):
     JournalEntryFactory(client=personas.client_a, shared=True)
     query = prepared.Prepared(_journal_of)
     assert query(viewer=AnonymousUser(), client_id=personas.client_a.pk) == []
+
+
+def test_uuids_are_values_and_find_what_the_orm_finds(personas):
+    """A public id is a value (one shape for every record), on SQLite as hex text."""
+    import uuid
+
+    from clients.selectors import get_record_for_user
+
+    mine = JournalEntryFactory(client=personas.client_a, shared=True)
+    other = JournalEntryFactory(client=personas.client_a, shared=True)
+    private = JournalEntryFactory(client=personas.client_a, shared=False)
+
+    def by_public_id(*, viewer, public_id):
+        return JournalEntry.objects.visible_to(viewer).filter(public_id=public_id)
+
+    query = counted(by_public_id)
+    therapist = personas.therapist_a
+    assert query(viewer=therapist, public_id=mine.public_id) == [mine]
+    built = len(query.builds)
+    assert query(viewer=therapist, public_id=other.public_id) == [other]
+    assert query(viewer=therapist, public_id=private.public_id) == []  # not shared
+    assert query(viewer=personas.therapist_b, public_id=mine.public_id) == []
+    assert query(viewer=therapist, public_id=uuid.uuid4()) == []
+    assert len(query.builds) == built  # one shape
+    assert not prepared.REFUSED
+
+    assert get_record_for_user(therapist, str(mine.public_id)) == mine
+    for wrong in ("not-a-uuid", uuid.uuid4(), private.public_id):
+        with pytest.raises(Http404):
+            get_record_for_user(therapist, wrong)
+
+
+def test_a_therapist_finds_only_their_active_relationship_by_the_clients_public_id(personas):
+    import uuid
+
+    from accounts.policy import get_active_relationship_for_client
+
+    a = personas.client_a
+    relationship = get_active_relationship_for_client(personas.therapist_a, a.public_id)
+    assert (relationship.therapist, relationship.client) == (personas.therapist_a, a)
+    assert get_active_relationship_for_client(personas.therapist_a, str(a.public_id)) == (
+        relationship
+    )
+    assert get_active_relationship_for_client(a, a.public_id) == relationship  # the client's own
+    for who, public_id in [
+        (personas.therapist_b, a.public_id),  # not their client
+        (personas.client_b, a.public_id),  # another client
+        (personas.staff, a.public_id),
+        (personas.therapist_a, uuid.uuid4()),
+        (personas.therapist_a, "not-a-uuid"),
+    ]:
+        with pytest.raises(Http404):
+            get_active_relationship_for_client(who, public_id)
+    relationship.status = CareStatus.ENDED
+    relationship.save(update_fields=["status"])
+    with pytest.raises(Http404):
+        get_active_relationship_for_client(personas.therapist_a, a.public_id)
