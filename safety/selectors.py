@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.prepared import prepared
 
 from .models import SafetyAlert
 
@@ -15,7 +16,20 @@ RECENT_DAYS = 30  # acknowledged alerts shown under the open ones
 
 def open_alert_count(therapist: User) -> int:
     """One query: the therapist's open alerts in active care."""
-    return SafetyAlert.objects.visible_to(therapist).open().count()
+    counted = _open_alerts(viewer=therapist)
+    return counted[0] if counted else 0
+
+
+@prepared
+def _open_alerts(*, viewer: User):
+    """How many open alerts the viewer sees, as one row (none when there are none)."""
+    alerts = SafetyAlert.objects.visible_to(viewer).open().order_by()
+    return (
+        alerts.annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
 
 
 def alerts_for_therapist(therapist: User, *, status: str | None = None) -> QuerySet[SafetyAlert]:
