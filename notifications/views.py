@@ -21,6 +21,7 @@ from progress.caseload import on_caseload, review_week
 from . import devices, push, selectors, services
 from .emails import UNSUBSCRIBE_MAX_AGE, UNSUBSCRIBE_SALT
 from .forms import DeviceNameForm, PreferencesForm
+from .review_table import drawn_review_rows
 
 
 def _preferences(request, template: str, done: str):
@@ -130,7 +131,12 @@ def therapist_weekly_review(request):
         return render(
             request,
             "notifications/weekly_review.html",
-            {"caseload": caseload, "label": iso_week_label(monday), **_nav(monday, today)},
+            {
+                "caseload": caseload,
+                "rows": drawn_review_rows(caseload),
+                "label": iso_week_label(monday),
+                **_nav(monday, today),
+            },
         )
 
     return versions.cached_page(request, shown, page)
