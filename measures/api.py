@@ -168,11 +168,20 @@ class AssignmentQuerySerializer(serializers.Serializer):
 
 def result_data(result: selectors.Result, crisis: dict | None = None) -> dict:
     """A result; `crisis` is the crisis object, given when its answers call for help."""
-    response = result.response
-    response.baseline = result.baseline
-    response.change = result.change.value
-    response.crisis = crisis if services.needs_crisis_page(response) else None
-    return ResultSerializer(response).data
+    return results_data([result], crisis)[0]
+
+
+def results_data(results: list[selectors.Result], crisis: dict | None = None) -> list:
+    """`result_data` of each, with one serializer for them all (a serializer made per item
+    copies its fields each time)."""
+    responses = []
+    for result in results:
+        response = result.response
+        response.baseline = result.baseline
+        response.change = result.change.value
+        response.crisis = crisis if services.needs_crisis_page(response) else None
+        responses.append(response)
+    return ResultSerializer(responses, many=True).data
 
 
 # --- Views ----------------------------------------------------------------------------
@@ -272,7 +281,7 @@ class MeasureResponseViewSet(
             results = [r for r in results if r.response.instrument == query["instrument"]]
         results.sort(key=lambda r: (r.response.submitted_at, r.response.pk))
         crisis = crisis_payload(client) if any(needs_crisis(r) for r in results) else None
-        return Response([result_data(result, crisis) for result in results])
+        return Response(results_data(results, crisis))
 
     def retrieve(self, request, *args, **kwargs):
         response = selectors.get_response_for_user(request.user, kwargs["public_id"])
