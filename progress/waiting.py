@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Value
 
+from accounts import versions
 from accounts.clock import local_day, local_midnight
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.prepared import Fixed, prepared
@@ -219,7 +220,9 @@ def waiting_for_therapist(
     only. Two queries whatever the caseload's size, one when the caller passes the
     therapist's `relationships` (with at least the active ones and the open invitations),
     read through `with_last_activity` or with each active client's last `activity` by
-    client id (the caseload's rows have it; a client missing from it is read)."""
+    client id (the caseload's rows have it; a client missing from it is read). The counts
+    of clients whose data did not change are kept (`_kept_counts`): one query less when
+    none changed."""
     if relationships is None:
         relationships = list(
             with_last_activity(
@@ -257,13 +260,7 @@ def waiting_for_therapist(
             items.append(WaitingItem(WaitingKind.SILENT, relationship, quiet))
 
     if active:
-        counts = _waiting_counts(
-            therapist=therapist.pk,
-            client_ids=list(active),
-            relationship_ids=[r.pk for r in active.values()],
-            shared_after=now - SHARED_WITHIN,
-            replies_after=now - REPLIES_WITHIN,
-        )
+        counts = _kept_counts(therapist, active, now)
         # Shared records of one client come in one row per kind of record: summed here.
         shared: dict[int, tuple[int, datetime]] = {}
         for kind, client_id, number, oldest in counts:
@@ -287,6 +284,51 @@ def waiting_for_therapist(
         silent=count(WaitingKind.SILENT),
         items=tuple(sorted(items, key=lambda item: (item.since, KIND_ORDER.index(item.kind)))),
     )
+
+
+# How long what waits keeps waiting, by kind of count.
+WITHIN = {WaitingKind.SHARED: SHARED_WITHIN, WaitingKind.REPLY: REPLIES_WITHIN}
+
+
+def _kept_counts(
+    therapist: User, active: dict[int, CareRelationship], now: datetime
+) -> list[tuple[str, int, int, datetime]]:
+    """`_waiting_counts` of these clients (by client id, each relationship with its client),
+    each client's kept in the page cache under their data version: what waits for a therapist
+    changes only by a write of the client's data (a record shared, opened or answered, a
+    reply, a "no reply needed", the relationship's end all give the client a new version),
+    or as time passes, when its oldest item grows too old to wait; such a client's counts
+    are read again. Only the clients not kept are counted, in one query."""
+    keys = {
+        client_id: versions.cache_key(
+            "waiting-counts", [r.client], versions.release(), therapist.pk, r.pk
+        )
+        for client_id, r in active.items()
+    }
+    kept = versions.read_many(keys.values())
+    counts: list[tuple[str, int, int, datetime]] = []
+    missing = []
+    for client_id, key in keys.items():
+        parts = kept.get(key)
+        if parts is None or any(oldest <= now - WITHIN[kind] for kind, _, oldest in parts):
+            missing.append(client_id)
+        else:
+            counts += [(kind, client_id, number, oldest) for kind, number, oldest in parts]
+    if not missing:
+        return counts
+    fresh = _waiting_counts(
+        therapist=therapist.pk,
+        client_ids=missing,
+        relationship_ids=[active[client_id].pk for client_id in missing],
+        shared_after=now - SHARED_WITHIN,
+        replies_after=now - REPLIES_WITHIN,
+    )
+    parts_of: dict[int, list] = {client_id: [] for client_id in missing}
+    for kind, client_id, number, oldest in fresh:
+        parts_of[client_id].append((kind, number, oldest))
+        counts.append((kind, client_id, number, oldest))
+    versions.write_many({keys[client_id]: parts for client_id, parts in parts_of.items()})
+    return counts
 
 
 def _last_activity(client_ids: set[int]) -> dict[int, LastActivity]:

@@ -269,6 +269,34 @@ def test_the_selector_runs_a_fixed_number_of_queries(therapist, clients):
     assert len(queries) == WAITING_QUERIES, [q["sql"] for q in queries]
 
 
+def test_the_counts_are_kept_until_the_client_writes_or_their_oldest_grows_too_old(
+    therapist, frozen
+):
+    client = active_client(therapist).client
+    shared_entry(client, 29 * DAY)
+    shared_entry(client, 3 * DAY)
+    assert waiting_for_therapist(therapist, NOW).shared == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert waiting_for_therapist(therapist, NOW).shared == 2
+    assert len(queries) == WAITING_QUERIES - 1  # kept: only the relationships are read
+
+    # Two days on, the older entry has waited longer than SHARED_WITHIN: counted again.
+    with CaptureQueriesContext(connection) as queries:
+        waiting = waiting_for_therapist(therapist, NOW + 2 * DAY)
+    assert len(queries) == WAITING_QUERIES
+    [item] = waiting.items
+    assert (item.kind, item.count, item.since) == ("shared", 1, NOW - 3 * DAY)
+
+    # A new shared entry gives the client a new data version: it waits at once.
+    shared_entry(client, timedelta(hours=1))
+    assert waiting_for_therapist(therapist, NOW).shared == 3
+    # And another therapist's client writing changes nothing kept here.
+    shared_entry(active_client(TherapistFactory()).client, DAY)
+    with CaptureQueriesContext(connection) as queries:
+        assert waiting_for_therapist(therapist, NOW).shared == 3
+    assert len(queries) == WAITING_QUERIES - 1
+
+
 def test_the_caseload_shows_what_waits_and_when_the_next_reminder_goes(client, personas, frozen):
     shared_entry(personas.client_a, 3 * DAY)
     services.preferences_for(personas.therapist_a)
