@@ -377,17 +377,20 @@ def _own_parts(
     end: date | None,
     shared: bool | None,
     words: list[str],
+    zone_name: str,
 ) -> list:
-    """Per kind, the client's records after the filters, each with its kind, local day and
-    moment as `row_kind`, `row_day` and `row_at`."""
+    """Per kind, the client's records after the filters, each with its kind, local day (in
+    the client's time zone, `zone_name`) and moment as `row_kind`, `row_day` and `row_at`."""
     from django.db.models.functions import TruncDate
+
+    from accounts.clock import zone
 
     parts = []
     for kind in kinds:
         model = RECORD_MODELS[kind]
         queryset = model.objects.visible_to(client).filter(client=client)
         if kind == "journal":
-            day = TruncDate("occurred_at", tzinfo=client.zone)
+            day = TruncDate("occurred_at", tzinfo=zone(zone_name))
             moment = F("occurred_at")
         else:
             day = F("day")
@@ -420,6 +423,82 @@ def _own_records(parts: list):
     return _union(rows).order_by("-row_day", "-row_at")
 
 
+# The client's own records after the filters, as prepared queries: the filters the client
+# chose (kinds, their time zone, the words of a search) are the shape, the days the values.
+
+
+@prepared
+def _own_counts(*, viewer: User, zone_name: str, kinds: tuple, start, end, shared, words: tuple):
+    """How many records of each kind, in one row (a subquery per kind)."""
+    parts = _own_parts(viewer, kinds, start, end, shared, list(words), zone_name)
+    counts = {
+        f"n{i}": Coalesce(
+            Subquery(part.annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")),
+            0,
+        )
+        for i, part in enumerate(parts)
+    }
+    return User.objects.filter(pk=viewer.pk).values(**counts)
+
+
+@prepared
+def _own_window(
+    *, viewer: User, zone_name: str, kinds: tuple, start, end, shared, words: tuple, window: tuple
+):
+    """The records `window` (first, past the last) of the UNION, newest first."""
+    parts = _own_parts(viewer, kinds, start, end, shared, list(words), zone_name)
+    first, after = window
+    return _own_records(parts)[first:after]
+
+
+@prepared
+def _own_months(*, viewer: User, zone_name: str, kinds: tuple, start, end, shared, words: tuple):
+    """The first day of each month that holds a record (in no order)."""
+    from django.db.models.functions import TruncMonth
+
+    parts = _own_parts(viewer, kinds, start, end, shared, list(words), zone_name)
+    months = [
+        part.annotate(row_month=TruncMonth("row_day")).values_list("row_month") for part in parts
+    ]
+    return _union(months, all=False).order_by()
+
+
+def _own(query, client: User, kinds, start, end, shared, search, **more) -> list:
+    """`query` of the client's records after the filters. A search runs as the ORM builds it:
+    its words would make a shape of their own for every search."""
+    words = search_words(search)
+    args = {
+        "viewer": client,
+        "zone_name": Fixed(client.timezone),
+        "kinds": Fixed(tuple(kinds)),
+        "start": start,
+        "end": end,
+        "shared": shared,
+        "words": Fixed(tuple(words)),
+        **more,
+    }
+    return query.plain(**args) if words else query(**args)
+
+
+class _OwnRecords:
+    """The client's records after the filters, as a `Paginator` reads them: counted, and
+    read a page at a time."""
+
+    def __init__(self, client, kinds, start, end, shared, search):
+        self.filters = (client, kinds, start, end, shared, search)
+
+    def count(self) -> int:
+        if not self.filters[1]:
+            return 0
+        [counts] = _own(_own_counts, *self.filters)
+        return sum(counts.values())
+
+    def __getitem__(self, window: slice) -> list:
+        if not self.filters[1]:
+            return []
+        return _own(_own_window, *self.filters, window=Fixed((window.start, window.stop)))
+
+
 def record_months(
     *,
     client: User,
@@ -429,15 +508,9 @@ def record_months(
 ) -> list[date]:
     """The first day of every month that has a record after the filters (not the dates),
     newest first: one query."""
-    from django.db.models.functions import TruncMonth
-
-    parts = _own_parts(client, kinds, None, None, shared, search_words(search))
-    if not parts:
+    if not kinds:
         return []
-    months = [
-        part.annotate(row_month=TruncMonth("row_day")).values_list("row_month") for part in parts
-    ]
-    found = {value for (value,) in _union(months, all=False).order_by()}
+    found = {value for (value,) in _own(_own_months, client, kinds, None, None, shared, search)}
     # SQLite may hand back a string for a truncated date; read it as a date either way.
     days = {
         value if isinstance(value, date) else date.fromisoformat(str(value)[:10]) for value in found
@@ -465,8 +538,7 @@ def client_records(
 
     from .models import FEEDBACK_FIELD, Feedback
 
-    parts = _own_parts(client, kinds, start, end, shared, search_words(search))
-    paginator = Paginator(_own_records(parts), per_page)
+    paginator = Paginator(_OwnRecords(client, kinds, start, end, shared, search), per_page)
     page_obj = paginator.get_page(page)
     wanted: dict[str, list] = {}
     for public_id, kind, _day, _at in page_obj.object_list:
