@@ -290,7 +290,7 @@ RECORD_KIND_LABELS = {
 
 
 @prepared
-def _record_of_kind(*, viewer: User, kind: Fixed, public_id: uuid.UUID):
+def _record_of_kind(*, viewer: User, kind: str, public_id: uuid.UUID):
     """The record of one kind with this public id, as the viewer may see it (one or none)."""
     model = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}[kind]
     return model.objects.visible_to(viewer).select_related("client").filter(public_id=public_id)

@@ -298,7 +298,8 @@ def _kept_counts(
     changes only by a write of the client's data (a record shared, opened or answered, a
     reply, a "no reply needed", the relationship's end all give the client a new version),
     or as time passes, when its oldest item grows too old to wait; such a client's counts
-    are read again. Only the clients not kept are counted, in one query."""
+    are read again, as are counts kept at a later `now` than this one (they may leave out
+    what still waited at this `now`). Only the clients not kept are counted, in one query."""
     keys = {
         client_id: versions.cache_key(
             "waiting-counts", [r.client], versions.release(), therapist.pk, r.pk
@@ -309,8 +310,12 @@ def _kept_counts(
     counts: list[tuple[str, int, int, datetime]] = []
     missing = []
     for client_id, key in keys.items():
-        parts = kept.get(key)
-        if parts is None or any(oldest <= now - WITHIN[kind] for kind, _, oldest in parts):
+        counted_at, parts = kept.get(key, (None, ()))
+        if (
+            counted_at is None
+            or counted_at > now
+            or any(oldest <= now - WITHIN[kind] for kind, _, oldest in parts)
+        ):
             missing.append(client_id)
         else:
             counts += [(kind, client_id, number, oldest) for kind, number, oldest in parts]
@@ -327,7 +332,7 @@ def _kept_counts(
     for kind, client_id, number, oldest in fresh:
         parts_of[client_id].append((kind, number, oldest))
         counts.append((kind, client_id, number, oldest))
-    versions.write_many({keys[client_id]: parts for client_id, parts in parts_of.items()})
+    versions.write_many({keys[c]: (now, parts) for c, parts in parts_of.items()})
     return counts
 
 

@@ -287,6 +287,9 @@ def test_the_counts_are_kept_until_the_client_writes_or_their_oldest_grows_too_o
     [item] = waiting.items
     assert (item.kind, item.count, item.since) == ("shared", 1, NOW - 3 * DAY)
 
+    # Asked again for an earlier moment, the counts kept later are not used.
+    assert waiting_for_therapist(therapist, NOW).shared == 2
+
     # A new shared entry gives the client a new data version: it waits at once.
     shared_entry(client, timedelta(hours=1))
     assert waiting_for_therapist(therapist, NOW).shared == 3
