@@ -22,7 +22,7 @@ def open_alert_count(therapist: User) -> int:
 
 @prepared
 def _open_alerts(*, viewer: User):
-    """How many open alerts the viewer sees, as one row (none when there are none)."""
+    """How many open alerts the viewer sees: one row with the count (no GROUP BY is made)."""
     alerts = SafetyAlert.objects.visible_to(viewer).open().order_by()
     return (
         alerts.annotate(one=Value(1))
