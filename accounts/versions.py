@@ -32,6 +32,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db.models import ForeignKey
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
@@ -271,6 +272,9 @@ def minute(now: datetime | None = None) -> str:
 # A page's CSRF fields are per browser: stored with a placeholder, filled in when served.
 CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CSRF_PLACEHOLDER = b"\x00csrf\x00"
+# So is the CSP nonce (a chart's <style>): each response gets its own, in its body and in
+# its Content-Security-Policy header.
+NONCE_PLACEHOLDER = b"\x00nonce\x00"
 
 
 def _has_messages(request) -> bool:
@@ -284,6 +288,7 @@ def cached_page(
     """The page `render` makes, from the cache while none of `people` (and not the viewer)
     has written anything since and the minute is the same ("3 minutes ago" stays true).
     Only a plain GET is cached: never a page with a message to show, an error, or a redirect.
+    A page served from the cache carries this request's CSRF token and CSP nonce.
     The view checks access (and writes its audit row) before calling this."""
     if request.method != "GET" or _has_messages(request):
         return render()
@@ -293,12 +298,18 @@ def cached_page(
         return render()
     if hit is not None:
         content_type, body = hit
-        token = get_token(request).encode()
-        return HttpResponse(body.replace(CSRF_PLACEHOLDER, token), content_type=content_type)
+        body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+        if NONCE_PLACEHOLDER in body:
+            # Reading the nonce is what puts it in this response's header.
+            body = body.replace(NONCE_PLACEHOLDER, str(get_nonce(request)).encode())
+        return HttpResponse(body, content_type=content_type)
     response = render()
     if response.status_code != 200 or response.streaming or _has_messages(request):
         return response
     body = CSRF_FIELD.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+    nonce = get_nonce(request)
+    if nonce:  # generated: the page used it
+        body = body.replace(str(nonce).encode(), NONCE_PLACEHOLDER)
     _write(key, response["Content-Type"], body)
     return response
 

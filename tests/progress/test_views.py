@@ -71,12 +71,22 @@ class TestClientPage:
         assert plotted(svg_of(homework)) == [table_columns(homework)[0]]
 
     def test_the_chart_style_carries_the_responses_csp_nonce(self, client, personas):
+        """The first view and the views again from the page cache: each response's own
+        nonce, in its body and its header (a stale one would leave the charts unstyled)."""
         history(personas, 7)
         client.force_login(personas.client_a)
-        response = client.get(client_page())
-        nonce = re.search(r'<style nonce="([^"]+)"', response.content.decode()).group(1)
-        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"].split("style-src")[1]
-        ET.fromstring(svg_of(chart_section(response.content.decode(), "mood")))  # well formed
+        nonces = []
+        for _ in range(3):
+            response = client.get(client_page())
+            html = response.content.decode()
+            styles = re.findall(r'<style nonce="([^"]+)"', html)
+            assert len(styles) == 10 and len(set(styles)) == 1  # 5 charts, 2 drawings each
+            policy = response["Content-Security-Policy"].split("style-src")[1].split(";")[0]
+            assert f"'nonce-{styles[0]}'" in policy
+            assert "\x00" not in html
+            nonces.append(styles[0])
+        assert len(set(nonces)) == 3
+        ET.fromstring(svg_of(chart_section(html, "mood")))  # well formed
 
     def test_no_data_shows_kind_empty_states(self, client, personas):
         client.force_login(personas.client_a)
