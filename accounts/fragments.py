@@ -8,7 +8,7 @@ is another key, and a kept fragment is never stale. A page with a hundred rows o
 none changed reads them in one round trip instead of drawing them again."""
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -48,15 +48,24 @@ def fragment_key(template: str, context: Mapping[str, object]) -> str:
 def drawn(template: str, contexts: Iterable[Mapping[str, object]]) -> list[SafeString]:
     """`template` drawn with each context, in order: one read of the page cache for all of
     them; those not kept are drawn and kept. A cache that does not answer costs the drawing."""
-    contexts = list(contexts)
-    keys = [fragment_key(template, context) for context in contexts]
-    kept = versions.read_many(set(keys))
+    return kept(template, ((context, lambda context=context: context) for context in contexts))
+
+
+def kept(
+    template: str, items: Iterable[tuple[Mapping[str, object], Callable[[], Mapping]]]
+) -> list[SafeString]:
+    """`drawn`, for a fragment drawn from more than plain values (a chart): each item is
+    (everything it is drawn from, as plain values: its key; a function that gives the
+    context to draw it with, called only when it is not kept)."""
+    items = list(items)
+    keys = [fragment_key(template, source) for source, _ in items]
+    found = versions.read_many(set(keys))
     new: dict[str, str] = {}
     out = []
-    for key, context in zip(keys, contexts, strict=True):
-        html = kept.get(key)
+    for key, (_, context) in zip(keys, items, strict=True):
+        html = found.get(key)
         if html is None:
-            html = new.get(key) or render_to_string(template, dict(context))
+            html = new.get(key) or render_to_string(template, dict(context()))
             new[key] = html
         # Drawn by the template engine, which escaped what it was given.
         out.append(mark_safe(html))  # noqa: S308

@@ -6,18 +6,20 @@ nonce (see `templatetags/progress_charts.py`). Charts without data are not drawn
 shows a kind empty state instead.
 """
 
+import functools
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pygal
 from django.utils.html import escape
+from django.utils.safestring import SafeString
 from pygal.style import Style
 
-from accounts import versions
+from accounts import fragments, versions
 
 from .series import ProgressSeries, WeekValues
 
@@ -95,6 +97,15 @@ class Chart:
         if nonce is None:
             return svg
         return svg.replace("<style ", f'<style nonce="{escape(str(nonce))}" ', 1)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A chart before it is drawn: `source` is everything it is drawn and tabled from, as
+    its `repr` (the key its section is kept under, accounts.fragments); `make()` draws it."""
+
+    source: str
+    make: Callable[[], Chart]
 
 
 def axis_text(value: Number) -> str:
@@ -274,6 +285,7 @@ def _drawing_key(chart, title: str) -> str | None:
     return f"chart:{versions.release()}:{pygal.__version__}:{digest}"
 
 
+@functools.lru_cache(maxsize=1024)
 def _day_label(day: date) -> str:
     return f"{day.day} {day:%b}"
 
@@ -307,9 +319,17 @@ def _plot(
     empty_text: str,
     counts: bool = False,
     series_options: Sequence[dict] = (),
-) -> Chart:
-    """Draw `measure` (rows without any value are left out of the table, and stay gaps in
-    the drawing). `counts`: whole-number ticks, and a second series on its own axis."""
+) -> Planned:
+    """`measure` to be drawn (rows without any value are left out of the table, and stay
+    gaps in the drawing). `counts`: whole-number ticks, and a second series on its own axis."""
+    source = ("plot", measure, kind.__name__, value_range, empty_text, counts, series_options)
+    return Planned(
+        source=repr(source),
+        make=lambda: _drawn_plot(measure, kind, value_range, empty_text, counts, series_options),
+    )
+
+
+def _drawn_plot(measure, kind, value_range, empty_text, counts, series_options) -> Chart:
     rows = tuple(
         (label, values)
         for label, values in zip(measure.table_labels, measure.values, strict=True)
@@ -416,7 +436,7 @@ def _measure(
     )
 
 
-def mood_chart(series: ProgressSeries) -> Chart:
+def mood_chart(series: ProgressSeries) -> Planned:
     measure = _measure(
         series,
         key="mood",
@@ -443,7 +463,7 @@ def mood_chart(series: ProgressSeries) -> Chart:
     )
 
 
-def sleep_chart(series: ProgressSeries) -> Chart:
+def sleep_chart(series: ProgressSeries) -> Planned:
     measure = _measure(
         series,
         key="sleep",
@@ -459,7 +479,7 @@ def sleep_chart(series: ProgressSeries) -> Chart:
     return _plot(measure, empty_text="No sleep logged in this period yet.")
 
 
-def exercise_chart(series: ProgressSeries) -> Chart:
+def exercise_chart(series: ProgressSeries) -> Planned:
     measure = _measure(
         series,
         key="exercise",
@@ -475,7 +495,7 @@ def exercise_chart(series: ProgressSeries) -> Chart:
     return _plot(measure, empty_text="No exercise logged in this period yet.")
 
 
-def social_chart(series: ProgressSeries) -> Chart:
+def social_chart(series: ProgressSeries) -> Planned:
     measure = _measure(
         series,
         key="social",
@@ -501,9 +521,13 @@ def social_chart(series: ProgressSeries) -> Chart:
     return _plot(measure, empty_text="No time with others logged in this period yet.", counts=True)
 
 
-def adherence_chart(series: ProgressSeries) -> Chart:
+def adherence_chart(series: ProgressSeries) -> Planned:
     """Homework done of due, per ISO week, in percent (weeks with nothing due are left out)."""
     weeks = [week for week in series.weeks if week.due]
+    return Planned(source=repr(("homework", weeks)), make=lambda: _drawn_adherence(weeks))
+
+
+def _drawn_adherence(weeks) -> Chart:
     rows = tuple(
         (f"Week of {_day_label(week.monday)}", (week.percent, week.done, week.due))
         for week in weeks
@@ -535,7 +559,12 @@ def adherence_chart(series: ProgressSeries) -> Chart:
 
 
 def progress_charts(series: ProgressSeries) -> list[Chart]:
-    """Every chart of the Progress page, in the order shown."""
+    """Every chart of the Progress page, in the order shown, drawn."""
+    return [planned.make() for planned in planned_charts(series)]
+
+
+def planned_charts(series: ProgressSeries) -> list[Planned]:
+    """Every chart of the Progress page, in the order shown, not drawn yet."""
     return [
         mood_chart(series),
         sleep_chart(series),
@@ -545,7 +574,12 @@ def progress_charts(series: ProgressSeries) -> list[Chart]:
     ]
 
 
-def score_chart(
+def score_chart(points, bands, **options) -> Chart:
+    """`planned_score_chart`, drawn."""
+    return planned_score_chart(points, bands, **options).make()
+
+
+def planned_score_chart(
     points: Sequence[tuple[date, float | int]],
     bands: Sequence[tuple[float | int, str]],
     *,
@@ -553,7 +587,7 @@ def score_chart(
     y_range: tuple[float | int, float | int],
     key: str = "score",
     y_title: str = "Score",
-) -> Chart:
+) -> Planned:
     """A measure's scores over time with its band boundaries drawn as dashed lines.
 
     `points`: (date, score), oldest first. `bands`: (lowest score of the band, its name),
@@ -561,6 +595,14 @@ def score_chart(
     (15, "moderately severe"), (20, "severe")]`. Each boundary above the bottom of
     `y_range` is drawn; the table gives each score with its band.
     """
+    options = {"title": title, "y_range": y_range, "key": key, "y_title": y_title}
+    return Planned(
+        source=repr(("score", points, bands, options)),
+        make=lambda: _drawn_scores(points, bands, **options),
+    )
+
+
+def _drawn_scores(points, bands, *, title, y_range, key, y_title) -> Chart:
     ordered = sorted(bands)
 
     def band_of(score) -> str:
@@ -606,6 +648,25 @@ def score_chart(
         svg_wide=svg_wide,
         empty_text="No scores yet.",
         note=f"Bands — {note}." if note else "",
+    )
+
+
+SECTION = "progress/_chart.html"
+
+
+def drawn_sections(planned: Sequence[Planned]) -> list[SafeString]:
+    """Each chart's section of the page (its two drawings, its note and its table), kept by
+    what it is drawn from: a chart no write has changed is neither drawn nor tabled again.
+    Drawn without a CSP nonce (`templatetags.progress_charts.with_nonce` adds the response's)."""
+    return fragments.kept(
+        SECTION,
+        (
+            (
+                {"chart": chart.source, "pygal": pygal.__version__},
+                lambda c=chart: {"chart": c.make()},
+            )
+            for chart in planned
+        ),
     )
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from accounts.models import Role, User
 from measures import selectors as measure_selectors
 
-from .charts import Chart, progress_charts, score_chart
+from .charts import Planned, planned_charts, planned_score_chart
 from .insights import Insight, what_helps
 from .series import DEFAULT_RANGE, ProgressSeries, progress_series
 
@@ -14,9 +14,9 @@ from .series import DEFAULT_RANGE, ProgressSeries, progress_series
 @dataclass(frozen=True)
 class Progress:
     series: ProgressSeries
-    charts: list[Chart]
+    charts: list[Planned]
     insights: list[Insight]
-    measure_charts: list[Chart]
+    measure_charts: list[Planned]
 
 
 def client_progress(
@@ -27,13 +27,13 @@ def client_progress(
     series = progress_series(viewer=viewer, client=client, range_key=range_key, today=today)
     return Progress(
         series=series,
-        charts=progress_charts(series),
+        charts=planned_charts(series),
         insights=what_helps(viewer=viewer, series=series),
         measure_charts=measure_charts(viewer=viewer, client=client, series=series),
     )
 
 
-def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> list[Chart]:
+def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> list[Planned]:
     """One chart per questionnaire answered in the range, with its band boundaries. The
     client reads the plain band names; the therapist the published ones. One query."""
     charts = []
@@ -51,7 +51,7 @@ def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> lis
         if not points:
             continue
         charts.append(
-            score_chart(
+            planned_score_chart(
                 points,
                 [(b.low, b.client_label if plain else b.label) for b in definition.bands],
                 title=f"{definition.name} score",

@@ -5,6 +5,7 @@ from accounts import versions
 from accounts.policy import get_client_for_user
 
 from . import selectors
+from .charts import drawn_sections
 from .forms import RangeForm
 from .series import DEFAULT_RANGE, RANGE_LABELS
 
@@ -20,9 +21,11 @@ def _page(request, *, client, template: str, extra: dict | None = None):
     context["range_label"] = RANGE_LABELS[range_key]
 
     def page():
-        context["progress"] = selectors.client_progress(
+        progress = selectors.client_progress(
             viewer=request.user, client=client, range_key=range_key
         )
+        context["progress"] = progress
+        context["chart_sections"] = drawn_sections([*progress.charts, *progress.measure_charts])
         return render(request, template, context)
 
     return versions.cached_page(request, [client], page)

@@ -365,3 +365,43 @@ def test_charts_are_drawn_when_the_cache_does_not_answer(
     assert plotted(mood.svg) == [["7.0"], ["7.0", "7.0", "7.0"]]
     assert drawings == ["Mood", "Mood"]
     assert "page cache unavailable" in caplog.text
+
+
+def test_a_page_draws_and_tables_only_the_chart_a_write_changed(personas, drawings, monkeypatch):
+    """Each chart's section (drawings and table) is kept by what it shows: the view after a
+    new sleep log draws the sleep chart alone, and shows every other section as it was."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts import fragments
+
+    sections = []
+    render = fragments.render_to_string
+
+    def counted(template, context):
+        if template == charts_module.SECTION:
+            sections.append(context["chart"].key)
+        return render(template, context)
+
+    monkeypatch.setattr(fragments, "render_to_string", counted)
+    journal(personas.client_a, TODAY - timedelta(days=2), 7)
+    lifestyle(personas.client_a, TODAY - timedelta(days=1), sleep=7.5)
+    browser = Client()
+    browser.force_login(personas.client_a)
+
+    def shown(html: str, key: str) -> str:
+        section = re.search(rf'<section[^>]*data-chart="{key}".*?</section>', html, re.DOTALL)
+        return re.sub(r' nonce="[^"]*"', "", section.group(0))
+
+    first = browser.get(reverse("client_progress")).content.decode()
+    assert sorted(sections) == ["exercise", "homework", "mood", "sleep", "social"]
+    assert len(drawings) == 4  # mood and sleep, two sizes each
+
+    sections.clear(), drawings.clear()
+    lifestyle(personas.client_a, TODAY, sleep=6)
+    after = browser.get(reverse("client_progress")).content.decode()
+    assert sections == ["sleep"] and drawings == ["Sleep", "Sleep"]
+    assert shown(after, "mood") == shown(first, "mood")
+    assert shown(after, "sleep") != shown(first, "sleep")
+    assert '<td class="num">6.0</td>' in shown(after, "sleep")
+    assert after.count('<style nonce="') == 4  # each drawing kept takes this response's nonce
