@@ -57,6 +57,12 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=["pages", "notifications"], help="run one of the two parts"
     )
+    parser.add_argument(
+        "--pages",
+        metavar="TEXT",
+        default="",
+        help="only the pages whose label holds TEXT (and the baseline)",
+    )
     args = parser.parse_args()
     seconds = args.seconds or (5 if args.small else 15)
 
@@ -129,7 +135,9 @@ def _run(args, seconds: int, tmp: str) -> None:
     print("\n".join(lines), flush=True)
     lines = []
     if args.only != "notifications":
-        table, web_rss = _pages(dataset, seconds=seconds, connections=args.connections, tmp=tmp)
+        table, web_rss = _pages(
+            dataset, seconds=seconds, connections=args.connections, tmp=tmp, only=args.pages
+        )
         print("\n".join(["", *table]), flush=True)
     if args.only != "pages":
         from benchmarks.notifications import run
@@ -158,12 +166,16 @@ def _run(args, seconds: int, tmp: str) -> None:
     print("\n".join(lines))
 
 
-def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[str], int]:
+def _pages(
+    dataset, *, seconds: int, connections: int, tmp: str, only: str = ""
+) -> tuple[list[str], int]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from benchmarks.pages import PAGES, url_of
+
+    pages = [page for page in PAGES if page.baseline or only in page.label]
     from benchmarks.web import Gunicorn, cold, drive
 
     personas = dataset.personas
@@ -172,10 +184,10 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
         browser = Client()
         browser.force_login(user)
         cookies[name] = f"sessionid={browser.cookies['sessionid'].value}"
-    urls = {page.label: url_of(page, personas) for page in PAGES}
+    urls = {page.label: url_of(page, personas) for page in pages}
 
     counts = {}
-    for page in PAGES:
+    for page in pages:
         url = urls[page.label]
         browser = Client(HTTP_COOKIE=cookies[page.persona])
         browser.get(url)  # the session gets its start time; caches warm
@@ -187,13 +199,13 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
         counts[page.label] = len(queries)
     connection.close()
 
-    [baseline] = [page for page in PAGES if page.baseline]
+    [baseline] = [page for page in pages if page.baseline]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     server = Gunicorn(env, Path(tmp) / "gunicorn.log")
 
     def each_page_for_a_second() -> None:
         """Every page for 1 s, a cold one as the run asks for it (rendered after a write)."""
-        for page in PAGES:
+        for page in pages:
             url, cookie = urls[page.label], cookies[page.persona]
             if page.cold:
                 before = lambda page=page: page.before_each(personas)  # noqa: E731
@@ -202,13 +214,13 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
                 drive(server.base, url, cookie, seconds=1, connections=connections)
 
     try:
-        for page in PAGES:
+        for page in pages:
             status = server.get(urls[page.label], cookies[page.persona])
             assert status == 200, (page.label, urls[page.label], status)
         each_page_for_a_second()  # every worker meets every page before its size is read
         rss_start = server.worker_rss_kib()
         results, cold_results = {}, {}
-        for page in PAGES:
+        for page in pages:
             url, cookie = urls[page.label], cookies[page.persona]
             if page.cold:
                 results[page.label] = cold(
@@ -254,9 +266,9 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
         f"wrk: {connections} connections, {seconds} s per page; gunicorn "
         f"(platform/gunicorn.conf.py) on 127.0.0.1",
         header,
-        *(row(page.label, results[page.label], base) for page in PAGES if not page.cold),
+        *(row(page.label, results[page.label], base) for page in pages if not page.cold),
     ]
-    if any(page.cold for page in PAGES):
+    if any(page.cold for page in pages):
         one_base = cold_results[baseline.label].requests_per_second
         table += [
             "",
@@ -265,7 +277,7 @@ def _pages(dataset, *, seconds: int, connections: int, tmp: str) -> tuple[list[s
             f"their mean time); x base against the baseline asked for the same way",
             header,
             row(baseline.label, cold_results[baseline.label], one_base),
-            *(row(page.label, results[page.label], one_base) for page in PAGES if page.cold),
+            *(row(page.label, results[page.label], one_base) for page in pages if page.cold),
         ]
     table += [
         "",
