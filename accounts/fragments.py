@@ -72,3 +72,18 @@ def kept(
     if new:
         versions.write_many(new)
     return out
+
+
+def kept_value(name: str, source: str, make: Callable[[], object]) -> object:
+    """What `make()` returns, kept under `source` (the `repr` of everything it is made
+    from) and the project's code: the same source gives the same value without making it
+    again. For plain values only (an API answer's data), never a model or a request."""
+    key = (
+        f"{name}:"
+        + hashlib.blake2b(repr((source, versions.release())).encode(), digest_size=16).hexdigest()
+    )
+    value = versions.read_many([key]).get(key)
+    if value is None:
+        value = make()
+        versions.write_many({key: value})
+    return value

@@ -10,8 +10,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import fragments, versions
 from accounts import services as account_services
-from accounts import versions
 from accounts.api import query_params
 from accounts.models import Role, User
 from accounts.policy import get_client_for_user
@@ -131,7 +131,12 @@ class SeriesView(APIView):
         query = query_params(ProgressQuerySerializer, request)
         client = _client(request, query)
         series = progress_series(viewer=request.user, client=client, range_key=query["range"])
-        return Response(SeriesSerializer(series).data)
+        # Serialized once for these numbers: a write that left them as they were (a reply
+        # read, a plan changed) serves the answer kept for them.
+        source = repr((client.public_id, series.range, series.first, series.days, series.weeks))
+        return Response(
+            fragments.kept_value("progress-series", source, lambda: SeriesSerializer(series).data)
+        )
 
 
 class InsightsView(APIView):

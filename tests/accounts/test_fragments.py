@@ -84,3 +84,24 @@ def test_fragments_are_drawn_when_the_cache_does_not_answer(drawn, page_cache_do
     assert "Ada &lt;Alpha&gt;" in html
     assert drawn == ["Ada <Alpha>"]
     assert "page cache unavailable" in caplog.text
+
+
+def test_a_kept_value_is_made_once_for_its_source_and_by_each_release(own_page_cache, monkeypatch):
+    made = []
+
+    def make(value):
+        made.append(value)
+        return {"value": value}
+
+    assert fragments.kept_value("answer", "(1, 2)", lambda: make(1)) == {"value": 1}
+    assert fragments.kept_value("answer", "(1, 2)", lambda: make(2)) == {"value": 1}
+    assert fragments.kept_value("answer", "(1, 3)", lambda: make(3)) == {"value": 3}
+    assert fragments.kept_value("other", "(1, 2)", lambda: make(4)) == {"value": 4}
+    monkeypatch.setattr(versions, "release", lambda: "a later release")
+    assert fragments.kept_value("answer", "(1, 2)", lambda: make(5)) == {"value": 5}
+    assert made == [1, 3, 4, 5]
+
+
+def test_a_value_is_made_when_the_cache_does_not_answer(page_cache_down, caplog):
+    assert fragments.kept_value("answer", "(1, 2)", lambda: [1, 2]) == [1, 2]
+    assert "page cache unavailable" in caplog.text

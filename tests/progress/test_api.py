@@ -5,7 +5,7 @@ import pytest
 from accounts.models import AuditAction, AuditEvent
 from clients.models import JournalEntry
 
-from .conftest import TODAY, history
+from .conftest import TODAY, history, journal
 
 pytestmark = pytest.mark.django_db
 SERIES = "/api/v1/progress/series/"
@@ -88,6 +88,39 @@ class TestSeries:
         assert all(day["mood"] is None for day in days)
         assert days[-1]["sleep_hours"] == 6.0
         assert audited(personas.therapist_a) == 1
+
+    def test_an_answer_is_serialized_once_for_the_same_numbers(
+        self, client, personas, monkeypatch, own_page_cache
+    ):
+        """A write that leaves the series as it was serves the answer kept for it; one that
+        changes it is seen; what a therapist is served never holds what the client keeps
+        private, even with the client's own answer kept."""
+        from progress import api
+
+        made = []
+        to_representation = api.SeriesSerializer.to_representation
+
+        def counted(serializer, series):
+            made.append(series.client.pk)
+            return to_representation(serializer, series)
+
+        monkeypatch.setattr(api.SeriesSerializer, "to_representation", counted)
+        history(personas, 7)
+        client.force_login(personas.client_a)
+        first = client.get(SERIES).json()
+        JournalEntry.objects.create(client=personas.client_a, text="No mood in this one")
+        assert client.get(SERIES).json() == first
+        assert len(made) == 1
+
+        journal(personas.client_a, TODAY, 9, shared=False)
+        changed = client.get(SERIES).json()
+        assert len(made) == 2
+        assert changed["days"][-1]["mood"] == 6.0  # 3 shared and 9 private: (3 + 9) / 2
+
+        client.force_login(personas.therapist_a)
+        shared = client.get(SERIES, {"client": str(personas.client_a.public_id)}).json()
+        assert shared["days"][-1]["mood"] == 3.0
+        assert shared == first  # the numbers the therapist may see: the answer kept for them
 
     def test_the_therapist_must_name_a_client(self, client, personas):
         client.force_login(personas.therapist_a)
