@@ -315,9 +315,11 @@ def cached_page(
 
 
 def _key(name: str, request, people: Iterable) -> str:
-    """The viewer's and `people`'s versions, the full address and the minute."""
+    """The viewer's and `people`'s versions, the full address, the minute and the code (a
+    new release never serves what the one before drew)."""
     viewer = request.user
-    return cache_key(name, [viewer, *people], request.get_full_path(), viewer.pk, minute())
+    parts = (request.get_full_path(), viewer.pk, minute(), release())
+    return cache_key(name, [viewer, *people], *parts)
 
 
 def _read(key: str) -> tuple[bool, object]:

@@ -1,6 +1,8 @@
 """Data versions (accounts.versions): every write of a person's data gives them a new version,
 whatever made it, and a page part cached under the old one is never shown again."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection, transaction
 from django.test import Client
@@ -301,3 +303,25 @@ def test_the_release_digest_changes_with_any_module_or_template_and_nothing_else
         assert release() not in {first, second}
     finally:
         versions.release.cache_clear()
+
+
+def test_a_page_kept_by_one_release_is_never_served_by_the_next(personas, monkeypatch):
+    """Within the minute and with no write, a new release draws the page again: what the
+    release before kept (its markup, its CSP nonce's place) is not served."""
+    import time_machine
+
+    kept = []
+    write = versions._write
+    monkeypatch.setattr(
+        versions, "_write", lambda key, *rest: (kept.append(key), write(key, *rest))
+    )
+    at = datetime.now(UTC).replace(second=30, microsecond=0)
+    with time_machine.travel(at, tick=False):
+        browser = signed_in(personas.client_a)
+        monkeypatch.setattr(versions, "release", lambda: "one")
+        browser.get(reverse("client_home"))
+        browser.get(reverse("client_home"))
+        assert len(kept) == 1  # the second view came from the cache
+        monkeypatch.setattr(versions, "release", lambda: "two")
+        browser.get(reverse("client_home"))
+        assert len(kept) == 2 and kept[1] != kept[0]
