@@ -141,6 +141,18 @@ def test_charts_carry_no_script_and_no_style_attribute(personas):
             assert svg.startswith('<svg role="img" aria-label="')
 
 
+def test_each_point_carries_its_value_and_nothing_for_the_tooltip_script(personas):
+    """pygal's tooltip data (coordinates, x labels) is for a script never sent: only each
+    point's value is written, once per point."""
+    history(personas, 7)
+    for chart in charts_of(personas.client_a).values():
+        for svg in (chart.svg, chart.svg_wide):
+            classes = [desc.get("class") for desc in ET.fromstring(svg).iter(f"{SVG}desc")]
+            assert classes and set(classes) == {"value"}, chart.key
+    mood = charts_of(personas.client_a)["mood"]
+    assert plotted(mood.svg) == tabled(mood)[:2]
+
+
 def test_the_style_takes_the_nonce(personas):
     history(personas, 7)
     chart = charts_of(personas.client_a)["mood"]
