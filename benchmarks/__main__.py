@@ -174,9 +174,9 @@ def _pages(
     from django.test.utils import CaptureQueriesContext
 
     from benchmarks.pages import PAGES, url_of
+    from benchmarks.web import Gunicorn, cold, drive
 
     pages = [page for page in PAGES if page.baseline or only in page.label]
-    from benchmarks.web import Gunicorn, cold, drive
 
     personas = dataset.personas
     cookies = {None: ""}  # a page with no persona is asked for without a cookie

@@ -68,8 +68,8 @@ Number = float | int | None
 class _ValueOnly:
     """pygal writes each point's value, coordinates and x label into the SVG for its tooltip
     script, which is never sent (`js` is empty). Only the value is written here: the
-    coordinates and labels were half of every drawing's time and a quarter of its size, and
-    nothing reads them (a chart is one image to assistive technology; its table holds the
+    coordinates and labels were a fifth of every drawing's time and a quarter of its size,
+    and nothing reads them (a chart is one image to assistive technology; its table holds the
     numbers). The value stays: it is what the drawing plots, as the tests read it."""
 
     def _tooltip_data(self, node, value, x, y, classes=None, xlabel=None):
