@@ -78,10 +78,7 @@ def kept_value(name: str, source: str, make: Callable[[], object]) -> object:
     """What `make()` returns, kept under `source` (the `repr` of everything it is made
     from) and the project's code: the same source gives the same value without making it
     again. For plain values only (an API answer's data), never a model or a request."""
-    key = (
-        f"{name}:"
-        + hashlib.blake2b(repr((source, versions.release())).encode(), digest_size=16).hexdigest()
-    )
+    key = versions.cache_key(name, [], source, versions.release())
     value = versions.read_many([key]).get(key)
     if value is None:
         value = make()
