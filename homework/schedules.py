@@ -108,9 +108,42 @@ class Schedule:
         sunday = monday + timedelta(days=6)
         if self.frequency is Frequency.WEEKLY:
             assert self.times_per_week is not None  # guaranteed by _require_valid
-            days = sum(1 for _ in self._days(monday, sunday, self._is_active_on))
-            return min(self.times_per_week, days)
-        return sum(1 for _ in self._days(monday, sunday, self._is_due_on))
+            return min(self.times_per_week, self._active_days(monday, sunday))
+        return self.due_count(monday, sunday)
+
+    def due_count(self, first: date, last: date) -> int:
+        """len(due_dates(first, last)), counted without listing the days: a year of weeks
+        is counted for each assignment on every Progress page."""
+        self._require_valid()
+        match self.frequency:
+            case Frequency.ONCE:
+                assert self.due_date is not None  # guaranteed by _require_valid
+                return int(first <= self.due_date <= last and self._is_active_on(self.due_date))
+            case Frequency.DAILY:
+                return self._active_days(first, last)
+            case Frequency.WEEKDAYS:
+                return self._active_days(first, last, frozenset(self.weekdays))
+        return 0
+
+    def _active_days(self, first: date, last: date, weekdays: frozenset[int] | None = None) -> int:
+        """How many days of first..last are active (`_is_active_on`), on `weekdays` only
+        when given."""
+        day = max(first, self.start_date)
+        if self.end_date is not None:
+            last = min(last, self.end_date)
+        if day > last:
+            return 0
+        if weekdays is None and not self.pauses:
+            return (last - day).days + 1
+        pauses = self.pauses
+        count = 0
+        while day <= last:
+            if (weekdays is None or day.weekday() in weekdays) and not any(
+                start <= day and (end is None or day < end) for start, end in pauses
+            ):
+                count += 1
+            day += ONE_DAY
+        return count
 
     def rrule(self) -> RRule:
         """The RFC 5545 recurrence of the local due dates, at naive midnight.

@@ -232,7 +232,7 @@ def weeks_due(
             due = schedule.weekly_target(week)
         else:
             until = min(d for d in (sunday, today, last_day) if d is not None)
-            due = len(schedule.due_dates(week, until)) if until >= week else 0
+            due = schedule.due_count(week, until) if until >= week else 0
         done = min(counts.get((assignment.pk, week), 0), due) if due else 0
         cells.append(Adherence(done, due))
     return tuple(cells)

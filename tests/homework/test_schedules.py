@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from dateutil.rrule import rrulestr
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.clock import local_time_to_utc, local_today
 from homework.schedules import (
@@ -663,3 +665,45 @@ def test_the_rrule_minus_exdates_agrees_with_due_dates_over_months(schedule):
     if not schedule.pauses:
         assert exdates == []
         assert from_rule == schedule.due_dates(first, last)
+
+
+@st.composite
+def schedules(draw):
+    """Any valid schedule within a few months, with up to three pauses (one may be open)."""
+    start = draw(st.dates(date(2026, 1, 1), date(2026, 3, 31)))
+    end = draw(st.none() | st.dates(start, date(2026, 6, 30)))
+    frequency = draw(st.sampled_from(list(Frequency)))
+    fields = {}
+    if frequency == Frequency.ONCE:
+        fields["due_date"] = draw(st.dates(start, end or date(2026, 6, 30)))
+    elif frequency == Frequency.WEEKDAYS:
+        fields["weekdays"] = tuple(draw(st.sets(st.integers(0, 6), min_size=1)))
+    elif frequency == Frequency.WEEKLY:
+        fields["times_per_week"] = draw(st.integers(1, 7))
+    pauses = []
+    for _ in range(draw(st.integers(0, 3))):
+        begins = draw(st.dates(date(2026, 1, 1), date(2026, 6, 30)))
+        pauses.append((begins, draw(st.none() | st.dates(begins, date(2026, 7, 31)))))
+    return Schedule(frequency, start, end, pauses=tuple(pauses), **fields)
+
+
+def _active(schedule: Schedule, day: date) -> bool:
+    ended = schedule.end_date is not None and day > schedule.end_date
+    return schedule.start_date <= day and not ended and not schedule.is_paused_on(day)
+
+
+@given(schedules(), st.dates(date(2025, 12, 1), date(2026, 7, 31)), st.integers(0, 80))
+def test_due_count_is_how_many_due_dates_there_are(schedule, first, length):
+    last = first + timedelta(days=length)
+    assert schedule.due_count(first, last) == len(schedule.due_dates(first, last))
+
+
+@given(schedules(), st.dates(date(2025, 12, 1), date(2026, 7, 31)))
+def test_the_weekly_target_counts_the_weeks_days_one_by_one(schedule, day):
+    monday = iso_week_monday(day)
+    week = days(monday, monday + timedelta(days=6))
+    if schedule.frequency == Frequency.WEEKLY:
+        expected = min(schedule.times_per_week, sum(_active(schedule, d) for d in week))
+    else:
+        expected = sum(schedule.is_due_on(d) for d in week)
+    assert schedule.weekly_target(day) == expected
