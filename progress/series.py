@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Sum
@@ -155,6 +155,9 @@ class ProgressSeries:
         return self.has_mood or self.has_lifestyle or self.has_social or self.has_homework
 
 
+# A year's series rounds a thousand values, most of them the same few: each is worked out
+# once per process (by type too: a float and the Decimal of its exact value may round apart).
+@lru_cache(maxsize=4096, typed=True)
 def one_decimal(value) -> float | None:
     """Rounded half up to one decimal, as shown everywhere (charts, tables, the API)."""
     if value is None:

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 
 from progress.series import (
     DEFAULT_RANGE,
+    one_decimal,
     parse_range,
     progress_series,
     trailing_average,
@@ -162,3 +164,31 @@ def test_the_averages_of_a_range_are_each_days_trailing_average(moods_by_offset,
     last = first + timedelta(days=length)
     days = [first + timedelta(days=i) for i in range(length + 1)]
     assert trailing_averages(moods, first, last) == [trailing_average(moods, d) for d in days]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, None),
+        (7, 7.0),
+        (2.25, 2.3),  # half up, as written
+        (0.15, 0.2),
+        (Decimal("7.45"), 7.5),
+        # The exact value of the float 0.15 is a hair under it: a Decimal of it rounds down,
+        # even after the float was rounded (the two are equal, so only the type tells them
+        # apart in what is kept).
+        (Decimal.from_float(0.15), 0.1),
+        (-1.25, -1.3),
+    ],
+)
+def test_one_decimal_rounds_half_up_each_value_as_given(value, shown):
+    one_decimal(0.15)
+    assert one_decimal(value) == shown
+    assert one_decimal(value) == shown  # the kept answer is the same
+
+
+@given(st.floats(min_value=-100, max_value=100, allow_nan=False))
+def test_one_decimal_gives_what_it_works_out_afresh(value):
+    expected = float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    assert one_decimal(value) == expected
+    assert one_decimal(value) == expected
