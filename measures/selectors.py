@@ -217,6 +217,29 @@ def results(*, viewer: User, client: User) -> list[Series]:
     ]
 
 
+def scores(
+    *, viewer: User, client: User, start: datetime, end: datetime
+) -> dict[str, list[tuple[datetime, int]]]:
+    """The client's scores submitted in [start, end) that the viewer may see, as (when,
+    score) by instrument key, oldest first: what a chart of them draws. One query."""
+    by_instrument: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for instrument, submitted_at, score in _scores(
+        viewer=viewer, client_id=client.pk, start=start, end=end
+    ):
+        by_instrument[instrument].append((submitted_at, score))
+    return by_instrument
+
+
+@prepared
+def _scores(*, viewer: User, client_id: int, start: datetime, end: datetime) -> QuerySet:
+    return (
+        MeasureResponse.objects.visible_to(viewer)
+        .filter(client_id=client_id, submitted_at__gte=start, submitted_at__lt=end)
+        .order_by("submitted_at", "id")
+        .values_list("instrument", "submitted_at", "score")
+    )
+
+
 @dataclass(frozen=True)
 class Latest:
     instrument: str

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import date
 
+from accounts.clock import local_days_bounds
 from accounts.models import Role, User
+from measures import instruments
 from measures import selectors as measure_selectors
 
 from .charts import Planned, planned_charts, planned_score_chart
@@ -38,16 +40,11 @@ def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> lis
     client reads the plain band names; the therapist the published ones. One query."""
     charts = []
     plain = viewer.role == Role.CLIENT
-    for measure in measure_selectors.results(viewer=viewer, client=client):
-        definition = measure.definition
-        zone = client.zone
-        points = [
-            (day, result.response.score)
-            for result in measure.results
-            if series.first
-            <= (day := result.response.submitted_at.astimezone(zone).date())
-            <= series.last
-        ]
+    zone = client.zone
+    start, end = local_days_bounds(series.first, series.last, zone)
+    scores = measure_selectors.scores(viewer=viewer, client=client, start=start, end=end)
+    for key, definition in instruments.INSTRUMENTS.items():
+        points = [(at.astimezone(zone).date(), score) for at, score in scores.get(key, ())]
         if not points:
             continue
         charts.append(

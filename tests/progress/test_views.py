@@ -250,3 +250,30 @@ class TestQuestionnaireCharts:
         assert 'data-chart="measure-phq9"' not in html
         html = client.get(client_page(range="12w")).content.decode()
         assert table_columns(chart_section(html, "measure-phq9"))[0] == ["9"]
+
+    def test_the_range_starts_at_the_clients_own_midnight(self, client, personas):
+        """Four weeks in Auckland (UTC+13 in November) start at midnight there: an answer
+        half an hour after it is drawn, one half an hour before it is not."""
+        from datetime import UTC, datetime
+
+        from tests.factories import MeasureAssignmentFactory, MeasureResponseFactory
+
+        user = personas.client_a
+        user.timezone = "Pacific/Auckland"
+        user.save(update_fields=["timezone"])
+        assignment = MeasureAssignmentFactory(relationship=personas.relationship_a, every_weeks=1)
+        # Today is 26 November there (01:00): the range's first day is 30 October.
+        before = datetime(2026, 10, 29, 10, 30, tzinfo=UTC)  # 29 October, 23:30 there
+        after = datetime(2026, 10, 29, 11, 30, tzinfo=UTC)  # 30 October, 00:30 there
+        MeasureResponseFactory(
+            assignment=assignment, period=0, submitted_at=before, answers=[2] * 8 + [0]
+        )
+        MeasureResponseFactory(assignment=assignment, period=1, submitted_at=after)
+        for viewer, url in (
+            (user, client_page(range="4w")),
+            (personas.therapist_a, therapist_page(personas, range="4w")),
+        ):
+            client.force_login(viewer)
+            section = chart_section(client.get(url).content.decode(), "measure-phq9")
+            assert table_columns(section)[0] == ["8"]
+            assert "30 Oct" in section
