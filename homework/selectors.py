@@ -240,12 +240,17 @@ def weeks_due(
 
 def completion_counts(assignments: list[Assignment], weeks: list[date]) -> dict:
     """Completions by (assignment id, week): one GROUP BY, for any number of clients."""
-    return {
-        (row["assignment"], row["week"]): row["n"]
-        for row in Completion.objects.filter(assignment__in=assignments, week__in=weeks)
+    rows = _completion_counts(assignment_ids=[a.pk for a in assignments], weeks=list(weeks))
+    return {(row["assignment"], row["week"]): row["n"] for row in rows}
+
+
+@prepared
+def _completion_counts(*, assignment_ids: list[int], weeks: list[date]) -> QuerySet:
+    return (
+        Completion.objects.filter(assignment_id__in=assignment_ids, week__in=weeks)
         .values("assignment", "week")
         .annotate(n=Count("id"))
-    }
+    )
 
 
 def adherence_report(

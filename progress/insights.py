@@ -8,13 +8,15 @@ the client's own view counts all their records, a therapist's only what the clie
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Value
 from django.db.models.functions import TruncDate
 
 from accounts.clock import local_days_bounds
+from accounts.clock import zone as named_zone
 from accounts.models import User
+from accounts.prepared import Fixed, prepared
 from careplans.models import TriggerLog
 from homework.models import Completion
 
@@ -95,11 +97,10 @@ FACTORS = (
 )
 
 
-def _days_with(queryset, field: str, kind: str, client: User, first: date, last: date):
-    start, end = local_days_bounds(first, last, client.zone)
+def _days_with(queryset, field: str, kind: str, client_id: int, zone: str, start, end):
     return (
-        queryset.filter(client=client, **{f"{field}__gte": start, f"{field}__lt": end})
-        .annotate(local_day=TruncDate(field, tzinfo=client.zone), kind=Value(kind))
+        queryset.filter(client_id=client_id, **{f"{field}__gte": start, f"{field}__lt": end})
+        .annotate(local_day=TruncDate(field, tzinfo=named_zone(zone)), kind=Value(kind))
         .values("local_day", "kind")
         .annotate(n=Count("id"))
         .order_by()
@@ -108,18 +109,37 @@ def _days_with(queryset, field: str, kind: str, client: User, first: date, last:
 
 def _activity_days(viewer: User, series: ProgressSeries) -> dict[str, set[date]]:
     """The local days with homework done and with coping steps used. 1 query (a UNION)."""
-    client, first, last = series.client, series.first, series.last
+    client = series.client
+    start, end = local_days_bounds(series.first, series.last, client.zone)
+    days: dict[str, set[date]] = {"homework": set(), "coping": set()}
+    for row in _activity_rows(
+        viewer=viewer, client_id=client.pk, zone=Fixed(client.timezone), start=start, end=end
+    ):
+        day = row["local_day"]
+        if isinstance(day, datetime):  # a database without a date type hands back an instant
+            day = day.date()
+        elif isinstance(day, str):
+            day = date.fromisoformat(day[:10])
+        days[row["kind"]].add(day)
+    return days
+
+
+@prepared
+def _activity_rows(*, viewer: User, client_id: int, zone: str, start: datetime, end: datetime):
     homework = _days_with(
-        Completion.objects.visible_to(viewer), "completed_at", "homework", client, first, last
+        Completion.objects.visible_to(viewer),
+        "completed_at",
+        "homework",
+        client_id,
+        zone,
+        start,
+        end,
     )
     coping = _days_with(
-        TriggerLog.objects.visible_to(viewer), "created_at", "coping", client, first, last
+        TriggerLog.objects.visible_to(viewer), "created_at", "coping", client_id, zone, start, end
     )
-    days: dict[str, set[date]] = {"homework": set(), "coping": set()}
     # Both models have a default ordering, which a compound query cannot use.
-    for row in homework.union(coping, all=True).order_by():
-        days[row["kind"]].add(row["local_day"])
-    return days
+    return homework.union(coping, all=True).order_by()
 
 
 def _mean(values: list[float]) -> float:

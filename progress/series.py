@@ -7,7 +7,7 @@ those the client shared (`visible_to`).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
 
@@ -16,7 +16,9 @@ from django.db.models import Avg, Count, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.clock import local_days_bounds, local_today
+from accounts.clock import zone as named_zone
 from accounts.models import User
+from accounts.prepared import Fixed, prepared
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework.schedules import iso_week_monday
 from homework.selectors import Adherence, client_adherence
@@ -168,36 +170,61 @@ def one_decimal(value) -> float | None:
 def daily_moods(*, viewer: User, client: User, first: date, last: date) -> dict[date, float]:
     """Mean journal mood per local day (unrounded). 1 query."""
     start, end = local_days_bounds(first, last, client.zone)
-    rows = (
-        JournalEntry.objects.visible_to(viewer)
-        .filter(client=client, mood__isnull=False, occurred_at__gte=start, occurred_at__lt=end)
-        .annotate(local_day=TruncDate("occurred_at", tzinfo=client.zone))
-        .values("local_day")
-        .annotate(mean=Avg("mood"))
-        .order_by()
+    rows = _daily_moods(
+        viewer=viewer, client_id=client.pk, zone=Fixed(client.timezone), start=start, end=end
     )
     return {row["local_day"]: float(row["mean"]) for row in rows}
 
 
+# The series' reads are prepared (accounts.prepared): a therapist's read carries the access
+# policy's subquery, which the ORM would otherwise build and compile on every view.
+@prepared
+def _daily_moods(*, viewer: User, client_id: int, zone: str, start: datetime, end: datetime):
+    return (
+        JournalEntry.objects.visible_to(viewer)
+        .filter(
+            client_id=client_id, mood__isnull=False, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .annotate(local_day=TruncDate("occurred_at", tzinfo=named_zone(zone)))
+        .values("local_day")
+        .annotate(mean=Avg("mood"))
+        .order_by()
+    )
+
+
 def _lifestyle(viewer: User, client: User, first: date, last: date) -> dict[date, dict]:
-    rows = (
+    return {
+        row["day"]: row
+        for row in _lifestyle_rows(viewer=viewer, client_id=client.pk, first=first, last=last)
+    }
+
+
+@prepared
+def _lifestyle_rows(*, viewer: User, client_id: int, first: date, last: date):
+    return (
         LifestyleLog.objects.visible_to(viewer)
-        .filter(client=client, day__range=(first, last))
+        .filter(client_id=client_id, day__gte=first, day__lte=last)
         .values("day", "sleep_hours", "exercise_minutes")
         .order_by()
     )
-    return {row["day"]: row for row in rows}
 
 
 def _social(viewer: User, client: User, first: date, last: date) -> dict[date, dict]:
-    rows = (
+    return {
+        row["day"]: row
+        for row in _social_rows(viewer=viewer, client_id=client.pk, first=first, last=last)
+    }
+
+
+@prepared
+def _social_rows(*, viewer: User, client_id: int, first: date, last: date):
+    return (
         SocialActivity.objects.visible_to(viewer)
-        .filter(client=client, day__range=(first, last))
+        .filter(client_id=client_id, day__gte=first, day__lte=last)
         .values("day")
         .annotate(contacts=Count("id"), minutes=Sum("minutes"))
         .order_by()
     )
-    return {row["day"]: row for row in rows}
 
 
 def trailing_average(moods: dict[date, float], day: date) -> float | None:
