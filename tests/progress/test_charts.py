@@ -155,9 +155,10 @@ def test_each_point_carries_its_value_and_nothing_for_the_tooltip_script(persona
 
 
 @pytest.mark.parametrize("range_key", ["4w", "1y"])
-def test_the_quicker_attribute_look_up_draws_what_pygals_own_does(personas, monkeypatch, range_key):
-    """`_QuickState` only reads pygal's attributes faster: with pygal's own look-up every
-    chart is drawn to the same SVG (the drawings' random ids aside)."""
+def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, range_key):
+    """`_QuickState` only reads pygal's attributes faster, and `_NoScript` leaves out what
+    `_render` cut out: with pygal's own look-up and its script every chart is drawn to the
+    same SVG (the drawings' random ids aside)."""
     history(personas, 60)
     quick = charts_of(personas.client_a, range_key)
     monkeypatch.setattr(
@@ -168,7 +169,7 @@ def test_the_quicker_attribute_look_up_draws_what_pygals_own_does(personas, monk
     )
     monkeypatch.setattr(charts_module.versions, "read_many", lambda keys: {})
     own = charts_of(personas.client_a, range_key)
-    assert not issubclass(charts_module.Line, charts_module._QuickState)
+    assert not issubclass(charts_module.Line, charts_module._QuickState | charts_module._NoScript)
     assert [chart.key for chart in own.values() if not chart.is_empty] == [
         "mood",
         "sleep",
