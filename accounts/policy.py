@@ -324,8 +324,28 @@ def care_relationships_visible_to(
     return queryset.none()
 
 
+@prepared
+def _clients_with(*, viewer, public_id: uuid.UUID):
+    """The client of this public id, if the viewer may see their records (one or none)."""
+    return clients_visible_to(viewer).filter(public_id=public_id)
+
+
 def get_client_for_user(user, public_id) -> User:
-    return get_object_or_404(clients_visible_to(user), public_id=public_id)
+    """The client of this public id whose records the user may see, or 404."""
+    public_id = _uuid_or_404(public_id, "No such client.")
+    found = _clients_with(viewer=user, public_id=public_id)
+    if len(found) != 1:
+        raise Http404("No such client.")
+    return found[0]
+
+
+def _uuid_or_404(value, message: str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404(message) from None
 
 
 def get_relationship_for_user(user, public_id, **filters) -> CareRelationship:
@@ -347,11 +367,7 @@ def _active_relationships_with(*, viewer, client_public_id: uuid.UUID):
 
 def get_active_relationship_for_client(user, client_public_id) -> CareRelationship:
     """The user's active care relationship with this client, or 404."""
-    if not isinstance(client_public_id, uuid.UUID):
-        try:
-            client_public_id = uuid.UUID(str(client_public_id))
-        except ValueError:
-            raise Http404("No such client.") from None
+    client_public_id = _uuid_or_404(client_public_id, "No such client.")
     found = _active_relationships_with(viewer=user, client_public_id=client_public_id)
     if len(found) != 1:
         raise Http404("No such client.")

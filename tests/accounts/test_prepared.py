@@ -382,6 +382,32 @@ def test_uuids_are_values_and_find_what_the_orm_finds(personas):
             get_record_for_user(therapist, wrong)
 
 
+def test_a_client_is_found_only_by_who_may_see_their_records(personas):
+    import uuid
+
+    from accounts.policy import get_client_for_user
+
+    a = personas.client_a
+    assert get_client_for_user(personas.therapist_a, a.public_id) == a
+    assert get_client_for_user(personas.therapist_a, str(a.public_id)) == a
+    assert get_client_for_user(a, a.public_id) == a  # the client themselves
+    for who, public_id in [
+        (personas.therapist_b, a.public_id),  # not their client
+        (personas.client_b, a.public_id),  # another client
+        (personas.staff, a.public_id),
+        (personas.therapist_a, uuid.uuid4()),
+        (personas.therapist_a, "not-a-uuid"),
+        (personas.therapist_a, personas.therapist_a.public_id),  # not a client
+    ]:
+        with pytest.raises(Http404):
+            get_client_for_user(who, public_id)
+    relationship = personas.relationship_a
+    relationship.status = CareStatus.ENDED
+    relationship.save(update_fields=["status"])
+    with pytest.raises(Http404):
+        get_client_for_user(personas.therapist_a, a.public_id)
+
+
 def test_a_therapist_finds_only_their_active_relationship_by_the_clients_public_id(personas):
     import uuid
 
