@@ -675,31 +675,20 @@ def _week_counts(rows: list[CaseloadRow], monday: date) -> dict[int, WeekCounts]
     minutes = dict.fromkeys(clients, 0)
     social = dict.fromkeys(clients, 0)
     journal = dict.fromkeys(clients, 0)
-    for client_id, day in (
-        Completion.objects.filter(client_id__in=clients, due_date__range=(monday, sunday))
-        .values_list("client_id", "due_date")
-        .distinct()
-    ):
+    ids = list(clients)
+    for client_id, day in _checked_off(client_ids=ids, monday=monday, sunday=sunday):
         days[client_id].add(day)
-    for client_id, day, exercise, outdoor in LifestyleLog.objects.filter(
-        client_id__in=clients, day__range=(monday, sunday), shared=True
-    ).values_list("client_id", "day", "exercise_minutes", "outdoor_minutes"):
+    for client_id, day, exercise, outdoor in _lifestyle_week(
+        client_ids=ids, monday=monday, sunday=sunday
+    ):
         days[client_id].add(day)
         minutes[client_id] += (exercise or 0) + (outdoor or 0)
-    for row in (
-        SocialActivity.objects.filter(
-            client_id__in=clients, day__range=(monday, sunday), shared=True
-        )
-        .values("client_id", "day")
-        .annotate(n=Count("id"))
-    ):
+    for row in _social_week(client_ids=ids, monday=monday, sunday=sunday):
         days[row["client_id"]].add(row["day"])
         social[row["client_id"]] += row["n"]
-    for client_id, moment in JournalEntry.objects.filter(
-        client_id__in=clients,
-        shared=True,
-        occurred_at__date__range=(monday - timedelta(days=1), sunday + timedelta(days=1)),
-    ).values_list("client_id", "occurred_at"):
+    for client_id, moment in _journal_week(
+        client_ids=ids, first=monday - timedelta(days=1), last=sunday + timedelta(days=1)
+    ):
         day = local_day(moment, clients[client_id].client.zone)
         if monday <= day <= sunday:
             days[client_id].add(day)
@@ -716,6 +705,45 @@ def _week_counts(rows: list[CaseloadRow], monday: date) -> dict[int, WeekCounts]
         )
         for row in rows
     }
+
+
+@prepared
+def _checked_off(*, client_ids: list[int], monday: date, sunday: date) -> QuerySet:
+    return (
+        Completion.objects.filter(client_id__in=client_ids, due_date__gte=monday)
+        .filter(due_date__lte=sunday)
+        .values_list("client_id", "due_date")
+        .distinct()
+    )
+
+
+@prepared
+def _lifestyle_week(*, client_ids: list[int], monday: date, sunday: date) -> QuerySet:
+    return LifestyleLog.objects.filter(
+        client_id__in=client_ids, day__gte=monday, day__lte=sunday, shared=True
+    ).values_list("client_id", "day", "exercise_minutes", "outdoor_minutes")
+
+
+@prepared
+def _social_week(*, client_ids: list[int], monday: date, sunday: date) -> QuerySet:
+    return (
+        SocialActivity.objects.filter(
+            client_id__in=client_ids, day__gte=monday, day__lte=sunday, shared=True
+        )
+        .values("client_id", "day")
+        .annotate(n=Count("id"))
+    )
+
+
+@prepared
+def _journal_week(*, client_ids: list[int], first: date, last: date) -> QuerySet:
+    """Shared entries of these UTC days (the week in any client's zone lies within them)."""
+    return JournalEntry.objects.filter(
+        client_id__in=client_ids,
+        shared=True,
+        occurred_at__date__gte=first,
+        occurred_at__date__lte=last,
+    ).values_list("client_id", "occurred_at")
 
 
 def caseload_week(*, therapist: User, monday: date) -> CaseloadWeek:
@@ -744,11 +772,7 @@ def review_week(
     missing = [pk for pk, key in keys.items() if key not in kept]
     fresh: dict[int, CaseloadWeekRow] = {}
     if missing:
-        signals = build_rows(
-            therapist=None,
-            week=monday,
-            relationships=care_relationships_visible_to(therapist).filter(pk__in=missing),
-        )
+        signals = rows_of(_caseload_relationships(therapist=therapist, pks=missing), monday)
         counts = _week_counts(signals, monday) if signals else {}
         for row in signals:
             fresh[row.relationship.pk] = CaseloadWeekRow(
