@@ -534,9 +534,6 @@ def client_records(
     keeps records whose own words hold every word of it; each record read says whether the
     therapist wrote something the client has not opened yet (`has_new_reply`)."""
     from django.core.paginator import Paginator
-    from django.db.models import Exists, OuterRef
-
-    from .models import FEEDBACK_FIELD, Feedback
 
     paginator = Paginator(_OwnRecords(client, kinds, start, end, shared, search), per_page)
     page_obj = paginator.get_page(page)
@@ -545,16 +542,7 @@ def client_records(
         wanted.setdefault(kind, []).append(public_id)
     found = {}
     for kind, ids in wanted.items():
-        model = RECORD_MODELS[kind]
-        unread = Feedback.objects.filter(
-            client=client, read_by_client_at__isnull=True, **{FEEDBACK_FIELD[model]: OuterRef("pk")}
-        ).exclude(author=client)
-        queryset = model.objects.filter(client=client, public_id__in=ids).annotate(
-            has_new_reply=Exists(unread)
-        )
-        if kind == "social":
-            queryset = queryset.select_related("person")
-        for record in queryset:
+        for record in _own_records_of_kind(client_id=client.pk, kind=Fixed(kind), ids=ids):
             record.client = client
             found[record.public_id] = record
     rows = [
@@ -563,6 +551,26 @@ def client_records(
         if public_id in found
     ]
     return page_obj, rows
+
+
+@prepared
+def _own_records_of_kind(*, client_id: int, kind: str, ids: list[uuid.UUID]):
+    """The client's records of one kind with these public ids, each saying whether the
+    therapist wrote something the client has not opened yet (`has_new_reply`)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import FEEDBACK_FIELD, Feedback
+
+    model = RECORD_MODELS[kind]
+    unread = Feedback.objects.filter(
+        client_id=client_id,
+        read_by_client_at__isnull=True,
+        **{FEEDBACK_FIELD[model]: OuterRef("pk")},
+    ).exclude(author_id=client_id)
+    queryset = model.objects.filter(client_id=client_id, public_id__in=ids).annotate(
+        has_new_reply=Exists(unread)
+    )
+    return queryset.select_related("person") if kind == "social" else queryset
 
 
 @dataclass
