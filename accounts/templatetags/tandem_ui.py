@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
@@ -60,6 +61,22 @@ def sentence(text):
 
 
 KEEP_CAPITALS = {"Tandem", "I"}
+
+
+@register.filter
+def week_labels(mondays) -> list[str]:
+    """ "Week of 3 Nov" for each Monday of a table's weeks, "This week" for the last: worked
+    out once for the table rather than for each of its cells."""
+    mondays = list(mondays)
+    return [f"Week of {date_format(monday, 'j M')}" for monday in mondays[:-1]] + ["This week"][
+        : len(mondays)
+    ]
+
+
+@register.filter
+def paired(items, others) -> list[tuple]:
+    """Each of `items` with the one of `others` in its place: {% for a, b in x|paired:y %}."""
+    return list(zip(items, others, strict=True))
 
 
 @register.filter
