@@ -192,13 +192,6 @@ def _daily_moods(*, viewer: User, client_id: int, zone: str, start: datetime, en
     )
 
 
-def _lifestyle(viewer: User, client: User, first: date, last: date) -> dict[date, dict]:
-    return {
-        row["day"]: row
-        for row in _lifestyle_rows(viewer=viewer, client_id=client.pk, first=first, last=last)
-    }
-
-
 @prepared
 def _lifestyle_rows(*, viewer: User, client_id: int, first: date, last: date):
     return (
@@ -207,13 +200,6 @@ def _lifestyle_rows(*, viewer: User, client_id: int, first: date, last: date):
         .values("day", "sleep_hours", "exercise_minutes")
         .order_by()
     )
-
-
-def _social(viewer: User, client: User, first: date, last: date) -> dict[date, dict]:
-    return {
-        row["day"]: row
-        for row in _social_rows(viewer=viewer, client_id=client.pk, first=first, last=last)
-    }
 
 
 @prepared
@@ -262,8 +248,9 @@ def progress_series(
     moods = daily_moods(
         viewer=viewer, client=client, first=first - timedelta(days=AVERAGE_DAYS - 1), last=last
     )
-    lifestyle = _lifestyle(viewer, client, first, last)
-    social = _social(viewer, client, first, last)
+    rows = {"viewer": viewer, "client_id": client.pk, "first": first, "last": last}
+    lifestyle = {row["day"]: row for row in _lifestyle_rows(**rows)}
+    social = {row["day"]: row for row in _social_rows(**rows)}
     days = []
     averages = trailing_averages(moods, first, last)
     for day, average in zip(_days(first, last), averages, strict=True):
