@@ -332,20 +332,20 @@ def _clients_with(*, viewer, public_id: uuid.UUID):
 
 def get_client_for_user(user, public_id) -> User:
     """The client of this public id whose records the user may see, or 404."""
-    public_id = _uuid_or_404(public_id, "No such client.")
+    public_id = _uuid_or_404(public_id)
     found = _clients_with(viewer=user, public_id=public_id)
     if len(found) != 1:
         raise Http404("No such client.")
     return found[0]
 
 
-def _uuid_or_404(value, message: str) -> uuid.UUID:
+def _uuid_or_404(value) -> uuid.UUID:
     if isinstance(value, uuid.UUID):
         return value
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise Http404(message) from None
+        raise Http404("No such client.") from None
 
 
 def get_relationship_for_user(user, public_id, **filters) -> CareRelationship:
@@ -367,7 +367,7 @@ def _active_relationships_with(*, viewer, client_public_id: uuid.UUID):
 
 def get_active_relationship_for_client(user, client_public_id) -> CareRelationship:
     """The user's active care relationship with this client, or 404."""
-    client_public_id = _uuid_or_404(client_public_id, "No such client.")
+    client_public_id = _uuid_or_404(client_public_id)
     found = _active_relationships_with(viewer=user, client_public_id=client_public_id)
     if len(found) != 1:
         raise Http404("No such client.")

@@ -115,12 +115,7 @@ def _activity_days(viewer: User, series: ProgressSeries) -> dict[str, set[date]]
     for row in _activity_rows(
         viewer=viewer, client_id=client.pk, zone=Fixed(client.timezone), start=start, end=end
     ):
-        day = row["local_day"]
-        if isinstance(day, datetime):  # a database without a date type hands back an instant
-            day = day.date()
-        elif isinstance(day, str):
-            day = date.fromisoformat(day[:10])
-        days[row["kind"]].add(day)
+        days[row["kind"]].add(row["local_day"])
     return days
 
 

@@ -382,8 +382,22 @@ def test_uuids_are_values_and_find_what_the_orm_finds(personas):
             get_record_for_user(therapist, wrong)
 
 
-def test_a_client_is_found_only_by_who_may_see_their_records(personas):
+def _not_to_be_found(personas) -> list[tuple]:
+    """(viewer, public id) pairs for which client A is not found: people who may not see
+    them, and ids of no one."""
     import uuid
+
+    a = personas.client_a
+    return [
+        (personas.therapist_b, a.public_id),  # not their client
+        (personas.client_b, a.public_id),  # another client
+        (personas.staff, a.public_id),
+        (personas.therapist_a, uuid.uuid4()),
+        (personas.therapist_a, "not-a-uuid"),
+    ]
+
+
+def test_a_client_is_found_only_by_who_may_see_their_records(personas):
 
     from accounts.policy import get_client_for_user
 
@@ -392,11 +406,7 @@ def test_a_client_is_found_only_by_who_may_see_their_records(personas):
     assert get_client_for_user(personas.therapist_a, str(a.public_id)) == a
     assert get_client_for_user(a, a.public_id) == a  # the client themselves
     for who, public_id in [
-        (personas.therapist_b, a.public_id),  # not their client
-        (personas.client_b, a.public_id),  # another client
-        (personas.staff, a.public_id),
-        (personas.therapist_a, uuid.uuid4()),
-        (personas.therapist_a, "not-a-uuid"),
+        *_not_to_be_found(personas),
         (personas.therapist_a, personas.therapist_a.public_id),  # not a client
     ]:
         with pytest.raises(Http404):
@@ -409,7 +419,6 @@ def test_a_client_is_found_only_by_who_may_see_their_records(personas):
 
 
 def test_a_therapist_finds_only_their_active_relationship_by_the_clients_public_id(personas):
-    import uuid
 
     from accounts.policy import get_active_relationship_for_client
 
@@ -420,13 +429,7 @@ def test_a_therapist_finds_only_their_active_relationship_by_the_clients_public_
         relationship
     )
     assert get_active_relationship_for_client(a, a.public_id) == relationship  # the client's own
-    for who, public_id in [
-        (personas.therapist_b, a.public_id),  # not their client
-        (personas.client_b, a.public_id),  # another client
-        (personas.staff, a.public_id),
-        (personas.therapist_a, uuid.uuid4()),
-        (personas.therapist_a, "not-a-uuid"),
-    ]:
+    for who, public_id in _not_to_be_found(personas):
         with pytest.raises(Http404):
             get_active_relationship_for_client(who, public_id)
     relationship.status = CareStatus.ENDED
