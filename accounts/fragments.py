@@ -23,26 +23,32 @@ from . import versions
 PLAIN = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal, UUID)
 
 
+_EXACT = frozenset(PLAIN)
+
+
 def _plain(value) -> bool:
+    if type(value) in _EXACT:  # most values: no walk through the classes
+        return True
     if isinstance(value, tuple):
         return all(_plain(item) for item in value)
     return isinstance(value, PLAIN)
 
 
-def fragment_key(template: str, context: Mapping[str, object]) -> str:
+def fragment_key(template: str, context: Mapping[str, object], *, setting: str = "") -> str:
     """The key of `template` drawn with `context`; TypeError for a value that is not plain
-    (what a model or an object would show could change without the key changing)."""
+    (what a model or an object would show could change without the key changing).
+    `setting` is `drawn_in()`, worked out once for many keys (here when not given)."""
     for name, value in context.items():
         if not _plain(value):
             raise TypeError(f"{template}: {name} is a {type(value).__name__}, not a plain value")
-    described = (
-        template,
-        sorted(context.items()),
-        translation.get_language(),
-        get_script_prefix(),
-        versions.release(),
-    )
-    return "fragment:" + hashlib.blake2b(repr(described).encode(), digest_size=16).hexdigest()
+    described = repr((template, sorted(context.items()))) + (setting or drawn_in())
+    return "fragment:" + hashlib.blake2b(described.encode(), digest_size=16).hexdigest()
+
+
+def drawn_in() -> str:
+    """What every fragment is drawn in besides its context: the active language, the
+    script prefix its links start with and the code's release."""
+    return repr((translation.get_language(), get_script_prefix(), versions.release()))
 
 
 def drawn(template: str, contexts: Iterable[Mapping[str, object]]) -> list[SafeString]:
@@ -58,7 +64,8 @@ def kept(
     (everything it is drawn from, as plain values: its key; a function that gives the
     context to draw it with, called only when it is not kept)."""
     items = list(items)
-    keys = [fragment_key(template, source) for source, _ in items]
+    setting = drawn_in()
+    keys = [fragment_key(template, source, setting=setting) for source, _ in items]
     found = versions.read_many(set(keys))
     new: dict[str, str] = {}
     out = []

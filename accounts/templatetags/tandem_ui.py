@@ -81,9 +81,9 @@ def paired(items, others) -> list[tuple]:
 
 @register.filter
 def ago(moment) -> str:
-    """ "3 days ago", or "just now" within the minute."""
+    """ "3 days ago" (the largest unit alone), or "just now" within the minute."""
     if moment is None:
         return ""
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
-    return f"{timesince(moment).split(',')[0]} ago"
+    return f"{timesince(moment, depth=1)} ago"

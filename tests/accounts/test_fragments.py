@@ -1,9 +1,14 @@
 """Kept fragments (accounts.fragments): drawn once for what they show, never stale."""
 
+from collections import namedtuple
 from datetime import UTC, datetime
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from django.urls import set_script_prefix
+from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from accounts import fragments, versions
 
@@ -69,14 +74,48 @@ def test_what_a_fragment_is_keyed_on(monkeypatch):
     assert fragments.fragment_key(TEMPLATE, row(since=AT.replace(minute=31))) != key
     assert fragments.fragment_key(TEMPLATE, row(zone="UTC")) != key
     assert fragments.fragment_key("therapists/_caseload_last_activity.html", row()) != key
+    # The language and the script prefix the links are drawn with.
+    with translation.override("de"):
+        assert fragments.fragment_key(TEMPLATE, row()) != key
+    set_script_prefix("/tandem/")
+    try:
+        assert fragments.fragment_key(TEMPLATE, row()) != key
+    finally:
+        set_script_prefix("/")
+    assert fragments.fragment_key(TEMPLATE, row()) == key
     monkeypatch.setattr(versions, "release", lambda: "another release")
     assert fragments.fragment_key(TEMPLATE, row()) != key
 
 
-@pytest.mark.parametrize("value", [object(), [1, 2], {"a": 1}, (1, object())])
+def test_a_list_works_out_what_it_is_drawn_in_once_to_the_same_keys(monkeypatch):
+    one_by_one = [fragments.fragment_key(TEMPLATE, row(shared=n)) for n in range(3)]
+    asked = []
+    drawn_in = fragments.drawn_in
+    monkeypatch.setattr(fragments, "drawn_in", lambda: asked.append(1) or drawn_in())
+    setting = fragments.drawn_in()
+    together = [fragments.fragment_key(TEMPLATE, row(shared=n), setting=setting) for n in range(3)]
+    assert together == one_by_one
+    assert len(asked) == 1
+
+
+Pair = namedtuple("Pair", "first second")
+
+
+@pytest.mark.parametrize(
+    "value", [object(), [1, 2], {"a": 1}, (1, object()), Pair(1, object()), b"bytes"]
+)
 def test_only_plain_values_can_key_a_fragment(value):
     with pytest.raises(TypeError, match="not a plain value"):
         fragments.fragment_key(TEMPLATE, row(name=value))
+
+
+@pytest.mark.parametrize(
+    "value", [True, mark_safe("<b>kept</b>"), Pair("a", (1, None)), Decimal("1.5"), uuid4()]
+)
+def test_plain_values_of_a_plain_kind_key_a_fragment_and_differ_from_their_plain_twin(value):
+    key = fragments.fragment_key(TEMPLATE, row(name=value))
+    assert key == fragments.fragment_key(TEMPLATE, row(name=value))
+    assert key != fragments.fragment_key(TEMPLATE, row(name=repr(value)))
 
 
 def test_fragments_are_drawn_when_the_cache_does_not_answer(drawn, page_cache_down, caplog):
