@@ -219,17 +219,19 @@ def _pages(
             assert status == 200, (page.label, urls[page.label], status)
         each_page_for_a_second()  # every worker meets every page before its size is read
         rss_start = server.worker_rss_kib()
-        results, cold_results = {}, {}
+        results, cold_results, paired = {}, {}, {}
         for page in pages:
             url, cookie = urls[page.label], cookies[page.persona]
             if page.cold:
-                results[page.label] = cold(
+                results[page.label], paired[page.label] = cold(
                     server.base,
                     url,
                     cookie,
                     seconds=seconds,
                     before_each=lambda page=page: page.before_each(personas),
+                    paired=(urls[baseline.label], cookies[baseline.persona]),
                 )
+                assert paired[page.label].errors == 0, (page.label, paired[page.label])
             else:
                 drive(server.base, url, cookie, seconds=1, connections=connections)  # warm up
                 results[page.label] = drive(
@@ -238,7 +240,7 @@ def _pages(
             assert results[page.label].errors == 0, (page.label, results[page.label])
             if page.baseline:
                 # The cold pages' yardstick: the baseline asked for the same way.
-                cold_results[page.label] = cold(
+                cold_results[page.label], _ = cold(
                     server.base, url, cookie, seconds=seconds, before_each=lambda: None
                 )
         rss_end = server.worker_rss_kib()
@@ -249,13 +251,16 @@ def _pages(
     finally:
         server.stop()
 
-    def row(label: str, r, base: float) -> str:
-        return (
+    def row(label: str, r, base: float, beside=None) -> str:
+        line = (
             f"{label:<40} {r.requests_per_second:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} "
             f"{r.p95_ms / r.p50_ms if r.p50_ms else 0:>7.1f} "
             f"{counts.get(label, counts[baseline.label]):>7} "
             f"{r.requests_per_second / base:>6.2f}"
         )
+        if beside is not None:  # the baseline asked for between this page's requests
+            line += f" {r.requests_per_second / beside.requests_per_second:>8.2f}"
+        return line
 
     header = (
         f"{'page':<40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p95/p50':>7} "
@@ -274,10 +279,15 @@ def _pages(
             "",
             f"first view after a write of the client's data: one request at a time for "
             f"{seconds} s, each after the write (only the reads are timed; req/s is one over "
-            f"their mean time); x base against the baseline asked for the same way",
-            header,
+            f"their mean time); x base against the baseline asked for the same way, x paired "
+            f"against the baseline asked for after each of the page's requests",
+            f"{header} {'x paired':>8}",
             row(baseline.label, cold_results[baseline.label], one_base),
-            *(row(page.label, results[page.label], one_base) for page in pages if page.cold),
+            *(
+                row(page.label, results[page.label], one_base, paired[page.label])
+                for page in pages
+                if page.cold
+            ),
         ]
     table += [
         "",

@@ -144,28 +144,48 @@ def drive(base: str, path: str, cookie: str, *, seconds: int, connections: int) 
 
 
 def cold(
-    base: str, path: str, cookie: str, *, seconds: int, before_each: Callable[[], None]
-) -> Figures:
+    base: str,
+    path: str,
+    cookie: str,
+    *,
+    seconds: int,
+    before_each: Callable[[], None],
+    paired: tuple[str, str] | None = None,
+) -> tuple[Figures, Figures | None]:
     """One request at a time for `seconds`: `before_each()` (a write of the client's data),
     then a GET of `path`. Only the GETs are timed; requests per second is one over their
-    mean time (what one connection gets, not what the workers serve together)."""
+    mean time (what one connection gets, not what the workers serve together).
+
+    With `paired` (a path and its cookie: the baseline), each GET of `path` is followed by
+    one of the baseline, timed apart: the second figures are the baseline's in the same
+    seconds, so that a page's ratio to it does not move with what the machine did between
+    the page's run and the baseline's own."""
     address = urlsplit(base)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-    headers = {"Cookie": cookie} if cookie else {}
-    times, errors = [], 0
+    asked = [(path, {"Cookie": cookie} if cookie else {})]
+    if paired is not None:
+        asked.append((paired[0], {"Cookie": paired[1]} if paired[1] else {}))
+    times: list[list[float]] = [[] for _ in asked]
+    errors = [0 for _ in asked]
     deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline:
             before_each()
-            started = time.perf_counter()
-            # gunicorn's sync workers close each connection; http.client opens the next.
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            times.append(time.perf_counter() - started)
-            errors += not 200 <= response.status < 300
+            for index, (url, headers) in enumerate(asked):
+                started = time.perf_counter()
+                # gunicorn's sync workers close each connection; http.client opens the next.
+                connection.request("GET", url, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                times[index].append(time.perf_counter() - started)
+                errors[index] += not 200 <= response.status < 300
     finally:
         connection.close()
+    figures = [_figures(each, failed) for each, failed in zip(times, errors, strict=True)]
+    return figures[0], figures[1] if paired is not None else None
+
+
+def _figures(times: list[float], errors: int) -> Figures:
     ms = sorted(t * 1000 for t in times)
     return Figures(
         requests_per_second=len(times) / sum(times),
