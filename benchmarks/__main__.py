@@ -258,7 +258,7 @@ def _pages(
             f"{counts.get(label, counts[baseline.label]):>7} "
             f"{r.requests_per_second / base:>6.2f}"
         )
-        if beside is not None:  # the baseline asked for between this page's requests
+        if beside is not None:  # the baseline asked for in turns with this page
             line += f" {r.requests_per_second / beside.requests_per_second:>8.2f}"
         return line
 
@@ -280,7 +280,7 @@ def _pages(
             f"first view after a write of the client's data: one request at a time for "
             f"{seconds} s, each after the write (only the reads are timed; req/s is one over "
             f"their mean time); x base against the baseline asked for the same way, x paired "
-            f"against the baseline asked for after each of the page's requests",
+            f"against the baseline asked for in turns with the page over the same seconds",
             f"{header} {'x paired':>8}",
             row(baseline.label, cold_results[baseline.label], one_base),
             *(

@@ -143,6 +143,10 @@ def drive(base: str, path: str, cookie: str, *, seconds: int, connections: int) 
     )
 
 
+# With a paired baseline, the page and the baseline take turns in blocks of this many seconds.
+BLOCK = 0.5
+
+
 def cold(
     base: str,
     path: str,
@@ -156,29 +160,36 @@ def cold(
     then a GET of `path`. Only the GETs are timed; requests per second is one over their
     mean time (what one connection gets, not what the workers serve together).
 
-    With `paired` (a path and its cookie: the baseline), each GET of `path` is followed by
-    one of the baseline, timed apart: the second figures are the baseline's in the same
-    seconds, so that a page's ratio to it does not move with what the machine did between
-    the page's run and the baseline's own."""
+    With `paired` (a path and its cookie: the baseline), the page and the baseline (without
+    the write) take turns, BLOCK seconds each, over the same `seconds`: the second figures
+    are the baseline's, so that a page's ratio to it does not move with what the machine did
+    between the page's run and the baseline's own. In blocks, not request by request: a
+    baseline asked for right after each page's request would meet what that request left
+    behind, and read slower than it does on its own."""
     address = urlsplit(base)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-    asked = [(path, {"Cookie": cookie} if cookie else {})]
+    turns = [(path, {"Cookie": cookie} if cookie else {}, before_each)]
     if paired is not None:
-        asked.append((paired[0], {"Cookie": paired[1]} if paired[1] else {}))
-    times: list[list[float]] = [[] for _ in asked]
-    errors = [0 for _ in asked]
+        turns.append((paired[0], {"Cookie": paired[1]} if paired[1] else {}, lambda: None))
+    times: list[list[float]] = [[] for _ in turns]
+    errors = [0 for _ in turns]
     deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline:
-            before_each()
-            for index, (url, headers) in enumerate(asked):
-                started = time.perf_counter()
-                # gunicorn's sync workers close each connection; http.client opens the next.
-                connection.request("GET", url, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                times[index].append(time.perf_counter() - started)
-                errors[index] += not 200 <= response.status < 300
+            for index, (url, headers, write) in enumerate(turns):
+                block_ends = min(deadline, time.monotonic() + BLOCK) if paired else deadline
+                while True:
+                    write()
+                    started = time.perf_counter()
+                    # gunicorn's sync workers close each connection; http.client opens the
+                    # next.
+                    connection.request("GET", url, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    times[index].append(time.perf_counter() - started)
+                    errors[index] += not 200 <= response.status < 300
+                    if time.monotonic() >= block_ends:
+                        break
     finally:
         connection.close()
     figures = [_figures(each, failed) for each, failed in zip(times, errors, strict=True)]
