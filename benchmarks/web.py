@@ -181,8 +181,7 @@ def cold(
                 while True:
                     write()
                     started = time.perf_counter()
-                    # gunicorn's sync workers close each connection; http.client opens the
-                    # next.
+                    # gunicorn's sync workers close each connection: http.client opens anew.
                     connection.request("GET", url, headers=headers)
                     response = connection.getresponse()
                     response.read()
