@@ -52,12 +52,17 @@ def start_redis() -> tuple[str, subprocess.Popen | None]:
 
 
 class Counter:
-    """An SMTP handler that counts what it accepts, and the distinct Message-IDs."""
+    """An SMTP handler that counts what it accepts, and the distinct Message-IDs. It offers
+    PIPELINING, as mail relays do."""
 
     def __init__(self):
         self.count = 0
         self.ids: set[str] = set()
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_DATA(self, server, session, envelope) -> str:
         headers = email.parser.BytesHeaderParser().parsebytes(envelope.content)
