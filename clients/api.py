@@ -8,7 +8,7 @@ The client writes their own records; a therapist reads those their active client
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -69,7 +69,7 @@ class RecordSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     client = serializers.UUIDField(source="client.public_id", read_only=True)
     completes = CompletedSerializer(
-        source="completions",
+        source="completions_made",
         many=True,
         read_only=True,
         help_text="The homework this record completed, by its rule or because the client "
@@ -456,7 +456,8 @@ class RecordViewSet(viewsets.ModelViewSet):
         queryset, client = self._filtered(
             self.get_queryset(), query_params(RecordQuerySerializer, request)
         )
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(queryset.prefetch_related(None))
+        selectors.read_completions_made(page)
         account_services.records_viewed(viewer=request.user, client=client, what=self.what)
         services.mark_viewed(viewer=request.user, records=page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -860,11 +861,7 @@ class TimelineView(APIView):
         # record for the homework each completes; the client is the one asked for.
         for item in timeline.items:
             item.record.client = client
-        for model in {type(record) for record in records}:
-            prefetch_related_objects(
-                [record for record in records if type(record) is model],
-                Prefetch("completions", Completion.objects.select_related("assignment")),
-            )
+        selectors.read_completions_made(records)
         return Response(
             TimelineSerializer(
                 {

@@ -165,6 +165,14 @@ class Record(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def completions_made(self) -> list[Completion]:
+        """The homework completions this record made, in their order: as read for a list of
+        records at once (`clients.selectors.read_completions_made`), else as the database
+        (or a prefetch) has them now."""
+        made = self.__dict__.get("_completions_made")
+        return list(self.completions.all()) if made is None else made
+
 
 class JournalEntry(Record):
     occurred_at = models.DateTimeField(default=timezone.now)
@@ -215,7 +223,7 @@ class JournalEntry(Record):
     @property
     def completion(self) -> Completion | None:
         """The first homework completion it made (the API's one-field view of it)."""
-        return next(iter(self.completions.all()), None)
+        return next(iter(self.completions_made), None)
 
 
 class LifestyleLog(Record):

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -28,6 +28,7 @@ from .models import RECORD_MODELS, JournalEntry, LifestyleLog, SocialActivity, t
 
 SUGGESTIONS_FROM = 200  # the latest entries are enough to know someone's usual triggers
 TIMELINE_LIMIT = 200
+RECORD_KIND_MODELS = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}
 
 
 class TimelineKind(TextChoices):
@@ -246,6 +247,33 @@ def therapist_timeline(
     )
 
 
+@prepared
+def _completions_made(*, kind: str, ids: list[int]):
+    """The links of these records of one kind to the homework completions they made, each
+    with its completion and that completion's homework, in the completions' order."""
+    model = RECORD_KIND_MODELS[kind]
+    return (
+        model.completions.through.objects.filter(**{f"{model._meta.model_name}_id__in": ids})
+        .select_related("completion__assignment")
+        .order_by(*(f"completion__{name}" for name in Completion._meta.ordering))
+    )
+
+
+def read_completions_made(records: list) -> None:
+    """What each record made (`Record.completions_made`), read for all of them at once: one
+    query per kind of record among them."""
+    by_kind: dict[str, list] = {}
+    for record in records:
+        by_kind.setdefault(record_kind(record), []).append(record)
+    for kind, group in by_kind.items():
+        made: dict[int, list[Completion]] = defaultdict(list)
+        link = f"{type(group[0])._meta.model_name}_id"
+        for row in _completions_made(kind=Fixed(kind), ids=[record.pk for record in group]):
+            made[getattr(row, link)].append(row.completion)
+        for record in group:
+            record._completions_made = made[record.pk]
+
+
 # --- The client's own records ------------------------------------------------------
 
 FILTER_DAYS = (date(2000, 1, 1), date(2100, 12, 31))
@@ -292,7 +320,7 @@ RECORD_KIND_LABELS = {
 @prepared
 def _record_of_kind(*, viewer: User, kind: str, public_id: uuid.UUID):
     """The record of one kind with this public id, as the viewer may see it (one or none)."""
-    model = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}[kind]
+    model = RECORD_KIND_MODELS[kind]
     return model.objects.visible_to(viewer).select_related("client").filter(public_id=public_id)
 
 

@@ -19,7 +19,9 @@ from homework.models import Completion
 from tests.clients.conftest import NOW, TODAY, assign_from_library
 from tests.conftest import make_active_relationship
 from tests.factories import (
+    AssignmentFactory,
     ClientFactory,
+    CompletionFactory,
     JournalEntryFactory,
     PersonFactory,
 )
@@ -77,6 +79,10 @@ class TestJournalAsTheClient:
         completion = Completion.objects.get(assignment=homework)
         assert response.json()["completion"] == str(completion.public_id)
         assert completion.source == "log"
+        [listed] = client.get(JOURNAL).json()["results"]
+        assert listed["completion"] == str(completion.public_id)
+        assert [made["assignment"] for made in listed["completes"]] == [str(homework.public_id)]
+        assert client.get(f"{JOURNAL}{listed['id']}/").json() == listed
 
     def test_another_clients_assignment_is_a_400_and_nothing_is_saved(self, client, personas):
         homework = assign_from_library(personas, "daily-mood-journal")
@@ -483,11 +489,23 @@ class TestTimeline:
         )
         second = services.journal_create(client=personas.client_a, text="A walk", shared=True)
         log = services.lifestyle_create(client=personas.client_a, sleep_hours=7, shared=True)
+        # What each made (read for the whole timeline at once) reads as it does one by one.
+        homework = AssignmentFactory(relationship=personas.relationship_a, title="Walk")
+        done = [
+            CompletionFactory(assignment=homework, due_date=homework.start_date - timedelta(days=n))
+            for n in (0, 2, 1)
+        ]
+        first.completions.add(*done)
+        log.completions.add(done[1])
         client.force_login(personas.therapist_a)
         items = client.get(
             "/api/v1/timeline/", {"client": str(personas.client_a.public_id)}
         ).json()["items"]
         by_id = {item["record"]["id"]: item["record"] for item in items}
+        made = by_id[str(first.public_id)]["completes"]
+        assert [c["completion"] for c in made] == [str(done[n].public_id) for n in (1, 2, 0)]
+        assert by_id[str(first.public_id)]["completion"] == str(done[1].public_id)
+        assert [c["title"] for c in by_id[str(log.public_id)]["completes"]] == ["Walk"]
         for record, serializer in (
             (first, JournalEntrySerializer),
             (second, JournalEntrySerializer),

@@ -194,3 +194,45 @@ def test_a_therapist_without_totp_sees_no_records_when_it_is_required(settings, 
     therapist = type(personas.therapist_a).objects.get(pk=personas.therapist_a.pk)  # next request
     for model in (JournalEntry, LifestyleLog, SocialActivity, Feedback):
         assert not model.objects.visible_to(therapist).exists()
+
+
+def test_the_completions_each_record_made_are_read_for_a_whole_list_in_one_query_a_kind(
+    personas,
+):
+    """`read_completions_made` gives each record what the database gives it one by one, in
+    the completions' order (due date, then id), and nothing to a record that made none: one
+    query per kind of record, however many records."""
+    from tests.factories import AssignmentFactory, CompletionFactory
+
+    relationship = personas.relationship_a
+    walk = AssignmentFactory(relationship=relationship, title="Walk", start_date=TODAY)
+    write = AssignmentFactory(relationship=relationship, title="Write", start_date=TODAY)
+    made = [
+        CompletionFactory(assignment=assignment, due_date=TODAY - timedelta(days=days))
+        for days, assignment in ((3, walk), (1, write), (5, write), (1, walk), (0, walk))
+    ]
+    records = [
+        *JournalEntryFactory.create_batch(3, client=personas.client_a, shared=True),
+        *LifestyleLogFactory.create_batch(2, client=personas.client_a, shared=True),
+        SocialActivityFactory(client=personas.client_a, shared=True),
+    ]
+    links = {0: [4, 0, 2], 1: [], 2: [1], 3: [3, 2], 5: [0]}  # made in this order
+    for index, picks in links.items():
+        records[index].completions.add(*(made[pick] for pick in picks))
+
+    fresh = [type(record).objects.get(pk=record.pk) for record in records]
+    with CaptureQueriesContext(connection) as queries:
+        selectors.read_completions_made(fresh)
+    assert len(queries) == 3
+    for record, read in zip(records, fresh, strict=True):
+        expected = list(type(record).objects.get(pk=record.pk).completions.all())
+        assert read.completions_made == expected
+        assert [c.pk for c in read.completions_made] == sorted(
+            (c.pk for c in expected), key=lambda pk: (Completion.objects.get(pk=pk).due_date, pk)
+        )
+    with CaptureQueriesContext(connection) as queries:
+        titles = [c.assignment.title for c in fresh[0].completions_made]
+    assert queries.captured_queries == []  # each with its homework
+    assert titles == ["Write", "Walk", "Walk"]  # due 5, 3 and 0 days ago
+    assert fresh[1].completions_made == [] and fresh[4].completions_made == []
+    assert fresh[0].completion == made[2]  # the first it made, as the API shows it
