@@ -24,7 +24,7 @@ def cfg(monkeypatch):
 
 def test_workers_recycle_at_spread_out_times(cfg):
     assert cfg.workers == 5
-    assert cfg.max_requests == 50_000
+    assert cfg.max_requests == 200_000
     # Restart points are drawn from [max_requests, max_requests + jitter]: a jitter
     # comparable to max_requests keeps five evenly loaded workers from restarting together.
     assert cfg.max_requests_jitter >= cfg.max_requests / 2
