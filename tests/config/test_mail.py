@@ -49,22 +49,29 @@ class Server:
 
 
 @pytest.fixture
-def server(settings):
+def quiet_mail_log():
+    """aiosmtpd logs every SMTP command at INFO; a failing test's report needs none of it."""
     log = logging.getLogger("mail.log")
     level = log.level
     log.setLevel(logging.WARNING)
+    yield
+    log.setLevel(level)
+
+
+def mail_to(settings, port: int, timeout: float = 5) -> None:
+    """Django's mail goes through the worker's backend to the server on `port`."""
+    options = {"host": "127.0.0.1", "port": port, "timeout": timeout}
+    settings.MAILERS = {"default": {"BACKEND": "config.mail.EmailBackend", "OPTIONS": options}}
+
+
+@pytest.fixture
+def server(settings, quiet_mail_log):
     server = Server()
     server.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "config.mail.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
-        }
-    }
+    mail_to(settings, server.port)
     yield server
     mail.keep(False)
     server.stop()
-    log.setLevel(level)
 
 
 def send(n: int = 1) -> None:
@@ -177,16 +184,12 @@ class Relay:
 
 
 @pytest.fixture
-def relay():
-    log = logging.getLogger("mail.log")
-    level = log.level
-    log.setLevel(logging.WARNING)
+def relay(quiet_mail_log):
     handler = Relay()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield handler, controller.port
     controller.stop()
-    log.setLevel(level)
 
 
 MESSAGE = (
@@ -295,12 +298,7 @@ class GroupingServer:
 @pytest.fixture
 def grouping(settings):
     server = GroupingServer()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "config.mail.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 10},
-        }
-    }
+    mail_to(settings, server.port, timeout=10)
     yield server
     mail.keep(False)
     server.close()
