@@ -28,7 +28,6 @@ from .models import RECORD_MODELS, JournalEntry, LifestyleLog, SocialActivity, t
 
 SUGGESTIONS_FROM = 200  # the latest entries are enough to know someone's usual triggers
 TIMELINE_LIMIT = 200
-RECORD_KIND_MODELS = {"journal": JournalEntry, "lifestyle": LifestyleLog, "social": SocialActivity}
 
 
 class TimelineKind(TextChoices):
@@ -251,7 +250,7 @@ def therapist_timeline(
 def _completions_made(*, kind: str, ids: list[int]):
     """The links of these records of one kind to the homework completions they made, each
     with its completion and that completion's homework, in the completions' order."""
-    model = RECORD_KIND_MODELS[kind]
+    model = RECORD_MODELS[kind]
     return (
         model.completions.through.objects.filter(**{f"{model._meta.model_name}_id__in": ids})
         .select_related("completion__assignment")
@@ -267,7 +266,7 @@ def read_completions_made(records: list) -> None:
         by_kind.setdefault(record_kind(record), []).append(record)
     for kind, group in by_kind.items():
         made: dict[int, list[Completion]] = defaultdict(list)
-        link = f"{type(group[0])._meta.model_name}_id"
+        link = f"{RECORD_MODELS[kind]._meta.model_name}_id"
         for row in _completions_made(kind=Fixed(kind), ids=[record.pk for record in group]):
             made[getattr(row, link)].append(row.completion)
         for record in group:
@@ -320,7 +319,7 @@ RECORD_KIND_LABELS = {
 @prepared
 def _record_of_kind(*, viewer: User, kind: str, public_id: uuid.UUID):
     """The record of one kind with this public id, as the viewer may see it (one or none)."""
-    model = RECORD_KIND_MODELS[kind]
+    model = RECORD_MODELS[kind]
     return model.objects.visible_to(viewer).select_related("client").filter(public_id=public_id)
 
 
@@ -341,9 +340,10 @@ def get_record_for_user(user: User, public_id):
 
 
 def record_kind(record) -> str:
-    return {JournalEntry: "journal", LifestyleLog: "lifestyle", SocialActivity: "social"}[
-        type(record)
-    ]
+    return _KIND_OF[type(record)]
+
+
+_KIND_OF = {model: kind for kind, model in RECORD_MODELS.items()}
 
 
 @dataclass
