@@ -146,6 +146,7 @@ def _run(args, seconds: int, tmp: str) -> None:
         lines += [
             "",
             f"{'notifications (Redis, celery worker, SMTP)':<52} figure",
+            f"{'celery worker processes (prefork)':<52} {figures['worker_processes']}",
             f"{'no-op Celery task (config.heartbeat)':<52} {figures['noop_rate']:,.0f} tasks/s",
             f"{'weekly digests, all clients and therapists':<52} "
             f"{figures['digest_rate']:,.1f} messages/s ({figures['arrived']:,} of "

@@ -208,8 +208,7 @@ def run(*, people: int) -> dict:
     worker = subprocess.Popen(  # noqa: S603 - fixed arguments
         [
             *args,
-            "--pool=prefork",
-            "--concurrency=2",
+            "--pool=prefork",  # as many processes as the settings give a worker
             "--without-gossip",
             "--without-mingle",
             f"-Q{queue}",
@@ -235,6 +234,7 @@ def run(*, people: int) -> dict:
         while not drained(client, queue):
             time.sleep(0.02)
         figures["noop_rate"] = noop_count / (time.perf_counter() - started)
+        figures["worker_processes"] = len(children(worker.pid))
 
         due = timezone.now() - timedelta(minutes=1)
         expected = Preferences.objects.filter(digest_enabled=True).update(next_digest_at=due)

@@ -264,6 +264,13 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Worker processes: twice the cores by default. Tasks spend much of their time waiting on the
+# mail server's replies and the commit that marks each e-mail sent; on two cores, four
+# processes sent a week's digests about a sixth faster than two (docs/BENCHMARKS.md), with the
+# same throughput for a task that waits on nothing.
+CELERY_WORKER_CONCURRENCY = env.int(
+    "TANDEM_WORKER_CONCURRENCY", default=2 * (os.process_cpu_count() or 1)
+)
 CELERY_TASK_SOFT_TIME_LIMIT = 30
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -59,6 +59,7 @@ def test_it_refuses_the_development_secret_key_in_production():
         ("TANDEM_HEARTBEAT_SECONDS", "x"),
         ("TANDEM_TRUSTED_PROXIES", "nginx"),
         ("DATABASE_PREPARE_THRESHOLD", "sometimes"),
+        ("TANDEM_WORKER_CONCURRENCY", "four"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_and_names_itself(name, value):
@@ -214,3 +215,18 @@ def test_a_query_run_often_on_a_connection_is_planned_once():
     assert any(re.search(r'"accounts_user"\."email" = \$\d', statement) for statement in kept), kept
     # The values travel apart from the statement, so none is kept in it.
     assert not any(marker in statement for statement in kept)
+
+
+SHOW_WORKER_PROCESSES = (
+    "import os; from config.celery_app import app; "
+    "print(app.conf.worker_concurrency, os.process_cpu_count())"
+)
+
+
+@pytest.mark.parametrize("given", [None, "3"])
+def test_a_worker_runs_twice_as_many_processes_as_cores_unless_told(given):
+    """Its tasks mostly wait on the mail server and the database (docs/BENCHMARKS.md)."""
+    env = {} if given is None else {"TANDEM_WORKER_CONCURRENCY": given}
+    result = run_manage("shell", "--no-imports", "-c", SHOW_WORKER_PROCESSES, env=env)
+    processes, cores = (int(word) for word in result.stdout.split())
+    assert processes == (2 * cores if given is None else 3), result.stderr
