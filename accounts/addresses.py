@@ -3,6 +3,7 @@
 No imports from the domain: models, forms, allauth's adapter and migrations all use it.
 """
 
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,14 @@ ALLOWED_SCRIPT_MIXES = (
     frozenset({"LATIN", "CJK", "HANGUL"}),
 )
 INVALID = "Enter a valid e-mail address."
+# An address as almost every stored one is (normalize_email): ASCII letters, digits, dots,
+# "_", "+" and "-" before the "@", ASCII labels after it. What the e-mail header parser
+# reads from it is itself, so the mail code may take it as it is (config/mail.py,
+# notifications/emails.py); any other address is parsed.
+PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
 LOOK_ALIKE = "This address mixes alphabets in its domain (a look-alike); check its spelling."
 
 

@@ -28,6 +28,8 @@ from smtplib import (
 
 from django.core.mail.backends import smtp
 
+from accounts.addresses import PLAIN_ADDRESS
+
 # A server drops an idle client after a minute or more (RFC 5321 asks for 5 minutes).
 KEEP_IDLE = 30.0
 
@@ -155,6 +157,9 @@ class EmailBackend(smtp.EmailBackend):
         return PipeliningSMTPSSL if self.use_ssl else PipeliningSMTP
 
     def prep_address(self, address, force_ascii=True):
+        # A plain address (a recipient's, nearly always) is what parsing it gives.
+        if type(address) is str and PLAIN_ADDRESS.fullmatch(address):
+            return address
         # The same address reads the same: the sender every message shares is parsed once
         # per process (the first few addresses are kept, so a recipient's cannot crowd it out).
         key = (str(address), force_ascii)

@@ -199,6 +199,52 @@ def test_a_list_email_made_after_others_is_the_bytes_the_standard_policy_makes(p
         assert made == alone.as_bytes()
 
 
+@pytest.mark.usefixtures("frozen")
+@pytest.mark.parametrize(
+    "to",
+    [
+        "client.1+tag@sub-domain.example.org",  # plain: kept as given
+        "Siobhán <siobhan@example.org>",  # a display name
+        "x@bücher.example",  # a domain to encode
+        '"quoted local"@example.org',
+    ],
+)
+def test_a_list_email_to_any_address_is_the_bytes_the_standard_policy_makes(to):
+    headers = {
+        "Message-ID": "<client_digest.0a1b@tandem.localhost>",
+        "List-Unsubscribe": "<https://tandem.example/unsubscribe/a1:b-c_d/>",
+    }
+    message = emails.ListEmail(subject="Hello", body="Plain", to=[to], headers=headers)
+    message.attach_alternative("<p>Plain</p>", "text/html")
+    for policy in (email.policy.SMTP, email.policy.default):
+        random.seed(1)
+        made = message.message(policy=policy).as_bytes()
+        random.seed(1)
+        alone = EmailMultiAlternatives.message(message, policy=policy.clone(max_line_length=998))
+        assert made == alone.as_bytes()
+
+
+@pytest.mark.usefixtures("frozen")
+def test_a_list_emails_plain_headers_are_kept_as_given_not_parsed(monkeypatch):
+    """The recipient, the Message-ID, the unsubscribe link and the date of a digest reach the
+    wire without the header parser (emails.PLAIN_VALUES); read back, they are the same text."""
+    parsed = []
+    parse = emails.HeaderClasses.__call__
+
+    def counting(registry, name, value):
+        parsed.append(name.lower())
+        return parse(registry, name, value)
+
+    monkeypatch.setattr(emails.HeaderClasses, "__call__", counting)
+    user = ClientFactory(email="plain.client@example.org")
+    message = build(Kind.CLIENT_DIGEST, user).message(policy=email.policy.SMTP)
+    wire = message.as_bytes()
+    assert not {"to", "message-id", "list-unsubscribe", "date"} & set(parsed), parsed
+    assert message["To"] == "plain.client@example.org"
+    assert message["Date"] == "Tue, 01 Dec 2026 09:00:00 +0000"  # NOW
+    assert b"\r\nTo: plain.client@example.org\r\n" in wire
+
+
 def test_a_list_email_of_one_part_is_given_no_boundary():
     message = emails.ListEmail(subject="Hello", body="Plain", to=["a@example.org"]).message()
     assert (message.get_content_type(), message.get_boundary()) == ("text/plain", None)
