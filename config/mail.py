@@ -97,8 +97,8 @@ class Pipelining:
         to_addrs = [to_addrs] if isinstance(to_addrs, str) else list(to_addrs)
         size = f" size={len(msg)}" if self.has_extn("size") else ""
         commands = [
-            f"mail from:{quoteaddr(from_addr)}{size}",
-            *(f"rcpt to:{quoteaddr(each)}" for each in to_addrs),
+            f"mail from:{_quoted(from_addr)}{size}",
+            *(f"rcpt to:{_quoted(each)}" for each in to_addrs),
             "data",
         ]
         if any("\r" in command or "\n" in command for command in commands):
@@ -138,6 +138,13 @@ class Pipelining:
         else:
             self._rset()
         raise SMTPDataError(code, resp)
+
+
+def _quoted(address: str) -> str:
+    """smtplib's `quoteaddr`, without parsing a plain address (accounts.addresses)."""
+    if type(address) is str and PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return quoteaddr(address)
 
 
 class PipeliningSMTP(Pipelining, SMTP):

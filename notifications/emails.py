@@ -101,8 +101,10 @@ PLAIN_VALUES = {
 
 
 def _plain(name: str, value) -> bool:
+    if type(value) is not str:  # a parsed header (a subclass of str) or another type
+        return False
     pattern = PLAIN_VALUES.get(name.lower())
-    return pattern is not None and type(value) is str and pattern.fullmatch(value) is not None
+    return pattern is not None and pattern.fullmatch(value) is not None
 
 
 class ListPolicy(email.policy.EmailPolicy):

@@ -167,6 +167,21 @@ def test_the_envelope_addresses_read_as_djangos_backend_reads_them_and_bad_ones_
                 ours.prep_address(bad)
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@b.org",
+        "first.last+tag@sub-domain.example.org",
+        "Tandem <no-reply@tandem.localhost>",
+        '"quoted local"@example.org',
+        "<already@quoted.org>",
+        "",
+    ],
+)
+def test_a_pipelined_envelope_quotes_an_address_as_smtplib_does(address):
+    assert mail._quoted(address) == smtplib.quoteaddr(address)
+
+
 # --- PIPELINING (RFC 2920) ------------------------------------------------------------
 
 
