@@ -351,3 +351,28 @@ def test_two_ticks_at_once_claim_each_reminder_and_digest_once():
         assert not set(first) & set(second)
         assert len(first) + len(second) == 20
         assert Delivery.objects.count() == made + 20
+
+
+def test_a_row_is_marked_finished_as_the_orms_update_marks_it():
+    """`ledger.finish` writes its UPDATE once per process; it does what the ORM's does."""
+    client = RelationshipFactory().client
+    rows = [
+        Delivery.objects.create(user=client, kind=kind, period=WEEK, status=Status.SENDING)
+        for kind in (Kind.CLIENT_DIGEST, Kind.REMINDER)
+    ]
+    waiting = Delivery.objects.create(user=client, kind=Kind.CATCH_UP, period=WEEK)
+    error = "SMTPDataError 554 " + "x" * 300
+    ledger.finish(rows[0].pk, status=Status.FAILED, message_id="<a@b>", error=error)
+    Delivery.objects.filter(pk=rows[1].pk, status=Status.SENDING).update(
+        status=Status.FAILED, message_id="<a@b>", error=error[:200], finished_at=NOW
+    )
+    ledger.finish(waiting.pk, status=Status.SENT, message_id="<c@d>")  # not sending: untouched
+    fields = ("status", "message_id", "error", "finished_at")
+    ours, orms = (Delivery.objects.values_list(*fields).get(pk=row.pk) for row in rows)
+    assert ours == orms == (Status.FAILED, "<a@b>", error[:200], NOW)
+    assert Delivery.objects.values_list(*fields).get(pk=waiting.pk) == (
+        Status.PENDING,
+        "",
+        "",
+        None,
+    )
