@@ -3,8 +3,8 @@ real `celery worker` and a local SMTP server, as messages per second and as a ra
 no-op task's throughput measured the same way in the same run (the reminders also as distinct
 Message-IDs: each once); and the tick's time to find who is due among many people."""
 
-import email.parser
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -65,11 +65,18 @@ class Counter:
         return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        headers = email.parser.BytesHeaderParser().parsebytes(envelope.content)
+        # The header line alone: the bench's mail server shares the machine with what it
+        # measures, and parsing every message's headers cost it a fifth of its CPU.
+        content = envelope.content
+        end = content.find(b"\r\n\r\n")
+        found = MESSAGE_ID.search(content, 0, end if end >= 0 else len(content))
         with self.lock:
             self.count += 1
-            self.ids.add(headers["Message-ID"])
+            self.ids.add(found.group(1) if found else None)
         return "250 OK"
+
+
+MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(\S[^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 
 
 REMINDERS = 1000
