@@ -95,6 +95,9 @@ PLAIN_VALUES = {
     "to": PLAIN_ADDRESS,
     "message-id": re.compile(r"<[A-Za-z0-9._-]+@[A-Za-z0-9.-]+>"),
     "list-unsubscribe": re.compile(r"<https?://[A-Za-z0-9._~:/@!$&'()*+,;%-]+>"),
+    # A multipart's type with the boundary `_boundary` draws: parsed, it was a message's
+    # costliest header.
+    "content-type": re.compile(r'multipart/alternative; boundary="=+\d+=="'),
     # As email.utils.format_datetime writes it.
     "date": re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}"),
 }
@@ -113,12 +116,12 @@ class ListPolicy(email.policy.EmailPolicy):
     the Date kept as given: the same bytes, made with less work."""
 
     def header_store_parse(self, name, value):
-        if type(value) is str and name.lower() in SHARED_HEADERS:
-            return _parsed(self, name, value)
         if isinstance(value, datetime) and name.lower() == "date":
             value = email.utils.format_datetime(value)  # what the Date header makes of it
         if _plain(name, value):
             return (name, value)
+        if type(value) is str and name.lower() in SHARED_HEADERS:
+            return _parsed(self, name, value)
         return super().header_store_parse(name, value)
 
     def header_fetch_parse(self, name, value):
@@ -172,7 +175,7 @@ def _list_policy(policy: email.policy.Policy) -> email.policy.Policy:
 
 
 # A header object is never changed once made: messages may share one. Bounded, as a
-# multipart's Content-Type carries a boundary of its own.
+# header of another form than PLAIN_VALUES's may carry a value of its own.
 @functools.lru_cache(maxsize=256)
 def _parsed(policy: ListPolicy, name: str, value: str) -> tuple[str, BaseHeader]:
     return email.policy.EmailPolicy.header_store_parse(policy, name, value)

@@ -226,13 +226,15 @@ def test_a_list_email_to_any_address_is_the_bytes_the_standard_policy_makes(to):
 
 @pytest.mark.usefixtures("frozen")
 def test_a_list_emails_plain_headers_are_kept_as_given_not_parsed(monkeypatch):
-    """The recipient, the Message-ID, the unsubscribe link and the date of a digest reach the
-    wire without the header parser (emails.PLAIN_VALUES); read back, they are the same text."""
-    parsed = []
+    """The recipient, the Message-ID, the unsubscribe link, the date and the multipart's
+    boundary of a digest reach the wire without the header parser (emails.PLAIN_VALUES);
+    read back, they are the same text."""
+    parsed, values = [], []
     parse = emails.HeaderClasses.__call__
 
     def counting(registry, name, value):
         parsed.append(name.lower())
+        values.append(str(value))
         return parse(registry, name, value)
 
     monkeypatch.setattr(emails.HeaderClasses, "__call__", counting)
@@ -240,6 +242,8 @@ def test_a_list_emails_plain_headers_are_kept_as_given_not_parsed(monkeypatch):
     message = build(Kind.CLIENT_DIGEST, user).message(policy=email.policy.SMTP)
     wire = message.as_bytes()
     assert not {"to", "message-id", "list-unsubscribe", "date"} & set(parsed), parsed
+    assert not [value for value in values if "boundary" in value]
+    assert message.get_boundary() in message["Content-Type"]
     assert message["To"] == "plain.client@example.org"
     assert message["Date"] == "Tue, 01 Dec 2026 09:00:00 +0000"  # NOW
     assert b"\r\nTo: plain.client@example.org\r\n" in wire
