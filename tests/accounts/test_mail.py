@@ -58,3 +58,14 @@ def test_once_compiled_every_email_renders_without_reading_a_template_file(monke
             template = path.name.removesuffix("_subject.txt")
             message = render_email(to="someone@example.org", template=template, context={})
             assert message.body and message.alternatives
+
+
+def test_an_emails_counts_read_as_plain_digits_whatever_the_number_format(settings):
+    settings.USE_THOUSAND_SEPARATOR = True  # the site's pages would read 1,200
+    week = {"monday": "2026-11-23", "homework_done": 1200, "homework_due": 1500}
+    message = render_email(
+        to="someone@example.org", template="client_digest", context={"week": week}
+    )
+    [(html, _)] = message.alternatives
+    assert "Homework done: 1200 of 1500" in message.body
+    assert "Homework done: 1200 of 1500" in html
