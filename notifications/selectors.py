@@ -3,12 +3,13 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
 from accounts.clock import local_day, local_midnight, local_today, zone
 from accounts.models import CareStatus, User
+from accounts.prepared import prepared
 from appointments.models import Appointment
 from appointments.models import Status as SessionStatus
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
@@ -202,10 +203,9 @@ def client_week_summaries(
 
     assignments: dict[tuple[int, date], list[Assignment]] = defaultdict(list)
     for monday in {plan[1] for plan in plans}:
-        for assignment in assignments_with_pauses(
-            Assignment.objects.filter(
-                client_id__in={c.pk for c, m, *_ in plans if m == monday}
-            ).exclude(status=AssignmentStatus.ENDED, ended_at__date__lt=monday)
+        for assignment in _homework_of(
+            client_ids=sorted({c.pk for c, m, *_ in plans if m == monday}),
+            ended_after=local_midnight(monday, UTC),
         ):
             assignments[assignment.client_id, monday].append(assignment)
     counts = completion_counts(
@@ -214,37 +214,21 @@ def client_week_summaries(
 
     start = min(plan[5] for plan in plans)
     end = max(plan[2] for plan in plans)
+    ids = sorted(client_ids)
     completed = defaultdict(set)
-    for client_id, day in (
-        Completion.objects.filter(client_id__in=client_ids, due_date__range=(start, end))
-        .order_by()
-        .values_list("client_id", "due_date")
-        .distinct()
-    ):
+    for client_id, day in _days_done(client_ids=ids, start=start, end=end):
         completed[client_id].add(day)
     lifestyle = defaultdict(list)
-    for client_id, *row in (
-        LifestyleLog.objects.filter(client_id__in=client_ids, day__range=(start, end))
-        .order_by()
-        .values_list("client_id", "day", "exercise_minutes", "outdoor_minutes")
-    ):
+    for client_id, *row in _lifestyle_days(client_ids=ids, start=start, end=end):
         lifestyle[client_id].append(row)
     social = defaultdict(list)
-    for client_id, day in (
-        SocialActivity.objects.filter(client_id__in=client_ids, day__range=(start, end))
-        .order_by()
-        .values_list("client_id", "day")
-    ):
+    for client_id, day in _social_days(client_ids=ids, start=start, end=end):
         social[client_id].append(day)
     journal = defaultdict(list)
-    for client_id, *row in (
-        JournalEntry.objects.filter(
-            client_id__in=client_ids,
-            occurred_at__date__range=(start - timedelta(days=1), end + timedelta(days=1)),
-        )
-        .order_by()
-        .values_list("client_id", "occurred_at", "mood")
-    ):
+    # A day either side in UTC: each client's local days are sorted out in `_client_week`.
+    after = local_midnight(start - timedelta(days=1), UTC)
+    before = local_midnight(end + timedelta(days=2), UTC)
+    for client_id, *row in _journal_moods(client_ids=ids, after=after, before=before):
         journal[client_id].append(row)
 
     return [
@@ -264,6 +248,57 @@ def client_week_summaries(
         )
         for plan in plans
     ]
+
+
+@prepared
+def _homework_of(*, client_ids: list[int], ended_after: datetime) -> QuerySet[Assignment]:
+    """Their homework but what ended before `ended_after`, with its pauses."""
+    return assignments_with_pauses(
+        Assignment.objects.filter(client_id__in=client_ids).exclude(
+            status=AssignmentStatus.ENDED, ended_at__lt=ended_after
+        )
+    )
+
+
+@prepared
+def _days_done(*, client_ids: list[int], start: date, end: date) -> QuerySet:
+    return (
+        Completion.objects.filter(client_id__in=client_ids, due_date__range=(start, end))
+        .order_by()
+        .values_list("client_id", "due_date")
+        .distinct()
+    )
+
+
+@prepared
+def _lifestyle_days(*, client_ids: list[int], start: date, end: date) -> QuerySet:
+    return (
+        LifestyleLog.objects.filter(client_id__in=client_ids, day__range=(start, end))
+        .order_by()
+        .values_list("client_id", "day", "exercise_minutes", "outdoor_minutes")
+    )
+
+
+@prepared
+def _social_days(*, client_ids: list[int], start: date, end: date) -> QuerySet:
+    return (
+        SocialActivity.objects.filter(client_id__in=client_ids, day__range=(start, end))
+        .order_by()
+        .values_list("client_id", "day")
+    )
+
+
+@prepared
+def _journal_moods(*, client_ids: list[int], after: datetime, before: datetime) -> QuerySet:
+    """Their entries' moments and moods from `after` until `before`: a range of the
+    (client, moment) index."""
+    return (
+        JournalEntry.objects.filter(
+            client_id__in=client_ids, occurred_at__gte=after, occurred_at__lt=before
+        )
+        .order_by()
+        .values_list("client_id", "occurred_at", "mood")
+    )
 
 
 def _client_week(plan, report, completed, lifestyle, social_days, journal) -> ClientWeek:
