@@ -382,7 +382,11 @@ class Assignment(ScheduleFields):
             raise ValidationError(errors)
 
     def schedule(self) -> Schedule:
-        """The schedule, with pauses; uses prefetched `pauses` when present."""
+        """The schedule, with pauses; uses prefetched pauses (`pause_list`, or the related
+        manager's) when present."""
+        pauses = getattr(self, "pause_list", None)
+        if pauses is None:
+            pauses = self.pauses.all() if self.pk else ()
         return Schedule(
             frequency=Frequency(self.frequency),
             start_date=self.start_date,
@@ -390,7 +394,7 @@ class Assignment(ScheduleFields):
             due_date=self.due_date,
             weekdays=tuple(sorted(self.weekdays or ())),
             times_per_week=self.times_per_week,
-            pauses=tuple((p.start_date, p.end_date) for p in self.pauses.all()) if self.pk else (),
+            pauses=tuple((p.start_date, p.end_date) for p in pauses),
         )
 
 

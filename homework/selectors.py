@@ -28,8 +28,14 @@ def log_bad_row(assignment: Assignment) -> None:
 
 
 def assignments_with_pauses(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """With each one's pauses as a list (`pause_list`, which `Assignment.schedule` reads):
+    a list is set on each row, where the related manager's cache made a queryset for each."""
     return queryset.prefetch_related(
-        Prefetch("pauses", queryset=AssignmentPause.objects.order_by("start_date"))
+        Prefetch(
+            "pauses",
+            queryset=AssignmentPause.objects.order_by("start_date"),
+            to_attr="pause_list",
+        )
     )
 
 

@@ -6,7 +6,13 @@ from django.core.exceptions import ValidationError
 
 from accounts import services as account_services
 from homework import selectors, services
-from homework.models import Assignment, AssignmentStatus, Completion, HomeworkTemplate
+from homework.models import (
+    Assignment,
+    AssignmentPause,
+    AssignmentStatus,
+    Completion,
+    HomeworkTemplate,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +255,20 @@ class TestAdherence:
             selectors.adherence_report(
                 personas.client_a, loaded, selectors.weeks_ending(date(2026, 11, 26), 5)
             )
+
+
+def test_homework_read_with_its_pauses_knows_its_schedule_without_another_query(
+    personas, django_assert_num_queries
+):
+    assignment = assign(personas)
+    for start, end in ((date(2026, 11, 20), None), (date(2026, 11, 2), date(2026, 11, 9))):
+        AssignmentPause.objects.create(assignment=assignment, start_date=start, end_date=end)
+    [loaded] = selectors.assignments_with_pauses(Assignment.objects.filter(pk=assignment.pk))
+    with django_assert_num_queries(0):
+        pauses = loaded.schedule().pauses
+    assert pauses == ((date(2026, 11, 2), date(2026, 11, 9)), (date(2026, 11, 20), None))
+    # Read alone, the same from its own query.
+    assert Assignment.objects.get(pk=assignment.pk).schedule().pauses == pauses
 
 
 def test_reminder_time_is_kept_in_local_time(personas):
