@@ -355,7 +355,9 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
         relationship_ids=list(rows), ended_after=local_midnight(earliest, UTC)
     )
     counts: dict[tuple[int, date], int] = defaultdict(int)
-    done: dict[int, dict[date, Completion]] = defaultdict(dict)
+    # By homework and due date, each check-off's row: `today_from` reads only whether one
+    # was made.
+    done: dict[int, dict[date, tuple]] = defaultdict(dict)
     weeks = sorted({row.monday for row in rows.values()})
     first = min(min(row.day - timedelta(days=OVERDUE_DAYS), row.monday) for row in rows.values())
     found = (
@@ -363,9 +365,10 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
         if assignments
         else []
     )
-    for completion in found:
-        counts[(completion.assignment_id, completion.week)] += 1
-        done[completion.assignment_id][completion.due_date] = completion
+    for row in found:
+        assignment_id, due_date, week = row
+        counts[(assignment_id, week)] += 1
+        done[assignment_id][due_date] = row
     active: dict[int, list[Assignment]] = defaultdict(list)
     for assignment in assignments:
         row = rows[assignment.relationship_id]
@@ -400,14 +403,14 @@ def _assignments(*, relationship_ids: list[int], ended_after: datetime) -> Query
 
 
 @prepared
-def _completions(
-    *, assignment_ids: list[int], weeks: list[date], first: date
-) -> QuerySet[Completion]:
-    """Their check-offs of these weeks or due from `first` on."""
+def _completions(*, assignment_ids: list[int], weeks: list[date], first: date) -> QuerySet:
+    """Their check-offs of these weeks or due from `first` on, as (homework id, due date,
+    week) rows: models cost a therapist's digest a fifth of its time."""
     return (
         Completion.objects.filter(assignment_id__in=assignment_ids)
         .filter(Q(week__in=weeks) | Q(due_date__gte=first))
-        .only("id", "assignment_id", "due_date", "week")
+        .order_by()
+        .values_list("assignment_id", "due_date", "week")
     )
 
 
