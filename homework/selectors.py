@@ -4,7 +4,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
@@ -25,6 +25,13 @@ def log_bad_row(assignment: Assignment) -> None:
     """Log that `assignment` is left out because its schedule cannot be computed: one bad
     row never takes a page down (callers catch ValueError and OverflowError, then call this)."""
     logger.exception("assignment %s left out: its schedule cannot be computed", assignment.pk)
+
+
+def not_ended_before(queryset: QuerySet[Assignment], ended_after: datetime) -> QuerySet[Assignment]:
+    """The homework of `queryset` but what ended before `ended_after`, with its pauses."""
+    return assignments_with_pauses(
+        queryset.exclude(status=AssignmentStatus.ENDED, ended_at__lt=ended_after)
+    )
 
 
 def assignments_with_pauses(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:

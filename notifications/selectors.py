@@ -17,9 +17,9 @@ from homework.models import Assignment, AssignmentStatus, Completion
 from homework.schedules import iso_week_monday
 from homework.selectors import (
     adherence_report,
-    assignments_with_pauses,
     client_today,
     completion_counts,
+    not_ended_before,
 )
 
 from .models import Preferences
@@ -253,11 +253,7 @@ def client_week_summaries(
 @prepared
 def _homework_of(*, client_ids: list[int], ended_after: datetime) -> QuerySet[Assignment]:
     """Their homework but what ended before `ended_after`, with its pauses."""
-    return assignments_with_pauses(
-        Assignment.objects.filter(client_id__in=client_ids).exclude(
-            status=AssignmentStatus.ENDED, ended_at__lt=ended_after
-        )
-    )
+    return not_ended_before(Assignment.objects.filter(client_id__in=client_ids), ended_after)
 
 
 @prepared

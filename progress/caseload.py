@@ -39,8 +39,8 @@ from homework.models import Assignment, AssignmentStatus, Completion
 from homework.schedules import OVERDUE_DAYS, Frequency, iso_week_monday
 from homework.selectors import (
     Adherence,
-    assignments_with_pauses,
     log_bad_row,
+    not_ended_before,
     today_from,
     weeks_due,
 )
@@ -395,10 +395,8 @@ def _add_homework(rows: dict[int, CaseloadRow]) -> None:
 @prepared
 def _assignments(*, relationship_ids: list[int], ended_after: datetime) -> QuerySet[Assignment]:
     """The homework of these relationships but what ended before `ended_after`."""
-    return assignments_with_pauses(
-        Assignment.objects.filter(relationship_id__in=relationship_ids).exclude(
-            status=AssignmentStatus.ENDED, ended_at__lt=ended_after
-        )
+    return not_ended_before(
+        Assignment.objects.filter(relationship_id__in=relationship_ids), ended_after
     )
 
 
