@@ -8,11 +8,12 @@ kept in the page cache until its client writes), and so do the weekly digest
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import (
     Avg,
     Case,
@@ -20,6 +21,7 @@ from django.db.models import (
     DateField,
     DateTimeField,
     FloatField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -27,6 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from accounts import versions
@@ -44,6 +47,8 @@ from homework.selectors import (
     today_from,
     weeks_due,
 )
+from measures import instruments
+from measures.instruments import Change
 from measures.selectors import Latest, latest_results
 
 from .activity import (
@@ -474,7 +479,7 @@ def caseload_rows(
         for entry in shown
     }
     kept = versions.read_many(keys.values())
-    rows = [kept[key] for key in keys.values() if key in kept]
+    rows = [_unkept(kept[key], key) for key in keys.values() if key in kept]
     missing = [pk for pk, key in keys.items() if key not in kept]
     if missing:
         fresh = rows_of(_caseload_relationships(therapist=therapist, pks=missing))
@@ -500,11 +505,12 @@ def _row_key(therapist: User, entry: OnCaseload, day: date, *parts) -> str:
 
 
 # What the caseload page shows of a client and of their relationship.
-_CLIENT_SHOWN = ("pk", "public_id", "name", "email", "role", "timezone")
+_CLIENT_SHOWN = ("id", "public_id", "name", "email", "role", "timezone")
 _RELATIONSHIP_SHOWN = (
-    "pk",
+    "id",
     "public_id",
     "therapist_id",
+    "client_id",
     "status",
     "invited_email",
     "invited_at",
@@ -512,16 +518,56 @@ _RELATIONSHIP_SHOWN = (
     "activated_at",
     "ended_at",
 )
+# A row's own values, in the order `_kept` keeps them.
+_ROW_VALUES = tuple(
+    name
+    for name in CaseloadRow.__dataclass_fields__
+    if name not in ("relationship", "client", "measures", "key")
+)
 
 
-def _kept(row: CaseloadRow) -> CaseloadRow:
-    """What the cache keeps of a row: copies of the client and relationship with only what
-    the page shows (a password hash is never copied into the cache)."""
-    client = User(**{name: getattr(row.client, name) for name in _CLIENT_SHOWN}, password="")
-    shown = {name: getattr(row.relationship, name) for name in _RELATIONSHIP_SHOWN}
-    relationship = CareRelationship(**shown, client=client)
-    relationship.open_alerts = row.relationship.open_alerts
-    return replace(row, client=client, relationship=relationship)
+def _kept(row: CaseloadRow) -> tuple:
+    """What the cache keeps of a row, as plain values (`_unkept` reads it back): the fields of
+    the client and of the relationship that the page shows (a password hash is never kept),
+    the row's counts and each result by its instrument and band. A hundred rows of plain
+    values read back in a third of the time their models and bands took to unpickle."""
+    return (
+        tuple(getattr(row.client, name) for name in _CLIENT_SHOWN),
+        tuple(getattr(row.relationship, name) for name in _RELATIONSHIP_SHOWN),
+        row.relationship.open_alerts,
+        tuple(getattr(row, name) for name in _ROW_VALUES),
+        tuple(
+            (m.instrument, m.score, m.band.key, m.change.value, m.submitted_at)
+            for m in row.measures
+        ),
+    )
+
+
+def _unkept(kept: tuple, key: str = "") -> CaseloadRow:
+    """The row `_kept` kept, its client and relationship holding only what the page shows."""
+    client_values, relationship_values, open_alerts, values, measures = kept
+    client = _loaded(User, _CLIENT_SHOWN, client_values)
+    client.password = ""
+    relationship = _loaded(CareRelationship, _RELATIONSHIP_SHOWN, relationship_values)
+    relationship._state.fields_cache["client"] = client
+    relationship.open_alerts = open_alerts
+    results = [
+        Latest(name, score, instruments.get(name).band(band), Change(change), submitted_at)
+        for name, score, band, change, submitted_at in measures
+    ]
+    return CaseloadRow(relationship, client, *values, measures=results, key=key)
+
+
+def _loaded(model: type[Model], names: tuple[str, ...], values: tuple) -> Model:
+    """An instance of `model` with these fields' values, as a read of the database gives one,
+    made as unpickling makes one (not by `__init__`, which costs as much again as reading the
+    row back). Any other field is deferred: read from the database if asked for."""
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(names, values, strict=True))
+    instance._state = ModelState()
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS
+    return instance
 
 
 def sort_rows(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:
@@ -780,13 +826,18 @@ def review_week(
                 row.client, counts[row.relationship.pk], row
             )
         versions.write_many({keys[pk]: _kept_week(row) for pk, row in fresh.items()})
-    rows = [kept.get(key) or fresh.get(pk) for pk, key in keys.items()]
+    rows = [_unkept_week(kept[key]) if key in kept else fresh.get(pk) for pk, key in keys.items()]
     return CaseloadWeek(monday=monday, rows=tuple(row for row in rows if row is not None))
 
 
-def _kept_week(row: CaseloadWeekRow) -> CaseloadWeekRow:
-    signals = _kept(row.signals)
-    return CaseloadWeekRow(signals.client, row.week, signals)
+def _kept_week(row: CaseloadWeekRow) -> tuple:
+    return row.week, _kept(row.signals)
+
+
+def _unkept_week(kept: tuple) -> CaseloadWeekRow:
+    week, signals = kept
+    signals = _unkept(signals)
+    return CaseloadWeekRow(signals.client, week, signals)
 
 
 def caseload_weeks(weeks: list[tuple[User, date]]) -> list[CaseloadWeek]:
