@@ -504,8 +504,9 @@ def _row_key(therapist: User, entry: OnCaseload, day: date, *parts) -> str:
     )
 
 
-# What the caseload page shows of a client and of their relationship.
-_CLIENT_SHOWN = ("id", "public_id", "name", "email", "role", "timezone")
+# What the caseload page shows of a client and of their relationship, and the client's data
+# version (what "Waiting for you" keeps their counts under).
+_CLIENT_SHOWN = ("id", "public_id", "name", "email", "role", "timezone", "data_version")
 _RELATIONSHIP_SHOWN = (
     "id",
     "public_id",
@@ -599,28 +600,22 @@ LEFT_SHOWN_DAYS = 30
 
 @dataclass(frozen=True)
 class HomeRelationships:
-    """The therapist's active relationships, invitations and clients who left lately."""
+    """The therapist's pending invitations and the clients who left lately."""
 
-    all: list[CareRelationship]
     invited: list[CareRelationship]
     left: list[CareRelationship]
 
 
 @prepared
 def _home_relationships(*, therapist: User, left_after: datetime) -> QuerySet[CareRelationship]:
-    return (
-        care_relationships_visible_to(therapist)
-        .filter(
-            Q(status=CareStatus.ACTIVE, client__isnull=False)
-            | Q(status=CareStatus.INVITED)
-            | Q(
-                client__isnull=True,
-                status=CareStatus.ENDED,
-                activated_at__isnull=False,
-                ended_at__gte=left_after,
-            )
+    return care_relationships_visible_to(therapist).filter(
+        Q(status=CareStatus.INVITED)
+        | Q(
+            client__isnull=True,
+            status=CareStatus.ENDED,
+            activated_at__isnull=False,
+            ended_at__gte=left_after,
         )
-        .select_related("client")
     )
 
 
@@ -629,16 +624,21 @@ def activity_of(rows: list[CaseloadRow]) -> dict[int, LastActivity]:
     return {row.client.pk: LastActivity(row.last_activity, row.last_logged_day) for row in rows}
 
 
+def relationships_of(rows: list[CaseloadRow]) -> list[CareRelationship]:
+    """Each row's relationship, with its client (for "Waiting for you", with `activity_of`):
+    the active ones, as the caseload read them, instead of reading them again."""
+    return [row.relationship for row in rows]
+
+
 def home_relationships(*, therapist: User, now: datetime) -> HomeRelationships:
-    """One query: active relationships with their clients (each client's last activity is
-    the caseload rows', `activity_of`), pending invitations (newest first) and relationships
-    whose client deleted their account in the last LEFT_SHOWN_DAYS (latest first): no name
-    is left to show, only that someone left and when."""
+    """One query: pending invitations (newest first) and relationships whose client deleted
+    their account in the last LEFT_SHOWN_DAYS (latest first): no name is left to show, only
+    that someone left and when. The active relationships are the caseload rows'
+    (`relationships_of`)."""
     relationships = _home_relationships(
         therapist=therapist, left_after=now - timedelta(days=LEFT_SHOWN_DAYS)
     )
     return HomeRelationships(
-        all=relationships,
         invited=[r for r in relationships if r.status == CareStatus.INVITED],
         left=sorted(
             (r for r in relationships if r.status == CareStatus.ENDED),

@@ -52,7 +52,10 @@ def home(request, form=None):
         rows = caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown)
         relationships = home_relationships(therapist=request.user, now=now)
         waiting = waiting_for_therapist(
-            request.user, now, relationships.all, activity=caseload.activity_of(rows)
+            request.user,
+            now,
+            [*caseload.relationships_of(rows), *relationships.invited],
+            activity=caseload.activity_of(rows),
         )
         return render(
             request,

@@ -45,10 +45,11 @@ SELECTOR_QUERIES = 8
 KEPT_ROWS_QUERIES = 1
 # Session and user (the session is saved at most once a minute), the MFA check (once per
 # request), who is on the caseload with their data versions (the page cache's key too), the
-# rows (SELECTOR_QUERIES less those two), invitations and clients who left (one query, with
-# what "Waiting for you" reads of the relationships), "Waiting for you" (WAITING_QUERIES in
+# rows (SELECTOR_QUERIES less those two), invitations and clients who left (one query; the
+# active relationships are the rows'), "Waiting for you" (WAITING_QUERIES in
 # tests/notifications/test_waiting.py), the reminder preferences, the open safety alerts
-# counted for the banner, and the sessions of today and tomorrow.
+# counted for the banner, and the sessions of today and tomorrow. The same after a client
+# writes: their row is computed, the others read back as kept.
 PAGE_QUERIES = 15
 # Seen again with nothing changed: the whole page from the page cache (accounts.versions):
 # session, user, the MFA check and the clients' data versions.
@@ -329,6 +330,13 @@ def test_the_caseload_page_runs_a_fixed_number_of_queries(
         again = browser.get(reverse("therapist_home")).content.decode()
     assert again.count("data-client=") == clients
     assert again.count("data-waiting-row=") == clients
+    # After one client writes: their row is computed again, the others are read back as
+    # they were kept, and no field of a kept row is read from the database.
+    JournalEntryFactory(client=personas.client_a, shared=True)
+    with django_assert_num_queries(PAGE_QUERIES):
+        after = browser.get(reverse("therapist_home")).content.decode()
+    assert after.count("data-client=") == clients
+    assert after.count("data-waiting-row=") == clients
 
 
 def test_the_client_page_shows_recent_check_offs_with_their_notes(personas):
