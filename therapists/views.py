@@ -62,6 +62,7 @@ def home(request, form=None):
             "therapists/home.html",
             {
                 "rows": drawn_rows(rows, zone),
+                "clients": len(rows),
                 "sort": sort,
                 "sorts": caseload.SORTS,
                 "invited": relationships.invited,
