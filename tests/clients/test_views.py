@@ -2,6 +2,7 @@
 records; the therapist reads only what is shared and leaves feedback; every page a
 therapist opens on a client's records is one audit row; bad input is a form error."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -26,6 +27,8 @@ from tests.clients.conftest import (
 from tests.conftest import make_active_relationship
 from tests.factories import (
     PASSWORD,
+    AssignmentFactory,
+    CompletionFactory,
     JournalEntryFactory,
     PersonFactory,
     SocialActivityFactory,
@@ -419,6 +422,32 @@ class TestTherapistPages:
         assert "Seen by your therapist on" in page
         client.post(record_url(shared, "client_record_reply"), {"text": "It helped"})
         assert Feedback.objects.filter(author=personas.client_a, text="It helped").exists()
+
+    def test_the_timeline_heads_each_day_once_with_its_records_and_check_offs(
+        self, as_therapist, personas
+    ):
+        a = personas.client_a
+        services.journal_create(
+            client=a, text="Words of today", shared=True, occurred_at=NOW - timedelta(hours=1)
+        )
+        walk = AssignmentFactory(
+            relationship=personas.relationship_a, title="Walk <outside>", start_date=TODAY
+        )
+        CompletionFactory(assignment=walk, due_date=TODAY, note="Felt <good>")
+        CompletionFactory(assignment=walk, due_date=TODAY - timedelta(days=1))
+        services.journal_create(
+            client=a, text="Words of yesterday", shared=True, occurred_at=NOW - timedelta(days=1)
+        )
+        page = as_therapist.get(timeline_url(a)).content.decode()
+        items = page[page.index('id="items-heading"') :]
+        headings = re.findall(r'<h3 class="day-heading">([^<]*)</h3>', items)
+        assert headings == ["Wednesday 25 November", "Tuesday 24 November"]
+        today, yesterday = items.split('<h3 class="day-heading">')[1:]
+        assert "Words of today" in today and "Words of yesterday" in yesterday
+        assert today.count("data-completion=") == 1 and yesterday.count("data-completion=") == 1
+        assert "Walk &lt;outside&gt;" in today and "“Felt &lt;good&gt;”" in today
+        assert "<outside>" not in page and "<good>" not in page
+        assert "—" not in yesterday  # no note, no dash
 
     def test_the_client_page_links_the_timeline(self, as_therapist, personas):
         page = as_therapist.get(
