@@ -561,8 +561,8 @@ def _unkept(kept: tuple, key: str = "") -> CaseloadRow:
 
 def _loaded(model: type[Model], names: tuple[str, ...], values: tuple) -> Model:
     """An instance of `model` with these fields' values, as a read of the database gives one,
-    made as unpickling makes one (not by `__init__`, which costs as much again as reading the
-    row back). Any other field is deferred: read from the database if asked for."""
+    made as unpickling makes one (not by `__init__`, which took twice as long as reading the
+    rows back). Any other field is deferred: read from the database if asked for."""
     instance = model.__new__(model)
     instance.__dict__.update(zip(names, values, strict=True))
     instance._state = ModelState()

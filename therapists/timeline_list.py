@@ -1,7 +1,7 @@
 """The therapist's timeline of a client as one piece of HTML: a heading for each day, then
 each record's line (clients.record_lines) and each check-off's, both kept fragments
 (accounts.fragments). Joined here rather than looped over in the page's template, where
-a hundred items cost more than drawing the rest of the page."""
+a hundred items cost as much as drawing the rest of the page."""
 
 from django.utils.formats import date_format
 from django.utils.html import format_html
