@@ -17,6 +17,7 @@ from accounts.policy import (
     get_relationship_for_user,
 )
 from appointments.portal import relationship_sessions
+from clients import record_lines
 from clients import selectors as record_selectors
 from clients import services as record_services
 from clients.forms import FeedbackForm
@@ -34,7 +35,6 @@ from progress.caseload import home_relationships
 from progress.summary import client_summary, recent_check_offs
 from progress.waiting import waiting_for_therapist
 
-from . import timeline_list
 from .assigning import schedule_summary
 from .caseload_table import drawn_rows, drawn_waiting
 from .waiting import reply_waits, waiting_timeline
@@ -162,10 +162,11 @@ def _timeline(request, client):
     result = record_selectors.therapist_timeline(
         viewer=request.user, client=client, kinds=kinds, start=start, end=end, limit=100
     )
-    record_services.mark_viewed(
-        viewer=request.user,
-        records=[item.record for item in result.items if item.kind != "completion"],
-    )
+    records = [item for item in result.items if item.kind != "completion"]
+    record_services.mark_viewed(viewer=request.user, records=[item.record for item in records])
+    lines = record_lines.for_therapist(client, records)
+    for item, line in zip(records, lines, strict=True):
+        item.line = line
     counts = [
         (
             key,
@@ -180,7 +181,6 @@ def _timeline(request, client):
         {
             "client": client,
             "timeline": result,
-            "items": timeline_list.drawn_items(client, result.items),
             "counts": counts,
             "kind": kind if kind in record_selectors.TIMELINE_KINDS else "",
             "kinds": record_selectors.TimelineKind.choices,
