@@ -1,13 +1,15 @@
 """Small template helpers for the design system, shared by every app's templates: the
 current place in the navigation, sentence case, "3 days ago", a bar's width."""
 
+import functools
 from datetime import timedelta
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.timesince import timesince
+from django.utils.html import avoid_wrapping, format_html
+from django.utils.timesince import TIME_STRINGS, timesince
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -84,6 +86,25 @@ def ago(moment) -> str:
     """ "3 days ago" (the largest unit alone), or "just now" within the minute."""
     if moment is None:
         return ""
-    if timezone.now() - moment < timedelta(minutes=1):
+    since = timezone.now() - moment
+    if since < timedelta(minutes=1):
         return "just now"
+    if since < _NO_MONTH_YET:
+        # Under four weeks no calendar month has passed: the largest unit is the first
+        # whose count is not 0, as `timesince` works it out, in words made once.
+        seconds = since.total_seconds()
+        for unit, length in _UNITS:
+            if seconds >= length:
+                return _in_words(get_language(), unit, int(seconds // length))
     return f"{timesince(moment, depth=1)} ago"
+
+
+# Under 28 days no month has passed since any day of any month.
+_NO_MONTH_YET = timedelta(days=28)
+_UNITS = (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+@functools.lru_cache(maxsize=1024)
+def _in_words(language: str | None, unit: str, count: int) -> str:
+    """ "3 days ago" in the active `language`, as `timesince` words it."""
+    return f"{avoid_wrapping(TIME_STRINGS[unit] % {'num': count})} ago"

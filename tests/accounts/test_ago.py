@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.utils.timesince import timesince
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from accounts.templatetags.tandem_ui import ago
@@ -44,3 +44,50 @@ def test_the_same_words_as_the_first_of_two_units(seconds):
     with time_machine.travel(NOW, tick=False):
         moment = NOW - timedelta(seconds=seconds)
         assert ago(moment) == f"{timesince(moment).split(',')[0]} ago"
+
+
+@given(st.integers(min_value=60 * 1_000_000, max_value=40 * 86400 * 1_000_000))
+@example(30 * 86400 * 1_000_000)  # a month: 3 Nov to 3 Dec
+@example(28 * 86400 * 1_000_000 - 1)
+def test_the_first_four_weeks_read_as_timesince_reads_them_to_the_microsecond(microseconds):
+    """Under four weeks `ago` works the unit out itself (no month can have passed): the
+    same words as `timesince` for any moment, around each unit's edge too."""
+    with time_machine.travel(NOW, tick=False):
+        moment = NOW - timedelta(microseconds=microseconds)
+        assert ago(moment) == f"{timesince(moment, depth=1)} ago"
+
+
+@pytest.mark.parametrize(
+    ("before", "said"),
+    [
+        (timedelta(minutes=1), f"1{NBSP}minute ago"),
+        (timedelta(hours=1) - timedelta(microseconds=1), f"59{NBSP}minutes ago"),
+        (timedelta(hours=1), f"1{NBSP}hour ago"),
+        (timedelta(days=7) - timedelta(microseconds=1), f"6{NBSP}days ago"),
+        (timedelta(days=28) - timedelta(microseconds=1), f"3{NBSP}weeks ago"),
+        (timedelta(days=28), f"4{NBSP}weeks ago"),
+        (timedelta(days=30), f"1{NBSP}month ago"),  # 3 Nov to 3 Dec
+    ],
+)
+def test_each_unit_from_its_first_moment(before, said):
+    assert ago(NOW - before) == said
+
+
+def test_a_month_as_short_as_february_reads_as_timesince_reads_it():
+    """From 1 to 29 February is four weeks; from 1 February to 1 March a month, 28 days."""
+    march = datetime(2027, 3, 1, 9, 30, tzinfo=UTC)
+    with time_machine.travel(march, tick=False):
+        for before in (timedelta(days=28) - timedelta(microseconds=1), timedelta(days=28)):
+            assert ago(march - before) == f"{timesince(march - before, depth=1)} ago"
+        assert ago(march - timedelta(days=28)) == f"1{NBSP}month ago"
+
+
+def test_the_words_are_those_of_the_active_language():
+    """The words are made once per language: a page in another language reads its own."""
+    from django.utils import translation
+
+    moment = NOW - timedelta(days=3)
+    with translation.override("de"):
+        german = ago(moment)
+        assert german == f"{timesince(moment, depth=1)} ago"
+    assert german != ago(moment) == f"3{NBSP}days ago"
