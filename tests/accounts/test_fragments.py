@@ -73,7 +73,7 @@ def test_what_a_fragment_is_keyed_on(monkeypatch):
     # Each value, the template, the time zone the dates are drawn in and the code.
     assert fragments.fragment_key(TEMPLATE, row(since=AT.replace(minute=31))) != key
     assert fragments.fragment_key(TEMPLATE, row(zone="UTC")) != key
-    assert fragments.fragment_key("therapists/_caseload_last_activity.html", row()) != key
+    assert fragments.fragment_key("therapists/_caseload_row.html", row()) != key
     # The language and the script prefix the links are drawn with.
     with translation.override("de"):
         assert fragments.fragment_key(TEMPLATE, row()) != key

@@ -559,3 +559,28 @@ def test_the_page_draws_kept_rows_as_they_were_and_last_activity_as_it_is_now(
     assert row_of("Bo Beta", after) != row_of("Bo Beta", first)
     assert sorted(drawn) == ["Ada Alpha", "Bo Beta", "Bo Beta"]
     assert "2/4" in row_of("Bo Beta", after)
+
+
+def test_last_activity_reads_how_long_ago_with_the_moment_in_the_viewers_zone(personas):
+    """The cell gives the moment in the therapist's time zone for machines (as the template's
+    `date:'c'` did), how long ago for people, and "none yet" for a client with none; a
+    client who never did anything reads "none yet" on the page too."""
+    from zoneinfo import ZoneInfo
+
+    from therapists.caseload_table import last_activity_cell
+
+    at = datetime(2026, 11, 23, 9, 15, 30, 250, tzinfo=UTC)
+    cell = last_activity_cell(at, ZoneInfo("America/New_York"))
+    assert cell == (
+        '<td data-label="Last activity">'
+        '<time datetime="2026-11-23T04:15:30.000250-05:00">3\xa0days ago</time></td>'
+    )
+    assert "none yet" in last_activity_cell(None, ZoneInfo("UTC"))
+    therapist = personas.therapist_a
+    add_client(therapist, "Cy Never", done_days=0)
+    browser = Client()
+    browser.force_login(therapist)
+    page = browser.get(reverse("therapist_home")).content.decode()
+    start = page.index('data-client="cy.never@example.org"')
+    row = page[start : page.index("</tr>", start)]
+    assert '<td data-label="Last activity"><span class="muted">none yet</span></td>' in row
