@@ -7,7 +7,7 @@ kept in the page cache until its client writes), and so do the weekly digest
 (`caseload_weeks`) and the weekly review (`review_week`, kept the same way)."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -111,8 +111,10 @@ class CaseloadRow:
     due_past: int = 0
     # The latest result of each questionnaire, newest first (the caseload page only).
     measures: list[Latest] = field(default_factory=list)
-    # What the row shows is kept in the page cache under this key (the caseload page only).
+    # What the row shows is kept in the page cache under this key (the caseload page only),
+    # with the row drawn as HTML, but its last cell (`caseload_rows`' `draw`).
     key: str = ""
+    html: str = ""
 
     @property
     def monday(self) -> date:
@@ -464,13 +466,19 @@ def _on_caseload(*, therapist: User) -> QuerySet:
 
 
 def caseload_rows(
-    *, therapist: User, sort: str = "attention", shown: list[OnCaseload] | None = None
+    *,
+    therapist: User,
+    sort: str = "attention",
+    shown: list[OnCaseload] | None = None,
+    draw: Callable[[CaseloadRow], str] | None = None,
 ) -> list[CaseloadRow]:
     """The therapist's home page: today's rows with the latest questionnaire results,
     sorted. Who is on it comes from `on_caseload` (read again unless given); each client's
     row is kept in the page cache until they write something or their day turns
     (`_row_key`), and only the rows not kept are computed: `build_rows` and one query for
-    the results, 6 queries when any row is missing, none when none is."""
+    the results, 6 queries when any row is missing, none when none is. With `draw`, each
+    row's `html` is what `draw` made of it, kept with the row: drawn once, read back in the
+    same round trip."""
     now = timezone.now()
     if shown is None:
         shown = on_caseload(therapist)
@@ -481,6 +489,7 @@ def caseload_rows(
     kept = versions.read_many(keys.values())
     rows = [_unkept(kept[key], key) for key in keys.values() if key in kept]
     missing = [pk for pk, key in keys.items() if key not in kept]
+    fresh = []
     if missing:
         fresh = rows_of(_caseload_relationships(therapist=therapist, pks=missing))
         latest = latest_results([row.client.pk for row in fresh], viewer=therapist)
@@ -489,9 +498,15 @@ def caseload_rows(
                 latest.get(row.client.pk, {}).values(), key=lambda m: m.submitted_at, reverse=True
             )
             row.key = keys[row.relationship.pk]
-        versions.write_many({row.key: _kept(row) for row in fresh})
-        rows += fresh
-    return sort_rows(rows, sort)
+    new = fresh
+    if draw is not None:
+        # A row kept without its HTML (by a call without `draw`) is drawn and kept again.
+        new = [row for row in [*rows, *fresh] if not row.html]
+        for row in new:
+            row.html = draw(row)
+    if new:
+        versions.write_many({row.key: _kept(row) for row in new})
+    return sort_rows([*rows, *fresh], sort)
 
 
 def _row_key(therapist: User, entry: OnCaseload, day: date, *parts) -> str:
@@ -523,15 +538,16 @@ _RELATIONSHIP_SHOWN = (
 _ROW_VALUES = tuple(
     name
     for name in CaseloadRow.__dataclass_fields__
-    if name not in ("relationship", "client", "measures", "key")
+    if name not in ("relationship", "client", "measures", "key", "html")
 )
 
 
 def _kept(row: CaseloadRow) -> tuple:
     """What the cache keeps of a row, as plain values (`_unkept` reads it back): the fields of
     the client and of the relationship that the page shows (a password hash is never kept),
-    the row's counts and each result by its instrument and band. A hundred rows of plain
-    values read back in a third of the time their models and bands took to unpickle."""
+    the row's counts, each result by its instrument and band, and the row's HTML. A hundred
+    rows of plain values read back in a third of the time their models and bands took to
+    unpickle."""
     return (
         tuple(getattr(row.client, name) for name in _CLIENT_SHOWN),
         tuple(getattr(row.relationship, name) for name in _RELATIONSHIP_SHOWN),
@@ -541,12 +557,13 @@ def _kept(row: CaseloadRow) -> tuple:
             (m.instrument, m.score, m.band.key, m.change.value, m.submitted_at)
             for m in row.measures
         ),
+        row.html,
     )
 
 
 def _unkept(kept: tuple, key: str = "") -> CaseloadRow:
     """The row `_kept` kept, its client and relationship holding only what the page shows."""
-    client_values, relationship_values, open_alerts, values, measures = kept
+    client_values, relationship_values, open_alerts, values, measures, html = kept
     client = _loaded(User, _CLIENT_SHOWN, client_values)
     client.password = ""
     relationship = _loaded(CareRelationship, _RELATIONSHIP_SHOWN, relationship_values)
@@ -556,7 +573,7 @@ def _unkept(kept: tuple, key: str = "") -> CaseloadRow:
         Latest(name, score, instruments.get(name).band(band), Change(change), submitted_at)
         for name, score, band, change, submitted_at in measures
     ]
-    return CaseloadRow(relationship, client, *values, measures=results, key=key)
+    return CaseloadRow(relationship, client, *values, measures=results, key=key, html=html)
 
 
 def _loaded(model: type[Model], names: tuple[str, ...], values: tuple) -> Model:

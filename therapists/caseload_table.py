@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts import fragments, versions
+from accounts import fragments
 from accounts.templatetags.tandem_ui import ago
 from progress.caseload import CaseloadRow
 from progress.waiting import Waiting, WaitingRow
@@ -19,29 +19,20 @@ TEMPLATE = "therapists/_caseload_row.html"
 WAITING_ROW = "therapists/_waiting_row.html"
 
 
+def drawn_row(row: CaseloadRow) -> str:
+    """A caseload row as HTML but its last cell, drawn from the row alone (nothing of the
+    request is in it): `caseload_rows` keeps it with the row."""
+    return render_to_string(TEMPLATE, {"row": row})
+
+
 def drawn_rows(rows: list[CaseloadRow], zone: str) -> SafeString:
-    """The table's rows, as HTML, in the rows' order: one read of the cache for all the
-    rows; those not kept are drawn (from the row alone: nothing of the request is in them)
-    and kept. "Last activity" reads as it is now, in the viewer's time zone `zone`. Joined
-    here, not by a loop of the page's template."""
-    keys = [f"{row.key}:html" for row in rows]
-    kept = versions.read_many(key for row, key in zip(rows, keys, strict=True) if row.key)
-    drawn = {}
-    out = []
-    for row, key in zip(rows, keys, strict=True):
-        html = kept.get(key)
-        if html is None:
-            html = render_to_string(TEMPLATE, {"row": row})
-            if row.key:
-                drawn[key] = html
-        out.append(html)
-    if drawn:
-        versions.write_many(drawn)
+    """The table's rows, as HTML, in the rows' order: each as `caseload_rows` kept it, with
+    "Last activity" as it is now, in the viewer's time zone `zone`. Joined here, not by a
+    loop of the page's template."""
     viewer = ZoneInfo(zone)
-    last = [last_activity_cell(row.last_activity, viewer) for row in rows]
     # Drawn by the template engine, which escaped what it was given.
     return mark_safe(  # noqa: S308
-        "".join(f"{html}{cell}</tr>\n" for html, cell in zip(out, last, strict=True))
+        "".join(f"{row.html}{last_activity_cell(row.last_activity, viewer)}</tr>\n" for row in rows)
     )
 
 

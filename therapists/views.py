@@ -36,7 +36,7 @@ from progress.summary import client_summary, recent_check_offs
 from progress.waiting import waiting_for_therapist
 
 from .assigning import schedule_summary
-from .caseload_table import drawn_rows, drawn_waiting
+from .caseload_table import drawn_row, drawn_rows, drawn_waiting
 from .waiting import reply_waits, waiting_timeline
 
 
@@ -49,7 +49,9 @@ def home(request, form=None):
     def page():
         now = timezone.now()
         zone = str(request.user.zone)
-        rows = caseload.caseload_rows(therapist=request.user, sort=sort, shown=shown)
+        rows = caseload.caseload_rows(
+            therapist=request.user, sort=sort, shown=shown, draw=drawn_row
+        )
         relationships = home_relationships(therapist=request.user, now=now)
         waiting = waiting_for_therapist(
             request.user,

@@ -584,3 +584,28 @@ def test_last_activity_reads_how_long_ago_with_the_moment_in_the_viewers_zone(pe
     start = page.index('data-client="cy.never@example.org"')
     row = page[start : page.index("</tr>", start)]
     assert '<td data-label="Last activity"><span class="muted">none yet</span></td>' in row
+
+
+def test_a_row_kept_without_its_html_is_drawn_once_and_kept_with_it(personas, monkeypatch):
+    """A row kept by a read without `draw` has no HTML: the page draws it and keeps it with
+    the row, so the next page reads it back, drawn, in the same round trip."""
+    from therapists import caseload_table
+
+    drawn = []
+    draw = caseload_table.render_to_string
+
+    def counted(template, context):
+        drawn.append(context["row"].client.name)
+        return draw(template, context)
+
+    monkeypatch.setattr(caseload_table, "render_to_string", counted)
+    therapist = personas.therapist_a
+    [row] = caseload_rows(therapist=therapist)
+    assert row.html == "" and drawn == []
+    browser = Client()
+    browser.force_login(therapist)
+    first = browser.get(reverse("therapist_home")).content.decode()
+    assert drawn == ["Ada Alpha"]
+    [again] = caseload_rows(therapist=therapist, draw=caseload_table.drawn_row)
+    assert again.html.lstrip().startswith("<tr") and again.html in first
+    assert drawn == ["Ada Alpha"]  # read back drawn, not drawn again
