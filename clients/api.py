@@ -25,6 +25,7 @@ from accounts import versions
 from accounts.api import query_params
 from accounts.models import AuditAction, CareRelationship, CareStatus, Role, User
 from accounts.policy import Access, care_relationships_visible_to, get_client_for_user
+from accounts.representation import QuickRead
 from accounts.validators import validate_text
 from homework.api import CompletionSerializer
 from homework.markdown import render
@@ -58,14 +59,14 @@ def tag_list(help_text: str):
     )
 
 
-class CompletedSerializer(serializers.Serializer):
+class CompletedSerializer(QuickRead, serializers.Serializer):
     assignment = serializers.UUIDField(source="assignment.public_id")
     title = serializers.CharField(source="assignment.title")
     completion = serializers.UUIDField(source="public_id")
     due_date = serializers.DateField()
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(QuickRead, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     client = serializers.UUIDField(source="client.public_id", read_only=True)
     completes = CompletedSerializer(
@@ -90,7 +91,10 @@ class RecordSerializer(serializers.ModelSerializer):
 
 class ClientDateTimeField(serializers.DateTimeField):
     """A moment. One given without a zone or offset is read in the signed-in client's own
-    time zone, never as UTC, so that it lands on the day the client meant."""
+    time zone, never as UTC, so that it lands on the day the client meant. An aware moment is
+    written as DRF's field writes it (`accounts.representation` relies on it)."""
+
+    aware_as_drf = True
 
     def enforce_timezone(self, value):
         request = self.context.get("request")
@@ -323,7 +327,7 @@ class TimelineQuerySerializer(RecordQuerySerializer):
     )
 
 
-class TimelineItemSerializer(serializers.Serializer):
+class TimelineItemSerializer(QuickRead, serializers.Serializer):
     kind = serializers.ChoiceField(choices=selectors.TimelineKind.choices)
     day = serializers.DateField()
     at = serializers.DateTimeField()

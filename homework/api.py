@@ -24,6 +24,7 @@ from accounts.policy import (
     get_active_relationship_for_client,
     get_client_for_user,
 )
+from accounts.representation import QuickRead
 
 from . import selectors, services
 from .markdown import render
@@ -51,7 +52,7 @@ def audit_reads(viewer: User, clients) -> None:
 # --- Serializers ---------------------------------------------------------------------
 
 
-class ScheduleSerializer(serializers.ModelSerializer):
+class ScheduleSerializer(QuickRead, serializers.ModelSerializer):
     """The fields templates and assignments share; subclasses name the model."""
 
     weekdays = serializers.ListField(
@@ -162,7 +163,7 @@ class AssignmentCreateSerializer(AssignmentSerializer):
         extra_kwargs = {name: {"required": False} for name in ("kind", "title", "start_date")}
 
 
-class CompletionSerializer(serializers.ModelSerializer):
+class CompletionSerializer(QuickRead, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     assignment = serializers.UUIDField(source="assignment.public_id", read_only=True)
 

@@ -1,0 +1,194 @@
+"""`QuickRead` writes what DRF's own `Serializer.to_representation` writes: the same JSON
+from every API list it serves, and the same value for every kind of field it writes itself,
+in any time zone, with values missing or of another type than the field's."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+import time_machine
+from django.utils import timezone
+from rest_framework import serializers
+
+from accounts import versions
+from accounts.representation import QuickRead, _plan
+from clients import services
+from clients.api import (
+    ClientDateTimeField,
+    JournalEntrySerializer,
+    LifestyleLogSerializer,
+    SocialActivitySerializer,
+)
+from clients.models import JournalEntry, LifestyleLog, SocialActivity
+from homework import services as homework_services
+from homework.api import AssignmentSerializer, CompletionSerializer
+from homework.models import Assignment, Completion, HomeworkTemplate
+from tests.factories import JournalEntryFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def drf(serializer, instance):
+    """What DRF itself writes."""
+    return serializers.Serializer.to_representation(serializer, instance)
+
+
+def same(quick: dict, slow: dict) -> bool:
+    """The same fields, in the same order, with the same values of the same types (`1 ==
+    True` in Python, not in JSON)."""
+    return json.dumps(quick, default=repr) == json.dumps(slow, default=repr)
+
+
+@pytest.fixture
+def records(personas):
+    """Client A's records of every kind, with and without what can be missing: homework
+    completed by an entry and checked off with a note, a person named or not."""
+    with time_machine.travel(NOW, tick=False):
+        client = personas.client_a
+        journal = HomeworkTemplate.objects.get(slug="daily-mood-journal", owner=None)
+        homework = homework_services.assignment_create(
+            therapist=personas.therapist_a,
+            relationship=personas.relationship_a,
+            template=journal,
+            start_date=date(2026, 11, 16),
+        )
+        services.journal_create(
+            client=client, assignment=homework, text="**Done**", mood=7, shared=True
+        )
+        services.journal_create(client=client, text="No mood", emotions=["calm", "my own"])
+        services.lifestyle_create(client=client, sleep_hours=Decimal("7.5"), shared=True)
+        services.social_create(
+            client=client, person=PersonFactory(client=client), mode="call", minutes=20
+        )
+        services.social_create(client=client, mode="in_person", minutes=45, shared=True)
+        homework_services.completion_create(
+            client=client, assignment=homework, due_date=date(2026, 11, 23), note="Hard"
+        )
+    return personas
+
+
+LISTS = [
+    ("client_a", "/api/v1/journal/"),
+    ("client_a", "/api/v1/lifestyle/"),
+    ("client_a", "/api/v1/social/"),
+    ("client_a", "/api/v1/completions/"),
+    ("client_a", "/api/v1/assignments/"),
+    ("therapist_a", "/api/v1/timeline/?client={client}"),
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+@pytest.mark.parametrize(("who", "url"), LISTS)
+def test_every_list_reads_as_drf_writes_it(client, records, monkeypatch, who, url, zone):
+    client.force_login(getattr(records, who))
+    url = url.format(client=records.client_a.public_id)
+    with time_machine.travel(NOW, tick=False), timezone.override(zone):
+        # The first read by the therapist marks the records viewed: the next two read them so.
+        client.get(url)
+        versions.forget_all()
+        quick = client.get(url)
+        assert quick.status_code == 200, quick.content
+        versions.forget_all()
+        monkeypatch.setattr(QuickRead, "to_representation", drf)
+        slow = client.get(url)
+    body = quick.json()
+    assert slow.content == quick.content
+    items = body.get("results", body.get("items"))
+    assert items, body  # something was compared
+    if zone != "UTC" and "timeline" in url:
+        assert "-05:00" in quick.content.decode()  # moments in the zone, as DRF writes them
+
+
+class Moments(QuickRead, serializers.Serializer):
+    moment = serializers.DateTimeField()
+    client_moment = ClientDateTimeField()
+    fixed = serializers.DateTimeField(format="%Y-%m-%d %H:%M")
+    zoned = serializers.DateTimeField(default_timezone=UTC)
+    day = serializers.DateField()
+    text = serializers.CharField()
+    whole = serializers.IntegerField()
+    flag = serializers.BooleanField()
+    uuid = serializers.UUIDField()
+    uuid_hex = serializers.UUIDField(format="hex")
+
+
+AT = datetime(2026, 11, 25, 12, 30, 15, 250, tzinfo=UTC)
+VALUES = [
+    {
+        "moment": AT,
+        "client_moment": AT,
+        "fixed": AT,
+        "zoned": AT,
+        "day": date(2026, 11, 25),
+        "text": "words",
+        "whole": 3,
+        "flag": True,
+        "uuid": UUID(int=7),
+        "uuid_hex": UUID(int=7),
+    },
+    # Values of other types than the field's: DRF writes them.
+    {
+        "moment": "2026-11-25T12:00:00Z",
+        "client_moment": datetime(2026, 11, 25, 12, 0),  # naive
+        "fixed": AT.astimezone(timezone.get_fixed_timezone(-300)),
+        "zoned": AT + timedelta(days=200),
+        "day": "2026-11-25",
+        "text": 12,
+        "whole": True,
+        "flag": 1,
+        "uuid": "00000000-0000-0000-0000-000000000007",
+        "uuid_hex": UUID(int=8),
+    },
+    dict.fromkeys(
+        ("moment", "client_moment", "fixed", "zoned", "day", "text", "whole", "flag", "uuid"),
+        None,
+    )
+    | {"uuid_hex": None},
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/New_York"])
+@pytest.mark.parametrize("values", VALUES)
+def test_each_kind_of_field_reads_as_drf_writes_it(values, zone):
+    with timezone.override(zone):
+        serializer = Moments()
+        assert same(serializer.to_representation(values), drf(serializer, values))
+
+
+def test_what_it_writes_itself_and_what_it_leaves_to_drf():
+    kinds = {name: kind for name, _, _, kind in _plan(Moments())[1]}
+    assert kinds["fixed"] is None and kinds["zoned"] is None and kinds["uuid_hex"] is None
+    assert None not in [kinds[name] for name in ("moment", "client_moment", "day", "text")]
+
+
+def test_a_models_own_columns_are_read_straight_and_the_rest_through_drf(records):
+    columns = {name: column for name, _, column, _ in _plan(JournalEntrySerializer())[1]}
+    assert columns["id"] == "public_id" and columns["text"] == "text"
+    # Through relations, methods and nested serializers: DRF reads them.
+    assert columns["client"] is columns["completion"] is columns["text_html"] is None
+    assert columns["completes"] is None
+    client = records.client_a
+    read = 0
+    for serializer, model in (
+        (JournalEntrySerializer(), JournalEntry),
+        (LifestyleLogSerializer(), LifestyleLog),
+        (SocialActivitySerializer(), SocialActivity),
+        (CompletionSerializer(), Completion),
+        (AssignmentSerializer(), Assignment),
+    ):
+        for row in model.objects.filter(client=client):
+            assert same(serializer.to_representation(row), drf(serializer, row))
+            read += 1
+    assert read == 8  # 2 entries, a log, 2 times with people, 2 check-offs, the homework
+
+
+def test_a_row_of_another_model_is_read_through_drf(personas):
+    """A model's column is read straight only from a row of that model: another model's
+    row reads as DRF reads it (here its missing fields are left out)."""
+    entry = JournalEntryFactory(client=personas.client_a)
+    serializer = CompletionSerializer()
+    assert same(serializer.to_representation(entry), drf(serializer, entry))
