@@ -514,19 +514,23 @@ def test_a_kept_row_holds_no_password_hash(personas, django_assert_num_queries):
     assert (again.client.name, again.client.email) == (row.client.name, row.client.email)
 
 
-def test_the_page_draws_kept_rows_as_they_were_and_last_activity_as_it_is_now(
-    personas, monkeypatch
-):
+@pytest.fixture
+def drawn(monkeypatch) -> list[str]:
+    """The names of the clients whose caseload row was drawn, in the order drawn."""
     from therapists import caseload_table
 
-    drawn = []
+    names = []
     draw = caseload_table.render_to_string
 
     def counted(template, context):
-        drawn.append(context["row"].client.name)
+        names.append(context["row"].client.name)
         return draw(template, context)
 
     monkeypatch.setattr(caseload_table, "render_to_string", counted)
+    return names
+
+
+def test_the_page_draws_kept_rows_as_they_were_and_last_activity_as_it_is_now(personas, drawn):
     therapist = personas.therapist_a
     bo = add_client(therapist, "Bo Beta", done_days=1)
     with time_machine.travel(NOW - timedelta(minutes=5), tick=False):
@@ -586,19 +590,11 @@ def test_last_activity_reads_how_long_ago_with_the_moment_in_the_viewers_zone(pe
     assert '<td data-label="Last activity"><span class="muted">none yet</span></td>' in row
 
 
-def test_a_row_kept_without_its_html_is_drawn_once_and_kept_with_it(personas, monkeypatch):
+def test_a_row_kept_without_its_html_is_drawn_once_and_kept_with_it(personas, drawn):
     """A row kept by a read without `draw` has no HTML: the page draws it and keeps it with
     the row, so the next page reads it back, drawn, in the same round trip."""
     from therapists import caseload_table
 
-    drawn = []
-    draw = caseload_table.render_to_string
-
-    def counted(template, context):
-        drawn.append(context["row"].client.name)
-        return draw(template, context)
-
-    monkeypatch.setattr(caseload_table, "render_to_string", counted)
     therapist = personas.therapist_a
     [row] = caseload_rows(therapist=therapist)
     assert row.html == "" and drawn == []
