@@ -5,7 +5,7 @@ DRF walks a generator of the readable fields for every row, reads each value thr
 `Field.get_attribute` and writes it through the field's `to_representation`, which for a
 moment looks the current time zone up again. For a list of a hundred records that was most
 of an API answer's time. `QuickRead` lists the fields once per serializer, reads a model's
-own column straight from the row, writes text, whole numbers, booleans, UUIDs, days and
+own column straight from the row, writes text, numbers, booleans, UUIDs, days and
 moments as those fields would, and hands every other field (and any value of another type)
 to DRF as before. `tests/accounts/test_representation.py` holds it to DRF's answer."""
 
@@ -17,7 +17,7 @@ from rest_framework import fields
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
-_TEXT, _WHOLE, _BOOLEAN, _UUID, _DAY, _MOMENT = range(6)
+_TEXT, _WHOLE, _FRACTION, _BOOLEAN, _UUID, _DAY, _MOMENT = range(7)
 
 
 class QuickRead:
@@ -55,8 +55,10 @@ class QuickRead:
                 out[name] = str(value)
             elif kind == _DAY and type(value) is date:
                 out[name] = value.isoformat()
-            elif (kind == _WHOLE and type(value) is int) or (
-                kind == _BOOLEAN and type(value) is bool
+            elif (
+                (kind == _WHOLE and type(value) is int)
+                or (kind == _FRACTION and type(value) is float)
+                or (kind == _BOOLEAN and type(value) is bool)
             ):
                 out[name] = value
             else:
@@ -99,6 +101,8 @@ def _kind(field) -> int | None:
         return _TEXT
     if kind is fields.IntegerField:
         return _WHOLE
+    if kind is fields.FloatField:
+        return _FRACTION
     if kind is fields.BooleanField:
         return _BOOLEAN
     if kind is fields.UUIDField and field.uuid_format == "hex_verbose":

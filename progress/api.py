@@ -15,6 +15,7 @@ from accounts import services as account_services
 from accounts.api import query_params
 from accounts.models import Role, User
 from accounts.policy import get_client_for_user
+from accounts.representation import QuickRead
 
 from .forms import RANGE_ERROR
 from .insights import MIN_DAYS, MIN_DIFFERENCE, MIN_GROUP_DAYS, what_helps
@@ -33,7 +34,7 @@ class ProgressQuerySerializer(serializers.Serializer):
     )
 
 
-class DayPointSerializer(serializers.Serializer):
+class DayPointSerializer(QuickRead, serializers.Serializer):
     day = serializers.DateField()
     mood = serializers.FloatField(
         allow_null=True, help_text="Mean journal mood that day (0 to 10), one decimal."
@@ -47,14 +48,14 @@ class DayPointSerializer(serializers.Serializer):
     social_minutes = serializers.IntegerField()
 
 
-class WeekPointSerializer(serializers.Serializer):
+class WeekPointSerializer(QuickRead, serializers.Serializer):
     monday = serializers.DateField()
     done = serializers.IntegerField()
     due = serializers.IntegerField()
     percent = serializers.IntegerField(allow_null=True)
 
 
-class WeekValuesSerializer(serializers.Serializer):
+class WeekValuesSerializer(QuickRead, serializers.Serializer):
     first = serializers.DateField(help_text="The week's first day in the range.")
     last = serializers.DateField(help_text="The week's last day in the range.")
     mood = serializers.FloatField(allow_null=True, help_text="Mean of the daily moods.")

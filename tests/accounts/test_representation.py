@@ -78,6 +78,8 @@ LISTS = [
     ("client_a", "/api/v1/completions/"),
     ("client_a", "/api/v1/assignments/"),
     ("therapist_a", "/api/v1/timeline/?client={client}"),
+    ("client_a", "/api/v1/progress/series/?range=1y"),
+    ("therapist_a", "/api/v1/progress/series/?range=4w&client={client}"),
 ]
 
 
@@ -97,13 +99,14 @@ def test_every_list_reads_as_drf_writes_it(client, records, monkeypatch, who, ur
         slow = client.get(url)
     body = quick.json()
     assert slow.content == quick.content
-    items = body.get("results", body.get("items"))
+    items = body.get("results", body.get("items", body.get("days")))
     assert items, body  # something was compared
     if zone != "UTC" and "timeline" in url:
         assert "-05:00" in quick.content.decode()  # moments in the zone, as DRF writes them
 
 
 class Moments(QuickRead, serializers.Serializer):
+    number = serializers.FloatField()
     moment = serializers.DateTimeField()
     client_moment = ClientDateTimeField()
     fixed = serializers.DateTimeField(format="%Y-%m-%d %H:%M")
@@ -119,6 +122,7 @@ class Moments(QuickRead, serializers.Serializer):
 AT = datetime(2026, 11, 25, 12, 30, 15, 250, tzinfo=UTC)
 VALUES = [
     {
+        "number": 2.5,
         "moment": AT,
         "client_moment": AT,
         "fixed": AT,
@@ -132,6 +136,7 @@ VALUES = [
     },
     # Values of other types than the field's: DRF writes them.
     {
+        "number": 3,
         "moment": "2026-11-25T12:00:00Z",
         "client_moment": datetime(2026, 11, 25, 12, 0),  # naive
         "fixed": AT.astimezone(timezone.get_fixed_timezone(-300)),
@@ -144,7 +149,11 @@ VALUES = [
         "uuid_hex": UUID(int=8),
     },
     dict.fromkeys(
-        ("moment", "client_moment", "fixed", "zoned", "day", "text", "whole", "flag", "uuid"),
+        (
+            "number",
+            *("moment", "client_moment", "fixed", "zoned", "day", "text", "whole", "flag"),
+            "uuid",
+        ),
         None,
     )
     | {"uuid_hex": None},
@@ -162,7 +171,9 @@ def test_each_kind_of_field_reads_as_drf_writes_it(values, zone):
 def test_what_it_writes_itself_and_what_it_leaves_to_drf():
     kinds = {name: kind for name, _, _, kind in _plan(Moments())[1]}
     assert kinds["fixed"] is None and kinds["zoned"] is None and kinds["uuid_hex"] is None
-    assert None not in [kinds[name] for name in ("moment", "client_moment", "day", "text")]
+    assert None not in [
+        kinds[name] for name in ("number", "moment", "client_moment", "day", "text", "whole")
+    ]
 
 
 def test_a_models_own_columns_are_read_straight_and_the_rest_through_drf(records):
