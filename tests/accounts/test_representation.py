@@ -77,6 +77,7 @@ LISTS = [
     ("client_a", "/api/v1/social/"),
     ("client_a", "/api/v1/completions/"),
     ("client_a", "/api/v1/assignments/"),
+    ("therapist_a", "/api/v1/templates/"),  # the shared library's
     ("therapist_a", "/api/v1/timeline/?client={client}"),
     ("client_a", "/api/v1/progress/series/?range=1y"),
     ("therapist_a", "/api/v1/progress/series/?range=4w&client={client}"),
