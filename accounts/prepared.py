@@ -194,7 +194,9 @@ class Prepared:
             # Django answers an empty list without SQL; the policy shows nobody anything.
             return self.plain(**args)
         args = {k: _padded(v) if isinstance(v, list | tuple) else v for k, v in args.items()}
-        key = (id(self), _shape(args))
+        # The query itself, not its id: a kept shape keeps its query alive, so a query made
+        # after another is freed can never be taken for it.
+        key = (self, _shape(args))
         with _LOCK:
             if key in _KEPT:
                 _KEPT.move_to_end(key)

@@ -436,3 +436,30 @@ def test_a_therapist_finds_only_their_active_relationship_by_the_clients_public_
     relationship.save(update_fields=["status"])
     with pytest.raises(Http404):
         get_active_relationship_for_client(personas.therapist_a, a.public_id)
+
+
+def _entries_not_of(*, client_ids, after, text):
+    """Another query of `_entries`' shape: the others' entries."""
+    return (
+        JournalEntry.objects.exclude(client_id__in=client_ids)
+        .filter(occurred_at__gt=after)
+        .exclude(text=text)
+        .values("client_id")
+        .annotate(number=Count("pk"), last=Max("occurred_at"))
+        .order_by("client_id")
+        .values_list("client_id", "number", "last")
+    )
+
+
+def test_a_query_made_after_another_is_gone_never_runs_what_was_kept_for_that_one(world):
+    """A kept shape holds its query: one made after another was freed, which may be given
+    the freed one's place in memory, builds its own, with the same arguments."""
+    ada, bo, cy = world
+    args = {"client_ids": [ada.pk], "after": AT - timedelta(days=30), "text": ""}
+    for _ in range(20):
+        gone = prepared.Prepared(_entries)
+        assert [row[0] for row in gone(**args)] == [ada.pk]
+        del gone
+        other = prepared.Prepared(_entries_not_of)
+        assert [row[0] for row in other(**args)] == [bo.pk, cy.pk]
+        del other
