@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from . import services, versions
 from .models import CareRelationship, CareStatus, User
 from .policy import care_relationships_visible_to, clients_visible_to
+from .representation import QuickRead
 
 
 @extend_schema_field(
@@ -55,7 +56,7 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(QuickRead, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
 
     class Meta:

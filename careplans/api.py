@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts import versions
 from accounts.models import CareStatus, Role
 from accounts.policy import Access, care_relationships_visible_to
+from accounts.representation import QuickRead
 from accounts.services import records_viewed
 from clients.models import Person
 from homework.models import Assignment
@@ -25,7 +26,7 @@ from .models import CarePlan, Helped, PlanItem, PlanVersion, Section, TriggerLog
 # --- Serializers ------------------------------------------------------------------------
 
 
-class PlanItemSerializer(serializers.ModelSerializer):
+class PlanItemSerializer(QuickRead, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     person = serializers.UUIDField(source="person.public_id", read_only=True, allow_null=True)
     person_name = serializers.CharField(source="person.name", read_only=True, allow_null=True)

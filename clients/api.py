@@ -264,7 +264,7 @@ class SharingSerializer(serializers.ModelSerializer):
         return super().to_representation(instance)
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(QuickRead, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     author = serializers.CharField(source="author.name", read_only=True)
     from_therapist = serializers.SerializerMethodField()
@@ -278,7 +278,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
         return obj.author_id != obj.client_id
 
 
-class UnreadReplySerializer(serializers.Serializer):
+class UnreadReplySerializer(QuickRead, serializers.Serializer):
     """A reply in a thread on one of your records that you have not opened yet."""
 
     id = serializers.UUIDField(source="feedback_id", help_text="The feedback's id.")

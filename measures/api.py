@@ -17,6 +17,7 @@ from accounts import versions
 from accounts.api import query_params
 from accounts.models import Role
 from accounts.policy import Access, get_active_relationship_for_client, get_client_for_user
+from accounts.representation import QuickRead
 from safety.crisis import crisis_payload
 from safety.serializers import CrisisSerializer
 
@@ -72,7 +73,7 @@ class MeasureAssignCreateSerializer(serializers.Serializer):
     start_date = serializers.DateField(required=False, help_text="Default: today.")
 
 
-class MeasureResponseSerializer(serializers.ModelSerializer):
+class MeasureResponseSerializer(QuickRead, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     assignment = serializers.UUIDField(source="assignment.public_id", read_only=True)
     client = serializers.UUIDField(source="client.public_id", read_only=True)

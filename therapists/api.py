@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from accounts import versions
 from accounts.api import query_params
+from accounts.representation import QuickRead
 from accounts.validators import validate_text
 from safety import selectors, services
 from safety.models import SafetyAlert, Source
@@ -14,7 +15,7 @@ from safety.models import SafetyAlert, Source
 from .alerts import shared_record_urls
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(QuickRead, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     client = serializers.UUIDField(source="relationship.client.public_id", read_only=True)
     client_name = serializers.CharField(source="relationship.client.name", read_only=True)
