@@ -85,6 +85,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "safety.context_processors.safety_alerts",
             ],
+            # Django's `date` filter with its text kept (the same text, made once).
+            "builtins": ["accounts.templatetags.dates"],
         },
     },
 ]
