@@ -3,6 +3,8 @@ and what waits of a client): each line a kept fragment (accounts.fragments) draw
 plain values only, so a list whose records did not change reads its lines in one round
 trip instead of drawing them again."""
 
+import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django.urls import reverse
@@ -13,6 +15,7 @@ from accounts import fragments
 from .templatetags.records import plain, record_title
 
 TEMPLATE = "clients/partials/record_line.html"
+COMPLETION = "clients/partials/completion_line.html"
 
 
 def line(
@@ -47,25 +50,46 @@ def line(
         "unviewed": unviewed,
         "reply": reply,
         "title": record_title(record),
-        "excerpt": plain(record.text) if journal else (record.note or ""),
+        # The words its excerpt is made from (an entry's Markdown, a log's note): made only
+        # when the line is drawn.
+        "text": (record.text if journal else record.note) or "",
     }
 
 
 def drawn(lines: list[dict]) -> list[SafeString]:
-    """The lines as HTML, in order."""
-    return fragments.drawn(TEMPLATE, lines)
+    """The lines as HTML, in order: each drawn only when it is not kept."""
+    return fragments.kept(TEMPLATE, ((line, lambda line=line: _context(line)) for line in lines))
+
+
+def _context(line: dict) -> dict:
+    text = line["text"]
+    return {**line, "excerpt": plain(text) if line["kind"] == "journal" else text}
+
+
+# Stands for a record's public id in a URL reversed once for many records.
+_STAND_IN = uuid.UUID(int=0)
+
+
+def record_urls(name: str, *leading) -> Callable[[uuid.UUID], str]:
+    """The URL of route `name` for a record's public id, its last argument (after
+    `leading`), reversed once for all the records of a list."""
+    prefix, found, suffix = reverse(name, args=[*leading, _STAND_IN]).rpartition(str(_STAND_IN))
+    if not found:
+        raise ValueError(f"{name}: the record's id is not in its URL")
+    return lambda public_id: f"{prefix}{public_id}{suffix}"
 
 
 def for_therapist(client, items) -> list[SafeString]:
     """The lines of `items` (each with `kind` and `record`, and what of it waits when it
     says: `unviewed`, `reply`) as the client's therapist reads them: times in the client's
     time zone, each opening the therapist's view of the record."""
+    url = record_urls("therapist_record", client.public_id)
     return drawn(
         [
             line(
                 item.record,
                 kind=item.kind,
-                url=reverse("therapist_record", args=[client.public_id, item.record.public_id]),
+                url=url(item.record.public_id),
                 zone=str(client.zone),
                 who="therapist",
                 unviewed=getattr(item, "unviewed", False),
@@ -73,4 +97,15 @@ def for_therapist(client, items) -> list[SafeString]:
             )
             for item in items
         ]
+    )
+
+
+def completion_lines(completions) -> list[SafeString]:
+    """Homework check-offs (each with its homework) as lines of the therapist's timeline."""
+    return fragments.drawn(
+        COMPLETION,
+        [
+            {"completion": c.public_id, "title": c.assignment.title, "note": c.note or ""}
+            for c in completions
+        ],
     )

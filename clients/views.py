@@ -248,6 +248,7 @@ def _journal(request):
         month_query.pop(name, None)
     unsearched_query = query.copy()
     unsearched_query.pop("q", None)
+    url = record_lines.record_urls("client_record")
     return render(
         request,
         "clients/journal.html",
@@ -258,7 +259,7 @@ def _journal(request):
                     record_lines.line(
                         row.record,
                         kind=row.kind,
-                        url=reverse("client_record", args=[row.record.public_id]),
+                        url=url(row.record.public_id),
                         zone=str(request.user.zone),
                     )
                     for row in rows

@@ -1,4 +1,6 @@
 from datetime import date
+from itertools import groupby
+from operator import attrgetter
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -157,6 +159,9 @@ def timeline(request, public_id):
     return versions.cached_page(request, [client], lambda: _timeline(request, client))
 
 
+DAY = attrgetter("day")
+
+
 def _timeline(request, client):
     kind = request.GET.get("kind")
     kinds = (kind,) if kind in record_selectors.TIMELINE_KINDS else record_selectors.TIMELINE_KINDS
@@ -165,10 +170,14 @@ def _timeline(request, client):
         viewer=request.user, client=client, kinds=kinds, start=start, end=end, limit=100
     )
     records = [item for item in result.items if item.kind != "completion"]
+    done = [item for item in result.items if item.kind == "completion"]
     record_services.mark_viewed(viewer=request.user, records=[item.record for item in records])
     lines = record_lines.for_therapist(client, records)
-    for item, line in zip(records, lines, strict=True):
+    lines += record_lines.completion_lines([item.record for item in done])
+    for item, line in zip(records + done, lines, strict=True):
         item.line = line
+    # Newest first, under a heading a day.
+    days = [(day, [item.line for item in items]) for day, items in groupby(result.items, DAY)]
     counts = [
         (
             key,
@@ -182,7 +191,7 @@ def _timeline(request, client):
         "therapists/timeline.html",
         {
             "client": client,
-            "timeline": result,
+            "days": days,
             "counts": counts,
             "kind": kind if kind in record_selectors.TIMELINE_KINDS else "",
             "kinds": record_selectors.TimelineKind.choices,

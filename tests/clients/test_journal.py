@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from careplans import services as plan_services
 from careplans.selectors import plan_items, trigger_figures
-from clients import services
+from clients import record_lines, services
 from clients.models import Feedback, JournalEntry
 from tests.clients.conftest import (
     JOURNAL_QUERIES,
@@ -212,6 +212,34 @@ def test_each_line_reads_as_its_record_is_now(as_a, personas):
     personas.client_a.save()
     assert line() != utc
     assert NOW.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") in line()
+
+
+def test_a_lines_excerpt_is_made_only_when_the_line_is_drawn(as_a, personas, monkeypatch):
+    """A kept line is found by its record's words: their excerpt is not made again."""
+    services.journal_create(client=personas.client_a, text="- woke up\n- walked", shared=True)
+    made = []
+    monkeypatch.setattr(record_lines, "plain", lambda text: made.append(text) or f"~{text}~")
+    assert "~- woke up\n- walked~" in journal(as_a)
+    assert made == ["- woke up\n- walked"]
+    services.journal_create(client=personas.client_a, text="Slept well", shared=True)
+    page = journal(as_a)  # drawn again: the client wrote
+    assert "~- woke up\n- walked~" in page and "~Slept well~" in page
+    assert made == ["- woke up\n- walked", "Slept well"]
+
+
+@pytest.mark.parametrize(
+    ("name", "leading"), [("client_record", []), ("therapist_record", ["client"])]
+)
+def test_a_record_url_reversed_once_reads_as_reversed_each_time(personas, name, leading):
+    leading = [personas.client_a.public_id for _ in leading]
+    url = record_lines.record_urls(name, *leading)
+    for record in JournalEntryFactory.create_batch(3, client=personas.client_a):
+        assert url(record.public_id) == reverse(name, args=[*leading, record.public_id])
+
+
+def test_a_route_without_a_record_is_refused():
+    with pytest.raises(NoReverseMatch):
+        record_lines.record_urls("client_journal")
 
 
 def test_the_clients_own_reply_is_never_new_but_a_later_answer_is(as_a, personas):
