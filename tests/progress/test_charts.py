@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pygal
+import pygal.config
+import pygal.graph.base
 import pytest
 
 from progress import charts as charts_module
@@ -156,20 +158,26 @@ def test_each_point_carries_its_value_and_nothing_for_the_tooltip_script(persona
 
 @pytest.mark.parametrize("range_key", ["4w", "1y"])
 def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, range_key):
-    """`_QuickState` only reads pygal's attributes faster, and `_NoScript` leaves out what
-    `_render` cut out: with pygal's own look-up and its script every chart is drawn to the
-    same SVG (the drawings' random ids aside)."""
+    """`_QuickState` only reads pygal's attributes faster, `_NoScript` leaves out what
+    `_render` cut out, `_KeptStyles` makes each stylesheet once and `_SerieConfig` lists a
+    series' options once: with pygal's own look-up, script, stylesheets and options every
+    chart is drawn to the same SVG (the drawings' random ids aside)."""
     history(personas, 60)
-    quick = charts_of(personas.client_a, range_key)
+    monkeypatch.setattr(charts_module.versions, "read_many", lambda keys: {})  # all drawn
+    monkeypatch.setattr(charts_module, "_STYLES_KEPT", {})
+    quick = charts_of(personas.client_a, range_key)  # the stylesheets made
+    assert charts_module._STYLES_KEPT
+    quick_again = charts_of(personas.client_a, range_key)  # and kept
     monkeypatch.setattr(
         charts_module, "Line", type("Line", (charts_module._ValueOnly, pygal.Line), {})
     )
     monkeypatch.setattr(
         charts_module, "Bar", type("Bar", (charts_module._ValueOnly, pygal.Bar), {})
     )
-    monkeypatch.setattr(charts_module.versions, "read_many", lambda keys: {})
+    monkeypatch.setattr(pygal.graph.base, "SerieConfig", pygal.config.SerieConfig)
     own = charts_of(personas.client_a, range_key)
-    assert not issubclass(charts_module.Line, charts_module._QuickState | charts_module._NoScript)
+    quicker = charts_module._QuickState | charts_module._NoScript | charts_module._KeptStyles
+    assert not issubclass(charts_module.Line, quicker)
     assert [chart.key for chart in own.values() if not chart.is_empty] == [
         "mood",
         "sleep",
@@ -180,7 +188,11 @@ def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, r
     for key, chart in own.items():
         for size in ("svg", "svg_wide"):
             drawn = re.sub(r"chart-[0-9a-f-]+", "chart", getattr(chart, size))
-            assert drawn == re.sub(r"chart-[0-9a-f-]+", "chart", getattr(quick[key], size)), key
+            for other in (quick, quick_again):
+                assert drawn == re.sub(r"chart-[0-9a-f-]+", "chart", getattr(other[key], size))
+            # Each drawing's rules are scoped by its own id.
+            quick_id = re.search(r'id="chart-([0-9a-f-]+)"', getattr(quick_again[key], size))
+            assert f"#chart-{quick_id[1]} " in getattr(quick_again[key], size), key
 
 
 def test_the_style_takes_the_nonce(personas):
