@@ -7,12 +7,10 @@ shows a kind empty state instead.
 """
 
 import functools
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import pygal
 import pygal.config
@@ -22,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 from pygal.style import Style
 
-from accounts import fragments, versions
+from accounts import fragments
 
 from .series import ProgressSeries, WeekValues
 
@@ -334,64 +332,9 @@ def _render(chart, title: str) -> str:
 
 def _draw(draw, title: str) -> tuple[str, str]:
     """The chart drawn by `draw(size)` at both sizes. Drawing is most of a Progress page's
-    time, so each drawing is kept in the page cache under a digest of everything it is drawn
-    from (`_drawing_key`): a new point makes a new key, and a chart no write has changed is
-    not drawn again."""
-    charts = [draw(NARROW), draw(WIDE)]
-    keys = [_drawing_key(chart, title) for chart in charts]
-    kept = versions.read_many([key for key in keys if key])
-    svgs = [kept.get(key) if key else None for key in keys]
-    drawn = {}
-    for index, (chart, key) in enumerate(zip(charts, keys, strict=True)):
-        if svgs[index] is None:
-            svgs[index] = _render(chart, title)
-            if key:
-                drawn[key] = svgs[index]
-    if drawn:
-        versions.write_many(drawn)
-    return svgs[0], svgs[1]
-
-
-_PLAIN = (str, bytes, int, float, bool, type(None), date, Decimal)
-
-
-def _fingerprint(value, depth: int = 0):
-    """`value` as plain data that differs whenever what it draws can: functions by their
-    code, defaults and closures, objects by their attributes. TypeError if it cannot say."""
-    if depth > 8:
-        raise TypeError("too deep")
-    deeper = depth + 1
-    if isinstance(value, _PLAIN):
-        return (type(value).__name__, value)
-    if isinstance(value, dict):
-        return ("dict", tuple(sorted((str(k), _fingerprint(v, deeper)) for k, v in value.items())))
-    if isinstance(value, list | tuple):
-        return ("list", tuple(_fingerprint(v, deeper) for v in value))
-    if isinstance(value, type):
-        return ("type", value.__module__, value.__qualname__)
-    code = getattr(value, "__code__", None)
-    if code is not None:
-        cells = tuple(_fingerprint(c.cell_contents, deeper) for c in value.__closure__ or ())
-        defaults = _fingerprint(value.__defaults__, deeper)
-        consts = tuple(getattr(c, "co_code", c) for c in code.co_consts)  # nested code: its bytes
-        return ("function", value.__qualname__, code.co_code, consts, cells, defaults)
-    if hasattr(value, "__dict__") and not callable(value):
-        return ("object", type(value).__qualname__, _fingerprint(vars(value), deeper))
-    raise TypeError(f"no fingerprint for {type(value).__name__}")
-
-
-def _drawing_key(chart, title: str) -> str | None:
-    """The drawing's cache key: its kind, settings, x labels, series and title, with what
-    draws them (the project's code release: the style, the formatters, `_render`; and pygal's
-    version). None (not cached) for anything without a fingerprint."""
-    try:
-        what = _fingerprint(
-            (type(chart), chart.config.to_dict(), chart.x_labels, chart.raw_series, title)
-        )
-    except (TypeError, RecursionError):
-        return None
-    digest = hashlib.blake2b(repr(what).encode(), digest_size=16).hexdigest()
-    return f"chart:{versions.release()}:{pygal.__version__}:{digest}"
+    time: the page keeps each chart's section by everything it is drawn from
+    (`drawn_sections`), so a chart is drawn only when a write changed it."""
+    return _render(draw(NARROW), title), _render(draw(WIDE), title)
 
 
 @functools.lru_cache(maxsize=1024)

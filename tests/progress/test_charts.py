@@ -163,7 +163,6 @@ def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, r
     series' options once: with pygal's own look-up, script, stylesheets and options every
     chart is drawn to the same SVG (the drawings' random ids aside)."""
     history(personas, 60)
-    monkeypatch.setattr(charts_module.versions, "read_many", lambda keys: {})  # all drawn
     monkeypatch.setattr(charts_module, "_STYLES_KEPT", {})
     quick = charts_of(personas.client_a, range_key)  # the stylesheets made
     assert charts_module._STYLES_KEPT
@@ -341,7 +340,7 @@ def test_every_series_colour_keeps_3_to_1_against_the_page_in_both_schemes(perso
     assert chart_dark, "the dark scheme sets its own series colours"
 
 
-# --- Drawings from the page cache ------------------------------------------------------------
+# --- Chart sections from the page cache -----------------------------------------------------
 
 
 @pytest.fixture
@@ -359,65 +358,16 @@ def drawings(monkeypatch, own_page_cache):
     return made
 
 
-def test_a_chart_is_drawn_once_and_a_new_point_draws_it_again(personas, drawings):
-    journal(personas.client_a, TODAY - timedelta(days=2), 7)
-    lifestyle(personas.client_a, TODAY - timedelta(days=1), sleep=7.5)
-    first = charts_of(personas.client_a)
-    assert sorted(set(drawings)) == ["Mood", "Sleep"]  # two sizes each
-    assert len(drawings) == 4
-
-    drawings.clear()
-    again = charts_of(personas.client_a)
-    assert drawings == []  # nothing was written: every drawing came from the cache
-    assert again["mood"].svg == first["mood"].svg
-    assert again["sleep"].svg_wide == first["sleep"].svg_wide
-
-    journal(personas.client_a, TODAY, 2)
-    after = charts_of(personas.client_a)
-    assert drawings == ["Mood", "Mood"]  # the sleep chart is as it was
-    assert after["mood"].svg != first["mood"].svg
-    assert plotted(after["mood"].svg)[0] == ["7.0", "2.0"]
-    assert after["sleep"].svg == first["sleep"].svg
-
-
-def test_what_a_drawing_is_keyed_on(personas):
-    """Everything it is drawn from: its points, labels, settings, title and formatters (by
-    their code and what they close over); an object it cannot describe is not cached."""
-    import pygal
-
-    def chart(values, *, title_size=15, formatter=number_text, labels=("Mon", "Tue")):
-        drawn = charts_module._chart(
-            pygal.Line, size=charts_module.NARROW, labels=list(labels), y_title="Hours"
-        )
-        drawn.config.title_font_size = title_size
-        drawn.add("Sleep", values, formatter=formatter)
-        return drawn
-
-    def scaled(by):
-        return lambda value: f"{value * by}"
-
-    key = charts_module._drawing_key(chart([7, 8]), "Sleep")
-    assert key == charts_module._drawing_key(chart([7, 8]), "Sleep")
-    assert key.startswith("chart:")
-    others = {
-        charts_module._drawing_key(chart([7, 9]), "Sleep"),
-        charts_module._drawing_key(chart([7, 8], labels=("Mon", "Wed")), "Sleep"),
-        charts_module._drawing_key(chart([7, 8], title_size=16), "Sleep"),
-        charts_module._drawing_key(chart([7, 8]), "Sleep, shared"),
-        charts_module._drawing_key(chart([7, 8], formatter=scaled(2)), "Sleep"),
-        charts_module._drawing_key(chart([7, 8], formatter=scaled(3)), "Sleep"),
-    }
-    assert key not in others and len(others) == 6
-    assert charts_module._drawing_key(chart([7, 8], formatter=object()), "Sleep") is None
-
-
 def test_charts_are_drawn_when_the_cache_does_not_answer(
     personas, drawings, page_cache_down, caplog
 ):
     journal(personas.client_a, TODAY - timedelta(days=2), 7)
-    mood = charts_of(personas.client_a)["mood"]
-    assert plotted(mood.svg) == [["7.0"], ["7.0", "7.0", "7.0"]]
-    assert drawings == ["Mood", "Mood"]
+    series = progress_series(viewer=personas.client_a, client=personas.client_a)
+    sections = charts_module.drawn_sections(charts_module.planned_charts(series))
+    assert len(sections) == 5 and drawings == ["Mood", "Mood"]
+    mood = next(section for section in sections if 'data-chart="mood"' in section)
+    svg = re.search(r"<svg .*?</svg>", mood, re.DOTALL).group(0)
+    assert plotted(svg) == [["7.0"], ["7.0", "7.0", "7.0"]]
     assert "page cache unavailable" in caplog.text
 
 
