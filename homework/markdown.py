@@ -1,5 +1,6 @@
 """A safe Markdown subset for instructions: paragraphs, lists, **bold**, *italic*."""
 
+import functools
 import re
 
 import nh3
@@ -15,8 +16,26 @@ def _inline(text: str) -> str:
 
 
 def render(source: str) -> SafeString:
-    """Escape everything, then add the few tags the subset allows; nh3 has the last word."""
-    blocks = re.split(r"\n\s*\n", escape(source or "").strip())
+    """Escape everything, then add the few tags the subset allows; nh3 has the last word.
+    The same words give the same HTML: a short text's is kept once made (a list of records
+    shows the same entries again and again)."""
+    source = source or ""
+    if type(source) is not str or len(source) > KEPT_LONGEST:
+        return _render(source)
+    return _kept(source)
+
+
+# Texts up to this length are kept, the last 256 made in a process (about 2 MB at most).
+KEPT_LONGEST = 4000
+
+
+@functools.lru_cache(maxsize=256)
+def _kept(source: str) -> SafeString:
+    return _render(source)
+
+
+def _render(source: str) -> SafeString:
+    blocks = re.split(r"\n\s*\n", escape(source).strip())
     html = []
     for block in filter(None, blocks):
         lines = block.splitlines()

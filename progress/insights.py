@@ -147,14 +147,22 @@ def what_helps(*, viewer: User, series: ProgressSeries) -> list[Insight]:
     client = series.client
     extra = _activity_days(viewer, series)
     moods = {point.day: point.mood_exact for point in series.days}
+    # Each day with the mood of the day `lag` days later, for each lag, once.
+    later = {
+        lag: [
+            (point, mood)
+            for point in series.days
+            if (mood := moods.get(point.day + timedelta(days=lag))) is not None
+        ]
+        for lag in {factor.lag for factor in FACTORS}
+    }
     whose = "your" if viewer.pk == client.pk else "their"
     insights = []
     for factor in FACTORS:
         groups: dict[bool, list[float]] = {True: [], False: []}
-        for point in series.days:
-            mood = moods.get(point.day + timedelta(days=factor.lag))
+        for point, mood in later[factor.lag]:
             known = factor.test(point, extra)
-            if mood is not None and known is not None:
+            if known is not None:
                 groups[known].append(mood)
         with_, without = groups[True], groups[False]
         if len(with_) + len(without) < MIN_DAYS or min(len(with_), len(without)) < MIN_GROUP_DAYS:
