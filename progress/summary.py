@@ -31,7 +31,7 @@ from accounts.prepared import Fixed, prepared
 from careplans.diff import Change, diff
 from careplans.models import CarePlan, PlanVersion
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
-from homework.models import Completion
+from homework.models import DATE_FIELDS, Completion
 from homework.schedules import iso_week_monday
 from homework.selectors import Adherence, AdherenceReport, client_adherence
 from measures.selectors import Latest, latest_results
@@ -266,8 +266,23 @@ def _check_offs(*, viewer: User, client_id: int, first: date, last: date) -> Que
         Completion.objects.visible_to(viewer)
         .filter(client_id=client_id, week__gte=first, week__lte=last)
         .select_related("assignment")
+        # What `recent_check_offs` and its notes show: not the whole homework of each.
+        .only(*CHECK_OFF_SHOWN)
         .order_by("-completed_at", "-id")
     )
+
+
+CHECK_OFF_SHOWN = (
+    "public_id",
+    "assignment__public_id",
+    "assignment__title",
+    # What a homework read from the database notes of itself (`Assignment.from_db`).
+    *(f"assignment__{name}" for name in DATE_FIELDS),
+    "due_date",
+    "week",
+    "note",
+    "completed_at",
+)
 
 
 def recent_check_offs(*, viewer: User, client: User, today: date) -> list[HomeworkDone]:

@@ -287,7 +287,7 @@ def test_a_new_client_reads_as_nothing_yet(personas):
 # --- The grouped lists -------------------------------------------------------------------
 
 
-def test_check_offs_are_one_line_per_homework(personas):
+def test_check_offs_are_one_line_per_homework(personas, django_assert_num_queries):
     reach = daily_homework(personas.relationship_a, TODAY - timedelta(days=14))
     reach.title = "Reach out to someone"
     reach.save()
@@ -300,7 +300,15 @@ def test_check_offs_are_one_line_per_homework(personas):
     done(reach, TODAY - timedelta(days=8))
     done(reach, TODAY - timedelta(days=10))  # the week before last: not listed
 
-    [group] = recent_check_offs(viewer=personas.therapist_a, client=personas.client_a, today=TODAY)
+    # The policy's look-up of the viewer's second factor, and the check-offs with what is
+    # shown of each (their notes included).
+    with django_assert_num_queries(2):
+        [group] = recent_check_offs(
+            viewer=personas.therapist_a, client=personas.client_a, today=TODAY
+        )
+        shown = [(n.public_id, n.due_date, n.note) for n in group.notes]
+    assert shown == [(note.public_id, note.due_date, "Called <b>Sam</b>")]
+    assert (group.title, group.assignment_id) == (reach.title, str(reach.public_id))
     html = page(personas)
 
     assert (group.this_week, group.last_week) == (3, 2)
