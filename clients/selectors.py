@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from accounts.clock import local_today
 from accounts.models import User
 from accounts.prepared import Fixed, prepared
-from homework.models import Completion
+from homework.models import DATE_FIELDS, Completion
 from homework.schedules import iso_week_monday
 
 from .models import RECORD_MODELS, JournalEntry, LifestyleLog, SocialActivity, tag_key
@@ -251,11 +251,24 @@ def _completions_made(*, kind: str, ids: list[int]):
     """The links of these records of one kind to the homework completions they made, each
     with its completion and that completion's homework, in the completions' order."""
     model = RECORD_MODELS[kind]
+    link = f"{model._meta.model_name}_id"
     return (
-        model.completions.through.objects.filter(**{f"{model._meta.model_name}_id__in": ids})
+        model.completions.through.objects.filter(**{f"{link}__in": ids})
         .select_related("completion__assignment")
+        .only(link, "completion", *COMPLETION_MADE_SHOWN)
         .order_by(*(f"completion__{name}" for name in Completion._meta.ordering))
     )
+
+
+# What the API shows of a completion a record made, and of its homework (not all of it).
+COMPLETION_MADE_SHOWN = (
+    "completion__public_id",
+    "completion__due_date",
+    "completion__assignment__public_id",
+    "completion__assignment__title",
+    # What a homework read from the database notes of itself (`Assignment.from_db`).
+    *(f"completion__assignment__{name}" for name in DATE_FIELDS),
+)
 
 
 def read_completions_made(records: list) -> None:

@@ -232,7 +232,17 @@ def test_the_completions_each_record_made_are_read_for_a_whole_list_in_one_query
         )
     with CaptureQueriesContext(connection) as queries:
         titles = [c.assignment.title for c in fresh[0].completions_made]
+        shown = [  # what the API shows of each (clients.api.CompletedSerializer)
+            (c.public_id, c.due_date, c.assignment.public_id)
+            for read in fresh
+            for c in read.completions_made
+        ]
     assert queries.captured_queries == []  # each with its homework
+    assert shown == [
+        (c.public_id, c.due_date, c.assignment.public_id)
+        for record in records
+        for c in sorted(record.completions.all(), key=lambda c: (c.due_date, c.pk))
+    ]
     assert titles == ["Write", "Walk", "Walk"]  # due 5, 3 and 0 days ago
     assert fresh[1].completions_made == [] and fresh[4].completions_made == []
     assert fresh[0].completion == made[2]  # the first it made, as the API shows it
