@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from accounts.clock import local_today
 from accounts.models import User
 from accounts.prepared import Fixed, prepared
-from homework.models import DATE_FIELDS, Completion
+from homework.models import Completion, assignment_only
 from homework.schedules import iso_week_monday
 
 from .models import RECORD_MODELS, JournalEntry, LifestyleLog, SocialActivity, tag_key
@@ -264,10 +264,7 @@ def _completions_made(*, kind: str, ids: list[int]):
 COMPLETION_MADE_SHOWN = (
     "completion__public_id",
     "completion__due_date",
-    "completion__assignment__public_id",
-    "completion__assignment__title",
-    # What a homework read from the database notes of itself (`Assignment.from_db`).
-    *(f"completion__assignment__{name}" for name in DATE_FIELDS),
+    *assignment_only("completion__assignment", "public_id", "title"),
 )
 
 

@@ -269,6 +269,13 @@ class HomeworkTemplate(ScheduleFields):
 DATE_FIELDS = ("start_date", "end_date", "due_date")
 
 
+def assignment_only(path: str, *names: str) -> tuple[str, ...]:
+    """For `.only()` of a query that reads homework at `path` ("assignment"): its `names`,
+    with the dates a homework read from the database notes of itself (`Assignment.from_db`,
+    which would otherwise read each deferred one with a query of its own)."""
+    return tuple(f"{path}__{name}" for name in (*names, *DATE_FIELDS))
+
+
 class AssignmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AssignmentQuerySet":
         return policy.client_records_visible_to(user, self, relationship_field="relationship")

@@ -31,7 +31,7 @@ from accounts.prepared import Fixed, prepared
 from careplans.diff import Change, diff
 from careplans.models import CarePlan, PlanVersion
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
-from homework.models import DATE_FIELDS, Completion
+from homework.models import Completion, assignment_only
 from homework.schedules import iso_week_monday
 from homework.selectors import Adherence, AdherenceReport, client_adherence
 from measures.selectors import Latest, latest_results
@@ -274,10 +274,7 @@ def _check_offs(*, viewer: User, client_id: int, first: date, last: date) -> Que
 
 CHECK_OFF_SHOWN = (
     "public_id",
-    "assignment__public_id",
-    "assignment__title",
-    # What a homework read from the database notes of itself (`Assignment.from_db`).
-    *(f"assignment__{name}" for name in DATE_FIELDS),
+    *assignment_only("assignment", "public_id", "title"),
     "due_date",
     "week",
     "note",
