@@ -18,6 +18,11 @@ the first (a parameter that is no argument) and an argument the SQL does not car
 query is run as the ORM builds it, every time, and logged: it is never kept with a value
 baked in.
 
+A prefetch into a list (`Prefetch("pauses", queryset=..., to_attr=...)`) of a reverse
+foreign key, whose queryset is the same in both builds, is prepared too: its rows are read by
+a prepared query of their own (the homework's pauses, which the ORM would otherwise build and
+compile on every call). Any other prefetch is left to the ORM, as it builds it.
+
 `None`, booleans and `Fixed` values are part of the shape (they change the SQL: `IS NULL`,
 a time zone); an empty list is run as the ORM builds it (Django answers it without a
 query). A user is a viewer: the
@@ -34,7 +39,7 @@ import copy
 import logging
 import threading
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -42,7 +47,9 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.db.models.fields.related_descriptors import ReverseManyToOneDescriptor
+from django.db.models.query import ModelIterable
 
 from .models import User
 
@@ -168,12 +175,22 @@ class _Kept:
     """One shape: its compiler (after compiling), SQL, parameters, and where each value
     goes (`slots[i]` is the index of the flattened argument at parameter i, or None)."""
 
-    def __init__(self, queryset: QuerySet, compiler, sql: str, params: tuple, slots: list):
+    def __init__(
+        self,
+        queryset: QuerySet,
+        compiler,
+        sql: str,
+        params: tuple,
+        slots: list,
+        prefetches: "list[_Prefetch] | None" = None,
+    ):
         self.queryset = queryset
         self.compiler = compiler
         self.sql = sql
         self.params = params
         self.slots = slots
+        # Each prefetch, prepared; None: the queryset's own prefetches, as the ORM runs them.
+        self.prefetches = prefetches
 
 
 class Prepared:
@@ -230,13 +247,14 @@ class Prepared:
                 [_adapted(v, ops) for v in flat_second],
                 viewers={n for n, v in enumerate(flat_first) if v in viewer_pks},
             )
+            prefetches = _prefetches(queryset, other)
         except (EmptyResultSet, FullResultSet):
             return None  # the ORM answers it without SQL (a viewer who may see nothing)
         except NotPreparable:
             REFUSED.add(self.build.__name__)
             logger.exception("Query %s is run as the ORM builds it", self.build.__qualname__)
             return None
-        return _Kept(queryset, compiler, sql, tuple(params), slots)
+        return _Kept(queryset, compiler, sql, tuple(params), slots, prefetches)
 
     def _run(self, kept: _Kept, args: dict) -> list:
         values = _flat(args)
@@ -253,7 +271,96 @@ class Prepared:
         # tuples, with the ORM's converters) over the kept compiler.
         queryset = kept.queryset._chain()
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
-        return list(queryset)
+        if kept.prefetches is None:
+            return list(queryset)
+        queryset._prefetch_related_lookups = ()
+        rows = list(queryset)
+        for prefetch in kept.prefetches:
+            prefetch.attach(rows)
+        return rows
+
+
+class _Prefetch:
+    """A prefetch of a reverse foreign key's rows into a list on each row (`to_attr`), read
+    by a prepared query: the rows the ORM's prefetch gives, in its order, each with the row
+    it belongs to set on it as the ORM sets it."""
+
+    def __init__(self, lookup: Prefetch, key):
+        self.to_attr = lookup.to_attr
+        self.key = key  # the foreign key of the related rows
+        related = lookup.queryset
+
+        def prefetched(*, pks: list) -> QuerySet:
+            return related.filter(**{f"{key.name}__in": pks})
+
+        prefetched.__qualname__ = f"{related.model.__name__} by {key.name}, prefetched"
+        self.read = Prepared(prefetched)
+
+    def attach(self, rows: list) -> None:
+        if not rows:
+            return
+        owners = {row.pk: row for row in rows}
+        found = defaultdict(list)
+        for related in self.read(pks=list(owners)):
+            owner = owners[getattr(related, self.key.attname)]
+            if not self.key.is_cached(related):
+                self.key.set_cached_value(related, owner)
+            found[owner.pk].append(related)
+        for row in rows:
+            setattr(row, self.to_attr, found.get(row.pk, []))
+
+
+def _prefetches(first: QuerySet, second: QuerySet) -> list[_Prefetch] | None:
+    """The query's prefetches, prepared when each can be (see the module's docstring);
+    otherwise None, and the ORM runs them. A prefetch's queryset that is not the same in the
+    two builds took an argument's value, which the kept query would keep: refused."""
+    lookups = first._prefetch_related_lookups
+    others = second._prefetch_related_lookups
+    if [_lookup_sql(each) for each in lookups] != [_lookup_sql(each) for each in others]:
+        raise NotPreparable("a prefetch's query takes an argument's value")
+    if not lookups or first._iterable_class is not ModelIterable:
+        return None
+    keys = [_reverse_key(first.model, lookup) for lookup in lookups]
+    if None in keys:
+        return None
+    return [_Prefetch(lookup, key) for lookup, key in zip(lookups, keys, strict=True)]
+
+
+def _reverse_key(model, lookup):
+    """The foreign key to `model`'s primary key that `lookup` follows back, when it is a
+    `Prefetch` into a list of an unsliced queryset without prefetches of its own; else None."""
+    if (
+        not isinstance(lookup, Prefetch)
+        or not lookup.to_attr
+        or lookup.queryset is None
+        or "__" in lookup.prefetch_through
+        or lookup.queryset.query.is_sliced
+        or lookup.queryset._prefetch_related_lookups
+    ):
+        return None
+    descriptor = getattr(model, lookup.prefetch_through, None)
+    if type(descriptor) is not ReverseManyToOneDescriptor:  # not a many-to-many, say
+        return None
+    key = descriptor.field
+    if not key.target_field.primary_key or len(key.foreign_related_fields) != 1:
+        return None
+    return key
+
+
+def _lookup_sql(lookup) -> tuple:
+    """A prefetch as its path, where it goes, and its queryset's SQL with parameters and
+    prefetches of its own."""
+    if not isinstance(lookup, Prefetch):
+        return (lookup,)
+    queryset = lookup.queryset
+    if queryset is None:
+        return lookup.prefetch_through, lookup.prefetch_to
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except (EmptyResultSet, FullResultSet) as answered:
+        sql, params = type(answered).__name__, ()
+    nested = tuple(_lookup_sql(each) for each in queryset._prefetch_related_lookups)
+    return lookup.prefetch_through, lookup.prefetch_to, sql, tuple(params), nested
 
 
 def _slots(

@@ -5,7 +5,7 @@ import functools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from accounts import prepared
 from accounts.models import CareStatus, User
 from clients.models import JournalEntry
-from tests.factories import ClientFactory, JournalEntryFactory
+from homework.models import Assignment, AssignmentPause
+from homework.selectors import assignments_with_pauses
+from tests.factories import AssignmentFactory, ClientFactory, JournalEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -463,3 +465,114 @@ def test_a_query_made_after_another_is_gone_never_runs_what_was_kept_for_that_on
         other = prepared.Prepared(_entries_not_of)
         assert [row[0] for row in other(**args)] == [bo.pk, cy.pk]
         del other
+
+
+# --- Prefetches ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def homework():
+    """Three pieces of homework of one client: with two pauses (made out of order), with one,
+    with none."""
+    first = AssignmentFactory(start_date=date(2026, 1, 5))
+    client = first.client
+    second = AssignmentFactory(
+        relationship=first.relationship, title="Walk", start_date=date(2026, 1, 5)
+    )
+    AssignmentFactory(relationship=first.relationship, title="Call", start_date=date(2026, 1, 5))
+    for assignment, start, end in [
+        (first, date(2026, 3, 1), date(2026, 3, 4)),
+        (first, date(2026, 2, 1), date(2026, 2, 2)),
+        (second, date(2026, 4, 1), None),
+    ]:
+        AssignmentPause.objects.create(assignment=assignment, start_date=start, end_date=end)
+    return client
+
+
+def _with_pauses(*, client_id):
+    return assignments_with_pauses(Assignment.objects.filter(client_id=client_id)).order_by("pk")
+
+
+def _pauses_of(assignments) -> list:
+    return [
+        (a.pk, [(p.pk, p.start_date, p.end_date, p.assignment_id) for p in a.pause_list])
+        for a in assignments
+    ]
+
+
+def test_a_prefetch_into_a_list_is_prepared_and_gives_what_the_orms_gives(
+    homework, django_assert_num_queries, monkeypatch
+):
+    query = counted(_with_pauses)
+    query(client_id=homework.pk)  # the shape, and its prefetch's shape, are kept
+    built = len(query.builds)
+    prefetched = []
+    orms = QuerySet._prefetch_related_objects
+    monkeypatch.setattr(
+        QuerySet,
+        "_prefetch_related_objects",
+        lambda self: (prefetched.append(self.model), orms(self))[1],
+    )
+    with django_assert_num_queries(2):
+        rows = query(client_id=homework.pk)
+    assert prefetched == []  # not the ORM's prefetch, which builds its query each time
+    assert len(query.builds) == built
+
+    plain = query.plain(client_id=homework.pk)
+    assert prefetched == [Assignment]
+    assert _pauses_of(rows) == _pauses_of(plain)
+    first, second, third = rows
+    assert [p.start_date for p in first.pause_list] == [date(2026, 2, 1), date(2026, 3, 1)]
+    assert [p.end_date for p in second.pause_list] == [None]
+    assert third.pause_list == []
+    with django_assert_num_queries(0):
+        # Each pause has its homework, as the ORM's prefetch sets it, and schedules read them.
+        assert all(p.assignment is first for p in first.pause_list)
+        assert first.schedule().pauses == plain[0].schedule().pauses
+
+
+def test_a_prefetch_that_takes_an_argument_is_refused_and_never_baked_in(homework, caplog):
+    def paused_from(*, client_id, day):
+        # The day is in the query's own SQL too: an argument only a prefetch takes is refused
+        # with the query (`test_an_argument_tested_in_python_and_not_in_the_sql_is_refused`).
+        started = Assignment.objects.filter(client_id=client_id, start_date__lte=day)
+        return started.prefetch_related(
+            Prefetch(
+                "pauses",
+                queryset=AssignmentPause.objects.filter(start_date__gte=day),
+                to_attr="pause_list",
+            )
+        )
+
+    query = counted(paused_from)
+    for day in [date(2026, 1, 6), date(2026, 2, 15), date(2026, 3, 15), date(2026, 1, 6)]:
+        rows = query(client_id=homework.pk, day=day)
+        assert _pauses_of(rows) == _pauses_of(query.plain(client_id=homework.pk, day=day))
+    assert "a prefetch's query takes an argument's value" in caplog.text
+    assert "paused_from" in prepared.REFUSED
+    prepared.REFUSED.discard("paused_from")
+    before = len(query.builds)
+    rows = query(client_id=homework.pk, day=date(2026, 3, 15))
+    assert sorted(len(a.pause_list) for a in rows) == [0, 0, 1]
+    assert len(query.builds) == before + 1  # as the ORM builds it: nothing was kept
+
+
+def test_a_prefetch_it_does_not_prepare_is_the_orms(homework, django_assert_num_queries):
+    def into_the_manager(*, client_id):
+        return Assignment.objects.filter(client_id=client_id).prefetch_related("pauses")
+
+    query = prepared.Prepared(into_the_manager)
+    query(client_id=homework.pk)
+    with django_assert_num_queries(2):
+        rows = query(client_id=homework.pk)
+    with django_assert_num_queries(0):
+        got = sorted(len(a.pauses.all()) for a in rows)
+    assert got == [0, 1, 2]
+
+
+def test_no_homework_no_query_for_its_pauses(django_assert_num_queries):
+    query = prepared.Prepared(_with_pauses)
+    client = ClientFactory()
+    query(client_id=client.pk)
+    with django_assert_num_queries(1):
+        assert query(client_id=client.pk) == []
