@@ -11,8 +11,11 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from accounts import fragments, versions
+from tests.therapists.test_caseload_table import WAITING_ROW_TEMPLATE
 
-TEMPLATE = "therapists/_waiting_row.html"
+# A fragment of plain values with a link, dates in a time zone and text to escape: the rows
+# of "Waiting for you" as a template drew them (tests/therapists/test_caseload_table.py).
+TEMPLATE = "tests/waiting_row.html"
 AT = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
 
 
@@ -30,6 +33,20 @@ def row(**changed) -> dict:
 
 
 CLIENT = uuid4()
+
+
+@pytest.fixture(autouse=True)
+def fragment_template(settings):
+    """`TEMPLATE`, found by a loader of the test's own before the project's."""
+    engine = settings.TEMPLATES[0]
+    loaders = [
+        ("django.template.loaders.locmem.Loader", {TEMPLATE: WAITING_ROW_TEMPLATE}),
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+    settings.TEMPLATES = [
+        {**engine, "APP_DIRS": False, "OPTIONS": {**engine["OPTIONS"], "loaders": loaders}}
+    ]
 
 
 @pytest.fixture
