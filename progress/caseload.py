@@ -115,6 +115,9 @@ class CaseloadRow:
     # with the row drawn as HTML, but its last cell (`caseload_rows`' `draw`).
     key: str = ""
     html: str = ""
+    # `attention_key` as worked out when the row was kept with its HTML (whose badges show
+    # the same flags): None for a row computed now.
+    kept_attention: tuple | None = None
 
     @property
     def monday(self) -> date:
@@ -181,6 +184,8 @@ class CaseloadRow:
     def attention_key(self) -> tuple:
         """Sorts ascending: open safety alerts first of all, then more and more serious
         flags."""
+        if self.kept_attention is not None:
+            return self.kept_attention
         flags = self.flags
         return (-self.open_alerts, -sum(f.weight for f in flags), -len(flags))
 
@@ -538,7 +543,7 @@ _RELATIONSHIP_SHOWN = (
 _ROW_VALUES = tuple(
     name
     for name in CaseloadRow.__dataclass_fields__
-    if name not in ("relationship", "client", "measures", "key", "html")
+    if name not in ("relationship", "client", "measures", "key", "html", "kept_attention")
 )
 
 
@@ -558,12 +563,13 @@ def _kept(row: CaseloadRow) -> tuple:
             for m in row.measures
         ),
         row.html,
+        row.attention_key,
     )
 
 
 def _unkept(kept: tuple, key: str = "") -> CaseloadRow:
     """The row `_kept` kept, its client and relationship holding only what the page shows."""
-    client_values, relationship_values, open_alerts, values, measures, html = kept
+    client_values, relationship_values, open_alerts, values, measures, html, attention = kept
     client = _loaded(User, _CLIENT_SHOWN, client_values)
     client.password = ""
     relationship = _loaded(CareRelationship, _RELATIONSHIP_SHOWN, relationship_values)
@@ -573,7 +579,15 @@ def _unkept(kept: tuple, key: str = "") -> CaseloadRow:
         Latest(name, score, instruments.get(name).band(band), Change(change), submitted_at)
         for name, score, band, change, submitted_at in measures
     ]
-    return CaseloadRow(relationship, client, *values, measures=results, key=key, html=html)
+    return CaseloadRow(
+        relationship,
+        client,
+        *values,
+        measures=results,
+        key=key,
+        html=html,
+        kept_attention=attention,
+    )
 
 
 def _loaded(model: type[Model], names: tuple[str, ...], values: tuple) -> Model:

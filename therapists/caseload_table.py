@@ -8,7 +8,6 @@ from html import escape  # Django's `escape` gives the same text, through a lazy
 from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.templatetags.dates import date as date_filter
@@ -42,15 +41,12 @@ NONE_YET = '<td data-label="Last activity"><span class="muted">none yet</span></
 
 def last_activity_cell(at: datetime | None, zone: ZoneInfo) -> str:
     """The row's "Last activity" cell: how long ago, with the moment in the viewer's time
-    `zone` for machines (as `{{ at|date:'c' }}` gives it), or "none yet". A format string,
+    `zone` for machines (as `{{ at|date:'c' }}` gives it), or "none yet". Text joined here,
     not a template: a hundred of these cost a third of what reading them from the cache did."""
     if at is None:
         return NONE_YET
-    return format_html(
-        '<td data-label="Last activity"><time datetime="{}">{}</time></td>',
-        at.astimezone(zone).isoformat(),
-        ago(at),
-    )
+    moment = escape(at.astimezone(zone).isoformat())
+    return f'<td data-label="Last activity"><time datetime="{moment}">{escape(ago(at))}</time></td>'
 
 
 def drawn_waiting(waiting: Waiting, zone: str) -> SafeString:

@@ -482,6 +482,31 @@ def test_a_row_is_computed_again_only_when_its_client_writes_or_their_day_turns(
     assert computed_rows[-1] == ["Ada Alpha", "Bo Beta", "Cy Gamma"]
 
 
+def test_kept_rows_sort_by_need_of_attention_as_computed_rows_do(personas, computed_rows):
+    """A kept row carries how much it needs attention, worked out when it was kept: the
+    rows read back sort as the rows computed, and each key is what its values give."""
+    from dataclasses import replace
+
+    therapist = personas.therapist_a
+    add_client(therapist, "Bo Beta", done_days=0)  # overdue, less than half done
+    add_client(therapist, "Cy Gamma", done_days=3)
+    alerted = add_client(therapist, "Di Delta", done_days=3)
+    SafetyAlertFactory(relationship=alerted.care_relationships.get())
+    joined_long_ago(therapist, "Ed Quiet")  # nothing for weeks
+    first = caseload_rows(therapist=therapist, sort="attention")
+    assert [r.kept_attention for r in first] == [None] * 5  # computed now
+    assert [r.client.name for r in first][:3] == ["Di Delta", "Bo Beta", "Ed Quiet"]
+    assert len({r.attention_key for r in first}) == 4  # Cy and Ada need none
+
+    again = caseload_rows(therapist=therapist, sort="attention")
+    assert len(computed_rows) == 1  # every row read back
+    assert [r.client.name for r in again] == [r.client.name for r in first]
+    assert [r.attention_key for r in again] == [r.attention_key for r in first]
+    for row in again:
+        assert row.kept_attention is not None
+        assert row.kept_attention == replace(row, kept_attention=None).attention_key
+
+
 def test_a_kept_row_is_never_shown_once_the_access_policy_says_no(personas, settings):
     from allauth.mfa.models import Authenticator
 
