@@ -52,7 +52,7 @@ def last_activity_cell(at: datetime | None, zone: ZoneInfo) -> str:
 def drawn_waiting(waiting: Waiting, zone: str) -> SafeString:
     """ "Waiting for you", a row per client or invitation (what has waited longest first),
     in the viewer's time zone `zone`, as HTML. Text joined here, each value escaped, not a
-    template: a hundred rows drawn so cost half of what reading them as kept fragments did."""
+    template: a hundred rows drawn so cost a third of what reading them as kept fragments did."""
     viewer = ZoneInfo(zone)
     timeline = record_urls("therapist_timeline")
     days: dict[date, str] = {}  # "since 2 Dec", by local day: many rows share one
