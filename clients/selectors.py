@@ -170,10 +170,36 @@ def _timeline_keys(
     return parts[0].union(*parts[1:], all=True).order_by()
 
 
+# What the timeline's lines show of each kind of record (`record_lines`, `record_title`)
+# and what `services.mark_viewed` reads: a page of lines reads only these.
+LINE_FIELDS = {
+    "journal": ("occurred_at", "recalled", "text", "mood", "emotions"),
+    "lifestyle": (
+        "day",
+        "sleep_hours",
+        "exercise_minutes",
+        "exercise_kind",
+        "meals",
+        "outdoor_minutes",
+        "note",
+    ),
+    "social": ("day", "person", "person__name", "mode", "minutes", "feeling", "note"),
+}
+_RECORD_SHOWN = ("public_id", "client_id", "shared", "first_viewed_at")
+
+
 @prepared
-def _timeline_records(*, viewer: User, client_id: int, kind: str, ids: list[int]):
-    """The records of one kind with these ids, as the viewer may see them."""
-    return _timeline_sources(viewer, client_id)[kind].filter(pk__in=ids)
+def _timeline_records(*, viewer: User, client_id: int, kind: str, ids: list[int], lines: bool):
+    """The records of one kind with these ids, as the viewer may see them: whole, or with
+    only what their `lines` show."""
+    records = _timeline_sources(viewer, client_id)[kind].filter(pk__in=ids)
+    if not lines:
+        return records
+    if kind == "completion":
+        return records.only(
+            "public_id", "note", "assignment", *assignment_only("assignment", "title")
+        )
+    return records.only(*_RECORD_SHOWN, *LINE_FIELDS[kind])
 
 
 def therapist_timeline(
@@ -185,11 +211,13 @@ def therapist_timeline(
     end: date | None = None,
     today: date | None = None,
     limit: int = TIMELINE_LIMIT,
+    lines: bool = False,
 ) -> Timeline:
     """Shared records and completions of one client, newest first, with a count per kind
     for this ISO week. Everything goes through `visible_to(viewer)`: one query for the week's
     counts, one for which records are the newest, and one read per kind among them (plus
-    the policy's MFA look-up), however many records."""
+    the policy's MFA look-up), however many records. With `lines`, each record holds only
+    what its line shows (`clients.record_lines`); any other field is read if asked for."""
     zone = client.zone
     today = today or local_today(client.timezone)
     monday = iso_week_monday(today)
@@ -235,7 +263,7 @@ def therapist_timeline(
         (kind, record.pk): record
         for kind, ids in chosen.items()
         for record in _timeline_records(
-            viewer=viewer, client_id=client.pk, kind=Fixed(kind), ids=ids
+            viewer=viewer, client_id=client.pk, kind=Fixed(kind), ids=ids, lines=lines
         )
     }
     for item in items:

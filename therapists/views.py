@@ -167,7 +167,13 @@ def _timeline(request, client):
     kinds = (kind,) if kind in record_selectors.TIMELINE_KINDS else record_selectors.TIMELINE_KINDS
     start, end = _day(request.GET.get("from")), _day(request.GET.get("to"))
     result = record_selectors.therapist_timeline(
-        viewer=request.user, client=client, kinds=kinds, start=start, end=end, limit=100
+        viewer=request.user,
+        client=client,
+        kinds=kinds,
+        start=start,
+        end=end,
+        limit=100,
+        lines=True,
     )
     records = [item for item in result.items if item.kind != "completion"]
     done = [item for item in result.items if item.kind == "completion"]

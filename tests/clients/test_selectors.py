@@ -7,15 +7,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditAction, AuditEvent
-from clients import selectors, services
+from clients import record_lines, selectors, services
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
 from homework.models import Completion
 from homework.schedules import iso_week_monday
 from tests.clients.conftest import NOW, TODAY, assign_from_library
 from tests.factories import (
+    AssignmentFactory,
+    CompletionFactory,
     FeedbackFactory,
     JournalEntryFactory,
     LifestyleLogFactory,
+    PersonFactory,
     SocialActivityFactory,
 )
 
@@ -246,3 +249,63 @@ def test_the_completions_each_record_made_are_read_for_a_whole_list_in_one_query
     assert titles == ["Write", "Walk", "Walk"]  # due 5, 3 and 0 days ago
     assert fresh[1].completions_made == [] and fresh[4].completions_made == []
     assert fresh[0].completion == made[2]  # the first it made, as the API shows it
+
+
+def test_a_page_of_lines_reads_only_what_they_show_and_draws_them_as_from_whole_records(
+    personas, django_assert_num_queries
+):
+    """`lines=True` reads each record with only what its line shows: the lines (and what
+    marking them viewed reads) cost no query more, and read as drawn from whole records."""
+    a = personas.client_a
+    sam = PersonFactory(client=a, name="Sam <S>")
+    services.journal_create(
+        client=a,
+        text="**Words** <of> today",
+        mood=6,
+        emotions=["calm", "tired"],
+        shared=True,
+        occurred_at=NOW - timedelta(hours=1),
+    )
+    JournalEntryFactory(client=a, shared=True, recalled=True, occurred_at=NOW - timedelta(days=2))
+    LifestyleLogFactory(
+        client=a,
+        shared=True,
+        day=TODAY,
+        sleep_hours=7.5,
+        exercise_minutes=30,
+        exercise_kind="walk",
+        meals="regular",
+        outdoor_minutes=20,
+        note="A <good> day",
+    )
+    SocialActivityFactory(client=a, shared=True, day=TODAY, person=sam, minutes=20, feeling=7)
+    SocialActivityFactory(client=a, shared=True, day=TODAY - timedelta(days=1), person=None)
+    walk = AssignmentFactory(relationship=personas.relationship_a, title="Walk", start_date=TODAY)
+    CompletionFactory(assignment=walk, due_date=TODAY, note="Felt <good>")
+    viewer = personas.therapist_a
+
+    def drawn(timeline) -> tuple[list, list]:
+        records = [item for item in timeline.items if item.kind != "completion"]
+        done = [item.record for item in timeline.items if item.kind == "completion"]
+        shown = [
+            record_lines.line(
+                item.record,
+                kind=item.kind,
+                url="",
+                zone="UTC",
+                who="therapist",
+            )
+            for item in records
+        ]
+        shown += [(c.public_id, c.assignment.title, c.note) for c in done]
+        viewed = [item.record.first_viewed_at for item in records]
+        html = record_lines.for_therapist(a, records) + record_lines.completion_lines(done)
+        return [shown, viewed], html
+
+    whole = selectors.therapist_timeline(viewer=viewer, client=a)
+    lines = selectors.therapist_timeline(viewer=viewer, client=a, lines=True)
+    assert [i.kind for i in lines.items] == [i.kind for i in whole.items]
+    assert {i.kind for i in lines.items} == {"journal", "lifestyle", "social", "completion"}
+    with django_assert_num_queries(0):
+        read, html = drawn(lines)
+    assert (read, html) == drawn(whole)
