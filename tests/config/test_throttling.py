@@ -320,3 +320,20 @@ def test_the_redis_cache_keeps_one_client_for_its_pool(redis_throttle):
     assert cache.get("one-client") == {"count": 3}
     assert cache.add("counted", 0)
     assert cache.incr("counted") == 1
+
+
+def test_the_redis_cache_takes_keys_memcached_would_warn_about(redis_throttle, monkeypatch):
+    """Redis takes any key: the memcached checks, a cost for every key of a page's hundreds
+    of kept rows, are not made; such a key is still kept and read back."""
+    from django.core.cache import caches
+    from django.core.cache.backends import base
+
+    def checked(key):
+        raise AssertionError(f"memcached check for {key!r}")
+
+    monkeypatch.setattr(base, "memcache_key_warnings", checked)
+    cache = caches["throttle"]
+    long_key = "with space:" + "k" * 300
+    cache.set_many({long_key: 1, "plain": 2})
+    assert cache.get_many([long_key, "plain", "absent"]) == {long_key: 1, "plain": 2}
+    assert cache.get(long_key) == 1
