@@ -7,7 +7,7 @@ kept in the page cache until its client writes), and so do the weekly digest
 (`caseload_weeks`) and the weekly review (`review_week`, kept the same way)."""
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -118,6 +118,11 @@ class CaseloadRow:
     # `attention_key` as worked out when the row was kept with its HTML (whose badges show
     # the same flags): None for a row computed now.
     kept_attention: tuple | None = None
+    # What of the client waits for the therapist, as `progress.waiting` counted it (when, and
+    # the counts), kept with the row (`keep_rows`): None while not counted.
+    waiting_counts: tuple | None = None
+    # Computed, drawn or counted again since it was read from the page cache: to be kept.
+    changed: bool = False
 
     @property
     def monday(self) -> date:
@@ -476,6 +481,7 @@ def caseload_rows(
     sort: str = "attention",
     shown: list[OnCaseload] | None = None,
     draw: Callable[[CaseloadRow], str] | None = None,
+    keep: bool = True,
 ) -> list[CaseloadRow]:
     """The therapist's home page: today's rows with the latest questionnaire results,
     sorted. Who is on it comes from `on_caseload` (read again unless given); each client's
@@ -483,7 +489,7 @@ def caseload_rows(
     (`_row_key`), and only the rows not kept are computed: `build_rows` and one query for
     the results, 6 queries when any row is missing, none when none is. With `draw`, each
     row's `html` is what `draw` made of it, kept with the row: drawn once, read back in the
-    same round trip."""
+    same round trip. Without `keep`, the caller keeps the rows (`keep_rows`)."""
     now = timezone.now()
     if shown is None:
         shown = on_caseload(therapist)
@@ -509,9 +515,33 @@ def caseload_rows(
         new = [row for row in [*rows, *fresh] if not row.html]
         for row in new:
             row.html = draw(row)
-    if new:
-        versions.write_many({row.key: _kept(row) for row in new})
-    return sort_rows([*rows, *fresh], sort)
+    for row in new:
+        row.changed = True
+    rows = sort_rows([*rows, *fresh], sort)
+    if keep:
+        keep_rows(rows)
+    return rows
+
+
+def waiting_counts_of(rows: list[CaseloadRow]) -> dict[int, tuple | None]:
+    """What waits of each row's client as kept with the row, by client id (for
+    `progress.waiting.waiting_for_therapist`'s `kept_counts`)."""
+    return {row.client.pk: row.waiting_counts for row in rows}
+
+
+def keep_rows(rows: list[CaseloadRow], counted: Mapping[int, tuple] | None = None) -> None:
+    """Keeps in the page cache the rows `caseload_rows` computed or drew, and those whose
+    client's waiting counts were `counted` again (`Waiting.counted`), each with its counts:
+    one write for all of them, none when nothing changed."""
+    for row in rows:
+        if counted and row.client.pk in counted:
+            row.waiting_counts = counted[row.client.pk]
+            row.changed = True
+    changed = {row.key: _kept(row) for row in rows if row.changed}
+    if changed:
+        versions.write_many(changed)
+    for row in rows:
+        row.changed = False
 
 
 def _row_key(therapist: User, entry: OnCaseload, day: date, *parts) -> str:
@@ -543,14 +573,25 @@ _RELATIONSHIP_SHOWN = (
 _ROW_VALUES = tuple(
     name
     for name in CaseloadRow.__dataclass_fields__
-    if name not in ("relationship", "client", "measures", "key", "html", "kept_attention")
+    if name
+    not in (
+        "relationship",
+        "client",
+        "measures",
+        "key",
+        "html",
+        "kept_attention",
+        "waiting_counts",
+        "changed",
+    )
 )
 
 
 def _kept(row: CaseloadRow) -> tuple:
     """What the cache keeps of a row, as plain values (`_unkept` reads it back): the fields of
     the client and of the relationship that the page shows (a password hash is never kept),
-    the row's counts, each result by its instrument and band, and the row's HTML. A hundred
+    the row's counts, each result by its instrument and band, the row's HTML, its sort key
+    and what of the client waits for the therapist (`waiting_counts`). A hundred
     rows of plain values read back in a third of the time their models and bands took to
     unpickle."""
     return (
@@ -564,12 +605,15 @@ def _kept(row: CaseloadRow) -> tuple:
         ),
         row.html,
         row.attention_key,
+        row.waiting_counts,
     )
 
 
 def _unkept(kept: tuple, key: str = "") -> CaseloadRow:
     """The row `_kept` kept, its client and relationship holding only what the page shows."""
-    client_values, relationship_values, open_alerts, values, measures, html, attention = kept
+    client_values, relationship_values, open_alerts, values, measures, html, attention, waiting = (
+        kept
+    )
     client = _loaded(User, _CLIENT_SHOWN, client_values)
     client.password = ""
     relationship = _loaded(CareRelationship, _RELATIONSHIP_SHOWN, relationship_values)
@@ -587,6 +631,7 @@ def _unkept(kept: tuple, key: str = "") -> CaseloadRow:
         key=key,
         html=html,
         kept_attention=attention,
+        waiting_counts=waiting,
     )
 
 

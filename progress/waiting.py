@@ -5,6 +5,7 @@ reminder e-mail (counts only)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 
 from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Value
@@ -69,6 +70,9 @@ class Waiting:
     invitations: int
     silent: int
     items: tuple[WaitingItem, ...] = ()
+    # The counts made now of clients whose counts the caller keeps (`kept_counts`), by client
+    # id, for the caller to keep: (when, [(kind, how many, the oldest's creation)]).
+    counted: Mapping[int, tuple] = dataclass_field(default_factory=dict, compare=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -215,6 +219,7 @@ def waiting_for_therapist(
     now: datetime,
     relationships: list[CareRelationship] | None = None,
     activity: Mapping[int, LastActivity] | None = None,
+    kept_counts: Mapping[int, tuple | None] | None = None,
 ) -> Waiting:
     """What waits for the therapist at `now`, from active relationships and open invitations
     only. Two queries whatever the caseload's size, one when the caller passes the
@@ -222,7 +227,8 @@ def waiting_for_therapist(
     read through `with_last_activity` or with each active client's last `activity` by
     client id (the caseload's rows have it; a client missing from it is read). The counts
     of clients whose data did not change are kept (`_kept_counts`): one query less when
-    none changed."""
+    none changed. A caller that keeps each client's counts itself passes them as
+    `kept_counts` (by client id, None for none) and keeps what `Waiting.counted` gives."""
     if relationships is None:
         relationships = list(
             with_last_activity(
@@ -259,8 +265,12 @@ def waiting_for_therapist(
             quiet = local_midnight(since + timedelta(days=QUIET_DAYS), relationship.client.zone)
             items.append(WaitingItem(WaitingKind.SILENT, relationship, quiet))
 
+    counted: dict[int, tuple] = {}
     if active:
-        counts = _kept_counts(therapist, active, now)
+        if kept_counts is None:
+            counts = _kept_counts(therapist, active, now)
+        else:
+            counts, counted = _counts(therapist, active, now, kept_counts)
         # Shared records of one client come in one row per kind of record: summed here.
         shared: dict[int, tuple[int, datetime]] = {}
         for kind, client_id, number, oldest in counts:
@@ -283,6 +293,7 @@ def waiting_for_therapist(
         invitations=count(WaitingKind.INVITATION),
         silent=count(WaitingKind.SILENT),
         items=tuple(sorted(items, key=lambda item: (item.since, KIND_ORDER.index(item.kind)))),
+        counted=counted,
     )
 
 
@@ -293,13 +304,11 @@ WITHIN = {WaitingKind.SHARED: SHARED_WITHIN, WaitingKind.REPLY: REPLIES_WITHIN}
 def _kept_counts(
     therapist: User, active: dict[int, CareRelationship], now: datetime
 ) -> list[tuple[str, int, int, datetime]]:
-    """`_waiting_counts` of these clients (by client id, each relationship with its client),
-    each client's kept in the page cache under their data version: what waits for a therapist
+    """`_counts` of these clients (by client id, each relationship with its client), each
+    client's kept in the page cache under their data version: what waits for a therapist
     changes only by a write of the client's data (a record shared, opened or answered, a
     reply, a "no reply needed", the relationship's end all give the client a new version),
-    or as time passes, when its oldest item grows too old to wait; such a client's counts
-    are read again, as are counts kept at a later `now` than this one (they may leave out
-    what still waited at this `now`). Only the clients not kept are counted, in one query."""
+    or as time passes (`_counts` reads those again)."""
     keys = {
         client_id: versions.cache_key(
             "waiting-counts", [r.client], versions.release(), therapist.pk, r.pk
@@ -307,10 +316,27 @@ def _kept_counts(
         for client_id, r in active.items()
     }
     kept = versions.read_many(keys.values())
+    counts, counted = _counts(therapist, active, now, {c: kept.get(key) for c, key in keys.items()})
+    if counted:
+        versions.write_many({keys[c]: value for c, value in counted.items()})
+    return counts
+
+
+def _counts(
+    therapist: User,
+    active: dict[int, CareRelationship],
+    now: datetime,
+    kept: Mapping[int, tuple | None],
+) -> tuple[list[tuple[str, int, int, datetime]], dict[int, tuple]]:
+    """`_waiting_counts` of these clients, each client's `kept` counts (when they were
+    counted, and the counts) while they still hold at `now`; and the counts made now, by
+    client id, to keep. Counts are made again for a client with none kept, with counts kept
+    at a later `now` than this one (they may leave out what still waited at this `now`), or
+    whose oldest item has grown too old to wait: only those, in one query."""
     counts: list[tuple[str, int, int, datetime]] = []
     missing = []
-    for client_id, key in keys.items():
-        counted_at, parts = kept.get(key, (None, ()))
+    for client_id in active:
+        counted_at, parts = kept.get(client_id) or (None, ())
         if (
             counted_at is None
             or counted_at > now
@@ -320,7 +346,7 @@ def _kept_counts(
         else:
             counts += [(kind, client_id, number, oldest) for kind, number, oldest in parts]
     if not missing:
-        return counts
+        return counts, {}
     fresh = _waiting_counts(
         therapist=therapist.pk,
         client_ids=missing,
@@ -332,8 +358,7 @@ def _kept_counts(
     for kind, client_id, number, oldest in fresh:
         parts_of[client_id].append((kind, number, oldest))
         counts.append((kind, client_id, number, oldest))
-    versions.write_many({keys[c]: (now, parts) for c, parts in parts_of.items()})
-    return counts
+    return counts, {client_id: (now, parts) for client_id, parts in parts_of.items()}
 
 
 def _last_activity(client_ids: set[int]) -> dict[int, LastActivity]:

@@ -52,15 +52,18 @@ def home(request, form=None):
         now = timezone.now()
         zone = str(request.user.zone)
         rows = caseload.caseload_rows(
-            therapist=request.user, sort=sort, shown=shown, draw=drawn_row
+            therapist=request.user, sort=sort, shown=shown, draw=drawn_row, keep=False
         )
         relationships = home_relationships(therapist=request.user, now=now)
+        # What waits of each client is kept with their row: one read of the cache for both.
         waiting = waiting_for_therapist(
             request.user,
             now,
             [*caseload.relationships_of(rows), *relationships.invited],
             activity=caseload.activity_of(rows),
+            kept_counts=caseload.waiting_counts_of(rows),
         )
+        caseload.keep_rows(rows, waiting.counted)
         return render(
             request,
             "therapists/home.html",

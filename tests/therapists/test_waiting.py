@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 # Session and user, the MFA check, the relationship, the audit row, the client's last
 # activity, unopened records of each kind (3), the replies that wait and the alert banner.
 WAITING_TIMELINE_QUERIES = 11
@@ -118,6 +119,60 @@ def test_a_quiet_client_and_an_expiring_invitation_have_rows_too(personas):
     page = box(as_user(personas.therapist_a).get(reverse("therapist_home")).content.decode())
     quinn = page.split("Quinn Quiet</a>:")[1].split("</li>")[0]
     assert "quiet for a week" in quinn
+
+
+def test_what_waits_of_a_client_is_kept_with_their_caseload_row(personas, frozen, monkeypatch):
+    """The home page reads each client's row and what waits of them in one read of the
+    page cache. Only a client who wrote is counted again, and so is a client whose oldest
+    waiting entry has waited as long as anything waits (SHARED_WITHIN): then it waits no
+    more, though nothing was written."""
+    from accounts import versions
+    from progress import waiting
+
+    therapist, ada = personas.therapist_a, personas.client_a
+    JournalEntryFactory(client=ada, shared=True, created_at=NOW - 30 * DAY + 2 * HOUR)
+    cleo = ClientFactory(name="Cleo Older")
+    RelationshipFactory(therapist=therapist, client=cleo, activated_at=NOW - 30 * DAY)
+    SocialActivityFactory(client=cleo, shared=True, created_at=NOW - 2 * DAY)
+    reads, counted = [], []
+    read_many, counts = versions.read_many, waiting._waiting_counts
+
+    def read(keys):
+        keys = list(keys)
+        reads.append(len(keys))
+        return read_many(keys)
+
+    def count(**kwargs):
+        counted.append(sorted(kwargs["client_ids"]))
+        return counts(**kwargs)
+
+    monkeypatch.setattr(versions, "read_many", read)
+    monkeypatch.setattr(waiting, "_waiting_counts", count)
+
+    def row_of(client) -> str:
+        # Signed in again each time: hours pass, longer than a session left alone lasts.
+        page = box(as_user(therapist).get(reverse("therapist_home")).content.decode())
+        found = page.split(f'data-waiting-row="{client.public_id}"')
+        return found[1].split("</li>")[0] if len(found) > 1 else ""
+
+    assert "1 shared entry not viewed yet" in row_of(ada)
+    assert (reads, counted) == ([2], [sorted([ada.pk, cleo.pk])])  # one read, two rows
+
+    JournalEntryFactory(client=ada, shared=True, created_at=NOW)  # Ada writes: a new version
+    reads.clear(), counted.clear()
+    assert "2 shared entries not viewed yet" in row_of(ada)
+    assert (reads, counted) == ([2], [[ada.pk]])  # Cleo's row and counts read back
+
+    frozen.move_to(NOW + 3 * HOUR)  # the same day: both rows kept, Ada's oldest too old
+    reads.clear(), counted.clear()
+    assert "1 shared entry not viewed yet" in row_of(ada)
+    assert "1 shared entry not viewed yet" in row_of(cleo)
+    assert counted == [[ada.pk]]  # the first of these two views
+
+    frozen.move_to(NOW + 4 * HOUR)
+    reads.clear(), counted.clear()
+    assert "1 shared entry not viewed yet" in row_of(ada)
+    assert (reads, counted) == ([2], [])  # Ada's new counts were kept with her row
 
 
 # --- The timeline filtered to what waits ------------------------------------------------
