@@ -72,13 +72,19 @@ def kept(
     for key, (_, context) in zip(keys, items, strict=True):
         html = found.get(key)
         if html is None:
-            html = new.get(key) or render_to_string(template, dict(context()))
+            html = new.get(key) or plain_text(render_to_string(template, dict(context())))
             new[key] = html
         # Drawn by the template engine, which escaped what it was given.
         out.append(mark_safe(html))  # noqa: S308
     if new:
         versions.write_many(new)
     return out
+
+
+def plain_text(html: str) -> str:
+    """`html` as a plain `str`, to keep: a `SafeString` is read back from the cache through
+    Python (`copyreg`), 5 µs each; what reads it back marks it safe again."""
+    return str.__str__(html)
 
 
 def kept_value(name: str, source: str, make: Callable[[], object]) -> object:

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from accounts import versions
 from accounts.clock import local_day, local_midnight, zone
+from accounts.fragments import plain_text
 from accounts.models import CareRelationship, CareStatus, User
 from accounts.policy import care_relationships_visible_to
 from accounts.prepared import prepared
@@ -603,7 +604,7 @@ def _kept(row: CaseloadRow) -> tuple:
             (m.instrument, m.score, m.band.key, m.change.value, m.submitted_at)
             for m in row.measures
         ),
-        row.html,
+        plain_text(row.html),
         row.attention_key,
         row.waiting_counts,
     )

@@ -630,3 +630,4 @@ def test_a_row_kept_without_its_html_is_drawn_once_and_kept_with_it(personas, dr
     [again] = caseload_rows(therapist=therapist, draw=caseload_table.drawn_row)
     assert again.html.lstrip().startswith("<tr") and again.html in first
     assert drawn == ["Ada Alpha"]  # read back drawn, not drawn again
+    assert type(again.html) is str  # kept as plain text: marked safe when the rows are joined
