@@ -84,9 +84,15 @@ def paired(items, others) -> list[tuple]:
 @register.filter
 def ago(moment) -> str:
     """ "3 days ago" (the largest unit alone), or "just now" within the minute."""
+    return ago_at(moment, timezone.now(), get_language())
+
+
+def ago_at(moment, now, language: str | None) -> str:
+    """`ago` as seen at `now`, in the active language (`language`, its code): a list of many
+    moments looks both up once."""
     if moment is None:
         return ""
-    since = timezone.now() - moment
+    since = now - moment
     if since < timedelta(minutes=1):
         return "just now"
     if since < _NO_MONTH_YET:
@@ -95,8 +101,8 @@ def ago(moment) -> str:
         seconds = since.total_seconds()
         for unit, length in _UNITS:
             if seconds >= length:
-                return _in_words(get_language(), unit, int(seconds // length))
-    return f"{timesince(moment, depth=1)} ago"
+                return _in_words(language, unit, int(seconds // length))
+    return f"{timesince(moment, now, depth=1)} ago"
 
 
 # Under 28 days no month has passed since any day of any month.

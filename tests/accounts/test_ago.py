@@ -91,3 +91,21 @@ def test_the_words_are_those_of_the_active_language():
         german = ago(moment)
         assert german == f"{timesince(moment, depth=1)} ago"
     assert german != ago(moment) == f"3{NBSP}days ago"
+
+
+@given(
+    before=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=800)),
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+)
+@example(before=timedelta(days=27, hours=23), later=timedelta(hours=2))
+def test_seen_at_a_given_moment_it_says_what_the_filter_says_then(before, later):
+    """A list looks "now" and the language up once (`ago_at`): what it says of each moment
+    is what `ago` says at that moment, months and years included."""
+    from django.utils.translation import get_language
+
+    from accounts.templatetags.tandem_ui import ago_at
+
+    moment = NOW - before
+    with time_machine.travel(NOW + later, tick=False):
+        said = ago(moment)
+    assert ago_at(moment, NOW + later, get_language()) == said
