@@ -84,19 +84,23 @@ class Waiting:
     @property
     def rows(self) -> list[WaitingRow]:
         """One row per client or invitation; what has waited longest first."""
-        grouped: dict[int, list[WaitingItem]] = {}
-        for item in self.items:  # oldest first already
-            grouped.setdefault(item.relationship.pk, []).append(item)
+        # WaitingRow's fields by relationship, summed in one pass over the items.
+        grouped: dict[int, list] = {}
+        for item in self.items:  # oldest first already: a row's first item is its oldest
+            row = grouped.get(item.relationship.pk)
+            if row is None:
+                row = grouped[item.relationship.pk] = [item.relationship, item.since, 0, 0, 0, 0]
+            if item.kind == WaitingKind.SHARED:
+                row[2] += item.count
+            elif item.kind == WaitingKind.REPLY:
+                row[3] += item.count
+            elif item.kind == WaitingKind.INVITATION:
+                row[4] = True
+            elif item.kind == WaitingKind.SILENT:
+                row[5] = True
         rows = [
-            WaitingRow(
-                relationship=items[0].relationship,
-                since=items[0].since,
-                shared=sum(i.count for i in items if i.kind == WaitingKind.SHARED),
-                replies=sum(i.count for i in items if i.kind == WaitingKind.REPLY),
-                invitation=any(i.kind == WaitingKind.INVITATION for i in items),
-                silent=any(i.kind == WaitingKind.SILENT for i in items),
-            )
-            for items in grouped.values()
+            WaitingRow(relationship, since, shared, replies, bool(invitation), bool(silent))
+            for relationship, since, shared, replies, invitation, silent in grouped.values()
         ]
         return sorted(rows, key=lambda row: (row.since, row.relationship.pk))
 

@@ -8,6 +8,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accounts.models import CareStatus
 from clients import services as records
@@ -507,3 +509,61 @@ def test_the_settings_page_saves_weekdays_and_refuses_none(client, personas):
 def test_the_client_settings_page_has_no_weekdays(client, personas):
     client.force_login(personas.client_a)
     assert "reminder_weekdays" not in client.get(reverse("client_notifications")).content.decode()
+
+
+# What "Waiting for you" made of its items before it summed them in one pass: the oracle.
+def rows_as_grouped(items) -> list:
+    from progress.waiting import WaitingKind, WaitingRow
+
+    grouped: dict[int, list] = {}
+    for item in items:
+        grouped.setdefault(item.relationship.pk, []).append(item)
+    rows = [
+        WaitingRow(
+            relationship=group[0].relationship,
+            since=group[0].since,
+            shared=sum(i.count for i in group if i.kind == WaitingKind.SHARED),
+            replies=sum(i.count for i in group if i.kind == WaitingKind.REPLY),
+            invitation=any(i.kind == WaitingKind.INVITATION for i in group),
+            silent=any(i.kind == WaitingKind.SILENT for i in group),
+        )
+        for group in grouped.values()
+    ]
+    return sorted(rows, key=lambda row: (row.since, row.relationship.pk))
+
+
+@pytest.mark.django_db(False)
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 4),  # the relationship
+            st.sampled_from(["shared", "reply", "invitation", "silent"]),
+            st.integers(0, 3 * 24),  # hours ago
+            st.integers(1, 40),  # how many
+        ),
+        max_size=30,
+    )
+)
+def test_a_row_a_client_sums_its_items_as_each_kind_was_summed_apart(found):
+    """The rows are made in one pass over the items: the same rows, in the same order, as
+    grouping the items and summing each kind of them did."""
+    from accounts.models import CareRelationship
+    from progress.waiting import KIND_ORDER, Waiting, WaitingItem
+
+    relationships = {pk: CareRelationship(pk=pk) for pk in range(1, 5)}
+    items = sorted(
+        (
+            WaitingItem(kind, relationships[pk], NOW - timedelta(hours=hours), count)
+            for pk, kind, hours, count in found
+        ),
+        key=lambda item: (item.since, KIND_ORDER.index(item.kind)),
+    )
+    waiting = Waiting(shared=0, replies=0, invitations=0, silent=0, items=tuple(items))
+
+    def plain(rows) -> list[tuple]:
+        return [
+            (r.relationship.pk, r.since, r.shared, r.replies, r.invitation, r.silent) for r in rows
+        ]
+
+    assert plain(waiting.rows) == plain(rows_as_grouped(items))
