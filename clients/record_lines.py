@@ -4,13 +4,15 @@ plain values only, so a list whose records did not change reads its lines in one
 trip instead of drawing them again."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from html import escape  # Django's `escape` gives the same text, through a lazy wrapper
 
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts import fragments
+from accounts.templatetags.dates import date as date_filter
 
 from .templatetags.records import plain, record_title
 
@@ -108,4 +110,17 @@ def completion_lines(completions) -> list[SafeString]:
             {"completion": c.public_id, "title": c.assignment.title, "note": c.note or ""}
             for c in completions
         ],
+    )
+
+
+def under_days(days: Iterable[tuple[date, list[SafeString]]]) -> SafeString:
+    """Lines under a heading a day ("Thursday 3 December"), as HTML: joined here, not by a
+    page's loops over a hundred lines."""
+    # The lines were drawn by the template engine, which escaped what it was given.
+    return mark_safe(  # noqa: S308
+        "".join(
+            f'<h3 class="day-heading">{escape(date_filter(day, "l j F"))}</h3>\n'
+            + "".join(f"    {line}\n" for line in lines)
+            for day, lines in days
+        )
     )

@@ -186,7 +186,9 @@ def _timeline(request, client):
     for item, line in zip(records + done, lines, strict=True):
         item.line = line
     # Newest first, under a heading a day.
-    days = [(day, [item.line for item in items]) for day, items in groupby(result.items, DAY)]
+    days = record_lines.under_days(
+        (day, [item.line for item in items]) for day, items in groupby(result.items, DAY)
+    )
     counts = [
         (
             key,
