@@ -37,6 +37,7 @@ from progress.caseload import home_relationships
 from progress.summary import client_summary, recent_check_offs
 from progress.waiting import waiting_for_therapist
 
+from . import client_page
 from .assigning import schedule_summary
 from .caseload_table import drawn_row, drawn_rows, drawn_waiting
 from .waiting import reply_waits, waiting_timeline
@@ -273,6 +274,8 @@ def client_detail(request, public_id):
                     viewer=request.user, client=client, today=summary.today
                 ),
                 "shared_days": summary.shared_days,
+                "mood_strip": client_page.mood_strip(summary.mood),
+                "shared_list": client_page.shared_list(summary.shared_days, client),
                 "sessions": relationship_sessions(relationship, request.user.timezone, now),
             },
         )

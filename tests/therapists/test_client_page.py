@@ -1,15 +1,26 @@
-"""The therapist's page about one client: the homework table's weeks and the days shared.
-Now is Wednesday 2 December 2026, noon UTC; the client is in London (UTC+0)."""
+"""The therapist's page about one client: the homework table's weeks, the days shared and
+the mood strip (kept as fragments, held to the loops that drew them). Now is Wednesday
+2 December 2026, noon UTC; the client is in London (UTC+0)."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.template import Context, Template
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from homework.schedules import iso_week_monday
-from tests.factories import AssignmentFactory, CompletionFactory, JournalEntryFactory
+from progress.summary import RECORD_LABELS, MoodDay, MoodStrip, SharedDay
+from tests.factories import (
+    AssignmentFactory,
+    ClientFactory,
+    CompletionFactory,
+    JournalEntryFactory,
+)
+from therapists import client_page
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +70,82 @@ def test_each_day_shared_links_to_the_timeline_of_that_day_and_kind(client, pers
     assert f'href="{timeline}"' in html
     assert '<li data-shared-day="2026-11-29"><strong>Sunday 29 Nov</strong>' in html
     assert f'href="{timeline}?kind=journal&amp;from=2026-11-29&amp;to=2026-11-29"' in html
+
+
+# --- The mood strip and the days shared, kept as fragments ------------------------------
+
+# How the page drew both before they were kept (templates/therapists/_summary.html and
+# client_detail.html): the oracles.
+STRIP = Template(
+    '<ol class="mood-strip" aria-labelledby="mood-strip-label" data-mood-strip>'
+    "{% for day in mood.days %}<li{% if day.mood is not None %} "
+    'data-level="{{ day.level }}"{% endif %}{% if forloop.last %} class="today"{% endif %}>'
+    '<span class="bar" aria-hidden="true"></span><span class="value" aria-hidden="true">'
+    '{{ day.text|default:"·" }}</span><span class="weekday" aria-hidden="true">'
+    '{{ day.day|date:"D"|first }}</span><span class="visually-hidden">'
+    '{{ day.day|date:"l j F" }}: {% if day.mood is None %}no mood shared{% else %}'
+    "{{ day.text }}{% endif %}</span></li>{% endfor %}</ol>"
+)
+SHARED = Template(
+    '<ul class="notes">{% for shared in shared_days %}{% with day=shared.day.isoformat %}'
+    '<li data-shared-day="{{ day }}"><strong>{{ shared.day|date:"l j M" }}</strong>'
+    '<span class="small">{% for kind, n, text in shared.kinds %}· <a href="{{ timeline_url }}'
+    '?kind={{ kind }}&amp;from={{ day }}&amp;to={{ day }}" data-kind="{{ kind }}">{{ text }}'
+    "</a> {% endfor %}</span></li>{% endwith %}{% endfor %}</ul>"
+)
+
+
+def words(html: str) -> str:
+    """The HTML without its whitespace."""
+    return "".join(html.split())
+
+
+moods = st.lists(
+    st.one_of(st.none(), st.integers(0, 100).map(lambda tenths: tenths / 10)),
+    min_size=14,
+    max_size=14,
+)
+
+
+@settings(
+    deadline=None,
+    max_examples=40,
+    # The cache keeps fragments by what they show: every example may share it.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(found=moods)
+def test_the_mood_strip_says_what_the_loop_said(found, own_page_cache):
+    days = tuple(MoodDay(TODAY - timedelta(days=13 - i), mood) for i, mood in enumerate(found))
+    with_mood = sum(mood is not None for mood in found)
+    mood = MoodStrip(days=days, average=None, days_with_mood=with_mood)
+    drawn = client_page.mood_strip(mood)
+    if not with_mood:
+        assert drawn == ""
+        return
+    assert words(drawn) == words(STRIP.render(Context({"mood": mood})))
+    assert drawn.count("<li") == 14 and drawn.count('class="today"') == 1
+
+
+@settings(
+    deadline=None,
+    max_examples=40,
+    # The cache keeps fragments by what they show: every example may share it.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    found=st.lists(
+        st.dictionaries(st.sampled_from(list(RECORD_LABELS)), st.integers(1, 3), min_size=1),
+        max_size=14,
+    )
+)
+def test_the_days_shared_say_what_the_loop_said(found, own_page_cache):
+    client = ClientFactory.build(public_id="8a6e0a3c-3d3e-4a56-9c6a-1a2b3c4d5e6f")
+    days = [SharedDay(TODAY - timedelta(days=i), counts) for i, counts in enumerate(found)]
+    drawn = client_page.shared_list(days, client)
+    if not days:
+        assert drawn == ""
+        return
+    timeline_url = f"/therapist/clients/{client.public_id}/timeline/"
+    context = {"shared_days": days, "timeline_url": timeline_url}
+    assert words(drawn) == words(SHARED.render(Context(context)))
+    assert drawn.count("<li") == len(days)
