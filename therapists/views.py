@@ -276,6 +276,7 @@ def client_detail(request, public_id):
                 "shared_days": summary.shared_days,
                 "mood_strip": client_page.mood_strip(summary.mood),
                 "shared_list": client_page.shared_list(summary.shared_days, client),
+                "homework_rows": client_page.homework_rows(summary.adherence, request),
                 "sessions": relationship_sessions(relationship, request.user.timezone, now),
             },
         )

@@ -149,3 +149,112 @@ def test_the_days_shared_say_what_the_loop_said(found, own_page_cache):
     context = {"shared_days": days, "timeline_url": timeline_url}
     assert words(drawn) == words(SHARED.render(Context(context)))
     assert drawn.count("<li") == len(days)
+
+
+# The homework table's rows as the page's loop drew them before they were kept: the oracle.
+ROWS = Template(
+    "{% load tandem_ui %}{% with labels=report.weeks|week_labels %}"
+    "{% for row in report.rows %}{% with assignment=row.assignment %}"
+    '<tr data-assignment="{{ assignment.public_id }}">'
+    '<th scope="row">{{ assignment.title }} {% if assignment.status == "active" %}{%'
+    ' include "components/badge.html" with text="Active" tone="ok" %}{% elif'
+    ' assignment.status == "paused" %}{% include "components/badge.html" with'
+    ' text="Paused" tone="gentle" %}{% else %}{% include "components/badge.html"'
+    ' with text="Ended" %}{% endif %}<br>'
+    '<span class="muted small">{{ assignment.get_kind_display }} · {{'
+    " assignment.schedule_text }}{% if assignment.target_text %} · {{"
+    " assignment.target_text }}{% endif %}</span></th>"
+    '{% for cell, label in row.weeks|paired:labels %}<td class="num" data-week="{{'
+    ' forloop.counter }}" data-label="{{ label }}">{% if cell.due %}{{ cell.done'
+    " }}/{{ cell.due }}{% else %}—{% endif %}</td>{% endfor %}"
+    "<td>"
+    '{% if assignment.status != "ended" %}<div class="row actions">'
+    "<a href=\"{% url 'therapist_assignment_edit' assignment.public_id %}\">Edit<span"
+    ' class="visually-hidden"> “{{ assignment.title }}”</span></a>'
+    '{% if assignment.status == "active" %}'
+    '<form method="post" action="{% url \'therapist_assignment_pause\''
+    ' assignment.public_id %}" class="inline">{% csrf_token %}<button type="submit"'
+    ' class="link">Pause<span class="visually-hidden"> “{{ assignment.title'
+    " }}”</span></button></form>"
+    "{% else %}"
+    '<form method="post" action="{% url \'therapist_assignment_resume\''
+    ' assignment.public_id %}" class="inline">{% csrf_token %}<button type="submit"'
+    ' class="link">Resume<span class="visually-hidden"> “{{ assignment.title'
+    " }}”</span></button></form>"
+    "{% endif %}"
+    '<details class="inline confirm"><summary>End…</summary>'
+    '<form method="post" action="{% url \'therapist_assignment_end\''
+    ' assignment.public_id %}">{% csrf_token %}<button type="submit"'
+    ' class="link">Yes, end “{{ assignment.title }}”</button></form>'
+    "</details>"
+    "</div>{% endif %}"
+    "</td>"
+    "</tr>"
+    "{% endwith %}{% endfor %}"
+    "{% endwith %}"
+)
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
+
+
+def test_the_homework_rows_say_what_the_loop_said_with_the_requests_token(personas, own_page_cache):
+    from django.middleware.csrf import get_token
+    from django.template import RequestContext
+    from django.test import RequestFactory
+
+    from homework.selectors import client_adherence
+
+    relationship = personas.relationship_a
+    walk = AssignmentFactory(
+        relationship=relationship,
+        title='Walk <outside> & "talk"',
+        kind="lifestyle",
+        target_value=30,
+        target_unit="minutes",
+        start_date=TODAY - timedelta(days=20),
+    )
+    AssignmentFactory(relationship=relationship, title="Call", status="paused", start_date=TODAY)
+    AssignmentFactory(relationship=relationship, title="Done with", status="ended")
+    AssignmentFactory(
+        relationship=relationship, title="Twice", frequency="weekly", times_per_week=2
+    )
+    CompletionFactory(assignment=walk, due_date=TODAY - timedelta(days=1))
+    report = client_adherence(viewer=personas.therapist_a, client=personas.client_a, today=TODAY)
+    request = RequestFactory().get("/")
+    request.user = personas.therapist_a
+    get_token(request)  # the request's CSRF secret, as the middleware sets it
+
+    drawn = client_page.homework_rows(report, request)
+    again = client_page.homework_rows(report, request)  # read back as kept
+    loop = ROWS.render(RequestContext(request, {"report": report}))
+
+    def same(html: str) -> str:
+        return words(TOKEN.sub('name="csrfmiddlewaretoken" value="T"', html))
+
+    assert same(drawn) == same(loop) == same(again)
+    assert drawn.count("<tr ") == 4 and "Walk &lt;outside&gt; &amp; &quot;talk&quot;" in drawn
+    tokens = TOKEN.findall(drawn)
+    assert len(tokens) == 6  # pause or resume, and end, for each but the one that ended
+    assert "\x00" not in drawn and all(len(token) == 64 for token in tokens)
+
+
+def test_a_homework_rows_form_carries_a_token_the_csrf_check_takes(personas, own_page_cache):
+    """Posted as a browser posts it, with CSRF checks on: from the page drawn now and from
+    the page read back from the cache."""
+    from django.test import Client
+
+    from homework.models import Assignment
+
+    walk = AssignmentFactory(relationship=personas.relationship_a, title="Walk")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(personas.therapist_a)
+    url = reverse("therapist_client_detail", args=[personas.client_a.public_id])
+    for action, status in (("pause", "paused"), ("resume", "active")):
+        for _ in range(2):  # drawn, then from the page cache
+            html = browser.get(url).content.decode()
+        row = html[html.index(f'data-assignment="{walk.public_id}"') :]
+        form = re.search(r'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>', row, re.S)
+        assert form.group(1) == reverse(f"therapist_assignment_{action}", args=[walk.public_id])
+        [token] = TOKEN.findall(form.group(2))
+        response = browser.post(form.group(1), {"csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+        assert Assignment.objects.get(pk=walk.pk).status == status
