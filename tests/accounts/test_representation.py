@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from accounts import versions
-from accounts.representation import QuickRead, _plan
+from accounts.representation import _SHARED, QuickRead, _plan
 from clients import services
 from clients.api import (
     ClientDateTimeField,
@@ -268,3 +268,75 @@ def test_a_row_of_another_model_is_read_through_drf(personas):
     entry = JournalEntryFactory(client=personas.client_a)
     serializer = CompletionSerializer()
     assert same(serializer.to_representation(entry), drf(serializer, entry))
+
+
+class Greeting(QuickRead, serializers.Serializer):
+    """A method field and a field of its own that read the serializer's context."""
+
+    class Asker(serializers.CharField):
+        def to_representation(self, value):
+            return f"{value} for {self.context['who']}"
+
+    text = serializers.CharField()
+    asked = Asker(source="text")
+    greeting = serializers.SerializerMethodField()
+
+    def get_greeting(self, row) -> str:
+        return f"Hello {self.context['who']}"
+
+
+def test_a_classs_fields_are_built_once_and_each_serializer_reads_its_own_context():
+    """Building a serializer's fields (`Serializer.fields`) cost 0.3 to 0.5 ms: a class's
+    shared plan is built once; a method field and a field that reads the context answer for
+    the serializer that writes, not for the one the plan was built from."""
+    row = {"text": "tea"}
+    first, second = Greeting(context={"who": "Ana"}), Greeting(context={"who": "Ben"})
+    assert first.to_representation(row) == {
+        "text": "tea",
+        "asked": "tea for Ana",
+        "greeting": "Hello Ana",
+    }
+    quick = second.to_representation(row)
+    assert "fields" not in vars(first) and "fields" not in vars(second)  # never built
+    assert (
+        quick
+        == drf(second, row)
+        == {"text": "tea", "asked": "tea for Ben", "greeting": "Hello Ben"}
+    )
+    assert _SHARED[Greeting][2] == {"asked"}  # bound to each serializer, as DRF binds it
+    # The record serializers share theirs too: only their nested and own fields are bound.
+    assert _SHARED[JournalEntrySerializer] is None or _SHARED[JournalEntrySerializer][2] == {
+        "completes",
+        "occurred_at",
+    }
+
+
+class Chosen(QuickRead, serializers.Serializer):
+    text = serializers.CharField()
+
+    def get_fields(self):
+        return {**super().get_fields(), "who": serializers.CharField(default=self.context["who"])}
+
+
+class Deep(QuickRead, serializers.ModelSerializer):
+    class Meta:
+        model = Completion
+        fields = ["due_date", "assignment"]
+        depth = 1  # a nested serializer made by ModelSerializer for each serializer
+
+
+def test_a_class_whose_fields_may_differ_builds_them_for_each_serializer(personas):
+    assert Chosen(context={"who": "Ana"}).to_representation({"text": "t"})["who"] == "Ana"
+    assert Chosen(context={"who": "Ben"}).to_representation({"text": "t"})["who"] == "Ben"
+    assert _SHARED[Chosen] is None
+    homework = homework_services.assignment_create(
+        therapist=personas.therapist_a,
+        relationship=personas.relationship_a,
+        template=HomeworkTemplate.objects.get(slug="daily-mood-journal", owner=None),
+        start_date=timezone.localdate(),
+    )
+    homework_services.completion_create(client=personas.client_a, assignment=homework)
+    completion = Completion.objects.get(assignment=homework)
+    serializer = Deep()
+    assert same(serializer.to_representation(completion), drf(serializer, completion))
+    assert _SHARED[Deep] is None and "fields" in vars(serializer)
