@@ -360,8 +360,10 @@ class Assignment(ScheduleFields):
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         instance = super().from_db(db, field_names, values, **kwargs)
-        # The dates as saved: only a date that changes must lie in today's window.
-        instance._saved_dates = {name: getattr(instance, name, None) for name in DATE_FIELDS}
+        # The dates as saved: only a date that changes must lie in today's window. Only
+        # those read: a deferred one is read by a query that makes an instance of its own.
+        loaded = instance.__dict__
+        instance._saved_dates = {name: loaded[name] for name in DATE_FIELDS if name in loaded}
         return instance
 
     def normalise(self) -> None:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from homework.models import Assignment, HomeworkTemplate
+from homework.models import DATE_FIELDS, Assignment, HomeworkTemplate
 from tests.factories import AssignmentFactory, TemplateFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,20 @@ class TestDateWindow:
         assignment.start_date = date(2020, 1, 2)
         with pytest.raises(ValidationError, match="Choose a date between"):
             assignment.full_clean(exclude=["relationship", "client", "therapist", "template"])
+
+
+def test_a_homework_read_in_part_reads_the_rest_when_asked(personas, django_assert_num_queries):
+    """A homework read with some fields deferred reads one when it is asked for, with one
+    query (noting its saved dates read only those it has: it once asked for each deferred
+    date, whose read made a homework that asked again, without end)."""
+    homework = AssignmentFactory(relationship=personas.relationship_a, title="Walk")
+    part = Assignment.objects.only("public_id").get(pk=homework.pk)
+    assert part._saved_dates == {}
+    with django_assert_num_queries(1):
+        assert part.title == "Walk"
+    with_dates = Assignment.objects.only("public_id", *DATE_FIELDS).get(pk=homework.pk)
+    assert with_dates._saved_dates == {
+        "start_date": homework.start_date,
+        "end_date": homework.end_date,
+        "due_date": homework.due_date,
+    }
