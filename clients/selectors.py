@@ -186,19 +186,24 @@ LINE_FIELDS = {
     "social": ("day", "person", "person__name", "mode", "minutes", "feeling", "note"),
 }
 _RECORD_SHOWN = ("public_id", "client_id", "shared", "first_viewed_at")
+COMPLETION_SHOWN = ("public_id", "assignment", "due_date", "note", "source", "completed_at")
 
 
 @prepared
 def _timeline_records(*, viewer: User, client_id: int, kind: str, ids: list[int], lines: bool):
-    """The records of one kind with these ids, as the viewer may see them: whole, or with
-    only what their `lines` show."""
+    """The records of one kind with these ids, as the viewer may see them: whole (a
+    check-off with what the API writes of it), or with only what their `lines` show."""
     records = _timeline_sources(viewer, client_id)[kind].filter(pk__in=ids)
+    if kind == "completion":
+        # A check-off and its homework are read for what is shown of them: its line, or
+        # what the API writes (`homework.api.CompletionSerializer`), not the homework whole.
+        if lines:
+            return records.only(
+                "public_id", "note", "assignment", *assignment_only("assignment", "title")
+            )
+        return records.only(*COMPLETION_SHOWN, *assignment_only("assignment", "public_id"))
     if not lines:
         return records
-    if kind == "completion":
-        return records.only(
-            "public_id", "note", "assignment", *assignment_only("assignment", "title")
-        )
     return records.only(*_RECORD_SHOWN, *LINE_FIELDS[kind])
 
 

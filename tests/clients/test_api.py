@@ -483,6 +483,8 @@ class TestTimeline:
         from rest_framework.renderers import JSONRenderer
 
         from clients.api import JournalEntrySerializer, LifestyleLogSerializer
+        from homework.api import CompletionSerializer
+        from homework.models import Completion
 
         first = services.journal_create(
             client=personas.client_a, text="**Better** today", mood=6, shared=True
@@ -514,6 +516,12 @@ class TestTimeline:
             expected = json.loads(JSONRenderer().render(serializer(record).data))
             assert by_id[str(record.public_id)] == expected
         assert "<strong>Better</strong>" in json.dumps(by_id[str(first.public_id)])
+        # A check-off is read for what the API writes of it: it reads as read whole.
+        for completion in done:
+            whole = Completion.objects.select_related("assignment").get(pk=completion.pk)
+            expected = json.loads(JSONRenderer().render(CompletionSerializer(whole).data))
+            assert by_id[str(completion.public_id)] == expected
+            assert expected["assignment"] == str(homework.public_id) and expected["source"]
 
     def test_another_therapists_client_is_a_404(self, client, personas):
         client.force_login(personas.therapist_b)
