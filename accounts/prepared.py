@@ -23,6 +23,13 @@ foreign key, whose queryset is the same in both builds, is prepared too: its row
 a prepared query of their own (the homework's pauses, which the ORM would otherwise build and
 compile on every call). Any other prefetch is left to the ORM, as it builds it.
 
+On PostgreSQL a list of `ARRAY_FROM` values or more that is an IN list (`column IN (%s,
+…, %s)`) is sent as one array (`column = ANY(%s)`): psycopg converts a query of more than 50
+parameters again on every run (0.1 to 0.4 ms), and PostgreSQL planned the timeline's
+check-offs (128 parameters) again on every run (0.7 ms), where with an array it keeps its
+plan. A shorter list keeps its IN list: PostgreSQL takes an array parameter for ten values,
+and a caseload's queries over 4 or 32 clients ran 15 to 30% slower with arrays.
+
 `None`, booleans and `Fixed` values are part of the shape (they change the SQL: `IS NULL`,
 a time zone); an empty list is run as the ORM builds it (Django answers it without a
 query). A user is a viewer: the
@@ -37,6 +44,7 @@ Django's recent versions.
 
 import copy
 import logging
+import re
 import threading
 import uuid
 from collections import OrderedDict, defaultdict
@@ -173,7 +181,8 @@ def _adapted(value, ops):
 
 class _Kept:
     """One shape: its compiler (after compiling), SQL, parameters, and where each value
-    goes (`slots[i]` is the index of the flattened argument at parameter i, or None)."""
+    goes (`slots[i]` is the index of the flattened argument at parameter i, the slice of a
+    list sent as one array, or None)."""
 
     def __init__(
         self,
@@ -254,6 +263,8 @@ class Prepared:
             REFUSED.add(self.build.__name__)
             logger.exception("Query %s is run as the ORM builds it", self.build.__qualname__)
             return None
+        if compiler.connection.vendor == "postgresql":
+            sql, params, slots = _as_arrays(sql, params, slots, _lists(args))
         return _Kept(queryset, compiler, sql, tuple(params), slots, prefetches)
 
     def _run(self, kept: _Kept, args: dict) -> list:
@@ -263,7 +274,11 @@ class Prepared:
         ops = compiler.connection.ops
         sql = kept.sql
         params = tuple(
-            param if slot is None else _adapted(values[slot], ops)
+            param
+            if slot is None
+            else [_adapted(value, ops) for value in values[slot]]
+            if isinstance(slot, slice)
+            else _adapted(values[slot], ops)
             for param, slot in zip(kept.params, kept.slots, strict=True)
         )
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
@@ -393,6 +408,63 @@ def _slots(
         # An argument the SQL does not carry was used in Python: its value would be kept.
         raise NotPreparable("an argument is not in the SQL")
     return slots
+
+
+def _lists(args: dict) -> list[slice]:
+    """Where each list argument lies among the flattened arguments (`_flat`)."""
+    out, n = [], 0
+    for _, value in sorted(args.items()):
+        if isinstance(value, list | tuple):
+            out.append(slice(n, n + len(value)))
+            n += len(value)
+        elif not _constant(value):
+            n += 1
+    return out
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+ARRAY_FROM = 64
+
+
+def _as_arrays(sql: str, params, slots: list, lists: list[slice]) -> tuple[str, list, list]:
+    """The SQL with each IN list that holds exactly one list argument of `ARRAY_FROM` values
+    or more, in its order, as `= ANY(%s)` over one array parameter (its slot the list's
+    slice); the rest as it was."""
+    marks = [m.start() for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s"]
+    if len(marks) != len(params):
+        return sql, list(params), slots
+    runs = {}
+    for each in lists:
+        length = each.stop - each.start
+        if length < ARRAY_FROM:
+            continue
+        for i in range(len(slots) - length + 1):
+            if slots[i : i + length] != list(range(each.start, each.stop)):
+                continue
+            start, end = marks[i], marks[i + length - 1] + 2
+            if (
+                sql.endswith(" IN (", 0, start)
+                and sql.startswith(")", end)
+                and sql[start:end] == ", ".join(["%s"] * length)
+            ):
+                runs[i] = (each, length)
+    if not runs:
+        return sql, list(params), slots
+    out_sql, out_params, out_slots, at, i = [], [], [], 0, 0
+    while i < len(params):
+        if i in runs:
+            each, length = runs[i]
+            out_sql.append(sql[at : marks[i] - len(" IN (")] + " = ANY(%s")
+            at = marks[i + length - 1] + 2
+            out_params.append(list(params[i : i + length]))
+            out_slots.append(each)
+            i += length
+        else:
+            out_params.append(params[i])
+            out_slots.append(slots[i])
+            i += 1
+    out_sql.append(sql[at:])
+    return "".join(out_sql), out_params, out_slots
 
 
 def _padded(values) -> list:

@@ -5,8 +5,10 @@ import functools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -576,3 +578,57 @@ def test_no_homework_no_query_for_its_pauses(django_assert_num_queries):
     query(client_id=client.pk)
     with django_assert_num_queries(1):
         assert query(client_id=client.pk) == []
+
+
+# --- Long lists as arrays on PostgreSQL --------------------------------------------------
+
+
+def _others(*, client_ids):
+    return (
+        JournalEntry.objects.exclude(client_id__in=client_ids)
+        .order_by("client_id", "pk")
+        .values_list("client_id", flat=True)
+    )
+
+
+def test_a_long_list_goes_as_one_array_on_postgresql_and_a_short_one_as_an_in_list(world):
+    """psycopg converts a query of more than 50 parameters again on every run, and
+    PostgreSQL planned the timeline's check-offs (128 parameters) again on every run: a list
+    of `ARRAY_FROM` values or more is one array there. The rows are the ORM's either way."""
+    ada, bo, cy = world
+    entries, others = prepared.Prepared(_entries), prepared.Prepared(_others)
+    many = [ada.pk, cy.pk, *range(10**6, 10**6 + prepared.ARRAY_FROM)]  # 66, padded to 128
+    after = AT - timedelta(days=30)
+    for ids in (many, [ada.pk, cy.pk], many):
+        with CaptureQueriesContext(connection) as ran:
+            rows = entries(client_ids=ids, after=after, text="skip")
+            left = others(client_ids=ids)
+        assert rows == entries.plain(client_ids=ids, after=after, text="skip")
+        assert rows == [(ada.pk, 1, AT - timedelta(days=1)), (cy.pk, 1, AT - timedelta(days=4))]
+        assert left == others.plain(client_ids=ids) == [bo.pk, bo.pk]
+        as_array = connection.vendor == "postgresql" and len(ids) >= prepared.ARRAY_FROM
+        for query in ran.captured_queries:
+            assert ("= ANY(" in query["sql"]) is as_array, query["sql"]
+            assert (" IN (" in query["sql"]) is not as_array, query["sql"]
+
+
+def test_only_an_in_list_of_exactly_one_list_in_its_order_becomes_an_array(monkeypatch):
+    monkeypatch.setattr(prepared, "ARRAY_FROM", 2)
+    sql = (
+        'SELECT 1 FROM "t" WHERE "a" IN (%s, %s) AND "b" = %s AND "c" LIKE \'x%%\' '
+        'AND "d" IN (%s, %s) AND CASE WHEN "e" = %s THEN 1 WHEN "e" = %s THEN 2 END = 1'
+    )
+    params = [1, 2, 3, 4, 5, 6, 7]
+    # The first list, in order; an argument; the second list in the wrong order; the third
+    # list as a CASE's branches.
+    slots = [0, 1, 2, 4, 3, 5, 6]
+    lists = [slice(0, 2), slice(3, 5), slice(5, 7)]
+    out, out_params, out_slots = prepared._as_arrays(sql, params, slots, lists)
+    assert out == (
+        'SELECT 1 FROM "t" WHERE "a" = ANY(%s) AND "b" = %s AND "c" LIKE \'x%%\' '
+        'AND "d" IN (%s, %s) AND CASE WHEN "e" = %s THEN 1 WHEN "e" = %s THEN 2 END = 1'
+    )
+    assert out_params == [[1, 2], 3, 4, 5, 6, 7]
+    assert out_slots == [slice(0, 2), 2, 4, 3, 5, 6]
+    monkeypatch.setattr(prepared, "ARRAY_FROM", 3)
+    assert prepared._as_arrays(sql, params, slots, lists) == (sql, params, slots)
