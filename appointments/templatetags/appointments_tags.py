@@ -9,7 +9,7 @@ from django import template
 from accounts.clock import local_day, local_days_bounds, local_today
 
 from ..portal import SessionLine, session_line
-from ..selectors import appointments_between, next_and_unread_recap
+from ..selectors import next_and_unread_recap, therapist_sessions_between
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def sessions_today_and_tomorrow(therapist) -> list[tuple[str, object]]:
     start, end = local_days_bounds(today, today + timedelta(days=1), therapist.zone)
     return [
         ("Today" if local_day(a.starts_at, therapist.zone) == today else "Tomorrow", a)
-        for a in appointments_between(user=therapist, start=start, end=end)
+        for a in therapist_sessions_between(therapist=therapist, start=start, end=end)
     ]
 
 
