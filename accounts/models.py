@@ -11,6 +11,7 @@ from django.utils import timezone as dj_timezone
 
 from .addresses import normalize_email
 from .clock import iana_timezones, zone
+from .loading import QuickLoad
 from .versions import new_token
 
 REGIONS = (
@@ -75,7 +76,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(QuickLoad, AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an e-mail address: a client, a therapist or staff."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -156,7 +157,7 @@ class CareRelationshipQuerySet(models.QuerySet):
         return self.filter(status=CareStatus.ACTIVE)
 
 
-class CareRelationship(models.Model):
+class CareRelationship(QuickLoad):
     """A therapist's care of a client. While `invited`, it is the invitation itself."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -235,7 +236,7 @@ class AuditAction(models.TextChoices):
     SAFETY_ALERT_ACKNOWLEDGED = "safety_alert_acknowledged", "Safety alert acknowledged"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(QuickLoad):
     """Append-only: who did what to whose records. Holds no clinical content."""
 
     created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
+from accounts.loading import QuickLoad
 from accounts.models import CareRelationship, User
 from accounts.validators import validate_text
 
@@ -50,7 +51,7 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(status=Status.SCHEDULED, starts_at__gt=now or timezone.now())
 
 
-class AppointmentFields(models.Model):
+class AppointmentFields(QuickLoad):
     """When, how long and how: what a series and each of its sessions share."""
 
     start_time = models.TimeField(help_text="The therapist's local time.")
@@ -183,7 +184,7 @@ class BringItemQuerySet(models.QuerySet):
         )
 
 
-class BringItem(models.Model):
+class BringItem(QuickLoad):
     """A line on the client's "to bring to my session" list for one session."""
 
     class Source(models.TextChoices):
@@ -230,7 +231,7 @@ class BringItem(models.Model):
         return f"to bring {self.public_id}"
 
 
-class TherapistFeed(models.Model):
+class TherapistFeed(QuickLoad):
     """A therapist's private, revocable iCalendar feed of all their sessions: the key, signed
     in the URL, is the credential. Titles say "Session" unless the therapist chose names."""
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.clock import local_today
+from accounts.loading import QuickLoad
 from accounts.models import CareRelationship, Role, User
 from accounts.validators import validate_text
 from clients.models import JournalEntry, Person
@@ -72,7 +73,7 @@ class PlanQuerySet(models.QuerySet):
         return policy.client_records_visible_to(user, self, relationship_field="relationship")
 
 
-class CarePlan(models.Model):
+class CarePlan(QuickLoad):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     relationship = models.OneToOneField(
         CareRelationship, on_delete=models.CASCADE, related_name="care_plan"
@@ -99,7 +100,7 @@ class PlanItemQuerySet(models.QuerySet):
         )
 
 
-class PlanItem(models.Model):
+class PlanItem(QuickLoad):
     """One line of a section. Which of the detail fields apply depends on the section."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -179,7 +180,7 @@ class PlanItem(models.Model):
         return self.text.strip()[:TAG_MAX].strip()
 
 
-class PlanVersion(models.Model):
+class PlanVersion(QuickLoad):
     """The whole plan after one change, with who made it and what it touched."""
 
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="versions")
@@ -208,7 +209,7 @@ class PlanVersion(models.Model):
         return f"version {self.number} of {self.plan_id}"
 
 
-class HomeworkLink(models.Model):
+class HomeworkLink(QuickLoad):
     """Homework that serves a goal or a trigger's coping step (kept here, so homework
     never imports care plans)."""
 
@@ -237,7 +238,7 @@ class TriggerLogQuerySet(models.QuerySet):
         )
 
 
-class TriggerLog(models.Model):
+class TriggerLog(QuickLoad):
     """One "I'm triggered" moment: which trigger, the steps shown, and later if it helped."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

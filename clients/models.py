@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
+from accounts.loading import QuickLoad
 from accounts.models import CareRelationship, Role, User
 from accounts.validators import validate_text
 from homework.models import Completion
@@ -88,7 +89,7 @@ class Meals(models.TextChoices):
 # --- Sharing ---------------------------------------------------------------------------
 
 
-class SharingPreference(models.Model):
+class SharingPreference(QuickLoad):
     """The client's default for new records, per care relationship: private unless set."""
 
     relationship = models.OneToOneField(
@@ -112,7 +113,7 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(client=user)
 
 
-class Person(models.Model):
+class Person(QuickLoad):
     """Someone in the client's life, by first name or nickname."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -146,7 +147,7 @@ class RecordQuerySet(models.QuerySet):
         return policy.shared_records_visible_to(user, self)
 
 
-class Record(models.Model):
+class Record(QuickLoad):
     """What every record has: an owner, a public id, and whether it is shared."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -366,7 +367,7 @@ class FeedbackQuerySet(models.QuerySet):
         return self.none()
 
 
-class Feedback(models.Model):
+class Feedback(QuickLoad):
     """A message in the thread on one shared record, between the client and a therapist."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -414,7 +415,7 @@ class Feedback(models.Model):
         return self.journal_entry or self.lifestyle_log or self.social_activity
 
 
-class RecordView(models.Model):
+class RecordView(QuickLoad):
     """When a therapist first opened a shared record: per therapist, since a client may have
     two (`Record.first_viewed_at` is the first of anyone's, shown to the client)."""
 
@@ -473,7 +474,7 @@ FEEDBACK_FIELD = {
 # --- Idempotency keys ------------------------------------------------------------------
 
 
-class IdempotencyKey(models.Model):
+class IdempotencyKey(QuickLoad):
     """A record made by a request that carried an `Idempotency-Key` header: the same key from
     the same person again gets the same answer, never a second record (see
     `clients.idempotency`). It keeps which record was made, not what was written in it."""

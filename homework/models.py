@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
+from accounts.loading import QuickLoad
 from accounts.models import CareRelationship, CareStatus, User
 
 from .schedules import Frequency, Schedule
@@ -99,7 +100,7 @@ def _valid_weekdays(days) -> bool:
     )
 
 
-class ScheduleFields(models.Model):
+class ScheduleFields(QuickLoad):
     """What is practised and how often; shared by templates and assignments."""
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -407,7 +408,7 @@ class Assignment(ScheduleFields):
         )
 
 
-class AssignmentPause(models.Model):
+class AssignmentPause(QuickLoad):
     """A span of local dates with nothing due; `end_date` is empty while still paused."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="pauses")
@@ -444,7 +445,7 @@ class CompletionQuerySet(models.QuerySet):
         )
 
 
-class Completion(models.Model):
+class Completion(QuickLoad):
     """One occurrence done. Records that fulfil it point here; homework never imports them."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -479,7 +480,7 @@ class Completion(models.Model):
         return f"{self.assignment} on {self.due_date}"
 
 
-class CalendarFeed(models.Model):
+class CalendarFeed(QuickLoad):
     """A client's private, revocable iCalendar feed of their homework."""
 
     client = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
+from accounts.loading import QuickLoad
 from accounts.models import CareRelationship, CareStatus, User
 from appointments.models import Appointment
 
@@ -42,7 +43,7 @@ class MeasureAssignmentQuerySet(models.QuerySet):
         return self.filter(status=MeasureStatus.ACTIVE, relationship__status=CareStatus.ACTIVE)
 
 
-class MeasureAssignment(models.Model):
+class MeasureAssignment(QuickLoad):
     """A questionnaire to answer once, every N weeks from the start date, or before each
     session (due from `days_before` days before each session of the relationship)."""
 
@@ -142,7 +143,7 @@ class MeasureResponseQuerySet(models.QuerySet):
         )
 
 
-class MeasureResponse(models.Model):
+class MeasureResponse(QuickLoad):
     """One period's answers, scored when submitted. Never changed afterwards."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

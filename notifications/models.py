@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
+from accounts.loading import QuickLoad
 from accounts.models import User
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -18,7 +19,7 @@ def every_day() -> list[int]:
     return list(range(7))
 
 
-class Preferences(models.Model):
+class Preferences(QuickLoad):
     """What a person wants to hear from Tandem, and when; `next_*_at` are in UTC."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_prefs")
@@ -112,7 +113,7 @@ class Status(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Delivery(models.Model):
+class Delivery(QuickLoad):
     """One e-mail (or one push to a person's devices) for one period. The unique key
     (person, kind, period, channel) is what makes it once:
     claimed (pending -> sending) before sending, marked sent after. Holds no content.
@@ -171,7 +172,7 @@ class Delivery(models.Model):
         return f"{self.kind} {self.period} ({self.status})"
 
 
-class PushSubscription(models.Model):
+class PushSubscription(QuickLoad):
     """One device (a browser's push subscription, RFC 8030) that may show a person's push
     notifications: where to send them and the keys to encrypt them for it (RFC 8291).
     The endpoint is the device's: one person at a time."""

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
+from accounts.loading import QuickLoad
 from accounts.models import CareRelationship, CareStatus, Role, User
 
 
@@ -36,7 +37,7 @@ class SafetyAlertQuerySet(models.QuerySet):
         )
 
 
-class SafetyAlert(models.Model):
+class SafetyAlert(QuickLoad):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     relationship = models.ForeignKey(
         CareRelationship, on_delete=models.CASCADE, related_name="safety_alerts"
