@@ -6,6 +6,7 @@ hand it over; the notifications are read back from the registration."""
 
 import json
 import re
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import expect
@@ -54,17 +55,27 @@ def test_a_push_shows_its_words_and_links_only_into_tandem(
             {"origin": live_server.url, "registrationId": registration, "data": data},
         )
 
-    deliver(
-        json.dumps(
-            {
-                "title": "Tandem",
-                "body": "1 piece of homework is waiting for you today",
-                "url": "/client/",
-                "tag": "reminder",
-            }
-        )
-    )
-    wait_until(lambda: page.evaluate(SHOWN), timeout=30, what="the notification shown")
+    # In full runs of the suite a push handed over through DevTools has now and then not
+    # reached the worker (three times in all, the first push of the test among them); it is
+    # handed over again then. A note replaces the one with its tag, so a second delivery
+    # cannot add one. Each is shown before the next is sent.
+    def delivered(data: str, shown: Callable[[list[dict]], bool], what: str) -> None:
+        for _ in range(3):
+            deliver(data)
+            try:
+                wait_until(lambda: shown(page.evaluate(SHOWN)), timeout=15, what=what)
+            except AssertionError:
+                continue
+            return
+        raise AssertionError(f"not within three deliveries: {what}")
+
+    first = {
+        "title": "Tandem",
+        "body": "1 piece of homework is waiting for you today",
+        "url": "/client/",
+        "tag": "reminder",
+    }
+    delivered(json.dumps(first), lambda notes: len(notes) == 1, "the notification shown")
     assert page.evaluate(SHOWN) == [
         {
             "title": "Tandem",
@@ -75,31 +86,19 @@ def test_a_push_shows_its_words_and_links_only_into_tandem(
     ]
 
     # A newer note of the same kind replaces the older one.
-    deliver(json.dumps({"title": "Tandem", "body": "Newer", "url": "/client/", "tag": "reminder"}))
-    wait_until(
-        lambda: [n["body"] for n in page.evaluate(SHOWN)] == ["Newer"],
-        timeout=30,
-        what="the newer note in place of the older",
+    delivered(
+        json.dumps({"title": "Tandem", "body": "Newer", "url": "/client/", "tag": "reminder"}),
+        lambda notes: [n["body"] for n in notes] == ["Newer"],
+        "the newer note in place of the older",
     )
 
     # A link elsewhere, or a payload that is not ours, leads to Tandem's own front page.
-    # Each shown before the next is sent. In full runs of the suite a push handed over
-    # through DevTools has twice not reached the worker; it is handed over again then (a
-    # note replaces the one with its tag, so a second delivery cannot add one).
-    def delivered(data: str, count: int) -> None:
-        for _ in range(3):
-            deliver(data)
-            try:
-                wait_until(lambda: len(page.evaluate(SHOWN)) == count, timeout=15, what="")
-            except AssertionError:
-                continue
-            return
-        raise AssertionError(f"not within three deliveries: {count} notifications")
-
     delivered(
-        json.dumps({"title": "Tandem", "body": "Away", "url": "//evil.example/", "tag": "x"}), 2
+        json.dumps({"title": "Tandem", "body": "Away", "url": "//evil.example/", "tag": "x"}),
+        lambda notes: len(notes) == 2,
+        "the note with a link elsewhere",
     )
-    delivered("not json", 3)
+    delivered("not json", lambda notes: len(notes) == 3, "the note from a payload not ours")
     shown = {n["tag"]: n for n in page.evaluate(SHOWN)}
     assert shown["x"]["url"] == "/"
     assert shown["tandem"] == {
