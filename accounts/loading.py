@@ -2,7 +2,7 @@
 
 Django makes each instance a query reads by calling the model's `__init__` with the row's
 values, which sets every field through its descriptor and sends `pre_init` and `post_init`
-(3 to 8 µs a row here; the timeline API reads about 230 a view). For a row read from the
+(4 to 8 µs a row here; the timeline API reads about 230 a view). For a row read from the
 database that work does nothing the values themselves don't: `QuickLoad.from_db` puts the
 values in the instance's `__dict__`, as unpickling an instance does, with the same
 `_state`. A field not read stays deferred (read from the database when asked for), as
