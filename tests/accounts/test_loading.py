@@ -2,10 +2,13 @@
 Django's own for every model of the project, whole or with fields deferred, and Django's
 own whenever that could differ."""
 
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.db.models.signals import post_init
 from django.test.utils import isolate_apps
@@ -16,20 +19,15 @@ from accounts.models import CareRelationship, User
 from clients.models import JournalEntry
 from tests.factories import JournalEntryFactory
 
-PROJECT_APPS = {
-    "accounts",
-    "appointments",
-    "careplans",
-    "clients",
-    "homework",
-    "measures",
-    "notifications",
-    "safety",
-}
+
+def defined_here(model) -> bool:
+    """Whether the model's code is the project's own (not Django's, allauth's, ...)."""
+    path = Path(sys.modules[model.__module__].__file__).resolve()
+    return path.is_relative_to(settings.BASE_DIR) and ".venv" not in path.parts
+
+
 PROJECT_MODELS = [
-    model
-    for model in apps.get_models()
-    if model._meta.app_label in PROJECT_APPS and not model._meta.auto_created
+    model for model in apps.get_models() if defined_here(model) and not model._meta.auto_created
 ]
 
 
