@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models.signals import post_init
+from django.db.models.signals import post_init, pre_init
 from django.test.utils import isolate_apps
 
 from accounts import loading
@@ -58,6 +58,9 @@ def a_row(model) -> tuple[list[str], list]:
 
 
 def test_every_model_of_the_project_loads_quickly():
+    # Nothing of the project, Django's or a library's listens to instances being made: a
+    # receiver would send every row through `__init__`.
+    assert not pre_init.receivers and not post_init.receivers
     assert len(PROJECT_MODELS) > 20
     for model in PROJECT_MODELS:
         assert issubclass(model, QuickLoad), model
