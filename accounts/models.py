@@ -12,7 +12,7 @@ from django.utils import timezone as dj_timezone
 from .addresses import normalize_email
 from .clock import iana_timezones, zone
 from .loading import QuickLoad
-from .versions import new_token
+from .versions import SHARED, new_part_versions, new_token
 
 REGIONS = (
     "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/",
@@ -91,6 +91,8 @@ class User(QuickLoad, AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=dj_timezone.now)
     # Changes with every write of this person's data (accounts.versions): the page cache's key.
     data_version = models.BigIntegerField(default=new_token, editable=False)
+    # The version of each kind of their data that parts of pages are kept by (the same).
+    part_versions = models.JSONField(default=new_part_versions, editable=False)
 
     objects = UserManager()
 
@@ -117,8 +119,9 @@ class User(QuickLoad, AbstractBaseUser, PermissionsMixin):
         changed = fields is None or not set(fields) <= {"last_login"}
         if changed:
             self.data_version = new_token()
+            self.part_versions = {**self.part_versions, SHARED: new_token()}
             if fields is not None:
-                kwargs["update_fields"] = {*fields, "data_version"}
+                kwargs["update_fields"] = {*fields, "data_version", "part_versions"}
         super().save(*args, **kwargs)
         if changed and self.role == Role.THERAPIST:
             # Their clients' pages show the therapist's name: those are keyed on the client.

@@ -15,6 +15,10 @@ its token in `User.save()`.
 
 Tokens are random, not counters: a stale copy of a user saved back can never bring an old
 version, and the pages it keyed, back to life.
+
+The same statement gives them a new version of the kind of data written (`PART_KINDS`,
+`User.part_versions`): a part of a page made from one kind (the Progress series' moods, its
+adherence) is kept by that kind's version (`kept_parts`) and outlives writes of other kinds.
 """
 
 import functools
@@ -22,7 +26,7 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -60,6 +64,30 @@ UNTRACKED = {"accounts.AuditEvent", "notifications.Delivery", "clients.Idempoten
 
 def new_token() -> int:
     return secrets.randbits(62)
+
+
+# Kinds of data a part of a page may be kept by (`kept_parts`): a write to one of these tables
+# gives its owners a new version of its kind (`User.part_versions`) besides their
+# `data_version`. A write to any other tracked table, and a change of the person's own row,
+# gives them a new SHARED version instead, which every part is keyed on too: a part made from
+# the tables of its kinds, and from tables of no kind, is made again only when one of them
+# changes (a mood logged leaves the homework's adherence kept).
+PART_KINDS = {
+    "clients.JournalEntry": "journal",
+    "clients.LifestyleLog": "lifestyle",
+    "clients.SocialActivity": "social",
+    "homework.Assignment": "homework",
+    "homework.AssignmentPause": "homework",
+    "homework.Completion": "homework",
+    "careplans.TriggerLog": "coping",
+    "measures.MeasureResponse": "measures",
+}
+SHARED = "shared"
+
+
+def new_part_versions() -> dict[str, int]:
+    """A new person's, or a changed person's: a SHARED version of their own."""
+    return {SHARED: new_token()}
 
 
 def _user_model():
@@ -127,9 +155,11 @@ def _statements(model, vendor: str) -> list[str]:
     new, old = _owners(model, "NEW"), _owners(model, "OLD")
     if not new:
         return []
+    kind = PART_KINDS.get(model._meta.label, SHARED)
     if vendor == "postgresql":
         token = "(random() * 4611686018427387903)::bigint"
-        bump = f"UPDATE {user} SET data_version = {token} WHERE id IN"  # noqa: S608
+        part = f"jsonb_set(part_versions, '{{{kind}}}', to_jsonb({token}))"
+        bump = f"UPDATE {user} SET data_version = {token}, part_versions = {part} WHERE id IN"  # noqa: S608
         function = q(f"{TRIGGER}_{table}")
         return [
             f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
@@ -144,7 +174,9 @@ END $$ LANGUAGE plpgsql""",
             f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {q(table)} "
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
         ]
-    bump = f"UPDATE {user} SET data_version = (random() >> 2) WHERE id IN"  # noqa: S608
+    token = "(random() >> 2)"
+    part = f"json_set(part_versions, '$.{kind}', {token})"
+    bump = f"UPDATE {user} SET data_version = {token}, part_versions = {part} WHERE id IN"  # noqa: S608
     return [
         f"CREATE TRIGGER {q(f'{TRIGGER}_{table}_{event}')} AFTER {event} ON {q(table)} "
         f"BEGIN {bump} ({', '.join(rows)}); END"
@@ -368,6 +400,36 @@ def write_many(values: dict[str, object]) -> None:
         caches[CACHE].set_many(values)
     except Exception:
         logger.warning("page cache unavailable; not stored", exc_info=True)
+
+
+def kept_parts(
+    name: str,
+    people: Iterable,
+    parts: Mapping[str, tuple[tuple[str, ...], Callable[[], object]]],
+    *key,
+) -> dict[str, object]:
+    """Each of `parts` (its name: the kinds of data it is made from, a function that makes
+    it), kept while none of `people` has a new version of those kinds (`PART_KINDS`, SHARED
+    always) and `key` (the viewer, the days, ...) is the same: one read of the page cache for
+    all of them, those not kept made and kept in one write. For plain values, never a model."""
+    people = sorted(set(people), key=lambda person: person.pk)
+    keys = {}
+    for part, (kinds, _) in parts.items():
+        shown = tuple(
+            (person.pk, tuple(person.part_versions.get(kind) for kind in (SHARED, *kinds)))
+            for person in people
+        )
+        keys[part] = cache_key(f"part:{name}:{part}", [], shown, release(), *key)
+    found = read_many(keys.values())
+    values, new = {}, {}
+    for part, (_, make) in parts.items():
+        if keys[part] in found:
+            values[part] = found[keys[part]]
+        else:
+            values[part] = new[keys[part]] = make()
+    if new:
+        write_many(new)
+    return values
 
 
 def forget_all() -> None:

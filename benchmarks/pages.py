@@ -18,12 +18,19 @@ from dataclasses import dataclass, replace
 
 def bump_client_version(personas: dict) -> None:
     """What a write of the client's data does to the page cache (accounts.versions): new
-    data versions, here for every persona, so whatever page is measured misses."""
-    from accounts import versions
+    data versions, here for every persona, so whatever page is measured misses, and new
+    versions of every kind of their data, so that no part of a page is kept either."""
     from accounts.models import User
 
     people = [person.pk for person in personas.values()]
-    User.objects.filter(pk__in=people).update(data_version=versions.new_token())
+    User.objects.filter(pk__in=people).update(**new_versions())
+
+
+def new_versions() -> dict:
+    """A write of every kind of a person's data (`accounts.versions.kept_parts`)."""
+    from accounts import versions
+
+    return {"data_version": versions.new_token(), "part_versions": versions.new_part_versions()}
 
 
 _MOODS = itertools.count()
@@ -191,13 +198,12 @@ CACHED = (
 def a_client_of_three_writes(personas: dict) -> None:
     """`bump_client_version`, and one client of the caseload of 3 (where no persona is)
     writes too: each caseload's cold view has one client's row to compute again."""
-    from accounts import versions
     from accounts.models import CareRelationship, User
 
     bump_client_version(personas)
     one = CareRelationship.objects.filter(therapist=personas["therapist3"], status="active")
     client = one.values_list("client_id", flat=True).first()
-    User.objects.filter(pk=client).update(data_version=versions.new_token())
+    User.objects.filter(pk=client).update(**new_versions())
 
 
 # A cold page's write when it is not `bump_client_version`.

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Value
 from django.db.models.functions import TruncDate
 
+from accounts import versions
 from accounts.clock import local_days_bounds
 from accounts.clock import zone as named_zone
 from accounts.models import User
@@ -108,15 +109,37 @@ def _days_with(queryset, field: str, kind: str, client_id: int, zone: str, start
 
 
 def _activity_days(viewer: User, series: ProgressSeries) -> dict[str, set[date]]:
-    """The local days with homework done and with coping steps used. 1 query (a UNION)."""
+    """The local days with homework done and with coping steps used, kept until the client
+    writes homework or a coping step (`activity_parts`). 1 query (a UNION) when not kept."""
     client = series.client
-    start, end = local_days_bounds(series.first, series.last, client.zone)
-    days: dict[str, set[date]] = {"homework": set(), "coping": set()}
-    for row in _activity_rows(
-        viewer=viewer, client_id=client.pk, zone=Fixed(client.timezone), start=start, end=end
-    ):
-        days[row["kind"]].add(row["local_day"])
-    return days
+    parts = versions.kept_parts(
+        "insights",
+        {viewer, client},
+        activity_parts(viewer=viewer, client=client, first=series.first, last=series.last),
+        viewer.pk,
+        client.pk,
+        client.timezone,
+        series.first,
+        series.last,
+    )
+    return parts["activity"]
+
+
+def activity_parts(*, viewer: User, client: User, first: date, last: date) -> dict:
+    """The days of activity as a part kept by the kinds of data it is read from."""
+
+    def activity() -> dict[str, set[date]]:
+        start, end = local_days_bounds(first, last, client.zone)
+        days: dict[str, set[date]] = {"homework": set(), "coping": set()}
+        for row in _activity_rows(
+            viewer=viewer, client_id=client.pk, zone=Fixed(client.timezone), start=start, end=end
+        ):
+            days[row["kind"]].add(row["local_day"])
+        return days
+
+    # A therapist sees the coping steps of shared journal entries only.
+    kinds = ("homework", "coping") if viewer.pk == client.pk else ("homework", "coping", "journal")
+    return {"activity": (kinds, activity)}
 
 
 @prepared

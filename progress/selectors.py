@@ -1,8 +1,9 @@
 """What the Progress pages and the API show: the series, its charts and the insights."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from accounts import versions
 from accounts.clock import local_days_bounds
 from accounts.models import Role, User
 from measures import instruments
@@ -25,7 +26,8 @@ def client_progress(
     *, viewer: User, client: User, range_key: str = DEFAULT_RANGE, today: date | None = None
 ) -> Progress:
     """Everything on a Progress page, as the viewer may see it. 8 queries whatever the
-    length of the history (6 for the series, 1 for the insights, 1 for the measures)."""
+    length of the history (6 for the series, 1 for the insights, 1 for the measures) when
+    nothing is kept; after a write, only those of the parts of its kind."""
     series = progress_series(viewer=viewer, client=client, range_key=range_key, today=today)
     return Progress(
         series=series,
@@ -37,12 +39,21 @@ def client_progress(
 
 def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> list[Planned]:
     """One chart per questionnaire answered in the range, with its band boundaries. The
-    client reads the plain band names; the therapist the published ones. One query."""
+    client reads the plain band names; the therapist the published ones. One query when the
+    scores are not kept (`score_parts`)."""
     charts = []
     plain = viewer.role == Role.CLIENT
     zone = client.zone
     start, end = local_days_bounds(series.first, series.last, zone)
-    scores = measure_selectors.scores(viewer=viewer, client=client, start=start, end=end)
+    scores = versions.kept_parts(
+        "measures",
+        {viewer, client},
+        score_parts(viewer=viewer, client=client, start=start, end=end),
+        viewer.pk,
+        client.pk,
+        start,
+        end,
+    )["scores"]
     for key, definition in instruments.INSTRUMENTS.items():
         points = [(at.astimezone(zone).date(), score) for at, score in scores.get(key, ())]
         if not points:
@@ -58,3 +69,12 @@ def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> lis
             )
         )
     return charts
+
+
+def score_parts(*, viewer: User, client: User, start: datetime, end: datetime) -> dict:
+    """The scores of [start, end) as a part kept by the kind of data they are read from."""
+
+    def scores() -> dict[str, list[tuple[datetime, int]]]:
+        return dict(measure_selectors.scores(viewer=viewer, client=client, start=start, end=end))
+
+    return {"scores": (("measures",), scores)}

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Sum
 from django.db.models.functions import TruncDate
 
+from accounts import versions
 from accounts.clock import local_days_bounds, local_today
 from accounts.clock import zone as named_zone
 from accounts.models import User
@@ -246,14 +247,21 @@ def progress_series(
     *, viewer: User, client: User, range_key: str = DEFAULT_RANGE, today: date | None = None
 ) -> ProgressSeries:
     """Mood (with its 7-day average), sleep, exercise and social contacts per day, and
-    homework adherence per ISO week, over the range ending today. 6 queries."""
+    homework adherence per ISO week, over the range ending today. Each of those four parts
+    is kept until the client writes something of its kind (`series_parts`): 6 queries when
+    none is kept, none when all are."""
     first, last = range_dates(client, range_key, today)
-    moods = daily_moods(
-        viewer=viewer, client=client, first=first - timedelta(days=AVERAGE_DAYS - 1), last=last
+    parts = versions.kept_parts(
+        "series",
+        {viewer, client},
+        series_parts(viewer=viewer, client=client, first=first, last=last),
+        viewer.pk,
+        client.pk,
+        client.timezone,
+        first,
+        last,
     )
-    rows = {"viewer": viewer, "client_id": client.pk, "first": first, "last": last}
-    lifestyle = {row["day"]: row for row in _lifestyle_rows(**rows)}
-    social = {row["day"]: row for row in _social_rows(**rows)}
+    moods, lifestyle, social = parts["moods"], parts["lifestyle"], parts["social"]
     days = []
     averages = trailing_averages(moods, first, last)
     for day, average in zip(_days(first, last), averages, strict=True):
@@ -271,12 +279,33 @@ def progress_series(
                 mood_exact=moods.get(day),
             )
         )
-    week_count = (iso_week_monday(last) - iso_week_monday(first)).days // 7 + 1
-    report = client_adherence(viewer=viewer, client=client, weeks=week_count, today=last)
-    weeks = tuple(
-        WeekPoint(monday=monday, done=total.done, due=total.due)
-        for monday, total in zip(report.weeks, report.totals, strict=True)
-    )
+    weeks = tuple(WeekPoint(monday, done, due) for monday, done, due in parts["adherence"])
     return ProgressSeries(
         client=client, range=range_key, first=first, last=last, days=tuple(days), weeks=weeks
     )
+
+
+def series_parts(*, viewer: User, client: User, first: date, last: date) -> dict:
+    """The series' parts as plain values, each with the kinds of data it is read from
+    (`accounts.versions.kept_parts`): the daily moods (from a week before `first`, for the
+    averages), the lifestyle logs and the social contacts by day, and adherence per week."""
+    rows = {"viewer": viewer, "client_id": client.pk, "first": first, "last": last}
+
+    def moods() -> dict[date, float]:
+        before = first - timedelta(days=AVERAGE_DAYS - 1)
+        return daily_moods(viewer=viewer, client=client, first=before, last=last)
+
+    def adherence() -> tuple[tuple[date, int, int], ...]:
+        week_count = (iso_week_monday(last) - iso_week_monday(first)).days // 7 + 1
+        report = client_adherence(viewer=viewer, client=client, weeks=week_count, today=last)
+        return tuple(
+            (monday, total.done, total.due)
+            for monday, total in zip(report.weeks, report.totals, strict=True)
+        )
+
+    return {
+        "moods": (("journal",), moods),
+        "lifestyle": (("lifestyle",), lambda: {row["day"]: row for row in _lifestyle_rows(**rows)}),
+        "social": (("social",), lambda: {row["day"]: row for row in _social_rows(**rows)}),
+        "adherence": (("homework",), adherence),
+    }
