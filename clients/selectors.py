@@ -96,14 +96,25 @@ def _timeline_sources(viewer: User, client_id: int) -> dict:
 
 
 @prepared
-def _timeline_week_counts(*, viewer: User, client_id: int, moment: datetime, day: date):
-    """This week's count of every kind (since `moment`, or `day` for kinds dated by day), in
-    one query (a subquery per kind)."""
+def _timeline_week_counts(
+    *,
+    viewer: User,
+    client_id: int,
+    moment: datetime,
+    moment_end: datetime,
+    day: date,
+    day_end: date,
+):
+    """This week's count of every kind (from `moment` to `moment_end`, or from `day` to
+    `day_end` for kinds dated by day, each end excluded), in one query (a subquery per kind). Bounded on both sides,
+    PostgreSQL plans it once and keeps the plan: from one side, it judged a plan made for
+    each view's values cheaper, and planned it again on every view."""
     this_week = {}
     for kind, queryset in _timeline_sources(viewer, client_id).items():
         date_field, is_moment = TIMELINE_DATES[kind]
+        after, before = (moment, moment_end) if is_moment else (day, day_end)
         count = (
-            queryset.filter(**{f"{date_field}__gte": moment if is_moment else day})
+            queryset.filter(**{f"{date_field}__gte": after, f"{date_field}__lt": before})
             .select_related(None)
             .order_by()
             .annotate(one=Value(1))
@@ -227,7 +238,12 @@ def therapist_timeline(
     today = today or local_today(client.timezone)
     monday = iso_week_monday(today)
     [week_counts] = _timeline_week_counts(
-        viewer=viewer, client_id=client.pk, moment=_start_of(monday, zone), day=monday
+        viewer=viewer,
+        client_id=client.pk,
+        moment=_start_of(monday, zone),
+        moment_end=_start_of(monday + timedelta(days=7), zone),
+        day=monday,
+        day_end=monday + timedelta(days=7),
     )
     kinds = tuple(kind for kind in TIMELINE_DATES if kind in kinds)
     if not kinds:
