@@ -406,6 +406,15 @@ class Feedback(QuickLoad):
                 name="clients_feedback_one_record",
             ),
         ]
+        indexes = [
+            # What the client has not opened yet (Today, the unread replies): few rows, so
+            # PostgreSQL keeps one plan for the read instead of planning it on every view.
+            models.Index(
+                fields=["client"],
+                condition=models.Q(read_by_client_at__isnull=True),
+                name="clients_feedback_unread",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"feedback {self.public_id}"

@@ -106,9 +106,9 @@ def _timeline_week_counts(
     day_end: date,
 ):
     """This week's count of every kind (from `moment` to `moment_end`, or from `day` to
-    `day_end` for kinds dated by day, each end excluded), in one query (a subquery per kind). Bounded on both sides,
-    PostgreSQL plans it once and keeps the plan: from one side, it judged a plan made for
-    each view's values cheaper, and planned it again on every view."""
+    `day_end` for kinds dated by day, each end excluded), in one query (a subquery per
+    kind). Bounded on both sides, PostgreSQL plans it once and keeps the plan: from one side,
+    it judged a plan made for each view's values cheaper, and planned it again every view."""
     this_week = {}
     for kind, queryset in _timeline_sources(viewer, client_id).items():
         date_field, is_moment = TIMELINE_DATES[kind]

@@ -69,8 +69,9 @@ def test_the_timeline_takes_the_same_queries_for_10_and_1000_records(personas):
 
 def test_the_weeks_counts_are_this_weeks_and_read_with_one_kept_plan(personas):
     """Run on every timeline view: this ISO week's records of each kind, none before it or
-    after it, and on PostgreSQL read by the plan the connection keeps for the query (bounded
-    on one side, at a practice's size, it was planned again on every view: 0.8 ms)."""
+    after it, and on PostgreSQL read by the plan the connection keeps for the query. (Bounded
+    on one side, PostgreSQL planned it again on every view of the benchmark's practice,
+    0.8 ms; at this test's size it keeps the plan either way.)"""
     fill(personas, 1000)
     monday = iso_week_monday(TODAY)
     LifestyleLogFactory(client=personas.client_a, shared=True, day=monday + timedelta(days=7))
