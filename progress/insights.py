@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Value
 from django.db.models.functions import TruncDate
 
-from accounts import versions
 from accounts.clock import local_days_bounds
 from accounts.clock import zone as named_zone
 from accounts.models import User
@@ -21,7 +20,7 @@ from accounts.prepared import Fixed, prepared
 from careplans.models import TriggerLog
 from homework.models import Completion
 
-from .series import DayPoint, ProgressSeries, one_decimal
+from .series import DayPoint, ProgressSeries, kept_parts, one_decimal
 
 # Days with both the factor known and a mood before anything is said.
 MIN_DAYS = 14
@@ -112,15 +111,12 @@ def _activity_days(viewer: User, series: ProgressSeries) -> dict[str, set[date]]
     """The local days with homework done and with coping steps used, kept until the client
     writes homework or a coping step (`activity_parts`). 1 query (a UNION) when not kept."""
     client = series.client
-    parts = versions.kept_parts(
+    parts = kept_parts(
         "insights",
-        {viewer, client},
         activity_parts(viewer=viewer, client=client, first=series.first, last=series.last),
-        viewer.pk,
-        client.pk,
-        client.timezone,
-        series.first,
-        series.last,
+        viewer=viewer,
+        client=client,
+        bounds=(series.first, series.last),
     )
     return parts["activity"]
 

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from accounts import versions
 from accounts.clock import local_days_bounds
 from accounts.models import Role, User
 from measures import instruments
@@ -11,7 +10,7 @@ from measures import selectors as measure_selectors
 
 from .charts import Planned, planned_charts, planned_score_chart
 from .insights import Insight, what_helps
-from .series import DEFAULT_RANGE, ProgressSeries, progress_series
+from .series import DEFAULT_RANGE, ProgressSeries, kept_parts, progress_series
 
 
 @dataclass(frozen=True)
@@ -45,14 +44,12 @@ def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> lis
     plain = viewer.role == Role.CLIENT
     zone = client.zone
     start, end = local_days_bounds(series.first, series.last, zone)
-    scores = versions.kept_parts(
+    scores = kept_parts(
         "measures",
-        {viewer, client},
         score_parts(viewer=viewer, client=client, start=start, end=end),
-        viewer.pk,
-        client.pk,
-        start,
-        end,
+        viewer=viewer,
+        client=client,
+        bounds=(start, end),
     )["scores"]
     for key, definition in instruments.INSTRUMENTS.items():
         points = [(at.astimezone(zone).date(), score) for at, score in scores.get(key, ())]

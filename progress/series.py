@@ -251,15 +251,12 @@ def progress_series(
     is kept until the client writes something of its kind (`series_parts`): 6 queries when
     none is kept, none when all are."""
     first, last = range_dates(client, range_key, today)
-    parts = versions.kept_parts(
+    parts = kept_parts(
         "series",
-        {viewer, client},
         series_parts(viewer=viewer, client=client, first=first, last=last),
-        viewer.pk,
-        client.pk,
-        client.timezone,
-        first,
-        last,
+        viewer=viewer,
+        client=client,
+        bounds=(first, last),
     )
     moods, lifestyle, social = parts["moods"], parts["lifestyle"], parts["social"]
     days = []
@@ -283,6 +280,13 @@ def progress_series(
     return ProgressSeries(
         client=client, range=range_key, first=first, last=last, days=tuple(days), weeks=weeks
     )
+
+
+def kept_parts(name: str, parts: dict, *, viewer: User, client: User, bounds: tuple) -> dict:
+    """`parts` of the viewer's Progress of the client over `bounds` (its days or moments),
+    as `accounts.versions.kept_parts` keeps them."""
+    people = {viewer, client}
+    return versions.kept_parts(name, people, parts, viewer.pk, client.pk, client.timezone, *bounds)
 
 
 def series_parts(*, viewer: User, client: User, first: date, last: date) -> dict:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from clients import services
 from clients.models import Feedback
 from tests.clients.conftest import NOW, TODAY, record_url
+from tests.plans import assert_runs_on_a_kept_plan, runs_past_the_first_plans
 
 pytestmark = pytest.mark.django_db
 
@@ -183,17 +184,8 @@ def test_the_unread_replies_are_read_with_one_kept_plan(personas, entry):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE clients_feedback")
-    runs = (connection.settings_dict["OPTIONS"].get("prepare_threshold") or 0) + 8
+    runs = runs_past_the_first_plans()
     for _ in range(runs):
         rows = list(unread_reply_rows(client=personas.client_a))
         assert [row[0] for row in rows] == [second.public_id, first.public_id]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE %s",
-            ['SELECT "clients_feedback"."public_id" AS "public_id"%'],
-        )
-        [(generic, custom)] = cursor.fetchall()
-    assert generic > 0, (generic, custom)
+    assert_runs_on_a_kept_plan('SELECT "clients_feedback"."public_id" AS "public_id"%')

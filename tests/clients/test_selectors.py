@@ -21,6 +21,7 @@ from tests.factories import (
     PersonFactory,
     SocialActivityFactory,
 )
+from tests.plans import assert_runs_on_a_kept_plan, runs_past_the_first_plans
 
 pytestmark = pytest.mark.django_db
 
@@ -98,22 +99,13 @@ def test_the_weeks_counts_are_this_weeks_and_read_with_one_kept_plan(personas):
         "completion": 0,
     }
     assert expected["journal"] > 0 and expected["social"] > 0
-    runs = (connection.settings_dict["OPTIONS"].get("prepare_threshold") or 0) + 8
+    runs = runs_past_the_first_plans()
     for _ in range(runs):
         timeline = selectors.therapist_timeline(
             viewer=personas.therapist_a, client=personas.client_a, kinds=()
         )
         assert timeline.week_counts == expected
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE %s",
-            ["SELECT COALESCE((SELECT COUNT(%"],
-        )
-        [(generic, custom)] = cursor.fetchall()
-    assert generic > 0, (generic, custom)
+    assert_runs_on_a_kept_plan("SELECT COALESCE((SELECT COUNT(%")
 
 
 def test_the_timeline_is_newest_first_and_holds_only_shared_records(personas):

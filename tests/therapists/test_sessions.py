@@ -19,6 +19,7 @@ from appointments.models import Appointment, Status
 from careplans import services as plan_services
 from progress.brief import session_brief
 from tests.factories import AppointmentFactory, BringItemFactory, JournalEntryFactory
+from tests.plans import assert_runs_on_a_kept_plan, runs_past_the_first_plans
 from therapists.sessions_api import BriefSerializer
 
 pytestmark = pytest.mark.django_db
@@ -177,21 +178,13 @@ def test_the_caseloads_sessions_are_read_with_one_kept_plan(personas, session):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE appointments_appointment")
     days = {"start": NOW - timedelta(hours=12), "end": NOW + timedelta(days=2)}
-    # Past psycopg's threshold for preparing it, and PostgreSQL's first five (custom) plans.
-    runs = (connection.settings_dict["OPTIONS"].get("prepare_threshold") or 0) + 8
+    runs = runs_past_the_first_plans()
     for _ in range(runs):
         found = therapist_sessions_between(therapist=personas.therapist_a, **days)
         assert found == [sooner, session]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE %s",
-            ['SELECT "appointments_appointment"."id"%"appointments_appointment"."starts_at" < $%'],
-        )
-        [(generic, custom)] = cursor.fetchall()
-    assert generic > 0, (generic, custom)
+    assert_runs_on_a_kept_plan(
+        'SELECT "appointments_appointment"."id"%"appointments_appointment"."starts_at" < $%'
+    )
 
 
 # --- After the session ----------------------------------------------------------------
