@@ -109,7 +109,8 @@ def _days_with(queryset, field: str, kind: str, client_id: int, zone: str, start
 
 def _activity_days(viewer: User, series: ProgressSeries) -> dict[str, set[date]]:
     """The local days with homework done and with coping steps used, kept until the client
-    writes homework or a coping step (`activity_parts`). 1 query (a UNION) when not kept."""
+    writes homework or a coping step (for a therapist, a journal entry too: `activity_parts`).
+    1 query (a UNION) when not kept."""
     client = series.client
     parts = kept_parts(
         "insights",
