@@ -183,12 +183,6 @@ def _coping_steps(p):
         coping(p.relationship_a, entry.occurred_at.date(), entry=entry)
 
 
-def _coping_steps(p):
-    # Each on a day's journal entry, shared: a therapist sees those.
-    for entry in JournalEntry.objects.filter(client=p.client_a)[::2]:
-        coping(p.relationship_a, entry.occurred_at.date(), entry=entry)
-
-
 WRITES = {
     "a mood": lambda p: journal(p.client_a, TODAY - timedelta(days=3), 10),
     "an entry no longer shared": lambda p: JournalEntry.objects.filter(
