@@ -6,6 +6,7 @@ from pathlib import Path
 import pygal
 import pygal.config
 import pygal.graph.base
+import pygal.state
 import pytest
 
 from progress import charts as charts_module
@@ -158,7 +159,7 @@ def test_each_point_carries_its_value_and_nothing_for_the_tooltip_script(persona
 
 @pytest.mark.parametrize("range_key", ["4w", "1y"])
 def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, range_key):
-    """`_QuickState` only reads pygal's attributes faster, `_NoScript` leaves out what
+    """`_FlatState` only reads pygal's attributes faster, `_NoScript` leaves out what
     `_render` cut out, `_KeptStyles` makes each stylesheet once and `_SerieConfig` lists a
     series' options once: with pygal's own look-up, script, stylesheets and options every
     chart is drawn to the same SVG (the drawings' random ids aside)."""
@@ -174,8 +175,9 @@ def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, r
         charts_module, "Bar", type("Bar", (charts_module._ValueOnly, pygal.Bar), {})
     )
     monkeypatch.setattr(pygal.graph.base, "SerieConfig", pygal.config.SerieConfig)
+    monkeypatch.setattr(pygal.graph.base, "State", pygal.state.State)
     own = charts_of(personas.client_a, range_key)
-    quicker = charts_module._QuickState | charts_module._NoScript | charts_module._KeptStyles
+    quicker = charts_module._FlatState | charts_module._NoScript | charts_module._KeptStyles
     assert not issubclass(charts_module.Line, quicker)
     assert [chart.key for chart in own.values() if not chart.is_empty] == [
         "mood",
