@@ -196,6 +196,24 @@ def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, r
             assert f"#chart-{quick_id[1]} " in getattr(quick_again[key], size), key
 
 
+def test_a_drawings_state_is_the_charts_own_and_no_property_hides_it():
+    """`_FlatState` reads a drawing's state as the chart's own attributes: a property (any
+    data descriptor) of a chart class with the name of a state value would win over it."""
+    for kind in (charts_module.Line, charts_module.Bar):
+        chart = kind(width=300)
+        chart.add("a", [1, 2, 3])
+        chart.setup()
+        try:
+            assert vars(chart.state) is vars(chart)
+            names = [name for name in vars(chart) if not name.startswith("__")]
+            assert {"width", "style", "series", "svg"} <= set(names)
+            assert chart.width == 300
+            hidden = [n for n in names if hasattr(getattr(type(chart), n, None), "__set__")]
+            assert hidden == []
+        finally:
+            chart.teardown()
+
+
 def test_the_style_takes_the_nonce(personas):
     history(personas, 7)
     chart = charts_of(personas.client_a)["mood"]
