@@ -7,6 +7,7 @@ import pygal
 import pygal.config
 import pygal.graph.base
 import pygal.state
+import pygal.svg
 import pytest
 
 from progress import charts as charts_module
@@ -160,9 +161,10 @@ def test_each_point_carries_its_value_and_nothing_for_the_tooltip_script(persona
 @pytest.mark.parametrize("range_key", ["4w", "1y"])
 def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, range_key):
     """`_FlatState` only reads pygal's attributes faster, `_NoScript` leaves out what
-    `_render` cut out, `_KeptStyles` makes each stylesheet once and `_SerieConfig` lists a
-    series' options once: with pygal's own look-up, script, stylesheets and options every
-    chart is drawn to the same SVG (the drawings' random ids aside)."""
+    `_render` cut out, `_KeptStyles` makes each stylesheet once, `_SerieConfig` lists a
+    series' options once and `_QuickNodes` writes each node and the drawing quicker: with
+    pygal's own look-up, script, stylesheets, options and writer every chart is drawn to the
+    same SVG (the drawings' random ids aside)."""
     history(personas, 60)
     monkeypatch.setattr(charts_module, "_STYLES_KEPT", {})
     quick = charts_of(personas.client_a, range_key)  # the stylesheets made
@@ -177,7 +179,12 @@ def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, r
     monkeypatch.setattr(pygal.graph.base, "SerieConfig", pygal.config.SerieConfig)
     monkeypatch.setattr(pygal.graph.base, "State", pygal.state.State)
     own = charts_of(personas.client_a, range_key)
-    quicker = charts_module._FlatState | charts_module._NoScript | charts_module._KeptStyles
+    quicker = (
+        charts_module._FlatState
+        | charts_module._NoScript
+        | charts_module._KeptStyles
+        | charts_module._QuickNodes
+    )
     assert not issubclass(charts_module.Line, quicker)
     assert [chart.key for chart in own.values() if not chart.is_empty] == [
         "mood",
@@ -194,6 +201,34 @@ def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, r
             # Each drawing's rules are scoped by its own id.
             quick_id = re.search(r'id="chart-([0-9a-f-]+)"', getattr(quick_again[key], size))
             assert f"#chart-{quick_id[1]} " in getattr(quick_again[key], size), key
+
+
+def test_the_quicker_writer_writes_each_node_as_pygals_own():
+    """`_QuickSvg.node` against pygal's on what pygal's charts pass it: sizes flipped when
+    negative, a trailing underscore, a link, a value of None, in pygal's attribute order; and
+    the charts draw with it."""
+    chart = charts_module.Line(width=300)
+    chart.add("a", [1, 2, 3])
+    chart.setup()
+    try:
+        assert type(chart.svg) is charts_module._QuickSvg
+        calls = [
+            ("rect", {"x": 10, "y": 5.5, "width": -4, "height": -2.25, "class_": "bar"}),
+            ("rect", {"x": "1", "width": -3}),
+            ("g", {"class_": "dots", "transform": None, "id": "a"}),
+            ("a", {"href": "https://example.org/", "target": "_blank", "class_": "link"}),
+            ("text", {"x": 1.5, "y": 0, "text-anchor": "end"}),
+            ("circle", {"cx": 1, "cy": 2, "r": 3, "class_": "dot reactive tooltip-trigger"}),
+            ("path", {"d": "M0 0", "fill": "none", "width": 0}),
+        ]
+        for tag, attributes in calls:
+            own = pygal.svg.Svg.node(chart.svg, chart.svg.root, tag, dict(attributes))
+            quick = chart.svg.node(chart.svg.root, tag, dict(attributes))
+            assert list(quick.attrib.items()) == list(own.attrib.items()), tag
+            assert quick.tag == own.tag
+        assert chart.svg.render(is_unicode=True) == pygal.svg.Svg.render(chart.svg, is_unicode=True)
+    finally:
+        chart.teardown()
 
 
 def test_a_drawings_state_is_the_charts_own_and_no_property_hides_it():
