@@ -83,6 +83,10 @@ PART_KINDS = {
     "measures.MeasureResponse": "measures",
 }
 SHARED = "shared"
+# A column of one kind's table that decides what a therapist sees of another kind: an UPDATE
+# that changes it gives the row's owners a new version of that other kind too (a coping step
+# is shown to a therapist when its journal entry is shared). Table label: (column, kind).
+SHOWN_BY = {"clients.JournalEntry": ("shared", "coping")}
 
 
 def new_part_versions() -> dict[str, int]:
@@ -156,16 +160,26 @@ def _statements(model, vendor: str) -> list[str]:
     if not new:
         return []
     kind = PART_KINDS.get(model._meta.label, SHARED)
+    shown_by = SHOWN_BY.get(model._meta.label)
     if vendor == "postgresql":
         token = "(random() * 4611686018427387903)::bigint"
         part = f"jsonb_set(part_versions, '{{{kind}}}', to_jsonb({token}))"
         bump = f"UPDATE {user} SET data_version = {token}, part_versions = {part} WHERE id IN"  # noqa: S608
+        also = ""
+        if shown_by:
+            column, other = q(model._meta.get_field(shown_by[0]).column), shown_by[1]
+            other_part = f"jsonb_set(part_versions, '{{{other}}}', to_jsonb({token}))"
+            other_bump = f"UPDATE {user} SET part_versions = {other_part} WHERE id IN"  # noqa: S608
+            also = (
+                f"\n    IF OLD.{column} IS DISTINCT FROM NEW.{column} THEN "
+                f"{other_bump} ({', '.join(new + old)}); END IF;"
+            )
         function = q(f"{TRIGGER}_{table}")
         return [
             f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN {bump} ({", ".join(new)});
-  ELSIF TG_OP = 'UPDATE' THEN {bump} ({", ".join(new + old)});
+  ELSIF TG_OP = 'UPDATE' THEN {bump} ({", ".join(new + old)});{also}
   ELSE {bump} ({", ".join(old)});
   END IF;
   RETURN NULL;
@@ -177,9 +191,17 @@ END $$ LANGUAGE plpgsql""",
     token = "(random() >> 2)"
     part = f"json_set(part_versions, '$.{kind}', {token})"
     bump = f"UPDATE {user} SET data_version = {token}, part_versions = {part} WHERE id IN"  # noqa: S608
+    also = {}
+    if shown_by:
+        column, other = q(model._meta.get_field(shown_by[0]).column), shown_by[1]
+        other_part = f"json_set(part_versions, '$.{other}', {token})"
+        other_bump = f"UPDATE {user} SET part_versions = {other_part} WHERE id IN"  # noqa: S608
+        also["UPDATE"] = (
+            f" {other_bump} ({', '.join(new + old)}) AND OLD.{column} IS NOT NEW.{column};"
+        )
     return [
         f"CREATE TRIGGER {q(f'{TRIGGER}_{table}_{event}')} AFTER {event} ON {q(table)} "
-        f"BEGIN {bump} ({', '.join(rows)}); END"
+        f"BEGIN {bump} ({', '.join(rows)});{also.get(event, '')} END"
         for event, rows in (("INSERT", new), ("UPDATE", new + old), ("DELETE", old))
     ]
 

@@ -109,7 +109,7 @@ def _days_with(queryset, field: str, kind: str, client_id: int, zone: str, start
 
 def _activity_days(viewer: User, series: ProgressSeries) -> dict[str, set[date]]:
     """The local days with homework done and with coping steps used, kept until the client
-    writes homework or a coping step (for a therapist, a journal entry too: `activity_parts`).
+    writes homework or a coping step (or shares an entry, or no longer: `activity_parts`).
     1 query (a UNION) when not kept."""
     client = series.client
     parts = kept_parts(
@@ -134,9 +134,9 @@ def activity_parts(*, viewer: User, client: User, first: date, last: date) -> di
             days[row["kind"]].add(row["local_day"])
         return days
 
-    # A therapist sees the coping steps of shared journal entries only.
-    kinds = ("homework", "coping") if viewer.pk == client.pk else ("homework", "coping", "journal")
-    return {"activity": (kinds, activity)}
+    # A therapist sees the coping steps of shared journal entries only: an entry shared or
+    # no longer shared gives a new version of the coping steps too (`versions.SHOWN_BY`).
+    return {"activity": (("homework", "coping"), activity)}
 
 
 @prepared
