@@ -249,6 +249,25 @@ def test_a_drawings_state_is_the_charts_own_and_no_property_hides_it():
             chart.teardown()
 
 
+def test_the_table_rows_are_what_the_templates_loop_drew():
+    """`chart_table_rows` joins the rows as the template's two loops did, escaped as the
+    template engine escapes."""
+    from django.template import Context, Template
+
+    from progress.templatetags.progress_charts import chart_table_rows
+
+    rows = (("1 Dec <b>&'\"", (7.25, None, 3)), ("8 Dec", (0, 10.0, None)))
+    chart = Chart("mood", "Mood", "caption", ("a", "b", "c"), "Week", rows, svg="<svg/>")
+    loop = Template(
+        '{% for label, values in rows %}<tr><th scope="row">{{ label }}</th>{% for value in '
+        'values %}<td class="num">{{ value }}</td>{% endfor %}</tr>\n      {% endfor %}'
+    )
+    texts = [(label, [number_text(v) for v in values]) for label, values in rows]
+    drawn = chart_table_rows(chart)
+    assert drawn == loop.render(Context({"rows": texts}))
+    assert "&lt;b&gt;&amp;&#x27;&quot;" in drawn and '<td class="num">—</td>' in drawn
+
+
 def test_the_style_takes_the_nonce(personas):
     history(personas, 7)
     chart = charts_of(personas.client_a)["mood"]
