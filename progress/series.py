@@ -226,7 +226,7 @@ def trailing_average(moods: dict[date, float], day: date) -> float | None:
 def trailing_averages(moods: dict[date, float], first: date, last: date) -> list[float | None]:
     """`trailing_average` for each day from `first` to `last`, the same sums in the same
     order, without building each window's dates again."""
-    values = [moods.get(day) for day in _days(first - timedelta(days=AVERAGE_DAYS - 1), last)]
+    values = [moods.get(day) for day in _day_range(first - timedelta(days=AVERAGE_DAYS - 1), last)]
     averages = []
     for end in range(AVERAGE_DAYS, len(values) + 1):
         window = [value for value in values[end - AVERAGE_DAYS : end] if value is not None]
@@ -236,6 +236,15 @@ def trailing_averages(moods: dict[date, float], first: date, last: date) -> list
 
 def _days(first: date, last: date) -> Iterable[date]:
     return (first + timedelta(days=i) for i in range((last - first).days + 1))
+
+
+@lru_cache(maxsize=64)
+def _day_range(first: date, last: date) -> tuple[date, ...]:
+    """Every day from `first` to `last`: the same few ranges are asked for all day."""
+    return tuple(_days(first, last))
+
+
+_NONE: dict = {}  # a day without a row (read only)
 
 
 def range_dates(client: User, range_key: str, today: date | None = None) -> tuple[date, date]:
@@ -259,23 +268,24 @@ def progress_series(
         bounds=(first, last),
     )
     moods, lifestyle, social = parts["moods"], parts["lifestyle"], parts["social"]
-    days = []
-    averages = trailing_averages(moods, first, last)
-    for day, average in zip(_days(first, last), averages, strict=True):
-        log = lifestyle.get(day, {})
-        contacts = social.get(day, {})
-        days.append(
-            DayPoint(
-                day=day,
-                mood=one_decimal(moods.get(day)),
-                mood_average=one_decimal(average),
-                sleep_hours=one_decimal(log.get("sleep_hours")),
-                exercise_minutes=log.get("exercise_minutes"),
-                social_contacts=contacts.get("contacts", 0),
-                social_minutes=contacts.get("minutes") or 0,
-                mood_exact=moods.get(day),
-            )
+    # Column by column (a year is 365 days of each), then one point per day.
+    dates = _day_range(first, last)
+    exact = [moods.get(day) for day in dates]
+    logs = [lifestyle.get(day, _NONE) for day in dates]
+    contacts = [social.get(day, _NONE) for day in dates]
+    days = list(
+        map(
+            DayPoint,
+            dates,
+            map(one_decimal, exact),
+            map(one_decimal, trailing_averages(moods, first, last)),
+            [one_decimal(log.get("sleep_hours")) for log in logs],
+            [log.get("exercise_minutes") for log in logs],
+            [each.get("contacts", 0) for each in contacts],
+            [each.get("minutes") or 0 for each in contacts],
+            exact,
         )
+    )
     weeks = tuple(WeekPoint(monday, done, due) for monday, done, due in parts["adherence"])
     return ProgressSeries(
         client=client, range=range_key, first=first, last=last, days=tuple(days), weeks=weeks
