@@ -322,6 +322,45 @@ def test_the_redis_cache_keeps_one_client_for_its_pool(redis_throttle):
     assert cache.incr("counted") == 1
 
 
+def test_the_redis_cache_reads_back_every_kind_of_value_without_trying_it_as_a_number(
+    redis_throttle, monkeypatch
+):
+    """`QuickSerializer` unpickles a pickle at once and reads an integer (kept as its digits,
+    for `incr`) as Django's does: every value comes back as it was kept."""
+    from datetime import UTC, datetime
+    from uuid import UUID
+
+    from django.core.cache import caches
+    from django.core.cache.backends import redis as django_redis
+
+    from config.redis_cache import QuickSerializer
+
+    cache = caches["throttle"]
+    assert type(cache._cache._serializer) is QuickSerializer
+    values = {
+        "zero": 0,
+        "negative": -7,
+        "big": 2**70,
+        "true": True,
+        "text": "12",
+        "bytes": b"\x80not a pickle",
+        "row": (UUID(int=5), datetime(2026, 1, 2, tzinfo=UTC), None, 1.5, "<tr>"),
+    }
+    tried = []
+    as_number = django_redis.RedisSerializer.loads
+    monkeypatch.setattr(
+        django_redis.RedisSerializer,
+        "loads",
+        lambda self, data: tried.append(data) or as_number(self, data),
+    )
+    cache.set_many(values)
+    assert cache.get_many(list(values)) == values
+    assert {key: cache.get(key) for key in values} == values
+    # Only the integers Django keeps unpickled went the way of a number.
+    assert sorted(tried) == sorted([b"0", b"-7", str(2**70).encode()] * 2)
+    assert cache.incr("negative") == -6
+
+
 def test_the_redis_cache_takes_keys_memcached_would_warn_about(redis_throttle, monkeypatch):
     """Redis takes any key: the memcached checks, a cost for every key of a page's hundreds
     of kept rows, are not made; such a key is still kept and read back."""
