@@ -161,11 +161,14 @@ def _mean(values: list[float]) -> float:
     return one_decimal(sum(values) / len(values))
 
 
-def what_helps(*, viewer: User, series: ProgressSeries) -> list[Insight]:
+def what_helps(
+    *, viewer: User, series: ProgressSeries, activity: dict[str, set[date]] | None = None
+) -> list[Insight]:
     """The factors with enough data over the series' range, as the viewer may see them.
-    1 query (the days with homework done and with coping steps used)."""
+    1 query (the days with homework done and with coping steps used) unless those days are
+    given (`activity_parts`) or kept."""
     client = series.client
-    extra = _activity_days(viewer, series)
+    extra = _activity_days(viewer, series) if activity is None else activity
     moods = {point.day: point.mood_exact for point in series.days}
     # Each day with the mood of the day `lag` days later, for each lag, once.
     later = {

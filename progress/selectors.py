@@ -9,8 +9,15 @@ from measures import instruments
 from measures import selectors as measure_selectors
 
 from .charts import Planned, planned_charts, planned_score_chart
-from .insights import Insight, what_helps
-from .series import DEFAULT_RANGE, ProgressSeries, kept_parts, progress_series
+from .insights import Insight, activity_parts, what_helps
+from .series import (
+    DEFAULT_RANGE,
+    ProgressSeries,
+    kept_parts,
+    range_dates,
+    series_of,
+    series_parts,
+)
 
 
 @dataclass(frozen=True)
@@ -26,31 +33,50 @@ def client_progress(
 ) -> Progress:
     """Everything on a Progress page, as the viewer may see it. 8 queries whatever the
     length of the history (6 for the series, 1 for the insights, 1 for the measures) when
-    nothing is kept; after a write, only those of the parts of its kind."""
-    series = progress_series(viewer=viewer, client=client, range_key=range_key, today=today)
+    nothing is kept; after a write, only those of the parts of its kind. Every part is read
+    from the page cache at once."""
+    first, last = range_dates(client, range_key, today)
+    start, end = local_days_bounds(first, last, client.zone)
+    parts = kept_parts(
+        "progress",
+        {
+            **series_parts(viewer=viewer, client=client, first=first, last=last),
+            **activity_parts(viewer=viewer, client=client, first=first, last=last),
+            **score_parts(viewer=viewer, client=client, start=start, end=end),
+        },
+        viewer=viewer,
+        client=client,
+        bounds=(first, last),
+    )
+    series = series_of(client, range_key, first, last, parts)
     return Progress(
         series=series,
         charts=planned_charts(series),
-        insights=what_helps(viewer=viewer, series=series),
-        measure_charts=measure_charts(viewer=viewer, client=client, series=series),
+        insights=what_helps(viewer=viewer, series=series, activity=parts["activity"]),
+        measure_charts=measure_charts(
+            viewer=viewer, client=client, series=series, scores=parts["scores"]
+        ),
     )
 
 
-def measure_charts(*, viewer: User, client: User, series: ProgressSeries) -> list[Planned]:
+def measure_charts(
+    *, viewer: User, client: User, series: ProgressSeries, scores: dict | None = None
+) -> list[Planned]:
     """One chart per questionnaire answered in the range, with its band boundaries. The
     client reads the plain band names; the therapist the published ones. One query when the
-    scores are not kept (`score_parts`)."""
+    scores are not given or kept (`score_parts`)."""
     charts = []
     plain = viewer.role == Role.CLIENT
     zone = client.zone
-    start, end = local_days_bounds(series.first, series.last, zone)
-    scores = kept_parts(
-        "measures",
-        score_parts(viewer=viewer, client=client, start=start, end=end),
-        viewer=viewer,
-        client=client,
-        bounds=(start, end),
-    )["scores"]
+    if scores is None:
+        start, end = local_days_bounds(series.first, series.last, zone)
+        scores = kept_parts(
+            "measures",
+            score_parts(viewer=viewer, client=client, start=start, end=end),
+            viewer=viewer,
+            client=client,
+            bounds=(start, end),
+        )["scores"]
     for key, definition in instruments.INSTRUMENTS.items():
         points = [(at.astimezone(zone).date(), score) for at, score in scores.get(key, ())]
         if not points:

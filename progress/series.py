@@ -267,6 +267,11 @@ def progress_series(
         client=client,
         bounds=(first, last),
     )
+    return series_of(client, range_key, first, last, parts)
+
+
+def series_of(client: User, range_key: str, first: date, last: date, parts: dict) -> ProgressSeries:
+    """The series from its parts (`series_parts`, as kept)."""
     moods, lifestyle, social = parts["moods"], parts["lifestyle"], parts["social"]
     # Column by column (a year is 365 days of each), then one point per day.
     dates = _day_range(first, last)

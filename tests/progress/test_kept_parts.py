@@ -269,6 +269,33 @@ def test_after_each_write_what_is_kept_is_what_would_be_made_again(personas, vie
         assert (kept != before) == (name not in unseen), name
 
 
+@pytest.mark.parametrize("viewer", ["client_a", "therapist_a"])
+def test_a_progress_page_reads_its_parts_from_the_page_cache_at_once(personas, viewer, monkeypatch):
+    """The series', the insights' and the scores' parts in one read of the page cache, the
+    chart sections in one more; after a mood, the new moods part is kept (with the mood
+    chart's section, unless another view drew that one already) in one write."""
+    history(personas, 40)
+    browser = Client()
+    browser.force_login(getattr(personas, viewer))
+    url = (
+        reverse("client_progress")
+        if viewer == "client_a"
+        else reverse("therapist_client_progress", args=[personas.client_a.public_id])
+    )
+    browser.get(url)
+    journal(personas.client_a, TODAY, 10, hour=8)
+    reads, writes = [], []
+    read_many, write_many = versions.read_many, versions.write_many
+    monkeypatch.setattr(versions, "read_many", lambda keys: reads.append(1) or read_many(keys))
+    monkeypatch.setattr(
+        versions, "write_many", lambda values: writes.append(sorted(values)) or write_many(values)
+    )
+    assert browser.get(url).status_code == 200
+    assert len(reads) == 2
+    assert len(writes) <= 2
+    assert [key.split(":")[1:3] for key in writes[0]] == [["progress", "moods"]]
+
+
 def test_a_mood_logged_is_read_alone_and_shown_on_the_next_view(personas):
     history(personas, 40)
     browser = Client()
