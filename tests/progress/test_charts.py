@@ -231,6 +231,27 @@ def test_the_quicker_writer_writes_each_node_as_pygals_own():
         chart.teardown()
 
 
+def test_a_tree_is_written_as_elementtree_writes_it():
+    """`written` against ElementTree: escaping in text, tails and attributes, comments with
+    their tails, empty and childless elements, attribute order; a tree with a namespace is
+    left to ElementTree."""
+    root = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "id": "chart-1"})
+    root.append(ET.Comment("Generated <here> & there"))
+    root[0].tail = "\n"
+    defs = ET.SubElement(root, "defs")
+    ET.SubElement(defs, "style", {"type": "text/css"}).text = "#a .b > c { x: 'y' } & <z>"
+    group = ET.SubElement(root, "g", {"class": "graph", "transform": "translate(1 2)"})
+    text = ET.SubElement(group, "text", {"x": "1.5", "title": 'say "<a & b>"\r\n\tnext'})
+    text.text, text.tail = "10 < 11 & 12 > 9", " after & <tail>"
+    ET.SubElement(group, "path", {"d": "M0 0", "class": ""})
+    ET.SubElement(group, "desc", {"class": "value"}).text = ""
+    ET.SubElement(group, "g")
+    assert charts_module.written(root) == ET.tostring(root, encoding="unicode")
+    ET.SubElement(group, "a", {ET.QName("http://www.w3.org/1999/xlink", "href"): "/x"})
+    assert charts_module.written(root) == ET.tostring(root, encoding="unicode")
+    assert "xmlns:" in charts_module.written(root)
+
+
 def test_a_drawings_state_is_the_charts_own_and_no_property_hides_it():
     """`_FlatState` reads a drawing's state as the chart's own attributes: a property (any
     data descriptor) of a chart class with the name of a state value would win over it."""
