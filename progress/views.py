@@ -5,7 +5,7 @@ from accounts import versions
 from accounts.policy import get_client_for_user
 
 from . import selectors
-from .charts import drawn_sections
+from .charts import drawn_sections, one_stylesheet_each
 from .forms import RangeForm
 from .series import DEFAULT_RANGE, RANGE_LABELS
 
@@ -25,7 +25,9 @@ def _page(request, *, client, template: str, extra: dict | None = None):
             viewer=request.user, client=client, range_key=range_key
         )
         context["progress"] = progress
-        context["chart_sections"] = drawn_sections([*progress.charts, *progress.measure_charts])
+        context["chart_sections"] = one_stylesheet_each(
+            drawn_sections([*progress.charts, *progress.measure_charts])
+        )
         return render(request, template, context)
 
     return versions.cached_page(request, [client], page)

@@ -197,10 +197,24 @@ def test_the_quicker_drawing_draws_what_pygals_own_does(personas, monkeypatch, r
         for size in ("svg", "svg_wide"):
             drawn = re.sub(r"chart-[0-9a-f-]+", "chart", getattr(chart, size))
             for other in (quick, quick_again):
-                assert drawn == re.sub(r"chart-[0-9a-f-]+", "chart", getattr(other[key], size))
-            # Each drawing's rules are scoped by its own id.
-            quick_id = re.search(r'id="chart-([0-9a-f-]+)"', getattr(quick_again[key], size))
-            assert f"#chart-{quick_id[1]} " in getattr(quick_again[key], size), key
+                assert drawn == as_pygal_scopes(getattr(other[key], size)), (key, size)
+            # pygal's rules are scoped by the drawing's id; the kept sheet's by its class.
+            own_id = re.search(r'id="chart-([0-9a-f-]+)"', getattr(chart, size))[1]
+            assert f"#chart-{own_id} " in getattr(chart, size), key
+            quick_drawing = getattr(quick_again[key], size)
+            scope = re.search(r'class="pygal-chart (chart-styles-\w+)"', quick_drawing)[1]
+            assert f".{scope} " in quick_drawing and "#chart-" not in quick_drawing, key
+
+
+def as_pygal_scopes(drawing: str) -> str:
+    """A drawing with a kept sheet (`_KeptStyles`) as pygal writes it: its rules scoped by
+    the drawing's id, no class or digest of ours (ids normalised as the test does)."""
+    [digest] = re.findall(r'data-chart-styles="(\w+)"', drawing)
+    scope = f"{charts_module.SCOPE}{digest}"
+    assert drawing.count(f' class="pygal-chart {scope}"') == 1
+    drawing = drawing.replace(f' data-chart-styles="{digest}"', "")
+    drawing = drawing.replace(f' class="pygal-chart {scope}"', ' class="pygal-chart"')
+    return re.sub(r"chart-[0-9a-f-]+", "chart", drawing.replace(f".{scope}", "#chart"))
 
 
 def test_the_quicker_writer_writes_each_node_as_pygals_own():
@@ -292,7 +306,9 @@ def test_the_table_rows_are_what_the_templates_loop_drew():
 def test_the_style_takes_the_nonce(personas):
     history(personas, 7)
     chart = charts_of(personas.client_a)["mood"]
-    assert '<style nonce="abc123" type="text/css">' in chart.svg_with_nonce("abc123")
+    assert '<style nonce="abc123" type="text/css" data-chart-styles="' in chart.svg_with_nonce(
+        "abc123"
+    )
     assert chart.svg_with_nonce(None) == chart.svg
     assert '<style nonce="abc123" ' in chart.svg_with_nonce("abc123", wide=True)
     assert chart.svg_with_nonce(None, wide=True) == chart.svg_wide
@@ -503,4 +519,7 @@ def test_a_page_draws_and_tables_only_the_chart_a_write_changed(personas, drawin
     assert shown(after, "mood") == shown(first, "mood")
     assert shown(after, "sleep") != shown(first, "sleep")
     assert '<td class="num">6.0</td>' in shown(after, "sleep")
-    assert after.count('<style nonce="') == 4  # each drawing kept takes this response's nonce
+    # One copy of each stylesheet on the page, taking this response's nonce.
+    sheets = set(re.findall(r'data-chart-styles="(\w+)"', after))
+    assert after.count('<style nonce="') == len(sheets)
+    assert after.count('<style nonce="') == after.count("<style ") == 2  # a line, bars

@@ -80,7 +80,13 @@ class TestClientPage:
             response = client.get(client_page())
             html = response.content.decode()
             styles = re.findall(r'<style nonce="([^"]+)"', html)
-            assert len(styles) == 10 and len(set(styles)) == 1  # 5 charts, 2 drawings each
+            assert len(set(styles)) == 1
+            # One sheet for each scope a drawing uses (5 charts, 2 drawings each).
+            scopes = re.findall(r'<svg role="img"[^>]* class="[\w-]+ chart-styles-(\w+)"', html)
+            assert len(scopes) == 10
+            sheets = re.findall(r'<style nonce="[^"]+" [^>]*data-chart-styles="(\w+)', html)
+            assert sorted(sheets) == sorted(set(scopes))
+            assert html.count("<style ") == len(sheets)
             policy = response["Content-Security-Policy"].split("style-src")[1].split(";")[0]
             assert f"'nonce-{styles[0]}'" in policy
             assert "\x00" not in html
