@@ -8,12 +8,30 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from rest_framework.views import APIView
 
 from .policy import Access, mfa_satisfied, role_allows, route_access
 
 SESSION_STARTED_KEY = "tandem_session_started"
 SESSION_TOUCHED_KEY = "tandem_session_touched"
+
+
+class UserMiddleware:
+    """`request.user` as the user itself rather than Django's lazy wrapper, which answers
+    each attribute read by raising and catching an AttributeError: a caseload of a hundred
+    read it some three hundred times a view. Right after `AuthenticationMiddleware`; the
+    user is read from the session then, as every page but the public ones does anyway."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if isinstance(user, SimpleLazyObject):
+            user.is_authenticated  # noqa: B018 - reading it reads the user
+            request.user = user._wrapped
+        return self.get_response(request)
 
 
 class SessionLifetimeMiddleware:

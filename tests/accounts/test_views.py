@@ -33,3 +33,21 @@ def test_strangers_are_sent_to_sign_in(client):
     response = client.get(reverse("help"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_view_gets_the_user_itself_not_a_lazy_wrapper(client, personas):
+    """`UserMiddleware`: the signed-in user, or the anonymous one, as the object itself (its
+    attributes read without Django's lazy wrapper)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import SimpleLazyObject
+
+    from accounts.models import User
+
+    stranger = client.get(reverse("help")).wsgi_request.user
+    assert type(stranger) is AnonymousUser
+    client.force_login(personas.client_a)
+    user = client.get(reverse("help")).wsgi_request.user
+    assert type(user) is User and not isinstance(user, SimpleLazyObject)
+    assert user.pk == personas.client_a.pk
+    client.post(reverse("account_logout"))
+    assert type(client.get(reverse("help")).wsgi_request.user) is AnonymousUser
