@@ -60,23 +60,14 @@ def client_progress(
 
 
 def measure_charts(
-    *, viewer: User, client: User, series: ProgressSeries, scores: dict | None = None
+    *, viewer: User, client: User, series: ProgressSeries, scores: dict
 ) -> list[Planned]:
-    """One chart per questionnaire answered in the range, with its band boundaries. The
-    client reads the plain band names; the therapist the published ones. One query when the
-    scores are not given or kept (`score_parts`)."""
+    """One chart per questionnaire answered in the range, with its band boundaries, from
+    its `scores` (`score_parts`). The client reads the plain band names; the therapist the
+    published ones."""
     charts = []
     plain = viewer.role == Role.CLIENT
     zone = client.zone
-    if scores is None:
-        start, end = local_days_bounds(series.first, series.last, zone)
-        scores = kept_parts(
-            "measures",
-            score_parts(viewer=viewer, client=client, start=start, end=end),
-            viewer=viewer,
-            client=client,
-            bounds=(start, end),
-        )["scores"]
     for key, definition in instruments.INSTRUMENTS.items():
         points = [(at.astimezone(zone).date(), score) for at, score in scores.get(key, ())]
         if not points:
