@@ -17,9 +17,10 @@ as DRF binds them, and a method field calls the serializer's own method.
 `tests/accounts/test_representation.py` holds it to DRF's answer."""
 
 import copy
+from collections.abc import Mapping
 from datetime import date, datetime
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import Model
 from rest_framework import fields, relations, serializers
 from rest_framework.relations import PKOnlyObject
@@ -41,7 +42,7 @@ class QuickRead:
         # nothing changes the zone while an answer is written.
         zone = self.__dict__.get("_quick_zone")
         out = {}
-        for name, field, column, kind in steps:
+        for name, field, column, kind, path in steps:
             if kind == _METHOD:  # the field's own `to_representation`, on this serializer
                 out[name] = getattr(self, field.method_name)(instance)
                 continue
@@ -49,7 +50,11 @@ class QuickRead:
                 value = getattr(instance, column)
             else:
                 try:
-                    value = field.get_attribute(instance)
+                    value = (
+                        field.get_attribute(instance)
+                        if path is None
+                        else _walked(instance, path, field)
+                    )
                 except fields.SkipField:
                     continue
             if value is None or (isinstance(value, PKOnlyObject) and value.pk is None):
@@ -93,18 +98,18 @@ def _plan(serializer) -> tuple[type[Model] | None, list[tuple]]:
     if not own:
         return model, steps
     return model, [
-        (name, _bound(serializer, name) if name in own else field, column, kind)
-        for name, field, column, kind in steps
+        (name, _bound(serializer, name) if name in own else field, column, kind, path)
+        for name, field, column, kind, path in steps
     ]
 
 
 def _steps(serializer) -> tuple[type[Model] | None, list[tuple]]:
     model = getattr(getattr(serializer, "Meta", None), "model", None)
-    steps = [
-        (field.field_name, field, _column(model, field), _kind(field))
-        for field in serializer.fields.values()
-        if not field.write_only
-    ]
+    steps = []
+    for field in serializer.fields.values():
+        if not field.write_only:
+            column, kind = _column(model, field), _kind(field)
+            steps.append((field.field_name, field, column, kind, _path(field, column, kind)))
     return model, steps
 
 
@@ -145,7 +150,7 @@ def _shared(kind: type) -> tuple | None:
         return None  # its fields may depend on its arguments or its request
     model, steps = _steps(kind())
     own = set()
-    for name, field, _, step_kind in steps:
+    for name, field, _, step_kind, _ in steps:
         if step_kind == _METHOD or _self_contained(field):
             continue
         if name not in kind._declared_fields:
@@ -181,6 +186,41 @@ def _column(model, field) -> str | None:
     if model_field.concrete and not model_field.is_relation and model_field.attname == name:
         return name
     return None
+
+
+def _path(field, column: str | None, kind: int | None) -> tuple[str, ...] | None:
+    """The attributes a field reads in turn (`client.public_id`: the client, then its
+    public id), where `_walked` may read them for DRF's `get_attribute`; None: DRF reads
+    the value (a field that reads it another way, a model's own column, the row itself)."""
+    if kind == _METHOD or column is not None or not field.source_attrs:
+        return None
+    if type(field).get_attribute is not fields.Field.get_attribute:
+        return None
+    return tuple(field.source_attrs)
+
+
+def _walked(instance, path: tuple[str, ...], field):
+    """`field.get_attribute(instance)`, read as plain attributes while that gives the same
+    value: DRF looks each step up as a key of a mapping, calls a method it reaches and
+    answers a missing step by the field's default; at any of those, DRF reads it instead."""
+    value = instance
+    try:
+        for attr in path:
+            plain = _PLAIN.get(type(value))
+            if plain is None:
+                plain = _PLAIN[type(value)] = not isinstance(value, Mapping)
+            if not plain:
+                return field.get_attribute(instance)
+            value = getattr(value, attr)
+            if callable(value):
+                return field.get_attribute(instance)
+    except (AttributeError, KeyError, ObjectDoesNotExist):
+        return field.get_attribute(instance)
+    return value
+
+
+# Per type: whether its values are not mappings (DRF reads a mapping's keys, not attributes).
+_PLAIN: dict[type, bool] = {}
 
 
 def _kind(field) -> int | None:

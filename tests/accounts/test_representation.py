@@ -231,7 +231,7 @@ def test_the_time_zone_is_looked_up_once_per_serializer(monkeypatch):
 
 
 def test_what_it_writes_itself_and_what_it_leaves_to_drf():
-    kinds = {name: kind for name, _, _, kind in _plan(Moments())[1]}
+    kinds = {name: kind for name, _, _, kind, _ in _plan(Moments())[1]}
     assert kinds["fixed"] is None and kinds["zoned"] is None and kinds["uuid_hex"] is None
     assert None not in [
         kinds[name] for name in ("number", "moment", "client_moment", "day", "text", "whole")
@@ -239,7 +239,7 @@ def test_what_it_writes_itself_and_what_it_leaves_to_drf():
 
 
 def test_a_models_own_columns_are_read_straight_and_the_rest_through_drf(records):
-    columns = {name: column for name, _, column, _ in _plan(JournalEntrySerializer())[1]}
+    columns = {name: column for name, _, column, _, _ in _plan(JournalEntrySerializer())[1]}
     assert columns["id"] == "public_id" and columns["text"] == "text"
     # Through relations, methods and nested serializers: DRF reads them.
     assert columns["client"] is columns["completion"] is columns["text_html"] is None
@@ -268,6 +268,85 @@ def test_a_row_of_another_model_is_read_through_drf(personas):
     entry = JournalEntryFactory(client=personas.client_a)
     serializer = CompletionSerializer()
     assert same(serializer.to_representation(entry), drf(serializer, entry))
+
+
+class Paths(QuickRead, serializers.Serializer):
+    """Fields that read through other objects: what `_walked` reads, or leaves to DRF."""
+
+    name = serializers.CharField(source="person.name")
+    nullable = serializers.CharField(source="person.name", allow_null=True)
+    optional = serializers.CharField(source="person.name", required=False)
+    defaulted = serializers.CharField(source="person.name", default="someone")
+    shout = serializers.CharField(source="person.shout")  # a method: DRF calls it
+    key = serializers.CharField(source="book.title")  # a mapping: DRF reads its key
+    items = serializers.CharField(source="book.items")  # a key, not the dict's method
+    kind = serializers.CharField(source="book.kind")  # a key, not the mapping's attribute
+
+
+class Person:
+    def __init__(self, name):
+        self.name = name
+
+    def shout(self) -> str:
+        return (self.name or "nobody").upper()
+
+
+class Book(dict):
+    kind = "an attribute"
+
+
+class Row:
+    def __init__(self, person, book):
+        self.person = person
+        self.book = book
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        Row(Person("Ada"), Book(title="Notes", items="three", kind="a key")),
+        Row(Person(None), Book(title=None, items="one", kind="a key")),
+    ],
+)
+def test_a_field_read_through_other_objects_reads_as_drf_reads_it(row):
+    serializer = Paths()
+    quick = serializer.to_representation(row)
+    assert same(quick, drf(serializer, row))
+    assert quick["key"] == row.book["title"] and quick["items"] == row.book["items"]
+    assert quick["kind"] == "a key"
+    if row.person.name:
+        assert quick["shout"] == "ADA"
+
+
+def test_a_missing_object_on_the_way_reads_as_drf_answers_it():
+    """No person: the field's null, default or absence, as DRF answers a missing value; a
+    required field fails as DRF fails."""
+    row = Row(None, {"title": "Notes", "items": "three"})
+
+    class Answered(QuickRead, serializers.Serializer):
+        nullable = serializers.CharField(source="person.name", allow_null=True)
+        optional = serializers.CharField(source="person.name", required=False)
+        defaulted = serializers.CharField(source="person.name", default="someone")
+
+    serializer = Answered()
+    quick = serializer.to_representation(row)
+    assert quick == drf(serializer, row) == {"nullable": None, "defaulted": "someone"}
+
+    class Required(QuickRead, serializers.Serializer):
+        name = serializers.CharField(source="person.name")
+
+    with pytest.raises(AttributeError, match="name"):
+        Required().to_representation(row)
+    with pytest.raises(AttributeError):
+        drf(Required(), row)
+
+
+def test_fields_through_relations_are_walked_and_the_rest_read_by_drf():
+    paths = {name: path for name, _, _, _, path in _plan(JournalEntrySerializer())[1]}
+    assert paths["client"] == ("client", "public_id")
+    assert paths["completes"] == ("completions_made",)
+    assert paths["id"] is None  # a column of the row's own, read straight
+    assert paths["text_html"] is None  # a method field, on its serializer
 
 
 class Greeting(QuickRead, serializers.Serializer):
