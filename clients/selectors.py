@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection, router
 from django.db.models import (
     CharField,
     Count,
@@ -21,7 +22,7 @@ from django.db.models.functions import Coalesce
 from accounts.clock import local_today
 from accounts.models import User
 from accounts.prepared import Fixed, prepared
-from homework.models import Completion, assignment_only
+from homework.models import DATE_FIELDS, Assignment, Completion, assignment_only
 from homework.schedules import iso_week_monday
 
 from .models import RECORD_MODELS, JournalEntry, LifestyleLog, SocialActivity, tag_key
@@ -163,22 +164,31 @@ def _timeline_keys(
             _bounded(sources[kind], kind, after, before)
             .select_related(None)
             .order_by(f"-{date_field}", "-pk")
-            .values("pk")[:limit]
         )
         moment = F(date_field) if is_moment else Value(None, output_field=DateTimeField())
         day = Value(None, output_field=DateField()) if is_moment else F(date_field)
+        columns = {
+            "timeline_kind": Value(kind, output_field=CharField()),
+            "timeline_moment": moment,
+            "timeline_day": day,
+        }
+        names = ("timeline_kind", "pk", "timeline_moment", "timeline_day")
+        if connection.features.supports_slicing_ordering_in_compound:
+            # Each kind's newest, read where they are found (PostgreSQL).
+            parts.append(newest.annotate(**columns).values_list(*names)[:limit])
+            continue
+        # SQLite takes no LIMIT in a part of a UNION: each kind's newest found again by key.
         parts.append(
             sources[kind]
-            .model.objects.filter(pk__in=newest)
+            .model.objects.filter(pk__in=newest.values("pk")[:limit])
             .order_by()
-            .annotate(
-                timeline_kind=Value(kind, output_field=CharField()),
-                timeline_moment=moment,
-                timeline_day=day,
-            )
-            .values_list("timeline_kind", "pk", "timeline_moment", "timeline_day")
+            .annotate(**columns)
+            .values_list(*names)
         )
-    return parts[0].union(*parts[1:], all=True).order_by()
+    combined = parts[0].union(*parts[1:], all=True)
+    # In no order (the caller sorts). One part that is not empty is given back as it is:
+    # with its LIMIT, it cannot be ordered again, and needs no other order.
+    return combined if combined.query.is_sliced else combined.order_by()
 
 
 # What the timeline's lines show of each kind of record (`record_lines`, `record_title`)
@@ -296,40 +306,62 @@ def therapist_timeline(
 
 
 @prepared
-def _completions_made(*, kind: str, ids: list[int]):
-    """The links of these records of one kind to the homework completions they made, each
-    with its completion and that completion's homework, in the completions' order."""
-    model = RECORD_MODELS[kind]
-    link = f"{model._meta.model_name}_id"
-    return (
-        model.completions.through.objects.filter(**{f"{link}__in": ids})
-        .select_related("completion__assignment")
-        .only(link, "completion", *COMPLETION_MADE_SHOWN)
-        .order_by(*(f"completion__{name}" for name in Completion._meta.ordering))
-    )
+def _completions_made(*, kinds: tuple[str, ...], **ids: list[int]):
+    """The homework completions made by the records of these ids, one list of ids per kind
+    (`kinds`), each with its homework, in the completions' order: one query for every kind,
+    as (record kind, record id, then `_MADE_COLUMNS`)."""
+    parts = []
+    for kind in kinds:
+        model = RECORD_MODELS[kind]
+        link = f"{model._meta.model_name}_id"
+        parts.append(
+            model.completions.through.objects.filter(**{f"{link}__in": ids[kind]})
+            .order_by()
+            .annotate(
+                made_by_kind=Value(kind, output_field=CharField()),
+                made_by=F(link),
+                **{name: F(path) for name, path in _MADE_COLUMNS.items()},
+            )
+            .values_list("made_by_kind", "made_by", *_MADE_COLUMNS)
+        )
+    ordering = [f"made_{name}" for name in Completion._meta.ordering]
+    return parts[0].union(*parts[1:], all=True).order_by(*ordering)
 
 
-# What the API shows of a completion a record made, and of its homework (not all of it).
-COMPLETION_MADE_SHOWN = (
-    "completion__public_id",
-    "completion__due_date",
-    *assignment_only("completion__assignment", "public_id", "title"),
-)
+# What the API shows of a completion a record made and of its homework (not all of either;
+# the homework's dates as `Assignment.from_db` notes them), by the names a read gives them.
+_MADE_COMPLETION = ("id", "public_id", "due_date", "assignment_id")
+_MADE_ASSIGNMENT = ("id", "public_id", "title", *DATE_FIELDS)
+_MADE_COLUMNS = {
+    **{f"made_{name}": f"completion__{name}" for name in _MADE_COMPLETION},
+    **{f"made_homework_{name}": f"completion__assignment__{name}" for name in _MADE_ASSIGNMENT},
+}
 
 
 def read_completions_made(records: list) -> None:
     """What each record made (`Record.completions_made`), read for all of them at once: one
-    query per kind of record among them."""
+    query for every kind of record among them. Each completion holds what the API shows of
+    it and of its homework; any other field is read if asked for."""
     by_kind: dict[str, list] = {}
     for record in records:
         by_kind.setdefault(record_kind(record), []).append(record)
+    if not by_kind:
+        return
+    made: dict[tuple[str, int], list[Completion]] = defaultdict(list)
+    db = router.db_for_read(Completion)
+    rows = _completions_made(
+        kinds=Fixed(tuple(by_kind)),
+        **{kind: [record.pk for record in group] for kind, group in by_kind.items()},
+    )
+    width = len(_MADE_COMPLETION)
+    for kind, record_id, *values in rows:
+        completion = Completion.from_db(db, _MADE_COMPLETION, values[:width])
+        homework = Assignment.from_db(db, _MADE_ASSIGNMENT, values[width:])
+        completion._state.fields_cache["assignment"] = homework
+        made[kind, record_id].append(completion)
     for kind, group in by_kind.items():
-        made: dict[int, list[Completion]] = defaultdict(list)
-        link = f"{RECORD_MODELS[kind]._meta.model_name}_id"
-        for row in _completions_made(kind=Fixed(kind), ids=[record.pk for record in group]):
-            made[getattr(row, link)].append(row.completion)
         for record in group:
-            record._completions_made = made[record.pk]
+            record._completions_made = made[kind, record.pk]
 
 
 # --- The client's own records ------------------------------------------------------

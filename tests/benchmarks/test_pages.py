@@ -47,7 +47,7 @@ QUERIES = {
     "API social activities (client)": 5,
     "API unread replies (client)": 4,
     "API care plan (client)": 5,
-    "API timeline (therapist)": 14,  # + the newest records first; the homework each completes
+    "API timeline (therapist)": 12,  # + the newest records first; the homework they complete
     "API progress series (client, a year)": 8,
     "API measure responses (client)": 3,
     "API safety alerts (therapist)": 7,  # + the clients' versions (the cache key)

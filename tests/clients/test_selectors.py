@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import AuditAction, AuditEvent
 from clients import record_lines, selectors, services
 from clients.models import JournalEntry, LifestyleLog, SocialActivity
-from homework.models import Completion
+from homework.models import DATE_FIELDS, Completion
 from homework.schedules import iso_week_monday
 from tests.clients.conftest import NOW, TODAY, assign_from_library
 from tests.factories import (
@@ -240,12 +240,10 @@ def test_a_therapist_without_totp_sees_no_records_when_it_is_required(settings, 
         assert not model.objects.visible_to(therapist).exists()
 
 
-def test_the_completions_each_record_made_are_read_for_a_whole_list_in_one_query_a_kind(
-    personas,
-):
+def test_the_completions_each_record_made_are_read_for_a_whole_list_in_one_query(personas):
     """`read_completions_made` gives each record what the database gives it one by one, in
     the completions' order (due date, then id), and nothing to a record that made none: one
-    query per kind of record, however many records."""
+    query for every kind of record, however many records; one kind alone, and none."""
     from tests.factories import AssignmentFactory, CompletionFactory
 
     relationship = personas.relationship_a
@@ -267,7 +265,7 @@ def test_the_completions_each_record_made_are_read_for_a_whole_list_in_one_query
     fresh = [type(record).objects.get(pk=record.pk) for record in records]
     with CaptureQueriesContext(connection) as queries:
         selectors.read_completions_made(fresh)
-    assert len(queries) == 3
+    assert len(queries) == 1
     for record, read in zip(records, fresh, strict=True):
         expected = list(type(record).objects.get(pk=record.pk).completions.all())
         assert read.completions_made == expected
@@ -288,6 +286,19 @@ def test_the_completions_each_record_made_are_read_for_a_whole_list_in_one_query
         for c in sorted(record.completions.all(), key=lambda c: (c.due_date, c.pk))
     ]
     assert titles == ["Write", "Walk", "Walk"]  # due 5, 3 and 0 days ago
+    # The homework is a homework read from the database: its dates as it was read.
+    homework = fresh[0].completions_made[0].assignment
+    assert homework._saved_dates == {name: getattr(write, name) for name in DATE_FIELDS}
+
+    logs = [LifestyleLog.objects.get(pk=record.pk) for record in records[3:5]]
+    with CaptureQueriesContext(connection) as queries:
+        selectors.read_completions_made(logs)
+        selectors.read_completions_made([])
+    assert len(queries) == 1
+    assert [[c.pk for c in log.completions_made] for log in logs] == [
+        [made[2].pk, made[3].pk],  # due 5 days ago, then the later of two due a day ago
+        [],
+    ]
     assert fresh[1].completions_made == [] and fresh[4].completions_made == []
     assert fresh[0].completion == made[2]  # the first it made, as the API shows it
 
