@@ -434,14 +434,7 @@ def kept_parts(
     it), kept while none of `people` has a new version of those kinds (`PART_KINDS`, SHARED
     always) and `key` (the viewer, the days, ...) is the same: one read of the page cache for
     all of them, those not kept made and kept in one write. For plain values, never a model."""
-    people = sorted(set(people), key=lambda person: person.pk)
-    keys = {}
-    for part, (kinds, _) in parts.items():
-        shown = tuple(
-            (person.pk, tuple(person.part_versions.get(kind) for kind in (SHARED, *kinds)))
-            for person in people
-        )
-        keys[part] = cache_key(f"part:{name}:{part}", [], shown, release(), *key)
+    keys = part_keys(name, people, {part: kinds for part, (kinds, _) in parts.items()}, *key)
     found = read_many(keys.values())
     values, new = {}, {}
     for part, (_, make) in parts.items():
@@ -452,6 +445,22 @@ def kept_parts(
     if new:
         write_many(new)
     return values
+
+
+def part_keys(
+    name: str, people: Iterable, parts: Mapping[str, tuple[str, ...]], *key
+) -> dict[str, str]:
+    """The page cache's key of each of `parts` (its name: the kinds of data it is made
+    from), as `kept_parts` keeps it: for a caller that reads and writes them itself."""
+    people = sorted(set(people), key=lambda person: person.pk)
+    keys = {}
+    for part, kinds in parts.items():
+        shown = tuple(
+            (person.pk, tuple(person.part_versions.get(kind) for kind in (SHARED, *kinds)))
+            for person in people
+        )
+        keys[part] = cache_key(f"part:{name}:{part}", [], shown, release(), *key)
+    return keys
 
 
 def forget_all() -> None:

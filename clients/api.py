@@ -5,6 +5,7 @@ The client writes their own records; a therapist reads those their active client
 (always naming the client, so that each request is one audit row) and leaves feedback.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import transaction
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 from accounts import services as account_services
 from accounts import versions
 from accounts.api import query_params
+from accounts.clock import local_today
 from accounts.models import AuditAction, CareRelationship, CareStatus, Role, User
 from accounts.policy import Access, care_relationships_visible_to, get_client_for_user
 from accounts.representation import QuickRead
@@ -37,6 +39,7 @@ from . import idempotency, selectors, services
 from .export import export_zip
 from .models import (
     LIFESTYLE_LOG_FIELDS,
+    RECORD_MODELS,
     SHORT_TEXT_MAX,
     TAG_MAX,
     TAGS_MAX,
@@ -852,29 +855,101 @@ class TimelineView(APIView):
         return versions.cached_api(request, lambda: self._get(request, query, client), [client])
 
     def _get(self, request, query: dict, client: User):
-        timeline = selectors.therapist_timeline(
-            viewer=request.user,
-            client=client,
-            kinds=tuple(query.get("kind") or selectors.TIMELINE_KINDS),
-            start=query.get("from"),
-            end=query.get("to"),
-        )
-        records = [item.record for item in timeline.items if item.kind != "completion"]
-        services.mark_viewed(viewer=request.user, records=records)
-        # What the items' serializers read, for all of them at once: one query per kind of
-        # record for the homework each completes; the client is the one asked for.
-        for item in timeline.items:
-            item.record.client = client
-        selectors.read_completions_made(records)
         return Response(
-            TimelineSerializer(
-                {
-                    "client": client.public_id,
-                    "week_counts": timeline.week_counts,
-                    "items": timeline.items,
-                }
-            ).data
+            timeline_answer(
+                viewer=request.user,
+                client=client,
+                kinds=tuple(query.get("kind") or selectors.TIMELINE_KINDS),
+                start=query.get("from"),
+                end=query.get("to"),
+            )
         )
+
+
+# What each kind's part of a timeline answer shows (`accounts.versions.PART_KINDS`): a
+# record, the homework it completed; a check-off, its homework. The week's counts, every kind.
+TIMELINE_PARTS = {
+    "journal": ("journal", "homework"),
+    "lifestyle": ("lifestyle", "homework"),
+    "social": ("social", "homework"),
+    "completion": ("homework",),
+}
+WEEK_PART = ("journal", "lifestyle", "social", "homework")
+
+
+def timeline_answer(
+    *, viewer: User, client: User, kinds: tuple[str, ...], start=None, end=None
+) -> dict:
+    """The timeline API's answer (`TimelineSerializer`), and the viewer's first views of
+    what it shows. Each kind's newest records, and the items of them already written, are
+    kept in the page cache by the versions of what they show (`TIMELINE_PARTS`; one read
+    for every kind): after a journal entry, only the journal's newest are found again, and
+    only items not written yet are read and written."""
+    limit = selectors.TIMELINE_LIMIT
+    kinds = tuple(kind for kind in selectors.TIMELINE_DATES if kind in kinds)
+    today = local_today(client.timezone)
+    keys = versions.part_keys(
+        "timeline",
+        {viewer, client},
+        {"week": WEEK_PART, **{kind: TIMELINE_PARTS[kind] for kind in kinds}},
+        viewer.pk,
+        client.pk,
+        client.timezone,
+        timezone.get_current_timezone_name(),  # the zone its moments are written in
+        today,
+        start,
+        end,
+        limit,
+    )
+    found = versions.read_many(keys.values())
+    parts = {name: found.get(key) for name, key in keys.items()}
+    changed = {name for name, part in parts.items() if part is None}
+    if parts["week"] is None:
+        parts["week"] = selectors.timeline_week_counts(viewer=viewer, client=client, today=today)
+    if missing := tuple(kind for kind in kinds if parts[kind] is None):
+        newest = selectors.timeline_newest(
+            viewer=viewer, client=client, kinds=missing, start=start, end=end, limit=limit
+        )
+        for kind in missing:
+            parts[kind] = {"newest": newest[kind], "items": {}}
+    items = selectors.timeline_items(
+        {kind: parts[kind]["newest"] for kind in kinds}, zone=client.zone, limit=limit
+    )
+    if unwritten := [item for item in items if item.record not in parts[item.kind]["items"]]:
+        changed |= {item.kind for item in unwritten}
+        for kind, pk, written in _written_items(viewer, client, unwritten):
+            parts[kind]["items"][pk] = written
+    if changed:
+        versions.write_many({keys[name]: parts[name] for name in changed})
+    shown = [(item.kind, item.record, parts[item.kind]["items"].get(item.record)) for item in items]
+    # A record deleted between the reads is left out.
+    shown = [(kind, pk, written) for kind, pk, written in shown if written is not None]
+    unviewed: dict[type, list[int]] = {}
+    for kind, pk, written in shown:
+        if kind != "completion" and written["record"]["first_viewed_at"] is None:
+            unviewed.setdefault(RECORD_MODELS[kind], []).append(pk)
+    services.mark_ids_viewed(viewer=viewer, ids=unviewed)
+    return {
+        "client": str(client.public_id),
+        "week_counts": {kind: int(count) for kind, count in parts["week"].items()},
+        "items": [written for _, _, written in shown],
+    }
+
+
+def _written_items(viewer: User, client: User, items: list) -> list[tuple]:
+    """(kind, record id, the item as the API writes it) for each of these items (each
+    holding its record's id) whose record is still there. What the records show is read for
+    all of them at once."""
+    records = selectors.timeline_records(viewer=viewer, client=client, items=items)
+    found = []
+    for item in items:
+        record = records.get((item.kind, item.record))
+        if record is not None:
+            record.client = client  # the one asked for
+            found.append(replace(item, record=record))
+    selectors.read_completions_made([item.record for item in found if item.kind != "completion"])
+    written = TimelineItemSerializer(found, many=True).data
+    return [(item.kind, item.record.pk, data) for item, data in zip(found, written, strict=True)]
 
 
 class TriggerSuggestionsView(APIView):

@@ -5,6 +5,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 
 from django.db import connection, router
 from django.db.models import (
@@ -244,9 +245,27 @@ def therapist_timeline(
     counts, one for which records are the newest, and one read per kind among them (plus
     the policy's MFA look-up), however many records. With `lines`, each record holds only
     what its line shows (`clients.record_lines`); any other field is read if asked for."""
+    week_counts = timeline_week_counts(viewer=viewer, client=client, today=today)
+    kinds = tuple(kind for kind in TIMELINE_DATES if kind in kinds)
+    if not kinds:
+        return Timeline(items=[], week_counts=week_counts)
+    newest = timeline_newest(
+        viewer=viewer, client=client, kinds=kinds, start=start, end=end, limit=limit
+    )
+    items = timeline_items(newest, zone=client.zone, limit=limit)
+    records = timeline_records(viewer=viewer, client=client, items=items, lines=lines)
+    for item in items:
+        item.record = records.get((item.kind, item.record))
+    # A record deleted between the two reads is left out.
+    return Timeline(
+        items=[item for item in items if item.record is not None], week_counts=week_counts
+    )
+
+
+def timeline_week_counts(*, viewer: User, client: User, today: date | None = None) -> dict:
+    """This ISO week's count of each kind on the client's timeline (one query)."""
     zone = client.zone
-    today = today or local_today(client.timezone)
-    monday = iso_week_monday(today)
+    monday = iso_week_monday(today or local_today(client.timezone))
     [week_counts] = _timeline_week_counts(
         viewer=viewer,
         client_id=client.pk,
@@ -255,9 +274,22 @@ def therapist_timeline(
         day=monday,
         day_end=monday + timedelta(days=7),
     )
-    kinds = tuple(kind for kind in TIMELINE_DATES if kind in kinds)
-    if not kinds:
-        return Timeline(items=[], week_counts=week_counts)
+    return week_counts
+
+
+def timeline_newest(
+    *,
+    viewer: User,
+    client: User,
+    kinds: tuple[str, ...],
+    start: date | None,
+    end: date | None,
+    limit: int,
+) -> dict[str, list[tuple]]:
+    """Each of `kinds` (in `TIMELINE_DATES`' order): its newest `limit` records from `start`
+    to `end`, as (the moment or day it is dated by, id), newest first (the latest made first
+    on a day). One query for all of them, no record read whole."""
+    zone = client.zone
     # Each bound only where a kind uses it: a prepared query carries all its arguments.
     by_moment = any(TIMELINE_DATES[kind][1] for kind in kinds)
     by_day = not all(TIMELINE_DATES[kind][1] for kind in kinds)
@@ -271,38 +303,50 @@ def therapist_timeline(
         before_day=end if by_day else None,
         limit=Fixed(limit),
     )
-    # In each kind's order (newest first, the latest made first on a day), kind by kind:
-    # the sort below keeps that order among items of the same day and time.
-    ordered: dict[str, list] = {kind: [] for kind in kinds}
+    newest: dict[str, list] = {kind: [] for kind in kinds}
     for kind, pk, moment, day in keys:
-        ordered[kind].append((moment if moment is not None else day, pk))
-    items: list[TimelineItem] = []
-    for kind, rows in ordered.items():
-        for value, pk in sorted(rows, reverse=True):
+        newest[kind].append((moment if moment is not None else day, pk))
+    for rows in newest.values():
+        rows.sort(reverse=True)
+    return newest
+
+
+def timeline_items(newest: dict[str, list[tuple]], *, zone, limit: int) -> list[TimelineItem]:
+    """The newest `limit` of every kind's newest (`timeline_newest`), newest first, each
+    holding its record's id: kind by kind in each kind's order, so that items of the same day
+    and time keep it."""
+    candidates = []  # (day, at, kind, id)
+    starts: dict[date, datetime] = {}  # a day's first moment, for the kinds dated by day
+    for kind, rows in newest.items():
+        for value, pk in rows:
             if isinstance(value, datetime):
-                day, at = value.astimezone(zone).date(), value
+                candidates.append((value.astimezone(zone).date(), value, kind, pk))
             else:
-                day, at = value, _start_of(value, zone)
-            items.append(TimelineItem(kind=kind, day=day, at=at, record=pk))
-    items.sort(key=lambda item: (item.day, item.at), reverse=True)
-    items = items[:limit]
-    # The chosen records, read whole: one query per kind among them.
+                if value not in starts:
+                    starts[value] = _start_of(value, zone)
+                candidates.append((value, starts[value], kind, pk))
+    candidates.sort(key=itemgetter(0, 1), reverse=True)
+    return [
+        TimelineItem(kind=kind, day=day, at=at, record=pk)
+        for day, at, kind, pk in candidates[:limit]
+    ]
+
+
+def timeline_records(
+    *, viewer: User, client: User, items: list[TimelineItem], lines: bool = False
+) -> dict[tuple[str, int], object]:
+    """The records of these items (each holding its record's id), by kind and id, as the
+    viewer may see them: one query per kind among them. A record no longer there is left out."""
     chosen: dict[str, list[int]] = {}
     for item in items:
         chosen.setdefault(item.kind, []).append(item.record)
-    records = {
+    return {
         (kind, record.pk): record
         for kind, ids in chosen.items()
         for record in _timeline_records(
             viewer=viewer, client_id=client.pk, kind=Fixed(kind), ids=ids, lines=lines
         )
     }
-    for item in items:
-        item.record = records.get((item.kind, item.record))
-    # A record deleted between the two reads is left out.
-    return Timeline(
-        items=[item for item in items if item.record is not None], week_counts=week_counts
-    )
 
 
 @prepared

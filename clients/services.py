@@ -2,6 +2,7 @@
 complete; feedback threads; first views; and erasure of the whole account."""
 
 import logging
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -367,9 +368,19 @@ def mark_viewed(*, viewer: User, records) -> None:
     for record in records:
         if record.first_viewed_at is None:
             by_model.setdefault(type(record), []).append(record.pk)
+    mark_ids_viewed(viewer=viewer, ids=by_model)
+
+
+def mark_ids_viewed(*, viewer: User, ids: Mapping[type, list[int]]) -> None:
+    """`mark_viewed` for records known by their model and ids. One UPDATE per model."""
+    if viewer.role != Role.THERAPIST:
+        return
     now = timezone.now()
-    for model, pks in by_model.items():
-        model.objects.filter(pk__in=pks, first_viewed_at__isnull=True).update(first_viewed_at=now)
+    for model, pks in ids.items():
+        if pks:
+            model.objects.filter(pk__in=pks, first_viewed_at__isnull=True).update(
+                first_viewed_at=now
+            )
 
 
 def record_opened(*, therapist: User, record) -> None:

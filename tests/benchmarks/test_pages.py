@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from benchmarks import data
-from benchmarks.pages import CACHED, PAGES, new_versions, url_of
+from benchmarks.pages import CACHED, EVERY_KIND, PAGES, new_versions, url_of
 
 # Queries per request, signed in, after the session's first request (the session is saved
 # at most once a minute, so these are the steady-state counts), the first time the page is
@@ -55,9 +55,16 @@ QUERIES = {
 # The first view after a write (benchmarks.pages, CACHED) costs what the page above does,
 # but where the write is of one kind of data and the page keeps its parts by kind
 # (accounts.versions.kept_parts): after a mood, the Progress pages read the moods again, not
-# the rest (a therapist's days of coping steps too only when an entry's sharing changed).
+# the rest (a therapist's days of coping steps too only when an entry's sharing changed), and
+# the timeline API the journal's newest, entries and their homework (and the week's counts).
 QUERIES |= {f"{label}, cold": QUERIES[label] for label in CACHED}
-QUERIES |= {"client Progress, a year, cold": 3, "therapist client progress, a year, cold": 7}
+QUERIES |= {
+    "client Progress, a year, cold": 3,
+    "therapist client progress, a year, cold": 7,
+    "API timeline (therapist), cold": 10,
+}
+# After a write of every kind at once, it reads all of it again.
+QUERIES |= {f"{label}, every kind written, cold": QUERIES[label] for label in EVERY_KIND}
 # Seen again with nothing written since: the pages served from the page cache
 # (accounts.versions) cost the session, the user, and what their view does before it (the
 # access check and its audit row, the people the page is keyed on).
