@@ -948,7 +948,9 @@ def _written_items(viewer: User, client: User, items: list) -> list[tuple]:
             record.client = client  # the one asked for
             found.append(replace(item, record=record))
     selectors.read_completions_made([item.record for item in found if item.kind != "completion"])
-    written = TimelineItemSerializer(found, many=True).data
+    # Not given to the serializer, which refers to itself (its fields, its child): what it
+    # held would wait for the garbage collector rather than go with the request.
+    written = TimelineItemSerializer(many=True).to_representation(found)
     return [(item.kind, item.record.pk, data) for item, data in zip(found, written, strict=True)]
 
 
