@@ -254,7 +254,7 @@ def _pages(
 
     def row(label: str, r, base: float, beside=None) -> str:
         line = (
-            f"{label:<40} {r.requests_per_second:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} "
+            f"{label:<52} {r.requests_per_second:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} "
             f"{r.p95_ms / r.p50_ms if r.p50_ms else 0:>7.1f} "
             f"{counts.get(label, counts[baseline.label]):>7} "
             f"{r.requests_per_second / base:>6.2f}"
@@ -264,7 +264,7 @@ def _pages(
         return line
 
     header = (
-        f"{'page':<40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p95/p50':>7} "
+        f"{'page':<52} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p95/p50':>7} "
         f"{'queries':>7} {'x base':>6}"
     )
     base = results[baseline.label].requests_per_second
