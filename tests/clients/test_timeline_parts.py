@@ -47,11 +47,11 @@ def answer(
     `queries`, a list: the answer's own queries are added to it); nothing is marked viewed
     (a first view changes what the next answer shows)."""
     viewer, client = fresh(personas.therapist_a), fresh(personas.client_a)
-    monkeypatch.setattr(services, "mark_ids_viewed", lambda **_: None)
-    if not kept:
-        monkeypatch.setattr(versions, "read_many", lambda keys: {})
-        monkeypatch.setattr(versions, "write_many", lambda values: None)
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "mark_ids_viewed", lambda **_: None)
+        if not kept:
+            patch.setattr(versions, "read_many", lambda keys: {})
+            patch.setattr(versions, "write_many", lambda values: None)
         with timezone.override(zone), CaptureQueriesContext(connection) as run:
             made = api.timeline_answer(
                 viewer=viewer,
@@ -60,8 +60,6 @@ def answer(
                 start=query.get("start"),
                 end=query.get("end"),
             )
-    finally:
-        monkeypatch.undo()
     if queries is not None:
         queries.extend(run.captured_queries)
     return made
