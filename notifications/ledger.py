@@ -193,14 +193,34 @@ def reopen_skipped(
 BATCH = 50
 
 
-def enqueue(delivery_ids: list[int]) -> int:
-    """Hand rows to the broker, up to BATCH to a task (a single e-mail, such as an alert, in a
-    task of its own); those it refuses stay pending for the sweep."""
+def batches(delivery_ids: list[int], workers: int) -> list[list[int]]:
+    """`delivery_ids` in order, cut into batches of at most BATCH and as even as they can be:
+    as many batches as it takes, rounded up to a multiple of `workers` (the worker processes),
+    so that a tick's rows keep every process busy to the end instead of leaving a short last
+    batch, or one process, to finish alone."""
+    if not delivery_ids:
+        return []
+    count = -(-len(delivery_ids) // BATCH)
+    count = min(-(-count // workers) * workers, len(delivery_ids))
+    size, longer = divmod(len(delivery_ids), count)
+    cut, start = [], 0
+    for n in range(count):
+        end = start + size + (n < longer)
+        cut.append(list(delivery_ids[start:end]))
+        start = end
+    return cut
+
+
+def enqueue(*groups: list[int]) -> int:
+    """Hand rows to the broker, each group (a tick's rows of one kind) in batches of its own
+    (`batches`; a single e-mail, such as an alert, in a task of its own); those it refuses
+    stay pending for the sweep. Returns how many were handed over."""
     from .tasks import deliver, deliver_batch  # the worker's side of the ledger
 
-    sent = 0
-    for start in range(0, len(delivery_ids), BATCH):
-        batch = list(delivery_ids[start : start + BATCH])
+    workers = max(1, settings.CELERY_WORKER_CONCURRENCY)
+    total = sum(len(group) for group in groups)
+    handed: list[int] = []
+    for batch in (batch for group in groups for batch in batches(group, workers)):
         try:
             if len(batch) == 1:
                 deliver.delay(batch[0])
@@ -210,20 +230,20 @@ def enqueue(delivery_ids: list[int]) -> int:
             logger.warning(
                 "could not enqueue delivery %s and %s more (%s): left for the sweep",
                 batch[0],
-                len(delivery_ids) - sent - 1,
+                total - len(handed) - 1,
                 type(exc).__name__,
             )
             break
-        sent += len(batch)
-    if sent:
-        Delivery.objects.filter(pk__in=delivery_ids[:sent]).update(queued_at=timezone.now())
-    return sent
+        handed += batch
+    if handed:
+        Delivery.objects.filter(pk__in=handed).update(queued_at=timezone.now())
+    return len(handed)
 
 
-def enqueue_on_commit(delivery_ids: list[int]) -> None:
-    ids = list(delivery_ids)
-    if ids:
-        transaction.on_commit(lambda: enqueue(ids))
+def enqueue_on_commit(*groups: list[int]) -> None:
+    groups = tuple(list(group) for group in groups if group)
+    if groups:
+        transaction.on_commit(lambda: enqueue(*groups))
 
 
 def claim(delivery_id: int, *, now: datetime | None = None) -> bool:

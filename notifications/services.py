@@ -222,8 +222,18 @@ def preferences_sync(*, now: datetime, limit: int = TICK_BATCH) -> int:
 
 @dataclass
 class TickResult:
-    deliveries: list[int] = field(default_factory=list)
+    # The new rows, by kind: the workers take each group in batches of its own (ledger.enqueue).
+    groups: list[list[int]] = field(default_factory=list)
     late: int = 0
+    more: bool = False  # a claim reached its limit: more may be due at the same instant
+
+    @property
+    def deliveries(self) -> list[int]:
+        return [pk for group in self.groups for pk in group]
+
+    def add(self, ids: list[int]) -> None:
+        if ids:
+            self.groups.append(list(ids))
 
 
 def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
@@ -234,12 +244,12 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
     another tick holds are skipped, PostgreSQL; SQLite runs one writing transaction at a
     time) and each moves to its next instant, all in one UPDATE, so two ticks at once (two
     beats) claim each instant once; the ledger's unique key is the second guard. The rows
-    are made together too. The caller enqueues `result.deliveries` after commit.
+    are made together too. The caller enqueues `result.groups` after commit.
     """
     result = TickResult()
     # Safety notices first, whatever anyone's preferences say.
-    result.deliveries.extend(safety.safety_deliveries(now=now))
-    result.deliveries.extend(session_reminder_rows(now=now))
+    result.add(safety.safety_deliveries(now=now))
+    result.add(session_reminder_rows(now=now))
     if not selectors.anything_due(now=now):
         return result
     reminders = list(selectors.due_reminders(now=now, limit=limit, claim=True))
@@ -261,7 +271,8 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
         period = scheduling.reminder_period(due_at, zone)
         rows.append((prefs.user_id, reminder_kind(prefs), period))
     _move(reminders, "next_reminder_at")
-    result.deliveries.extend(ledger.create_many(rows, now=now))
+    result.add(ledger.create_many(rows, now=now))
+    result.more = len(reminders) >= limit
 
     digests = list(selectors.due_digests(now=now, limit=limit, claim=True))
     rows = []
@@ -274,18 +285,30 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
         kind = Kind.THERAPIST_DIGEST if prefs.user.role == Role.THERAPIST else Kind.CLIENT_DIGEST
         rows.append((prefs.user_id, kind, scheduling.digest_period(due_at, zone)))
     _move(digests, "next_digest_at")
-    # Therapists' digests first and side by side: each costs what many clients' do, so they
-    # start first, and a batch reads their caseloads together.
-    rows.sort(key=lambda row: row[1] != Kind.THERAPIST_DIGEST)
-    result.deliveries.extend(ledger.create_many(rows, now=now))
+    result.more |= len(digests) >= limit
+    # Therapists' digests first, in batches of their own: each costs what many clients' do,
+    # so every worker process starts with a share of them, and a batch reads its caseloads
+    # together.
+    for therapists in (True, False):
+        result.add(
+            ledger.create_many(
+                [row for row in rows if (row[1] == Kind.THERAPIST_DIGEST) is therapists], now=now
+            )
+        )
 
     replies = list(selectors.due_replies(now=now, limit=limit, claim=True))
+    result.more |= len(replies) >= limit
     due = [(prefs, prefs.next_reply_at) for prefs in replies]
     for prefs in replies:
         prefs.next_reply_at = None
     _move(replies, "next_reply_at")
-    for prefs, due_at in due:
-        result.deliveries.extend(_reply_row(prefs.user_id, due_at, zone_of(prefs.user), now))
+    result.add(
+        [
+            pk
+            for prefs, due_at in due
+            for pk in _reply_row(prefs.user_id, due_at, zone_of(prefs.user), now)
+        ]
+    )
     return result
 
 
@@ -299,14 +322,37 @@ def _move(claimed: list[Preferences], instant: str) -> None:
         Preferences.objects.filter(pk__in=pks).update(**{instant: value})
 
 
-def tick_and_enqueue(*, now: datetime | None = None) -> TickResult:
+def tick_and_enqueue(*, now: datetime | None = None, limit: int = TICK_BATCH) -> TickResult:
     now = now or timezone.now()
     preferences_sync(now=now)
     with transaction.atomic():
-        result = tick(now=now)
-        ledger.enqueue_on_commit(result.deliveries)
+        result = tick(now=now, limit=limit)
+        ledger.enqueue_on_commit(*result.groups)
     ledger.sweep(now=now)
     return result
+
+
+# A tick claims up to TICK_BATCH of each kind at a time; with more due (a week's digests for a
+# large practice), it claims again at once, up to this many times, instead of a minute later.
+TICK_ROUNDS = 10
+
+
+def tick_until_done(
+    *, now: datetime | None = None, limit: int = TICK_BATCH, rounds: int = TICK_ROUNDS
+) -> TickResult:
+    """What beat's minutely tick runs: `tick_and_enqueue` again while a claim reached its
+    limit (each round's rows go to the workers as it commits), at most `rounds` times. The
+    result holds every round's rows."""
+    now = now or timezone.now()
+    total = TickResult(more=True)
+    for _ in range(rounds):
+        result = tick_and_enqueue(now=now, limit=limit)
+        total.groups += result.groups
+        total.late += result.late
+        total.more = result.more
+        if not result.more:
+            break
+    return total
 
 
 # --- Session reminders --------------------------------------------------------------

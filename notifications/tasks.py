@@ -12,9 +12,9 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, soft_time_limit=40, time_limit=55)
 def tick() -> int:
-    """Every minute: claim what is due, fan out one `deliver_batch` per BATCH rows, sweep the
-    ledger."""
-    return len(services.tick_and_enqueue().deliveries)
+    """Every minute: claim what is due (in rounds while more is), fan it out in
+    `deliver_batch` tasks, sweep the ledger."""
+    return len(services.tick_until_done().deliveries)
 
 
 @shared_task(

@@ -48,13 +48,17 @@ def assert_exactly_once(smtp: SMTPServer, count: int, idle) -> None:
     assert Delivery.objects.filter(status=Status.SENT).count() == count
 
 
-def test_a_hundred_due_reminders_give_a_hundred_messages(smtp_server, start_worker, broker_idle):
+def test_a_hundred_due_reminders_give_a_hundred_messages(
+    smtp_server, start_worker, broker_idle, settings
+):
+    settings.CELERY_WORKER_CONCURRENCY = 2  # what the tick cuts its rows for
     seed_due_reminders(100)
     start_worker(smtp_server.url)
     started = time.monotonic()
     assert len(services.tick_and_enqueue().deliveries) == 100
     assert_exactly_once(smtp_server, 100, broker_idle)
-    # Two batches of 50; each worker thread keeps its SMTP connection from one to the next.
+    # Two batches of 50 (ledger.batches); each worker thread keeps its SMTP connection from
+    # one message to the next.
     assert len(smtp_server.connections) <= 2
     print(f"100 reminders delivered in {time.monotonic() - started:.1f}s")
 

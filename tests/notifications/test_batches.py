@@ -274,9 +274,32 @@ def test_a_worker_stopped_mid_batch_keeps_what_it_sent_and_the_sweep_sends_the_r
     assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 6
 
 
+@pytest.mark.parametrize(
+    ("rows", "workers", "sizes"),
+    [
+        (0, 4, []),
+        (1, 4, [1]),
+        (3, 4, [1, 1, 1]),  # fewer rows than processes: one each
+        (8, 4, [2, 2, 2, 2]),
+        (50, 1, [50]),
+        (51, 1, [26, 25]),  # no short last batch
+        (101, 2, [26, 25, 25, 25]),
+        (308, 4, [39] * 4 + [38] * 4),  # two each, not seven (one process taking two)
+        (1000, 4, [50] * 20),
+    ],
+)
+def test_rows_are_cut_into_even_batches_a_multiple_of_the_worker_processes(rows, workers, sizes):
+    ids = list(range(1000, 1000 + rows))
+    cut = ledger.batches(ids, workers)
+    assert [len(batch) for batch in cut] == sizes
+    assert [pk for batch in cut for pk in batch] == ids  # in order, each once
+    assert all(len(batch) <= ledger.BATCH for batch in cut)
+
+
 def test_the_tick_hands_rows_to_the_workers_in_batches(
-    monkeypatch, django_capture_on_commit_callbacks
+    monkeypatch, settings, django_capture_on_commit_callbacks
 ):
+    settings.CELERY_WORKER_CONCURRENCY = 2
     batches, singles = [], []
     monkeypatch.setattr(tasks.deliver_batch, "delay", batches.append)
     monkeypatch.setattr(tasks.deliver, "delay", singles.append)
@@ -286,9 +309,39 @@ def test_the_tick_hands_rows_to_the_workers_in_batches(
         due_now(assignment.client)
     with django_capture_on_commit_callbacks(execute=True):
         result = services.tick_and_enqueue(now=NOW)
-    assert [len(batch) for batch in batches] == [ledger.BATCH, ledger.BATCH]
-    assert [*batches[0], *batches[1], *singles] == result.deliveries
+    # Three batches' worth, made four (two per process), as even as they go.
+    assert [len(batch) for batch in batches] == [26, 25, 25, 25]
+    assert singles == []
+    assert [pk for batch in batches for pk in batch] == result.deliveries
+    assert len(result.deliveries) == made
     assert Delivery.objects.filter(queued_at__isnull=True).count() == 0
+
+
+def test_each_kind_of_a_tick_goes_in_batches_of_its_own(
+    monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """Three therapists' digests (each costs what many clients' do) are shared between the two
+    processes, not left in one batch with clients' for one process to finish alone."""
+    settings.CELERY_WORKER_CONCURRENCY = 2
+    handed = []
+    monkeypatch.setattr(tasks.deliver_batch, "delay", handed.append)
+    monkeypatch.setattr(tasks.deliver, "delay", lambda pk: handed.append([pk]))
+    for _ in range(3):
+        relationship = RelationshipFactory()
+        due_now(relationship.therapist, digest=True)
+        for _ in range(2):
+            client = RelationshipFactory(therapist=relationship.therapist).client
+            due_now(client, digest=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.tick_and_enqueue(now=NOW)
+    kinds = dict(Delivery.objects.values_list("pk", "kind"))
+    assert [[kinds[pk] for pk in batch] for batch in handed] == [
+        [Kind.THERAPIST_DIGEST] * 2,
+        [Kind.THERAPIST_DIGEST],
+        [Kind.CLIENT_DIGEST] * 3,
+        [Kind.CLIENT_DIGEST] * 3,
+    ]
+    assert [pk for batch in handed for pk in batch] == result.deliveries
 
 
 def test_the_tick_hands_therapists_digests_first_and_side_by_side():

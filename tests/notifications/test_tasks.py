@@ -74,3 +74,35 @@ def test_a_broker_that_is_away_leaves_rows_for_the_sweep(monkeypatch):
     services.tick_and_enqueue(now=NOW)
     row = Delivery.objects.get()
     assert row.status == "pending" and row.queued_at is None
+
+
+def test_with_more_due_than_a_claim_takes_the_tick_claims_again_at_once(monkeypatch):
+    """A large practice's week of digests goes out in this minute's tick, in rounds of the
+    claim's limit, not over the next minutes; a round that finds less than its limit is the
+    last, and the rounds have a ceiling."""
+    published = []
+    monkeypatch.setattr(tasks.deliver, "delay", published.append)
+    monkeypatch.setattr(tasks.deliver_batch, "delay", published.extend)
+    clients = [AssignmentFactory(start_date=TODAY - timedelta(days=1)).client for _ in range(5)]
+    for client in clients:
+        due_now(client)
+    rounds = []
+    one_round = services.tick_and_enqueue
+    monkeypatch.setattr(
+        services, "tick_and_enqueue", lambda **kw: rounds.append(one_round(**kw)) or rounds[-1]
+    )
+
+    result = services.tick_until_done(now=NOW, limit=2, rounds=2)
+    assert [len(r.deliveries) for r in rounds] == [2, 2]
+    assert result.more  # the ceiling stopped it: one is left for the next minute
+    assert Delivery.objects.count() == 4
+
+    rounds.clear()
+    result = services.tick_until_done(now=NOW, limit=2)
+    assert [len(r.deliveries) for r in rounds] == [1]
+    assert not result.more
+    assert sorted(Delivery.objects.values_list("user", flat=True)) == sorted(c.pk for c in clients)
+
+    rounds.clear()
+    services.tick_until_done(now=NOW, limit=1)
+    assert [len(r.deliveries) for r in rounds] == [0]  # nothing due: one round
