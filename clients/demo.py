@@ -103,7 +103,9 @@ def _read_until(relationship: CareRelationship, last: date) -> None:
         for record in model.objects.filter(client=client, shared=True, **{day: last}):
             seen = record.first_viewed_at or record.created_at + timedelta(hours=20)
             model.objects.filter(pk=record.pk).update(first_viewed_at=seen)
-            views.append(RecordView(therapist=therapist, viewed_at=seen, **{field: record}))
+            views.append(
+                RecordView(therapist=therapist, client=client, viewed_at=seen, **{field: record})
+            )
     RecordView.objects.bulk_create(views, ignore_conflicts=True)
 
 

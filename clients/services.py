@@ -391,7 +391,9 @@ def record_opened(*, therapist: User, record) -> None:
     mark_viewed(viewer=therapist, records=[record])
     field = FEEDBACK_FIELD[type(record)]
     if not _views_of(therapist_id=therapist.pk, field=Fixed(field), record_id=record.pk):
-        RecordView.objects.get_or_create(therapist=therapist, **{field: record})
+        RecordView.objects.get_or_create(
+            therapist=therapist, **{field: record}, defaults={"client_id": record.client_id}
+        )
 
 
 @prepared

@@ -112,8 +112,16 @@ def _unviewed(model, therapist: int, client_ids: list[int], after: datetime) -> 
     """Shared records of these clients, made after `after` (SHARED_WITHIN ago), that the
     therapist has neither opened nor answered (feedback is written on the open record)."""
     field = FEEDBACK_FIELD[model]
-    viewed = RecordView.objects.filter(therapist=therapist, **{field: OuterRef("pk")})
-    answered = Feedback.objects.filter(author=therapist, **{field: OuterRef("pk")})
+    # A view and a message are on their record's client (`RecordView.client`,
+    # `Feedback.client`): naming the clients lets PostgreSQL's kept plan read those clients'
+    # views and threads, not every record the therapist ever opened or answered (a year of a
+    # caseload: thousands, hashed on every count of one client).
+    viewed = RecordView.objects.filter(
+        therapist=therapist, client_id__in=client_ids, **{field: OuterRef("pk")}
+    )
+    answered = Feedback.objects.filter(
+        author=therapist, client_id__in=client_ids, **{field: OuterRef("pk")}
+    )
     return (
         model.objects.filter(client_id__in=client_ids, shared=True, created_at__gt=after)
         .exclude(Exists(viewed))

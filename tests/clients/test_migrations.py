@@ -41,3 +41,29 @@ def test_how_it_felt_moves_from_one_to_five_onto_zero_to_ten_each_value_once():
 
     values = list(SocialActivity.objects.order_by("pk").values_list("feeling", flat=True))
     assert values == [0, 3, 5, 7, 10, None]
+
+
+def test_each_earlier_view_gets_its_records_client():
+    from clients.models import LifestyleLog
+    from tests.factories import LifestyleLogFactory, SocialActivityFactory
+
+    filled = import_module("clients.migrations.0010_record_view_client")
+    relationship = RelationshipFactory()
+    other = RelationshipFactory(therapist=relationship.therapist)
+    records = [
+        JournalEntryFactory(client=relationship.client, shared=True),
+        LifestyleLogFactory(client=other.client, shared=True),
+        SocialActivityFactory(client=relationship.client, shared=True),
+    ]
+    for record in records:  # as migration 0005 made them: no client
+        field = {"JournalEntry": "journal_entry", "LifestyleLog": "lifestyle_log"}.get(
+            type(record).__name__, "social_activity"
+        )
+        RecordView.objects.create(therapist=relationship.therapist, **{field: record})
+    assert set(RecordView.objects.values_list("client", flat=True)) == {None}
+
+    filled.fill_clients(apps, None)
+
+    clients = list(RecordView.objects.order_by("pk").values_list("client_id", flat=True))
+    assert clients == [record.client_id for record in records]
+    assert LifestyleLog.objects.get().client_id == other.client_id

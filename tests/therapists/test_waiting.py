@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from clients import services as records
 from clients.models import Feedback, RecordView
+from progress.waiting import waiting_for_therapist
 from tests.factories import (
     ClientFactory,
     JournalEntryFactory,
@@ -241,7 +242,7 @@ def test_opening_a_record_clears_it_for_this_therapist_only(personas):
     RelationshipFactory(therapist=other, client=ada, activated_at=NOW - DAY)
     entry = JournalEntryFactory(client=ada, shared=True, created_at=NOW - DAY)
     assert as_user(other).get(record_url(entry)).status_code == 200
-    assert RecordView.objects.filter(therapist=other, journal_entry=entry).count() == 1
+    assert RecordView.objects.filter(therapist=other, journal_entry=entry, client=ada).count() == 1
     # Still waiting for this therapist: alone, it opens at once from "Waiting for you".
     response = as_user(therapist).get(waiting_url(ada))
     assert (response.status_code, response.url) == (302, record_url(entry))
@@ -252,8 +253,12 @@ def test_opening_a_record_clears_it_for_this_therapist_only(personas):
 def test_the_api_opening_a_record_clears_it_too(personas):
     entry = JournalEntryFactory(client=personas.client_a, shared=True, created_at=NOW - DAY)
     url = reverse("api-journal-detail", args=[entry.public_id])
-    assert as_user(personas.therapist_a).get(url).json()["id"] == str(entry.public_id)
-    assert RecordView.objects.filter(therapist=personas.therapist_a, journal_entry=entry).exists()
+    therapist, ada = personas.therapist_a, personas.client_a
+    assert waiting_for_therapist(therapist, NOW).shared == 1
+    assert as_user(therapist).get(url).json()["id"] == str(entry.public_id)
+    assert RecordView.objects.filter(therapist=therapist, journal_entry=entry, client=ada).exists()
+    # Counted from this client's views alone (RecordView.client): it waits no more.
+    assert waiting_for_therapist(therapist, NOW).shared == 0
 
 
 def test_the_record_page_offers_no_reply_needed_only_while_a_reply_waits(personas, frozen):
