@@ -14,6 +14,9 @@ from django.db import connection, models
 from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
+# Shared records older than this have been opened by the therapist (a view each).
+SEEN_AFTER = timedelta(days=7)
+
 
 @dataclass(frozen=True)
 class Size:
@@ -185,7 +188,14 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
     from accounts.models import CareRelationship, CareStatus, Role, User
     from appointments.models import Appointment, Status
     from careplans.models import CarePlan, PlanItem, PlanVersion
-    from clients.models import JournalEntry, LifestyleLog, Person, SharingPreference, SocialActivity
+    from clients.models import (
+        JournalEntry,
+        LifestyleLog,
+        Person,
+        RecordView,
+        SharingPreference,
+        SocialActivity,
+    )
     from homework.models import Assignment, Completion, CompletionSource
     from homework.schedules import iso_week_monday
     from measures import instruments
@@ -298,6 +308,10 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
             for n, day in enumerate(days):
                 at = datetime.combine(day, time(20, 30), tzinfo=UTC)
                 shared = (n + i) % 4 != 0
+                # The therapist opened what was shared before the last week the next
+                # afternoon (a view each); the last week's still waits ("Waiting for you").
+                seen = at + timedelta(hours=20) if shared and day < today - SEEN_AFTER else None
+                view = {"therapist_id": therapist, "client_id": client, "viewed_at": seen}
                 week = iso_week_monday(day)
                 if n % 2 == 0:
                     done = load.add(
@@ -323,10 +337,13 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
                         emotions=["calm"] if n % 3 else ["worried", "tired"],
                         triggers=["work"] if n % 5 == 0 else [],
                         completion_id=done,
+                        first_viewed_at=seen,
                     )
                     if shared:
                         shared_entries.append((entry_pk, at))
-                load.add(
+                    if seen:
+                        load.add(RecordView, **view, journal_entry_id=entry_pk)
+                log = load.add(
                     LifestyleLog,
                     client_id=client,
                     shared=shared,
@@ -336,7 +353,10 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
                     sleep_quality=1 + (n + i) % 5,
                     exercise_minutes=20 + (n % 4) * 10,
                     outdoor_minutes=30,
+                    first_viewed_at=seen,
                 )
+                if seen:
+                    load.add(RecordView, **view, lifestyle_log_id=log)
                 weekday = day.weekday()
                 if weekday in (0, 2, 4) and n % 3:
                     load.add(
@@ -348,7 +368,7 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
                         completed_at=at,
                     )
                 if weekday in (1, 3, 5):
-                    load.add(
+                    activity = load.add(
                         SocialActivity,
                         client_id=client,
                         shared=shared,
@@ -358,7 +378,10 @@ def _build(size: Size, *, today: date | None = None) -> DataSet:
                         mode="in_person",
                         minutes=45,
                         feeling=n % 11,
+                        first_viewed_at=seen,
                     )
+                    if seen:
+                        load.add(RecordView, **view, social_activity_id=activity)
                     load.add(
                         Completion,
                         assignment_id=social,
