@@ -1,4 +1,4 @@
-"""Rows sent in batches (one worker task per ledger.BATCH rows): each e-mail still claimed
+"""Rows sent in batches (at most ledger.BATCH rows to a worker task): each e-mail still claimed
 before it is sent and sent once; a failure in one row neither loses nor repeats the others;
 a batch of weekly digests costs the same queries whatever its size, plus one per message to
 mark it sent (so that a worker dying mid-batch leaves what it sent marked sent)."""
