@@ -214,13 +214,21 @@ def batches(delivery_ids: list[int], workers: int) -> list[list[int]]:
 def enqueue(*groups: list[int]) -> int:
     """Hand rows to the broker, each group (a tick's rows of one kind) in batches of its own
     (`batches`; a single e-mail, such as an alert, in a task of its own); those it refuses
-    stay pending for the sweep. Returns how many were handed over."""
+    stay pending for the sweep. Returns how many were handed over.
+
+    The rows are marked queued before their tasks go: a worker claims its rows as soon as
+    its task arrives, locking them in id order, and an UPDATE of all of them after that
+    would lock them in the table's order, each waiting on the other (a deadlock)."""
     from .tasks import deliver, deliver_batch  # the worker's side of the ledger
 
     workers = max(1, settings.CELERY_WORKER_CONCURRENCY)
-    total = sum(len(group) for group in groups)
-    handed: list[int] = []
-    for batch in (batch for group in groups for batch in batches(group, workers)):
+    cut = [batch for group in groups for batch in batches(group, workers)]
+    ids = [pk for batch in cut for pk in batch]
+    if not ids:
+        return 0
+    Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    handed = 0
+    for batch in cut:
         try:
             if len(batch) == 1:
                 deliver.delay(batch[0])
@@ -230,14 +238,15 @@ def enqueue(*groups: list[int]) -> int:
             logger.warning(
                 "could not enqueue delivery %s and %s more (%s): left for the sweep",
                 batch[0],
-                total - len(handed) - 1,
+                len(ids) - handed - 1,
                 type(exc).__name__,
             )
+            Delivery.objects.filter(pk__in=ids[handed:], status=Status.PENDING).update(
+                queued_at=None
+            )
             break
-        handed += batch
-    if handed:
-        Delivery.objects.filter(pk__in=handed).update(queued_at=timezone.now())
-    return len(handed)
+        handed += len(batch)
+    return handed
 
 
 def enqueue_on_commit(*groups: list[int]) -> None:

@@ -429,3 +429,24 @@ def test_a_row_is_marked_finished_as_the_orms_update_marks_it():
         "",
         None,
     )
+
+
+def test_rows_are_marked_queued_before_their_tasks_go(monkeypatch, settings):
+    """A worker claims its rows (locking them in id order) as soon as its task arrives: the
+    UPDATE that marks them queued must be done by then, or the two lock the rows in
+    different orders and one of them is aborted as a deadlock."""
+    settings.CELERY_WORKER_CONCURRENCY = 2
+    unmarked_when_sent = []
+
+    def publish(batch):
+        unmarked_when_sent.extend(
+            Delivery.objects.filter(pk__in=batch, queued_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+
+    monkeypatch.setattr(tasks.deliver_batch, "delay", publish)
+    ids = digest_rows(6)
+    assert ledger.enqueue(ids[:4], ids[4:]) == 6
+    assert unmarked_when_sent == []
+    assert not Delivery.objects.filter(queued_at__isnull=True).exists()
