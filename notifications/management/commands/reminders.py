@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 "--at in the future needs --dry-run: a real tick runs now or earlier"
             )
         if not dry_run:
-            result = services.tick_and_enqueue(now=now)
+            result = services.tick_until_done(now=now)
             self.stdout.write(f"{len(result.deliveries)} e-mail(s) handed to the workers")
             return
         rows = []
