@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from clients.models import RecordView
+from clients.models import FEEDBACK_FIELD, RecordView
 from tests.factories import JournalEntryFactory, RelationshipFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +56,7 @@ def test_each_earlier_view_gets_its_records_client():
         SocialActivityFactory(client=relationship.client, shared=True),
     ]
     for record in records:  # as migration 0005 made them: no client
-        field = {"JournalEntry": "journal_entry", "LifestyleLog": "lifestyle_log"}.get(
-            type(record).__name__, "social_activity"
-        )
+        field = FEEDBACK_FIELD[type(record)]
         RecordView.objects.create(therapist=relationship.therapist, **{field: record})
     assert set(RecordView.objects.values_list("client", flat=True)) == {None}
 
