@@ -56,9 +56,16 @@ class Counter:
     PIPELINING, as mail relays do."""
 
     def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Nothing counted yet."""
         self.count = 0
         self.ids: set[str] = set()
-        self.lock = threading.Lock()
+        # When the last message was accepted (time.monotonic()): a phase ends with its last
+        # message, not when a poll of the count next sees it.
+        self.last_at: float | None = None
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
         session.host_name = hostname  # what aiosmtpd does itself when there is no hook
@@ -73,6 +80,7 @@ class Counter:
         with self.lock:
             self.count += 1
             self.ids.add(found.group(1) if found else None)
+            self.last_at = time.monotonic()
         return "250 OK"
 
 
@@ -140,7 +148,8 @@ def seed_due_reminders(count: int) -> list:
 def wait_for_mail(counter: Counter, expected: int, worker: subprocess.Popen, begun: float):
     """Wait for `expected` messages; one that keeps failing (its task over the time limit) is
     reported as missing once nothing has arrived for STALL seconds. Returns the number that
-    arrived and the seconds until the last of them."""
+    arrived and the seconds until the last of them arrived (as the server took it: the poll
+    here may see it up to a poll's interval later)."""
     last, last_change = counter.count, time.monotonic()
     while counter.count < expected:
         if worker.poll() is not None:
@@ -150,7 +159,9 @@ def wait_for_mail(counter: Counter, expected: int, worker: subprocess.Popen, beg
         elif time.monotonic() - last_change > STALL:
             break
         time.sleep(0.05)
-    return counter.count, (last_change if counter.count < expected else time.monotonic()) - begun
+    with counter.lock:
+        arrived, last_at = counter.count, counter.last_at
+    return arrived, (last_at if last_at is not None else time.monotonic()) - begun
 
 
 STALL = 120  # seconds without a new digest before the missing ones are given up on
@@ -249,7 +260,7 @@ def run(*, people: int) -> dict:
         handed = len(services.tick_until_done().deliveries)
         wait_for_mail(counter, handed, worker, begun)
         figures["other_due"] = handed
-        counter.count, counter.ids = 0, set()
+        counter.reset()
 
         due = timezone.now() - timedelta(minutes=1)
         expected = Preferences.objects.filter(digest_enabled=True).update(next_digest_at=due)
@@ -267,7 +278,7 @@ def run(*, people: int) -> dict:
 
         # A thousand reminders due at once: each arrives once (one Message-ID each).
         seed_due_reminders(REMINDERS)
-        counter.count, counter.ids = 0, set()
+        counter.reset()
         begun = time.monotonic()
         handed = len(services.tick_until_done().deliveries)
         arrived, seconds = wait_for_mail(counter, handed, worker, begun)
