@@ -27,6 +27,26 @@ from .models import Preferences
 CATCH_UP_AFTER_DAYS = 3
 
 
+@dataclass(frozen=True)
+class NextReminder:
+    """When a person's next reminder e-mail may go, and the zone it was worked out in."""
+
+    next_reminder_at: datetime | None
+    zone: str
+
+
+def next_reminder(user: User) -> NextReminder | None:
+    """What the caseload's "Waiting for you" says of the next reminder; None before the tick
+    made the person's preferences. One query, of these two columns only."""
+    rows = _next_reminder(user_id=user.pk)
+    return NextReminder(*rows[0]) if rows else None
+
+
+@prepared
+def _next_reminder(*, user_id: int) -> QuerySet:
+    return Preferences.objects.filter(user_id=user_id).values_list("next_reminder_at", "zone")
+
+
 def anything_due(*, now: datetime) -> bool:
     """One indexed look at each column: most minutes of a small install have nothing due."""
     return Preferences.objects.filter(

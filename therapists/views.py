@@ -31,7 +31,7 @@ from homework.forms import (
     AssignmentForm,
     TemplateForm,
 )
-from notifications.models import Preferences
+from notifications.selectors import next_reminder
 from progress import caseload
 from progress.caseload import home_relationships
 from progress.summary import client_summary, recent_check_offs
@@ -79,7 +79,7 @@ def home(request, form=None):
                 "waiting": waiting,
                 "waiting_rows": drawn_waiting(waiting, zone),
                 # Read only: the tick makes the row, with its first instant, within a minute.
-                "reminder_prefs": Preferences.objects.filter(user=request.user).first(),
+                "reminder_prefs": next_reminder(request.user),
             },
         )
 

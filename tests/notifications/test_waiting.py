@@ -15,6 +15,7 @@ from accounts.models import CareStatus
 from clients import services as records
 from notifications import ledger, scheduling, services
 from notifications.models import Delivery, Kind, Preferences
+from notifications.selectors import NextReminder, next_reminder
 from progress.waiting import waiting_for_therapist
 from tests.factories import (
     ClientFactory,
@@ -315,6 +316,24 @@ def test_the_caseload_shows_what_waits_and_when_the_next_reminder_goes(client, p
     assert "1 shared entry not viewed yet" in waiting
     client.force_login(personas.therapist_b)
     assert "Nothing waits for you." in client.get(reverse("therapist_home")).content.decode()
+
+
+def test_the_next_reminder_is_read_as_its_instant_and_zone_and_said_as_it_stands(
+    client, personas, frozen
+):
+    therapist = personas.therapist_a
+    client.force_login(therapist)
+    assert next_reminder(therapist) is None  # the tick has not made the row yet
+    assert "Next reminder e-mail:\n    not planned yet" in home_text(client)
+    prefs = services.preferences_for(therapist)
+    assert next_reminder(therapist) == NextReminder(prefs.next_reminder_at, "Europe/London")
+    services.preferences_update(user=therapist, reminders_enabled=False)
+    assert next_reminder(therapist).next_reminder_at is None
+    assert "Next reminder e-mail:\n    off" in home_text(client)
+
+
+def home_text(client) -> str:
+    return client.get(reverse("therapist_home")).content.decode()
 
 
 # --- The e-mail -----------------------------------------------------------------------
