@@ -327,6 +327,8 @@ def test_the_next_reminder_is_read_as_its_instant_and_zone_and_said_as_it_stands
     assert "Next reminder e-mail:\n    not planned yet" in home_text(client)
     prefs = services.preferences_for(therapist)
     assert next_reminder(therapist) == NextReminder(prefs.next_reminder_at, "Europe/London")
+    # The row's arrival is a write of the therapist's data: the page kept before it is not read.
+    assert "Wednesday 2 December, 08:30 (Europe/London), if something waits" in home_text(client)
     services.preferences_update(user=therapist, reminders_enabled=False)
     assert next_reminder(therapist).next_reminder_at is None
     assert "Next reminder e-mail:\n    off" in home_text(client)
