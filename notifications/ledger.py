@@ -124,8 +124,8 @@ def create(
 
 def create_many(keys: list[tuple[int, str, str]], *, now: datetime) -> list[int]:
     """The ids of new pending rows for `keys` (user id, kind, period), in their order, one per
-    channel of each; a key and channel that has a row already gets none. Three queries for
-    any number of rows of one kind (a tick's)."""
+    channel of each; a key and channel that has a row already gets none. On PostgreSQL one
+    INSERT for any number of rows (`_insert_returning`); elsewhere an INSERT and a read."""
     if not keys:
         return []
     by_kind: dict[str, list[int]] = {}
@@ -137,31 +137,86 @@ def create_many(keys: list[tuple[int, str, str]], *, now: datetime) -> list[int]
         for user_id, kind, period in keys
         for channel in routes[kind][user_id]
     ]
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                user_id=user_id,
-                kind=kind,
-                period=period,
-                channel=channel,
+    connection = connections[Delivery.objects.db]
+    if connection.vendor == "postgresql":
+        made = _insert_returning(connection, rows, now)
+    else:
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    user_id=user_id,
+                    kind=kind,
+                    period=period,
+                    channel=channel,
+                    created_at=now,
+                    give_up_at=give_up_at(kind, now),
+                )
+                for user_id, kind, period, channel in rows
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        made = {
+            (user_id, kind, period, channel): pk
+            for pk, user_id, kind, period, channel in Delivery.objects.filter(
                 created_at=now,
-                give_up_at=give_up_at(kind, now),
-            )
-            for user_id, kind, period, channel in rows
-        ],
-        ignore_conflicts=True,
-        batch_size=500,
-    )
-    made = {
-        (user_id, kind, period, channel): pk
-        for pk, user_id, kind, period, channel in Delivery.objects.filter(
-            created_at=now,
-            status=Status.PENDING,
-            kind__in=set(by_kind),
-            user_id__in={user_id for user_id, _, _ in keys},
-        ).values_list("pk", "user_id", "kind", "period", "channel")
-    }
+                status=Status.PENDING,
+                kind__in=set(by_kind),
+                user_id__in={user_id for user_id, _, _ in keys},
+            ).values_list("pk", "user_id", "kind", "period", "channel")
+        }
     return [made[row] for row in rows if row in made]
+
+
+def _insert_returning(connection, rows: list[tuple], now: datetime) -> dict[tuple, int]:
+    """The rows inserted (a key and channel with a row already is skipped), each column
+    passed as one array: the statement's text is the same for any number of rows, and
+    nothing is read back. What the ORM's INSERT would store (tested)."""
+    columns = list(zip(*rows, strict=True))
+    given_up = [give_up_at(kind, now) for kind in columns[1]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _insert_sql(),
+            [
+                Status.PENDING,
+                connection.ops.adapt_datetimefield_value(now),
+                *map(list, columns),
+                [connection.ops.adapt_datetimefield_value(value) for value in given_up],
+            ],
+        )
+        return {(user, kind, period, channel): pk for pk, user, kind, period, channel in cursor}
+
+
+@functools.cache
+def _insert_sql() -> str:
+    quote = connections[Delivery.objects.db].ops.quote_name
+    column = {name: quote(Delivery._meta.get_field(name).column) for name in INSERTED}
+    # Names from the model's meta; every value is a parameter.
+    return (
+        f"INSERT INTO {quote(Delivery._meta.db_table)} "  # noqa: S608
+        f"({', '.join(column[name] for name in INSERTED[:-1])}) "
+        "SELECT u, k, p, c, %s, '', 0, '', %s, g "
+        "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[]) "
+        "AS given (u, k, p, c, g) ON CONFLICT DO NOTHING "
+        f"RETURNING {column['id']}, {column['user']}, {column['kind']}, {column['period']}, "
+        f"{column['channel']}"
+    )
+
+
+# The INSERT's columns, in its order; the last of them (`id`) is only returned.
+INSERTED = (
+    "user",
+    "kind",
+    "period",
+    "channel",
+    "status",
+    "message_id",
+    "attempts",
+    "error",
+    "created_at",
+    "give_up_at",
+    "id",
+)
 
 
 def reopen_skipped(

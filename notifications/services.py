@@ -3,10 +3,12 @@ reply waits, the tick that claims what is due (and asks safety.py for its rows),
 row of any kind, and unsubscribing. Above the ledger and the other senders; nothing here is
 imported by them."""
 
+from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Min, Q
@@ -235,6 +237,12 @@ class TickResult:
         if ids:
             self.groups.append(list(ids))
 
+    def take(self, part: "TickResult") -> None:
+        """Add a step's rows and counts to these."""
+        self.groups += part.groups
+        self.late += part.late
+        self.more |= part.more
+
 
 def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
     """Claim every reminder and digest due at `now` and make its ledger row; first make the
@@ -247,11 +255,59 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
     are made together too. The caller enqueues `result.groups` after commit.
     """
     result = TickResult()
+    for part in tick_steps(now=now, limit=limit, round_size=limit):
+        result.take(part)
+    return result
+
+
+def tick_steps(*, now: datetime, limit: int, round_size: int) -> Iterator[TickResult]:
+    """The tick, one step at a time, safety first: each step is whole on its own (what it
+    claimed, moved to its next instant, and the ledger rows made for it), and runs when the
+    caller asks for it, in the caller's transaction, so that the caller may commit and hand
+    over each step's rows before the next. Reminders and digests are claimed in rounds of
+    at most `round_size`, up to `limit` of each kind."""
     # Safety notices first, whatever anyone's preferences say.
-    result.add(safety.safety_deliveries(now=now))
-    result.add(session_reminder_rows(now=now))
+    yield _made(safety.safety_deliveries(now=now))
+    yield _made(session_reminder_rows(now=now))
     if not selectors.anything_due(now=now):
-        return result
+        return
+    yield from _rounds(
+        _due_reminders, selectors.due_reminders, now=now, limit=limit, round_size=round_size
+    )
+    yield from _rounds(
+        _due_digests, selectors.due_digests, now=now, limit=limit, round_size=round_size
+    )
+    yield _due_replies(now=now, limit=limit)
+
+
+def _made(ids: list[int]) -> TickResult:
+    result = TickResult()
+    result.add(ids)
+    return result
+
+
+def _rounds(claim, due, *, now: datetime, limit: int, round_size: int) -> Iterator[TickResult]:
+    """`claim(now=, limit=)` in even rounds of at most `round_size`, up to `limit` in all; when
+    that takes more than one round, `due(now=, limit=)` (the rows a claim would read) is
+    counted first, so that no round is left short. `more` on the last round when the claims
+    reached `limit`; a round that claimed less than it asked for is the last."""
+    sizes = [limit]
+    if round_size < limit:
+        count = due(now=now, limit=limit).count()
+        rounds = -(-count // round_size)
+        sizes = [count // rounds + (n < count % rounds) for n in range(rounds)]
+    claimed = 0
+    for size in sizes:
+        part, count = claim(now=now, limit=size)
+        claimed += count
+        part.more = claimed >= limit
+        yield part
+        if count < size:
+            return
+
+
+def _due_reminders(*, now: datetime, limit: int) -> tuple[TickResult, int]:
+    result = TickResult()
     reminders = list(selectors.due_reminders(now=now, limit=limit, claim=True))
     overrides = effective_reminder_times([p.user_id for p in reminders])
     rows = []
@@ -272,8 +328,11 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
         rows.append((prefs.user_id, reminder_kind(prefs), period))
     _move(reminders, "next_reminder_at")
     result.add(ledger.create_many(rows, now=now))
-    result.more = len(reminders) >= limit
+    return result, len(reminders)
 
+
+def _due_digests(*, now: datetime, limit: int) -> tuple[TickResult, int]:
+    result = TickResult()
     digests = list(selectors.due_digests(now=now, limit=limit, claim=True))
     rows = []
     for prefs in digests:
@@ -285,7 +344,6 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
         kind = Kind.THERAPIST_DIGEST if prefs.user.role == Role.THERAPIST else Kind.CLIENT_DIGEST
         rows.append((prefs.user_id, kind, scheduling.digest_period(due_at, zone)))
     _move(digests, "next_digest_at")
-    result.more |= len(digests) >= limit
     # Therapists' digests first, in batches of their own: each costs what many clients' do,
     # so every worker process starts with a share of them, and a batch reads its caseloads
     # together.
@@ -295,9 +353,13 @@ def tick(*, now: datetime, limit: int = TICK_BATCH) -> TickResult:
                 [row for row in rows if (row[1] == Kind.THERAPIST_DIGEST) is therapists], now=now
             )
         )
+    return result, len(digests)
 
+
+def _due_replies(*, now: datetime, limit: int) -> TickResult:
+    result = TickResult()
     replies = list(selectors.due_replies(now=now, limit=limit, claim=True))
-    result.more |= len(replies) >= limit
+    result.more = len(replies) >= limit
     due = [(prefs, prefs.next_reply_at) for prefs in replies]
     for prefs in replies:
         prefs.next_reply_at = None
@@ -322,12 +384,27 @@ def _move(claimed: list[Preferences], instant: str) -> None:
         Preferences.objects.filter(pk__in=pks).update(**{instant: value})
 
 
+def claim_round() -> int:
+    """How many of a kind a tick claims, and commits, at a time: one batch for each worker
+    process, which starts on it while the tick claims the next round."""
+    return ledger.BATCH * max(1, settings.CELERY_WORKER_CONCURRENCY)
+
+
 def tick_and_enqueue(*, now: datetime | None = None, limit: int = TICK_BATCH) -> TickResult:
+    """One tick: each step (`tick_steps`) in a transaction of its own, its rows handed to the
+    workers as it commits. A call for help's rows go first; a week's digests go out while
+    the tick is still claiming the rest of them."""
     now = now or timezone.now()
     preferences_sync(now=now)
-    with transaction.atomic():
-        result = tick(now=now, limit=limit)
-        ledger.enqueue_on_commit(*result.groups)
+    result = TickResult()
+    steps = tick_steps(now=now, limit=limit, round_size=claim_round())
+    while True:
+        with transaction.atomic():
+            part = next(steps, None)
+            if part is None:
+                break
+            ledger.enqueue_on_commit(*part.groups)
+        result.take(part)
     ledger.sweep(now=now)
     return result
 

@@ -450,3 +450,41 @@ def test_rows_are_marked_queued_before_their_tasks_go(monkeypatch, settings):
     assert ledger.enqueue(ids[:4], ids[4:]) == 6
     assert unmarked_when_sent == []
     assert not Delivery.objects.filter(queued_at__isnull=True).exists()
+
+
+def test_rows_are_made_as_the_orms_insert_makes_them():
+    """`ledger.create_many` (one INSERT of arrays on PostgreSQL) stores what the ORM's INSERT
+    stores; a key and channel with a row already gets none; the ids come in the keys' order."""
+    clients = [RelationshipFactory().client for _ in range(3)]
+    kept = Delivery.objects.create(
+        user=clients[1], kind=Kind.CLIENT_DIGEST, period=WEEK, created_at=NOW - timedelta(days=1)
+    )
+    keys = [
+        (clients[2].pk, Kind.CLIENT_DIGEST, WEEK),
+        (clients[1].pk, Kind.CLIENT_DIGEST, WEEK),  # made already
+        (clients[0].pk, Kind.SAFETY_ALERT, "41"),  # never given up on
+        (clients[0].pk, Kind.CLIENT_DIGEST, WEEK),
+    ]
+    made = ledger.create_many(keys, now=NOW)
+    assert [Delivery.objects.get(pk=pk).user_id for pk in made] == [
+        clients[2].pk,
+        clients[0].pk,
+        clients[0].pk,
+    ]
+    assert kept.pk not in made
+    fields = [
+        f.attname for f in Delivery._meta.concrete_fields if f.attname not in ("id", "period")
+    ]
+    for pk, (user_id, kind, period) in zip(made, [keys[0], keys[2], keys[3]], strict=True):
+        orms = Delivery.objects.create(
+            user_id=user_id,
+            kind=kind,
+            period=f"{period}-orm",  # the same key but for its period
+            created_at=NOW,
+            give_up_at=ledger.give_up_at(kind, NOW),
+        )
+        ours = Delivery.objects.values(*fields, "period").get(pk=pk)
+        assert ours.pop("period") == period
+        assert ours == Delivery.objects.values(*fields).get(pk=orms.pk)
+        assert ours["status"] == Status.PENDING and ours["queued_at"] is None
+        assert (ours["give_up_at"] is None) == (kind == Kind.SAFETY_ALERT)

@@ -106,3 +106,30 @@ def test_with_more_due_than_a_claim_takes_the_tick_claims_again_at_once(monkeypa
     rounds.clear()
     services.tick_until_done(now=NOW, limit=1)
     assert [len(r.deliveries) for r in rounds] == [0]  # nothing due: one round
+
+
+@pytest.mark.parametrize(
+    ("due", "round_size", "limit", "claims"),
+    [
+        (5, 2, 2000, [2, 2, 1]),
+        (4, 2, 2000, [2, 2]),
+        (7, 3, 2000, [3, 2, 2]),  # even: no short last round
+        (0, 2, 2000, []),  # counted: none due, nothing claimed
+        (3, 5, 2000, [3]),
+        (5, 2, 3, [2, 1]),  # the limit caps the count
+        (5, 2000, 2000, [2000]),  # one round: not counted first
+    ],
+)
+def test_digests_are_claimed_in_even_rounds(monkeypatch, due, round_size, limit, claims):
+    for _ in range(due):
+        due_now(AssignmentFactory().client, digest=True)
+    asked = []
+    claim = services._due_digests
+    monkeypatch.setattr(
+        services, "_due_digests", lambda **kw: asked.append(kw["limit"]) or claim(**kw)
+    )
+    parts = list(services.tick_steps(now=NOW, limit=limit, round_size=round_size))
+    assert asked == claims
+    made = sum(len(part.deliveries) for part in parts)
+    assert made == min(due, limit)
+    assert any(part.more for part in parts) == (due >= limit)
