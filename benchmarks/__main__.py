@@ -153,6 +153,10 @@ def _run(args, seconds: int, tmp: str) -> None:
             f"{figures['digests']:,} in {figures['digest_seconds']:,.1f} s)",
             f"{'digests / no-op throughput':<52} "
             f"{figures['digest_rate'] / figures['noop_rate']:.3f}",
+            f"{'  the first round, from a fresh worker':<52} "
+            f"{figures['first_digest_rate'] / figures['noop_rate']:.3f} "
+            f"({figures['first_arrived']:,} of {figures['first_digests']:,} in "
+            f"{figures['first_digest_seconds']:,.1f} s)",
             f"{'reminders due at once, each sent once':<52} "
             f"{figures['reminder_rate']:,.1f} messages/s ({figures['reminders_arrived']:,} of "
             f"{figures['reminders']:,}, {figures['reminder_ids']:,} Message-IDs, "
