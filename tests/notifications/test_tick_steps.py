@@ -3,6 +3,7 @@ help's first; a week's digests go in even rounds, the workers starting on one wh
 tick claims the next; a step that fails leaves those before it sent."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -10,9 +11,10 @@ from notifications import services, tasks
 from notifications.models import Delivery, Kind, Preferences
 from safety.models import Source
 from safety.services import raise_alert
-from tests.factories import RelationshipFactory
+from tests.factories import AssignmentFactory, RelationshipFactory
+from tests.races import skip_unless_postgresql, together
 
-from .conftest import NOW, due_now
+from .conftest import NOW, TODAY, due_now
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("frozen")]
 
@@ -81,3 +83,28 @@ def test_a_step_that_fails_leaves_the_call_for_help_sent_and_the_digests_due(
     row = Delivery.objects.get()
     assert row.kind == Kind.SAFETY_ALERT and row.queued_at is not None
     assert still_due() == 1  # for the next tick
+
+
+def test_two_ticks_at_once_make_and_hand_over_each_row_once(monkeypatch, settings):
+    """Two beats' ticks released together, each claiming in rounds of three: every due
+    reminder and digest gets one row, handed to the broker once."""
+    skip_unless_postgresql()
+    settings.CELERY_WORKER_CONCURRENCY = 2
+    handed = []
+    monkeypatch.setattr(tasks.deliver, "delay", lambda pk: handed.append(pk))
+    monkeypatch.setattr(tasks.deliver_batch, "delay", handed.extend)
+    monkeypatch.setattr(services, "claim_round", lambda: 3)
+    for _ in range(3):
+        for n in range(20):
+            due_now(AssignmentFactory(start_date=TODAY - timedelta(days=1)).client, digest=n % 2)
+        made = Delivery.objects.count()
+        handed.clear()
+        first, second = together(
+            lambda: services.tick_and_enqueue(now=NOW), lambda: services.tick_and_enqueue(now=NOW)
+        )
+        assert not isinstance(first, Exception) and not isinstance(second, Exception)
+        assert not set(first.deliveries) & set(second.deliveries)
+        assert len(first.deliveries) + len(second.deliveries) == 20
+        assert Delivery.objects.count() == made + 20
+        assert sorted(handed) == sorted(first.deliveries + second.deliveries)
+        assert still_due() == 0
