@@ -1,6 +1,6 @@
 """The tick, step by step: each step commits and goes to the workers on its own, a call for
 help's first; a week's digests go in even rounds, the workers starting on one while the
-tick claims the next; a step that fails leaves those before it sent."""
+tick claims the next; a step that fails leaves those before it committed and handed over."""
 
 import uuid
 from datetime import timedelta
