@@ -298,11 +298,11 @@ def _rounds(claim, due, *, now: datetime, limit: int, round_size: int) -> Iterat
         sizes = [count // rounds + (n < count % rounds) for n in range(rounds)]
     claimed = 0
     for size in sizes:
-        part, count = claim(now=now, limit=size)
-        claimed += count
+        part, got = claim(now=now, limit=size)
+        claimed += got
         part.more = claimed >= limit
         yield part
-        if count < size:
+        if got < size:
             return
 
 
