@@ -68,7 +68,7 @@ def test_each_step_goes_to_the_workers_as_it_commits_a_call_for_help_first(
     assert not Delivery.objects.filter(queued_at__isnull=True).exists()
 
 
-def test_a_step_that_fails_leaves_the_call_for_help_sent_and_the_digests_due(
+def test_a_step_that_fails_leaves_the_call_for_help_handed_over_and_the_digests_due(
     personas, handed, help_asked, monkeypatch
 ):
     digests_due(personas.therapist_a, 1)
@@ -108,3 +108,4 @@ def test_two_ticks_at_once_make_and_hand_over_each_row_once(monkeypatch, setting
         assert Delivery.objects.count() == made + 20
         assert sorted(handed) == sorted(first.deliveries + second.deliveries)
         assert still_due() == 0
+        assert not Preferences.objects.filter(next_reminder_at__lte=NOW).exists()
